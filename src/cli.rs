@@ -1,0 +1,173 @@
+//! Every clap type of the command line; the only module that knows about clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Revert commits and pull requests, roll production back to a snapshot, and take snapshots
+/// before a rollout: fast, on objects and refs only, never touching your checkout.
+#[derive(Debug, Parser)]
+#[command(name = "git-fastrevert", bin_name = "git fastrevert", version)]
+#[command(propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Run as if started in DIR.
+    #[arg(short = 'C', value_name = "DIR", global = true)]
+    pub directory: Option<PathBuf>,
+
+    /// Remote to fetch from and push to [default: fastrevert.remote, else origin].
+    #[arg(long, value_name = "NAME", global = true)]
+    pub remote: Option<String>,
+
+    /// The production branch [default: fastrevert.base, else the remote's HEAD branch, else main].
+    #[arg(long, value_name = "BRANCH", global = true)]
+    pub base: Option<String>,
+
+    /// Print the full plan and change nothing: no object, ref, file, push or API write.
+    #[arg(short = 'n', long, global = true)]
+    pub dry_run: bool,
+
+    /// Answer yes to every confirmation.
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+
+    /// Print one JSON object on stdout; human messages go to stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Do not fetch the base branch first.
+    #[arg(long, global = true)]
+    pub no_fetch: bool,
+
+    /// Create local refs only; implies --no-pr.
+    #[arg(long, global = true)]
+    pub no_push: bool,
+
+    /// Push, but open no pull request.
+    #[arg(long, global = true)]
+    pub no_pr: bool,
+
+    /// When to use colours.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// Print only the result.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Show more detail, including every git call.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Snapshot the production tip (tag + staging branch) just before a rollout.
+    Prepare(PrepareArgs),
+    /// List rollout points and release tags.
+    List(ListArgs),
+    /// Revert commits, ranges and merge commits on a new branch, on top of the base tip.
+    Revert(RevertArgs),
+    /// Return production to a snapshot, release tag or any commit.
+    Rollback(RollbackArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PrepareArgs {
+    /// Snapshot name [default: the UTC time, YYYYMMDD-HHMMSS].
+    pub name: Option<String>,
+
+    /// The revision about to be rolled out, recorded in the tag message.
+    #[arg(long, value_name = "REV")]
+    pub rollout: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {}
+
+/// Options shared by the commands that create a branch and open a pull request.
+#[derive(Debug, Clone, Args)]
+pub struct PublishArgs {
+    /// Name of the branch to create.
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+
+    /// Commit onto the base branch itself and push it (fast-forward only, no pull request).
+    #[arg(long)]
+    pub direct: bool,
+
+    /// Why; written as a Revert-Reason: trailer.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+
+    /// Open the pull request as a draft.
+    #[arg(long)]
+    pub draft: bool,
+
+    /// Label for the pull request (repeatable).
+    #[arg(long = "label", value_name = "LABEL")]
+    pub labels: Vec<String>,
+
+    /// Reviewer for the pull request (repeatable).
+    #[arg(long = "reviewer", value_name = "USER")]
+    pub reviewers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RevertArgs {
+    /// Commits to revert: a commit, several, or a range A..B (first-parent commits of B not in A).
+    #[arg(value_name = "REV", required = true)]
+    pub revs: Vec<String>,
+
+    /// Parent to revert merge commits against.
+    #[arg(short, long, value_name = "N")]
+    pub mainline: Option<usize>,
+
+    /// One commit for everything reverted.
+    #[arg(long)]
+    pub squash: bool,
+
+    #[command(flatten)]
+    pub publish: PublishArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RollbackMode {
+    /// One commit on top of the base tip whose tree is the target's tree.
+    Commit,
+    /// Move the base branch itself back, keeping a backup ref.
+    Reset,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// Where to go back to [default: the newest pre-rollout tag].
+    #[arg(long, value_name = "REF")]
+    pub to: Option<String>,
+
+    /// How to go back.
+    #[arg(long, value_enum, default_value_t = RollbackMode::Commit)]
+    pub mode: RollbackMode,
+
+    /// Allow --mode reset to move the base branch.
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub publish: PublishArgs,
+}

@@ -1,0 +1,123 @@
+//! One file per subcommand. Each takes the shared context and its arguments and returns what to
+//! show; only `ui` writes to the terminal.
+
+pub mod list;
+pub mod prepare;
+pub mod revert;
+pub mod rollback;
+
+use git2::{Oid, Repository};
+
+use crate::cli::GlobalArgs;
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::git::{self, remote::GitCli};
+use crate::ui::Ui;
+
+/// What a command produced: the `--json` object and the lines a person reads.
+pub struct Outcome {
+    pub json: serde_json::Value,
+    pub human: Vec<String>,
+}
+
+pub struct Ctx<'a> {
+    pub repo: Repository,
+    pub settings: Settings,
+    pub global: &'a GlobalArgs,
+    pub ui: &'a Ui,
+}
+
+/// Where the base branch's tip was read from.
+pub struct BaseTip {
+    pub oid: Oid,
+    /// `refs/remotes/<remote>/<base>` or `refs/heads/<base>`.
+    pub from_ref: String,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn open(global: &'a GlobalArgs, ui: &'a Ui) -> Result<Ctx<'a>> {
+        let repo = git::open(global.directory.as_deref())?;
+        let settings = Settings::load(&repo, global)?;
+        Ok(Ctx {
+            repo,
+            settings,
+            global,
+            ui,
+        })
+    }
+
+    pub fn git(&self) -> GitCli {
+        let trace: Option<Box<dyn Fn(&str)>> = if self.ui.verbose {
+            Some(Box::new(|line: &str| eprintln!("+ {line}")))
+        } else {
+            None
+        };
+        GitCli::new(&self.repo, self.ui.interactive, trace)
+    }
+
+    pub fn has_remote(&self) -> bool {
+        self.repo.find_remote(&self.settings.remote).is_ok()
+    }
+
+    /// Whether results go to the remote: it exists and `--no-push` was not given.
+    pub fn will_push(&self) -> bool {
+        !self.global.no_push && self.has_remote()
+    }
+
+    pub fn remote_base_ref(&self) -> String {
+        format!("refs/remotes/{}/{}", self.settings.remote, self.settings.base)
+    }
+
+    pub fn local_base_ref(&self) -> String {
+        format!("refs/heads/{}", self.settings.base)
+    }
+
+    /// Fetch the base branch (and `extra` refspecs) unless `--no-fetch` or there is no remote.
+    pub fn fetch(&self, extra: &[String]) -> Result<()> {
+        if self.global.no_fetch || !self.has_remote() {
+            return Ok(());
+        }
+        let s = &self.settings;
+        let mut refspecs = vec![format!("+refs/heads/{}:{}", s.base, self.remote_base_ref())];
+        refspecs.extend(extra.iter().cloned());
+        self.ui.info(&format!("Fetching {} from {}...", s.base, s.remote));
+        self.git().fetch(&s.remote, &refspecs).map_err(|e| {
+            if e.message.contains("couldn't find remote ref") {
+                Error::bad_input(format!("the remote {} has no branch {}", s.remote, s.base))
+                    .hint("pass --base with the production branch, or set fastrevert.base")
+            } else {
+                e
+            }
+        })
+    }
+
+    /// Fetch the base branch, then the remote's tags. A tag that differs locally is not
+    /// overwritten; that only costs a warning, since what is local still works.
+    pub fn fetch_tags(&self) -> Result<()> {
+        self.fetch(&[])?;
+        if self.global.no_fetch || !self.has_remote() {
+            return Ok(());
+        }
+        if let Err(e) = self.git().fetch(&self.settings.remote, &["refs/tags/*:refs/tags/*".to_string()]) {
+            self.ui.warn(&format!("tags were not all fetched: {}", e.message));
+        }
+        Ok(())
+    }
+
+    /// The production tip: the remote-tracking branch when it exists, else the local branch.
+    pub fn base_tip(&self) -> Result<BaseTip> {
+        for name in [self.remote_base_ref(), self.local_base_ref()] {
+            if let Some(oid) = git::ref_target(&self.repo, &name)? {
+                return Ok(BaseTip { oid, from_ref: name });
+            }
+        }
+        Err(Error::bad_input(format!("no branch '{}' here or on {}", self.settings.base, self.settings.remote))
+            .hint("pass --base with the production branch, or set it once: git config fastrevert.base <branch>"))
+    }
+}
+
+/// Lines describing what a failed push left behind and how to finish by hand.
+pub fn push_failed(done: &str, failure: &git::remote::PushFailure, retry: String) -> Error {
+    Error::failed(format!("{done}, but the push failed: {}", failure.describe()))
+        .hint(format!("fix the cause, then push by hand: {retry}"))
+}

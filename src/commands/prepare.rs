@@ -1,0 +1,103 @@
+//! `prepare [NAME]`: snapshot the production tip as an annotated tag and a staging branch, just
+//! before a rollout, pushed atomically.
+
+use serde_json::json;
+
+use super::{push_failed, Ctx, Outcome};
+use crate::cli::PrepareArgs;
+use crate::engine::message;
+use crate::error::{Error, Result};
+use crate::git::{self, Role};
+
+pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
+    let repo = &ctx.repo;
+    let s = &ctx.settings;
+    ctx.fetch(&[])?;
+    let base = ctx.base_tip()?;
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!("[year][month][day]-[hour][minute][second]"))
+            .map_err(|e| Error::failed(e.to_string()))?,
+    };
+    let tag = format!("{}{name}", s.tag_prefix);
+    let branch = format!("{}{name}", s.staging_prefix);
+    let tag_ref = format!("refs/tags/{tag}");
+    let branch_ref = format!("refs/heads/{branch}");
+    git::check_ref_name(&tag_ref, &tag)?;
+    git::check_ref_name(&branch_ref, &branch)?;
+    let rollout = match &args.rollout {
+        Some(rev) => Some(git::resolve_commit(repo, rev)?),
+        None => None,
+    };
+
+    for r in [&tag_ref, &branch_ref] {
+        if repo.find_reference(r).is_ok() {
+            return Err(taken(&name, r, "here"));
+        }
+    }
+    let pushing = ctx.will_push();
+    if pushing && !ctx.global.no_fetch {
+        let existing = ctx.git().ls_remote(&s.remote, &[tag_ref.clone(), branch_ref.clone()])?;
+        if let Some((r, _)) = existing.first() {
+            return Err(taken(&name, r, &format!("on {}", s.remote)));
+        }
+    }
+
+    git::stage_in_memory(repo)?;
+    let tagger = git::identity(repo, Role::Committer)?;
+    let rollout_sha = rollout.map(|r| r.to_string());
+    let tag_message = message::snapshot_message(&name, &s.base, &base.oid.to_string(), rollout_sha.as_deref(), &[]);
+    let target = repo.find_object(base.oid, None)?;
+    let tag_oid = repo.tag_annotation_create(&tag, &target, &tagger, &tag_message)?;
+
+    let dry_run = ctx.global.dry_run;
+    let mut pushed = false;
+    let mut human = Vec::new();
+    let short = git::short(base.oid);
+    if dry_run {
+        human.push(format!("Would snapshot {} at {short} as tag {tag} and branch {branch}.", s.base));
+        if pushing {
+            human.push(format!("Would push both to {} atomically.", s.remote));
+        }
+        human.push("Dry run: nothing was written.".into());
+    } else {
+        git::persist(repo, &[tag_oid])?;
+        git::create_refs(repo, &[(tag_ref.clone(), tag_oid), (branch_ref.clone(), base.oid)], "fastrevert: prepare")?;
+        human.push(format!("Snapshot of {} at {short}: tag {tag}, branch {branch}.", s.base));
+        if pushing {
+            ctx.ui.info(&format!("Pushing {tag} and {branch} to {}...", s.remote));
+            let specs = vec![format!("{tag_ref}:{tag_ref}"), format!("{branch_ref}:{branch_ref}")];
+            // A lease expecting nothing: an existing name on the remote is never moved.
+            let leases = vec![(tag_ref.clone(), None), (branch_ref.clone(), None)];
+            if let Err(f) = ctx.git().push(&s.remote, &specs, true, &leases)? {
+                return Err(push_failed(
+                    &format!("created tag {tag} and branch {branch} locally"),
+                    &f,
+                    format!("git push --atomic {} {tag_ref} {branch_ref}", s.remote),
+                ));
+            }
+            pushed = true;
+            human.push(format!("Pushed both to {}.", s.remote));
+        }
+        human.push(format!("If the rollout goes wrong: git fastrevert rollback --to {tag}"));
+    }
+    let json = json!({
+        "command": "prepare",
+        "base": s.base,
+        "base_commit": base.oid.to_string(),
+        "name": name,
+        "tag": tag,
+        "staging_branch": branch,
+        "rollout": rollout_sha,
+        "pushed": pushed,
+        "dry_run": dry_run,
+        "warnings": [],
+    });
+    Ok(Outcome { json, human })
+}
+
+fn taken(name: &str, existing: &str, place: &str) -> Error {
+    Error::bad_input(format!("the snapshot name {name} is taken: {existing} exists {place}; nothing was changed"))
+        .hint("pick another name, or leave NAME out to use the current UTC time")
+}

@@ -1,0 +1,324 @@
+//! `rollback`: return production to a snapshot, release tag or commit, either as one commit
+//! restoring that tree or by moving the base branch back with a backup.
+
+use git2::{Oid, Sort};
+use serde_json::json;
+
+use super::revert::{check_branch_free, publish_direct};
+use super::{push_failed, BaseTip, Ctx, Outcome};
+use crate::cli::{RollbackArgs, RollbackMode};
+use crate::engine::message;
+use crate::engine::revert::{commit_tree, RevertOptions, RevertPlan};
+use crate::error::{Error, Result};
+use crate::git::{self, Role};
+
+/// At most this many undone commits are listed in the commit message.
+const LISTED_COMMITS: usize = 50;
+
+pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
+    let repo = &ctx.repo;
+    let s = &ctx.settings;
+    ctx.fetch_tags()?;
+    let base = ctx.base_tip()?;
+    let target_name = match &args.to {
+        Some(to) => to.clone(),
+        None => newest_snapshot(ctx)?,
+    };
+    let target = git::resolve_commit(repo, &target_name)?;
+    let target_tree = repo.find_commit(target)?.tree_id();
+    let mut warnings = Vec::new();
+    if target != base.oid && !repo.graph_descendant_of(base.oid, target)? {
+        warnings.push(format!(
+            "{target_name} is not an ancestor of {}: going back to it also drops what it has that {} lacks",
+            s.base, s.base
+        ));
+    }
+    let (undone, more) = undone_commits(ctx, base.oid, target)?;
+    let result = match args.mode {
+        RollbackMode::Commit => commit_mode(ctx, args, &base, &target_name, target, target_tree, &undone, more, &mut warnings)?,
+        RollbackMode::Reset => reset_mode(ctx, args, &base, &target_name, target, &undone, more, &mut warnings)?,
+    };
+    for w in &warnings {
+        ctx.ui.warn(w);
+    }
+    let mut json = result.json;
+    json["command"] = json!("rollback");
+    json["base"] = json!(s.base);
+    json["base_commit"] = json!(base.oid.to_string());
+    json["to"] = json!(target_name);
+    json["to_commit"] = json!(target.to_string());
+    json["tree"] = json!(target_tree.to_string());
+    json["undone"] = json!(undone.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>());
+    json["pull_request"] = json!(null);
+    json["dry_run"] = json!(ctx.global.dry_run);
+    json["warnings"] = json!(warnings);
+    Ok(Outcome { json, human: result.human })
+}
+
+/// The newest `pre-rollout/` tag, by the date it was made.
+fn newest_snapshot(ctx: &Ctx) -> Result<String> {
+    let points = super::list::rollout_points(ctx)?;
+    points.into_iter().next().map(|p| p.name).ok_or_else(|| {
+        Error::bad_input(format!("there is no {}* tag to roll back to", ctx.settings.tag_prefix))
+            .hint("pass --to with a tag, branch or commit (see `git fastrevert list`)")
+    })
+}
+
+/// First-parent commits of the base that the rollback undoes, newest first, capped.
+fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<(Vec<(String, String)>, usize)> {
+    let repo = &ctx.repo;
+    let mut walk = repo.revwalk()?;
+    walk.push(base)?;
+    walk.hide(target)?;
+    walk.simplify_first_parent()?;
+    walk.set_sorting(Sort::TOPOLOGICAL)?;
+    let mut listed = Vec::new();
+    let mut more = 0;
+    for oid in walk {
+        let oid = oid?;
+        if listed.len() < LISTED_COMMITS {
+            let commit = repo.find_commit(oid)?;
+            let subject = message::subject(&String::from_utf8_lossy(commit.message_bytes())).to_string();
+            listed.push((oid.to_string(), subject));
+        } else {
+            more += 1;
+        }
+    }
+    Ok((listed, more))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn commit_mode(
+    ctx: &Ctx,
+    args: &RollbackArgs,
+    base: &BaseTip,
+    target_name: &str,
+    target: Oid,
+    target_tree: Oid,
+    undone: &[(String, String)],
+    more: usize,
+    warnings: &mut Vec<String>,
+) -> Result<Outcome> {
+    let repo = &ctx.repo;
+    let s = &ctx.settings;
+    let publish = &args.publish;
+    let base_tree = repo.find_commit(base.oid)?.tree_id();
+    if base_tree == target_tree {
+        let human = vec![format!("Nothing to do: {} already has the tree of {target_name}.", s.base)];
+        let json = json!({"mode": "commit", "branch": null, "commits": [], "pushed": false});
+        return Ok(Outcome { json, human });
+    }
+    let branch = match (&publish.branch, publish.direct) {
+        (_, true) => s.base.clone(),
+        (Some(b), false) => b.clone(),
+        (None, false) => format!("rollback-to-{}", target_name.replace('/', "-")),
+    };
+    let branch_ref = format!("refs/heads/{branch}");
+    git::check_ref_name(&branch_ref, &branch)?;
+    if !publish.direct {
+        check_branch_free(ctx, &branch)?;
+    }
+    git::stage_in_memory(repo)?;
+    let author = git::identity(repo, Role::Author)?;
+    let committer = git::identity(repo, Role::Committer)?;
+    let opts = RevertOptions {
+        mainline: None,
+        squash: false,
+        reason: publish.reason.as_deref(),
+        author: &author,
+        committer: &committer,
+    };
+    let msg = message::rollback_message(target_name, &target.to_string(), undone, more, opts.reason);
+    let tip = commit_tree(repo, target_tree, base.oid, &msg, &opts)?;
+    let plan = RevertPlan {
+        base: base.oid,
+        tip,
+        tree: target_tree,
+        commits: vec![tip],
+        reverted: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let dry_run = ctx.global.dry_run;
+    let mut pushed = false;
+    let mut human = Vec::new();
+    let undone_count = undone.len() + more;
+    if dry_run {
+        human.push(format!(
+            "Would roll {} back to {target_name} ({}) with one commit on {}, undoing {undone_count} commit(s).",
+            s.base,
+            git::short(target),
+            if publish.direct { format!("{} itself", s.base) } else { format!("branch {branch}") }
+        ));
+        if ctx.will_push() {
+            human.push(format!("Would push to {}.", s.remote));
+        }
+        human.push("Dry run: nothing was written.".into());
+    } else if publish.direct {
+        pushed = publish_direct(ctx, base, &plan)?;
+        human.push(format!(
+            "Rolled {} back to {target_name}: {} {}.",
+            s.base,
+            if pushed { "pushed" } else { "moved to" },
+            git::short(tip)
+        ));
+    } else {
+        git::persist(repo, &[tip])?;
+        git::create_refs(repo, &[(branch_ref.clone(), tip)], "fastrevert: rollback")?;
+        human.push(format!(
+            "Created branch {branch} at {}: the tree of {target_name}, undoing {undone_count} commit(s) of {}.",
+            git::short(tip),
+            s.base
+        ));
+        if ctx.will_push() {
+            ctx.ui.info(&format!("Pushing {branch} to {}...", s.remote));
+            let spec = format!("{branch_ref}:{branch_ref}");
+            if let Err(f) = ctx.git().push(&s.remote, &[spec], false, &[])? {
+                return Err(push_failed(
+                    &format!("created branch {branch} locally at {}", git::short(tip)),
+                    &f,
+                    format!("git push {} {branch}", s.remote),
+                ));
+            }
+            pushed = true;
+            human.push(format!("Pushed {branch} to {}: open a pull request from it into {}.", s.remote, s.base));
+        } else {
+            human.push(format!("Not pushed. To publish it: git push {} {branch}", s.remote));
+        }
+    }
+    let _ = warnings;
+    let json = json!({
+        "mode": "commit",
+        "branch": branch,
+        "commits": if dry_run { Vec::new() } else { vec![tip.to_string()] },
+        "pushed": pushed,
+    });
+    Ok(Outcome { json, human })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn reset_mode(
+    ctx: &Ctx,
+    args: &RollbackArgs,
+    base: &BaseTip,
+    target_name: &str,
+    target: Oid,
+    undone: &[(String, String)],
+    more: usize,
+    warnings: &mut Vec<String>,
+) -> Result<Outcome> {
+    let repo = &ctx.repo;
+    let s = &ctx.settings;
+    let dry_run = ctx.global.dry_run;
+    if base.oid == target {
+        let human = vec![format!("Nothing to do: {} is already at {target_name}.", s.base)];
+        let json = json!({"mode": "reset", "branch": s.base, "commits": [], "pushed": false, "backup_ref": null});
+        return Ok(Outcome { json, human });
+    }
+    let stamp = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!("[year][month][day]-[hour][minute][second]"))
+        .map_err(|e| Error::failed(e.to_string()))?;
+    let backup_ref = format!("refs/fastrevert/backup/{}/{stamp}", s.base);
+    let local = ctx.local_base_ref();
+    let pushing = ctx.will_push();
+    let undone_count = undone.len() + more;
+    let mut human = Vec::new();
+
+    if !pushing && git::ref_target(repo, &local)? != Some(base.oid) {
+        return Err(Error::refused(format!(
+            "the local branch {} is not at {} ({}); nothing was moved",
+            s.base,
+            git::short(base.oid),
+            base.from_ref
+        ))
+        .hint("push instead (drop --no-push), or bring the local branch up to date first"));
+    }
+    let checked_out = git::is_checked_out(repo, &local)?;
+    if !pushing && checked_out {
+        return Err(Error::refused(format!(
+            "{} is checked out here, and git-fastrevert never moves your checkout; nothing was moved",
+            s.base
+        ))
+        .hint(format!("use --mode commit, or move it yourself: git branch backup-{stamp} && git reset --keep {target_name}")));
+    }
+    if dry_run {
+        human.push(format!(
+            "Would move {} from {} back to {target_name} ({}), dropping {undone_count} commit(s), keeping {backup_ref}.",
+            if pushing { format!("{}/{}", s.remote, s.base) } else { s.base.clone() },
+            git::short(base.oid),
+            git::short(target)
+        ));
+        human.push("Dry run: nothing was written.".into());
+        let json = json!({"mode": "reset", "branch": s.base, "commits": [], "pushed": false, "backup_ref": backup_ref});
+        return Ok(Outcome { json, human });
+    }
+    if !args.force {
+        if !ctx.ui.interactive {
+            return Err(Error::refused(format!(
+                "--mode reset moves {} back and drops {undone_count} commit(s) from it; it needs --force",
+                s.base
+            ))
+            .hint("pass --force (a backup ref is kept), or use --mode commit to go back with a new commit"));
+        }
+        ctx.ui.confirm(
+            &format!("Move {} back to {target_name}, dropping {undone_count} commit(s)? A backup is kept at {backup_ref}.", s.base),
+            "--mode reset",
+        )?;
+    }
+
+    git::create_refs(repo, &[(backup_ref.clone(), base.oid)], "fastrevert: backup before rollback --mode reset")?;
+    let mut pushed = false;
+    if pushing {
+        ctx.ui.info(&format!("Pushing {} and {backup_ref} to {}...", s.base, s.remote));
+        let specs = vec![
+            format!("{target}:refs/heads/{}", s.base),
+            format!("{}:{backup_ref}", base.oid),
+        ];
+        let lease = vec![(format!("refs/heads/{}", s.base), Some(base.oid.to_string()))];
+        if let Err(f) = ctx.git().push(&s.remote, &specs, true, &lease)? {
+            return Err(push_failed(
+                &format!("kept the backup {backup_ref} locally; {} on {} was not moved", s.base, s.remote),
+                &f,
+                format!(
+                    "git push --atomic --force-with-lease=refs/heads/{0}:{1} {2} {target}:refs/heads/{0} {1}:{backup_ref}",
+                    s.base, base.oid, s.remote
+                ),
+            ));
+        }
+        pushed = true;
+        human.push(format!(
+            "Moved {}/{} back to {target_name} ({}); the old tip {} is kept as {backup_ref} here and on {}.",
+            s.remote,
+            s.base,
+            git::short(target),
+            git::short(base.oid),
+            s.remote
+        ));
+        let local_tip = git::ref_target(repo, &local)?;
+        if checked_out {
+            human.push(format!(
+                "Your checkout of {} was left alone; to update it: git switch {0} && git reset --keep {}/{0}",
+                s.base, s.remote
+            ));
+        } else if local_tip == Some(base.oid) {
+            git::move_ref(repo, &local, target, base.oid, "fastrevert: rollback --mode reset")?;
+        } else if local_tip.is_some() {
+            warnings.push(format!("the local branch {} was not at the old tip and was left alone", s.base));
+        }
+    } else {
+        git::move_ref(repo, &local, target, base.oid, "fastrevert: rollback --mode reset")?;
+        human.push(format!(
+            "Moved {} back to {target_name} ({}); the old tip {} is kept as {backup_ref}.",
+            s.base,
+            git::short(target),
+            git::short(base.oid)
+        ));
+    }
+    let json = json!({
+        "mode": "reset",
+        "branch": s.base,
+        "commits": [],
+        "pushed": pushed,
+        "backup_ref": backup_ref,
+    });
+    Ok(Outcome { json, human })
+}

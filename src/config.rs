@@ -1,0 +1,58 @@
+//! Settings from the command line and git config (`fastrevert.*`), read through git's own
+//! layering (repository, global, system).
+
+use git2::Repository;
+
+use crate::cli::GlobalArgs;
+use crate::error::Result;
+
+pub const KEY_REMOTE: &str = "fastrevert.remote";
+pub const DEFAULT_REMOTE: &str = "origin";
+pub const KEY_BASE: &str = "fastrevert.base";
+pub const DEFAULT_BASE: &str = "main";
+pub const KEY_TAG_PREFIX: &str = "fastrevert.tagPrefix";
+pub const DEFAULT_TAG_PREFIX: &str = "pre-rollout/";
+pub const KEY_STAGING_PREFIX: &str = "fastrevert.stagingPrefix";
+pub const DEFAULT_STAGING_PREFIX: &str = "staging/";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub remote: String,
+    pub base: String,
+    pub tag_prefix: String,
+    pub staging_prefix: String,
+}
+
+impl Settings {
+    pub fn load(repo: &Repository, global: &GlobalArgs) -> Result<Settings> {
+        let config = repo.config()?;
+        let get = |key: &str| config.get_string(key).ok().filter(|v| !v.trim().is_empty());
+        let remote = global
+            .remote
+            .clone()
+            .or_else(|| get(KEY_REMOTE))
+            .unwrap_or_else(|| DEFAULT_REMOTE.to_string());
+        let base = global
+            .base
+            .clone()
+            .or_else(|| get(KEY_BASE))
+            .or_else(|| remote_head_branch(repo, &remote))
+            .unwrap_or_else(|| DEFAULT_BASE.to_string());
+        let base = base.strip_prefix("refs/heads/").unwrap_or(&base).to_string();
+        Ok(Settings {
+            remote,
+            base,
+            tag_prefix: get(KEY_TAG_PREFIX).unwrap_or_else(|| DEFAULT_TAG_PREFIX.to_string()),
+            staging_prefix: get(KEY_STAGING_PREFIX).unwrap_or_else(|| DEFAULT_STAGING_PREFIX.to_string()),
+        })
+    }
+}
+
+/// The branch `refs/remotes/<remote>/HEAD` points at, as `git clone` records it.
+fn remote_head_branch(repo: &Repository, remote: &str) -> Option<String> {
+    let head = repo.find_reference(&format!("refs/remotes/{remote}/HEAD")).ok()?;
+    let target = head.symbolic_target().ok()??;
+    target
+        .strip_prefix(&format!("refs/remotes/{remote}/"))
+        .map(str::to_string)
+}

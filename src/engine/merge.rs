@@ -1,0 +1,671 @@
+//! A three-way tree merge that visits only the subtrees whose ids differ.
+//!
+//! `Repository::revert_commit` and `merge_trees` build an index of every file, so their cost
+//! follows the size of the repository. This merge follows what changed instead: a directory that
+//! is identical on two of the three sides is resolved by its id without being read. It aims at
+//! the result of git's `ort` strategy (`git merge-tree --write-tree`): file-level three-way
+//! merges with git's xdiff, mode merges, directory/file conflicts, and rename detection for the
+//! paths where a rename changes the outcome (a file renamed on one side and modified or deleted
+//! on the other).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use git2::{build::TreeUpdateBuilder, Oid, Repository, Tree};
+
+use super::similarity;
+
+const MODE_TREE: i32 = 0o040000;
+const MODE_EXEC: i32 = 0o100755;
+const MODE_LINK: i32 = 0o120000;
+const MODE_GITLINK: i32 = 0o160000;
+
+/// git's rename threshold: 50% similar.
+const RENAME_MIN_SCORE: u64 = similarity::MAX_SCORE / 2;
+/// Above this many source x destination pairs git skips inexact rename detection
+/// (merge.renameLimit defaults to 7000).
+const RENAME_LIMIT: usize = 7000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub oid: Oid,
+    pub mode: i32,
+}
+
+impl Entry {
+    fn is_tree(self) -> bool {
+        self.mode == MODE_TREE
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub path: String,
+    pub reason: &'static str,
+}
+
+#[derive(Debug)]
+pub struct TreeMerge {
+    pub tree: Oid,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Which side of the merge, relative to the merge base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Side {
+    Ours,
+    Theirs,
+}
+
+impl Side {
+    fn other(self) -> Side {
+        match self {
+            Side::Ours => Side::Theirs,
+            Side::Theirs => Side::Ours,
+        }
+    }
+}
+
+/// Situations whose outcome depends on rename detection; settled after the tree walk.
+#[derive(Debug)]
+enum Pending {
+    /// `base` was deleted on `deleted_on` and changed on the other side.
+    ModifyDelete {
+        path: String,
+        deleted_on: Side,
+        base: Entry,
+        other: Entry,
+    },
+    /// Both sides deleted `base` (a file or a whole directory).
+    BothDeleted { path: String, base: Entry },
+    /// Both sides added different entries at a path the base does not have.
+    AddAdd { path: String },
+}
+
+struct Merger<'r> {
+    repo: &'r Repository,
+    conflicts: Vec<Conflict>,
+    pending: Vec<Pending>,
+}
+
+/// Merge `ours` and `theirs` against `base`, writing the merged blobs and trees.
+///
+/// Objects go wherever the repository's object database writes; callers that must not leave
+/// anything behind on a conflict attach an in-memory backend first (see `git::Staging`).
+pub fn merge_trees(
+    repo: &Repository,
+    base: &Tree<'_>,
+    ours: &Tree<'_>,
+    theirs: &Tree<'_>,
+) -> Result<TreeMerge, git2::Error> {
+    let mut merger = Merger {
+        repo,
+        conflicts: Vec::new(),
+        pending: Vec::new(),
+    };
+    let root = merger.merge_dir(
+        "",
+        Some(base.id()),
+        Some(ours.id()),
+        Some(theirs.id()),
+    )?;
+    let mut tree = match root {
+        Some(oid) => oid,
+        None => repo.treebuilder(None)?.write()?,
+    };
+    if !merger.pending.is_empty() {
+        tree = merger.settle_pending(base, ours, theirs, tree)?;
+    }
+    merger.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
+    merger.conflicts.dedup_by(|a, b| a.path == b.path);
+    Ok(TreeMerge {
+        tree,
+        conflicts: merger.conflicts,
+    })
+}
+
+fn join(prefix: &str, name: &[u8]) -> String {
+    let name = String::from_utf8_lossy(name);
+    if prefix.is_empty() {
+        name.into_owned()
+    } else {
+        format!("{prefix}/{name}")
+    }
+}
+
+fn read_entries(repo: &Repository, tree: Option<Oid>) -> Result<BTreeMap<Vec<u8>, Entry>, git2::Error> {
+    let mut map = BTreeMap::new();
+    if let Some(oid) = tree {
+        let tree = repo.find_tree(oid)?;
+        for e in tree.iter() {
+            map.insert(
+                e.name_bytes().to_vec(),
+                Entry {
+                    oid: e.id(),
+                    mode: e.filemode(),
+                },
+            );
+        }
+    }
+    Ok(map)
+}
+
+fn tree_part(e: Option<Entry>) -> Option<Entry> {
+    e.filter(|e| e.is_tree())
+}
+
+fn file_part(e: Option<Entry>) -> Option<Entry> {
+    e.filter(|e| !e.is_tree())
+}
+
+impl Merger<'_> {
+    fn conflict(&mut self, path: String, reason: &'static str) {
+        self.conflicts.push(Conflict { path, reason });
+    }
+
+    /// Merge three directories (`None` = absent). Returns the merged tree, `None` when empty.
+    fn merge_dir(
+        &mut self,
+        prefix: &str,
+        base: Option<Oid>,
+        ours: Option<Oid>,
+        theirs: Option<Oid>,
+    ) -> Result<Option<Oid>, git2::Error> {
+        if ours == theirs || base == theirs {
+            return Ok(ours);
+        }
+        if base == ours {
+            return Ok(theirs);
+        }
+        let b = read_entries(self.repo, base)?;
+        let o = read_entries(self.repo, ours)?;
+        let t = read_entries(self.repo, theirs)?;
+        let names: BTreeSet<&Vec<u8>> = b.keys().chain(o.keys()).chain(t.keys()).collect();
+
+        let mut changes: Vec<(&[u8], Option<Entry>)> = Vec::new();
+        for name in names {
+            let (eb, eo, et) = (b.get(name).copied(), o.get(name).copied(), t.get(name).copied());
+            let merged = self.merge_entry(prefix, name, eb, eo, et)?;
+            if merged != eo {
+                changes.push((name, merged));
+            }
+        }
+        if changes.is_empty() {
+            return Ok(ours);
+        }
+        let ours_tree = match ours {
+            Some(oid) => Some(self.repo.find_tree(oid)?),
+            None => None,
+        };
+        let mut builder = self.repo.treebuilder(ours_tree.as_ref())?;
+        for (name, entry) in changes {
+            match entry {
+                Some(e) => {
+                    builder.insert(name, e.oid, e.mode)?;
+                }
+                None => builder.remove(name)?,
+            }
+        }
+        if builder.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(builder.write()?))
+    }
+
+    fn merge_entry(
+        &mut self,
+        prefix: &str,
+        name: &[u8],
+        base: Option<Entry>,
+        ours: Option<Entry>,
+        theirs: Option<Entry>,
+    ) -> Result<Option<Entry>, git2::Error> {
+        if ours == theirs {
+            if ours.is_none() {
+                if let Some(base) = base {
+                    // Deleted on both sides: still a possible rename source on either side.
+                    self.pending.push(Pending::BothDeleted {
+                        path: join(prefix, name),
+                        base,
+                    });
+                }
+            }
+            return Ok(ours);
+        }
+        if base == theirs {
+            return Ok(ours);
+        }
+        if base == ours {
+            return Ok(theirs);
+        }
+        let path = join(prefix, name);
+        let all_trees = [base, ours, theirs].iter().flatten().all(|e| e.is_tree());
+        if all_trees {
+            let merged = self.merge_dir(
+                &path,
+                base.map(|e| e.oid),
+                ours.map(|e| e.oid),
+                theirs.map(|e| e.oid),
+            )?;
+            return Ok(merged.map(|oid| Entry { oid, mode: MODE_TREE }));
+        }
+        let all_files = [base, ours, theirs].iter().flatten().all(|e| !e.is_tree());
+        if all_files {
+            return self.merge_files(path, base, ours, theirs);
+        }
+        // A directory on some sides and a file on others: merge each part on its own; the
+        // result is clean only if one of them vanishes.
+        let dir = {
+            let (b, o, t) = (tree_part(base), tree_part(ours), tree_part(theirs));
+            if o == t || b == t {
+                o
+            } else if b == o {
+                t
+            } else {
+                self.merge_dir(&path, b.map(|e| e.oid), o.map(|e| e.oid), t.map(|e| e.oid))?
+                    .map(|oid| Entry { oid, mode: MODE_TREE })
+            }
+        };
+        let file = {
+            let (b, o, t) = (file_part(base), file_part(ours), file_part(theirs));
+            if o == t || b == t {
+                o
+            } else if b == o {
+                t
+            } else {
+                self.merge_files(path.clone(), b, o, t)?
+            }
+        };
+        match (dir, file) {
+            (Some(_), Some(_)) => {
+                self.conflict(path, "directory/file");
+                Ok(dir)
+            }
+            (Some(d), None) => Ok(Some(d)),
+            (None, f) => Ok(f),
+        }
+    }
+
+    /// Three non-tree entries that differ pairwise.
+    fn merge_files(
+        &mut self,
+        path: String,
+        base: Option<Entry>,
+        ours: Option<Entry>,
+        theirs: Option<Entry>,
+    ) -> Result<Option<Entry>, git2::Error> {
+        match (base, ours, theirs) {
+            (Some(b), None, Some(t)) => {
+                self.pending.push(Pending::ModifyDelete {
+                    path,
+                    deleted_on: Side::Ours,
+                    base: b,
+                    other: t,
+                });
+                Ok(None)
+            }
+            (Some(b), Some(o), None) => {
+                self.pending.push(Pending::ModifyDelete {
+                    path,
+                    deleted_on: Side::Theirs,
+                    base: b,
+                    other: o,
+                });
+                Ok(None)
+            }
+            (None, Some(o), Some(_)) => {
+                self.pending.push(Pending::AddAdd { path });
+                Ok(Some(o))
+            }
+            (Some(b), Some(o), Some(t)) => match self.merge_blobs(&path, Some(b), o, t)? {
+                Some(e) => Ok(Some(e)),
+                None => {
+                    self.conflict(path, "content");
+                    Ok(Some(o))
+                }
+            },
+            // Every other combination has two equal sides and was resolved by the caller.
+            _ => Ok(ours),
+        }
+    }
+
+    /// Content and mode merge of one file; `None` when it conflicts.
+    fn merge_blobs(
+        &mut self,
+        path: &str,
+        base: Option<Entry>,
+        ours: Entry,
+        theirs: Entry,
+    ) -> Result<Option<Entry>, git2::Error> {
+        if file_kind(ours.mode) != file_kind(theirs.mode) {
+            return Ok(None);
+        }
+        let mode = match base {
+            Some(b) if ours.mode == b.mode => theirs.mode,
+            _ if ours.mode == theirs.mode => theirs.mode,
+            Some(b) if theirs.mode == b.mode => ours.mode,
+            _ => return Ok(None),
+        };
+        let base_oid = base.map(|b| b.oid);
+        let oid = if ours.oid == theirs.oid || base_oid == Some(theirs.oid) {
+            ours.oid
+        } else if base_oid == Some(ours.oid) {
+            theirs.oid
+        } else {
+            let Some(base_oid) = base_oid else {
+                return Ok(None);
+            };
+            if file_kind(mode) != FileKind::Regular {
+                // Symlinks and submodules are not merged line by line.
+                return Ok(None);
+            }
+            match self.merge_text(path, base_oid, ours.oid, theirs.oid)? {
+                Some(oid) => oid,
+                None => return Ok(None),
+            }
+        };
+        Ok(Some(Entry { oid, mode }))
+    }
+
+    fn merge_text(
+        &self,
+        path: &str,
+        base: Oid,
+        ours: Oid,
+        theirs: Oid,
+    ) -> Result<Option<Oid>, git2::Error> {
+        let (b, o, t) = (
+            self.repo.find_blob(base)?,
+            self.repo.find_blob(ours)?,
+            self.repo.find_blob(theirs)?,
+        );
+        if [&b, &o, &t].iter().any(|blob| is_binary(blob.content())) {
+            return Ok(None);
+        }
+        let input = |content| {
+            let mut i = git2::MergeFileInput::new();
+            i.content(content).path(path);
+            i
+        };
+        let merged = git2::merge_file(&input(b.content()), &input(o.content()), &input(t.content()), None)?;
+        if !merged.is_automergeable() {
+            return Ok(None);
+        }
+        Ok(Some(self.repo.blob(merged.content())?))
+    }
+
+    /// Decide the situations that rename detection may change, then patch the merged tree.
+    fn settle_pending(
+        &mut self,
+        base: &Tree<'_>,
+        ours: &Tree<'_>,
+        theirs: &Tree<'_>,
+        merged: Oid,
+    ) -> Result<Oid, git2::Error> {
+        let pending = std::mem::take(&mut self.pending);
+        // Rename sources that matter, per side: files deleted on that side and changed or
+        // deleted on the other (git's "relevant sources").
+        let mut sources: HashMap<Side, Vec<(String, Entry)>> = HashMap::new();
+        for p in &pending {
+            match p {
+                Pending::ModifyDelete {
+                    path,
+                    deleted_on,
+                    base,
+                    ..
+                } => sources.entry(*deleted_on).or_default().push((path.clone(), *base)),
+                Pending::BothDeleted { path, base } => {
+                    let mut files = Vec::new();
+                    collect_files(self.repo, path, *base, &mut files)?;
+                    for side in [Side::Ours, Side::Theirs] {
+                        sources.entry(side).or_default().extend(files.iter().cloned());
+                    }
+                }
+                Pending::AddAdd { .. } => {}
+            }
+        }
+        let mut renames: HashMap<(Side, String), (String, Entry)> = HashMap::new();
+        for (side, srcs) in &sources {
+            let side_tree = match side {
+                Side::Ours => ours,
+                Side::Theirs => theirs,
+            };
+            let mut adds = Vec::new();
+            collect_adds(self.repo, "", Some(base.id()), Some(side_tree.id()), &mut adds)?;
+            for (src, dst, entry) in find_renames(self.repo, srcs, &adds)? {
+                renames.insert((*side, src), (dst, entry));
+            }
+        }
+
+        let mut updates: Vec<(String, Entry)> = Vec::new();
+        let mut settled_adds: BTreeSet<String> = BTreeSet::new();
+        for p in &pending {
+            match p {
+                Pending::ModifyDelete {
+                    path,
+                    deleted_on,
+                    base,
+                    other,
+                } => {
+                    let Some((dst, renamed)) = renames.get(&(*deleted_on, path.clone())) else {
+                        self.conflict(path.clone(), "modify/delete");
+                        continue;
+                    };
+                    let other_tree = match deleted_on.other() {
+                        Side::Ours => ours,
+                        Side::Theirs => theirs,
+                    };
+                    if other_tree.get_path(std::path::Path::new(dst)).is_ok() {
+                        self.conflict(dst.clone(), "rename/add");
+                        continue;
+                    }
+                    let (o, t) = match deleted_on {
+                        Side::Ours => (*renamed, *other),
+                        Side::Theirs => (*other, *renamed),
+                    };
+                    match self.merge_blobs(dst, Some(*base), o, t)? {
+                        Some(e) => updates.push((dst.clone(), e)),
+                        None => self.conflict(dst.clone(), "content"),
+                    }
+                }
+                Pending::BothDeleted { path, base } => {
+                    let mut files = Vec::new();
+                    collect_files(self.repo, path, *base, &mut files)?;
+                    for (file, entry) in files {
+                        let on_ours = renames.get(&(Side::Ours, file.clone()));
+                        let on_theirs = renames.get(&(Side::Theirs, file.clone()));
+                        match (on_ours, on_theirs) {
+                            (None, None) => {}
+                            (Some((o_dst, o)), Some((t_dst, t))) if o_dst == t_dst => {
+                                match self.merge_blobs(o_dst, Some(entry), *o, *t)? {
+                                    Some(e) => {
+                                        settled_adds.insert(o_dst.clone());
+                                        updates.push((o_dst.clone(), e));
+                                    }
+                                    None => self.conflict(o_dst.clone(), "content"),
+                                }
+                            }
+                            (Some(_), Some(_)) => self.conflict(file, "rename/rename"),
+                            _ => self.conflict(file, "rename/delete"),
+                        }
+                    }
+                }
+                Pending::AddAdd { .. } => {}
+            }
+        }
+        // Two different additions at one path never merge cleanly (git merges them against an
+        // empty file), unless both are the same rename settled above.
+        for p in &pending {
+            if let Pending::AddAdd { path, .. } = p {
+                if !settled_adds.contains(path) {
+                    self.conflict(path.clone(), "add/add");
+                }
+            }
+        }
+        if updates.is_empty() {
+            return Ok(merged);
+        }
+        let merged_tree = self.repo.find_tree(merged)?;
+        let mut builder = TreeUpdateBuilder::new();
+        for (path, entry) in &updates {
+            builder.upsert(path.as_str(), entry.oid, git2_mode(entry.mode));
+        }
+        builder.create_updated(self.repo, &merged_tree)
+    }
+}
+
+fn git2_mode(mode: i32) -> git2::FileMode {
+    match mode {
+        MODE_EXEC => git2::FileMode::BlobExecutable,
+        MODE_LINK => git2::FileMode::Link,
+        MODE_GITLINK => git2::FileMode::Commit,
+        MODE_TREE => git2::FileMode::Tree,
+        _ => git2::FileMode::Blob,
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum FileKind {
+    Regular,
+    Symlink,
+    Gitlink,
+}
+
+fn file_kind(mode: i32) -> FileKind {
+    match mode {
+        MODE_LINK => FileKind::Symlink,
+        MODE_GITLINK => FileKind::Gitlink,
+        _ => FileKind::Regular,
+    }
+}
+
+/// git's rule: a NUL byte in the first 8000 bytes makes a file binary.
+pub fn is_binary(content: &[u8]) -> bool {
+    content[..content.len().min(8000)].contains(&0)
+}
+
+/// Every non-tree entry under `entry` (itself when it is a file), with full paths.
+fn collect_files(
+    repo: &Repository,
+    path: &str,
+    entry: Entry,
+    out: &mut Vec<(String, Entry)>,
+) -> Result<(), git2::Error> {
+    if !entry.is_tree() {
+        out.push((path.to_string(), entry));
+        return Ok(());
+    }
+    let tree = repo.find_tree(entry.oid)?;
+    for e in tree.iter() {
+        let child = Entry {
+            oid: e.id(),
+            mode: e.filemode(),
+        };
+        collect_files(repo, &join(path, e.name_bytes()), child, out)?;
+    }
+    Ok(())
+}
+
+/// Files present in `side` at paths where `base` has no file, skipping identical subtrees.
+fn collect_adds(
+    repo: &Repository,
+    prefix: &str,
+    base: Option<Oid>,
+    side: Option<Oid>,
+    out: &mut Vec<(String, Entry)>,
+) -> Result<(), git2::Error> {
+    if base == side || side.is_none() {
+        return Ok(());
+    }
+    let b = read_entries(repo, base)?;
+    let s = read_entries(repo, side)?;
+    for (name, entry) in &s {
+        let path = join(prefix, name);
+        let before = b.get(name).copied();
+        if before == Some(*entry) {
+            continue;
+        }
+        if entry.is_tree() {
+            collect_adds(repo, &path, tree_part(before).map(|e| e.oid), Some(entry.oid), out)?;
+        } else if file_part(before).is_none() {
+            out.push((path, *entry));
+        }
+    }
+    Ok(())
+}
+
+/// Pair rename sources with added files: exact matches first (same basename preferred), then
+/// git's similarity estimate, best score first, at least 50%.
+fn find_renames(
+    repo: &Repository,
+    sources: &[(String, Entry)],
+    adds: &[(String, Entry)],
+) -> Result<Vec<(String, String, Entry)>, git2::Error> {
+    let mut found = Vec::new();
+    let mut used_dst: BTreeSet<usize> = BTreeSet::new();
+    let mut left_src = Vec::new();
+    let mut seen_src = BTreeSet::new();
+    for (src, se) in sources {
+        if !seen_src.insert(src.clone()) {
+            continue;
+        }
+        let exact: Vec<usize> = adds
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, de))| !used_dst.contains(i) && de.oid == se.oid && file_kind(de.mode) == file_kind(se.mode))
+            .map(|(i, _)| i)
+            .collect();
+        let pick = exact
+            .iter()
+            .copied()
+            .find(|&i| basename(&adds[i].0) == basename(src))
+            .or_else(|| exact.first().copied());
+        match pick {
+            Some(i) => {
+                used_dst.insert(i);
+                found.push((src.clone(), adds[i].0.clone(), adds[i].1));
+            }
+            None => left_src.push((src.clone(), *se)),
+        }
+    }
+    let dsts: Vec<usize> = (0..adds.len())
+        .filter(|i| !used_dst.contains(i) && file_kind(adds[*i].1.mode) == FileKind::Regular)
+        .collect();
+    left_src.retain(|(_, e)| file_kind(e.mode) == FileKind::Regular);
+    if left_src.is_empty() || dsts.is_empty() || left_src.len() * dsts.len() > RENAME_LIMIT * RENAME_LIMIT {
+        return Ok(found);
+    }
+    let mut dst_sigs = Vec::with_capacity(dsts.len());
+    for &i in &dsts {
+        let blob = repo.find_blob(adds[i].1.oid)?;
+        dst_sigs.push(similarity::Signature::new(blob.content()));
+    }
+    let mut scored = Vec::new();
+    for (si, (_, se)) in left_src.iter().enumerate() {
+        let blob = repo.find_blob(se.oid)?;
+        let sig = similarity::Signature::new(blob.content());
+        for (di, dsig) in dst_sigs.iter().enumerate() {
+            let score = similarity::score(&sig, dsig, RENAME_MIN_SCORE);
+            if score >= RENAME_MIN_SCORE {
+                let same_name = basename(&left_src[si].0) == basename(&adds[dsts[di]].0);
+                scored.push((score, same_name, si, di));
+            }
+        }
+    }
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
+    let mut src_done = BTreeSet::new();
+    let mut dst_done = BTreeSet::new();
+    for (_, _, si, di) in scored {
+        if src_done.contains(&si) || dst_done.contains(&di) {
+            continue;
+        }
+        src_done.insert(si);
+        dst_done.insert(di);
+        let (path, entry) = &adds[dsts[di]];
+        found.push((left_src[si].0.clone(), path.clone(), *entry));
+    }
+    Ok(found)
+}
+
+fn basename(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}

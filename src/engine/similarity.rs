@@ -1,0 +1,93 @@
+//! git's estimate of how similar two files are (diffcore-delta.c and
+//! diffcore-rename.c), used to detect renames the way `git merge-tree` does.
+
+use std::collections::HashMap;
+
+/// Scores run from 0 to this value (100%).
+pub const MAX_SCORE: u64 = 60000;
+const HASHBASE: u32 = 107927;
+
+/// Byte counts of the chunks of a file, keyed by chunk hash. A chunk ends at a newline or
+/// after 64 bytes.
+pub struct Signature {
+    size: u64,
+    chunks: HashMap<u32, u64>,
+}
+
+impl Signature {
+    pub fn new(content: &[u8]) -> Signature {
+        let text = !super::merge::is_binary(content);
+        let mut chunks: HashMap<u32, u64> = HashMap::new();
+        let (mut accum1, mut accum2, mut n) = (0u32, 0u32, 0u64);
+        let mut i = 0;
+        while i < content.len() {
+            let c = content[i];
+            i += 1;
+            // A CR of a CRLF pair in a text file does not count.
+            if text && c == b'\r' && content.get(i) == Some(&b'\n') {
+                continue;
+            }
+            let old1 = accum1;
+            accum1 = (accum1 << 7) ^ (accum2 >> 25);
+            accum2 = (accum2 << 7) ^ (old1 >> 25);
+            accum1 = accum1.wrapping_add(u32::from(c));
+            n += 1;
+            if n < 64 && c != b'\n' {
+                continue;
+            }
+            let hash = accum1.wrapping_add(accum2.wrapping_mul(0x61)) % HASHBASE;
+            *chunks.entry(hash).or_default() += n;
+            (accum1, accum2, n) = (0, 0, 0);
+        }
+        if n > 0 {
+            let hash = accum1.wrapping_add(accum2.wrapping_mul(0x61)) % HASHBASE;
+            *chunks.entry(hash).or_default() += n;
+        }
+        Signature {
+            size: content.len() as u64,
+            chunks,
+        }
+    }
+}
+
+/// Similarity of `src` and `dst` in 0..=MAX_SCORE; 0 when their sizes differ too much to reach
+/// `min_score`.
+pub fn score(src: &Signature, dst: &Signature, min_score: u64) -> u64 {
+    let max_size = src.size.max(dst.size);
+    let base_size = src.size.min(dst.size);
+    let delta_size = max_size - base_size;
+    if max_size * (MAX_SCORE - min_score) < delta_size * MAX_SCORE || max_size == 0 {
+        return 0;
+    }
+    let copied: u64 = src
+        .chunks
+        .iter()
+        .map(|(hash, count)| dst.chunks.get(hash).map_or(0, |d| (*d).min(*count)))
+        .sum();
+    copied * MAX_SCORE / max_size
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_files_score_full() {
+        let a = Signature::new(b"one\ntwo\nthree\n");
+        assert_eq!(score(&a, &a, MAX_SCORE / 2), MAX_SCORE);
+    }
+
+    #[test]
+    fn one_changed_line_of_four_scores_three_quarters() {
+        let a = Signature::new(b"aaaa\nbbbb\ncccc\ndddd\n");
+        let b = Signature::new(b"aaaa\nbbbb\ncccc\neeee\n");
+        assert_eq!(score(&a, &b, MAX_SCORE / 2), MAX_SCORE * 3 / 4);
+    }
+
+    #[test]
+    fn very_different_sizes_score_zero() {
+        let a = Signature::new(b"x\n");
+        let b = Signature::new(&b"x\n".repeat(100));
+        assert_eq!(score(&a, &b, MAX_SCORE / 2), 0);
+    }
+}

@@ -1,0 +1,106 @@
+//! One error type for every command: a kind that maps to the documented exit code, a message,
+//! hints that say what to do next, and the conflicting paths of a failed revert.
+
+use std::fmt;
+
+/// What went wrong, as far as the exit code is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// git, network or forge failure (exit 1).
+    Failed,
+    /// Bad input or usage (exit 2).
+    BadInput,
+    /// A revert conflicts; nothing was written (exit 3).
+    Conflict,
+    /// Refused by a safety check (exit 4).
+    Refused,
+    /// Interrupted by the user (exit 130).
+    Interrupted,
+}
+
+impl Kind {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Kind::Failed => 1,
+            Kind::BadInput => 2,
+            Kind::Conflict => 3,
+            Kind::Refused => 4,
+            Kind::Interrupted => 130,
+        }
+    }
+
+    /// The name used in `--json` error output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Failed => "failed",
+            Kind::BadInput => "bad_input",
+            Kind::Conflict => "conflict",
+            Kind::Refused => "refused",
+            Kind::Interrupted => "interrupted",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Error {
+    pub kind: Kind,
+    pub message: String,
+    pub hints: Vec<String>,
+    pub conflicts: Vec<String>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            hints: Vec::new(),
+            conflicts: Vec::new(),
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self::new(Kind::Failed, message)
+    }
+
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::new(Kind::BadInput, message)
+    }
+
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::new(Kind::Refused, message)
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    /// Prefix the message with what was being done, keeping kind and hints.
+    pub fn context(mut self, what: impl fmt::Display) -> Self {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<git2::Error> for Error {
+    fn from(err: git2::Error) -> Self {
+        Error::failed(format!("git: {}", err.message()))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        Error::failed(err.to_string())
+    }
+}

@@ -1,0 +1,229 @@
+//! The only place that calls git2 for repository access, refs and identities; `remote` runs the
+//! `git` binary for fetch and push.
+
+pub mod remote;
+
+use std::path::Path;
+
+use git2::{ErrorCode, ObjectType, Oid, Repository, Signature, Time};
+
+use crate::error::{Error, Result};
+
+/// Open the repository containing `dir` (or the current directory), bare or not.
+pub fn open(dir: Option<&Path>) -> Result<Repository> {
+    let start = match dir {
+        Some(d) => d.to_path_buf(),
+        None => std::env::current_dir()?,
+    };
+    Repository::discover(&start).map_err(|e| {
+        Error::bad_input(format!("{} is not in a git repository ({})", start.display(), e.message()))
+            .hint("run the command inside a clone of your project, or pass -C <DIR>")
+    })
+}
+
+/// Send every object written through `repo` from now on to memory instead of disk.
+///
+/// Nothing reaches the repository until [`persist`] copies what a result needs, so a conflict,
+/// a refusal or `--dry-run` leaves no trace. The backend stays attached for the life of `repo`.
+pub fn stage_in_memory(repo: &Repository) -> Result<()> {
+    let odb = repo.odb()?;
+    // Highest priority: libgit2 writes to the first backend that accepts writes.
+    odb.add_new_mempack_backend(1000)?;
+    Ok(())
+}
+
+/// Copy the objects reachable from `roots` that are only in memory to the repository on disk.
+/// Objects already on disk end the walk, so the cost follows what was created.
+pub fn persist(repo: &Repository, roots: &[Oid]) -> Result<()> {
+    let disk = Repository::open(repo.path())?;
+    let disk_odb = disk.odb()?;
+    let odb = repo.odb()?;
+    let mut stack: Vec<(Oid, bool)> = roots.iter().map(|&oid| (oid, false)).collect();
+    // Post-order: an object is written after everything it points to.
+    while let Some((oid, children_done)) = stack.pop() {
+        if disk_odb.exists(oid) {
+            continue;
+        }
+        let object = odb.read(oid)?;
+        if children_done {
+            disk_odb.write(object.kind(), object.data())?;
+            continue;
+        }
+        stack.push((oid, true));
+        match object.kind() {
+            ObjectType::Commit => {
+                let commit = repo.find_commit(oid)?;
+                stack.push((commit.tree_id(), false));
+                stack.extend(commit.parent_ids().map(|p| (p, false)));
+            }
+            ObjectType::Tree => {
+                let tree = repo.find_tree(oid)?;
+                for entry in tree.iter() {
+                    if entry.kind() != Some(ObjectType::Commit) {
+                        stack.push((entry.id(), false));
+                    }
+                }
+            }
+            ObjectType::Tag => {
+                let tag = repo.find_tag(oid)?;
+                stack.push((tag.target_id(), false));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Role {
+    Author,
+    Committer,
+}
+
+/// The author or committer identity as git would use it: `GIT_{AUTHOR,COMMITTER}_{NAME,EMAIL,DATE}`
+/// first, then `user.name` / `user.email`.
+pub fn identity(repo: &Repository, role: Role) -> Result<Signature<'static>> {
+    let prefix = match role {
+        Role::Author => "GIT_AUTHOR",
+        Role::Committer => "GIT_COMMITTER",
+    };
+    let env = |key: &str| std::env::var(format!("{prefix}_{key}")).ok().filter(|v| !v.is_empty());
+    let config = repo.config()?;
+    let name = env("NAME").or_else(|| config.get_string("user.name").ok());
+    let email = env("EMAIL").or_else(|| config.get_string("user.email").ok());
+    let (Some(name), Some(email)) = (name, email) else {
+        return Err(Error::bad_input("git does not know who you are: user.name or user.email is not set")
+            .hint("git config --global user.name \"Your Name\" && git config --global user.email you@example.com"));
+    };
+    let time = match env("DATE") {
+        Some(date) => parse_git_date(&date)
+            .ok_or_else(|| Error::bad_input(format!("{prefix}_DATE is not a date git-fastrevert understands: {date}"))
+                .hint("use \"<unix seconds> <+hhmm>\" or RFC 3339, e.g. 2026-01-02T03:04:05+00:00"))?,
+        None => {
+            let now = Signature::now(&name, &email)?;
+            now.when()
+        }
+    };
+    Ok(Signature::new(&name, &email, &time)?)
+}
+
+/// Dates as git's internal format (`[@]<seconds> <+hhmm>`) or RFC 3339.
+fn parse_git_date(text: &str) -> Option<Time> {
+    let text = text.trim();
+    let raw = text.strip_prefix('@').unwrap_or(text);
+    if let Some((secs, tz)) = raw.split_once(' ') {
+        if let (Ok(secs), Some(offset)) = (secs.parse::<i64>(), parse_offset(tz)) {
+            return Some(Time::new(secs, offset));
+        }
+    }
+    if let Ok(secs) = raw.parse::<i64>() {
+        return Some(Time::new(secs, 0));
+    }
+    let parsed = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(Time::new(parsed.unix_timestamp(), parsed.offset().whole_minutes().into()))
+}
+
+fn parse_offset(tz: &str) -> Option<i32> {
+    let (sign, digits) = match tz.as_bytes().first()? {
+        b'+' => (1, &tz[1..]),
+        b'-' => (-1, &tz[1..]),
+        _ => return None,
+    };
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = digits[2..].parse().ok()?;
+    Some(sign * (hours * 60 + minutes))
+}
+
+/// The commit a revision names, with a bad-input error naming the revision when there is none.
+pub fn resolve_commit(repo: &Repository, rev: &str) -> Result<Oid> {
+    let object = repo.revparse_single(rev).map_err(|e| {
+        Error::bad_input(format!("unknown revision '{rev}'"))
+            .hint(match e.code() {
+                ErrorCode::Ambiguous => "the abbreviated id is ambiguous: give more hex digits".to_string(),
+                _ => "check the name with `git log --oneline`, or fetch it first".to_string(),
+            })
+    })?;
+    let commit = object
+        .peel_to_commit()
+        .map_err(|_| Error::bad_input(format!("'{rev}' does not name a commit")))?;
+    Ok(commit.id())
+}
+
+/// The id a ref points at, `None` when it does not exist.
+pub fn ref_target(repo: &Repository, name: &str) -> Result<Option<Oid>> {
+    match repo.find_reference(name) {
+        Ok(r) => Ok(r.resolve().ok().and_then(|r| r.target())),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Refuse a branch or tag name git would not accept.
+pub fn check_ref_name(full: &str, shown: &str) -> Result<()> {
+    if git2::Reference::is_valid_name(full) {
+        Ok(())
+    } else {
+        Err(Error::bad_input(format!("'{shown}' is not a valid ref name"))
+            .hint("use letters, digits, '-', '_', '.' and '/', without '..', spaces or a trailing '.lock'"))
+    }
+}
+
+/// Create refs that must not exist yet, all or none: each is locked, checked and written in
+/// one transaction, so a concurrent writer is detected, not overwritten.
+pub fn create_refs(repo: &Repository, refs: &[(String, Oid)], log_message: &str) -> Result<()> {
+    let mut tx = repo.transaction()?;
+    for (name, _) in refs {
+        tx.lock_ref(name)?;
+    }
+    for (name, _) in refs {
+        if ref_target(repo, name)?.is_some() || repo.find_reference(name).is_ok() {
+            return Err(Error::bad_input(format!("{name} already exists; nothing was changed"))
+                .hint("choose another name"));
+        }
+    }
+    let committer = identity(repo, Role::Committer).ok();
+    for (name, oid) in refs {
+        tx.set_target(name, *oid, committer.as_ref(), log_message)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Move a ref from `old` to `new`, failing if it changed in between (compare-and-swap).
+pub fn move_ref(repo: &Repository, name: &str, new: Oid, old: Oid, log_message: &str) -> Result<()> {
+    repo.reference_matching(name, new, true, old, log_message)
+        .map(|_| ())
+        .map_err(|e| match e.code() {
+            ErrorCode::Modified => Error::failed(format!("{name} changed while git-fastrevert was working; nothing was moved"))
+                .hint("run the command again"),
+            _ => e.into(),
+        })
+}
+
+/// Whether a branch is checked out in the main worktree or a linked one.
+pub fn is_checked_out(repo: &Repository, branch_ref: &str) -> Result<bool> {
+    if !repo.is_bare() && head_branch(repo).as_deref() == Some(branch_ref) {
+        return Ok(true);
+    }
+    for name in repo.worktrees()?.iter().flatten().flatten() {
+        let Ok(worktree) = repo.find_worktree(name) else { continue };
+        let Ok(wt_repo) = Repository::open_from_worktree(&worktree) else { continue };
+        if head_branch(&wt_repo).as_deref() == Some(branch_ref) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn head_branch(repo: &Repository) -> Option<String> {
+    let head = repo.find_reference("HEAD").ok()?;
+    head.symbolic_target().ok().flatten().map(str::to_string)
+}
+
+/// First `n` hex digits of an id.
+pub fn short(oid: Oid) -> String {
+    oid.to_string()[..7].to_string()
+}

@@ -1,0 +1,175 @@
+//! Fetch and push through the `git` binary, which honours the user's ssh config, credential
+//! helpers and `http.extraheader` (libgit2 does not).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use git2::Repository;
+
+use crate::error::{Error, Result};
+
+pub struct GitCli {
+    dir: PathBuf,
+    /// Whether git may ask for credentials on the terminal.
+    may_prompt: bool,
+    trace: Option<Box<dyn Fn(&str)>>,
+}
+
+/// Why git refused an update of one ref.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// The remote ref is not an ancestor of what was pushed.
+    NonFastForward,
+    /// `--force-with-lease` found the remote ref somewhere else.
+    StaleLease,
+    /// The remote ref exists and may not be replaced (tags, or a lease expecting none).
+    AlreadyExists,
+    /// A hook or the server said no.
+    Remote(String),
+}
+
+pub struct PushFailure {
+    pub rejected: Vec<(String, Rejection)>,
+    pub stderr: String,
+}
+
+impl GitCli {
+    pub fn new(repo: &Repository, may_prompt: bool, trace: Option<Box<dyn Fn(&str)>>) -> GitCli {
+        let dir = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
+        GitCli { dir, may_prompt, trace }
+    }
+
+    fn run(&self, args: &[String]) -> Result<std::process::Output> {
+        if let Some(trace) = &self.trace {
+            trace(&format!("git {}", args.join(" ")));
+        }
+        let mut cmd = Command::new("git");
+        cmd.arg("-C").arg(&self.dir).args(args);
+        if !self.may_prompt {
+            cmd.env("GIT_TERMINAL_PROMPT", "0");
+        }
+        cmd.output().map_err(|e| {
+            Error::failed(format!("could not run git: {e}")).hint("install git and make sure it is on PATH")
+        })
+    }
+
+    /// `git fetch <remote> <refspecs>`; the remote-tracking refs named by the refspecs move.
+    pub fn fetch(&self, remote: &str, refspecs: &[String]) -> Result<()> {
+        let mut args: Vec<String> = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules", remote]
+            .map(String::from)
+            .to_vec();
+        args.extend(refspecs.iter().cloned());
+        let out = self.run(&args)?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(Error::failed(format!(
+                "git fetch {remote} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+            .hint("check the remote and your credentials, or pass --no-fetch to work from what you have"))
+        }
+    }
+
+    /// The ids of the named refs on the remote (`git ls-remote`).
+    pub fn ls_remote(&self, remote: &str, refs: &[String]) -> Result<Vec<(String, String)>> {
+        let mut args: Vec<String> = vec!["ls-remote".into(), remote.into()];
+        args.extend(refs.iter().cloned());
+        let out = self.run(&args)?;
+        if !out.status.success() {
+            return Err(Error::failed(format!(
+                "git ls-remote {remote} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(oid, name)| (name.to_string(), oid.to_string()))
+            .collect())
+    }
+
+    /// `git push [--atomic] [--force-with-lease=…] <remote> <refspecs>`.
+    pub fn push(
+        &self,
+        remote: &str,
+        refspecs: &[String],
+        atomic: bool,
+        leases: &[(String, Option<String>)],
+    ) -> Result<std::result::Result<(), PushFailure>> {
+        let mut args: Vec<String> = vec!["push".into(), "--porcelain".into()];
+        if atomic {
+            args.push("--atomic".into());
+        }
+        for (name, expect) in leases {
+            args.push(format!("--force-with-lease={name}:{}", expect.as_deref().unwrap_or("")));
+        }
+        args.push(remote.into());
+        args.extend(refspecs.iter().cloned());
+        let out = self.run(&args)?;
+        if out.status.success() {
+            return Ok(Ok(()));
+        }
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let rejected = stdout
+            .lines()
+            .filter(|l| l.starts_with('!'))
+            .filter_map(|l| {
+                let mut fields = l.split('\t');
+                fields.next();
+                let refspec = fields.next()?;
+                let summary = fields.next().unwrap_or("");
+                let dst = refspec.rsplit(':').next().unwrap_or(refspec).to_string();
+                Some((dst, classify(summary)))
+            })
+            .collect();
+        Ok(Err(PushFailure {
+            rejected,
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        }))
+    }
+}
+
+fn classify(summary: &str) -> Rejection {
+    let reason = summary
+        .split_once('(')
+        .map(|(_, r)| r.trim_end_matches(')').to_string())
+        .unwrap_or_default();
+    if summary.starts_with("[remote rejected]") || summary.starts_with("[remote failure]") {
+        return Rejection::Remote(reason);
+    }
+    match reason.as_str() {
+        "non-fast-forward" | "fetch first" => Rejection::NonFastForward,
+        "stale info" => Rejection::StaleLease,
+        "already exists" => Rejection::AlreadyExists,
+        "atomic push failed" => Rejection::Remote(reason),
+        _ => Rejection::Remote(if reason.is_empty() { summary.to_string() } else { reason }),
+    }
+}
+
+impl PushFailure {
+    /// A one-line account of what the remote said.
+    pub fn describe(&self) -> String {
+        let mine: Vec<String> = self
+            .rejected
+            .iter()
+            .filter(|(_, r)| *r != Rejection::Remote("atomic push failed".into()))
+            .map(|(name, r)| match r {
+                Rejection::NonFastForward => format!("{name}: not a fast-forward"),
+                Rejection::StaleLease => format!("{name}: changed on the remote since it was fetched"),
+                Rejection::AlreadyExists => format!("{name}: already exists on the remote"),
+                Rejection::Remote(why) => format!("{name}: rejected by the remote ({why})"),
+            })
+            .collect();
+        if mine.is_empty() {
+            let last = self.stderr.lines().last().unwrap_or("push failed");
+            last.to_string()
+        } else {
+            mine.join("; ")
+        }
+    }
+
+    pub fn any(&self, rejection: &Rejection) -> bool {
+        self.rejected.iter().any(|(_, r)| r == rejection)
+    }
+}

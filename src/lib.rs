@@ -1,0 +1,47 @@
+//! git-fastrevert: revert, roll back and snapshot production branches on objects and refs only.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod git;
+pub mod ui;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use cli::{Cli, Command};
+use error::Error;
+use ui::Ui;
+
+/// Parse the command line, run the command, print its result and map it to the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ui = Ui::new(&cli.global);
+    match run(&cli, &ui) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            ui.error(&err);
+            ExitCode::from(err.kind.exit_code())
+        }
+    }
+}
+
+fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
+    let Some(command) = &cli.command else {
+        let _ = Cli::command().print_help();
+        return Err(Error::bad_input("no command given").hint("run `git fastrevert revert --help` to start"));
+    };
+    let ctx = commands::Ctx::open(&cli.global, ui)?;
+    let outcome = match command {
+        Command::Prepare(args) => commands::prepare::run(&ctx, args)?,
+        Command::List(args) => commands::list::run(&ctx, args)?,
+        Command::Revert(args) => commands::revert::run(&ctx, args)?,
+        Command::Rollback(args) => commands::rollback::run(&ctx, args)?,
+    };
+    ui.result(&outcome.human);
+    ui.json(&outcome.json);
+    Ok(())
+}

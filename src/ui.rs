@@ -1,0 +1,135 @@
+//! Everything that reaches the terminal: results on stdout, messages on stderr, confirmations.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::cli::{ColorChoice, GlobalArgs};
+use crate::error::{Error, Result};
+
+pub struct Ui {
+    pub json: bool,
+    pub quiet: bool,
+    pub verbose: bool,
+    pub yes: bool,
+    /// Whether a person can answer a prompt: stdin and stderr are terminals and CI is not set.
+    pub interactive: bool,
+    pub color: bool,
+}
+
+/// `CI=true` (set by GitHub Actions and most CI systems) means nobody is there to answer.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+impl Ui {
+    pub fn new(global: &GlobalArgs) -> Ui {
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !in_ci();
+        let color = match global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
+        };
+        Ui {
+            json: global.json,
+            quiet: global.quiet,
+            verbose: global.verbose,
+            yes: global.yes,
+            interactive,
+            color,
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// Progress and notes, on stderr; silent under `--quiet`.
+    pub fn info(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    pub fn warn(&self, msg: &str) {
+        eprintln!("{} {msg}", self.paint("33", "warning:"));
+    }
+
+    /// Detail shown only with `-v`.
+    pub fn trace(&self, msg: &str) {
+        if self.verbose {
+            eprintln!("{} {msg}", self.paint("2", "+"));
+        }
+    }
+
+    /// The result: stdout, or stderr when stdout carries JSON.
+    pub fn result(&self, lines: &[String]) {
+        if self.json {
+            if !self.quiet {
+                for line in lines {
+                    eprintln!("{line}");
+                }
+            }
+        } else {
+            let mut out = std::io::stdout().lock();
+            for line in lines {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+
+    pub fn json(&self, value: &serde_json::Value) {
+        if self.json {
+            println!("{value}");
+        }
+    }
+
+    pub fn error(&self, err: &Error) {
+        if self.json {
+            let mut body = serde_json::json!({
+                "kind": err.kind.as_str(),
+                "message": err.message,
+            });
+            if !err.conflicts.is_empty() {
+                body["conflicts"] = serde_json::json!(err.conflicts);
+            }
+            if !err.hints.is_empty() {
+                body["hints"] = serde_json::json!(err.hints);
+            }
+            println!("{}", serde_json::json!({ "error": body }));
+        }
+        let mut text = format!("{} {}", self.paint("1;31", "error:"), err.message);
+        if !err.message.ends_with('.') && !err.message.ends_with(':') {
+            text.push('.');
+        }
+        eprintln!("{text}");
+        for path in &err.conflicts {
+            eprintln!("  {}", self.paint("31", path));
+        }
+        for hint in &err.hints {
+            eprintln!("{} {hint}", self.paint("36", "hint:"));
+        }
+    }
+
+    /// Ask before a step that changes shared state. `--yes` answers yes; without a person to
+    /// ask, the missing `--yes` is an error.
+    pub fn confirm(&self, question: &str, what: &str) -> Result<()> {
+        if self.yes {
+            return Ok(());
+        }
+        if !self.interactive {
+            return Err(Error::bad_input(format!("{what} needs a confirmation and there is no terminal to ask"))
+                .hint("pass --yes to confirm"));
+        }
+        eprint!("{question} [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        match answer.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" => Ok(()),
+            _ => Err(Error::new(crate::error::Kind::Refused, "not confirmed; nothing was changed")),
+        }
+    }
+}
