@@ -1,0 +1,150 @@
+//! The test environment: an isolated HOME and git config, fixed identities and dates, helpers
+//! to run `git` and the built binary, and the synthetic repository builder.
+
+#![allow(dead_code)]
+
+#[path = "../../fixtures/mkrepo.rs"]
+pub mod mkrepo;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+pub const DATE: &str = "1700000000 +0000";
+
+pub struct Env {
+    pub tmp: TempDir,
+    pub home: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(&home).expect("home");
+        std::fs::write(
+            home.join(".gitconfig"),
+            "[user]\n\tname = Test User\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
+        )
+        .expect("gitconfig");
+        Env { tmp, home }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    fn apply(&self, cmd: &mut Command) {
+        cmd.env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("GIT_CONFIG_GLOBAL", self.home.join(".gitconfig"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Test User")
+            .env("GIT_AUTHOR_EMAIL", "test@example.com")
+            .env("GIT_AUTHOR_DATE", DATE)
+            .env("GIT_COMMITTER_NAME", "Test User")
+            .env("GIT_COMMITTER_EMAIL", "test@example.com")
+            .env("GIT_COMMITTER_DATE", DATE)
+            .env("NO_COLOR", "1")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE");
+    }
+
+    /// Run git in `dir`; panics with git's output when it fails.
+    pub fn git(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.git_output(dir, args);
+        assert!(
+            out.status.success(),
+            "git {args:?} failed in {}:\n{}{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+    }
+
+    pub fn git_output(&self, dir: &Path, args: &[&str]) -> Output {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(dir).args(args);
+        self.apply(&mut cmd);
+        cmd.output().expect("run git")
+    }
+
+    /// The built binary, run in `dir` with this environment.
+    pub fn fr(&self, dir: &Path) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_git-fastrevert"));
+        cmd.current_dir(dir);
+        self.apply(&mut cmd);
+        cmd
+    }
+
+    pub fn write(&self, dir: &Path, path: &str, content: &str) {
+        let full = dir.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(full, content).expect("write");
+    }
+
+    /// Write files and commit them all; returns the new commit id.
+    pub fn commit(&self, dir: &Path, files: &[(&str, &str)], msg: &str) -> String {
+        for (path, content) in files {
+            self.write(dir, path, content);
+        }
+        self.git(dir, &["add", "-A"]);
+        self.git(dir, &["commit", "-q", "--allow-empty", "-m", msg]);
+        self.git(dir, &["rev-parse", "HEAD"])
+    }
+
+    pub fn rev(&self, dir: &Path, rev: &str) -> String {
+        self.git(dir, &["rev-parse", rev])
+    }
+
+    /// A new repository with one commit.
+    pub fn repo(&self, name: &str) -> PathBuf {
+        let dir = self.path(name);
+        self.git(self.tmp.path(), &["init", "-q", "-b", "main", dir.to_str().expect("utf8")]);
+        self.commit(&dir, &[("README", "hello\n")], "Initial commit");
+        dir
+    }
+
+    /// A bare remote and a clone of it with a few commits and a merged pull request pushed to
+    /// `main`. Returns (clone, remote).
+    pub fn cloned(&self) -> (PathBuf, PathBuf) {
+        let remote = self.path("remote.git");
+        let work = self.path("work");
+        self.git(self.tmp.path(), &["init", "-q", "--bare", "-b", "main", remote.to_str().expect("utf8")]);
+        self.git(self.tmp.path(), &["clone", "-q", remote.to_str().expect("utf8"), work.to_str().expect("utf8")]);
+        self.commit(&work, &[("app/main.txt", "one\ntwo\nthree\n"), ("README", "hello\n")], "Initial commit");
+        self.commit(&work, &[("app/main.txt", "one\ntwo\nthree\nfour\n")], "Add four");
+        self.git(&work, &["switch", "-q", "-c", "feature"]);
+        self.commit(&work, &[("app/feature.txt", "feature\n")], "Add feature");
+        self.git(&work, &["switch", "-q", "main"]);
+        self.git(&work, &["merge", "-q", "--no-ff", "feature", "-m", "Merge pull request #7 from acme/feature"]);
+        self.git(&work, &["branch", "-q", "-D", "feature"]);
+        self.commit(&work, &[("docs/notes.txt", "notes\n")], "Add notes");
+        self.git(&work, &["push", "-q", "origin", "main"]);
+        self.git(&work, &["remote", "set-head", "origin", "main"]);
+        (work, remote)
+    }
+}
+
+/// Parse the JSON the binary printed on stdout.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}

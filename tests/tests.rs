@@ -1,0 +1,5 @@
+//! One test binary: the engine checked against git, and the built binary run against real
+//! local bare remotes.
+
+mod agreement;
+mod common;
