@@ -33,7 +33,9 @@ fn main() -> std::process::ExitCode {
             "--variety" => spec.variety = true,
             _ if dir.is_none() && !arg.starts_with('-') => dir = Some(arg),
             _ => {
-                eprintln!("usage: mkrepo DIR [--files N] [--commits M] [--seed S] [--bare] [--variety]");
+                eprintln!(
+                    "usage: mkrepo DIR [--files N] [--commits M] [--seed S] [--bare] [--variety]"
+                );
                 return std::process::ExitCode::from(2);
             }
         }

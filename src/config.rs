@@ -38,19 +38,25 @@ impl Settings {
             .or_else(|| get(KEY_BASE))
             .or_else(|| remote_head_branch(repo, &remote))
             .unwrap_or_else(|| DEFAULT_BASE.to_string());
-        let base = base.strip_prefix("refs/heads/").unwrap_or(&base).to_string();
+        let base = base
+            .strip_prefix("refs/heads/")
+            .unwrap_or(&base)
+            .to_string();
         Ok(Settings {
             remote,
             base,
             tag_prefix: get(KEY_TAG_PREFIX).unwrap_or_else(|| DEFAULT_TAG_PREFIX.to_string()),
-            staging_prefix: get(KEY_STAGING_PREFIX).unwrap_or_else(|| DEFAULT_STAGING_PREFIX.to_string()),
+            staging_prefix: get(KEY_STAGING_PREFIX)
+                .unwrap_or_else(|| DEFAULT_STAGING_PREFIX.to_string()),
         })
     }
 }
 
 /// The branch `refs/remotes/<remote>/HEAD` points at, as `git clone` records it.
 fn remote_head_branch(repo: &Repository, remote: &str) -> Option<String> {
-    let head = repo.find_reference(&format!("refs/remotes/{remote}/HEAD")).ok()?;
+    let head = repo
+        .find_reference(&format!("refs/remotes/{remote}/HEAD"))
+        .ok()?;
     let target = head.symbolic_target().ok()??;
     target
         .strip_prefix(&format!("refs/remotes/{remote}/"))

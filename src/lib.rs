@@ -32,7 +32,8 @@ pub fn main() -> ExitCode {
 fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
     let Some(command) = &cli.command else {
         let _ = Cli::command().print_help();
-        return Err(Error::bad_input("no command given").hint("run `git fastrevert revert --help` to start"));
+        return Err(Error::bad_input("no command given")
+            .hint("run `git fastrevert revert --help` to start"));
     };
     let ctx = commands::Ctx::open(&cli.global, ui)?;
     let outcome = match command {

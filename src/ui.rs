@@ -22,11 +22,14 @@ fn in_ci() -> bool {
 
 impl Ui {
     pub fn new(global: &GlobalArgs) -> Ui {
-        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !in_ci();
+        let interactive =
+            std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !in_ci();
         let color = match global.color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+            }
         };
         Ui {
             json: global.json,
@@ -120,8 +123,10 @@ impl Ui {
             return Ok(());
         }
         if !self.interactive {
-            return Err(Error::bad_input(format!("{what} needs a confirmation and there is no terminal to ask"))
-                .hint("pass --yes to confirm"));
+            return Err(Error::bad_input(format!(
+                "{what} needs a confirmation and there is no terminal to ask"
+            ))
+            .hint("pass --yes to confirm"));
         }
         eprint!("{question} [y/N] ");
         let _ = std::io::stderr().flush();
@@ -129,7 +134,10 @@ impl Ui {
         std::io::stdin().lock().read_line(&mut answer)?;
         match answer.trim().to_ascii_lowercase().as_str() {
             "y" | "yes" => Ok(()),
-            _ => Err(Error::new(crate::error::Kind::Refused, "not confirmed; nothing was changed")),
+            _ => Err(Error::new(
+                crate::error::Kind::Refused,
+                "not confirmed; nothing was changed",
+            )),
         }
     }
 }

@@ -13,21 +13,57 @@ use crate::common::{mkrepo, Env};
 fn git_revert_tree(env: &Env, dir: &Path, base: &str, commit: &str, m: usize) -> Option<String> {
     let merge_base = format!("--merge-base={commit}");
     let parent = format!("{commit}^{m}");
-    let out = env.git_output(dir, &["merge-tree", "--write-tree", "--no-messages", &merge_base, base, &parent]);
-    let tree = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or("").to_string();
+    let out = env.git_output(
+        dir,
+        &[
+            "merge-tree",
+            "--write-tree",
+            "--no-messages",
+            &merge_base,
+            base,
+            &parent,
+        ],
+    );
+    let tree = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
     match out.status.code() {
         Some(0) => Some(tree),
         Some(1) => None,
-        other => panic!("git merge-tree failed ({other:?}): {}", String::from_utf8_lossy(&out.stderr)),
+        other => panic!(
+            "git merge-tree failed ({other:?}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
     }
 }
 
-fn engine_revert_tree(repo: &Repository, base: &str, commit: &str, m: usize) -> (Option<String>, Vec<String>) {
+fn engine_revert_tree(
+    repo: &Repository,
+    base: &str,
+    commit: &str,
+    m: usize,
+) -> (Option<String>, Vec<String>) {
     let commit = repo.find_commit(Oid::from_str(commit).unwrap()).unwrap();
     let parent = commit.parent(m - 1).unwrap();
-    let ours = repo.find_commit(Oid::from_str(base).unwrap()).unwrap().tree().unwrap();
-    let merged = merge_trees(repo, &commit.tree().unwrap(), &ours, &parent.tree().unwrap()).unwrap();
-    let paths = merged.conflicts.iter().map(|c| format!("{} ({})", c.path, c.reason)).collect::<Vec<_>>();
+    let ours = repo
+        .find_commit(Oid::from_str(base).unwrap())
+        .unwrap()
+        .tree()
+        .unwrap();
+    let merged = merge_trees(
+        repo,
+        &commit.tree().unwrap(),
+        &ours,
+        &parent.tree().unwrap(),
+    )
+    .unwrap();
+    let paths = merged
+        .conflicts
+        .iter()
+        .map(|c| format!("{} ({})", c.path, c.reason))
+        .collect::<Vec<_>>();
     if merged.conflicts.is_empty() {
         (Some(merged.tree.to_string()), paths)
     } else {
@@ -73,7 +109,11 @@ fn generated_history_reverts_agree_with_git() {
         if parents.is_empty() {
             continue;
         }
-        let mainlines: Vec<usize> = if parents.len() > 1 { vec![1, 2] } else { vec![1] };
+        let mainlines: Vec<usize> = if parents.len() > 1 {
+            vec![1, 2]
+        } else {
+            vec![1]
+        };
         for m in mainlines {
             if agree(&env, &dir, &repo, &tip, commit, m) {
                 clean += 1;
@@ -83,7 +123,16 @@ fn generated_history_reverts_agree_with_git() {
                 merges += 1;
             }
         }
-        let later = commits(&env, &dir, &["rev-list", "--first-parent", "--reverse", &format!("{commit}..main")]);
+        let later = commits(
+            &env,
+            &dir,
+            &[
+                "rev-list",
+                "--first-parent",
+                "--reverse",
+                &format!("{commit}..main"),
+            ],
+        );
         if let Some(mid) = later.get(later.len() / 2) {
             agree(&env, &dir, &repo, mid, commit, 1);
             checked += 1;
@@ -93,7 +142,10 @@ fn generated_history_reverts_agree_with_git() {
     assert!(merges >= 80, "only {merges} merge reverts checked");
     // The history must exercise both outcomes, or the comparison proves little.
     eprintln!("{checked} reverts checked, {merges} of merges, {clean} clean");
-    assert!(clean >= 50 && clean + 50 <= checked, "{clean} of {checked} clean");
+    assert!(
+        clean >= 50 && clean + 50 <= checked,
+        "{clean} of {checked} clean"
+    );
 }
 
 /// A small repository where each case is set up with git, then every commit is reverted on
@@ -132,7 +184,10 @@ impl Case {
             }
             let subject = self.git(&["log", "-1", "--format=%s", ids[0]]);
             for m in 1..ids.len() {
-                outcomes.push((format!("{subject} -m {m}"), agree(&self.env, &self.dir, &repo, &tip, ids[0], m)));
+                outcomes.push((
+                    format!("{subject} -m {m}"),
+                    agree(&self.env, &self.dir, &repo, &tip, ids[0], m),
+                ));
             }
         }
         outcomes
@@ -152,11 +207,20 @@ fn content_edits_merge_or_conflict_like_git() {
     let c = Case::new();
     let lines: String = (1..=30).map(|i| format!("line {i}\n")).collect();
     c.commit(&[("f.txt", &lines)], "Add f");
-    c.commit(&[("f.txt", &lines.replace("line 3\n", "line three\n"))], "Edit top");
+    c.commit(
+        &[("f.txt", &lines.replace("line 3\n", "line three\n"))],
+        "Edit top",
+    );
     let now = c.git(&["show", "HEAD:f.txt"]);
-    c.commit(&[("f.txt", &now.replace("line 27\n", "line twenty-seven\n"))], "Edit bottom");
+    c.commit(
+        &[("f.txt", &now.replace("line 27\n", "line twenty-seven\n"))],
+        "Edit bottom",
+    );
     let now = c.git(&["show", "HEAD:f.txt"]);
-    c.commit(&[("f.txt", &now.replace("line three\n", "line 3 again\n"))], "Edit top again");
+    c.commit(
+        &[("f.txt", &now.replace("line three\n", "line 3 again\n"))],
+        "Edit top again",
+    );
     let out = c.check_all();
     assert!(outcome(&out, "Edit bottom"));
     assert!(!outcome(&out, "Edit top"));
@@ -188,23 +252,56 @@ fn adds_deletes_and_directories_agree_with_git() {
 fn renames_agree_with_git() {
     let c = Case::new();
     let body: String = (1..=20).map(|i| format!("content line {i}\n")).collect();
-    c.commit(&[("old/name.txt", &body), ("keep.txt", &body.replace("content", "other"))], "Add files");
+    c.commit(
+        &[
+            ("old/name.txt", &body),
+            ("keep.txt", &body.replace("content", "other")),
+        ],
+        "Add files",
+    );
     std::fs::create_dir_all(c.dir.join("new")).unwrap();
     c.git(&["mv", "old/name.txt", "new/name.txt"]);
     c.commit_all("Rename name");
     // The renamed file changes afterwards: reverting the rename needs rename detection to
     // carry the change back to the old name.
-    c.commit(&[("new/name.txt", &body.replace("content line 20\n", "changed line 20\n"))], "Edit renamed");
+    c.commit(
+        &[(
+            "new/name.txt",
+            &body.replace("content line 20\n", "changed line 20\n"),
+        )],
+        "Edit renamed",
+    );
     // A rename with an edit (inexact).
     c.git(&["mv", "keep.txt", "kept.txt"]);
-    c.commit(&[("kept.txt", &body.replace("content", "other").replace("other line 1\n", "first\n"))], "Rename keep with edit");
-    c.commit(&[("kept.txt", &c.git(&["show", "HEAD:kept.txt"]).replace("other line 19\n", "nineteen\n"))], "Edit kept");
+    c.commit(
+        &[(
+            "kept.txt",
+            &body
+                .replace("content", "other")
+                .replace("other line 1\n", "first\n"),
+        )],
+        "Rename keep with edit",
+    );
+    c.commit(
+        &[(
+            "kept.txt",
+            &c.git(&["show", "HEAD:kept.txt"])
+                .replace("other line 19\n", "nineteen\n"),
+        )],
+        "Edit kept",
+    );
     // Added, then renamed on the base: its revert is a rename/delete conflict for git.
-    c.commit(&[("added.txt", &body.replace("content", "added"))], "Add added");
+    c.commit(
+        &[("added.txt", &body.replace("content", "added"))],
+        "Add added",
+    );
     c.git(&["mv", "added.txt", "added-moved.txt"]);
     c.commit_all("Move added");
     let out = c.check_all();
-    assert!(outcome(&out, "Rename name"), "rename reverts cleanly through rename detection");
+    assert!(
+        outcome(&out, "Rename name"),
+        "rename reverts cleanly through rename detection"
+    );
     assert!(outcome(&out, "Rename keep with edit"));
     assert!(!outcome(&out, "Add added"), "git reports rename/delete");
 }
@@ -212,7 +309,10 @@ fn renames_agree_with_git() {
 #[test]
 fn modes_binaries_symlinks_and_submodules_agree_with_git() {
     let c = Case::new();
-    c.commit(&[("run.sh", "#!/bin/sh\necho hi\n"), ("data.bin", "")], "Add script");
+    c.commit(
+        &[("run.sh", "#!/bin/sh\necho hi\n"), ("data.bin", "")],
+        "Add script",
+    );
     std::fs::write(c.dir.join("data.bin"), [0u8, 1, 2, 3, 0, 9]).unwrap();
     c.commit_all("Binary v1");
     c.git(&["update-index", "--chmod=+x", "run.sh"]);
@@ -228,13 +328,25 @@ fn modes_binaries_symlinks_and_submodules_agree_with_git() {
     std::os::unix::fs::symlink("README", c.dir.join("link")).unwrap();
     c.commit_all("Retarget link");
     let sub = "1234567890abcdef1234567890abcdef12345678";
-    c.git(&["update-index", "--add", "--cacheinfo", &format!("160000,{sub},vendor/lib")]);
+    c.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{sub},vendor/lib"),
+    ]);
     c.git(&["commit", "-q", "-m", "Add submodule"]);
     let sub2 = "abcdef1234567890abcdef1234567890abcdef12";
-    c.git(&["update-index", "--cacheinfo", &format!("160000,{sub2},vendor/lib")]);
+    c.git(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("160000,{sub2},vendor/lib"),
+    ]);
     c.git(&["commit", "-q", "-m", "Bump submodule"]);
     let out = c.check_all();
-    assert!(outcome(&out, "Make run.sh executable"), "a mode change reverts over a content change");
+    assert!(
+        outcome(&out, "Make run.sh executable"),
+        "a mode change reverts over a content change"
+    );
     assert!(!outcome(&out, "Binary v2"), "binary files do not merge");
     assert!(outcome(&out, "Bump submodule"));
     assert!(outcome(&out, "Retarget link"));
@@ -245,7 +357,10 @@ fn merge_commits_agree_with_git_on_both_parents() {
     let c = Case::new();
     c.commit(&[("app.txt", "a\nb\nc\n")], "Base");
     c.git(&["switch", "-q", "-c", "topic"]);
-    c.commit(&[("topic.txt", "topic\n"), ("app.txt", "a\nb\nc\nd\n")], "Topic work");
+    c.commit(
+        &[("topic.txt", "topic\n"), ("app.txt", "a\nb\nc\nd\n")],
+        "Topic work",
+    );
     c.git(&["switch", "-q", "main"]);
     c.commit(&[("main.txt", "main\n")], "Main work");
     c.git(&["merge", "-q", "--no-ff", "topic", "-m", "Merge topic"]);

@@ -2,4 +2,5 @@
 //! local bare remotes.
 
 mod agreement;
+mod cli;
 mod common;

@@ -40,9 +40,7 @@ pub fn run(ctx: &Ctx, _args: &ListArgs) -> Result<Outcome> {
     }
     let mut human = Vec::new();
     if points.is_empty() {
-        human.push(format!(
-            "No rollout points or release tags yet. Take one before the next rollout: git fastrevert prepare"
-        ));
+        human.push("No rollout points or release tags yet. Take one before the next rollout: git fastrevert prepare".into());
     }
     for p in &points {
         let since = p.commits_since.map_or("?".to_string(), |n| n.to_string());
@@ -55,7 +53,8 @@ pub fn run(ctx: &Ctx, _args: &ListArgs) -> Result<Outcome> {
             since
         ));
     }
-    let json = serde_json::to_value(&points).map_err(|e| crate::error::Error::failed(e.to_string()))?;
+    let json =
+        serde_json::to_value(&points).map_err(|e| crate::error::Error::failed(e.to_string()))?;
     Ok(Outcome { json, human })
 }
 
@@ -78,7 +77,8 @@ fn point(ctx: &Ctx, kind: &'static str, name: String, oid: git2::Oid) -> Result<
     };
     let (timestamp, tag_message) = match object.as_tag() {
         Some(tag) => (
-            tag.tagger().map_or(commit.time().seconds(), |t| t.when().seconds()),
+            tag.tagger()
+                .map_or(commit.time().seconds(), |t| t.when().seconds()),
             tag.message().ok().flatten().unwrap_or("").to_string(),
         ),
         None => (commit.time().seconds(), String::new()),
@@ -87,7 +87,11 @@ fn point(ctx: &Ctx, kind: &'static str, name: String, oid: git2::Oid) -> Result<
         let snapshot = name.strip_prefix(&ctx.settings.tag_prefix).unwrap_or(&name);
         let branch = format!("{}{snapshot}", ctx.settings.staging_prefix);
         let exists = git::ref_target(repo, &format!("refs/heads/{branch}"))?.is_some()
-            || git::ref_target(repo, &format!("refs/remotes/{}/{branch}", ctx.settings.remote))?.is_some();
+            || git::ref_target(
+                repo,
+                &format!("refs/remotes/{}/{branch}", ctx.settings.remote),
+            )?
+            .is_some();
         exists.then_some(branch)
     } else {
         None
@@ -128,23 +132,34 @@ fn release_tags(ctx: &Ctx) -> Result<Vec<Point>> {
 }
 
 fn newest_first(points: &mut [Point]) {
-    points.sort_by(|a, b| b.timestamp.cmp(&a.timestamp).then_with(|| b.name.cmp(&a.name)));
+    points.sort_by(|a, b| {
+        b.timestamp
+            .cmp(&a.timestamp)
+            .then_with(|| b.name.cmp(&a.name))
+    });
 }
 
 /// A name whose last path part is a version: optional letters and a separator, then digits
 /// and dots with at least one dot (`v1.2.0`, `release-2.0`, `app/1.4.1`).
 fn looks_like_version(name: &str) -> bool {
     let last = name.rsplit('/').next().unwrap_or(name);
-    let version = last.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '-' || c == '_');
+    let version =
+        last.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '-' || c == '_');
     let core = version.split(['-', '+']).next().unwrap_or("");
     let parts: Vec<&str> = core.split('.').collect();
-    parts.len() >= 2 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 pub fn rfc3339(seconds: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(seconds)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| seconds.to_string())
 }
 
@@ -157,7 +172,13 @@ mod tests {
         for yes in ["v1.2.0", "1.4", "release-2.0.1", "app/v3.1.4", "v1.0.0-rc1"] {
             assert!(looks_like_version(yes), "{yes}");
         }
-        for no in ["v1", "latest", "pre-rollout/20260101-000000", "v1..2", "build-42"] {
+        for no in [
+            "v1",
+            "latest",
+            "pre-rollout/20260101-000000",
+            "v1..2",
+            "build-42",
+        ] {
             assert!(!looks_like_version(no), "{no}");
         }
     }

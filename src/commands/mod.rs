@@ -47,7 +47,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn git(&self) -> GitCli {
-        let trace: Option<Box<dyn Fn(&str)>> = if self.ui.verbose {
+        let trace: Option<git::remote::Trace> = if self.ui.verbose {
             Some(Box::new(|line: &str| eprintln!("+ {line}")))
         } else {
             None
@@ -65,7 +65,10 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn remote_base_ref(&self) -> String {
-        format!("refs/remotes/{}/{}", self.settings.remote, self.settings.base)
+        format!(
+            "refs/remotes/{}/{}",
+            self.settings.remote, self.settings.base
+        )
     }
 
     pub fn local_base_ref(&self) -> String {
@@ -80,7 +83,8 @@ impl<'a> Ctx<'a> {
         let s = &self.settings;
         let mut refspecs = vec![format!("+refs/heads/{}:{}", s.base, self.remote_base_ref())];
         refspecs.extend(extra.iter().cloned());
-        self.ui.info(&format!("Fetching {} from {}...", s.base, s.remote));
+        self.ui
+            .info(&format!("Fetching {} from {}...", s.base, s.remote));
         self.git().fetch(&s.remote, &refspecs).map_err(|e| {
             if e.message.contains("couldn't find remote ref") {
                 Error::bad_input(format!("the remote {} has no branch {}", s.remote, s.base))
@@ -98,8 +102,12 @@ impl<'a> Ctx<'a> {
         if self.global.no_fetch || !self.has_remote() {
             return Ok(());
         }
-        if let Err(e) = self.git().fetch(&self.settings.remote, &["refs/tags/*:refs/tags/*".to_string()]) {
-            self.ui.warn(&format!("tags were not all fetched: {}", e.message));
+        if let Err(e) = self.git().fetch(
+            &self.settings.remote,
+            &["refs/tags/*:refs/tags/*".to_string()],
+        ) {
+            self.ui
+                .warn(&format!("tags were not all fetched: {}", e.message));
         }
         Ok(())
     }
@@ -108,7 +116,10 @@ impl<'a> Ctx<'a> {
     pub fn base_tip(&self) -> Result<BaseTip> {
         for name in [self.remote_base_ref(), self.local_base_ref()] {
             if let Some(oid) = git::ref_target(&self.repo, &name)? {
-                return Ok(BaseTip { oid, from_ref: name });
+                return Ok(BaseTip {
+                    oid,
+                    from_ref: name,
+                });
             }
         }
         Err(Error::bad_input(format!("no branch '{}' here or on {}", self.settings.base, self.settings.remote))
@@ -118,6 +129,9 @@ impl<'a> Ctx<'a> {
 
 /// Lines describing what a failed push left behind and how to finish by hand.
 pub fn push_failed(done: &str, failure: &git::remote::PushFailure, retry: String) -> Error {
-    Error::failed(format!("{done}, but the push failed: {}", failure.describe()))
-        .hint(format!("fix the cause, then push by hand: {retry}"))
+    Error::failed(format!(
+        "{done}, but the push failed: {}",
+        failure.describe()
+    ))
+    .hint(format!("fix the cause, then push by hand: {retry}"))
 }

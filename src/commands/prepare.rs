@@ -17,7 +17,9 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
     let name = match &args.name {
         Some(n) => n.clone(),
         None => time::OffsetDateTime::now_utc()
-            .format(time::macros::format_description!("[year][month][day]-[hour][minute][second]"))
+            .format(time::macros::format_description!(
+                "[year][month][day]-[hour][minute][second]"
+            ))
             .map_err(|e| Error::failed(e.to_string()))?,
     };
     let tag = format!("{}{name}", s.tag_prefix);
@@ -38,7 +40,9 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
     }
     let pushing = ctx.will_push();
     if pushing && !ctx.global.no_fetch {
-        let existing = ctx.git().ls_remote(&s.remote, &[tag_ref.clone(), branch_ref.clone()])?;
+        let existing = ctx
+            .git()
+            .ls_remote(&s.remote, &[tag_ref.clone(), branch_ref.clone()])?;
         if let Some((r, _)) = existing.first() {
             return Err(taken(&name, r, &format!("on {}", s.remote)));
         }
@@ -47,7 +51,13 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
     git::stage_in_memory(repo)?;
     let tagger = git::identity(repo, Role::Committer)?;
     let rollout_sha = rollout.map(|r| r.to_string());
-    let tag_message = message::snapshot_message(&name, &s.base, &base.oid.to_string(), rollout_sha.as_deref(), &[]);
+    let tag_message = message::snapshot_message(
+        &name,
+        &s.base,
+        &base.oid.to_string(),
+        rollout_sha.as_deref(),
+        &[],
+    );
     let target = repo.find_object(base.oid, None)?;
     let tag_oid = repo.tag_annotation_create(&tag, &target, &tagger, &tag_message)?;
 
@@ -56,18 +66,32 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
     let mut human = Vec::new();
     let short = git::short(base.oid);
     if dry_run {
-        human.push(format!("Would snapshot {} at {short} as tag {tag} and branch {branch}.", s.base));
+        human.push(format!(
+            "Would snapshot {} at {short} as tag {tag} and branch {branch}.",
+            s.base
+        ));
         if pushing {
             human.push(format!("Would push both to {} atomically.", s.remote));
         }
         human.push("Dry run: nothing was written.".into());
     } else {
         git::persist(repo, &[tag_oid])?;
-        git::create_refs(repo, &[(tag_ref.clone(), tag_oid), (branch_ref.clone(), base.oid)], "fastrevert: prepare")?;
-        human.push(format!("Snapshot of {} at {short}: tag {tag}, branch {branch}.", s.base));
+        git::create_refs(
+            repo,
+            &[(tag_ref.clone(), tag_oid), (branch_ref.clone(), base.oid)],
+            "fastrevert: prepare",
+        )?;
+        human.push(format!(
+            "Snapshot of {} at {short}: tag {tag}, branch {branch}.",
+            s.base
+        ));
         if pushing {
-            ctx.ui.info(&format!("Pushing {tag} and {branch} to {}...", s.remote));
-            let specs = vec![format!("{tag_ref}:{tag_ref}"), format!("{branch_ref}:{branch_ref}")];
+            ctx.ui
+                .info(&format!("Pushing {tag} and {branch} to {}...", s.remote));
+            let specs = vec![
+                format!("{tag_ref}:{tag_ref}"),
+                format!("{branch_ref}:{branch_ref}"),
+            ];
             // A lease expecting nothing: an existing name on the remote is never moved.
             let leases = vec![(tag_ref.clone(), None), (branch_ref.clone(), None)];
             if let Err(f) = ctx.git().push(&s.remote, &specs, true, &leases)? {
@@ -80,7 +104,9 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
             pushed = true;
             human.push(format!("Pushed both to {}.", s.remote));
         }
-        human.push(format!("If the rollout goes wrong: git fastrevert rollback --to {tag}"));
+        human.push(format!(
+            "If the rollout goes wrong: git fastrevert rollback --to {tag}"
+        ));
     }
     let json = json!({
         "command": "prepare",
@@ -98,6 +124,8 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
 }
 
 fn taken(name: &str, existing: &str, place: &str) -> Error {
-    Error::bad_input(format!("the snapshot name {name} is taken: {existing} exists {place}; nothing was changed"))
-        .hint("pick another name, or leave NAME out to use the current UTC time")
+    Error::bad_input(format!(
+        "the snapshot name {name} is taken: {existing} exists {place}; nothing was changed"
+    ))
+    .hint("pick another name, or leave NAME out to use the current UTC time")
 }

@@ -17,7 +17,11 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     let mut warnings = Vec::new();
     for t in &targets {
         if t.commit != base.oid && !repo.graph_descendant_of(base.oid, t.commit)? {
-            warnings.push(format!("{} is not on {}: its revert may do nothing", git::short(t.commit), ctx.settings.base));
+            warnings.push(format!(
+                "{} is not on {}: its revert may do nothing",
+                git::short(t.commit),
+                ctx.settings.base
+            ));
         }
     }
 
@@ -45,10 +49,17 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     };
     let plan = engine::revert(repo, base.oid, targets, &opts).map_err(|e| match e {
         RevertError::Other(e) => e,
-        RevertError::Conflict { commit, conflicts } => conflict_error(ctx, &base, &branch, &commit, conflicts),
+        RevertError::Conflict { commit, conflicts } => {
+            conflict_error(ctx, &base, &branch, &commit, conflicts)
+        }
     })?;
     for s in &plan.skipped {
-        warnings.push(format!("{} \"{}\" is already reverted on {}: skipped", git::short(s.commit), s.subject, ctx.settings.base));
+        warnings.push(format!(
+            "{} \"{}\" is already reverted on {}: skipped",
+            git::short(s.commit),
+            s.subject,
+            ctx.settings.base
+        ));
     }
 
     let dry_run = ctx.global.dry_run;
@@ -59,13 +70,21 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
             pushed = publish_direct(ctx, &base, &plan)?;
         } else {
             git::persist(repo, &[plan.tip])?;
-            git::create_refs(repo, &[(branch_ref.clone(), plan.tip)], "fastrevert: revert")?;
+            git::create_refs(
+                repo,
+                &[(branch_ref.clone(), plan.tip)],
+                "fastrevert: revert",
+            )?;
             if ctx.will_push() {
-                ctx.ui.info(&format!("Pushing {branch} to {}...", ctx.settings.remote));
+                ctx.ui
+                    .info(&format!("Pushing {branch} to {}...", ctx.settings.remote));
                 let spec = format!("{branch_ref}:{branch_ref}");
                 if let Err(failure) = ctx.git().push(&ctx.settings.remote, &[spec], false, &[])? {
                     return Err(push_failed(
-                        &format!("created branch {branch} locally at {}", git::short(plan.tip)),
+                        &format!(
+                            "created branch {branch} locally at {}",
+                            git::short(plan.tip)
+                        ),
                         &failure,
                         format!("git push {} {branch}", ctx.settings.remote),
                     ));
@@ -75,11 +94,15 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         }
     }
 
-    let human = describe(ctx, &base, &plan, &branch, pushed, dry_run, publish.direct, &warnings);
+    let human = describe(ctx, &base, &plan, &branch, pushed, dry_run, publish.direct);
     for w in &warnings {
         ctx.ui.warn(w);
     }
-    let ids = |list: &[Reverted]| list.iter().map(|r| r.commit.to_string()).collect::<Vec<_>>();
+    let ids = |list: &[Reverted]| {
+        list.iter()
+            .map(|r| r.commit.to_string())
+            .collect::<Vec<_>>()
+    };
     let json = json!({
         "command": "revert",
         "base": ctx.settings.base,
@@ -103,8 +126,11 @@ pub fn check_branch_free(ctx: &Ctx, branch: &str) -> Result<()> {
     let tracking = format!("refs/remotes/{}/{branch}", ctx.settings.remote);
     for name in [&local, &tracking] {
         if git::ref_target(&ctx.repo, name)?.is_some() {
-            return Err(Error::bad_input(format!("branch {branch} already exists ({name})"))
-                .hint("pass --branch with another name, or delete the old branch if it is yours"));
+            return Err(
+                Error::bad_input(format!("branch {branch} already exists ({name})")).hint(
+                    "pass --branch with another name, or delete the old branch if it is yours",
+                ),
+            );
         }
     }
     Ok(())
@@ -118,11 +144,15 @@ pub fn publish_direct(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan) -> Result<bo
     let count = plan.commits.len();
     if ctx.will_push() {
         ctx.ui.confirm(
-            &format!("Push {count} commit(s) straight to {}/{}?", s.remote, s.base),
+            &format!(
+                "Push {count} commit(s) straight to {}/{}?",
+                s.remote, s.base
+            ),
             "--direct",
         )?;
         git::persist(repo, &[plan.tip])?;
-        ctx.ui.info(&format!("Pushing to {}/{}...", s.remote, s.base));
+        ctx.ui
+            .info(&format!("Pushing to {}/{}...", s.remote, s.base));
         let spec = format!("{}:refs/heads/{}", plan.tip, s.base);
         return match ctx.git().push(&s.remote, &[spec], false, &[])? {
             Ok(()) => Ok(true),
@@ -155,13 +185,28 @@ pub fn publish_direct(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan) -> Result<bo
         ))
         .hint("revert on a branch (drop --direct), then merge it yourself"));
     }
-    ctx.ui.confirm(&format!("Move {} forward by {count} commit(s)?", s.base), "--direct")?;
+    ctx.ui.confirm(
+        &format!("Move {} forward by {count} commit(s)?", s.base),
+        "--direct",
+    )?;
     git::persist(repo, &[plan.tip])?;
-    git::move_ref(repo, &local, plan.tip, base.oid, "fastrevert: revert --direct")?;
+    git::move_ref(
+        repo,
+        &local,
+        plan.tip,
+        base.oid,
+        "fastrevert: revert --direct",
+    )?;
     Ok(false)
 }
 
-fn conflict_error(ctx: &Ctx, base: &BaseTip, branch: &str, commit: &Reverted, conflicts: Vec<crate::engine::merge::Conflict>) -> Error {
+fn conflict_error(
+    ctx: &Ctx,
+    base: &BaseTip,
+    branch: &str,
+    commit: &Reverted,
+    conflicts: Vec<crate::engine::merge::Conflict>,
+) -> Error {
     let short = git::short(commit.commit);
     let mut err = Error::new(
         Kind::Conflict,
@@ -172,8 +217,15 @@ fn conflict_error(ctx: &Ctx, base: &BaseTip, branch: &str, commit: &Reverted, co
             conflicts.len()
         ),
     );
-    err.conflicts = conflicts.iter().map(|c| format!("{} ({})", c.path, c.reason)).collect();
-    let start = base.from_ref.strip_prefix("refs/remotes/").or_else(|| base.from_ref.strip_prefix("refs/heads/")).unwrap_or(&base.from_ref);
+    err.conflicts = conflicts
+        .iter()
+        .map(|c| format!("{} ({})", c.path, c.reason))
+        .collect();
+    let start = base
+        .from_ref
+        .strip_prefix("refs/remotes/")
+        .or_else(|| base.from_ref.strip_prefix("refs/heads/"))
+        .unwrap_or(&base.from_ref);
     let m = if commit.is_merge { " -m 1" } else { "" };
     err.hints.push(format!(
         "resolve it by hand: git switch -c {branch} {start} && git revert{m} {short}, fix the files, git add them, git revert --continue, then git push {} {branch}",
@@ -182,23 +234,46 @@ fn conflict_error(ctx: &Ctx, base: &BaseTip, branch: &str, commit: &Reverted, co
     err
 }
 
-#[allow(clippy::too_many_arguments)]
-fn describe(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan, branch: &str, pushed: bool, dry_run: bool, direct: bool, _warnings: &[String]) -> Vec<String> {
+fn describe(
+    ctx: &Ctx,
+    base: &BaseTip,
+    plan: &RevertPlan,
+    branch: &str,
+    pushed: bool,
+    dry_run: bool,
+    direct: bool,
+) -> Vec<String> {
     let s = &ctx.settings;
     let mut out = Vec::new();
     if plan.reverted.is_empty() {
-        out.push(format!("Nothing to revert: everything asked for is already reverted on {}.", s.base));
+        out.push(format!(
+            "Nothing to revert: everything asked for is already reverted on {}.",
+            s.base
+        ));
         return out;
     }
     let verb = if dry_run { "Would revert" } else { "Reverted" };
-    out.push(format!("{verb} {} commit(s) on {} ({}):", plan.reverted.len(), s.base, git::short(base.oid)));
+    out.push(format!(
+        "{verb} {} commit(s) on {} ({}):",
+        plan.reverted.len(),
+        s.base,
+        git::short(base.oid)
+    ));
     for r in &plan.reverted {
         out.push(format!("  {} {}", git::short(r.commit), r.subject));
     }
     let tip = git::short(plan.tip);
     if dry_run {
-        let target = if direct { format!("{}/{} directly", s.remote, s.base) } else { format!("branch {branch}") };
-        out.push(format!("Would create {} commit(s) on {target}; tree {}.", plan.commits.len(), plan.tree));
+        let target = if direct {
+            format!("{}/{} directly", s.remote, s.base)
+        } else {
+            format!("branch {branch}")
+        };
+        out.push(format!(
+            "Would create {} commit(s) on {target}; tree {}.",
+            plan.commits.len(),
+            plan.tree
+        ));
         if ctx.will_push() {
             out.push(format!("Would push to {}.", s.remote));
         }
@@ -211,9 +286,15 @@ fn describe(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan, branch: &str, pushed: 
     } else {
         out.push(format!("Created branch {branch} at {tip}."));
         if pushed {
-            out.push(format!("Pushed {branch} to {}: open a pull request from it into {}.", s.remote, s.base));
+            out.push(format!(
+                "Pushed {branch} to {}: open a pull request from it into {}.",
+                s.remote, s.base
+            ));
         } else {
-            out.push(format!("Not pushed. To publish it: git push {} {branch}", s.remote));
+            out.push(format!(
+                "Not pushed. To publish it: git push {} {branch}",
+                s.remote
+            ));
         }
     }
     out

@@ -35,8 +35,27 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
     }
     let (undone, more) = undone_commits(ctx, base.oid, target)?;
     let result = match args.mode {
-        RollbackMode::Commit => commit_mode(ctx, args, &base, &target_name, target, target_tree, &undone, more, &mut warnings)?,
-        RollbackMode::Reset => reset_mode(ctx, args, &base, &target_name, target, &undone, more, &mut warnings)?,
+        RollbackMode::Commit => commit_mode(
+            ctx,
+            args,
+            &base,
+            &target_name,
+            target,
+            target_tree,
+            &undone,
+            more,
+            &mut warnings,
+        )?,
+        RollbackMode::Reset => reset_mode(
+            ctx,
+            args,
+            &base,
+            &target_name,
+            target,
+            &undone,
+            more,
+            &mut warnings,
+        )?,
     };
     for w in &warnings {
         ctx.ui.warn(w);
@@ -52,15 +71,44 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
     json["pull_request"] = json!(null);
     json["dry_run"] = json!(ctx.global.dry_run);
     json["warnings"] = json!(warnings);
-    Ok(Outcome { json, human: result.human })
+    Ok(Outcome {
+        json,
+        human: result.human,
+    })
+}
+
+/// A ref name as part of a branch name: `/` and anything git forbids become `-`
+/// (`pre-rollout/x` → `pre-rollout-x`, `HEAD~2` → `HEAD-2`).
+fn branch_safe(name: &str, commit: Oid) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let keep = c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if keep && !(c == '.' && out.ends_with('.')) {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out
+        .trim_matches(|c| c == '-' || c == '.')
+        .trim_end_matches(".lock")
+        .to_string();
+    if out.is_empty() {
+        git::short(commit)
+    } else {
+        out
+    }
 }
 
 /// The newest `pre-rollout/` tag, by the date it was made.
 fn newest_snapshot(ctx: &Ctx) -> Result<String> {
     let points = super::list::rollout_points(ctx)?;
     points.into_iter().next().map(|p| p.name).ok_or_else(|| {
-        Error::bad_input(format!("there is no {}* tag to roll back to", ctx.settings.tag_prefix))
-            .hint("pass --to with a tag, branch or commit (see `git fastrevert list`)")
+        Error::bad_input(format!(
+            "there is no {}* tag to roll back to",
+            ctx.settings.tag_prefix
+        ))
+        .hint("pass --to with a tag, branch or commit (see `git fastrevert list`)")
     })
 }
 
@@ -78,7 +126,8 @@ fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<(Vec<(String, Str
         let oid = oid?;
         if listed.len() < LISTED_COMMITS {
             let commit = repo.find_commit(oid)?;
-            let subject = message::subject(&String::from_utf8_lossy(commit.message_bytes())).to_string();
+            let subject =
+                message::subject(&String::from_utf8_lossy(commit.message_bytes())).to_string();
             listed.push((oid.to_string(), subject));
         } else {
             more += 1;
@@ -104,14 +153,17 @@ fn commit_mode(
     let publish = &args.publish;
     let base_tree = repo.find_commit(base.oid)?.tree_id();
     if base_tree == target_tree {
-        let human = vec![format!("Nothing to do: {} already has the tree of {target_name}.", s.base)];
+        let human = vec![format!(
+            "Nothing to do: {} already has the tree of {target_name}.",
+            s.base
+        )];
         let json = json!({"mode": "commit", "branch": null, "commits": [], "pushed": false});
         return Ok(Outcome { json, human });
     }
     let branch = match (&publish.branch, publish.direct) {
         (_, true) => s.base.clone(),
         (Some(b), false) => b.clone(),
-        (None, false) => format!("rollback-to-{}", target_name.replace('/', "-")),
+        (None, false) => format!("rollback-to-{}", branch_safe(target_name, target)),
     };
     let branch_ref = format!("refs/heads/{branch}");
     git::check_ref_name(&branch_ref, &branch)?;
@@ -128,7 +180,8 @@ fn commit_mode(
         author: &author,
         committer: &committer,
     };
-    let msg = message::rollback_message(target_name, &target.to_string(), undone, more, opts.reason);
+    let msg =
+        message::rollback_message(target_name, &target.to_string(), undone, more, opts.reason);
     let tip = commit_tree(repo, target_tree, base.oid, &msg, &opts)?;
     let plan = RevertPlan {
         base: base.oid,
@@ -180,9 +233,15 @@ fn commit_mode(
                 ));
             }
             pushed = true;
-            human.push(format!("Pushed {branch} to {}: open a pull request from it into {}.", s.remote, s.base));
+            human.push(format!(
+                "Pushed {branch} to {}: open a pull request from it into {}.",
+                s.remote, s.base
+            ));
         } else {
-            human.push(format!("Not pushed. To publish it: git push {} {branch}", s.remote));
+            human.push(format!(
+                "Not pushed. To publish it: git push {} {branch}",
+                s.remote
+            ));
         }
     }
     let _ = warnings;
@@ -210,12 +269,17 @@ fn reset_mode(
     let s = &ctx.settings;
     let dry_run = ctx.global.dry_run;
     if base.oid == target {
-        let human = vec![format!("Nothing to do: {} is already at {target_name}.", s.base)];
+        let human = vec![format!(
+            "Nothing to do: {} is already at {target_name}.",
+            s.base
+        )];
         let json = json!({"mode": "reset", "branch": s.base, "commits": [], "pushed": false, "backup_ref": null});
         return Ok(Outcome { json, human });
     }
     let stamp = time::OffsetDateTime::now_utc()
-        .format(time::macros::format_description!("[year][month][day]-[hour][minute][second]"))
+        .format(time::macros::format_description!(
+            "[year][month][day]-[hour][minute][second]"
+        ))
         .map_err(|e| Error::failed(e.to_string()))?;
     let backup_ref = format!("refs/fastrevert/backup/{}/{stamp}", s.base);
     let local = ctx.local_base_ref();
@@ -265,10 +329,17 @@ fn reset_mode(
         )?;
     }
 
-    git::create_refs(repo, &[(backup_ref.clone(), base.oid)], "fastrevert: backup before rollback --mode reset")?;
+    git::create_refs(
+        repo,
+        &[(backup_ref.clone(), base.oid)],
+        "fastrevert: backup before rollback --mode reset",
+    )?;
     let mut pushed = false;
     if pushing {
-        ctx.ui.info(&format!("Pushing {} and {backup_ref} to {}...", s.base, s.remote));
+        ctx.ui.info(&format!(
+            "Pushing {} and {backup_ref} to {}...",
+            s.base, s.remote
+        ));
         let specs = vec![
             format!("{target}:refs/heads/{}", s.base),
             format!("{}:{backup_ref}", base.oid),
@@ -300,12 +371,27 @@ fn reset_mode(
                 s.base, s.remote
             ));
         } else if local_tip == Some(base.oid) {
-            git::move_ref(repo, &local, target, base.oid, "fastrevert: rollback --mode reset")?;
+            git::move_ref(
+                repo,
+                &local,
+                target,
+                base.oid,
+                "fastrevert: rollback --mode reset",
+            )?;
         } else if local_tip.is_some() {
-            warnings.push(format!("the local branch {} was not at the old tip and was left alone", s.base));
+            warnings.push(format!(
+                "the local branch {} was not at the old tip and was left alone",
+                s.base
+            ));
         }
     } else {
-        git::move_ref(repo, &local, target, base.oid, "fastrevert: rollback --mode reset")?;
+        git::move_ref(
+            repo,
+            &local,
+            target,
+            base.oid,
+            "fastrevert: rollback --mode reset",
+        )?;
         human.push(format!(
             "Moved {} back to {target_name} ({}); the old tip {} is kept as {backup_ref}.",
             s.base,

@@ -102,12 +102,7 @@ pub fn merge_trees(
         conflicts: Vec::new(),
         pending: Vec::new(),
     };
-    let root = merger.merge_dir(
-        "",
-        Some(base.id()),
-        Some(ours.id()),
-        Some(theirs.id()),
-    )?;
+    let root = merger.merge_dir("", Some(base.id()), Some(ours.id()), Some(theirs.id()))?;
     let mut tree = match root {
         Some(oid) => oid,
         None => repo.treebuilder(None)?.write()?,
@@ -132,7 +127,10 @@ fn join(prefix: &str, name: &[u8]) -> String {
     }
 }
 
-fn read_entries(repo: &Repository, tree: Option<Oid>) -> Result<BTreeMap<Vec<u8>, Entry>, git2::Error> {
+fn read_entries(
+    repo: &Repository,
+    tree: Option<Oid>,
+) -> Result<BTreeMap<Vec<u8>, Entry>, git2::Error> {
     let mut map = BTreeMap::new();
     if let Some(oid) = tree {
         let tree = repo.find_tree(oid)?;
@@ -183,7 +181,11 @@ impl Merger<'_> {
 
         let mut changes: Vec<(&[u8], Option<Entry>)> = Vec::new();
         for name in names {
-            let (eb, eo, et) = (b.get(name).copied(), o.get(name).copied(), t.get(name).copied());
+            let (eb, eo, et) = (
+                b.get(name).copied(),
+                o.get(name).copied(),
+                t.get(name).copied(),
+            );
             let merged = self.merge_entry(prefix, name, eb, eo, et)?;
             if merged != eo {
                 changes.push((name, merged));
@@ -246,7 +248,10 @@ impl Merger<'_> {
                 ours.map(|e| e.oid),
                 theirs.map(|e| e.oid),
             )?;
-            return Ok(merged.map(|oid| Entry { oid, mode: MODE_TREE }));
+            return Ok(merged.map(|oid| Entry {
+                oid,
+                mode: MODE_TREE,
+            }));
         }
         let all_files = [base, ours, theirs].iter().flatten().all(|e| !e.is_tree());
         if all_files {
@@ -262,7 +267,10 @@ impl Merger<'_> {
                 t
             } else {
                 self.merge_dir(&path, b.map(|e| e.oid), o.map(|e| e.oid), t.map(|e| e.oid))?
-                    .map(|oid| Entry { oid, mode: MODE_TREE })
+                    .map(|oid| Entry {
+                        oid,
+                        mode: MODE_TREE,
+                    })
             }
         };
         let file = {
@@ -386,7 +394,12 @@ impl Merger<'_> {
             i.content(content).path(path);
             i
         };
-        let merged = git2::merge_file(&input(b.content()), &input(o.content()), &input(t.content()), None)?;
+        let merged = git2::merge_file(
+            &input(b.content()),
+            &input(o.content()),
+            &input(t.content()),
+            None,
+        )?;
         if !merged.is_automergeable() {
             return Ok(None);
         }
@@ -412,12 +425,18 @@ impl Merger<'_> {
                     deleted_on,
                     base,
                     ..
-                } => sources.entry(*deleted_on).or_default().push((path.clone(), *base)),
+                } => sources
+                    .entry(*deleted_on)
+                    .or_default()
+                    .push((path.clone(), *base)),
                 Pending::BothDeleted { path, base } => {
                     let mut files = Vec::new();
                     collect_files(self.repo, path, *base, &mut files)?;
                     for side in [Side::Ours, Side::Theirs] {
-                        sources.entry(side).or_default().extend(files.iter().cloned());
+                        sources
+                            .entry(side)
+                            .or_default()
+                            .extend(files.iter().cloned());
                     }
                 }
                 Pending::AddAdd { .. } => {}
@@ -430,7 +449,13 @@ impl Merger<'_> {
                 Side::Theirs => theirs,
             };
             let mut adds = Vec::new();
-            collect_adds(self.repo, "", Some(base.id()), Some(side_tree.id()), &mut adds)?;
+            collect_adds(
+                self.repo,
+                "",
+                Some(base.id()),
+                Some(side_tree.id()),
+                &mut adds,
+            )?;
             for (src, dst, entry) in find_renames(self.repo, srcs, &adds)? {
                 renames.insert((*side, src), (dst, entry));
             }
@@ -585,7 +610,13 @@ fn collect_adds(
             continue;
         }
         if entry.is_tree() {
-            collect_adds(repo, &path, tree_part(before).map(|e| e.oid), Some(entry.oid), out)?;
+            collect_adds(
+                repo,
+                &path,
+                tree_part(before).map(|e| e.oid),
+                Some(entry.oid),
+                out,
+            )?;
         } else if file_part(before).is_none() {
             out.push((path, *entry));
         }
@@ -611,7 +642,11 @@ fn find_renames(
         let exact: Vec<usize> = adds
             .iter()
             .enumerate()
-            .filter(|(i, (_, de))| !used_dst.contains(i) && de.oid == se.oid && file_kind(de.mode) == file_kind(se.mode))
+            .filter(|(i, (_, de))| {
+                !used_dst.contains(i)
+                    && de.oid == se.oid
+                    && file_kind(de.mode) == file_kind(se.mode)
+            })
             .map(|(i, _)| i)
             .collect();
         let pick = exact
@@ -631,7 +666,10 @@ fn find_renames(
         .filter(|i| !used_dst.contains(i) && file_kind(adds[*i].1.mode) == FileKind::Regular)
         .collect();
     left_src.retain(|(_, e)| file_kind(e.mode) == FileKind::Regular);
-    if left_src.is_empty() || dsts.is_empty() || left_src.len() * dsts.len() > RENAME_LIMIT * RENAME_LIMIT {
+    if left_src.is_empty()
+        || dsts.is_empty()
+        || left_src.len() * dsts.len() > RENAME_LIMIT * RENAME_LIMIT
+    {
         return Ok(found);
     }
     let mut dst_sigs = Vec::with_capacity(dsts.len());
@@ -651,7 +689,12 @@ fn find_renames(
             }
         }
     }
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
+    scored.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(b.1.cmp(&a.1))
+            .then(a.2.cmp(&b.2))
+            .then(a.3.cmp(&b.3))
+    });
     let mut src_done = BTreeSet::new();
     let mut dst_done = BTreeSet::new();
     for (_, _, si, di) in scored {

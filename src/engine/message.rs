@@ -17,7 +17,12 @@ pub fn revert_title(subject: &str) -> String {
 }
 
 /// The message of `git revert` (with `-m` for merges), plus an optional reason trailer.
-pub fn revert_message(subject: &str, commit: &str, merge_parent: Option<&str>, reason: Option<&str>) -> String {
+pub fn revert_message(
+    subject: &str,
+    commit: &str,
+    merge_parent: Option<&str>,
+    reason: Option<&str>,
+) -> String {
     let mut msg = format!("{}\n\nThis reverts commit {commit}", revert_title(subject));
     if let Some(parent) = merge_parent {
         msg.push_str(&format!(", reversing\nchanges made to {parent}"));
@@ -32,7 +37,10 @@ pub fn squash_message(reverted: &[(String, String)], reason: Option<&str>) -> St
     if let [(commit, subject)] = reverted {
         return revert_message(subject, commit, None, reason);
     }
-    let mut msg = format!("Revert {} commits\n\nThis reverts these commits:\n\n", reverted.len());
+    let mut msg = format!(
+        "Revert {} commits\n\nThis reverts these commits:\n\n",
+        reverted.len()
+    );
     for (commit, subject) in reverted {
         msg.push_str(&format!("{commit} {}\n", revert_title(subject)));
     }
@@ -41,7 +49,13 @@ pub fn squash_message(reverted: &[(String, String)], reason: Option<&str>) -> St
 }
 
 /// `Roll back to <REF>` with the commits it undoes.
-pub fn rollback_message(target: &str, target_commit: &str, undone: &[(String, String)], more: usize, reason: Option<&str>) -> String {
+pub fn rollback_message(
+    target: &str,
+    target_commit: &str,
+    undone: &[(String, String)],
+    more: usize,
+    reason: Option<&str>,
+) -> String {
     let mut msg = format!("Roll back to {target}\n\nThis restores the tree of {target_commit}");
     if undone.is_empty() {
         msg.push_str(".\n");
@@ -59,7 +73,13 @@ pub fn rollback_message(target: &str, target_commit: &str, undone: &[(String, St
 }
 
 /// A snapshot tag's message, with the contract's trailers.
-pub fn snapshot_message(name: &str, base: &str, commit: &str, rollout: Option<&str>, warnings: &[String]) -> String {
+pub fn snapshot_message(
+    name: &str,
+    base: &str,
+    commit: &str,
+    rollout: Option<&str>,
+    warnings: &[String],
+) -> String {
     let mut msg = format!("Pre-rollout snapshot {name}\n");
     if !warnings.is_empty() {
         msg.push('\n');
@@ -67,7 +87,9 @@ pub fn snapshot_message(name: &str, base: &str, commit: &str, rollout: Option<&s
             msg.push_str(&format!("Warning: {w}\n"));
         }
     }
-    msg.push_str(&format!("\nFastrevert-Base: {base}\nFastrevert-Commit: {commit}\n"));
+    msg.push_str(&format!(
+        "\nFastrevert-Base: {base}\nFastrevert-Commit: {commit}\n"
+    ));
     if let Some(rollout) = rollout {
         msg.push_str(&format!("Fastrevert-Rollout: {rollout}\n"));
     }
@@ -79,7 +101,10 @@ pub fn trailer<'a>(message: &'a str, key: &str) -> Option<&'a str> {
     message
         .lines()
         .rev()
-        .find_map(|line| line.strip_prefix(key).and_then(|rest| rest.strip_prefix(':')))
+        .find_map(|line| {
+            line.strip_prefix(key)
+                .and_then(|rest| rest.strip_prefix(':'))
+        })
         .map(str::trim)
 }
 
@@ -99,7 +124,10 @@ mod tests {
     fn revert_of_a_revert_is_a_reapply() {
         assert_eq!(revert_title("Add x"), "Revert \"Add x\"");
         assert_eq!(revert_title("Revert \"Add x\""), "Reapply \"Add x\"");
-        assert_eq!(revert_title("Revert \"Revert \"Add x\"\""), "Revert \"Revert \"Revert \"Add x\"\"\"");
+        assert_eq!(
+            revert_title("Revert \"Revert \"Add x\"\""),
+            "Revert \"Revert \"Revert \"Add x\"\"\""
+        );
     }
 
     #[test]

@@ -15,8 +15,10 @@ pub fn expand_revs(repo: &Repository, revs: &[String]) -> Result<Vec<Oid>> {
     let mut found = Vec::new();
     for rev in revs {
         if rev.contains("...") {
-            return Err(Error::bad_input(format!("'{rev}' is a symmetric range, which revert does not take"))
-                .hint("write the range as A..B: the commits of B that are not in A"));
+            return Err(Error::bad_input(format!(
+                "'{rev}' is a symmetric range, which revert does not take"
+            ))
+            .hint("write the range as A..B: the commits of B that are not in A"));
         }
         if let Some((from, to)) = rev.split_once("..") {
             if from.is_empty() || to.is_empty() || to.contains("..") {
@@ -32,8 +34,11 @@ pub fn expand_revs(repo: &Repository, revs: &[String]) -> Result<Vec<Oid>> {
             walk.set_sorting(Sort::TOPOLOGICAL)?;
             let commits: Vec<Oid> = walk.collect::<Result<_, _>>()?;
             if commits.is_empty() {
-                return Err(Error::bad_input(format!("the range '{rev}' holds no commits"))
-                    .hint(format!("did you mean {to}..{from}? A..B means the commits of B that are not in A")));
+                return Err(
+                    Error::bad_input(format!("the range '{rev}' holds no commits")).hint(format!(
+                        "did you mean {to}..{from}? A..B means the commits of B that are not in A"
+                    )),
+                );
             }
             found.extend(commits);
         } else {
@@ -101,7 +106,10 @@ pub struct RevertPlan {
 }
 
 pub enum RevertError {
-    Conflict { commit: Reverted, conflicts: Vec<Conflict> },
+    Conflict {
+        commit: Reverted,
+        conflicts: Vec<Conflict>,
+    },
     Other(Error),
 }
 
@@ -127,19 +135,25 @@ fn revert_parent(repo: &Repository, oid: Oid, mainline: Option<usize>) -> Result
             return Err(Error::bad_input(format!("the parent of {short} is not in this shallow clone"))
                 .hint("fetch the full history with `git fetch --unshallow` (in GitHub Actions: fetch-depth: 0)"));
         }
-        return Err(Error::bad_input(format!("{short} is the root commit: there is nothing before it to go back to"))
-            .hint("to empty the branch on purpose, use `rollback --to` with another commit"));
+        return Err(Error::bad_input(format!(
+            "{short} is the root commit: there is nothing before it to go back to"
+        ))
+        .hint("to empty the branch on purpose, use `rollback --to` with another commit"));
     }
     let m = mainline.unwrap_or(1);
     if count == 1 && m != 1 {
-        return Err(Error::bad_input(format!("{short} is not a merge commit, so -m {m} does not apply"))
-            .hint("drop -m for ordinary commits"));
+        return Err(Error::bad_input(format!(
+            "{short} is not a merge commit, so -m {m} does not apply"
+        ))
+        .hint("drop -m for ordinary commits"));
     }
     if m == 0 || m > count {
         return Err(Error::bad_input(format!(
             "{short} is a merge with {count} parents; -m {m} is out of range"
         ))
-        .hint(format!("pass -m with a parent number from 1 to {count} (1 is the branch it was merged into)")));
+        .hint(format!(
+            "pass -m with a parent number from 1 to {count} (1 is the branch it was merged into)"
+        )));
     }
     let parent = commit.parent_id(m - 1)?;
     if repo.find_commit(parent).is_err() {
@@ -160,8 +174,15 @@ fn is_shallow_boundary(repo: &Repository, oid: Oid) -> bool {
 }
 
 /// Check every target before anything is computed, so bad input fails fast.
-pub fn check_targets(repo: &Repository, targets: &[Oid], mainline: Option<usize>) -> Result<Vec<Reverted>> {
-    targets.iter().map(|&oid| revert_parent(repo, oid, mainline)).collect()
+pub fn check_targets(
+    repo: &Repository,
+    targets: &[Oid],
+    mainline: Option<usize>,
+) -> Result<Vec<Reverted>> {
+    targets
+        .iter()
+        .map(|&oid| revert_parent(repo, oid, mainline))
+        .collect()
 }
 
 /// Revert `targets` (newest first) on top of `base`, one commit each or one in all.

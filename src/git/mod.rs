@@ -16,8 +16,12 @@ pub fn open(dir: Option<&Path>) -> Result<Repository> {
         None => std::env::current_dir()?,
     };
     Repository::discover(&start).map_err(|e| {
-        Error::bad_input(format!("{} is not in a git repository ({})", start.display(), e.message()))
-            .hint("run the command inside a clone of your project, or pass -C <DIR>")
+        Error::bad_input(format!(
+            "{} is not in a git repository ({})",
+            start.display(),
+            e.message()
+        ))
+        .hint("run the command inside a clone of your project, or pass -C <DIR>")
     })
 }
 
@@ -87,7 +91,11 @@ pub fn identity(repo: &Repository, role: Role) -> Result<Signature<'static>> {
         Role::Author => "GIT_AUTHOR",
         Role::Committer => "GIT_COMMITTER",
     };
-    let env = |key: &str| std::env::var(format!("{prefix}_{key}")).ok().filter(|v| !v.is_empty());
+    let env = |key: &str| {
+        std::env::var(format!("{prefix}_{key}"))
+            .ok()
+            .filter(|v| !v.is_empty())
+    };
     let config = repo.config()?;
     let name = env("NAME").or_else(|| config.get_string("user.name").ok());
     let email = env("EMAIL").or_else(|| config.get_string("user.email").ok());
@@ -96,9 +104,12 @@ pub fn identity(repo: &Repository, role: Role) -> Result<Signature<'static>> {
             .hint("git config --global user.name \"Your Name\" && git config --global user.email you@example.com"));
     };
     let time = match env("DATE") {
-        Some(date) => parse_git_date(&date)
-            .ok_or_else(|| Error::bad_input(format!("{prefix}_DATE is not a date git-fastrevert understands: {date}"))
-                .hint("use \"<unix seconds> <+hhmm>\" or RFC 3339, e.g. 2026-01-02T03:04:05+00:00"))?,
+        Some(date) => parse_git_date(&date).ok_or_else(|| {
+            Error::bad_input(format!(
+                "{prefix}_DATE is not a date git-fastrevert understands: {date}"
+            ))
+            .hint("use \"<unix seconds> <+hhmm>\" or RFC 3339, e.g. 2026-01-02T03:04:05+00:00")
+        })?,
         None => {
             let now = Signature::now(&name, &email)?;
             now.when()
@@ -119,8 +130,12 @@ fn parse_git_date(text: &str) -> Option<Time> {
     if let Ok(secs) = raw.parse::<i64>() {
         return Some(Time::new(secs, 0));
     }
-    let parsed = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(Time::new(parsed.unix_timestamp(), parsed.offset().whole_minutes().into()))
+    let parsed =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(Time::new(
+        parsed.unix_timestamp(),
+        parsed.offset().whole_minutes().into(),
+    ))
 }
 
 fn parse_offset(tz: &str) -> Option<i32> {
@@ -140,11 +155,12 @@ fn parse_offset(tz: &str) -> Option<i32> {
 /// The commit a revision names, with a bad-input error naming the revision when there is none.
 pub fn resolve_commit(repo: &Repository, rev: &str) -> Result<Oid> {
     let object = repo.revparse_single(rev).map_err(|e| {
-        Error::bad_input(format!("unknown revision '{rev}'"))
-            .hint(match e.code() {
-                ErrorCode::Ambiguous => "the abbreviated id is ambiguous: give more hex digits".to_string(),
-                _ => "check the name with `git log --oneline`, or fetch it first".to_string(),
-            })
+        Error::bad_input(format!("unknown revision '{rev}'")).hint(match e.code() {
+            ErrorCode::Ambiguous => {
+                "the abbreviated id is ambiguous: give more hex digits".to_string()
+            }
+            _ => "check the name with `git log --oneline`, or fetch it first".to_string(),
+        })
     })?;
     let commit = object
         .peel_to_commit()
@@ -180,8 +196,10 @@ pub fn create_refs(repo: &Repository, refs: &[(String, Oid)], log_message: &str)
     }
     for (name, _) in refs {
         if ref_target(repo, name)?.is_some() || repo.find_reference(name).is_ok() {
-            return Err(Error::bad_input(format!("{name} already exists; nothing was changed"))
-                .hint("choose another name"));
+            return Err(
+                Error::bad_input(format!("{name} already exists; nothing was changed"))
+                    .hint("choose another name"),
+            );
         }
     }
     let committer = identity(repo, Role::Committer).ok();
@@ -193,12 +211,20 @@ pub fn create_refs(repo: &Repository, refs: &[(String, Oid)], log_message: &str)
 }
 
 /// Move a ref from `old` to `new`, failing if it changed in between (compare-and-swap).
-pub fn move_ref(repo: &Repository, name: &str, new: Oid, old: Oid, log_message: &str) -> Result<()> {
+pub fn move_ref(
+    repo: &Repository,
+    name: &str,
+    new: Oid,
+    old: Oid,
+    log_message: &str,
+) -> Result<()> {
     repo.reference_matching(name, new, true, old, log_message)
         .map(|_| ())
         .map_err(|e| match e.code() {
-            ErrorCode::Modified => Error::failed(format!("{name} changed while git-fastrevert was working; nothing was moved"))
-                .hint("run the command again"),
+            ErrorCode::Modified => Error::failed(format!(
+                "{name} changed while git-fastrevert was working; nothing was moved"
+            ))
+            .hint("run the command again"),
             _ => e.into(),
         })
 }
@@ -209,8 +235,12 @@ pub fn is_checked_out(repo: &Repository, branch_ref: &str) -> Result<bool> {
         return Ok(true);
     }
     for name in repo.worktrees()?.iter().flatten().flatten() {
-        let Ok(worktree) = repo.find_worktree(name) else { continue };
-        let Ok(wt_repo) = Repository::open_from_worktree(&worktree) else { continue };
+        let Ok(worktree) = repo.find_worktree(name) else {
+            continue;
+        };
+        let Ok(wt_repo) = Repository::open_from_worktree(&worktree) else {
+            continue;
+        };
         if head_branch(&wt_repo).as_deref() == Some(branch_ref) {
             return Ok(true);
         }

@@ -8,11 +8,14 @@ use git2::Repository;
 
 use crate::error::{Error, Result};
 
+/// Receives each git command line before it runs (for `-v`).
+pub type Trace = Box<dyn Fn(&str)>;
+
 pub struct GitCli {
     dir: PathBuf,
     /// Whether git may ask for credentials on the terminal.
     may_prompt: bool,
-    trace: Option<Box<dyn Fn(&str)>>,
+    trace: Option<Trace>,
 }
 
 /// Why git refused an update of one ref.
@@ -34,9 +37,13 @@ pub struct PushFailure {
 }
 
 impl GitCli {
-    pub fn new(repo: &Repository, may_prompt: bool, trace: Option<Box<dyn Fn(&str)>>) -> GitCli {
+    pub fn new(repo: &Repository, may_prompt: bool, trace: Option<Trace>) -> GitCli {
         let dir = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
-        GitCli { dir, may_prompt, trace }
+        GitCli {
+            dir,
+            may_prompt,
+            trace,
+        }
     }
 
     fn run(&self, args: &[String]) -> Result<std::process::Output> {
@@ -49,15 +56,23 @@ impl GitCli {
             cmd.env("GIT_TERMINAL_PROMPT", "0");
         }
         cmd.output().map_err(|e| {
-            Error::failed(format!("could not run git: {e}")).hint("install git and make sure it is on PATH")
+            Error::failed(format!("could not run git: {e}"))
+                .hint("install git and make sure it is on PATH")
         })
     }
 
     /// `git fetch <remote> <refspecs>`; the remote-tracking refs named by the refspecs move.
     pub fn fetch(&self, remote: &str, refspecs: &[String]) -> Result<()> {
-        let mut args: Vec<String> = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules", remote]
-            .map(String::from)
-            .to_vec();
+        let mut args: Vec<String> = [
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--no-recurse-submodules",
+            remote,
+        ]
+        .map(String::from)
+        .to_vec();
         args.extend(refspecs.iter().cloned());
         let out = self.run(&args)?;
         if out.status.success() {
@@ -102,7 +117,10 @@ impl GitCli {
             args.push("--atomic".into());
         }
         for (name, expect) in leases {
-            args.push(format!("--force-with-lease={name}:{}", expect.as_deref().unwrap_or("")));
+            args.push(format!(
+                "--force-with-lease={name}:{}",
+                expect.as_deref().unwrap_or("")
+            ));
         }
         args.push(remote.into());
         args.extend(refspecs.iter().cloned());
@@ -143,7 +161,11 @@ fn classify(summary: &str) -> Rejection {
         "stale info" => Rejection::StaleLease,
         "already exists" => Rejection::AlreadyExists,
         "atomic push failed" => Rejection::Remote(reason),
-        _ => Rejection::Remote(if reason.is_empty() { summary.to_string() } else { reason }),
+        _ => Rejection::Remote(if reason.is_empty() {
+            summary.to_string()
+        } else {
+            reason
+        }),
     }
 }
 
@@ -156,7 +178,9 @@ impl PushFailure {
             .filter(|(_, r)| *r != Rejection::Remote("atomic push failed".into()))
             .map(|(name, r)| match r {
                 Rejection::NonFastForward => format!("{name}: not a fast-forward"),
-                Rejection::StaleLease => format!("{name}: changed on the remote since it was fetched"),
+                Rejection::StaleLease => {
+                    format!("{name}: changed on the remote since it was fetched")
+                }
                 Rejection::AlreadyExists => format!("{name}: already exists on the remote"),
                 Rejection::Remote(why) => format!("{name}: rejected by the remote ({why})"),
             })

@@ -104,7 +104,10 @@ impl Env {
     /// A new repository with one commit.
     pub fn repo(&self, name: &str) -> PathBuf {
         let dir = self.path(name);
-        self.git(self.tmp.path(), &["init", "-q", "-b", "main", dir.to_str().expect("utf8")]);
+        self.git(
+            self.tmp.path(),
+            &["init", "-q", "-b", "main", dir.to_str().expect("utf8")],
+        );
         self.commit(&dir, &[("README", "hello\n")], "Initial commit");
         dir
     }
@@ -114,14 +117,50 @@ impl Env {
     pub fn cloned(&self) -> (PathBuf, PathBuf) {
         let remote = self.path("remote.git");
         let work = self.path("work");
-        self.git(self.tmp.path(), &["init", "-q", "--bare", "-b", "main", remote.to_str().expect("utf8")]);
-        self.git(self.tmp.path(), &["clone", "-q", remote.to_str().expect("utf8"), work.to_str().expect("utf8")]);
-        self.commit(&work, &[("app/main.txt", "one\ntwo\nthree\n"), ("README", "hello\n")], "Initial commit");
-        self.commit(&work, &[("app/main.txt", "one\ntwo\nthree\nfour\n")], "Add four");
+        self.git(
+            self.tmp.path(),
+            &[
+                "init",
+                "-q",
+                "--bare",
+                "-b",
+                "main",
+                remote.to_str().expect("utf8"),
+            ],
+        );
+        self.git(
+            self.tmp.path(),
+            &[
+                "clone",
+                "-q",
+                remote.to_str().expect("utf8"),
+                work.to_str().expect("utf8"),
+            ],
+        );
+        self.commit(
+            &work,
+            &[("app/main.txt", "one\ntwo\nthree\n"), ("README", "hello\n")],
+            "Initial commit",
+        );
+        self.commit(
+            &work,
+            &[("app/main.txt", "one\ntwo\nthree\nfour\n")],
+            "Add four",
+        );
         self.git(&work, &["switch", "-q", "-c", "feature"]);
         self.commit(&work, &[("app/feature.txt", "feature\n")], "Add feature");
         self.git(&work, &["switch", "-q", "main"]);
-        self.git(&work, &["merge", "-q", "--no-ff", "feature", "-m", "Merge pull request #7 from acme/feature"]);
+        self.git(
+            &work,
+            &[
+                "merge",
+                "-q",
+                "--no-ff",
+                "feature",
+                "-m",
+                "Merge pull request #7 from acme/feature",
+            ],
+        );
         self.git(&work, &["branch", "-q", "-D", "feature"]);
         self.commit(&work, &[("docs/notes.txt", "notes\n")], "Add notes");
         self.git(&work, &["push", "-q", "origin", "main"]);

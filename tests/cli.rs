@@ -1,0 +1,667 @@
+//! The built binary against real repositories and local bare remotes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::common::{code, json, stderr, Env};
+
+/// Every file under `.git/objects` and every ref, to prove that nothing was written.
+fn repo_state(env: &Env, dir: &Path) -> (Vec<PathBuf>, String) {
+    let git_dir = PathBuf::from(env.git(dir, &["rev-parse", "--absolute-git-dir"]));
+    let mut files = Vec::new();
+    let mut stack = vec![git_dir.join("objects")];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    (
+        files,
+        env.git(dir, &["for-each-ref", "--format=%(refname) %(objectname)"]),
+    )
+}
+
+/// The bytes of HEAD, the index and every file of the working tree.
+fn checkout_state(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut state = BTreeMap::new();
+    for f in [".git/HEAD", ".git/index"] {
+        state.insert(PathBuf::from(f), std::fs::read(dir.join(f)).unwrap());
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                state.insert(p.clone(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    state
+}
+
+fn make_dirty(env: &Env, dir: &Path) {
+    env.write(dir, "README", "uncommitted edit\n");
+    env.write(dir, "untracked.txt", "new\n");
+    env.write(dir, "app/main.txt", "staged\n");
+    env.git(dir, &["add", "app/main.txt"]);
+}
+
+fn merge_commit(env: &Env, dir: &Path) -> String {
+    env.git(dir, &["rev-list", "--merges", "-1", "main"])
+}
+
+#[test]
+fn revert_of_a_merge_is_pushed_and_the_checkout_is_untouched() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let merge = merge_commit(&env, &work);
+    make_dirty(&env, &work);
+    let before = checkout_state(&work);
+
+    let out = env
+        .fr(&work)
+        .args(["revert", &merge, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    let branch = format!("revert-{}", &merge[..7]);
+    assert_eq!(j["command"], "revert");
+    assert_eq!(j["branch"], branch.as_str());
+    assert_eq!(j["reverted"], serde_json::json!([merge]));
+    assert_eq!(j["pushed"], true);
+    assert_eq!(j["dry_run"], false);
+    assert_eq!(j["pull_request"], serde_json::Value::Null);
+    let new = j["commits"][0].as_str().unwrap().to_string();
+
+    // On the remote, with the tree git itself computes.
+    assert_eq!(env.rev(&remote, &format!("refs/heads/{branch}")), new);
+    let git_tree = env.git(
+        &work,
+        &[
+            "merge-tree",
+            "--write-tree",
+            &format!("--merge-base={merge}"),
+            "origin/main",
+            &format!("{merge}^1"),
+        ],
+    );
+    assert_eq!(j["tree"], git_tree.as_str());
+    assert_eq!(env.rev(&remote, &format!("{new}^{{tree}}")), git_tree);
+    assert_eq!(
+        env.rev(&remote, &format!("{new}^")),
+        env.rev(&remote, "main")
+    );
+    assert!(env
+        .git(&remote, &["ls-tree", "-r", "--name-only", &new])
+        .lines()
+        .all(|p| p != "app/feature.txt"));
+
+    assert_eq!(
+        checkout_state(&work),
+        before,
+        "the working tree, index or HEAD changed"
+    );
+}
+
+#[test]
+fn messages_are_exactly_what_git_revert_writes() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let merge = merge_commit(&env, &work);
+    let plain = env.rev(&work, "main~2");
+    for (rev, m) in [(merge.as_str(), Some("1")), (plain.as_str(), None)] {
+        let out = env
+            .fr(&work)
+            .args(["revert", rev, "--no-push", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let ours = json(&out)["commits"][0].as_str().unwrap().to_string();
+        env.git(
+            &work,
+            &[
+                "switch",
+                "-q",
+                "-c",
+                &format!("by-git-{}", &rev[..7]),
+                "main",
+            ],
+        );
+        let mut args = vec!["revert", "--no-edit"];
+        if let Some(m) = m {
+            args.extend(["-m", m]);
+        }
+        args.push(rev);
+        env.git(&work, &args);
+        let theirs = env.rev(&work, "HEAD");
+        env.git(&work, &["switch", "-q", "main"]);
+        let msg = |c: &str| {
+            env.git(&work, &["cat-file", "commit", c])
+                .split_once("\n\n")
+                .unwrap()
+                .1
+                .to_string()
+        };
+        assert_eq!(msg(&ours), msg(&theirs));
+        assert_eq!(
+            env.rev(&work, &format!("{ours}^{{tree}}")),
+            env.rev(&work, &format!("{theirs}^{{tree}}"))
+        );
+    }
+}
+
+#[test]
+fn a_revert_of_a_revert_is_titled_reapply() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["revert", "--no-edit", "HEAD"]);
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let c = json(&out)["commits"][0].as_str().unwrap().to_string();
+    assert_eq!(
+        env.git(&work, &["log", "-1", "--format=%s", &c]),
+        "Reapply \"Add notes\""
+    );
+}
+
+#[test]
+fn a_range_reverts_newest_first_and_squash_makes_one_commit() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let range = "main~3..main";
+    let listed: Vec<String> = env
+        .git(&work, &["rev-list", "--first-parent", range])
+        .lines()
+        .map(String::from)
+        .collect();
+    let out = env
+        .fr(&work)
+        .args([
+            "revert",
+            range,
+            "--no-push",
+            "--json",
+            "--reason",
+            "login broke",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["reverted"], serde_json::json!(listed));
+    assert_eq!(j["commits"].as_array().unwrap().len(), 3);
+    let last = j["commits"][2].as_str().unwrap();
+    assert_eq!(
+        env.rev(&work, &format!("{last}^{{tree}}")),
+        env.rev(&work, "main~3^{tree}")
+    );
+    let body = env.git(&work, &["log", "-1", "--format=%B", last]);
+    assert!(body.contains("Revert-Reason: login broke"), "{body}");
+
+    let out = env
+        .fr(&work)
+        .args([
+            "revert",
+            range,
+            "--squash",
+            "--no-push",
+            "--branch",
+            "all-in-one",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["commits"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        env.rev(&work, "all-in-one^{tree}"),
+        env.rev(&work, "main~3^{tree}")
+    );
+    assert_eq!(env.rev(&work, "all-in-one^"), env.rev(&work, "main"));
+}
+
+#[test]
+fn an_already_reverted_commit_is_skipped() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let target = env.rev(&work, "HEAD");
+    env.git(&work, &["revert", "--no-edit", "HEAD"]);
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let before = repo_state(&env, &work);
+    let out = env
+        .fr(&work)
+        .args(["revert", &target, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["skipped"], serde_json::json!([target]));
+    assert_eq!(j["commits"], serde_json::json!([]));
+    assert_eq!(j["branch"], serde_json::Value::Null);
+    assert_eq!(repo_state(&env, &work).1, before.1, "no ref may be created");
+}
+
+#[test]
+fn a_conflict_exits_3_lists_paths_and_writes_nothing() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let old = env.rev(&work, "main~1^2");
+    env.commit(
+        &work,
+        &[("app/feature.txt", "rewritten\n")],
+        "Rewrite feature",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let before = repo_state(&env, &work);
+    let out = env
+        .fr(&work)
+        .args(["revert", &old, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["error"]["kind"], "conflict");
+    assert!(j["error"]["conflicts"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("app/feature.txt"));
+    assert!(stderr(&out).contains("git revert"), "{}", stderr(&out));
+    assert_eq!(
+        repo_state(&env, &work),
+        before,
+        "a conflict must write no object and no ref"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_and_writes_nothing() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let merge = merge_commit(&env, &work);
+    let root = env.git(&work, &["rev-list", "--max-parents=0", "main"]);
+    env.git(&work, &["branch", "taken", "main"]);
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["revert", "no-such-rev"], "unknown revision"),
+        (vec!["revert", "main~1..main..x"], "malformed range"),
+        (vec!["revert", "..main"], "malformed range"),
+        (vec!["revert", "main...main~1"], "symmetric"),
+        (vec!["revert", "main..main~2"], "holds no commits"),
+        (vec!["revert", &root], "root commit"),
+        (vec!["revert", &merge, "-m", "3"], "out of range"),
+        (vec!["revert", "main", "-m", "2"], "not a merge"),
+        (
+            vec!["revert", "main", "--branch", "taken"],
+            "already exists",
+        ),
+        (
+            vec!["revert", "main", "--branch", "bad..name"],
+            "not a valid ref name",
+        ),
+        (vec!["rollback", "--to", "nope"], "unknown revision"),
+        (vec!["prepare", "bad name"], "not a valid ref name"),
+    ];
+    for (args, expected) in cases {
+        let before = repo_state(&env, &work);
+        let out = env.fr(&work).args(&args).arg("--json").output().unwrap();
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        let j = json(&out);
+        assert_eq!(j["error"]["kind"], "bad_input", "{args:?}");
+        let msg = j["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(expected), "{args:?}: {msg}");
+        assert!(
+            stderr(&out).contains("hint:"),
+            "{args:?}: every error says what to do"
+        );
+        assert_eq!(repo_state(&env, &work), before, "{args:?} wrote something");
+    }
+}
+
+#[test]
+fn a_shallow_clone_missing_the_parent_is_bad_input() {
+    let env = Env::new();
+    let (_work, remote) = env.cloned();
+    let shallow = env.path("shallow");
+    let url = format!("file://{}", remote.display());
+    env.git(
+        env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            &url,
+            shallow.to_str().unwrap(),
+        ],
+    );
+    let out = env
+        .fr(&shallow)
+        .args(["revert", "HEAD", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(json(&out)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("shallow"));
+    assert!(stderr(&out).contains("--unshallow"));
+}
+
+#[test]
+fn a_rejected_push_says_what_was_done_and_how_to_retry() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let hook = remote.join("hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho 'pushes are frozen' >&2\nexit 1\n").unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(
+        &mut std::fs::metadata(&hook).unwrap().permissions(),
+        0o755,
+    );
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = env.fr(&work).args(["revert", "HEAD"]).output().unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    let branch = format!("revert-{}", &env.rev(&work, "HEAD")[..7]);
+    assert!(
+        err.contains(&format!("created branch {branch} locally")),
+        "{err}"
+    );
+    assert!(err.contains(&format!("git push origin {branch}")), "{err}");
+    assert!(env
+        .git_output(&remote, &["rev-parse", "--verify", "-q", &branch])
+        .stdout
+        .is_empty());
+}
+
+#[test]
+fn dry_run_writes_nothing_and_prints_the_plan() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let before = (repo_state(&env, &work), repo_state(&env, &remote));
+    for args in [
+        vec!["revert", "HEAD", "-n"],
+        vec!["rollback", "--to", "HEAD~2", "--dry-run"],
+        vec!["rollback", "--to", "HEAD~2", "--mode", "reset", "--dry-run"],
+        vec!["prepare", "snap", "--dry-run"],
+    ] {
+        let out = env.fr(&work).args(&args).arg("--json").output().unwrap();
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        assert_eq!(json(&out)["dry_run"], true);
+        assert!(
+            stderr(&out).contains("Dry run: nothing was written"),
+            "{args:?}"
+        );
+    }
+    assert_eq!((repo_state(&env, &work), repo_state(&env, &remote)), before);
+}
+
+#[test]
+fn direct_needs_yes_without_a_terminal_and_fast_forwards_the_base() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--direct"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--yes"));
+    let old = env.rev(&remote, "main");
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--direct", "--yes", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["branch"], "main");
+    assert_eq!(env.rev(&remote, "main"), j["commits"][0].as_str().unwrap());
+    assert_eq!(env.rev(&remote, "main^"), old);
+}
+
+#[test]
+fn works_in_a_bare_repository() {
+    let env = Env::new();
+    let (_work, remote) = env.cloned();
+    let out = env
+        .fr(&remote)
+        .args(["revert", "HEAD~1", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["pushed"], false, "there is no remote to push to");
+    let branch = j["branch"].as_str().unwrap();
+    assert_eq!(
+        env.rev(&remote, &format!("{branch}^")),
+        env.rev(&remote, "main")
+    );
+}
+
+#[test]
+fn prepare_pushes_tag_and_branch_and_refuses_a_taken_name() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let tip = env.rev(&work, "main");
+    let out = env
+        .fr(&work)
+        .args(["prepare", "r1", "--rollout", "HEAD~1", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["tag"], "pre-rollout/r1");
+    assert_eq!(j["staging_branch"], "staging/r1");
+    assert_eq!(env.rev(&remote, "pre-rollout/r1^{commit}"), tip);
+    assert_eq!(env.rev(&remote, "refs/heads/staging/r1"), tip);
+    assert_eq!(
+        env.git(&remote, &["cat-file", "-t", "pre-rollout/r1"]),
+        "tag"
+    );
+    let msg = env.git(
+        &remote,
+        &["tag", "-l", "--format=%(contents)", "pre-rollout/r1"],
+    );
+    assert!(msg.contains("Fastrevert-Base: main"), "{msg}");
+    assert!(msg.contains(&format!("Fastrevert-Commit: {tip}")), "{msg}");
+    assert!(
+        msg.contains(&format!("Fastrevert-Rollout: {}", env.rev(&work, "HEAD~1"))),
+        "{msg}"
+    );
+
+    let out = env.fr(&work).args(["prepare", "r1"]).output().unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+
+    // Taken on the remote only (another clone made it): refused before anything is written.
+    let other = env.path("other");
+    env.git(
+        env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+    );
+    env.git(&other, &["tag", "pre-rollout/r2"]);
+    env.git(&other, &["push", "-q", "origin", "pre-rollout/r2"]);
+    let before = repo_state(&env, &work);
+    let out = env.fr(&work).args(["prepare", "r2"]).output().unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(repo_state(&env, &work).1, before.1);
+}
+
+#[test]
+fn list_shows_rollout_points_and_release_tags() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["tag", "-a", "v1.0.0", "-m", "Release", "main~2"]);
+    env.git(&work, &["tag", "not-a-release", "main"]);
+    let out = env.fr(&work).args(["prepare", "p1"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    env.commit(&work, &[("x.txt", "x\n")], "After the snapshot");
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env.fr(&work).args(["list", "--json"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    let items = j.as_array().unwrap();
+    assert_eq!(items.len(), 2, "{j}");
+    assert_eq!(items[0]["kind"], "rollout");
+    assert_eq!(items[0]["name"], "pre-rollout/p1");
+    assert_eq!(items[0]["staging_branch"], "staging/p1");
+    assert_eq!(items[0]["commits_since"], 1);
+    assert_eq!(items[1]["kind"], "release");
+    assert_eq!(items[1]["name"], "v1.0.0");
+    // Add feature, the merge, Add notes, After the snapshot.
+    assert_eq!(items[1]["commits_since"], 4);
+    let out = env.fr(&work).args(["list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pre-rollout/p1"));
+}
+
+#[test]
+fn rollback_commit_mode_restores_the_snapshot_tree() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let out = env.fr(&work).args(["prepare", "before"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let snapshot = env.rev(&work, "main");
+    env.commit(
+        &work,
+        &[("bad.txt", "bad\n"), ("README", "broken\n")],
+        "Bad rollout",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    make_dirty(&env, &work);
+    let before = checkout_state(&work);
+
+    // Without --to: the newest pre-rollout tag.
+    let out = env.fr(&work).args(["rollback", "--json"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["to"], "pre-rollout/before");
+    assert_eq!(j["branch"], "rollback-to-pre-rollout-before");
+    let c = j["commits"][0].as_str().unwrap();
+    assert_eq!(
+        env.rev(&remote, "refs/heads/rollback-to-pre-rollout-before"),
+        c
+    );
+    assert_eq!(
+        env.rev(&remote, &format!("{c}^{{tree}}")),
+        env.rev(&remote, &format!("{snapshot}^{{tree}}"))
+    );
+    assert_eq!(env.rev(&remote, &format!("{c}^")), env.rev(&remote, "main"));
+    let msg = env.git(&remote, &["log", "-1", "--format=%B", c]);
+    assert!(
+        msg.starts_with("Roll back to pre-rollout/before\n"),
+        "{msg}"
+    );
+    assert!(msg.contains("Bad rollout"), "{msg}");
+    assert_eq!(checkout_state(&work), before);
+}
+
+#[test]
+fn rollback_reset_needs_force_and_keeps_a_backup() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let target = env.rev(&work, "main~2");
+    let old = env.rev(&remote, "main");
+    let before = (repo_state(&env, &work), repo_state(&env, &remote));
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "main~2", "--mode", "reset", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert_eq!(json(&out)["error"]["kind"], "refused");
+    assert!(stderr(&out).contains("--force"));
+    assert_eq!((repo_state(&env, &work), repo_state(&env, &remote)), before);
+
+    let out = env
+        .fr(&work)
+        .args([
+            "rollback", "--to", "main~2", "--mode", "reset", "--force", "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    let backup = j["backup_ref"].as_str().unwrap();
+    assert!(
+        backup.starts_with("refs/fastrevert/backup/main/"),
+        "{backup}"
+    );
+    assert_eq!(env.rev(&remote, "main"), target);
+    assert_eq!(env.rev(&remote, backup), old);
+    assert_eq!(env.rev(&work, backup), old);
+    // main is checked out in the clone: left alone.
+    assert_eq!(env.rev(&work, "refs/heads/main"), old);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("git reset --keep"));
+}
+
+#[test]
+fn rollback_reset_without_a_remote_moves_a_bare_branch() {
+    let env = Env::new();
+    let (_work, remote) = env.cloned();
+    let old = env.rev(&remote, "main");
+    let out = env
+        .fr(&remote)
+        .args([
+            "rollback", "--to", "main~1", "--mode", "reset", "--force", "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let backup = json(&out)["backup_ref"].as_str().unwrap().to_string();
+    assert_eq!(env.rev(&remote, &backup), old);
+    assert_eq!(
+        env.rev(&remote, "main"),
+        env.rev(&remote, &format!("{old}~1"))
+    );
+}
+
+#[test]
+fn the_base_comes_from_git_config() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["push", "-q", "origin", "main:production"]);
+    env.commit(&work, &[("only-main.txt", "x\n")], "Only on main");
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    env.git(&work, &["config", "fastrevert.base", "production"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD~1", "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["base"], "production");
+    assert_eq!(
+        j["base_commit"],
+        env.rev(&work, "origin/production").as_str()
+    );
+}
+
+#[test]
+fn no_command_without_a_terminal_is_a_usage_error() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let out = env.fr(&work).output().unwrap();
+    assert_eq!(code(&out), 2);
+}
