@@ -49,7 +49,7 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
     }
 
     git::stage_in_memory(repo)?;
-    let tagger = git::identity(repo, Role::Committer)?;
+    let tagger = git::identity(repo, Role::Committer, ctx.global.dry_run)?;
     let rollout_sha = rollout.map(|r| r.to_string());
     let tag_message = message::snapshot_message(
         &name,

@@ -38,8 +38,8 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     }
 
     git::stage_in_memory(repo)?;
-    let author = git::identity(repo, Role::Author)?;
-    let committer = git::identity(repo, Role::Committer)?;
+    let author = git::identity(repo, Role::Author, ctx.global.dry_run)?;
+    let committer = git::identity(repo, Role::Committer, ctx.global.dry_run)?;
     let opts = RevertOptions {
         mainline: args.mainline,
         squash: args.squash,

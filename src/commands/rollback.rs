@@ -171,8 +171,8 @@ fn commit_mode(
         check_branch_free(ctx, &branch)?;
     }
     git::stage_in_memory(repo)?;
-    let author = git::identity(repo, Role::Author)?;
-    let committer = git::identity(repo, Role::Committer)?;
+    let author = git::identity(repo, Role::Author, ctx.global.dry_run)?;
+    let committer = git::identity(repo, Role::Committer, ctx.global.dry_run)?;
     let opts = RevertOptions {
         mainline: None,
         squash: false,

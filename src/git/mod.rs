@@ -85,8 +85,8 @@ pub enum Role {
 }
 
 /// The author or committer identity as git would use it: `GIT_{AUTHOR,COMMITTER}_{NAME,EMAIL,DATE}`
-/// first, then `user.name` / `user.email`.
-pub fn identity(repo: &Repository, role: Role) -> Result<Signature<'static>> {
+/// first, then `user.name` / `user.email`. A dry run, which writes nothing, may go on without.
+pub fn identity(repo: &Repository, role: Role, dry_run: bool) -> Result<Signature<'static>> {
     let prefix = match role {
         Role::Author => "GIT_AUTHOR",
         Role::Committer => "GIT_COMMITTER",
@@ -100,6 +100,12 @@ pub fn identity(repo: &Repository, role: Role) -> Result<Signature<'static>> {
     let name = env("NAME").or_else(|| config.get_string("user.name").ok());
     let email = env("EMAIL").or_else(|| config.get_string("user.email").ok());
     let (Some(name), Some(email)) = (name, email) else {
+        if dry_run {
+            return Ok(Signature::now(
+                "git-fastrevert",
+                "git-fastrevert@localhost",
+            )?);
+        }
         return Err(Error::bad_input("git does not know who you are: user.name or user.email is not set")
             .hint("git config --global user.name \"Your Name\" && git config --global user.email you@example.com"));
     };
@@ -202,7 +208,7 @@ pub fn create_refs(repo: &Repository, refs: &[(String, Oid)], log_message: &str)
             );
         }
     }
-    let committer = identity(repo, Role::Committer).ok();
+    let committer = identity(repo, Role::Committer, false).ok();
     for (name, oid) in refs {
         tx.set_target(name, *oid, committer.as_ref(), log_message)?;
     }
