@@ -368,3 +368,39 @@ fn merge_commits_agree_with_git_on_both_parents() {
     let out = c.check_all();
     assert!(outcome(&out, "Merge topic"));
 }
+
+#[test]
+fn directory_renames_agree_with_git() {
+    let c = Case::new();
+    let numbered = |n: usize| -> String { (n..n + 30).map(|i| format!("row {i}\n")).collect() };
+    let files: Vec<(String, String)> = (0..4)
+        .map(|i| (format!("d/f{i}.txt"), numbered(i * 100)))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    c.commit(&refs, "Add d");
+    c.commit(
+        &[
+            ("d/x.txt", "x\n"),
+            ("gone/y.txt", "y\n"),
+            ("gone/z.txt", "z\n"),
+        ],
+        "Add x and gone",
+    );
+    c.git(&["rm", "-q", "d/x.txt", "gone/y.txt"]);
+    c.git(&["commit", "-q", "-m", "Remove x and y"]);
+    // d moves to e as a whole: a revert that brings d/x.txt back meets a renamed directory.
+    c.git(&["mv", "d", "e"]);
+    c.git(&["commit", "-q", "-m", "Rename d to e"]);
+    // gone is deleted, not renamed.
+    c.git(&["rm", "-q", "-r", "gone"]);
+    c.git(&["commit", "-q", "-m", "Delete gone"]);
+    let out = c.check_all();
+    assert!(
+        !outcome(&out, "Remove x and y"),
+        "git: CONFLICT (file location)"
+    );
+    assert!(outcome(&out, "Rename d to e"));
+}

@@ -665,3 +665,89 @@ fn no_command_without_a_terminal_is_a_usage_error() {
     let out = env.fr(&work).output().unwrap();
     assert_eq!(code(&out), 2);
 }
+
+#[test]
+fn direct_is_refused_when_the_remote_moved() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let other = env.path("other");
+    env.git(
+        env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+    );
+    env.commit(&other, &[("hotfix.txt", "fix\n")], "Hotfix from elsewhere");
+    env.git(&other, &["push", "-q", "origin", "main"]);
+    let remote_tip = env.rev(&remote, "main");
+    // --no-fetch: this clone still believes in the old tip.
+    let out = env
+        .fr(&work)
+        .args([
+            "revert",
+            "HEAD",
+            "--direct",
+            "--yes",
+            "--no-fetch",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert_eq!(json(&out)["error"]["kind"], "refused");
+    assert_eq!(
+        env.rev(&remote, "main"),
+        remote_tip,
+        "the remote must not move"
+    );
+}
+
+#[test]
+fn direct_without_a_remote_moves_the_branch_unless_it_is_checked_out() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let old = env.rev(&remote, "main");
+    let out = env
+        .fr(&remote)
+        .args(["revert", "HEAD", "--direct", "--yes", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(env.rev(&remote, "main^"), old);
+
+    env.git(&work, &["remote", "remove", "origin"]);
+    let head = env.rev(&work, "HEAD");
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--direct", "--yes", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("checked out"));
+    assert_eq!(env.rev(&work, "HEAD"), head);
+}
+
+#[test]
+fn verbose_shows_git_calls_and_quiet_only_the_result() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "-v", "--branch", "v1"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("+ git fetch"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("+ git push"), "{}", stderr(&out));
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "-q", "--branch", "q1"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Created branch q1"));
+}

@@ -79,6 +79,13 @@ enum Pending {
     BothDeleted { path: String, base: Entry },
     /// Both sides added different entries at a path the base does not have.
     AddAdd { path: String },
+    /// `path` was added inside `dir`, a directory that `removed_on` no longer has. If that
+    /// side renamed the directory, git moves the addition along and reports a conflict.
+    AddInRemovedDir {
+        path: String,
+        dir: String,
+        removed_on: Side,
+    },
 }
 
 struct Merger<'r> {
@@ -178,6 +185,11 @@ impl Merger<'_> {
         let o = read_entries(self.repo, ours)?;
         let t = read_entries(self.repo, theirs)?;
         let names: BTreeSet<&Vec<u8>> = b.keys().chain(o.keys()).chain(t.keys()).collect();
+        let removed_on = match (base.is_some(), ours.is_none(), theirs.is_none()) {
+            (true, true, false) => Some(Side::Ours),
+            (true, false, true) => Some(Side::Theirs),
+            _ => None,
+        };
 
         let mut changes: Vec<(&[u8], Option<Entry>)> = Vec::new();
         for name in names {
@@ -186,6 +198,13 @@ impl Merger<'_> {
                 o.get(name).copied(),
                 t.get(name).copied(),
             );
+            if let (Some(side), None) = (removed_on, eb) {
+                self.pending.push(Pending::AddInRemovedDir {
+                    path: join(prefix, name),
+                    dir: prefix.to_string(),
+                    removed_on: side,
+                });
+            }
             let merged = self.merge_entry(prefix, name, eb, eo, et)?;
             if merged != eo {
                 changes.push((name, merged));
@@ -439,6 +458,18 @@ impl Merger<'_> {
                             .extend(files.iter().cloned());
                     }
                 }
+                Pending::AddInRemovedDir {
+                    dir, removed_on, ..
+                } => {
+                    let dir_entry = base.get_path(std::path::Path::new(dir))?;
+                    let entry = Entry {
+                        oid: dir_entry.id(),
+                        mode: dir_entry.filemode(),
+                    };
+                    let mut files = Vec::new();
+                    collect_files(self.repo, dir, entry, &mut files)?;
+                    sources.entry(*removed_on).or_default().extend(files);
+                }
                 Pending::AddAdd { .. } => {}
             }
         }
@@ -514,7 +545,19 @@ impl Merger<'_> {
                         }
                     }
                 }
-                Pending::AddAdd { .. } => {}
+                Pending::AddAdd { .. } | Pending::AddInRemovedDir { .. } => {}
+            }
+        }
+        for p in &pending {
+            if let Pending::AddInRemovedDir {
+                path,
+                dir,
+                removed_on,
+            } = p
+            {
+                if directory_renamed(&renames, *removed_on, dir) {
+                    self.conflict(path.clone(), "file location");
+                }
             }
         }
         // Two different additions at one path never merge cleanly (git merges them against an
@@ -707,6 +750,40 @@ fn find_renames(
         found.push((left_src[si].0.clone(), path.clone(), *entry));
     }
     Ok(found)
+}
+
+/// Whether `side` renamed `dir`: most of the renamed files from it went to one other directory
+/// (git's directory rename detection; a tie means no rename).
+fn directory_renamed(
+    renames: &HashMap<(Side, String), (String, Entry)>,
+    side: Side,
+    dir: &str,
+) -> bool {
+    let mut votes: HashMap<&str, usize> = HashMap::new();
+    let prefix = format!("{dir}/");
+    for ((s, src), (dst, _)) in renames {
+        let Some(rel) = src.strip_prefix(&prefix).filter(|_| *s == side) else {
+            continue;
+        };
+        let rel_dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+        let dst_dir = dst.rsplit_once('/').map_or("", |(d, _)| d);
+        let new_dir = if rel_dir.is_empty() {
+            Some(dst_dir)
+        } else if dst_dir == rel_dir {
+            Some("")
+        } else {
+            dst_dir
+                .strip_suffix(rel_dir)
+                .and_then(|d| d.strip_suffix('/'))
+        };
+        if let Some(new_dir) = new_dir.filter(|d| *d != dir) {
+            *votes.entry(new_dir).or_default() += 1;
+        }
+    }
+    let Some(&best) = votes.values().max() else {
+        return false;
+    };
+    votes.values().filter(|&&v| v == best).count() == 1
 }
 
 fn basename(path: &str) -> &str {

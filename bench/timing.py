@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""Time git-fastrevert against plain git on one benchmark repository (python3 stdlib only).
+
+    timing.py run --repo DIR --bin PATH --files N --out RESULT.json [--runs 15] [--warmup 2]
+                  [--switch-runs K]
+    timing.py report RESULT.json... [--markdown RESULTS.md] [--append]
+
+`run` times every command as a whole process: N timed runs after W warm-ups, each preceded by an
+untimed "prepare" command that resets the refs the command creates. Exit codes are checked on
+every run (stderr is printed on failure). It writes the medians/min/max to RESULT.json and prints
+a table. `report` turns one or more RESULT.json files into a Markdown section (machine, git version,
+one table per size, and the derived ratios against the targets).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+# Targets from the project brief.
+TARGET_SWITCH_RATIO = 30.0  # fastrevert revert at least 30x faster than git switch -c + git revert
+TARGET_GROWTH = 1.5  # fastrevert revert time at the largest size <= 1.5x the smallest size
+TARGET_ROLLBACK_MS = 10.0  # rollback under 10 ms at every size
+
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Bench Author",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "Bench Committer",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
+
+
+class CommandFailed(Exception):
+    pass
+
+
+def bench_env(home):
+    """A clean environment: fixed identities, HOME with an empty .gitconfig, no system config."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(IDENTITY)
+    env["HOME"] = home
+    env["XDG_CONFIG_HOME"] = os.path.join(home, ".config")
+    env["GIT_CONFIG_NOSYSTEM"] = "1"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["LC_ALL"] = "C"
+    env.pop("GIT_DIR", None)
+    env.pop("GIT_WORK_TREE", None)
+    return env
+
+
+def sh(script):
+    """A bash invocation of `script` (counts as one process tree; bash startup is measured apart)."""
+    return ["bash", "-c", script]
+
+
+def git_out(env, repo, *args):
+    p = subprocess.run(["git", "-C", repo, *args], env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise CommandFailed(f"git {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
+    return p.stdout.strip()
+
+
+def measure(label, argv, env, tmp, runs, warmup, prepare=None, group=""):
+    """Run `argv` warmup+runs times, `prepare` (untimed, failure ignored) before each; time in ms."""
+    out_path = os.path.join(tmp, "stdout")
+    err_path = os.path.join(tmp, "stderr")
+    times = []
+    print(f"  {label}: ", end="", flush=True)
+    for i in range(warmup + runs):
+        if prepare is not None:
+            subprocess.run(prepare, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            t0 = time.perf_counter_ns()
+            p = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+            rc = p.wait()
+            t1 = time.perf_counter_ns()
+        if rc != 0:
+            with open(err_path, "rb") as f:
+                stderr = f.read().decode(errors="replace")
+            with open(out_path, "rb") as f:
+                stdout = f.read().decode(errors="replace")
+            raise CommandFailed(
+                f"{label}: run {i + 1} exited with {rc}\n  command: {shlex.join(argv)}\n"
+                f"  --- stdout ---\n{stdout}  --- stderr ---\n{stderr}"
+            )
+        if i >= warmup:
+            times.append((t1 - t0) / 1e6)
+    med = statistics.median(times)
+    print(f"median {med:.2f} ms  min {min(times):.2f}  max {max(times):.2f}  ({runs} runs)", flush=True)
+    return {
+        "label": label,
+        "group": group,
+        "command": shlex.join(argv),
+        "prepare": shlex.join(prepare) if prepare else None,
+        "runs": runs,
+        "warmup": warmup,
+        "median_ms": med,
+        "min_ms": min(times),
+        "max_ms": max(times),
+        "times_ms": times,
+    }
+
+
+def pick_old_merge(env, repo, nth):
+    """The nth first-parent merge of main (1 = newest), or the next older one that reverts cleanly."""
+    merges = git_out(env, repo, "rev-list", "--merges", "--first-parent", "main").split()
+    for idx in range(nth - 1, len(merges)):
+        m = merges[idx]
+        p = subprocess.run(
+            ["git", "-C", repo, "merge-tree", "--write-tree", f"--merge-base={m}", "main", f"{m}^1"],
+            env=env, capture_output=True,
+        )
+        if p.returncode == 0:
+            return idx + 1, m
+    raise CommandFailed(f"no merge from #{nth} on reverts cleanly on main")
+
+
+def cmd_run(a):
+    repo = os.path.abspath(a.repo)
+    fr = os.path.abspath(a.bin)
+    home = tempfile.mkdtemp(prefix="bench-home-")
+    open(os.path.join(home, ".gitconfig"), "w").close()
+    tmp = tempfile.mkdtemp(prefix="bench-io-")
+    env = bench_env(home)
+    q = shlex.quote
+    R = q(repo)
+
+    # Start from a known state (an interrupted run may have left refs or a revert in progress).
+    subprocess.run(sh(f"git -C {R} revert --quit; git -C {R} switch -q -f main; "
+                      f"for b in bench-fr bench-fr-old bench-git bench-git-old bench-sw bench-rb; do "
+                      f"git -C {R} update-ref -d refs/heads/$b; done; "
+                      f"git -C {R} update-index -q --refresh"),
+                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    newest = git_out(env, repo, "rev-list", "--merges", "-1", "main")
+    old_nth, old = pick_old_merge(env, repo, a.old_merge)
+    old_back = int(git_out(env, repo, "rev-list", "--count", "--first-parent", f"{old}..main"))
+    main = git_out(env, repo, "rev-parse", "main")
+    objects = git_out(env, repo, "count-objects", "-v")
+    files = int(git_out(env, repo, "ls-tree", "-r", "--name-only", "main").count("\n") + 1)
+    print(f"{repo}: {files} files at main {main[:10]}; newest merge {newest[:10]}, "
+          f"old merge #{old_nth} {old[:10]} ({old_back} first-parent commits back)", flush=True)
+
+    def delete_ref(name):
+        return sh(f"git -C {R} update-ref -d refs/heads/{name} 2>/dev/null || true")
+
+    def fastrevert_revert(m, branch):
+        return [fr, "-C", repo, "revert", m, "--no-fetch", "--no-push", "--branch", branch]
+
+    def plumbing(m, branch):
+        return sh(
+            f"tree=$(git -C {R} merge-tree --write-tree --merge-base={m} main {m}^1) && "
+            f"c=$(git -C {R} commit-tree $tree -p main -m {q('Revert ' + m)}) && "
+            f"git -C {R} update-ref refs/heads/{branch} $c ''"
+        )
+
+    switch_runs = a.switch_runs or a.runs
+    W, N = a.warmup, a.runs
+    results = []
+    m = lambda *args, **kw: results.append(measure(*args, env=env, tmp=tmp, **kw))  # noqa: E731
+
+    m("baseline: /bin/true (harness floor)", ["/bin/true"], runs=N, warmup=W, group="floor")
+    m("baseline: bash -c true", sh("true"), runs=N, warmup=W, group="bash")
+    m("baseline: git-fastrevert --version", [fr, "--version"], runs=N, warmup=W, group="version")
+    m("a. fastrevert revert, newest merge", fastrevert_revert(newest, "bench-fr"),
+      prepare=delete_ref("bench-fr"), runs=N, warmup=W, group="fr")
+    m(f"a. fastrevert revert, old merge (#{old_nth}, {old_back} back)", fastrevert_revert(old, "bench-fr-old"),
+      prepare=delete_ref("bench-fr-old"), runs=N, warmup=W, group="fr-old")
+    m("b. git plumbing (merge-tree + commit-tree + update-ref), newest merge", plumbing(newest, "bench-git"),
+      prepare=delete_ref("bench-git"), runs=N, warmup=W, group="plumbing")
+    m(f"b. git plumbing, old merge (#{old_nth})", plumbing(old, "bench-git-old"),
+      prepare=delete_ref("bench-git-old"), runs=N, warmup=W, group="plumbing-old")
+    m("d. fastrevert rollback --to v1.1.0 --mode commit",
+      [fr, "-C", repo, "rollback", "--to", "v1.1.0", "--mode", "commit", "--no-fetch", "--no-push",
+       "--branch", "bench-rb"],
+      prepare=delete_ref("bench-rb"), runs=N, warmup=W, group="rollback")
+    # The trees the tools agree on must be checked before switch+revert's prepare runs.
+    sw_prepare = sh(f"git -C {R} switch -q -f main; git -C {R} branch -q -D bench-sw; true")
+    m("c. git switch -c + git revert -m 1 (checkout)",
+      sh(f"git -C {R} switch -q -c bench-sw main && git -C {R} revert -m 1 --no-edit {newest}"),
+      prepare=sw_prepare, runs=switch_runs, warmup=W, group="switch")
+
+    # Same result everywhere: the reverted trees of all three tools, and rollback = v1.1.0's tree.
+    trees = {b: git_out(env, repo, "rev-parse", f"refs/heads/{b}^{{tree}}")
+             for b in ("bench-fr", "bench-git", "bench-sw", "bench-fr-old", "bench-git-old", "bench-rb")}
+    agree = trees["bench-fr"] == trees["bench-git"] == trees["bench-sw"] and \
+        trees["bench-fr-old"] == trees["bench-git-old"] and \
+        trees["bench-rb"] == git_out(env, repo, "rev-parse", "v1.1.0^{tree}")
+    if not agree:
+        print(f"WARNING: result trees differ: {json.dumps(trees, indent=1)}", file=sys.stderr)
+
+    # Leave the repository as mkrepo made it.
+    subprocess.run(sh(f"{sw_prepare[2]}; for b in bench-fr bench-fr-old bench-git bench-git-old bench-rb; do "
+                      f"git -C {R} update-ref -d refs/heads/$b; done"),
+                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    info = {
+        "repo": repo,
+        "files": files,
+        "requested_files": a.files,
+        "main": main,
+        "newest_merge": newest,
+        "old_merge": old,
+        "old_merge_nth": old_nth,
+        "old_merge_back": old_back,
+        "count_objects": objects,
+        "trees_agree": agree,
+        "trees": trees,
+        "results": results,
+        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    with open(a.out, "w") as f:
+        json.dump(info, f, indent=1)
+    print(f"trees agree: {'yes' if agree else 'NO'}; wrote {a.out}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+
+
+def machine_info():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        mem_kb = int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")))
+        mem = f"{mem_kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        mem = "RAM unknown"
+    git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "mem": mem,
+        "kernel": platform.release(),
+        "git": git,
+        "python": platform.python_version(),
+    }
+
+
+def project_rev():
+    here = os.path.dirname(os.path.abspath(__file__))
+    rev = subprocess.run(["git", "-C", here, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", here, "status", "--porcelain", "--", "src", "Cargo.toml", "Cargo.lock"],
+                           capture_output=True, text=True)
+    r = rev.stdout.strip() or "unknown"
+    return r + (" + uncommitted changes in src/" if dirty.stdout.strip() else "")
+
+
+def by_group(res):
+    return {r["group"]: r for r in res["results"]}
+
+
+def size(d):
+    return f"{d['requested_files'] or d['files']:,}"
+
+
+def fmt(ms):
+    return f"{ms:,.0f}" if ms >= 1000 else f"{ms:.2f}" if ms < 10 else f"{ms:.1f}"
+
+
+def verdict(ok):
+    return "**met**" if ok else "**NOT met**"
+
+
+def cmd_report(a):
+    data = [json.load(open(p)) for p in a.results]
+    data.sort(key=lambda d: d["requested_files"] or d["files"])
+    mi = machine_info()
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    L = []
+    L.append(f"## Run of {now}")
+    L.append("")
+    L.append(f"- Machine: {mi['nproc']} CPUs (`nproc`), {mi['cpu']}, {mi['mem']}, Linux {mi['kernel']}")
+    L.append(f"- {mi['git']}; git-fastrevert built from {project_rev()} (release profile)")
+    d0 = data[0]["results"][0]
+    L.append(f"- Each command timed as a whole process: {d0['runs']} runs after {d0['warmup']} warm-ups, "
+             "warm page cache, untimed prepare before each run; times in ms (wall clock).")
+    L.append("- Repositories: `mkrepo DIR --files N --commits 500` (non-bare; switch+revert needs the checkout).")
+    L.append("")
+    for d in data:
+        g = by_group(d)
+        objs = dict(line.split(": ", 1) for line in d["count_objects"].splitlines() if ": " in line)
+        L.append(f"### {size(d)} files ({d['files']:,} paths in main's tree)")
+        L.append("")
+        L.append(f"main `{d['main'][:10]}`, {objs.get('in-pack', '?')} objects in "
+                 f"{objs.get('packs', '?')} pack(s) ({int(objs.get('size-pack', 0)) / 1024:.1f} MiB); "
+                 f"newest merge `{d['newest_merge'][:10]}`; old merge `{d['old_merge'][:10]}` "
+                 f"(#{d['old_merge_nth']} first-parent merge, {d['old_merge_back']} first-parent commits back). "
+                 f"Result trees of fastrevert, plumbing and switch+revert agree: "
+                 f"{'yes' if d['trees_agree'] else '**NO**'}.")
+        L.append("")
+        L.append("| command | runs | median ms | min ms | max ms |")
+        L.append("|---|---:|---:|---:|---:|")
+        for r in d["results"]:
+            L.append(f"| {r['label']} | {r['runs']} | {fmt(r['median_ms'])} | {fmt(r['min_ms'])} | {fmt(r['max_ms'])} |")
+        L.append("")
+        fr, pl, sw, rb, bash = (g[k]["median_ms"] for k in ("fr", "plumbing", "switch", "rollback", "bash"))
+        L.append(f"- plumbing / fastrevert: **{pl / fr:.1f}x** "
+                 f"({(pl - bash) / fr:.1f}x without the {bash:.2f} ms of `bash -c`); "
+                 f"old merge: {g['plumbing-old']['median_ms'] / g['fr-old']['median_ms']:.1f}x")
+        L.append(f"- switch+revert / fastrevert: **{sw / fr:.1f}x** (target >= {TARGET_SWITCH_RATIO:.0f}x: "
+                 f"{verdict(sw / fr >= TARGET_SWITCH_RATIO)})")
+        L.append(f"- rollback: **{rb:.2f} ms** (target < {TARGET_ROLLBACK_MS:.0f} ms: {verdict(rb < TARGET_ROLLBACK_MS)})")
+        L.append("")
+    if len(data) > 1:
+        L.append("### Summary (medians, ms)")
+        L.append("")
+        L.append("| files | fastrevert revert | fastrevert revert (old merge) | git plumbing | switch+revert "
+                 "| fastrevert rollback | plumbing/fr | switch/fr |")
+        L.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for d in data:
+            g = by_group(d)
+            fr = g["fr"]["median_ms"]
+            L.append(f"| {size(d)} | {fmt(fr)} | {fmt(g['fr-old']['median_ms'])} | "
+                     f"{fmt(g['plumbing']['median_ms'])} | {fmt(g['switch']['median_ms'])} | "
+                     f"{fmt(g['rollback']['median_ms'])} | {g['plumbing']['median_ms'] / fr:.1f}x | "
+                     f"{g['switch']['median_ms'] / fr:.1f}x |")
+        L.append("")
+        first, last = data[0], data[-1]
+        f0, f1 = by_group(first)["fr"]["median_ms"], by_group(last)["fr"]["median_ms"]
+        o0, o1 = by_group(first)["fr-old"]["median_ms"], by_group(last)["fr-old"]["median_ms"]
+        L.append(f"- fastrevert revert growth {size(first)} -> {size(last)} files: "
+                 f"{f0:.2f} -> {f1:.2f} ms = **{f1 / f0:.2f}x** (target <= {TARGET_GROWTH}x: "
+                 f"{verdict(f1 / f0 <= TARGET_GROWTH)}); old merge: {o0:.2f} -> {o1:.2f} ms = {o1 / o0:.2f}x")
+        sw_ok = all(by_group(d)["switch"]["median_ms"] / by_group(d)["fr"]["median_ms"] >= TARGET_SWITCH_RATIO
+                    for d in data)
+        rb_ok = all(by_group(d)["rollback"]["median_ms"] < TARGET_ROLLBACK_MS for d in data)
+        L.append(f"- switch+revert >= {TARGET_SWITCH_RATIO:.0f}x slower at every size: {verdict(sw_ok)}")
+        L.append(f"- rollback < {TARGET_ROLLBACK_MS:.0f} ms at every size: {verdict(rb_ok)}")
+        L.append("")
+    text = "\n".join(L) + "\n"
+    if a.markdown:
+        header = "# Benchmark results\n\nWritten by `bench/run.sh`; see `bench/README.md`. Newest run last.\n\n"
+        exists = os.path.exists(a.markdown) and os.path.getsize(a.markdown) > 0
+        with open(a.markdown, "a" if (a.append and exists) else "w") as f:
+            if not (a.append and exists):
+                f.write(header)
+            f.write(text)
+        print(f"wrote {a.markdown}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="time the commands on one repository")
+    r.add_argument("--repo", required=True, help="non-bare repository made by mkrepo")
+    r.add_argument("--bin", required=True, help="the git-fastrevert binary")
+    r.add_argument("--files", type=int, default=0, help="file count, for the report")
+    r.add_argument("--out", required=True, help="JSON file to write")
+    r.add_argument("--runs", type=int, default=15, help="timed runs per command (default 15)")
+    r.add_argument("--warmup", type=int, default=2, help="untimed warm-up runs (default 2)")
+    r.add_argument("--switch-runs", type=int, default=0, help="timed runs of switch+revert (default --runs)")
+    r.add_argument("--old-merge", type=int, default=20,
+                   help="revert also the Nth first-parent merge (~5N commits back; default 20)")
+    rp = sub.add_parser("report", help="write the Markdown report")
+    rp.add_argument("results", nargs="+", help="JSON files written by `run`")
+    rp.add_argument("--markdown", help="file to write (default stdout)")
+    rp.add_argument("--append", action="store_true", help="append a section instead of rewriting")
+    a = ap.parse_args()
+    try:
+        return cmd_run(a) if a.cmd == "run" else cmd_report(a)
+    except CommandFailed as e:
+        print(f"\nFAILED: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
