@@ -67,45 +67,75 @@ def git_out(env, repo, *args):
     return p.stdout.strip()
 
 
-def measure(label, argv, env, tmp, runs, warmup, prepare=None, group=""):
-    """Run `argv` warmup+runs times, `prepare` (untimed, failure ignored) before each; time in ms."""
+class Command:
+    def __init__(self, label, argv, prepare=None, runs=15, group=""):
+        self.label, self.argv, self.prepare, self.runs, self.group = label, argv, prepare, runs, group
+        self.wall, self.cpu = [], []
+
+
+def run_once(cmd, env, tmp, what):
+    """Prepare (untimed, failure ignored), then run `cmd` once; returns (wall ms, user+sys ms)."""
+    if cmd.prepare is not None:
+        subprocess.run(cmd.prepare, env=env, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     out_path = os.path.join(tmp, "stdout")
     err_path = os.path.join(tmp, "stderr")
-    times = []
-    print(f"  {label}: ", end="", flush=True)
-    for i in range(warmup + runs):
-        if prepare is not None:
-            subprocess.run(prepare, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            t0 = time.perf_counter_ns()
-            p = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-            rc = p.wait()
-            t1 = time.perf_counter_ns()
-        if rc != 0:
-            with open(err_path, "rb") as f:
-                stderr = f.read().decode(errors="replace")
-            with open(out_path, "rb") as f:
-                stdout = f.read().decode(errors="replace")
-            raise CommandFailed(
-                f"{label}: run {i + 1} exited with {rc}\n  command: {shlex.join(argv)}\n"
-                f"  --- stdout ---\n{stdout}  --- stderr ---\n{stderr}"
-            )
-        if i >= warmup:
-            times.append((t1 - t0) / 1e6)
-    med = statistics.median(times)
-    print(f"median {med:.2f} ms  min {min(times):.2f}  max {max(times):.2f}  ({runs} runs)", flush=True)
-    return {
-        "label": label,
-        "group": group,
-        "command": shlex.join(argv),
-        "prepare": shlex.join(prepare) if prepare else None,
-        "runs": runs,
-        "warmup": warmup,
-        "median_ms": med,
-        "min_ms": min(times),
-        "max_ms": max(times),
-        "times_ms": times,
-    }
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        t0 = time.perf_counter_ns()
+        p = subprocess.Popen(cmd.argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        t1 = time.perf_counter_ns()
+    rc = os.waitstatus_to_exitcode(status)
+    p.returncode = rc  # reaped above
+    if rc != 0:
+        with open(err_path, "rb") as f:
+            stderr = f.read().decode(errors="replace")
+        with open(out_path, "rb") as f:
+            stdout = f.read().decode(errors="replace")
+        raise CommandFailed(
+            f"{cmd.label}: {what} exited with {rc}\n  command: {shlex.join(cmd.argv)}\n"
+            f"  --- stdout ---\n{stdout}  --- stderr ---\n{stderr}"
+        )
+    # ru_utime/ru_stime of the child include the descendants it waited for (bash -c scripts).
+    return (t1 - t0) / 1e6, (usage.ru_utime + usage.ru_stime) * 1e3
+
+
+def measure_all(cmds, env, tmp, warmup, rounds):
+    """Warm up every command, then time them interleaved, one run each per round, so that a burst
+    of load on the machine hits all commands alike instead of one. A command with fewer runs than
+    rounds takes part in evenly spread rounds."""
+    for c in cmds:
+        for i in range(warmup):
+            run_once(c, env, tmp, f"warm-up {i + 1}")
+    print(f"  {rounds} rounds: ", end="", flush=True)
+    for i in range(rounds):
+        for c in cmds:
+            if (i * c.runs) // rounds != ((i + 1) * c.runs) // rounds:
+                wall, cpu = run_once(c, env, tmp, f"run {len(c.wall) + 1}")
+                c.wall.append(wall)
+                c.cpu.append(cpu)
+        print(".", end="", flush=True)
+    print(flush=True)
+    results = []
+    for c in cmds:
+        med = statistics.median(c.wall)
+        print(f"  {c.label}: median {med:.2f} ms  min {min(c.wall):.2f}  max {max(c.wall):.2f}  "
+              f"cpu {statistics.median(c.cpu):.2f} ms  ({len(c.wall)} runs)", flush=True)
+        results.append({
+            "label": c.label,
+            "group": c.group,
+            "command": shlex.join(c.argv),
+            "prepare": shlex.join(c.prepare) if c.prepare else None,
+            "runs": len(c.wall),
+            "warmup": warmup,
+            "median_ms": med,
+            "min_ms": min(c.wall),
+            "max_ms": max(c.wall),
+            "cpu_median_ms": statistics.median(c.cpu),
+            "times_ms": c.wall,
+            "cpu_ms": c.cpu,
+        })
+    return results
 
 
 def pick_old_merge(env, repo, nth):
@@ -161,31 +191,30 @@ def cmd_run(a):
             f"git -C {R} update-ref refs/heads/{branch} $c ''"
         )
 
-    switch_runs = a.switch_runs or a.runs
-    W, N = a.warmup, a.runs
-    results = []
-    m = lambda *args, **kw: results.append(measure(*args, env=env, tmp=tmp, **kw))  # noqa: E731
-
-    m("baseline: /bin/true (harness floor)", ["/bin/true"], runs=N, warmup=W, group="floor")
-    m("baseline: bash -c true", sh("true"), runs=N, warmup=W, group="bash")
-    m("baseline: git-fastrevert --version", [fr, "--version"], runs=N, warmup=W, group="version")
-    m("a. fastrevert revert, newest merge", fastrevert_revert(newest, "bench-fr"),
-      prepare=delete_ref("bench-fr"), runs=N, warmup=W, group="fr")
-    m(f"a. fastrevert revert, old merge (#{old_nth}, {old_back} back)", fastrevert_revert(old, "bench-fr-old"),
-      prepare=delete_ref("bench-fr-old"), runs=N, warmup=W, group="fr-old")
-    m("b. git plumbing (merge-tree + commit-tree + update-ref), newest merge", plumbing(newest, "bench-git"),
-      prepare=delete_ref("bench-git"), runs=N, warmup=W, group="plumbing")
-    m(f"b. git plumbing, old merge (#{old_nth})", plumbing(old, "bench-git-old"),
-      prepare=delete_ref("bench-git-old"), runs=N, warmup=W, group="plumbing-old")
-    m("d. fastrevert rollback --to v1.1.0 --mode commit",
-      [fr, "-C", repo, "rollback", "--to", "v1.1.0", "--mode", "commit", "--no-fetch", "--no-push",
-       "--branch", "bench-rb"],
-      prepare=delete_ref("bench-rb"), runs=N, warmup=W, group="rollback")
-    # The trees the tools agree on must be checked before switch+revert's prepare runs.
+    switch_runs = min(a.switch_runs or a.runs, a.runs)
+    N = a.runs
     sw_prepare = sh(f"git -C {R} switch -q -f main; git -C {R} branch -q -D bench-sw; true")
-    m("c. git switch -c + git revert -m 1 (checkout)",
-      sh(f"git -C {R} switch -q -c bench-sw main && git -C {R} revert -m 1 --no-edit {newest}"),
-      prepare=sw_prepare, runs=switch_runs, warmup=W, group="switch")
+    cmds = [
+        Command("baseline: /bin/true (harness floor)", ["/bin/true"], runs=N, group="floor"),
+        Command("baseline: bash -c true", sh("true"), runs=N, group="bash"),
+        Command("baseline: git-fastrevert --version", [fr, "--version"], runs=N, group="version"),
+        Command("a. fastrevert revert, newest merge", fastrevert_revert(newest, "bench-fr"),
+                prepare=delete_ref("bench-fr"), runs=N, group="fr"),
+        Command(f"a. fastrevert revert, old merge (#{old_nth}, {old_back} back)",
+                fastrevert_revert(old, "bench-fr-old"), prepare=delete_ref("bench-fr-old"), runs=N, group="fr-old"),
+        Command("b. git plumbing (merge-tree + commit-tree + update-ref), newest merge", plumbing(newest, "bench-git"),
+                prepare=delete_ref("bench-git"), runs=N, group="plumbing"),
+        Command(f"b. git plumbing, old merge (#{old_nth})", plumbing(old, "bench-git-old"),
+                prepare=delete_ref("bench-git-old"), runs=N, group="plumbing-old"),
+        Command("c. git switch -c + git revert -m 1 (checkout)",
+                sh(f"git -C {R} switch -q -c bench-sw main && git -C {R} revert -m 1 --no-edit {newest}"),
+                prepare=sw_prepare, runs=switch_runs, group="switch"),
+        Command("d. fastrevert rollback --to v1.1.0 --mode commit",
+                [fr, "-C", repo, "rollback", "--to", "v1.1.0", "--mode", "commit", "--no-fetch", "--no-push",
+                 "--branch", "bench-rb"],
+                prepare=delete_ref("bench-rb"), runs=N, group="rollback"),
+    ]
+    results = measure_all(cmds, env, tmp, a.warmup, N)
 
     # Same result everywhere: the reverted trees of all three tools, and rollback = v1.1.0's tree.
     trees = {b: git_out(env, repo, "rev-parse", f"refs/heads/{b}^{{tree}}")
@@ -288,8 +317,10 @@ def cmd_report(a):
     L.append(f"- Machine: {mi['nproc']} CPUs (`nproc`), {mi['cpu']}, {mi['mem']}, Linux {mi['kernel']}")
     L.append(f"- {mi['git']}; git-fastrevert built from {project_rev()} (release profile)")
     d0 = data[0]["results"][0]
-    L.append(f"- Each command timed as a whole process: {d0['runs']} runs after {d0['warmup']} warm-ups, "
-             "warm page cache, untimed prepare before each run; times in ms (wall clock).")
+    L.append(f"- Each command timed as a whole process (`bench/timing.py`): {d0['warmup']} warm-ups, then "
+             f"{d0['runs']} rounds running every command once (interleaved, so load bursts hit all alike); "
+             "warm page cache; an untimed prepare before each run deletes the ref the command creates. "
+             "Wall-clock ms; CPU = user+sys of the process and the children it waited for.")
     L.append("- Repositories: `mkrepo DIR --files N --commits 500` (non-bare; switch+revert needs the checkout).")
     L.append("")
     for d in data:
@@ -304,10 +335,11 @@ def cmd_report(a):
                  f"Result trees of fastrevert, plumbing and switch+revert agree: "
                  f"{'yes' if d['trees_agree'] else '**NO**'}.")
         L.append("")
-        L.append("| command | runs | median ms | min ms | max ms |")
-        L.append("|---|---:|---:|---:|---:|")
+        L.append("| command | runs | median ms | min ms | max ms | CPU ms (user+sys, median) |")
+        L.append("|---|---:|---:|---:|---:|---:|")
         for r in d["results"]:
-            L.append(f"| {r['label']} | {r['runs']} | {fmt(r['median_ms'])} | {fmt(r['min_ms'])} | {fmt(r['max_ms'])} |")
+            L.append(f"| {r['label']} | {r['runs']} | {fmt(r['median_ms'])} | {fmt(r['min_ms'])} | "
+                     f"{fmt(r['max_ms'])} | {fmt(r['cpu_median_ms'])} |")
         L.append("")
         fr, pl, sw, rb, bash = (g[k]["median_ms"] for k in ("fr", "plumbing", "switch", "rollback", "bash"))
         L.append(f"- plumbing / fastrevert: **{pl / fr:.1f}x** "

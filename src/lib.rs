@@ -18,7 +18,20 @@ use ui::Ui;
 
 /// Parse the command line, run the command, print its result and map it to the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if err.use_stderr() && std::env::args().any(|a| a == "--json") => {
+            // Scripts asked for JSON: give them the usage error in the same shape as any other.
+            let detail = err.render().to_string();
+            let first = detail.lines().next().unwrap_or_default();
+            let message = first.strip_prefix("error: ").unwrap_or(first);
+            let body = serde_json::json!({"error": {"kind": "bad_input", "message": message, "hints": ["run with --help for usage"]}});
+            println!("{body}");
+            eprint!("{detail}");
+            return ExitCode::from(error::Kind::BadInput.exit_code());
+        }
+        Err(err) => err.exit(),
+    };
     let ui = Ui::new(&cli.global);
     match run(&cli, &ui) {
         Ok(()) => ExitCode::SUCCESS,

@@ -789,3 +789,142 @@ fn directory_renamed(
 fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo() -> (tempfile::TempDir, Repository) {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        (dir, repo)
+    }
+
+    fn tree<'r>(repo: &'r Repository, files: &[(&str, &str, git2::FileMode)]) -> Tree<'r> {
+        let empty = repo
+            .find_tree(repo.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        let mut b = TreeUpdateBuilder::new();
+        for (path, content, mode) in files {
+            let blob = repo.blob(content.as_bytes()).unwrap();
+            b.upsert(*path, blob, *mode);
+        }
+        let oid = b.create_updated(repo, &empty).unwrap();
+        repo.find_tree(oid).unwrap()
+    }
+
+    fn content(repo: &Repository, tree: Oid, path: &str) -> Option<(String, i32)> {
+        let tree = repo.find_tree(tree).unwrap();
+        let entry = tree.get_path(std::path::Path::new(path)).ok()?;
+        let blob = repo.find_blob(entry.id()).unwrap();
+        Some((
+            String::from_utf8_lossy(blob.content()).into_owned(),
+            entry.filemode(),
+        ))
+    }
+
+    const F: git2::FileMode = git2::FileMode::Blob;
+    const X: git2::FileMode = git2::FileMode::BlobExecutable;
+    const TEXT: &str = "1\n2\n3\n4\n5\n6\n7\n8\n9\n";
+
+    #[test]
+    fn a_change_on_one_side_only_is_taken_as_is() {
+        let (_d, repo) = repo();
+        let base = tree(&repo, &[("a/x", "x", F), ("b/y", "y", F)]);
+        let ours = tree(&repo, &[("a/x", "x", F), ("b/y", "y2", F)]);
+        let theirs = tree(&repo, &[("a/x", "x", F), ("b/y", "y", F), ("c/z", "z", F)]);
+        let m = merge_trees(&repo, &base, &ours, &theirs).unwrap();
+        assert!(m.conflicts.is_empty());
+        assert_eq!(content(&repo, m.tree, "b/y").unwrap().0, "y2");
+        assert_eq!(content(&repo, m.tree, "c/z").unwrap().0, "z");
+    }
+
+    #[test]
+    fn edits_to_different_lines_merge() {
+        let (_d, repo) = repo();
+        let base = tree(&repo, &[("f", TEXT, F)]);
+        let ours = tree(&repo, &[("f", &TEXT.replace("2\n", "two\n"), F)]);
+        let theirs = tree(&repo, &[("f", &TEXT.replace("8\n", "eight\n"), X)]);
+        let m = merge_trees(&repo, &base, &ours, &theirs).unwrap();
+        assert!(m.conflicts.is_empty());
+        let (text, mode) = content(&repo, m.tree, "f").unwrap();
+        assert_eq!(text, TEXT.replace("2\n", "two\n").replace("8\n", "eight\n"));
+        assert_eq!(mode, 0o100755);
+    }
+
+    #[test]
+    fn edits_to_the_same_line_conflict() {
+        let (_d, repo) = repo();
+        let base = tree(&repo, &[("f", TEXT, F)]);
+        let ours = tree(&repo, &[("f", &TEXT.replace("5\n", "five\n"), F)]);
+        let theirs = tree(&repo, &[("f", &TEXT.replace("5\n", "FIVE\n"), F)]);
+        let m = merge_trees(&repo, &base, &ours, &theirs).unwrap();
+        assert_eq!(
+            m.conflicts,
+            vec![Conflict {
+                path: "f".into(),
+                reason: "content"
+            }]
+        );
+    }
+
+    #[test]
+    fn modify_delete_conflicts_without_a_rename() {
+        let (_d, repo) = repo();
+        let base = tree(&repo, &[("f", TEXT, F), ("g", "g", F)]);
+        let ours = tree(
+            &repo,
+            &[("f", &TEXT.replace("5\n", "five\n"), F), ("g", "g", F)],
+        );
+        let theirs = tree(&repo, &[("g", "g", F)]);
+        let m = merge_trees(&repo, &base, &ours, &theirs).unwrap();
+        assert_eq!(
+            m.conflicts,
+            vec![Conflict {
+                path: "f".into(),
+                reason: "modify/delete"
+            }]
+        );
+    }
+
+    #[test]
+    fn a_rename_carries_the_other_sides_edit() {
+        let (_d, repo) = repo();
+        let base = tree(&repo, &[("old/f", TEXT, F)]);
+        let ours = tree(&repo, &[("old/f", &TEXT.replace("5\n", "five\n"), F)]);
+        let theirs = tree(&repo, &[("new/f", &TEXT.replace("9\n", "nine\n"), F)]);
+        let m = merge_trees(&repo, &base, &ours, &theirs).unwrap();
+        assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
+        assert!(content(&repo, m.tree, "old/f").is_none());
+        assert_eq!(
+            content(&repo, m.tree, "new/f").unwrap().0,
+            TEXT.replace("5\n", "five\n").replace("9\n", "nine\n")
+        );
+    }
+
+    #[test]
+    fn a_file_and_a_directory_at_one_path_conflict() {
+        let (_d, repo) = repo();
+        let base = tree(&repo, &[("keep", "k", F)]);
+        let ours = tree(&repo, &[("keep", "k", F), ("p", "file", F)]);
+        let theirs = tree(&repo, &[("keep", "k", F), ("p/inner", "dir", F)]);
+        let m = merge_trees(&repo, &base, &ours, &theirs).unwrap();
+        assert_eq!(
+            m.conflicts,
+            vec![Conflict {
+                path: "p".into(),
+                reason: "directory/file"
+            }]
+        );
+    }
+
+    #[test]
+    fn binary_files_do_not_merge() {
+        let (_d, repo) = repo();
+        let base = tree(&repo, &[("b", "a\0b\nc\nd\ne\n", F)]);
+        let ours = tree(&repo, &[("b", "A\0b\nc\nd\ne\n", F)]);
+        let theirs = tree(&repo, &[("b", "a\0b\nc\nd\nE\n", F)]);
+        let m = merge_trees(&repo, &base, &ours, &theirs).unwrap();
+        assert_eq!(m.conflicts.len(), 1);
+    }
+}

@@ -263,3 +263,50 @@ fn head_branch(repo: &Repository) -> Option<String> {
 pub fn short(oid: Oid) -> String {
     oid.to_string()[..7].to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_dates() {
+        let t = parse_git_date("1700000000 +0130").unwrap();
+        assert_eq!((t.seconds(), t.offset_minutes()), (1_700_000_000, 90));
+        let t = parse_git_date("@1700000000 -0500").unwrap();
+        assert_eq!((t.seconds(), t.offset_minutes()), (1_700_000_000, -300));
+        let t = parse_git_date("2023-11-14T22:13:20+00:00").unwrap();
+        assert_eq!(t.seconds(), 1_700_000_000);
+        assert!(parse_git_date("yesterday").is_none());
+    }
+
+    #[test]
+    fn refs_are_created_once_and_moved_only_from_the_expected_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let tree = repo.treebuilder(None).unwrap().write().unwrap();
+        let tree = repo.find_tree(tree).unwrap();
+        let sig = Signature::new("T", "t@example.com", &Time::new(0, 0)).unwrap();
+        let a = repo.commit(None, &sig, &sig, "a", &tree, &[]).unwrap();
+        let b = repo.commit(None, &sig, &sig, "b", &tree, &[]).unwrap();
+        let refs = vec![
+            ("refs/heads/x".to_string(), a),
+            ("refs/tags/y".to_string(), a),
+        ];
+        create_refs(&repo, &refs, "test").unwrap();
+        let again = create_refs(
+            &repo,
+            &[("refs/heads/z".into(), a), ("refs/tags/y".into(), b)],
+            "test",
+        );
+        assert_eq!(again.unwrap_err().kind, crate::error::Kind::BadInput);
+        assert_eq!(
+            ref_target(&repo, "refs/heads/z").unwrap(),
+            None,
+            "all or nothing"
+        );
+        let stale = move_ref(&repo, "refs/heads/x", b, b, "test");
+        assert_eq!(stale.unwrap_err().kind, crate::error::Kind::Failed);
+        move_ref(&repo, "refs/heads/x", b, a, "test").unwrap();
+        assert_eq!(ref_target(&repo, "refs/heads/x").unwrap(), Some(b));
+    }
+}
