@@ -78,6 +78,7 @@ def run_once(cmd, env, tmp, what):
     if cmd.prepare is not None:
         subprocess.run(cmd.prepare, env=env, stdin=subprocess.DEVNULL,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.sync()
     out_path = os.path.join(tmp, "stdout")
     err_path = os.path.join(tmp, "stderr")
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
@@ -96,11 +97,59 @@ def run_once(cmd, env, tmp, what):
             f"{cmd.label}: {what} exited with {rc}\n  command: {shlex.join(cmd.argv)}\n"
             f"  --- stdout ---\n{stdout}  --- stderr ---\n{stderr}"
         )
+    # Write back what the run dirtied (switch+revert rewrites a 100 MB index at 1M files) now,
+    # untimed, so that the writeback does not slow down whichever command runs next.
+    os.sync()
     # ru_utime/ru_stime of the child include the descendants it waited for (bash -c scripts).
     return (t1 - t0) / 1e6, (usage.ru_utime + usage.ru_stime) * 1e3
 
 
-def measure_all(cmds, env, tmp, warmup, rounds):
+def cpu_busy(seconds):
+    """Share of all CPUs busy (0..1) over `seconds`, from /proc/stat; None when unavailable."""
+    def sample():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + (v[4] if len(v) > 4 else 0)  # total, idle + iowait
+    try:
+        t0, i0 = sample()
+        time.sleep(seconds)
+        t1, i1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1 - (i1 - i0) / max(1, t1 - t0)
+
+
+class Quiet:
+    """Before each round, wait (up to `max_wait` s in all) until the machine is idle: other work on
+    a shared machine (a compiler on 1 of 2 cores) easily doubles a 2 ms measurement."""
+
+    def __init__(self, threshold, max_wait):
+        self.threshold, self.budget = threshold, max_wait
+        self.busy_at_start = []  # CPU busy share sampled just before each round
+        self.waited = 0.0
+
+    def wait(self):
+        if self.threshold >= 1:
+            return
+        busy = cpu_busy(0.3)
+        if busy is None:
+            return
+        announced = False
+        while busy > self.threshold and self.budget > 0:
+            if not announced:
+                print(f"[machine {busy:.0%} busy, waiting]", end="", flush=True)
+                announced = True
+            t = time.monotonic()
+            busy = cpu_busy(1.0)
+            spent = time.monotonic() - t
+            self.budget -= spent
+            self.waited += spent
+        if busy > self.threshold:
+            print(f"[still {busy:.0%} busy, measuring anyway]", end="", flush=True)
+        self.busy_at_start.append(busy)
+
+
+def measure_all(cmds, env, tmp, warmup, rounds, quiet):
     """Warm up every command, then time them interleaved, one run each per round, so that a burst
     of load on the machine hits all commands alike instead of one. A command with fewer runs than
     rounds takes part in evenly spread rounds."""
@@ -109,6 +158,7 @@ def measure_all(cmds, env, tmp, warmup, rounds):
             run_once(c, env, tmp, f"warm-up {i + 1}")
     print(f"  {rounds} rounds: ", end="", flush=True)
     for i in range(rounds):
+        quiet.wait()
         for c in cmds:
             if (i * c.runs) // rounds != ((i + 1) * c.runs) // rounds:
                 wall, cpu = run_once(c, env, tmp, f"run {len(c.wall) + 1}")
@@ -214,7 +264,10 @@ def cmd_run(a):
                  "--branch", "bench-rb"],
                 prepare=delete_ref("bench-rb"), runs=N, group="rollback"),
     ]
-    results = measure_all(cmds, env, tmp, a.warmup, N)
+    quiet = Quiet(a.idle_threshold / 100, a.idle_wait)
+    load_before = os.getloadavg()
+    results = measure_all(cmds, env, tmp, a.warmup, N, quiet)
+    load_after = os.getloadavg()
 
     # Same result everywhere: the reverted trees of all three tools, and rollback = v1.1.0's tree.
     trees = {b: git_out(env, repo, "rev-parse", f"refs/heads/{b}^{{tree}}")
@@ -241,6 +294,11 @@ def cmd_run(a):
         "old_merge_back": old_back,
         "count_objects": objects,
         "trees_agree": agree,
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
+        "busy_before_rounds": quiet.busy_at_start,
+        "idle_wait_s": quiet.waited,
+        "idle_threshold": a.idle_threshold,
         "trees": trees,
         "results": results,
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -319,7 +377,8 @@ def cmd_report(a):
     d0 = data[0]["results"][0]
     L.append(f"- Each command timed as a whole process (`bench/timing.py`): {d0['warmup']} warm-ups, then "
              f"{d0['runs']} rounds running every command once (interleaved, so load bursts hit all alike); "
-             "warm page cache; an untimed prepare before each run deletes the ref the command creates. "
+             "warm page cache; an untimed prepare before each run deletes the ref the command creates, and an "
+             "untimed `sync` follows every prepare and run. "
              "Wall-clock ms; CPU = user+sys of the process and the children it waited for.")
     L.append("- Repositories: `mkrepo DIR --files N --commits 500` (non-bare; switch+revert needs the checkout).")
     L.append("")
@@ -335,6 +394,15 @@ def cmd_report(a):
                  f"Result trees of fastrevert, plumbing and switch+revert agree: "
                  f"{'yes' if d['trees_agree'] else '**NO**'}.")
         L.append("")
+        if "loadavg_before" in d:
+            busy = [b for b in d["busy_before_rounds"] if b is not None]
+            noisy = [b for b in busy if b > d["idle_threshold"] / 100]
+            L.append(f"Load average {d['loadavg_before'][0]:.2f} before, {d['loadavg_after'][0]:.2f} after; "
+                     f"CPU busy just before each round: max {max(busy, default=0):.0%}"
+                     + (f", **{len(noisy)} round(s) measured on a busy machine**" if noisy else "")
+                     + (f" (waited {d['idle_wait_s']:.0f} s for other work to finish)" if d["idle_wait_s"] >= 1 else "")
+                     + ".")
+            L.append("")
         L.append("| command | runs | median ms | min ms | max ms | CPU ms (user+sys, median) |")
         L.append("|---|---:|---:|---:|---:|---:|")
         for r in d["results"]:
@@ -400,6 +468,10 @@ def main():
     r.add_argument("--runs", type=int, default=15, help="timed runs per command (default 15)")
     r.add_argument("--warmup", type=int, default=2, help="untimed warm-up runs (default 2)")
     r.add_argument("--switch-runs", type=int, default=0, help="timed runs of switch+revert (default --runs)")
+    r.add_argument("--idle-threshold", type=float, default=20,
+                   help="before each round wait until under this %% of all CPUs is busy (100: never wait; default 20)")
+    r.add_argument("--idle-wait", type=float, default=600,
+                   help="wait at most this many seconds in all for an idle machine (default 600)")
     r.add_argument("--old-merge", type=int, default=20,
                    help="revert also the Nth first-parent merge (~5N commits back; default 20)")
     rp = sub.add_parser("report", help="write the Markdown report")

@@ -85,6 +85,41 @@ pub enum Command {
     Revert(RevertArgs),
     /// Return production to a snapshot, release tag or any commit.
     Rollback(RollbackArgs),
+    /// Tell whether the database schema allows rolling code back over a range.
+    CheckMigrations(CheckMigrationsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlDialect {
+    Generic,
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckMigrationsArgs {
+    /// Commits whose migrations to check: A..B, or one commit [default: <remote>/<base>..HEAD].
+    #[arg(value_name = "RANGE")]
+    pub range: Option<String>,
+
+    /// Where migrations live (glob, repeatable) [default: fastrevert.migrationPaths, else the
+    /// usual Rails, Django, Alembic, Flyway, Prisma and golang-migrate layouts].
+    #[arg(long = "paths", value_name = "GLOB")]
+    pub paths: Vec<String>,
+
+    /// SQL dialect to parse with [default: fastrevert.sqlDialect, else generic].
+    #[arg(long, value_enum)]
+    pub dialect: Option<SqlDialect>,
+}
+
+/// The migration guard's switch, for commands that move production over migrations.
+#[derive(Debug, Clone, Args)]
+pub struct GuardArgs {
+    /// Go ahead even when the range holds destructive migrations (dropped, renamed or retyped
+    /// columns and tables): the old code may break against the current schema.
+    #[arg(long)]
+    pub allow_destructive_migrations: bool,
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +179,9 @@ pub struct RevertArgs {
 
     #[command(flatten)]
     pub publish: PublishArgs,
+
+    #[command(flatten)]
+    pub guard: GuardArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -170,4 +208,7 @@ pub struct RollbackArgs {
 
     #[command(flatten)]
     pub publish: PublishArgs,
+
+    #[command(flatten)]
+    pub guard: GuardArgs,
 }

@@ -14,6 +14,9 @@ pub const KEY_TAG_PREFIX: &str = "fastrevert.tagPrefix";
 pub const DEFAULT_TAG_PREFIX: &str = "pre-rollout/";
 pub const KEY_STAGING_PREFIX: &str = "fastrevert.stagingPrefix";
 pub const DEFAULT_STAGING_PREFIX: &str = "staging/";
+/// Multi-valued: each value a glob of migration paths.
+pub const KEY_MIGRATION_PATHS: &str = "fastrevert.migrationPaths";
+pub const KEY_SQL_DIALECT: &str = "fastrevert.sqlDialect";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -21,6 +24,8 @@ pub struct Settings {
     pub base: String,
     pub tag_prefix: String,
     pub staging_prefix: String,
+    pub migration_paths: Vec<String>,
+    pub sql_dialect: Option<String>,
 }
 
 impl Settings {
@@ -48,8 +53,22 @@ impl Settings {
             tag_prefix: get(KEY_TAG_PREFIX).unwrap_or_else(|| DEFAULT_TAG_PREFIX.to_string()),
             staging_prefix: get(KEY_STAGING_PREFIX)
                 .unwrap_or_else(|| DEFAULT_STAGING_PREFIX.to_string()),
+            migration_paths: multi(&config, KEY_MIGRATION_PATHS)?,
+            sql_dialect: get(KEY_SQL_DIALECT),
         })
     }
+}
+
+fn multi(config: &git2::Config, key: &str) -> Result<Vec<String>> {
+    let mut values = Vec::new();
+    if let Ok(entries) = config.multivar(key, None) {
+        entries.for_each(|entry| {
+            if let Ok(v) = entry.value() {
+                values.push(v.to_string());
+            }
+        })?;
+    }
+    Ok(values)
 }
 
 /// The branch `refs/remotes/<remote>/HEAD` points at, as `git clone` records it.

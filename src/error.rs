@@ -47,6 +47,9 @@ pub struct Error {
     pub message: String,
     pub hints: Vec<String>,
     pub conflicts: Vec<String>,
+    /// The command already printed its result (e.g. a report whose verdict is the exit code),
+    /// so `--json` must not print a second object.
+    pub reported: bool,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -58,6 +61,7 @@ impl Error {
             message: message.into(),
             hints: Vec::new(),
             conflicts: Vec::new(),
+            reported: false,
         }
     }
 
@@ -75,6 +79,11 @@ impl Error {
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
+        self
+    }
+
+    pub fn reported(mut self) -> Self {
+        self.reported = true;
         self
     }
 

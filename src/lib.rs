@@ -6,6 +6,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod git;
+pub mod migrations;
 pub mod ui;
 
 use std::process::ExitCode;
@@ -54,6 +55,7 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
         Command::List(args) => commands::list::run(&ctx, args)?,
         Command::Revert(args) => commands::revert::run(&ctx, args)?,
         Command::Rollback(args) => commands::rollback::run(&ctx, args)?,
+        Command::CheckMigrations(args) => commands::check_migrations::run(&ctx, args)?,
     };
     ui.result(&outcome.human);
     ui.json(&outcome.json);

@@ -90,7 +90,7 @@ impl Ui {
     }
 
     pub fn error(&self, err: &Error) {
-        if self.json {
+        if self.json && !err.reported {
             let mut body = serde_json::json!({
                 "kind": err.kind.as_str(),
                 "message": err.message,

@@ -4,3 +4,4 @@
 mod agreement;
 mod cli;
 mod common;
+mod migrations;

@@ -1,6 +1,7 @@
 //! One file per subcommand. Each takes the shared context and its arguments and returns what to
 //! show; only `ui` writes to the terminal.
 
+pub mod check_migrations;
 pub mod list;
 pub mod prepare;
 pub mod revert;

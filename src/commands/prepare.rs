@@ -8,6 +8,7 @@ use crate::cli::PrepareArgs;
 use crate::engine::message;
 use crate::error::{Error, Result};
 use crate::git::{self, Role};
+use crate::migrations::Report;
 
 pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
     let repo = &ctx.repo;
@@ -32,6 +33,17 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
         Some(rev) => Some(git::resolve_commit(repo, rev)?),
         None => None,
     };
+    let mut warnings = Vec::new();
+    let mut migrations = Report::default();
+    if let Some(rollout) = rollout {
+        migrations = ctx.guard(&[], None)?.check_range(repo, base.oid, rollout)?;
+        for f in migrations.destructive() {
+            warnings.push(format!(
+                "the rollout runs a destructive migration ({}:{}: {}): a code rollback alone cannot undo it",
+                f.file, f.line, f.reason
+            ));
+        }
+    }
 
     for r in [&tag_ref, &branch_ref] {
         if repo.find_reference(r).is_ok() {
@@ -56,7 +68,7 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
         &s.base,
         &base.oid.to_string(),
         rollout_sha.as_deref(),
-        &[],
+        &warnings,
     );
     let target = repo.find_object(base.oid, None)?;
     let tag_oid = repo.tag_annotation_create(&tag, &target, &tagger, &tag_message)?;
@@ -108,6 +120,9 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
             "If the rollout goes wrong: git fastrevert rollback --to {tag}"
         ));
     }
+    for w in &warnings {
+        ctx.ui.warn(w);
+    }
     let json = json!({
         "command": "prepare",
         "base": s.base,
@@ -118,7 +133,8 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
         "rollout": rollout_sha,
         "pushed": pushed,
         "dry_run": dry_run,
-        "warnings": [],
+        "migrations": migrations.migrations,
+        "warnings": warnings,
     });
     Ok(Outcome { json, human })
 }

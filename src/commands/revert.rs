@@ -7,6 +7,7 @@ use crate::cli::RevertArgs;
 use crate::engine::revert::{self as engine, RevertError, RevertOptions, RevertPlan, Reverted};
 use crate::error::{Error, Kind, Result};
 use crate::git::{self, remote::Rejection, Role};
+use crate::migrations::Report;
 
 pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     let repo = &ctx.repo;
@@ -24,6 +25,8 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
             ));
         }
     }
+
+    let migrations = guard_reverts(ctx, args, &targets, &mut warnings)?;
 
     let publish = &args.publish;
     let branch = match (&publish.branch, publish.direct) {
@@ -95,6 +98,11 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     }
 
     let human = describe(ctx, &base, &plan, &branch, pushed, dry_run, publish.direct);
+    let mut human = human;
+    if !migrations.migrations.is_empty() {
+        human.push("Migrations in the reverted commits:".into());
+        human.extend(super::check_migrations::report_lines(&migrations));
+    }
     for w in &warnings {
         ctx.ui.warn(w);
     }
@@ -115,9 +123,50 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         "pushed": pushed,
         "pull_request": null,
         "dry_run": dry_run,
+        "migrations": migrations.migrations,
         "warnings": warnings,
     });
     Ok(Outcome { json, human })
+}
+
+/// Run the migration guard on what the reverted commits did: refuse destructive migrations,
+/// and warn that reverting the addition of a migration leaves the schema as it is.
+fn guard_reverts(
+    ctx: &Ctx,
+    args: &RevertArgs,
+    targets: &[Reverted],
+    warnings: &mut Vec<String>,
+) -> Result<Report> {
+    let repo = &ctx.repo;
+    let guard = ctx.guard(&[], None)?;
+    let mut report = Report::default();
+    for t in targets {
+        let parent_tree = repo.find_commit(t.parent)?.tree_id();
+        let changes = guard.check_trees(
+            repo,
+            Some(parent_tree),
+            repo.find_commit(t.commit)?.tree_id(),
+        )?;
+        for m in changes.migrations.iter().filter(|m| m.status == "added") {
+            warnings.push(format!(
+                "reverting {} removes the migration {}, but the database keeps what it did: the file goes, the schema stays",
+                git::short(t.commit),
+                m.file
+            ));
+        }
+        report.extend(changes);
+    }
+    let what = match targets {
+        [one] => format!("reverting {}", git::short(one.commit)),
+        many => format!("reverting {} commits", many.len()),
+    };
+    ctx.enforce_guard(
+        &report,
+        &what,
+        args.guard.allow_destructive_migrations,
+        warnings,
+    )?;
+    Ok(report)
 }
 
 /// A new branch must not exist here or on the remote (as far as the last fetch knows).

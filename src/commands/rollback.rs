@@ -34,6 +34,13 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
         ));
     }
     let (undone, more) = undone_commits(ctx, base.oid, target)?;
+    let migrations = ctx.guard(&[], None)?.check_range(repo, target, base.oid)?;
+    ctx.enforce_guard(
+        &migrations,
+        &format!("rolling {} back to {target_name}", s.base),
+        args.guard.allow_destructive_migrations,
+        &mut warnings,
+    )?;
     let result = match args.mode {
         RollbackMode::Commit => commit_mode(
             ctx,
@@ -57,6 +64,11 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
             &mut warnings,
         )?,
     };
+    let mut human = result.human;
+    if !migrations.migrations.is_empty() {
+        human.push(format!("Migrations since {target_name}:"));
+        human.extend(super::check_migrations::report_lines(&migrations));
+    }
     for w in &warnings {
         ctx.ui.warn(w);
     }
@@ -70,11 +82,9 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
     json["undone"] = json!(undone.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>());
     json["pull_request"] = json!(null);
     json["dry_run"] = json!(ctx.global.dry_run);
+    json["migrations"] = json!(migrations.migrations);
     json["warnings"] = json!(warnings);
-    Ok(Outcome {
-        json,
-        human: result.human,
-    })
+    Ok(Outcome { json, human })
 }
 
 /// A ref name as part of a branch name: `/` and anything git forbids become `-`

@@ -1,0 +1,268 @@
+//! The migration guard: find the migrations a range of history adds or changes, and tell
+//! whether code can be rolled back over them (additive), cannot (destructive), or needs a look
+//! (unknown).
+
+mod code;
+pub mod sql;
+
+use std::collections::BTreeMap;
+
+use git2::{Oid, Repository};
+use serde::Serialize;
+
+pub use sql::Dialect;
+
+use crate::error::{Error, Result};
+
+/// Where migrations live in the common frameworks: Rails, Django, Alembic, Flyway, Prisma,
+/// golang-migrate and plain `*.up.sql`.
+pub const DEFAULT_PATHS: &[&str] = &[
+    "db/migrate/**",
+    "**/db/migrate/**",
+    "migrations/**",
+    "**/migrations/*.sql",
+    "**/migrations/*.py",
+    "alembic/versions/*.py",
+    "**/alembic/versions/*.py",
+    "db/migration/V*.sql",
+    "**/db/migration/V*.sql",
+    "prisma/migrations/*/migration.sql",
+    "**/prisma/migrations/*/migration.sql",
+    "**/*.up.sql",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    /// Old code keeps working: new tables, nullable columns, indexes.
+    Additive,
+    /// Not recognised or not parsable: a warning.
+    Unknown,
+    /// Old code breaks: dropped, renamed or retyped columns and tables, new constraints.
+    Destructive,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Additive => "additive",
+            Class::Unknown => "unknown",
+            Class::Destructive => "destructive",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub file: String,
+    pub line: usize,
+    pub class: Class,
+    pub statement: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Migration {
+    pub file: String,
+    /// `added` or `modified` in the range.
+    pub status: &'static str,
+    /// The worst class of its statements.
+    pub class: Class,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub migrations: Vec<Migration>,
+}
+
+impl Report {
+    pub fn count(&self, class: Class) -> usize {
+        self.migrations
+            .iter()
+            .flat_map(|m| &m.findings)
+            .filter(|f| f.class == class)
+            .count()
+    }
+
+    pub fn worst(&self) -> Option<Class> {
+        self.migrations.iter().map(|m| m.class).max()
+    }
+
+    pub fn destructive(&self) -> impl Iterator<Item = &Finding> {
+        self.migrations
+            .iter()
+            .flat_map(|m| &m.findings)
+            .filter(|f| f.class == Class::Destructive)
+    }
+
+    pub fn extend(&mut self, other: Report) {
+        for m in other.migrations {
+            if !self.migrations.iter().any(|have| have.file == m.file) {
+                self.migrations.push(m);
+            }
+        }
+    }
+}
+
+/// Which files are migrations, and how SQL is parsed.
+pub struct Guard {
+    patterns: Vec<glob::Pattern>,
+    pub dialect: Dialect,
+}
+
+const MATCH: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
+
+impl Guard {
+    pub fn new(paths: &[String], dialect: Dialect) -> Result<Guard> {
+        let mut patterns = Vec::new();
+        let defaults: Vec<String> = DEFAULT_PATHS.iter().map(|p| p.to_string()).collect();
+        for p in if paths.is_empty() { &defaults } else { paths } {
+            patterns.push(glob::Pattern::new(p).map_err(|e| {
+                Error::bad_input(format!("'{p}' is not a valid path pattern: {e}"))
+                    .hint("use glob patterns such as db/migrate/** or **/migrations/*.sql")
+            })?);
+        }
+        Ok(Guard { patterns, dialect })
+    }
+
+    /// Whether a path is a migration that runs going forward.
+    pub fn is_migration(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let runs_forward = !(name.ends_with(".down.sql")
+            || name == "__init__.py"
+            || name.starts_with('U') && name.contains("__") && name.ends_with(".sql"));
+        let kind_known = [".sql", ".rb", ".py"].iter().any(|ext| name.ends_with(ext));
+        runs_forward && kind_known && self.patterns.iter().any(|p| p.matches_with(path, MATCH))
+    }
+
+    /// Classify one file's content by its kind.
+    pub fn classify(&self, path: &str, content: &str) -> Vec<Finding> {
+        if path.ends_with(".sql") {
+            sql::classify(path, content, self.dialect)
+        } else {
+            code::classify(path, content)
+        }
+    }
+
+    /// The migrations added or changed between two trees (`from` = `None` for everything).
+    pub fn check_trees(&self, repo: &Repository, from: Option<Oid>, to: Oid) -> Result<Report> {
+        let mut changed = BTreeMap::new();
+        changed_files(repo, "", from, Some(to), &mut changed)?;
+        let mut report = Report::default();
+        for (path, (oid, status)) in changed {
+            if !self.is_migration(&path) {
+                continue;
+            }
+            let blob = repo.find_blob(oid)?;
+            let content = String::from_utf8_lossy(blob.content());
+            let findings = self.classify(&path, &content);
+            let class = findings
+                .iter()
+                .map(|f| f.class)
+                .max()
+                .unwrap_or(Class::Additive);
+            report.migrations.push(Migration {
+                file: path,
+                status,
+                class,
+                findings,
+            });
+        }
+        Ok(report)
+    }
+
+    /// The migrations of the commits in `from..to`: the changes since their merge base.
+    pub fn check_range(&self, repo: &Repository, from: Oid, to: Oid) -> Result<Report> {
+        let start = repo.merge_base(from, to).unwrap_or(from);
+        let from_tree = repo.find_commit(start)?.tree_id();
+        self.check_trees(repo, Some(from_tree), repo.find_commit(to)?.tree_id())
+    }
+}
+
+/// Files of `to` that `from` does not have or has with other content; identical subtrees are
+/// skipped, so the cost follows the change.
+fn changed_files(
+    repo: &Repository,
+    prefix: &str,
+    from: Option<Oid>,
+    to: Option<Oid>,
+    out: &mut BTreeMap<String, (Oid, &'static str)>,
+) -> Result<()> {
+    if from == to {
+        return Ok(());
+    }
+    let Some(to) = to else { return Ok(()) };
+    let to_tree = repo.find_tree(to)?;
+    let from_tree = match from {
+        Some(f) => Some(repo.find_tree(f)?),
+        None => None,
+    };
+    for entry in to_tree.iter() {
+        let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let before = from_tree.as_ref().and_then(|t| {
+            t.get_name_bytes(entry.name_bytes())
+                .map(|e| (e.id(), e.filemode()))
+        });
+        if before.map(|b| b.0) == Some(entry.id()) {
+            continue;
+        }
+        match entry.kind() {
+            Some(git2::ObjectType::Tree) => {
+                let before_tree = before.filter(|b| b.1 == 0o040000).map(|b| b.0);
+                changed_files(repo, &path, before_tree, Some(entry.id()), out)?;
+            }
+            Some(git2::ObjectType::Blob) => {
+                let status = if before.is_some_and(|b| b.1 != 0o040000) {
+                    "modified"
+                } else {
+                    "added"
+                };
+                out.insert(path, (entry.id(), status));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_paths_cover_the_common_frameworks() {
+        let guard = Guard::new(&[], Dialect::Generic).unwrap();
+        for yes in [
+            "db/migrate/20240101120000_add_email.rb",
+            "db/migrate/00001_change_t1.sql",
+            "app/migrations/0002_remove_field.py",
+            "migrations/000002_alter.up.sql",
+            "alembic/versions/abc123_add.py",
+            "db/migration/V2__drop.sql",
+            "prisma/migrations/20240101_init/migration.sql",
+            "services/api/db/schema/0003_x.up.sql",
+        ] {
+            assert!(guard.is_migration(yes), "{yes}");
+        }
+        for no in [
+            "migrations/000002_alter.down.sql",
+            "app/migrations/__init__.py",
+            "db/migration/U2__undo.sql",
+            "src/main.rs",
+            "db/schema.rb",
+            "docs/migrations.md",
+        ] {
+            assert!(!guard.is_migration(no), "{no}");
+        }
+    }
+}

@@ -1,0 +1,491 @@
+//! SQL migrations: split a file into statements (keeping line numbers), parse each with
+//! `sqlparser`, and classify what it does to code that expects the old schema.
+
+use std::collections::HashSet;
+
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableOperation, ColumnOption, ObjectName, ObjectType, Statement,
+    TableConstraint,
+};
+use sqlparser::dialect::{
+    Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
+};
+use sqlparser::parser::Parser;
+
+use super::{Class, Finding};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Generic,
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl Dialect {
+    pub fn parse(name: &str) -> Option<Dialect> {
+        match name.to_ascii_lowercase().as_str() {
+            "generic" | "ansi" => Some(Dialect::Generic),
+            "postgres" | "postgresql" | "pg" => Some(Dialect::Postgres),
+            "mysql" | "mariadb" => Some(Dialect::Mysql),
+            "sqlite" | "sqlite3" => Some(Dialect::Sqlite),
+            _ => None,
+        }
+    }
+
+    fn parser(self) -> Box<dyn SqlDialect> {
+        match self {
+            Dialect::Generic => Box::new(GenericDialect {}),
+            Dialect::Postgres => Box::new(PostgreSqlDialect {}),
+            Dialect::Mysql => Box::new(MySqlDialect {}),
+            Dialect::Sqlite => Box::new(SQLiteDialect {}),
+        }
+    }
+}
+
+/// One statement of a file: the line it starts on and its text without the `;`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Piece<'a> {
+    pub line: usize,
+    pub text: &'a str,
+}
+
+/// Split SQL at top-level semicolons, skipping comments, quoted strings and identifiers, and
+/// PostgreSQL dollar-quoted bodies. Empty statements (only comments) are dropped.
+pub fn split(sql: &str) -> Vec<Piece<'_>> {
+    let bytes = sql.as_bytes();
+    let mut pieces = Vec::new();
+    let (mut i, mut line) = (0, 1);
+    let mut start: Option<(usize, usize)> = None;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let rest = &bytes[i..];
+        if rest.starts_with(b"--") || c == b'#' && start.is_none() {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if rest.starts_with(b"/*") {
+            let end = find(bytes, i + 2, b"*/").map_or(bytes.len(), |e| e + 2);
+            line += count_lines(&bytes[i..end]);
+            i = end;
+            continue;
+        }
+        if c == b'\n' {
+            line += 1;
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if start.is_none() {
+            start = Some((i, line));
+        }
+        match c {
+            b'\'' | b'"' | b'`' => {
+                let mut j = i + 1;
+                while j < bytes.len() {
+                    if bytes[j] == b'\\' && c == b'\'' {
+                        j += 2;
+                        continue;
+                    }
+                    if bytes[j] == c {
+                        if bytes.get(j + 1) == Some(&c) {
+                            j += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    j += 1;
+                }
+                let end = (j + 1).min(bytes.len());
+                line += count_lines(&bytes[i..end]);
+                i = end;
+            }
+            b'$' => {
+                let tag_end = bytes[i + 1..]
+                    .iter()
+                    .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+                    .map(|p| i + 1 + p);
+                match tag_end {
+                    Some(t) if bytes[t] == b'$' => {
+                        let tag = &bytes[i..=t];
+                        let end = find(bytes, t + 1, tag).map_or(bytes.len(), |e| e + tag.len());
+                        line += count_lines(&bytes[i..end]);
+                        i = end;
+                    }
+                    _ => i += 1,
+                }
+            }
+            b';' => {
+                if let Some((s, l)) = start.take() {
+                    let text = sql[s..i].trim();
+                    if text != ";" && !text.is_empty() {
+                        pieces.push(Piece { line: l, text });
+                    }
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    if let Some((s, l)) = start {
+        let text = sql[s..].trim();
+        if !text.is_empty() {
+            pieces.push(Piece { line: l, text });
+        }
+    }
+    pieces
+}
+
+fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    haystack[from.min(haystack.len())..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+fn count_lines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+/// Classify every statement of a SQL migration.
+pub fn classify(file: &str, sql: &str, dialect: Dialect) -> Vec<Finding> {
+    let parser = dialect.parser();
+    // Constraints and NOT NULL columns on a table made in the same file break nothing: no old
+    // code writes to it yet.
+    let mut created: HashSet<String> = HashSet::new();
+    let mut findings = Vec::new();
+    for piece in split(sql) {
+        let statement = one_line(piece.text);
+        let (class, reason) = match Parser::parse_sql(parser.as_ref(), piece.text) {
+            Ok(parsed) if parsed.is_empty() => continue,
+            Ok(parsed) => {
+                let mut worst = (Class::Additive, String::new());
+                for s in &parsed {
+                    let (class, reason) = statement_class(s, &mut created);
+                    if class > worst.0 || worst.1.is_empty() {
+                        worst = (class, reason);
+                    }
+                }
+                worst
+            }
+            Err(e) => (
+                Class::Unknown,
+                format!("could not parse ({e}); check it by hand"),
+            ),
+        };
+        findings.push(Finding {
+            file: file.to_string(),
+            line: piece.line,
+            class,
+            statement,
+            reason,
+        });
+    }
+    findings
+}
+
+fn one_line(text: &str) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.chars().count() > 120 {
+        format!("{}…", joined.chars().take(119).collect::<String>())
+    } else {
+        joined
+    }
+}
+
+fn norm(name: &ObjectName) -> String {
+    name.to_string()
+        .replace(['"', '`', '[', ']'], "")
+        .to_ascii_lowercase()
+}
+
+fn statement_class(s: &Statement, created: &mut HashSet<String>) -> (Class, String) {
+    use Class::*;
+    match s {
+        Statement::CreateTable(t) => {
+            created.insert(norm(&t.name));
+            (Additive, format!("creates table {}", t.name))
+        }
+        Statement::CreateIndex(i) if i.unique && !created.contains(&norm(&i.table_name)) => (
+            Destructive,
+            format!(
+                "adds a unique index on {}: old code may write rows it rejects",
+                i.table_name
+            ),
+        ),
+        Statement::CreateIndex(i) => (Additive, format!("creates an index on {}", i.table_name)),
+        Statement::CreateView { .. }
+        | Statement::CreateFunction(_)
+        | Statement::CreateSequence { .. }
+        | Statement::CreateType { .. }
+        | Statement::CreateSchema { .. }
+        | Statement::CreateExtension(_)
+        | Statement::Comment { .. }
+        | Statement::Grant(_)
+        | Statement::StartTransaction { .. }
+        | Statement::Commit { .. }
+        | Statement::Set(_) => (
+            Additive,
+            "adds or configures without changing existing tables".into(),
+        ),
+        Statement::Insert(_) => (Additive, "inserts rows".into()),
+        Statement::Update(_) | Statement::Delete(_) => (
+            Unknown,
+            "changes data: rolling code back does not undo it; check it by hand".into(),
+        ),
+        Statement::Truncate(t) => (
+            Destructive,
+            format!(
+                "truncates {}: the data is gone",
+                t.table_names
+                    .iter()
+                    .map(|n| n.name.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        Statement::Drop {
+            object_type, names, ..
+        } => {
+            let list = names
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            match object_type {
+                ObjectType::Index => (
+                    Additive,
+                    format!("drops index {list}: old code still works, maybe slower"),
+                ),
+                other => (
+                    Destructive,
+                    format!(
+                        "drops {} {list}: old code that uses it breaks",
+                        object_type_name(other)
+                    ),
+                ),
+            }
+        }
+        Statement::DropFunction(_) => (Destructive, "drops a function old code may call".into()),
+        Statement::RenameTable(_) => (
+            Destructive,
+            "renames a table: old code uses the old name".into(),
+        ),
+        Statement::AlterIndex { .. } => (Additive, "alters an index".into()),
+        Statement::AlterTable(alter) => {
+            let table = norm(&alter.name);
+            let new_table = created.contains(&table);
+            let mut worst = (Additive, format!("alters {}", alter.name));
+            for op in &alter.operations {
+                let (class, reason) = alter_class(op, &alter.name, new_table);
+                if class > worst.0 {
+                    worst = (class, reason);
+                } else if worst.0 == Additive && class == Additive {
+                    worst.1 = reason;
+                }
+            }
+            worst
+        }
+        other => (
+            Unknown,
+            format!(
+                "{} is not classified; check it by hand",
+                first_words(&other.to_string())
+            ),
+        ),
+    }
+}
+
+fn first_words(text: &str) -> String {
+    text.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn object_type_name(t: &ObjectType) -> String {
+    t.to_string().to_ascii_lowercase()
+}
+
+fn alter_class(op: &AlterTableOperation, table: &ObjectName, new_table: bool) -> (Class, String) {
+    use Class::*;
+    match op {
+        AlterTableOperation::AddColumn { column_def, .. } => {
+            let options: Vec<&ColumnOption> =
+                column_def.options.iter().map(|o| &o.option).collect();
+            let not_null = options
+                .iter()
+                .any(|o| matches!(o, ColumnOption::NotNull | ColumnOption::PrimaryKey(_)));
+            let filled = options.iter().any(|o| {
+                matches!(
+                    o,
+                    ColumnOption::Default(_)
+                        | ColumnOption::Generated { .. }
+                        | ColumnOption::Materialized(_)
+                )
+            });
+            if not_null && !filled && !new_table {
+                (
+                    Destructive,
+                    format!(
+                        "adds NOT NULL column {} without a default: old code's inserts fail",
+                        column_def.name
+                    ),
+                )
+            } else {
+                (
+                    Additive,
+                    format!("adds column {} to {table}", column_def.name),
+                )
+            }
+        }
+        AlterTableOperation::DropColumn { column_names, .. } => (
+            Destructive,
+            format!(
+                "drops column {} of {table}: old code that reads it breaks",
+                column_names
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        AlterTableOperation::RenameColumn {
+            old_column_name,
+            new_column_name,
+        } => (
+            Destructive,
+            format!(
+                "renames column {old_column_name} to {new_column_name}: old code uses the old name"
+            ),
+        ),
+        AlterTableOperation::RenameTable { .. } => (
+            Destructive,
+            format!("renames table {table}: old code uses the old name"),
+        ),
+        AlterTableOperation::ChangeColumn { old_name, .. } => (
+            Destructive,
+            format!("changes column {old_name} (name or type)"),
+        ),
+        AlterTableOperation::ModifyColumn { col_name, .. } => (
+            Destructive,
+            format!("changes the type of column {col_name}"),
+        ),
+        AlterTableOperation::AlterColumn { column_name, op } => match op {
+            AlterColumnOperation::SetNotNull if !new_table => (
+                Destructive,
+                format!("sets NOT NULL on {column_name}: old code that leaves it empty fails"),
+            ),
+            AlterColumnOperation::SetDataType { .. } => (
+                Destructive,
+                format!("changes the type of column {column_name}"),
+            ),
+            AlterColumnOperation::DropDefault if !new_table => (
+                Unknown,
+                format!(
+                    "drops the default of {column_name}: old inserts that relied on it may fail"
+                ),
+            ),
+            _ => (Additive, format!("relaxes column {column_name}")),
+        },
+        AlterTableOperation::AddConstraint { constraint, .. } if !new_table => match constraint {
+            TableConstraint::Unique(_) | TableConstraint::PrimaryKey(_) => (
+                Destructive,
+                format!("adds a unique constraint to {table}: old code may write rows it rejects"),
+            ),
+            TableConstraint::Check(_) => (
+                Destructive,
+                format!("adds a check constraint to {table}: old code may write rows it rejects"),
+            ),
+            TableConstraint::ForeignKey(_) => (
+                Unknown,
+                format!("adds a foreign key to {table}: check that old code keeps it satisfied"),
+            ),
+            _ => (Additive, format!("adds an index to {table}")),
+        },
+        AlterTableOperation::AddConstraint { .. } => {
+            (Additive, format!("adds a constraint to new table {table}"))
+        }
+        AlterTableOperation::DropConstraint { .. }
+        | AlterTableOperation::DropPrimaryKey { .. }
+        | AlterTableOperation::DropForeignKey { .. }
+        | AlterTableOperation::DropIndex { .. }
+        | AlterTableOperation::ValidateConstraint { .. }
+        | AlterTableOperation::RenameConstraint { .. } => (
+            Additive,
+            format!("relaxes or renames a constraint of {table}"),
+        ),
+        other => (
+            Unknown,
+            format!(
+                "ALTER TABLE {} is not classified; check it by hand",
+                first_words(&other.to_string())
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_top_level_semicolons_with_lines() {
+        let sql = "-- header; not a statement\nCREATE TABLE a (x TEXT DEFAULT ';');\n\n/* multi\nline; */ ALTER TABLE \"we;ird\" ADD COLUMN y INT;\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nDROP TABLE b";
+        let pieces = split(sql);
+        let lines: Vec<usize> = pieces.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![2, 5, 6, 7]);
+        assert!(pieces[2].text.ends_with("LANGUAGE sql"));
+        assert_eq!(pieces[3].text, "DROP TABLE b");
+    }
+
+    fn classes(sql: &str) -> Vec<Class> {
+        classify("m.sql", sql, Dialect::Postgres)
+            .into_iter()
+            .map(|f| f.class)
+            .collect()
+    }
+
+    #[test]
+    fn statement_kinds() {
+        use Class::*;
+        let cases = [
+            ("CREATE TABLE t (id INT)", Additive),
+            ("ALTER TABLE t ADD COLUMN c TEXT", Additive),
+            (
+                "ALTER TABLE t ADD COLUMN c TEXT NOT NULL DEFAULT 'x'",
+                Additive,
+            ),
+            ("ALTER TABLE t ADD COLUMN c TEXT NOT NULL", Destructive),
+            ("CREATE INDEX i ON t (c)", Additive),
+            ("CREATE UNIQUE INDEX i ON t (c)", Destructive),
+            ("DROP TABLE t", Destructive),
+            ("DROP INDEX i", Additive),
+            ("ALTER TABLE t DROP COLUMN c", Destructive),
+            ("TRUNCATE t", Destructive),
+            ("ALTER TABLE t RENAME TO u", Destructive),
+            ("ALTER TABLE t RENAME COLUMN a TO b", Destructive),
+            ("ALTER TABLE t ALTER COLUMN c TYPE BIGINT", Destructive),
+            ("ALTER TABLE t ALTER COLUMN c SET NOT NULL", Destructive),
+            ("ALTER TABLE t ALTER COLUMN c DROP NOT NULL", Additive),
+            ("ALTER TABLE t ADD CONSTRAINT u UNIQUE (c)", Destructive),
+            ("ALTER TABLE t ADD CONSTRAINT k CHECK (c > 0)", Destructive),
+            ("UPDATE t SET c = 1", Unknown),
+            ("THIS IS NOT SQL", Unknown),
+        ];
+        for (sql, class) in cases {
+            assert_eq!(classes(sql), vec![class], "{sql}");
+        }
+    }
+
+    #[test]
+    fn constraints_on_a_table_made_in_the_same_file_are_additive() {
+        let sql = "CREATE TABLE n (id INT); ALTER TABLE n ADD CONSTRAINT u UNIQUE (id); CREATE UNIQUE INDEX i ON n (id); ALTER TABLE n ADD COLUMN c INT NOT NULL;";
+        assert_eq!(classes(sql), vec![Class::Additive; 4]);
+    }
+}

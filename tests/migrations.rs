@@ -1,0 +1,315 @@
+//! The migration guard on fixtures written in each framework's real format, and on generated
+//! repositories through the binary.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use git_fastrevert::migrations::{Dialect, Guard};
+
+use crate::common::{code, json, mkrepo, stderr, Env};
+
+fn fixture_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != "expected.txt") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn fixtures_are_classified_as_expected() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/migrations");
+    let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in std::fs::read_to_string(root.join("expected.txt"))
+        .unwrap()
+        .lines()
+    {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let (place, class) = line.split_once(' ').unwrap();
+        match place.rsplit_once(':') {
+            Some((file, n)) => expected
+                .entry(file.to_string())
+                .or_default()
+                .push(format!("{n} {class}")),
+            None => {
+                expected.insert(place.to_string(), vec![class.to_string()]);
+            }
+        }
+    }
+    let guard = Guard::new(&[], Dialect::Postgres).unwrap();
+    let mut seen = 0;
+    for file in fixture_files(&root) {
+        let key = file
+            .strip_prefix(&root)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        // Inside its framework's project, the path starts after the first folder.
+        let in_repo = key.split_once('/').unwrap().1;
+        let want = expected
+            .get(&key)
+            .unwrap_or_else(|| panic!("{key} has no expectation"));
+        if want == &["skip"] {
+            assert!(
+                !guard.is_migration(in_repo),
+                "{in_repo} must not count as a migration"
+            );
+            continue;
+        }
+        assert!(
+            guard.is_migration(in_repo),
+            "{in_repo} must count as a migration"
+        );
+        let content = std::fs::read_to_string(&file).unwrap();
+        let got: Vec<String> = guard
+            .classify(in_repo, &content)
+            .iter()
+            .map(|f| format!("{} {}", f.line, f.class.as_str()))
+            .collect();
+        assert_eq!(&got, want, "{key}");
+        seen += 1;
+    }
+    assert!(seen >= 18, "only {seen} fixture migrations");
+}
+
+/// Commit SQL migrations on top of a generated repository.
+fn add_migration(env: &Env, dir: &Path, name: &str, sql: &str) -> String {
+    env.commit(
+        dir,
+        &[(&format!("db/migrate/{name}"), sql)],
+        &format!("Migration {name}"),
+    )
+}
+
+fn generated(env: &Env) -> (PathBuf, PathBuf) {
+    let remote = env.path("gen.git");
+    let spec = mkrepo::Spec {
+        files: 2000,
+        commits: 120,
+        seed: 3,
+        bare: true,
+        variety: false,
+    };
+    mkrepo::build(&remote, &spec).unwrap();
+    let work = env.path("gen");
+    env.git(
+        env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            work.to_str().unwrap(),
+        ],
+    );
+    (work, remote)
+}
+
+#[test]
+fn rollback_is_refused_over_destructive_migrations_and_allowed_over_additive_ones() {
+    let env = Env::new();
+    let (work, remote) = generated(&env);
+    env.git(&work, &["tag", "before-additive"]);
+    add_migration(
+        &env,
+        &work,
+        "90001_add.sql",
+        "CREATE TABLE audit (id BIGINT PRIMARY KEY);\nALTER TABLE t1 ADD COLUMN note TEXT;\n",
+    );
+    env.git(&work, &["tag", "before-destructive"]);
+    add_migration(
+        &env,
+        &work,
+        "90002_drop.sql",
+        "ALTER TABLE t1 DROP COLUMN legacy;\n",
+    );
+    env.git(&work, &["push", "-q", "origin", "main", "--tags"]);
+
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "before-additive..main", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["destructive"], 1);
+    assert_eq!(j["additive"], 2);
+    assert_eq!(j["migrations"].as_array().unwrap().len(), 2);
+
+    let out = env
+        .fr(&work)
+        .args([
+            "check-migrations",
+            "before-additive..before-destructive",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["destructive"], 0);
+
+    // Back over the DROP COLUMN: refused, nothing written.
+    let refs_before = env.git(&remote, &["for-each-ref"]);
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "before-additive", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert_eq!(json(&out)["error"]["kind"], "refused");
+    assert!(
+        stderr(&out).contains("90002_drop.sql:1"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.git(&remote, &["for-each-ref"]), refs_before);
+
+    // Back over the additive one only: allowed.
+    env.git(
+        &work,
+        &["push", "-q", "origin", "before-destructive:main", "--force"],
+    );
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "before-additive", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["migrations"][0]["class"], "additive");
+
+    // And with the flag, over the destructive one too.
+    env.git(&work, &["push", "-q", "origin", "+main:main"]);
+    let out = env
+        .fr(&work)
+        .args([
+            "rollback",
+            "--to",
+            "before-additive",
+            "--branch",
+            "forced",
+            "--allow-destructive-migrations",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(json(&out)["warnings"]
+        .to_string()
+        .contains("allowed by --allow-destructive-migrations"));
+}
+
+#[test]
+fn generated_history_ranges_are_classified() {
+    let env = Env::new();
+    let (work, _remote) = generated(&env);
+    // The builder's migrations: every destructive one is a DROP COLUMN, ALTER COLUMN TYPE or
+    // RENAME COLUMN, and every file holds one statement.
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "main~120..main", "--json"])
+        .output()
+        .unwrap();
+    let j = json(&out);
+    let mut destructive = 0;
+    for m in j["migrations"].as_array().unwrap() {
+        let file = m["file"].as_str().unwrap();
+        let sql = env.git(&work, &["show", &format!("main:{file}")]);
+        let want = if sql.contains("DROP COLUMN")
+            || sql.contains(" TYPE ")
+            || sql.contains("RENAME COLUMN")
+        {
+            destructive += 1;
+            "destructive"
+        } else {
+            "additive"
+        };
+        assert_eq!(m["class"], want, "{file}: {sql}");
+    }
+    assert_eq!(code(&out), if destructive > 0 { 4 } else { 0 });
+}
+
+#[test]
+fn reverting_a_migration_warns_that_the_schema_stays() {
+    let env = Env::new();
+    let (work, _remote) = generated(&env);
+    let add = add_migration(
+        &env,
+        &work,
+        "90001_add.sql",
+        "ALTER TABLE t1 ADD COLUMN note TEXT;\n",
+    );
+    let drop = add_migration(
+        &env,
+        &work,
+        "90002_drop.sql",
+        "ALTER TABLE t1 DROP COLUMN note;\n",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", &add, "--no-push", "--json"])
+        .output()
+        .unwrap();
+    // The revert of the addition conflicts with nothing, but the DROP is not part of it.
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert!(
+        j["warnings"]
+            .to_string()
+            .contains("the file goes, the schema stays"),
+        "{j}"
+    );
+    let out = env
+        .fr(&work)
+        .args(["revert", &drop, "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+}
+
+#[test]
+fn prepare_warns_about_a_destructive_rollout_and_still_snapshots() {
+    let env = Env::new();
+    let (work, remote) = generated(&env);
+    env.git(&work, &["switch", "-q", "-c", "release"]);
+    add_migration(
+        &env,
+        &work,
+        "90003_rename.sql",
+        "ALTER TABLE t2 RENAME COLUMN note TO memo;\n",
+    );
+    let out = env
+        .fr(&work)
+        .args(["prepare", "r9", "--rollout", "release", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert!(
+        j["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("cannot undo it"),
+        "{j}"
+    );
+    let msg = env.git(
+        &remote,
+        &["tag", "-l", "--format=%(contents)", "pre-rollout/r9"],
+    );
+    assert!(
+        msg.contains("Warning: the rollout runs a destructive migration"),
+        "{msg}"
+    );
+}
