@@ -87,6 +87,62 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Tell whether the database schema allows rolling code back over a range.
     CheckMigrations(CheckMigrationsArgs),
+    /// Export a revision into its own release directory and point the live link at it.
+    Deploy(DeployArgs),
+    /// Point the live link at another release (`previous` to go back), atomically.
+    Switch(SwitchArgs),
+    /// List the releases on this host, marking the current and the previous one.
+    Releases(ReleasesArgs),
+}
+
+/// Where releases live on this host.
+#[derive(Debug, Clone, Args)]
+pub struct ReleaseDirArgs {
+    /// Directory with one folder per release [default: fastrevert.releases].
+    #[arg(long, value_name = "DIR")]
+    pub releases: Option<PathBuf>,
+
+    /// The live symlink [default: fastrevert.current, else DIR/../current].
+    #[arg(long, value_name = "LINK")]
+    pub current: Option<PathBuf>,
+
+    /// Seconds to wait while another deploy or switch on this host holds the lock.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub wait: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The revision to deploy.
+    #[arg(value_name = "REV")]
+    pub rev: String,
+
+    #[command(flatten)]
+    pub dirs: ReleaseDirArgs,
+
+    /// How many releases to keep (the current and previous one are always kept).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub keep: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct SwitchArgs {
+    /// The release: full or abbreviated id, a deployed tag or branch, or `previous`.
+    #[arg(value_name = "RELEASE")]
+    pub release: String,
+
+    #[command(flatten)]
+    pub dirs: ReleaseDirArgs,
+
+    /// Leave a BAD_RELEASE note (time, user) in the release being left.
+    #[arg(long)]
+    pub mark_bad: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleasesArgs {
+    #[command(flatten)]
+    pub dirs: ReleaseDirArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

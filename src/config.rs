@@ -17,6 +17,8 @@ pub const DEFAULT_STAGING_PREFIX: &str = "staging/";
 /// Multi-valued: each value a glob of migration paths.
 pub const KEY_MIGRATION_PATHS: &str = "fastrevert.migrationPaths";
 pub const KEY_SQL_DIALECT: &str = "fastrevert.sqlDialect";
+pub const KEY_RELEASES: &str = "fastrevert.releases";
+pub const KEY_CURRENT: &str = "fastrevert.current";
 
 #[derive(Debug, Clone)]
 pub struct Settings {

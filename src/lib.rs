@@ -7,6 +7,7 @@ pub mod engine;
 pub mod error;
 pub mod git;
 pub mod migrations;
+pub mod releases;
 pub mod ui;
 
 use std::process::ExitCode;
@@ -49,13 +50,24 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
         return Err(Error::bad_input("no command given")
             .hint("run `git fastrevert revert --help` to start"));
     };
-    let ctx = commands::Ctx::open(&cli.global, ui)?;
+    if let Some(dir) = &cli.global.directory {
+        // Every relative path on the command line is then relative to DIR, as with git -C.
+        std::env::set_current_dir(dir).map_err(|e| {
+            Error::bad_input(format!("cannot use -C {}: {e}", dir.display()))
+                .hint("pass an existing directory")
+        })?;
+    }
+    // Release commands work on a host's directories and need a repository only to read it.
+    let ctx = || commands::Ctx::open(&cli.global, ui);
     let outcome = match command {
-        Command::Prepare(args) => commands::prepare::run(&ctx, args)?,
-        Command::List(args) => commands::list::run(&ctx, args)?,
-        Command::Revert(args) => commands::revert::run(&ctx, args)?,
-        Command::Rollback(args) => commands::rollback::run(&ctx, args)?,
-        Command::CheckMigrations(args) => commands::check_migrations::run(&ctx, args)?,
+        Command::Prepare(args) => commands::prepare::run(&ctx()?, args)?,
+        Command::List(args) => commands::list::run(&ctx()?, args)?,
+        Command::Revert(args) => commands::revert::run(&ctx()?, args)?,
+        Command::Rollback(args) => commands::rollback::run(&ctx()?, args)?,
+        Command::CheckMigrations(args) => commands::check_migrations::run(&ctx()?, args)?,
+        Command::Deploy(args) => commands::deploy::run(&cli.global, ui, args)?,
+        Command::Switch(args) => commands::switch::run(&cli.global, ui, args)?,
+        Command::Releases(args) => commands::releases::run(&cli.global, ui, args)?,
     };
     ui.result(&outcome.human);
     ui.json(&outcome.json);

@@ -5,3 +5,4 @@ mod agreement;
 mod cli;
 mod common;
 mod migrations;
+mod releases;

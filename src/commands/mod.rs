@@ -2,10 +2,13 @@
 //! show; only `ui` writes to the terminal.
 
 pub mod check_migrations;
+pub mod deploy;
 pub mod list;
 pub mod prepare;
+pub mod releases;
 pub mod revert;
 pub mod rollback;
+pub mod switch;
 
 use git2::{Oid, Repository};
 
@@ -37,7 +40,7 @@ pub struct BaseTip {
 
 impl<'a> Ctx<'a> {
     pub fn open(global: &'a GlobalArgs, ui: &'a Ui) -> Result<Ctx<'a>> {
-        let repo = git::open(global.directory.as_deref())?;
+        let repo = git::open(None)?;
         let settings = Settings::load(&repo, global)?;
         Ok(Ctx {
             repo,

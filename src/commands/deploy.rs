@@ -1,0 +1,115 @@
+//! `deploy <REV>`: export REV's tree from the object database into its own release directory
+//! and switch the live link to it.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::releases::release_dirs;
+use super::Outcome;
+use crate::cli::{DeployArgs, GlobalArgs};
+use crate::error::Result;
+use crate::git;
+use crate::ui::Ui;
+
+pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
+    let repo = git::open(None)?;
+    let rel = release_dirs(Some(&repo), &args.dirs)?;
+    let commit = git::resolve_commit(&repo, &args.rev)?;
+    let id = commit.to_string();
+    rel.check_link()?;
+    let old = rel.current();
+    let exists = rel.dir.join(&id).is_dir();
+    let mut human = Vec::new();
+    if global.dry_run {
+        human.push(format!(
+            "Would {} {} and point {} at it (now {}).",
+            if exists {
+                "switch to the existing release"
+            } else {
+                "export"
+            },
+            &id[..12],
+            rel.link.display(),
+            old.as_deref().map_or("nothing", |o| &o[..12])
+        ));
+        human.push("Dry run: nothing was written.".into());
+        let json = json!({"command": "deploy", "release": id, "link": rel.link, "previous": old,
+            "created": false, "pruned": [], "dry_run": true, "warnings": []});
+        return Ok(Outcome { json, human });
+    }
+    rel.check_writable()?;
+    let _lock = rel.lock(Duration::from_secs(args.dirs.wait))?;
+    let cleaned = rel.clean_leftovers()?;
+    if !cleaned.is_empty() {
+        ui.info(&format!(
+            "Removed {} leftover(s) of an interrupted deploy.",
+            cleaned.len()
+        ));
+    }
+    if !exists {
+        ui.info(&format!(
+            "Exporting {} into {}...",
+            &id[..12],
+            rel.dir.display()
+        ));
+    }
+    let export = rel.export(&repo, commit)?;
+    let (created, warnings) = (export.created, export.warnings);
+    for w in &warnings {
+        ui.warn(w);
+    }
+    if created {
+        ui.trace(&format!(
+            "exported {} files in {} ms, flushed to disk in {} ms",
+            export.files,
+            export.write.as_millis(),
+            export.sync.as_millis()
+        ));
+    }
+    let changed = old.as_deref() != Some(id.as_str());
+    if changed {
+        rel.switch_to(&id)?;
+        rel.record(old.as_deref(), &id, "deploy")?;
+    }
+    let pruned = rel.prune(args.keep)?;
+    human.push(format!(
+        "{} {} is live at {}{}.",
+        if created {
+            "Deployed"
+        } else {
+            "Switched to the existing release"
+        },
+        &id[..12],
+        rel.link.display(),
+        old.as_deref()
+            .map_or(String::new(), |o| format!(" (was {})", &o[..12]))
+    ));
+    if !changed {
+        human.truncate(0);
+        human.push(format!(
+            "{} is already live at {}; nothing changed.",
+            &id[..12],
+            rel.link.display()
+        ));
+    }
+    if !pruned.is_empty() {
+        human.push(format!("Removed {} old release(s).", pruned.len()));
+    }
+    if changed && old.is_some() {
+        human.push("To go back: git fastrevert switch previous".into());
+    }
+    let json = json!({
+        "command": "deploy",
+        "release": id,
+        "path": rel.dir.join(&id),
+        "link": rel.link,
+        "previous": old,
+        "created": created,
+        "changed": changed,
+        "pruned": pruned,
+        "dry_run": false,
+        "warnings": warnings,
+    });
+    Ok(Outcome { json, human })
+}

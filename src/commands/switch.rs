@@ -1,0 +1,96 @@
+//! `switch <RELEASE|previous>`: point the live link at another release atomically. Safe to run
+//! twice: switching to the current release changes nothing.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use super::releases::release_dirs;
+use super::Outcome;
+use crate::cli::{GlobalArgs, SwitchArgs};
+use crate::error::Result;
+use crate::ui::Ui;
+
+pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<Outcome> {
+    let repo = crate::git::open(None).ok();
+    let rel = release_dirs(repo.as_ref(), &args.dirs)?;
+    let id = rel.resolve(&args.release, repo.as_ref())?;
+    rel.check_link()?;
+    let short = |s: &str| s[..12.min(s.len())].to_string();
+    if global.dry_run {
+        let old = rel.current();
+        let human = vec![
+            format!(
+                "Would point {} at {} (now {}).",
+                rel.link.display(),
+                short(&id),
+                old.as_deref().map_or("nothing".into(), short)
+            ),
+            "Dry run: nothing was written.".into(),
+        ];
+        let json = json!({"command": "switch", "release": id, "previous": old, "link": rel.link, "changed": false, "dry_run": true});
+        return Ok(Outcome { json, human });
+    }
+    let _lock = rel.lock(Duration::from_secs(args.dirs.wait))?;
+    // Read under the lock: another switch may have just moved it.
+    let old = rel.current();
+    let started = Instant::now();
+    let changed = old.as_deref() != Some(id.as_str());
+    if changed {
+        if let (true, Some(old)) = (args.mark_bad, &old) {
+            rel.mark_bad(old)?;
+        }
+        rel.switch_to(&id)?;
+        rel.record(
+            old.as_deref(),
+            &id,
+            if args.mark_bad {
+                "switch (left release marked bad)"
+            } else {
+                "switch"
+            },
+        )?;
+    }
+    let elapsed = started.elapsed();
+    let mut warnings = Vec::new();
+    if changed && rel.dir.join(&id).join(crate::releases::BAD_MARK).exists() {
+        warnings.push(format!(
+            "{} was marked bad when it was left; it is live again",
+            short(&id)
+        ));
+    }
+    for w in &warnings {
+        ui.warn(w);
+    }
+    ui.trace(&format!("switched in {} µs", elapsed.as_micros()));
+    let human = if changed {
+        vec![format!(
+            "{} now points at {}{}.",
+            rel.link.display(),
+            short(&id),
+            old.as_deref().map_or(String::new(), |o| format!(
+                " (was {}{})",
+                short(o),
+                if args.mark_bad { ", marked bad" } else { "" }
+            ))
+        )]
+    } else {
+        vec![format!(
+            "{} already points at {}; nothing changed.",
+            rel.link.display(),
+            short(&id)
+        )]
+    };
+    let json = json!({
+        "command": "switch",
+        "release": id,
+        "previous": old,
+        "link": rel.link,
+        "changed": changed,
+        "marked_bad": args.mark_bad && changed && old.is_some(),
+        "elapsed_us": elapsed.as_micros() as u64,
+        "dry_run": false,
+        "warnings": warnings,
+    });
+    Ok(Outcome { json, human })
+}

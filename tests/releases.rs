@@ -1,0 +1,463 @@
+//! deploy, switch and releases: exports identical to `git archive | tar -x`, a switch no
+//! reader ever sees half-done, crash safety, and clear refusals.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::common::{code, json, mkrepo, stderr, Env};
+
+/// Type, permission bits, and content or link target of every path under `root`.
+fn snapshot(root: &Path, skip: &[&str]) -> BTreeMap<PathBuf, (String, u32, Vec<u8>)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(root).unwrap().to_path_buf();
+            if skip.iter().any(|s| rel == Path::new(s)) {
+                continue;
+            }
+            let m = std::fs::symlink_metadata(&p).unwrap();
+            let perm = m.permissions().mode() & 0o7777;
+            if m.file_type().is_symlink() {
+                out.insert(
+                    rel,
+                    (
+                        "link".into(),
+                        0,
+                        std::fs::read_link(&p)
+                            .unwrap()
+                            .into_os_string()
+                            .into_encoded_bytes(),
+                    ),
+                );
+            } else if m.is_dir() {
+                out.insert(rel, ("dir".into(), perm, Vec::new()));
+                stack.push(p);
+            } else {
+                out.insert(rel, ("file".into(), perm, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+fn repo_with_history(env: &Env, files: usize) -> PathBuf {
+    let dir = env.path("app");
+    let spec = mkrepo::Spec {
+        files,
+        commits: 30,
+        seed: 11,
+        bare: false,
+        variety: true,
+    };
+    mkrepo::build(&dir, &spec).unwrap();
+    dir
+}
+
+fn site(env: &Env) -> PathBuf {
+    let releases = env.path("site/releases");
+    std::fs::create_dir_all(&releases).unwrap();
+    releases
+}
+
+#[test]
+fn an_export_is_identical_to_git_archive_and_tar() {
+    let env = Env::new();
+    let repo = repo_with_history(&env, 600);
+    let releases = site(&env);
+    let out = env
+        .fr(&repo)
+        .args(["deploy", "main", "--json", "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert!(j["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("submodule vendor/lib"));
+    let id = env.rev(&repo, "main");
+    let release = releases.join(&id);
+    assert_eq!(
+        std::fs::read_to_string(release.join("REVISION")).unwrap(),
+        format!("{id}\n")
+    );
+
+    let extracted = env.path("archive");
+    std::fs::create_dir(&extracted).unwrap();
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg("git archive main | tar -x --no-same-permissions -C \"$0\"")
+        .arg(&extracted)
+        .current_dir(&repo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let ours = snapshot(&release, &["REVISION"]);
+    let theirs = snapshot(&extracted, &[]);
+    assert_eq!(ours.len(), theirs.len());
+    for (path, entry) in &theirs {
+        assert_eq!(ours.get(path), Some(entry), "{}", path.display());
+    }
+    assert!(
+        ours.values().any(|(kind, _, _)| kind == "link"),
+        "the fixture has a symlink"
+    );
+    assert!(
+        ours.values()
+            .any(|(kind, perm, _)| kind == "file" && perm & 0o111 != 0),
+        "and executables"
+    );
+
+    // The link is relative, so the site can move.
+    let link = env.path("site/current");
+    assert_eq!(
+        std::fs::read_link(&link).unwrap(),
+        Path::new("releases").join(&id)
+    );
+}
+
+#[test]
+fn readers_never_see_the_link_missing_or_half_switched() {
+    let env = Env::new();
+    let repo = repo_with_history(&env, 200);
+    let releases = site(&env);
+    let a = env.rev(&repo, "main~5");
+    let b = env.rev(&repo, "main");
+    for rev in [&a, &b] {
+        let out = env
+            .fr(&repo)
+            .args(["deploy", rev, "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let link = env.path("site/current");
+    let stop = Arc::new(AtomicBool::new(false));
+    let reads = Arc::new(AtomicUsize::new(0));
+    let reader = {
+        let (stop, reads, link) = (stop.clone(), reads.clone(), link.clone());
+        let (a, b) = (a.clone(), b.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let revision = std::fs::read_to_string(link.join("REVISION"))
+                    .expect("the link must always resolve");
+                let revision = revision.trim();
+                assert!(revision == a || revision == b, "saw {revision}");
+                reads.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    // Thousands of switches in-process, and a few hundred through the binary.
+    let rel = git_fastrevert::releases::Releases::new(releases.clone(), None).unwrap();
+    for i in 0..3000 {
+        rel.switch_to(if i % 2 == 0 { &a } else { &b }).unwrap();
+    }
+    for i in 0..200 {
+        let target = if i % 2 == 0 { "previous" } else { &b[..10] };
+        let out = env
+            .fr(&repo)
+            .args(["switch", target, "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    stop.store(true, Ordering::Relaxed);
+    reader
+        .join()
+        .expect("the reader saw a missing or foreign link");
+    assert!(
+        reads.load(Ordering::Relaxed) > 1000,
+        "the reader must have raced the switches"
+    );
+}
+
+#[test]
+fn a_deploy_killed_midway_leaves_the_site_intact_and_the_next_one_cleans_up() {
+    let env = Env::new();
+    let repo = repo_with_history(&env, 20_000);
+    let releases = site(&env);
+    let first = env.rev(&repo, "main~3");
+    let second = env.rev(&repo, "main");
+    let out = env
+        .fr(&repo)
+        .args(["deploy", &first, "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let before = snapshot(&releases.join(&first), &[]);
+    let link = env.path("site/current");
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    for round in 0..3u32 {
+        let delay = 5 + (seed.wrapping_mul(round + 7) % 120) as u64;
+        let mut child = env
+            .fr(&repo)
+            .args(["deploy", &second, "--releases"])
+            .arg(&releases)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let live = std::fs::read_link(&link).unwrap();
+        let live_id = live.file_name().unwrap().to_str().unwrap().to_string();
+        if live_id == second {
+            // It finished before the kill: then it must be whole.
+            assert_eq!(
+                std::fs::read_to_string(releases.join(&second).join("REVISION"))
+                    .unwrap()
+                    .trim(),
+                second
+            );
+            break;
+        }
+        assert_eq!(live_id, first, "round {round} (killed after {delay} ms)");
+        assert_eq!(
+            snapshot(&releases.join(&first), &[]),
+            before,
+            "the live release changed"
+        );
+        assert!(
+            !releases.join(&second).exists() || releases.join(&second).join("REVISION").exists(),
+            "a half release under its real name"
+        );
+    }
+    let out = env
+        .fr(&repo)
+        .args(["deploy", &second, "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let leftovers: Vec<_> = std::fs::read_dir(&releases)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(
+        std::fs::read_link(&link)
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        second
+    );
+    assert_eq!(snapshot(&releases.join(&first), &[]), before);
+}
+
+#[test]
+fn switch_previous_mark_bad_history_prune_and_config() {
+    let env = Env::new();
+    let repo = repo_with_history(&env, 100);
+    let releases = site(&env);
+    let revs: Vec<String> = (0..4)
+        .rev()
+        .map(|i| env.rev(&repo, &format!("main~{i}")))
+        .collect();
+    for rev in &revs {
+        let out = env
+            .fr(&repo)
+            .args(["deploy", rev, "--keep", "2", "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    // Keeps two, current and previous among them.
+    let out = env
+        .fr(&repo)
+        .args(["releases", "--json", "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    let j = json(&out);
+    let ids: Vec<&str> = j["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{j}");
+    assert_eq!(j["current"], revs[3].as_str());
+    assert_eq!(j["previous"], revs[2].as_str());
+
+    // Daily use: configured once, then `switch previous`.
+    env.git(
+        &repo,
+        &["config", "fastrevert.releases", releases.to_str().unwrap()],
+    );
+    let out = env
+        .fr(&repo)
+        .args(["switch", "previous", "--mark-bad", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["release"], revs[2].as_str());
+    assert_eq!(j["marked_bad"], true);
+    assert!(releases.join(&revs[3]).join("BAD_RELEASE").exists());
+    // Safe to run twice: the second changes nothing.
+    let out = env
+        .fr(&repo)
+        .args(["switch", &revs[2][..8], "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["changed"], false);
+    // A tag or branch name that was deployed works too.
+    env.git(&repo, &["tag", "v9", &revs[3]]);
+    let out = env
+        .fr(&repo)
+        .args(["switch", "v9", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("marked bad"), "{}", stderr(&out));
+    let history = std::fs::read_to_string(releases.join(".fastrevert-history")).unwrap();
+    assert_eq!(history.lines().count(), 6, "{history}");
+    let last: Vec<&str> = history.lines().last().unwrap().split('\t').collect();
+    assert_eq!((last[2], last[3]), (revs[2].as_str(), revs[3].as_str()));
+}
+
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    let env = Env::new();
+    let repo = repo_with_history(&env, 50);
+    let releases = site(&env);
+    let id = env.rev(&repo, "main");
+    let out = env
+        .fr(&repo)
+        .args(["deploy", "main", "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let link = env.path("site/current");
+    let before = std::fs::read_link(&link).unwrap();
+    // Two fake releases sharing a prefix make an abbreviation ambiguous.
+    for fake in [
+        "abcd000000000000000000000000000000000001",
+        "abcd000000000000000000000000000000000002",
+    ] {
+        std::fs::create_dir(releases.join(fake)).unwrap();
+    }
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["switch".into(), "0123456789".into()], "no release"),
+        (vec!["switch".into(), "abcd".into()], "matches 2 releases"),
+        (vec!["switch".into(), "no-such-tag".into()], "no release"),
+        (
+            vec!["deploy".into(), "no-such-rev".into()],
+            "unknown revision",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = env
+            .fr(&repo)
+            .args(&args)
+            .arg("--json")
+            .arg("--releases")
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(
+            json(&out)["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(std::fs::read_link(&link).unwrap(), before);
+    }
+    let out = env
+        .fr(&repo)
+        .args(["switch", "previous", "--releases"])
+        .arg(env.path("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("mkdir"), "{}", stderr(&out));
+    let out = env.fr(&repo).args(["switch", "previous"]).output().unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("--releases"),
+        "the error names the flag"
+    );
+
+    // The link path taken by a real directory or file: refused, left as it was.
+    for (name, make_dir) in [("dir-site", true), ("file-site", false)] {
+        let path = env.path(name);
+        if make_dir {
+            std::fs::create_dir(&path).unwrap();
+            std::fs::write(path.join("index.html"), "hand-made\n").unwrap();
+        } else {
+            std::fs::write(&path, "a file\n").unwrap();
+        }
+        let out = env
+            .fr(&repo)
+            .args(["switch", &id[..10], "--releases"])
+            .arg(&releases)
+            .arg("--current")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(stderr(&out).contains("not a symlink"), "{}", stderr(&out));
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(!meta.file_type().is_symlink());
+        assert_eq!(meta.is_dir(), make_dir);
+    }
+
+    // A deploy or switch in progress holds the lock: the next one fails clearly.
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(releases.join(".fastrevert.lock"))
+        .unwrap();
+    let held = unsafe { libc_flock(std::os::unix::io::AsRawFd::as_raw_fd(&lock)) };
+    assert_eq!(held, 0);
+    let out = env
+        .fr(&repo)
+        .args(["switch", &id[..10], "--wait", "0", "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("another deploy or switch"),
+        "{}",
+        stderr(&out)
+    );
+    drop(lock);
+    assert_eq!(std::fs::read_link(&link).unwrap(), before);
+    let _ = std::fs::metadata(&releases).unwrap().ino();
+}
+
+extern "C" {
+    #[link_name = "flock"]
+    fn flock_raw(fd: i32, op: i32) -> i32;
+}
+
+/// Take an exclusive lock the way a running deploy does.
+unsafe fn libc_flock(fd: i32) -> i32 {
+    const LOCK_EX: i32 = 2;
+    unsafe { flock_raw(fd, LOCK_EX) }
+}
