@@ -8,7 +8,8 @@
 # Environment: CARGO_TARGET_DIR (default target/), BENCH_WORK (default bench/work), BENCH_RUNS
 # (timed runs per command, default 15), BENCH_WARMUP (default 2), BENCH_SWITCH_RUNS_LARGE (runs of
 # switch+revert at >= 1M files, default 5), BENCH_COMMITS (default 500), BENCH_RESULTS (default
-# bench/RESULTS.md).
+# bench/RESULTS.md), BENCH_BIN (time this git-fastrevert binary instead of building one, e.g. an
+# older build for an A/B comparison) with BENCH_LABEL (what to call it in the report).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,8 +37,15 @@ command -v git >/dev/null || { echo "run.sh: git is required" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "run.sh: python3 is required" >&2; exit 1; }
 
 echo "== building (release) into $TARGET"
-CARGO_TARGET_DIR=$TARGET cargo build --release --bin git-fastrevert --example mkrepo
-BIN=$TARGET/release/git-fastrevert
+if [ -n "${BENCH_BIN:-}" ]; then
+    CARGO_TARGET_DIR=$TARGET cargo build --release --example mkrepo
+    BIN=$(cd "$(dirname "$BENCH_BIN")" && pwd)/$(basename "$BENCH_BIN")
+else
+    CARGO_TARGET_DIR=$TARGET cargo build --release --bin git-fastrevert --example mkrepo
+    BIN=$TARGET/release/git-fastrevert
+fi
+LABEL=${BENCH_LABEL:-}
+TAG=$(printf '%s' "${LABEL%% *}" | tr -c 'A-Za-z0-9._-' '_')
 MKREPO=$TARGET/release/examples/mkrepo
 [ -x "$BIN" ] && [ -x "$MKREPO" ] || { echo "run.sh: build did not produce $BIN and $MKREPO" >&2; exit 1; }
 
@@ -67,11 +75,11 @@ for n in "${SIZES[@]}"; do
         switch_runs=$SWITCH_RUNS_LARGE
     fi
     echo "== timing $n files"
-    out=$WORK/results-$n.json
+    out=$WORK/results-$n${TAG:+-$TAG}.json
     python3 bench/timing.py run --repo "$repo" --bin "$BIN" --files "$n" --out "$out" \
         --runs "$RUNS" --warmup "$WARMUP" --switch-runs "$switch_runs"
     JSONS+=("$out")
 done
 
-python3 bench/timing.py report "${JSONS[@]}" --markdown "$RESULTS" --append
+python3 bench/timing.py report "${JSONS[@]}" --markdown "$RESULTS" --append ${LABEL:+--label "$LABEL"}
 echo "== done: $RESULTS"

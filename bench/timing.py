@@ -188,7 +188,7 @@ def measure_all(cmds, env, tmp, warmup, rounds, quiet):
     return results
 
 
-def pick_old_merge(env, repo, nth):
+def pick_merge(env, repo, nth):
     """The nth first-parent merge of main (1 = newest), or the next older one that reverts cleanly."""
     merges = git_out(env, repo, "rev-list", "--merges", "--first-parent", "main").split()
     for idx in range(nth - 1, len(merges)):
@@ -211,22 +211,30 @@ def cmd_run(a):
     env = bench_env(home)
     q = shlex.quote
     R = q(repo)
+    # Every ref a command creates; the prepare before each run deletes the command's own.
+    fr_refs = {"newest": "bench-fr", "recent": "bench-fr-recent", "old": "bench-fr-old"}
+    git_refs = {"newest": "bench-git", "recent": "bench-git-recent", "old": "bench-git-old"}
+    all_refs = [*fr_refs.values(), *git_refs.values(), "bench-rb"]
+
+    def reset_refs():
+        return " ".join(f"git -C {R} update-ref -d refs/heads/{b} 2>/dev/null;" for b in all_refs)
 
     # Start from a known state (an interrupted run may have left refs or a revert in progress).
     subprocess.run(sh(f"git -C {R} revert --quit; git -C {R} switch -q -f main; "
-                      f"for b in bench-fr bench-fr-old bench-git bench-git-old bench-sw bench-rb; do "
-                      f"git -C {R} update-ref -d refs/heads/$b; done; "
-                      f"git -C {R} update-index -q --refresh"),
+                      f"git -C {R} branch -q -D bench-sw; {reset_refs()} git -C {R} update-index -q --refresh"),
                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    newest = git_out(env, repo, "rev-list", "--merges", "-1", "main")
-    old_nth, old = pick_old_merge(env, repo, a.old_merge)
-    old_back = int(git_out(env, repo, "rev-list", "--count", "--first-parent", f"{old}..main"))
     main = git_out(env, repo, "rev-parse", "main")
+    merges = {"newest": (1, git_out(env, repo, "rev-list", "--merges", "-1", "main"))}
+    merges["recent"] = pick_merge(env, repo, a.recent_merge)
+    merges["old"] = pick_merge(env, repo, a.old_merge)
+    back = {k: int(git_out(env, repo, "rev-list", "--count", "--first-parent", f"{m}..main"))
+            for k, (_, m) in merges.items()}
     objects = git_out(env, repo, "count-objects", "-v")
-    files = int(git_out(env, repo, "ls-tree", "-r", "--name-only", "main").count("\n") + 1)
-    print(f"{repo}: {files} files at main {main[:10]}; newest merge {newest[:10]}, "
-          f"old merge #{old_nth} {old[:10]} ({old_back} first-parent commits back)", flush=True)
+    files = git_out(env, repo, "ls-tree", "-r", "--name-only", "main").count("\n") + 1
+    print(f"{repo}: {files} files at main {main[:10]}; "
+          + ", ".join(f"{k} merge #{n} {m[:10]} ({back[k]} first-parent commits back)" for k, (n, m) in merges.items()),
+          flush=True)
 
     def delete_ref(name):
         return sh(f"git -C {R} update-ref -d refs/heads/{name} 2>/dev/null || true")
@@ -249,57 +257,61 @@ def cmd_run(a):
             f"git -C {R} update-ref refs/heads/{branch} $c ''"
         )
 
-    switch_runs = min(a.switch_runs or a.runs, a.runs)
+    def which(k):
+        n, _ = merges[k]
+        return "newest merge (= main's tip)" if k == "newest" else f"{k} merge (#{n}, {back[k]} back)"
+
     N = a.runs
-    sw_prepare = sh(f"git -C {R} switch -q -f main; git -C {R} branch -q -D bench-sw; true")
+    switch_runs = min(a.switch_runs or N, N)
+    newest = merges["newest"][1]
+    sw_prepare = f"git -C {R} switch -q -f main; git -C {R} branch -q -D bench-sw; true"
     cmds = [
         Command("baseline: /bin/true (harness floor)", ["/bin/true"], runs=N, group="floor"),
         Command("baseline: bash -c true", sh("true"), runs=N, group="bash"),
         Command("baseline: git-fastrevert --version", [fr, "--version"], runs=N, group="version"),
-        Command("a. fastrevert revert, newest merge", fastrevert_revert(newest, "bench-fr"),
-                prepare=delete_ref("bench-fr"), runs=N, group="fr"),
-        Command(f"a. fastrevert revert, old merge (#{old_nth}, {old_back} back)",
-                fastrevert_revert(old, "bench-fr-old"), prepare=delete_ref("bench-fr-old"), runs=N, group="fr-old"),
-        Command("b. git plumbing (merge-tree + commit-tree + update-ref), newest merge", plumbing(newest, "bench-git"),
-                prepare=delete_ref("bench-git"), runs=N, group="plumbing"),
-        Command(f"b. git plumbing, old merge (#{old_nth})", plumbing(old, "bench-git-old"),
-                prepare=delete_ref("bench-git-old"), runs=N, group="plumbing-old"),
-        Command("c. git switch -c + git revert -m 1 (checkout)",
-                sh(f"git -C {R} switch -q -c bench-sw main && git -C {R} revert -m 1 --no-edit {newest}"),
-                prepare=sw_prepare, runs=switch_runs, group="switch"),
-        Command("d. fastrevert rollback --to v1.1.0 --mode commit",
-                [fr, "-C", repo, "rollback", "--to", "v1.1.0", "--mode", "commit", "--no-fetch", "--no-push",
-                 "--branch", "bench-rb", *extra["rollback"]],
-                prepare=delete_ref("bench-rb"), runs=N, group="rollback"),
     ]
+    for k in merges:
+        suffix = "" if k == "newest" else f"-{k}"
+        cmds.append(Command(f"a. fastrevert revert, {which(k)}", fastrevert_revert(merges[k][1], fr_refs[k]),
+                            prepare=delete_ref(fr_refs[k]), runs=N, group="fr" + suffix))
+    for k in merges:
+        suffix = "" if k == "newest" else f"-{k}"
+        cmds.append(Command(f"b. git plumbing (merge-tree + commit-tree + update-ref), {which(k)}",
+                            plumbing(merges[k][1], git_refs[k]),
+                            prepare=delete_ref(git_refs[k]), runs=N, group="plumbing" + suffix))
+    cmds.append(Command(f"c. git switch -c + git revert -m 1 (checkout), {which('newest')}",
+                        sh(f"git -C {R} switch -q -c bench-sw main && git -C {R} revert -m 1 --no-edit {newest}"),
+                        prepare=sh(sw_prepare), runs=switch_runs, group="switch"))
+    cmds.append(Command("d. fastrevert rollback --to v1.1.0 --mode commit",
+                        [fr, "-C", repo, "rollback", "--to", "v1.1.0", "--mode", "commit", "--no-fetch", "--no-push",
+                         "--branch", "bench-rb", *extra["rollback"]],
+                        prepare=delete_ref("bench-rb"), runs=N, group="rollback"))
     quiet = Quiet(a.idle_threshold / 100, a.idle_wait)
     load_before = os.getloadavg()
     results = measure_all(cmds, env, tmp, a.warmup, N, quiet)
     load_after = os.getloadavg()
 
-    # Same result everywhere: the reverted trees of all three tools, and rollback = v1.1.0's tree.
-    trees = {b: git_out(env, repo, "rev-parse", f"refs/heads/{b}^{{tree}}")
-             for b in ("bench-fr", "bench-git", "bench-sw", "bench-fr-old", "bench-git-old", "bench-rb")}
-    agree = trees["bench-fr"] == trees["bench-git"] == trees["bench-sw"] and \
-        trees["bench-fr-old"] == trees["bench-git-old"] and \
-        trees["bench-rb"] == git_out(env, repo, "rev-parse", "v1.1.0^{tree}")
+    # Same result everywhere: fastrevert, plumbing (and switch+revert) make the same tree for each
+    # merge, and the rollback's tree is v1.1.0's.
+    tree = lambda ref: git_out(env, repo, "rev-parse", f"{ref}^{{tree}}")  # noqa: E731
+    trees = {b: tree(f"refs/heads/{b}") for b in [*all_refs, "bench-sw"]}
+    agree = all(trees[fr_refs[k]] == trees[git_refs[k]] for k in merges) and \
+        trees["bench-sw"] == trees["bench-fr"] and trees["bench-rb"] == tree("v1.1.0")
     if not agree:
         print(f"WARNING: result trees differ: {json.dumps(trees, indent=1)}", file=sys.stderr)
 
     # Leave the repository as mkrepo made it.
-    subprocess.run(sh(f"{sw_prepare[2]}; for b in bench-fr bench-fr-old bench-git bench-git-old bench-rb; do "
-                      f"git -C {R} update-ref -d refs/heads/$b; done"),
+    subprocess.run(sh(f"{sw_prepare}; {reset_refs()} true"),
                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     info = {
         "repo": repo,
         "files": files,
         "requested_files": a.files,
+        "bin": fr,
+        "bin_version": subprocess.run([fr, "--version"], env=env, capture_output=True, text=True).stdout.strip(),
         "main": main,
-        "newest_merge": newest,
-        "old_merge": old,
-        "old_merge_nth": old_nth,
-        "old_merge_back": old_back,
+        "merges": {k: {"nth": n, "commit": m, "back": back[k]} for k, (n, m) in merges.items()},
         "count_objects": objects,
         "trees_agree": agree,
         "fastrevert_extra_args": extra,
@@ -379,10 +391,11 @@ def cmd_report(a):
     mi = machine_info()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     L = []
-    L.append(f"## Run of {now}")
+    L.append(f"## Run of {now}" + (f": {a.label}" if a.label else ""))
     L.append("")
     L.append(f"- Machine: {mi['nproc']} CPUs (`nproc`), {mi['cpu']}, {mi['mem']}, Linux {mi['kernel']}")
-    L.append(f"- {mi['git']}; git-fastrevert built from {project_rev()} (release profile)")
+    built = a.label or f"built from {project_rev()} (release profile)"
+    L.append(f"- {mi['git']}; git-fastrevert {built}: `{data[0].get('bin', '?')}`, {data[0].get('bin_version', '')}")
     d0 = data[0]["results"][0]
     L.append(f"- Each command timed as a whole process (`bench/timing.py`): {d0['warmup']} warm-ups, then "
              f"{d0['runs']} rounds running every command once (interleaved, so load bursts hit all alike); "
@@ -396,63 +409,70 @@ def cmd_report(a):
     L.append("")
     for d in data:
         g = by_group(d)
+        med = lambda k: g[k]["median_ms"]  # noqa: E731
         objs = dict(line.split(": ", 1) for line in d["count_objects"].splitlines() if ": " in line)
+        mg = d["merges"]
         L.append(f"### {size(d)} files ({d['files']:,} paths in main's tree)")
         L.append("")
         L.append(f"main `{d['main'][:10]}`, {objs.get('in-pack', '?')} objects in "
-                 f"{objs.get('packs', '?')} pack(s) ({int(objs.get('size-pack', 0)) / 1024:.1f} MiB); "
-                 f"newest merge `{d['newest_merge'][:10]}`; old merge `{d['old_merge'][:10]}` "
-                 f"(#{d['old_merge_nth']} first-parent merge, {d['old_merge_back']} first-parent commits back). "
-                 f"Result trees of fastrevert, plumbing and switch+revert agree: "
-                 f"{'yes' if d['trees_agree'] else '**NO**'}.")
+                 f"{objs.get('packs', '?')} pack(s) ({int(objs.get('size-pack', 0)) / 1024:.1f} MiB). Merges reverted: "
+                 + "; ".join(f"{k} `{m['commit'][:10]}` (#{m['nth']} first-parent merge, {m['back']} commits back)"
+                             for k, m in mg.items())
+                 + ". Result trees of fastrevert, plumbing and switch+revert agree, and the rollback's is v1.1.0's: "
+                 + ("yes." if d["trees_agree"] else "**NO**."))
         L.append("")
-        if "loadavg_before" in d:
-            busy = [b for b in d["busy_before_rounds"] if b is not None]
-            noisy = [b for b in busy if b > d["idle_threshold"] / 100]
-            L.append(f"Load average {d['loadavg_before'][0]:.2f} before, {d['loadavg_after'][0]:.2f} after; "
-                     f"CPU busy just before each round: max {max(busy, default=0):.0%}"
-                     + (f", **{len(noisy)} round(s) measured on a busy machine**" if noisy else "")
-                     + (f" (waited {d['idle_wait_s']:.0f} s for other work to finish)" if d["idle_wait_s"] >= 1 else "")
-                     + ".")
-            L.append("")
+        busy = [b for b in d["busy_before_rounds"] if b is not None]
+        noisy = [b for b in busy if b > d["idle_threshold"] / 100]
+        L.append(f"Load average {d['loadavg_before'][0]:.2f} before, {d['loadavg_after'][0]:.2f} after; "
+                 f"CPU busy just before each round: max {max(busy, default=0):.0%}"
+                 + (f", **{len(noisy)} round(s) measured on a busy machine**" if noisy else "")
+                 + (f" (waited {d['idle_wait_s']:.0f} s for other work to finish)" if d["idle_wait_s"] >= 1 else "")
+                 + ".")
+        L.append("")
         L.append("| command | runs | median ms | min ms | max ms | CPU ms (user+sys, median) |")
         L.append("|---|---:|---:|---:|---:|---:|")
         for r in d["results"]:
             L.append(f"| {r['label']} | {r['runs']} | {fmt(r['median_ms'])} | {fmt(r['min_ms'])} | "
                      f"{fmt(r['max_ms'])} | {fmt(r['cpu_median_ms'])} |")
         L.append("")
-        fr, pl, sw, rb, bash = (g[k]["median_ms"] for k in ("fr", "plumbing", "switch", "rollback", "bash"))
-        L.append(f"- plumbing / fastrevert: **{pl / fr:.1f}x** "
-                 f"({(pl - bash) / fr:.1f}x without the {bash:.2f} ms of `bash -c`); "
-                 f"old merge: {g['plumbing-old']['median_ms'] / g['fr-old']['median_ms']:.1f}x")
-        L.append(f"- switch+revert / fastrevert: **{sw / fr:.1f}x** (target >= {TARGET_SWITCH_RATIO:.0f}x: "
-                 f"{verdict(sw / fr >= TARGET_SWITCH_RATIO)})")
-        L.append(f"- rollback: **{rb:.2f} ms** (target < {TARGET_ROLLBACK_MS:.0f} ms: {verdict(rb < TARGET_ROLLBACK_MS)})")
+        fr, bash = med("fr"), med("bash")
+        L.append(f"- plumbing / fastrevert, newest merge: **{med('plumbing') / fr:.1f}x** "
+                 f"({(med('plumbing') - bash) / fr:.1f}x without the {bash:.2f} ms of `bash -c`); "
+                 f"recent merge: {med('plumbing-recent') / med('fr-recent'):.1f}x; "
+                 f"old merge: {med('plumbing-old') / med('fr-old'):.1f}x")
+        L.append(f"- switch+revert / fastrevert: **{med('switch') / fr:.1f}x** (target >= {TARGET_SWITCH_RATIO:.0f}x: "
+                 f"{verdict(med('switch') / fr >= TARGET_SWITCH_RATIO)})")
+        L.append(f"- rollback: **{med('rollback'):.2f} ms** (target < {TARGET_ROLLBACK_MS:.0f} ms: "
+                 f"{verdict(med('rollback') < TARGET_ROLLBACK_MS)})")
         L.append("")
     if len(data) > 1:
         L.append("### Summary (medians, ms)")
         L.append("")
-        L.append("| files | fastrevert revert | fastrevert revert (old merge) | git plumbing | switch+revert "
-                 "| fastrevert rollback | plumbing/fr | switch/fr |")
-        L.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        L.append("| files | fastrevert revert, newest merge | recent merge | old merge | git plumbing, newest merge "
+                 "| switch+revert | fastrevert rollback | plumbing / fastrevert | switch+revert / fastrevert |")
+        L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for d in data:
             g = by_group(d)
             fr = g["fr"]["median_ms"]
-            L.append(f"| {size(d)} | {fmt(fr)} | {fmt(g['fr-old']['median_ms'])} | "
+            L.append(f"| {size(d)} | {fmt(fr)} | {fmt(g['fr-recent']['median_ms'])} | {fmt(g['fr-old']['median_ms'])} | "
                      f"{fmt(g['plumbing']['median_ms'])} | {fmt(g['switch']['median_ms'])} | "
                      f"{fmt(g['rollback']['median_ms'])} | {g['plumbing']['median_ms'] / fr:.1f}x | "
                      f"{g['switch']['median_ms'] / fr:.1f}x |")
         L.append("")
         first, last = data[0], data[-1]
-        f0, f1 = by_group(first)["fr"]["median_ms"], by_group(last)["fr"]["median_ms"]
-        o0, o1 = by_group(first)["fr-old"]["median_ms"], by_group(last)["fr-old"]["median_ms"]
+        grow = {k: (by_group(first)[k]["median_ms"], by_group(last)[k]["median_ms"])
+                for k in ("fr", "fr-recent", "fr-old", "rollback")}
+        f0, f1 = grow["fr"]
         L.append(f"- fastrevert revert growth {size(first)} -> {size(last)} files: "
                  f"{f0:.2f} -> {f1:.2f} ms = **{f1 / f0:.2f}x** (target <= {TARGET_GROWTH}x: "
-                 f"{verdict(f1 / f0 <= TARGET_GROWTH)}); old merge: {o0:.2f} -> {o1:.2f} ms = {o1 / o0:.2f}x")
+                 f"{verdict(f1 / f0 <= TARGET_GROWTH)}); "
+                 + "; ".join(f"{name}: {grow[k][0]:.2f} -> {grow[k][1]:.2f} ms = {grow[k][1] / grow[k][0]:.2f}x"
+                             for k, name in (("fr-recent", "recent merge"), ("fr-old", "old merge"),
+                                             ("rollback", "rollback"))))
         sw_ok = all(by_group(d)["switch"]["median_ms"] / by_group(d)["fr"]["median_ms"] >= TARGET_SWITCH_RATIO
                     for d in data)
         rb_ok = all(by_group(d)["rollback"]["median_ms"] < TARGET_ROLLBACK_MS for d in data)
-        L.append(f"- switch+revert >= {TARGET_SWITCH_RATIO:.0f}x slower at every size: {verdict(sw_ok)}")
+        L.append(f"- switch+revert >= {TARGET_SWITCH_RATIO:.0f}x slower than fastrevert at every size: {verdict(sw_ok)}")
         L.append(f"- rollback < {TARGET_ROLLBACK_MS:.0f} ms at every size: {verdict(rb_ok)}")
         L.append("")
     text = "\n".join(L) + "\n"
@@ -484,12 +504,15 @@ def main():
                    help="before each round wait until under this %% of all CPUs is busy (100: never wait; default 20)")
     r.add_argument("--idle-wait", type=float, default=600,
                    help="wait at most this many seconds in all for an idle machine (default 600)")
+    r.add_argument("--recent-merge", type=int, default=2,
+                   help="revert also the Nth first-parent merge of main, ~5N commits back (default 2)")
     r.add_argument("--old-merge", type=int, default=20,
-                   help="revert also the Nth first-parent merge (~5N commits back; default 20)")
+                   help="and the Nth, an older one (default 20)")
     rp = sub.add_parser("report", help="write the Markdown report")
     rp.add_argument("results", nargs="+", help="JSON files written by `run`")
     rp.add_argument("--markdown", help="file to write (default stdout)")
     rp.add_argument("--append", action="store_true", help="append a section instead of rewriting")
+    rp.add_argument("--label", help="what the binary is, instead of the project's current commit")
     a = ap.parse_args()
     try:
         return cmd_run(a) if a.cmd == "run" else cmd_report(a)

@@ -27,13 +27,14 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
     let target = git::resolve_commit(repo, &target_name)?;
     let target_tree = repo.find_commit(target)?.tree_id();
     let mut warnings = Vec::new();
-    if target != base.oid && !repo.graph_descendant_of(base.oid, target)? {
+    let (undone, more, on_first_parent_line) = undone_commits(ctx, base.oid, target)?;
+    // The walk above answers the common case; a full ancestry check walks the history again.
+    if target != base.oid && !on_first_parent_line && !repo.graph_descendant_of(base.oid, target)? {
         warnings.push(format!(
             "{target_name} is not an ancestor of {}: going back to it also drops what it has that {} lacks",
             s.base, s.base
         ));
     }
-    let (undone, more) = undone_commits(ctx, base.oid, target)?;
     let migrations = ctx.guard(&[], None)?.check_range(repo, target, base.oid)?;
     ctx.enforce_guard(
         &migrations,
@@ -122,8 +123,13 @@ fn newest_snapshot(ctx: &Ctx) -> Result<String> {
     })
 }
 
-/// First-parent commits of the base that the rollback undoes, newest first, capped.
-fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<(Vec<(String, String)>, usize)> {
+/// Listed undone commits (id, subject), how many more were not listed, and whether the walk
+/// ended on the target.
+type Undone = (Vec<(String, String)>, usize, bool);
+
+/// First-parent commits of the base that the rollback undoes, newest first, capped; and
+/// whether that walk ended on `target` (it is on the base's first-parent line).
+fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<Undone> {
     let repo = &ctx.repo;
     let mut walk = repo.revwalk()?;
     walk.push(base)?;
@@ -132,8 +138,10 @@ fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<(Vec<(String, Str
     walk.set_sorting(Sort::TOPOLOGICAL)?;
     let mut listed = Vec::new();
     let mut more = 0;
+    let mut last = None;
     for oid in walk {
         let oid = oid?;
+        last = Some(oid);
         if listed.len() < LISTED_COMMITS {
             let commit = repo.find_commit(oid)?;
             let subject =
@@ -143,7 +151,11 @@ fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<(Vec<(String, Str
             more += 1;
         }
     }
-    Ok((listed, more))
+    let reached = match last {
+        Some(oid) => repo.find_commit(oid)?.parent_id(0).ok() == Some(target),
+        None => base == target,
+    };
+    Ok((listed, more, reached))
 }
 
 #[allow(clippy::too_many_arguments)]

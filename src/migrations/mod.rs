@@ -108,6 +108,8 @@ impl Report {
 /// Which files are migrations, and how SQL is parsed.
 pub struct Guard {
     patterns: Vec<glob::Pattern>,
+    /// The same patterns split at '/', to skip directories no pattern can reach.
+    components: Vec<Vec<glob::Pattern>>,
     pub dialect: Dialect,
 }
 
@@ -120,14 +122,23 @@ const MATCH: glob::MatchOptions = glob::MatchOptions {
 impl Guard {
     pub fn new(paths: &[String], dialect: Dialect) -> Result<Guard> {
         let mut patterns = Vec::new();
+        let mut components = Vec::new();
         let defaults: Vec<String> = DEFAULT_PATHS.iter().map(|p| p.to_string()).collect();
         for p in if paths.is_empty() { &defaults } else { paths } {
-            patterns.push(glob::Pattern::new(p).map_err(|e| {
+            let invalid = |e: glob::PatternError| {
                 Error::bad_input(format!("'{p}' is not a valid path pattern: {e}"))
                     .hint("use glob patterns such as db/migrate/** or **/migrations/*.sql")
-            })?);
+            };
+            patterns.push(glob::Pattern::new(p).map_err(invalid)?);
+            let parts: std::result::Result<Vec<_>, _> =
+                p.split('/').map(glob::Pattern::new).collect();
+            components.push(parts.map_err(invalid)?);
         }
-        Ok(Guard { patterns, dialect })
+        Ok(Guard {
+            patterns,
+            components,
+            dialect,
+        })
     }
 
     /// Whether a path is a migration that runs going forward.
@@ -138,6 +149,12 @@ impl Guard {
             || name.starts_with('U') && name.contains("__") && name.ends_with(".sql"));
         let kind_known = [".sql", ".rb", ".py"].iter().any(|ext| name.ends_with(ext));
         runs_forward && kind_known && self.patterns.iter().any(|p| p.matches_with(path, MATCH))
+    }
+
+    /// Whether a directory may hold a migration, by the patterns alone.
+    pub fn may_contain(&self, dir: &str) -> bool {
+        let parts: Vec<&str> = dir.split('/').collect();
+        self.components.iter().any(|p| prefix_matches(p, &parts))
     }
 
     /// Classify one file's content by its kind.
@@ -152,7 +169,7 @@ impl Guard {
     /// The migrations added or changed between two trees (`from` = `None` for everything).
     pub fn check_trees(&self, repo: &Repository, from: Option<Oid>, to: Oid) -> Result<Report> {
         let mut changed = BTreeMap::new();
-        changed_files(repo, "", from, Some(to), &mut changed)?;
+        changed_files(repo, self, "", from, Some(to), &mut changed)?;
         let mut report = Report::default();
         for (path, (oid, status)) in changed {
             if !self.is_migration(&path) {
@@ -184,10 +201,12 @@ impl Guard {
     }
 }
 
-/// Files of `to` that `from` does not have or has with other content; identical subtrees are
-/// skipped, so the cost follows the change.
+/// Files of `to` that `from` does not have or has with other content, in directories that may
+/// hold migrations. Identical subtrees are skipped, so the cost follows the change; with
+/// anchored patterns (no leading `**/`) unrelated directories are not even read.
 fn changed_files(
     repo: &Repository,
+    guard: &Guard,
     prefix: &str,
     from: Option<Oid>,
     to: Option<Oid>,
@@ -203,12 +222,6 @@ fn changed_files(
         None => None,
     };
     for entry in to_tree.iter() {
-        let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
-        let path = if prefix.is_empty() {
-            name.clone()
-        } else {
-            format!("{prefix}/{name}")
-        };
         let before = from_tree.as_ref().and_then(|t| {
             t.get_name_bytes(entry.name_bytes())
                 .map(|e| (e.id(), e.filemode()))
@@ -216,23 +229,45 @@ fn changed_files(
         if before.map(|b| b.0) == Some(entry.id()) {
             continue;
         }
-        match entry.kind() {
-            Some(git2::ObjectType::Tree) => {
+        let kind = entry.kind();
+        if !matches!(kind, Some(git2::ObjectType::Tree | git2::ObjectType::Blob)) {
+            continue;
+        }
+        let name = String::from_utf8_lossy(entry.name_bytes());
+        let path = if prefix.is_empty() {
+            name.into_owned()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if kind == Some(git2::ObjectType::Tree) {
+            if guard.may_contain(&path) {
                 let before_tree = before.filter(|b| b.1 == 0o040000).map(|b| b.0);
-                changed_files(repo, &path, before_tree, Some(entry.id()), out)?;
+                changed_files(repo, guard, &path, before_tree, Some(entry.id()), out)?;
             }
-            Some(git2::ObjectType::Blob) => {
-                let status = if before.is_some_and(|b| b.1 != 0o040000) {
-                    "modified"
-                } else {
-                    "added"
-                };
-                out.insert(path, (entry.id(), status));
-            }
-            _ => {}
+        } else {
+            let status = if before.is_some_and(|b| b.1 != 0o040000) {
+                "modified"
+            } else {
+                "added"
+            };
+            out.insert(path, (entry.id(), status));
         }
     }
     Ok(())
+}
+
+/// Whether the path components `dir` can be the start of a match of `pattern`.
+fn prefix_matches(pattern: &[glob::Pattern], dir: &[&str]) -> bool {
+    let Some((first, rest)) = dir.split_first() else {
+        return true;
+    };
+    match pattern.split_first() {
+        None => false,
+        Some((p, _)) if p.as_str() == "**" => true,
+        // The last component names files: a directory cannot match it.
+        Some((_, [])) => false,
+        Some((p, tail)) => p.matches(first) && prefix_matches(tail, rest),
+    }
 }
 
 #[cfg(test)]
@@ -253,6 +288,33 @@ mod tests {
             "services/api/db/schema/0003_x.up.sql",
         ] {
             assert!(guard.is_migration(yes), "{yes}");
+        }
+        assert!(
+            guard.may_contain("src/deep/down"),
+            "**/ patterns reach everywhere"
+        );
+        let anchored = Guard::new(
+            &["db/migrate/**".into(), "services/*/migrations/*.sql".into()],
+            Dialect::Generic,
+        )
+        .unwrap();
+        for dir in [
+            "db",
+            "db/migrate",
+            "db/migrate/old",
+            "services",
+            "services/api",
+            "services/api/migrations",
+        ] {
+            assert!(anchored.may_contain(dir), "{dir}");
+        }
+        for dir in [
+            "src",
+            "dbx",
+            "services/api/src",
+            "services/api/migrations/old",
+        ] {
+            assert!(!anchored.may_contain(dir), "{dir}");
         }
         for no in [
             "migrations/000002_alter.down.sql",
