@@ -222,8 +222,13 @@ pub struct PublishArgs {
 #[derive(Debug, Args)]
 pub struct RevertArgs {
     /// Commits to revert: a commit, several, or a range A..B (first-parent commits of B not in A).
-    #[arg(value_name = "REV", required = true)]
+    #[arg(value_name = "REV", required_unless_present = "prs")]
     pub revs: Vec<String>,
+
+    /// Revert a merged pull request, found through the forge: a merge commit against parent 1,
+    /// a squash commit as is, a rebase-merged one as its whole range (repeatable).
+    #[arg(long = "pr", value_name = "N")]
+    pub prs: Vec<u64>,
 
     /// Parent to revert merge commits against.
     #[arg(short, long, value_name = "N")]

@@ -18,6 +18,9 @@ pub const DEFAULT_STAGING_PREFIX: &str = "staging/";
 pub const KEY_MIGRATION_PATHS: &str = "fastrevert.migrationPaths";
 pub const KEY_SQL_DIALECT: &str = "fastrevert.sqlDialect";
 pub const KEY_RELEASES: &str = "fastrevert.releases";
+pub const KEY_FORGE: &str = "fastrevert.forge";
+pub const KEY_REPO: &str = "fastrevert.repo";
+pub const KEY_API_URL: &str = "fastrevert.apiUrl";
 pub const KEY_CURRENT: &str = "fastrevert.current";
 
 #[derive(Debug, Clone)]
@@ -28,6 +31,9 @@ pub struct Settings {
     pub staging_prefix: String,
     pub migration_paths: Vec<String>,
     pub sql_dialect: Option<String>,
+    pub forge: Option<String>,
+    pub forge_repo: Option<String>,
+    pub api_url: Option<String>,
 }
 
 impl Settings {
@@ -57,6 +63,9 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_STAGING_PREFIX.to_string()),
             migration_paths: multi(&config, KEY_MIGRATION_PATHS)?,
             sql_dialect: get(KEY_SQL_DIALECT),
+            forge: get(KEY_FORGE),
+            forge_repo: get(KEY_REPO),
+            api_url: get(KEY_API_URL),
         })
     }
 }

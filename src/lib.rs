@@ -5,6 +5,7 @@ pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod forge;
 pub mod git;
 pub mod migrations;
 pub mod releases;

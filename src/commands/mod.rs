@@ -4,6 +4,7 @@
 pub mod check_migrations;
 pub mod deploy;
 pub mod list;
+pub mod pr;
 pub mod prepare;
 pub mod releases;
 pub mod revert;
@@ -57,6 +58,19 @@ impl<'a> Ctx<'a> {
             None
         };
         GitCli::new(&self.repo, self.ui.interactive, trace)
+    }
+
+    /// The forge pull requests go to, if the settings or the remote's host name one.
+    pub fn forge_target(&self) -> Result<Option<crate::forge::Target>> {
+        let remote = self.repo.find_remote(&self.settings.remote).ok();
+        let url = remote.as_ref().and_then(|r| r.url().ok());
+        let s = &self.settings;
+        crate::forge::detect(
+            url,
+            s.forge.as_deref(),
+            s.forge_repo.as_deref(),
+            s.api_url.as_deref(),
+        )
     }
 
     pub fn has_remote(&self) -> bool {

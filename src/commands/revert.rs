@@ -2,10 +2,11 @@
 
 use serde_json::json;
 
-use super::{push_failed, BaseTip, Ctx, Outcome};
+use super::{pr, push_failed, BaseTip, Ctx, Outcome};
 use crate::cli::RevertArgs;
 use crate::engine::revert::{self as engine, RevertError, RevertOptions, RevertPlan, Reverted};
 use crate::error::{Error, Kind, Result};
+use crate::forge::{PrCommit, PrInfo, PullRequest};
 use crate::git::{self, remote::Rejection, Role};
 use crate::migrations::Report;
 
@@ -13,9 +14,19 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     let repo = &ctx.repo;
     ctx.fetch(&[])?;
     let base = ctx.base_tip()?;
-    let targets = engine::expand_revs(repo, &args.revs)?;
-    let targets = engine::check_targets(repo, &targets, args.mainline)?;
     let mut warnings = Vec::new();
+    let mut oids = if args.revs.is_empty() {
+        Vec::new()
+    } else {
+        engine::expand_revs(repo, &args.revs)?
+    };
+    let prs = merged_prs(ctx, &args.prs, &mut oids, &mut warnings)?;
+    let mut seen = std::collections::HashSet::new();
+    oids.retain(|oid| seen.insert(*oid));
+    if oids.len() > 1 {
+        oids = engine::newest_first(repo, oids)?;
+    }
+    let targets = engine::check_targets(repo, &oids, args.mainline)?;
     for t in &targets {
         if t.commit != base.oid && !repo.graph_descendant_of(base.oid, t.commit)? {
             warnings.push(format!(
@@ -29,16 +40,40 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     let migrations = guard_reverts(ctx, args, &targets, &mut warnings)?;
 
     let publish = &args.publish;
-    let branch = match (&publish.branch, publish.direct) {
-        (_, true) => ctx.settings.base.clone(),
-        (Some(name), false) => name.clone(),
-        (None, false) => format!("revert-{}", git::short(targets[0].commit)),
+    let branch = match (&publish.branch, publish.direct, prs.as_slice()) {
+        (_, true, _) => ctx.settings.base.clone(),
+        (Some(name), false, _) => name.clone(),
+        // GitHub's own Revert button names the branch this way.
+        (None, false, [one]) if args.revs.is_empty() => format!(
+            "revert-{}-{}",
+            one.info.number,
+            one.info.head_ref.replace(
+                |c: char| !(c.is_ascii_alphanumeric() || "-_./".contains(c)),
+                "-"
+            )
+        ),
+        (None, false, [_, ..]) if args.revs.is_empty() => {
+            format!(
+                "revert-{}",
+                prs.iter()
+                    .map(|p| p.info.number.to_string())
+                    .collect::<Vec<_>>()
+                    .join("-")
+            )
+        }
+        (None, false, _) => format!("revert-{}", git::short(targets[0].commit)),
     };
     let branch_ref = format!("refs/heads/{branch}");
     git::check_ref_name(&branch_ref, &branch)?;
-    if !publish.direct {
-        check_branch_free(ctx, &branch)?;
-    }
+    let target_ids: Vec<String> = targets.iter().map(|t| t.commit.to_string()).collect();
+    let earlier = if publish.direct {
+        None
+    } else {
+        pr::earlier_run(ctx, &branch, base.oid, &|commits| {
+            let ids = pr::reverted_ids(commits);
+            target_ids.iter().all(|t| ids.contains(t))
+        })?
+    };
 
     git::stage_in_memory(repo)?;
     let author = git::identity(repo, Role::Author, ctx.global.dry_run)?;
@@ -50,12 +85,23 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         author: &author,
         committer: &committer,
     };
-    let plan = engine::revert(repo, base.oid, targets, &opts).map_err(|e| match e {
-        RevertError::Other(e) => e,
-        RevertError::Conflict { commit, conflicts } => {
-            conflict_error(ctx, &base, &branch, &commit, conflicts)
-        }
-    })?;
+    let plan = match &earlier {
+        // An earlier run made this branch: finish its job instead of redoing it.
+        Some(e) => RevertPlan {
+            base: base.oid,
+            tip: e.tip,
+            tree: repo.find_commit(e.tip)?.tree_id(),
+            commits: Vec::new(),
+            skipped: Vec::new(),
+            reverted: targets,
+        },
+        None => engine::revert(repo, base.oid, targets, &opts).map_err(|e| match e {
+            RevertError::Other(e) => e,
+            RevertError::Conflict { commit, conflicts } => {
+                conflict_error(ctx, &base, &branch, &commit, conflicts)
+            }
+        })?,
+    };
     for s in &plan.skipped {
         warnings.push(format!(
             "{} \"{}\" is already reverted on {}: skipped",
@@ -68,17 +114,21 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     let dry_run = ctx.global.dry_run;
     let nothing_left = plan.reverted.is_empty();
     let mut pushed = false;
+    let mut pull_request = None;
     if !nothing_left && !dry_run {
         if publish.direct {
             pushed = publish_direct(ctx, &base, &plan)?;
         } else {
-            git::persist(repo, &[plan.tip])?;
-            git::create_refs(
-                repo,
-                &[(branch_ref.clone(), plan.tip)],
-                "fastrevert: revert",
-            )?;
-            if ctx.will_push() {
+            if earlier.is_none() {
+                git::persist(repo, &[plan.tip])?;
+                git::create_refs(
+                    repo,
+                    &[(branch_ref.clone(), plan.tip)],
+                    "fastrevert: revert",
+                )?;
+            }
+            pushed = earlier.as_ref().is_some_and(|e| e.pushed);
+            if ctx.will_push() && !pushed {
                 ctx.ui
                     .info(&format!("Pushing {branch} to {}...", ctx.settings.remote));
                 let spec = format!("{branch_ref}:{branch_ref}");
@@ -94,11 +144,34 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
                 }
                 pushed = true;
             }
+            if pushed {
+                let (title, body) =
+                    pr_text(ctx, &plan, &prs, &migrations, publish.reason.as_deref());
+                pull_request =
+                    pr::open_for_branch(ctx, &branch, title, body, publish, &mut warnings)?;
+                if let Some(opened) = &pull_request {
+                    comment_on_reverted(ctx, &prs, opened, &branch, &mut warnings);
+                }
+            }
         }
     }
 
-    let human = describe(ctx, &base, &plan, &branch, pushed, dry_run, publish.direct);
-    let mut human = human;
+    let mut human = describe(ctx, &base, &plan, &branch, pushed, dry_run, publish.direct);
+    if earlier.is_some() && !dry_run {
+        human.insert(0, format!("Branch {branch} from an earlier run already reverts all of it; finishing that run."));
+    }
+    if let Some(p) = &pull_request {
+        human.push(format!(
+            "Pull request #{} {}: {}",
+            p.number,
+            if p.existing {
+                "was already open"
+            } else {
+                "opened"
+            },
+            p.url
+        ));
+    }
     if !migrations.migrations.is_empty() {
         human.push("Migrations in the reverted commits:".into());
         human.extend(super::check_migrations::report_lines(&migrations));
@@ -121,12 +194,206 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         "skipped": ids(&plan.skipped),
         "tree": plan.tree.to_string(),
         "pushed": pushed,
-        "pull_request": null,
+        "pull_request": pull_request,
+        "reverted_pull_requests": prs.iter().map(|p| p.info.number).collect::<Vec<_>>(),
+        "resumed": earlier.is_some(),
         "dry_run": dry_run,
         "migrations": migrations.migrations,
         "warnings": warnings,
     });
     Ok(Outcome { json, human })
+}
+
+/// A merged pull request and how its merge left it on the base.
+pub struct MergedPr {
+    pub info: PrInfo,
+    pub method: &'static str,
+}
+
+/// Look the pull requests up and add the commits their merges left on the base to `oids`:
+/// a merge commit (reverted against parent 1), a squash commit, or a rebased range.
+fn merged_prs(
+    ctx: &Ctx,
+    numbers: &[u64],
+    oids: &mut Vec<git2::Oid>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<MergedPr>> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let repo = &ctx.repo;
+    let forge = pr::connect(ctx, "revert --pr")?.ok_or_else(|| {
+        Error::bad_input("revert --pr needs to know the forge, and none is configured or recognisable from the remote")
+            .hint("git config fastrevert.forge github (or bitbucket, bitbucket-datacenter) and fastrevert.repo owner/name")
+    })?;
+    let mut found = Vec::new();
+    for &n in numbers {
+        ctx.ui.info(&format!("Looking up pull request #{n}..."));
+        let info = forge.get_pr(n)?;
+        if !info.merged {
+            return Err(Error::bad_input(format!(
+                "pull request #{n} is not merged (it is {}), so there is nothing to revert",
+                info.state.to_lowercase()
+            ))
+            .hint("close it instead, or name the commits to revert"));
+        }
+        if info.base_ref != ctx.settings.base {
+            warnings.push(format!(
+                "#{n} was merged into {}, not {}",
+                info.base_ref, ctx.settings.base
+            ));
+        }
+        let sha = info.merge_commit.clone().ok_or_else(|| {
+            Error::failed(format!(
+                "{} did not say which commit merged #{n}",
+                forge.target().kind.name()
+            ))
+            .hint("name the commits to revert instead")
+        })?;
+        let merge = git::resolve_commit(repo, &sha).map_err(|_| {
+            Error::bad_input(format!(
+                "the commit that merged #{n} ({}) is not in this clone",
+                &sha[..sha.len().min(12)]
+            ))
+            .hint(format!(
+                "fetch {} (or the whole history: git fetch --unshallow), then re-run",
+                info.base_ref
+            ))
+        })?;
+        let commit = repo.find_commit(merge)?;
+        let method = if commit.parent_count() > 1 {
+            oids.push(merge);
+            "merge"
+        } else {
+            let pr_commits = forge.pr_commits(n)?;
+            match rebased_range(repo, merge, &pr_commits)? {
+                Some(range) => {
+                    oids.extend(range);
+                    "rebase"
+                }
+                None => {
+                    oids.push(merge);
+                    "squash"
+                }
+            }
+        };
+        found.push(MergedPr { info, method });
+    }
+    Ok(found)
+}
+
+/// The commits a rebase-merge put on the base: the first-parent chain ending at `tip` whose
+/// subjects are the pull request's, in order. `None` when it does not look like a rebase.
+fn rebased_range(
+    repo: &git2::Repository,
+    tip: git2::Oid,
+    pr_commits: &[PrCommit],
+) -> Result<Option<Vec<git2::Oid>>> {
+    if pr_commits.len() < 2 {
+        return Ok(None);
+    }
+    let mut chain = Vec::new();
+    let mut at = repo.find_commit(tip)?;
+    for expected in pr_commits.iter().rev() {
+        let subject = crate::engine::message::subject(&String::from_utf8_lossy(at.message_bytes()))
+            .to_string();
+        if subject != crate::engine::message::subject(&expected.message) || at.parent_count() != 1 {
+            return Ok(None);
+        }
+        chain.push(at.id());
+        if chain.len() == pr_commits.len() {
+            break;
+        }
+        at = at.parent(0)?;
+    }
+    Ok(Some(chain))
+}
+
+/// The pull request's title and body.
+fn pr_text(
+    ctx: &Ctx,
+    plan: &RevertPlan,
+    prs: &[MergedPr],
+    migrations: &Report,
+    reason: Option<&str>,
+) -> (String, String) {
+    let slug = ctx
+        .forge_target()
+        .ok()
+        .flatten()
+        .map(|t| t.slug)
+        .unwrap_or_default();
+    let (title, mut body) = match prs {
+        [one] => (
+            format!("Revert \"{}\"", one.info.title),
+            format!("Reverts {slug}#{}", one.info.number),
+        ),
+        [_, ..] => (
+            format!(
+                "Revert {}",
+                prs.iter()
+                    .map(|p| format!("#{}", p.info.number))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            prs.iter()
+                .map(|p| format!("Reverts {slug}#{}", p.info.number))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        [] => {
+            let title = match plan.reverted.as_slice() {
+                [one] => crate::engine::message::revert_title(&one.subject),
+                many => format!("Revert {} commits", many.len()),
+            };
+            let lines: Vec<String> = plan
+                .reverted
+                .iter()
+                .map(|r| format!("- {} {}", r.commit, r.subject))
+                .collect();
+            (title, format!("This reverts:\n\n{}", lines.join("\n")))
+        }
+    };
+    if let Some(reason) = reason.filter(|r| !r.trim().is_empty()) {
+        body.push_str(&format!("\n\nReason: {reason}"));
+    }
+    if !migrations.migrations.is_empty() {
+        body.push_str("\n\nMigrations in the reverted commits:\n");
+        for line in super::check_migrations::report_lines(migrations) {
+            body.push_str(&format!("\n    {line}"));
+        }
+    }
+    (title, body)
+}
+
+/// Tell each reverted pull request where its revert is. A failure here is only a warning: the
+/// revert itself is done.
+fn comment_on_reverted(
+    ctx: &Ctx,
+    prs: &[MergedPr],
+    opened: &PullRequest,
+    branch: &str,
+    warnings: &mut Vec<String>,
+) {
+    if prs.is_empty() || opened.existing {
+        return;
+    }
+    let forge = match pr::connect(ctx, "commenting") {
+        Ok(Some(f)) => f,
+        _ => return,
+    };
+    for p in prs {
+        let body = format!(
+            "This pull request is reverted in #{} ({}), branch `{branch}`.",
+            opened.number, opened.url
+        );
+        if let Err(e) = forge.comment(p.info.number, &body) {
+            warnings.push(format!(
+                "no comment was left on #{}: {}",
+                p.info.number, e.message
+            ));
+        }
+    }
 }
 
 /// Run the migration guard on what the reverted commits did: refuse destructive migrations,

@@ -4,8 +4,8 @@
 use git2::{Oid, Sort};
 use serde_json::json;
 
-use super::revert::{check_branch_free, publish_direct};
-use super::{push_failed, BaseTip, Ctx, Outcome};
+use super::revert::publish_direct;
+use super::{pr, push_failed, BaseTip, Ctx, Outcome};
 use crate::cli::{RollbackArgs, RollbackMode};
 use crate::engine::message;
 use crate::engine::revert::{commit_tree, RevertOptions, RevertPlan};
@@ -81,7 +81,9 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
     json["to_commit"] = json!(target.to_string());
     json["tree"] = json!(target_tree.to_string());
     json["undone"] = json!(undone.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>());
-    json["pull_request"] = json!(null);
+    if json.get("pull_request").is_none() {
+        json["pull_request"] = json!(null);
+    }
     json["dry_run"] = json!(ctx.global.dry_run);
     json["migrations"] = json!(migrations.migrations);
     json["warnings"] = json!(warnings);
@@ -189,9 +191,13 @@ fn commit_mode(
     };
     let branch_ref = format!("refs/heads/{branch}");
     git::check_ref_name(&branch_ref, &branch)?;
-    if !publish.direct {
-        check_branch_free(ctx, &branch)?;
-    }
+    let earlier = if publish.direct {
+        None
+    } else {
+        pr::earlier_run(ctx, &branch, base.oid, &|commits| {
+            commits[0].tree_id() == target_tree
+        })?
+    };
     git::stage_in_memory(repo)?;
     let author = git::identity(repo, Role::Author, ctx.global.dry_run)?;
     let committer = git::identity(repo, Role::Committer, ctx.global.dry_run)?;
@@ -204,7 +210,10 @@ fn commit_mode(
     };
     let msg =
         message::rollback_message(target_name, &target.to_string(), undone, more, opts.reason);
-    let tip = commit_tree(repo, target_tree, base.oid, &msg, &opts)?;
+    let tip = match &earlier {
+        Some(e) => e.tip,
+        None => commit_tree(repo, target_tree, base.oid, &msg, &opts)?,
+    };
     let plan = RevertPlan {
         base: base.oid,
         tip,
@@ -215,6 +224,7 @@ fn commit_mode(
     };
     let dry_run = ctx.global.dry_run;
     let mut pushed = false;
+    let mut pull_request = None;
     let mut human = Vec::new();
     let undone_count = undone.len() + more;
     if dry_run {
@@ -237,14 +247,19 @@ fn commit_mode(
             git::short(tip)
         ));
     } else {
-        git::persist(repo, &[tip])?;
-        git::create_refs(repo, &[(branch_ref.clone(), tip)], "fastrevert: rollback")?;
-        human.push(format!(
-            "Created branch {branch} at {}: the tree of {target_name}, undoing {undone_count} commit(s) of {}.",
-            git::short(tip),
-            s.base
-        ));
-        if ctx.will_push() {
+        if earlier.is_none() {
+            git::persist(repo, &[tip])?;
+            git::create_refs(repo, &[(branch_ref.clone(), tip)], "fastrevert: rollback")?;
+            human.push(format!(
+                "Created branch {branch} at {}: the tree of {target_name}, undoing {undone_count} commit(s) of {}.",
+                git::short(tip),
+                s.base
+            ));
+        } else {
+            human.push(format!("Branch {branch} from an earlier run already rolls back to {target_name}; finishing that run."));
+        }
+        pushed = earlier.as_ref().is_some_and(|e| e.pushed);
+        if ctx.will_push() && !pushed {
             ctx.ui.info(&format!("Pushing {branch} to {}...", s.remote));
             let spec = format!("{branch_ref}:{branch_ref}");
             if let Err(f) = ctx.git().push(&s.remote, &[spec], false, &[])? {
@@ -255,10 +270,29 @@ fn commit_mode(
                 ));
             }
             pushed = true;
-            human.push(format!(
-                "Pushed {branch} to {}: open a pull request from it into {}.",
-                s.remote, s.base
-            ));
+        }
+        if pushed {
+            let title = format!("Roll back {} to {target_name}", s.base);
+            let body = msg
+                .split_once("\n\n")
+                .map_or(String::new(), |(_, b)| b.to_string());
+            pull_request = pr::open_for_branch(ctx, &branch, title, body, publish, warnings)?;
+            human.push(match &pull_request {
+                Some(p) => format!(
+                    "Pull request #{} {}: {}",
+                    p.number,
+                    if p.existing {
+                        "was already open"
+                    } else {
+                        "opened"
+                    },
+                    p.url
+                ),
+                None => format!(
+                    "Pushed {branch} to {}: open a pull request from it into {}.",
+                    s.remote, s.base
+                ),
+            });
         } else {
             human.push(format!(
                 "Not pushed. To publish it: git push {} {branch}",
@@ -266,12 +300,13 @@ fn commit_mode(
             ));
         }
     }
-    let _ = warnings;
     let json = json!({
         "mode": "commit",
         "branch": branch,
-        "commits": if dry_run { Vec::new() } else { vec![tip.to_string()] },
+        "commits": if dry_run || earlier.is_some() { Vec::new() } else { vec![tip.to_string()] },
         "pushed": pushed,
+        "pull_request": pull_request,
+        "resumed": earlier.is_some(),
     });
     Ok(Outcome { json, human })
 }

@@ -55,9 +55,9 @@ pub fn expand_revs(repo: &Repository, revs: &[String]) -> Result<Vec<Oid>> {
 
 /// Order commits so that a commit comes before its ancestors, walking only the history between
 /// them.
-fn newest_first(repo: &Repository, commits: Vec<Oid>) -> Result<Vec<Oid>> {
+pub fn newest_first(repo: &Repository, commits: Vec<Oid>) -> Result<Vec<Oid>> {
     let wanted: HashSet<Oid> = commits.iter().copied().collect();
-    let Ok(bottom) = repo.merge_base_many(&commits) else {
+    let Ok(bottom) = repo.merge_base_octopus(&commits) else {
         return Ok(commits);
     };
     let mut walk = repo.revwalk()?;

@@ -1,0 +1,411 @@
+//! Bitbucket Cloud (REST 2.0) and Bitbucket Data Center (REST 1.0) through reqwest.
+
+use serde_json::{json, Value};
+
+use super::{
+    status_error, Forge, Http, Kind, NewPr, PrCommit, PrInfo, PullRequest, Reply, SendError,
+    Target, Token,
+};
+use crate::error::{Error, Result};
+
+pub struct Bitbucket {
+    target: Target,
+    token: Token,
+    client: reqwest::Client,
+    rt: tokio::runtime::Runtime,
+    http: Http,
+}
+
+impl Bitbucket {
+    pub fn new(target: Target, token: Token, http: Http) -> Result<Bitbucket> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::failed(format!("cannot start the HTTP runtime: {e}")))?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(http.connect_timeout)
+            .timeout(http.request_timeout)
+            .user_agent(concat!("git-fastrevert/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::failed(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Bitbucket {
+            target,
+            token,
+            client,
+            rt,
+            http,
+        })
+    }
+
+    fn cloud(&self) -> bool {
+        self.target.kind == Kind::BitbucketCloud
+    }
+
+    /// The repository's API path: `/repositories/ws/slug` or `/projects/P/repos/slug`.
+    fn repo_path(&self) -> String {
+        if self.cloud() {
+            format!(
+                "/repositories/{}/{}",
+                self.target.owner(),
+                self.target.repo()
+            )
+        } else {
+            format!(
+                "/projects/{}/repos/{}",
+                self.target.owner(),
+                self.target.repo()
+            )
+        }
+    }
+
+    fn prs(&self) -> &'static str {
+        if self.cloud() {
+            "pullrequests"
+        } else {
+            "pull-requests"
+        }
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> std::result::Result<Reply, SendError> {
+        let url = format!("{}{path}", self.target.api.trim_end_matches('/'));
+        let mut request = match method {
+            "POST" => self.client.post(&url),
+            _ => self.client.get(&url),
+        };
+        request = match &self.token {
+            Token::Bearer(t) => request.bearer_auth(t),
+            Token::Basic { user, password } => request.basic_auth(user, Some(password)),
+        };
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.rt.block_on(async move {
+            let response = request.send().await.map_err(classify)?;
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let status = response.status().as_u16();
+            let (retry_after, remaining, reset) = (
+                header("retry-after"),
+                header("x-ratelimit-remaining"),
+                header("x-ratelimit-reset"),
+            );
+            let body = response.text().await.map_err(classify)?;
+            Ok(Reply {
+                status,
+                retry_after,
+                ratelimit_remaining: remaining,
+                ratelimit_reset: reset,
+                body,
+            })
+        })
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Reply> {
+        self.http.call(self.target.kind, method, path, &|| {
+            self.send(method, path, body.as_ref())
+        })
+    }
+
+    fn pull_request(&self, v: &Value, existing: bool) -> Result<PullRequest> {
+        let number = v["id"].as_u64().ok_or_else(|| {
+            Error::failed(format!(
+                "{} answered without a pull request id",
+                self.target.kind.name()
+            ))
+        })?;
+        let url = if self.cloud() {
+            text(v, "/links/html/href")
+        } else {
+            text(v, "/links/self/0/href")
+        };
+        Ok(PullRequest {
+            number,
+            url,
+            existing,
+        })
+    }
+}
+
+fn classify(e: reqwest::Error) -> SendError {
+    if e.is_timeout() {
+        SendError::Timeout
+    } else {
+        // Without the URL: it is ours, and the message stays short.
+        SendError::Other(e.without_url().to_string())
+    }
+}
+
+fn text(v: &Value, pointer: &str) -> String {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Bitbucket's error text: Cloud `error.message`, Data Center `errors[].message`.
+fn message(reply: &Reply) -> String {
+    let Ok(v) = serde_json::from_str::<Value>(&reply.body) else {
+        return String::new();
+    };
+    if let Some(m) = v.pointer("/error/message").and_then(Value::as_str) {
+        return m.to_string();
+    }
+    v["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["message"].as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .unwrap_or_default()
+}
+
+impl Forge for Bitbucket {
+    fn target(&self) -> &Target {
+        &self.target
+    }
+
+    fn get_pr(&self, number: u64) -> Result<PrInfo> {
+        let path = format!("{}/{}/{number}", self.repo_path(), self.prs());
+        let reply = self.call("GET", &path, None)?;
+        if reply.status == 404 {
+            return Err(Error::bad_input(format!(
+                "pull request #{number} was not found in {}",
+                self.target.slug
+            ))
+            .hint("check the number, and that the token can see the repository"));
+        }
+        if reply.status != 200 {
+            return Err(status_error(
+                self.target.kind,
+                &format!("reading pull request #{number}"),
+                &reply,
+                message(&reply),
+            ));
+        }
+        let v = reply.json(self.target.kind)?;
+        let state = text(&v, "/state");
+        Ok(if self.cloud() {
+            PrInfo {
+                number,
+                title: text(&v, "/title"),
+                merged: state == "MERGED",
+                merge_commit: v
+                    .pointer("/merge_commit/hash")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                head_ref: text(&v, "/source/branch/name"),
+                head_sha: v
+                    .pointer("/source/commit/hash")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                base_ref: text(&v, "/destination/branch/name"),
+                url: text(&v, "/links/html/href"),
+                state,
+            }
+        } else {
+            PrInfo {
+                number,
+                title: text(&v, "/title"),
+                merged: state == "MERGED",
+                merge_commit: v
+                    .pointer("/properties/mergeCommit/id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                head_ref: text(&v, "/fromRef/displayId"),
+                head_sha: v
+                    .pointer("/fromRef/latestCommit")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                base_ref: text(&v, "/toRef/displayId"),
+                url: text(&v, "/links/self/0/href"),
+                state,
+            }
+        })
+    }
+
+    fn pr_commits(&self, number: u64) -> Result<Vec<PrCommit>> {
+        let mut commits = Vec::new();
+        let mut path = format!("{}/{}/{number}/commits", self.repo_path(), self.prs());
+        for _ in 0..10 {
+            let reply = self.call("GET", &path, None)?;
+            if reply.status != 200 {
+                return Err(status_error(
+                    self.target.kind,
+                    &format!("listing the commits of #{number}"),
+                    &reply,
+                    message(&reply),
+                ));
+            }
+            let v = reply.json(self.target.kind)?;
+            let id = if self.cloud() { "/hash" } else { "/id" };
+            commits.extend(
+                v["values"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|c| PrCommit {
+                        sha: text(c, id),
+                        message: text(c, "/message"),
+                    }),
+            );
+            // Cloud pages with a `next` link, Data Center with `isLastPage`/`nextPageStart`.
+            match (
+                v["next"].as_str(),
+                v["isLastPage"].as_bool(),
+                v["nextPageStart"].as_u64(),
+            ) {
+                (Some(next), _, _) => {
+                    path = next
+                        .strip_prefix(self.target.api.trim_end_matches('/'))
+                        .unwrap_or(next)
+                        .to_string()
+                }
+                (None, Some(false), Some(start)) => {
+                    path = format!(
+                        "{}/{}/{number}/commits?start={start}",
+                        self.repo_path(),
+                        self.prs()
+                    )
+                }
+                _ => break,
+            }
+        }
+        Ok(commits)
+    }
+
+    fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {
+        let path = if self.cloud() {
+            format!(
+                "{}/pullrequests?state=OPEN&q=source.branch.name%3D%22{head}%22%20AND%20destination.branch.name%3D%22{base}%22",
+                self.repo_path()
+            )
+        } else {
+            format!(
+                "{}/pull-requests?state=OPEN&direction=OUTGOING&at=refs/heads/{head}",
+                self.repo_path()
+            )
+        };
+        let reply = self.call("GET", &path, None)?;
+        if reply.status != 200 {
+            return Err(status_error(
+                self.target.kind,
+                "looking for an open pull request",
+                &reply,
+                message(&reply),
+            ));
+        }
+        let v = reply.json(self.target.kind)?;
+        match v["values"].as_array().and_then(|a| a.first()) {
+            Some(pr) => Ok(Some(self.pull_request(pr, true)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn open_pr(&self, pr: &NewPr, warnings: &mut Vec<String>) -> Result<PullRequest> {
+        if !pr.labels.is_empty() {
+            warnings.push(format!(
+                "{} has no pull request labels; --label was ignored",
+                self.target.kind.name()
+            ));
+        }
+        let body = if self.cloud() {
+            // Cloud names reviewers by account id or {uuid}.
+            let reviewers: Vec<Value> = pr
+                .reviewers
+                .iter()
+                .map(|r| {
+                    if r.starts_with('{') {
+                        json!({"uuid": r})
+                    } else {
+                        json!({"account_id": r})
+                    }
+                })
+                .collect();
+            json!({
+                "title": pr.title,
+                "description": pr.body,
+                "source": {"branch": {"name": pr.head}},
+                "destination": {"branch": {"name": pr.base}},
+                "reviewers": reviewers,
+                "draft": pr.draft,
+                "close_source_branch": true,
+            })
+        } else {
+            let repository =
+                json!({"slug": self.target.repo(), "project": {"key": self.target.owner()}});
+            let reviewers: Vec<Value> = pr
+                .reviewers
+                .iter()
+                .map(|r| json!({"user": {"name": r}}))
+                .collect();
+            json!({
+                "title": pr.title,
+                "description": pr.body,
+                "draft": pr.draft,
+                "fromRef": {"id": format!("refs/heads/{}", pr.head), "repository": repository},
+                "toRef": {"id": format!("refs/heads/{}", pr.base), "repository": repository},
+                "reviewers": reviewers,
+            })
+        };
+        let path = format!("{}/{}", self.repo_path(), self.prs());
+        let reply = self.call("POST", &path, Some(body))?;
+        match reply.status {
+            // Cloud answers a duplicate with the pull request already open for the branch.
+            201 => self.pull_request(&reply.json(self.target.kind)?, false),
+            200 => self.pull_request(&reply.json(self.target.kind)?, true),
+            409 => {
+                let v = reply.json(self.target.kind)?;
+                match v.pointer("/errors/0/existingPullRequest") {
+                    Some(existing) => self.pull_request(existing, true),
+                    None => self.find_open_pr(&pr.head, &pr.base)?.ok_or_else(|| {
+                        status_error(
+                            self.target.kind,
+                            "opening the pull request",
+                            &reply,
+                            message(&reply),
+                        )
+                    }),
+                }
+            }
+            _ => Err(status_error(
+                self.target.kind,
+                "opening the pull request",
+                &reply,
+                message(&reply),
+            )),
+        }
+    }
+
+    fn comment(&self, number: u64, body: &str) -> Result<()> {
+        let path = format!("{}/{}/{number}/comments", self.repo_path(), self.prs());
+        let payload = if self.cloud() {
+            json!({"content": {"raw": body}})
+        } else {
+            json!({"text": body})
+        };
+        let reply = self.call("POST", &path, Some(payload))?;
+        if reply.status == 201 || reply.status == 200 {
+            Ok(())
+        } else {
+            Err(status_error(
+                self.target.kind,
+                &format!("commenting on #{number}"),
+                &reply,
+                message(&reply),
+            ))
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! GitHub and GitHub Enterprise through octocrab: octocrab carries the token, the base address
+//! and the connection; statuses, retries and rate limits are handled here like every forge's.
+
+use serde_json::{json, Value};
+
+use super::{
+    status_error, Forge, Http, Kind, NewPr, PrCommit, PrInfo, PullRequest, Reply, SendError,
+    Target, Token,
+};
+use crate::error::{Error, Result};
+
+pub struct GitHub {
+    target: Target,
+    client: octocrab::Octocrab,
+    rt: tokio::runtime::Runtime,
+    http: Http,
+}
+
+impl GitHub {
+    pub fn new(target: Target, token: Token, http: Http) -> Result<GitHub> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::failed(format!("cannot start the HTTP runtime: {e}")))?;
+        let Token::Bearer(secret) = token else {
+            return Err(
+                Error::bad_input("GitHub takes a token, not a user and password")
+                    .hint(super::token_hint(Kind::GitHub)),
+            );
+        };
+        let client = {
+            let _guard = rt.enter();
+            octocrab::Octocrab::builder()
+                .base_uri(target.api.as_str())
+                .map_err(|e| {
+                    Error::bad_input(format!(
+                        "the GitHub API address {} is not valid: {e}",
+                        target.api
+                    ))
+                })?
+                .personal_token(secret)
+                .set_connect_timeout(Some(http.connect_timeout))
+                .set_read_timeout(Some(http.request_timeout))
+                .set_write_timeout(Some(http.request_timeout))
+                .build()
+                .map_err(|e| Error::failed(format!("cannot set up the GitHub client: {e}")))?
+        };
+        Ok(GitHub {
+            target,
+            client,
+            rt,
+            http,
+        })
+    }
+
+    fn repo_path(&self) -> String {
+        format!("/repos/{}/{}", self.target.owner(), self.target.repo())
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> std::result::Result<Reply, SendError> {
+        let client = &self.client;
+        let timeout = self.http.request_timeout;
+        self.rt.block_on(async move {
+            let request = async {
+                let response = match method {
+                    "POST" => client._post(path, body).await,
+                    _ => client._get(path).await,
+                }
+                .map_err(|e| SendError::Other(e.to_string()))?;
+                let header = |name: &str| {
+                    response
+                        .headers()
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string)
+                };
+                let mut reply = Reply {
+                    status: response.status().as_u16(),
+                    retry_after: header("retry-after"),
+                    ratelimit_remaining: header("x-ratelimit-remaining"),
+                    ratelimit_reset: header("x-ratelimit-reset"),
+                    body: String::new(),
+                };
+                reply.body = client
+                    .body_to_string(response)
+                    .await
+                    .map_err(|e| SendError::Other(e.to_string()))?;
+                Ok(reply)
+            };
+            match tokio::time::timeout(timeout, request).await {
+                Ok(result) => result,
+                Err(_) => Err(SendError::Timeout),
+            }
+        })
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Reply> {
+        self.http.call(Kind::GitHub, method, path, &|| {
+            self.send(method, path, body.as_ref())
+        })
+    }
+}
+
+/// GitHub's error text: `message` plus each `errors[].message`.
+fn message(reply: &Reply) -> String {
+    let Ok(v) = serde_json::from_str::<Value>(&reply.body) else {
+        return String::new();
+    };
+    let mut parts: Vec<String> = v["message"]
+        .as_str()
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    if let Some(errors) = v["errors"].as_array() {
+        parts.extend(
+            errors
+                .iter()
+                .filter_map(|e| e["message"].as_str().map(str::to_string)),
+        );
+    }
+    parts.join("; ")
+}
+
+fn str_field(v: &Value, pointer: &str) -> String {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn pull_request(v: &Value, existing: bool) -> Result<PullRequest> {
+    let number = v["number"].as_u64().ok_or_else(|| {
+        Error::failed("GitHub answered without a pull request number").hint("re-run to retry")
+    })?;
+    Ok(PullRequest {
+        number,
+        url: str_field(v, "/html_url"),
+        existing,
+    })
+}
+
+impl Forge for GitHub {
+    fn target(&self) -> &Target {
+        &self.target
+    }
+
+    fn get_pr(&self, number: u64) -> Result<PrInfo> {
+        let path = format!("{}/pulls/{number}", self.repo_path());
+        let reply = self.call("GET", &path, None)?;
+        if reply.status == 404 {
+            return Err(Error::bad_input(format!(
+                "pull request #{number} was not found in {}",
+                self.target.slug
+            ))
+            .hint("check the number, and that the token can see the repository"));
+        }
+        if reply.status != 200 {
+            return Err(status_error(
+                Kind::GitHub,
+                &format!("reading pull request #{number}"),
+                &reply,
+                message(&reply),
+            ));
+        }
+        let v = reply.json(Kind::GitHub)?;
+        Ok(PrInfo {
+            number,
+            title: str_field(&v, "/title"),
+            merged: v["merged"].as_bool().unwrap_or(false) || v["merged_at"].is_string(),
+            state: str_field(&v, "/state"),
+            merge_commit: v["merge_commit_sha"].as_str().map(str::to_string),
+            head_ref: str_field(&v, "/head/ref"),
+            head_sha: v
+                .pointer("/head/sha")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            base_ref: str_field(&v, "/base/ref"),
+            url: str_field(&v, "/html_url"),
+        })
+    }
+
+    fn pr_commits(&self, number: u64) -> Result<Vec<PrCommit>> {
+        let mut commits = Vec::new();
+        // GitHub lists at most 250 commits of a pull request.
+        for page in 1..=3 {
+            let path = format!(
+                "{}/pulls/{number}/commits?per_page=100&page={page}",
+                self.repo_path()
+            );
+            let reply = self.call("GET", &path, None)?;
+            if reply.status != 200 {
+                return Err(status_error(
+                    Kind::GitHub,
+                    &format!("listing the commits of #{number}"),
+                    &reply,
+                    message(&reply),
+                ));
+            }
+            let v = reply.json(Kind::GitHub)?;
+            let list = v.as_array().cloned().unwrap_or_default();
+            let full = list.len() == 100;
+            commits.extend(list.iter().map(|c| PrCommit {
+                sha: str_field(c, "/sha"),
+                message: str_field(c, "/commit/message"),
+            }));
+            if !full {
+                break;
+            }
+        }
+        Ok(commits)
+    }
+
+    fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {
+        // The owner prefix is required, or branches of the same name in forks match too.
+        let path = format!(
+            "{}/pulls?state=open&head={}:{head}&base={base}",
+            self.repo_path(),
+            self.target.owner()
+        );
+        let reply = self.call("GET", &path, None)?;
+        if reply.status != 200 {
+            return Err(status_error(
+                Kind::GitHub,
+                "looking for an open pull request",
+                &reply,
+                message(&reply),
+            ));
+        }
+        let v = reply.json(Kind::GitHub)?;
+        match v.as_array().and_then(|a| a.first()) {
+            Some(pr) => Ok(Some(pull_request(pr, true)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn open_pr(&self, pr: &NewPr, warnings: &mut Vec<String>) -> Result<PullRequest> {
+        let path = format!("{}/pulls", self.repo_path());
+        let body = json!({"title": pr.title, "head": pr.head, "base": pr.base, "body": pr.body, "draft": pr.draft});
+        let reply = self.call("POST", &path, Some(body))?;
+        let created = match reply.status {
+            201 | 200 => pull_request(&reply.json(Kind::GitHub)?, false)?,
+            422 if message(&reply).contains("already exists") => {
+                return self.find_open_pr(&pr.head, &pr.base)?.ok_or_else(|| {
+                    Error::failed(
+                        "GitHub says a pull request exists for the branch, but none is open",
+                    )
+                    .hint("re-run to retry")
+                });
+            }
+            _ => {
+                return Err(status_error(
+                    Kind::GitHub,
+                    "opening the pull request",
+                    &reply,
+                    message(&reply),
+                ))
+            }
+        };
+        if !pr.labels.is_empty() {
+            let path = format!("{}/issues/{}/labels", self.repo_path(), created.number);
+            let reply = self.call("POST", &path, Some(json!({"labels": pr.labels})))?;
+            if reply.status != 200 {
+                warnings.push(format!(
+                    "labels were not added ({}: {})",
+                    reply.status,
+                    message(&reply)
+                ));
+            }
+        }
+        if !pr.reviewers.is_empty() {
+            let path = format!(
+                "{}/pulls/{}/requested_reviewers",
+                self.repo_path(),
+                created.number
+            );
+            let reply = self.call("POST", &path, Some(json!({"reviewers": pr.reviewers})))?;
+            if reply.status != 201 && reply.status != 200 {
+                warnings.push(format!(
+                    "reviewers were not requested ({}: {})",
+                    reply.status,
+                    message(&reply)
+                ));
+            }
+        }
+        Ok(created)
+    }
+
+    fn comment(&self, number: u64, body: &str) -> Result<()> {
+        let path = format!("{}/issues/{number}/comments", self.repo_path());
+        let reply = self.call("POST", &path, Some(json!({"body": body})))?;
+        if reply.status == 201 || reply.status == 200 {
+            Ok(())
+        } else {
+            Err(status_error(
+                Kind::GitHub,
+                &format!("commenting on #{number}"),
+                &reply,
+                message(&reply),
+            ))
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! Pull requests on GitHub (octocrab) and Bitbucket Cloud and Data Center (reqwest): the only
+//! module that talks HTTP. Calls are blocking for the commands; each client runs its own
+//! single-threaded runtime.
+
+pub mod bitbucket;
+pub mod github;
+mod remote_url;
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+pub use remote_url::parse_remote_url;
+
+/// Which API a repository's pull requests live behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    GitHub,
+    BitbucketCloud,
+    BitbucketDataCenter,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::GitHub => "GitHub",
+            Kind::BitbucketCloud => "Bitbucket Cloud",
+            Kind::BitbucketDataCenter => "Bitbucket Data Center",
+        }
+    }
+}
+
+/// A repository on a forge: where its API is and what it is called there.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub kind: Kind,
+    /// API base, e.g. `https://api.github.com` or `https://host/rest/api/1.0`.
+    pub api: String,
+    /// `owner/repo`, `workspace/slug` or `PROJECT/slug`.
+    pub slug: String,
+    /// The web address of the repository, for compare links.
+    pub web: String,
+}
+
+impl Target {
+    pub fn owner(&self) -> &str {
+        self.slug.split('/').next().unwrap_or("")
+    }
+    pub fn repo(&self) -> &str {
+        self.slug.split('/').nth(1).unwrap_or("")
+    }
+
+    /// Where a person opens the pull request by hand.
+    pub fn compare_url(&self, base: &str, head: &str) -> String {
+        match self.kind {
+            Kind::GitHub => format!("{}/compare/{base}...{head}?expand=1", self.web),
+            Kind::BitbucketCloud => format!("{}/pull-requests/new?source={head}&dest={base}", self.web),
+            Kind::BitbucketDataCenter => format!(
+                "{}/pull-requests?create&sourceBranch=refs/heads/{head}&targetBranch=refs/heads/{base}",
+                self.web
+            ),
+        }
+    }
+}
+
+/// A credential, from the environment only. Never printed: `Debug` hides it.
+#[derive(Clone)]
+pub enum Token {
+    Bearer(String),
+    Basic { user: String, password: String },
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// The token for a forge from the documented environment variables.
+pub fn token_from_env(kind: Kind) -> Option<Token> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    match kind {
+        Kind::GitHub => var("GITHUB_TOKEN")
+            .or_else(|| var("GH_TOKEN"))
+            .map(Token::Bearer),
+        Kind::BitbucketCloud => var("BITBUCKET_TOKEN").map(Token::Bearer).or_else(|| {
+            Some(Token::Basic {
+                user: var("BITBUCKET_EMAIL")?,
+                password: var("BITBUCKET_API_TOKEN")?,
+            })
+        }),
+        Kind::BitbucketDataCenter => var("BITBUCKET_TOKEN").map(Token::Bearer),
+    }
+}
+
+/// The environment variable to set for a forge's token, for messages.
+pub fn token_hint(kind: Kind) -> &'static str {
+    match kind {
+        Kind::GitHub => "set GITHUB_TOKEN (or GH_TOKEN) to a token that can write pull requests",
+        Kind::BitbucketCloud => {
+            "set BITBUCKET_TOKEN (an access token), or BITBUCKET_EMAIL and BITBUCKET_API_TOKEN"
+        }
+        Kind::BitbucketDataCenter => "set BITBUCKET_TOKEN to an HTTP access token",
+    }
+}
+
+/// Refuse to send a token over plain HTTP anywhere but this machine.
+pub fn check_transport(api: &str) -> Result<()> {
+    let Some(rest) = api.strip_prefix("http://") else {
+        return if api.starts_with("https://") {
+            Ok(())
+        } else {
+            Err(
+                Error::bad_input(format!("the API address {api} is not http(s)"))
+                    .hint("set fastrevert.apiUrl to an https:// address"),
+            )
+        };
+    };
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    let loopback = host == "localhost"
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(Error::bad_input(format!(
+            "refusing to send a token over plain http:// to {host}"
+        ))
+        .hint(
+            "use an https:// API address (fastrevert.apiUrl, GITHUB_API_URL or BITBUCKET_API_URL)",
+        ))
+    }
+}
+
+/// A pull request as the commands need it.
+#[derive(Debug, Clone)]
+pub struct PrInfo {
+    pub number: u64,
+    pub title: String,
+    pub merged: bool,
+    pub state: String,
+    /// The commit the merge left on the base (merge commit, squash commit, or the last
+    /// rebased commit).
+    pub merge_commit: Option<String>,
+    pub head_ref: String,
+    pub head_sha: Option<String>,
+    pub base_ref: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrCommit {
+    pub sha: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PullRequest {
+    pub number: u64,
+    pub url: String,
+    /// It was open already (a re-run), not created now.
+    pub existing: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPr {
+    pub title: String,
+    pub body: String,
+    pub head: String,
+    pub base: String,
+    pub draft: bool,
+    pub labels: Vec<String>,
+    pub reviewers: Vec<String>,
+}
+
+/// What a forge can do for the commands.
+pub trait Forge {
+    fn target(&self) -> &Target;
+    fn get_pr(&self, number: u64) -> Result<PrInfo>;
+    fn pr_commits(&self, number: u64) -> Result<Vec<PrCommit>>;
+    fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>>;
+    /// Open the pull request, or find the one already open for the branch. Labels and
+    /// reviewers that cannot be set are warnings, not failures.
+    fn open_pr(&self, pr: &NewPr, warnings: &mut Vec<String>) -> Result<PullRequest>;
+    fn comment(&self, number: u64, body: &str) -> Result<()>;
+}
+
+/// Open the client for a target.
+pub fn connect(target: Target, token: Token, trace: Option<Trace>) -> Result<Box<dyn Forge>> {
+    check_transport(&target.api)?;
+    let http = Http::new(trace);
+    Ok(match target.kind {
+        Kind::GitHub => Box::new(github::GitHub::new(target, token, http)?),
+        _ => Box::new(bitbucket::Bitbucket::new(target, token, http)?),
+    })
+}
+
+/// Receives one line per HTTP call for `-v` (method, path, status; never a header).
+pub type Trace = Box<dyn Fn(&str)>;
+
+/// An answer, with the headers that matter for retries.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub ratelimit_remaining: Option<String>,
+    pub ratelimit_reset: Option<String>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self, forge: Kind) -> Result<Value> {
+        serde_json::from_str(&self.body).map_err(|e| {
+            Error::failed(format!(
+                "{} sent an answer that is not the JSON expected ({e})",
+                forge.name()
+            ))
+            .hint("check fastrevert.apiUrl points at the API, then re-run")
+        })
+    }
+}
+
+/// Retries, waits and timeouts shared by every forge.
+pub struct Http {
+    pub trace: Option<Trace>,
+    pub attempts: u32,
+    pub backoff: Duration,
+    /// The longest a rate limit is waited out before giving up.
+    pub max_wait: Duration,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Http {
+    pub fn new(trace: Option<Trace>) -> Http {
+        // FASTREVERT_HTTP_TIMEOUT (seconds) shortens or lengthens the request timeout.
+        let request_timeout = std::env::var("FASTREVERT_HTTP_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|s| *s > 0.0)
+            .map_or(Duration::from_secs(30), Duration::from_secs_f64);
+        Http {
+            trace,
+            attempts: 4,
+            backoff: Duration::from_millis(250),
+            max_wait: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout,
+        }
+    }
+
+    fn trace(&self, line: &str) {
+        if let Some(t) = &self.trace {
+            t(line);
+        }
+    }
+
+    /// Send with retries: 5xx and timeouts back off and try again, rate limits wait for
+    /// `retry-after` / `x-ratelimit-reset` when that is soon enough.
+    pub fn call(
+        &self,
+        forge: Kind,
+        method: &str,
+        path: &str,
+        send: &dyn Fn() -> std::result::Result<Reply, SendError>,
+    ) -> Result<Reply> {
+        let mut last = String::new();
+        for attempt in 1..=self.attempts {
+            let started = std::time::Instant::now();
+            let wait = match send() {
+                Ok(reply) => {
+                    self.trace(&format!(
+                        "{method} {path} -> {} ({} ms)",
+                        reply.status,
+                        started.elapsed().as_millis()
+                    ));
+                    if reply.status >= 500 {
+                        last = format!("{} answered {}", forge.name(), reply.status);
+                        self.backoff * 2u32.pow(attempt - 1)
+                    } else if let Some(wait) = rate_limit_wait(&reply) {
+                        if wait > self.max_wait {
+                            return Err(Error::failed(format!(
+                                "{} rate limit: the next request is allowed in {} s",
+                                forge.name(),
+                                wait.as_secs()
+                            ))
+                            .hint("wait, then re-run; what was done so far is kept"));
+                        }
+                        last = format!("{} rate limit", forge.name());
+                        wait
+                    } else {
+                        return Ok(reply);
+                    }
+                }
+                Err(SendError::Timeout) => {
+                    self.trace(&format!(
+                        "{method} {path} -> no answer in {} s",
+                        self.request_timeout.as_secs_f64()
+                    ));
+                    last = format!(
+                        "{} did not answer within {} s",
+                        forge.name(),
+                        self.request_timeout.as_secs_f64()
+                    );
+                    self.backoff * 2u32.pow(attempt - 1)
+                }
+                Err(SendError::Other(e)) => {
+                    self.trace(&format!("{method} {path} -> {e}"));
+                    last = format!("could not reach {}: {e}", forge.name());
+                    self.backoff * 2u32.pow(attempt - 1)
+                }
+            };
+            if attempt < self.attempts {
+                std::thread::sleep(wait);
+            }
+        }
+        Err(
+            Error::failed(format!("{last} ({} attempts)", self.attempts))
+                .hint("check the forge's status and your network, then re-run"),
+        )
+    }
+}
+
+#[derive(Debug)]
+pub enum SendError {
+    Timeout,
+    Other(String),
+}
+
+fn rate_limit_wait(reply: &Reply) -> Option<Duration> {
+    if reply.status != 429 && reply.status != 403 {
+        return None;
+    }
+    if let Some(secs) = reply
+        .retry_after
+        .as_deref()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return Some(Duration::from_secs(secs));
+    }
+    if reply.ratelimit_remaining.as_deref() == Some("0") {
+        let reset = reply
+            .ratelimit_reset
+            .as_deref()?
+            .trim()
+            .parse::<u64>()
+            .ok()?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs();
+        return Some(Duration::from_secs(reset.saturating_sub(now) + 1));
+    }
+    (reply.status == 429).then_some(Duration::from_secs(1))
+}
+
+/// A failed answer as an error that says what to do.
+pub fn status_error(forge: Kind, what: &str, reply: &Reply, message: String) -> Error {
+    let detail = if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    };
+    let err = Error::failed(format!(
+        "{what}: {} answered {}{detail}",
+        forge.name(),
+        reply.status
+    ));
+    match reply.status {
+        401 => err.hint(format!("the token was refused; {}", token_hint(forge))),
+        403 => err.hint("the token lacks a permission (pull requests: write, contents: write), or a rule forbids it"),
+        404 => err.hint("check the repository name (fastrevert.repo) and that the token can see it"),
+        _ => err.hint("re-run to retry; what was done so far is kept"),
+    }
+}
+
+/// Where the settings say pull requests go: the forge from `fastrevert.forge` or the remote's
+/// host, the repository from `fastrevert.repo`, `GITHUB_REPOSITORY` (in Actions) or the remote
+/// URL, the API from the environment, `fastrevert.apiUrl` or the forge's public address.
+pub fn detect(
+    remote_url: Option<&str>,
+    forge: Option<&str>,
+    repo: Option<&str>,
+    api: Option<&str>,
+) -> Result<Option<Target>> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let parsed = remote_url.and_then(parse_remote_url);
+    let host = parsed.as_ref().map(|(h, _)| h.as_str());
+    let in_actions = env("GITHUB_ACTIONS").as_deref() == Some("true");
+    let kind = match forge.map(str::to_ascii_lowercase).as_deref() {
+        Some("github") => Kind::GitHub,
+        Some("bitbucket") | Some("bitbucket-cloud") => Kind::BitbucketCloud,
+        Some("bitbucket-datacenter") | Some("bitbucket-server") => Kind::BitbucketDataCenter,
+        Some(other) => {
+            return Err(Error::bad_input(format!(
+                "fastrevert.forge is '{other}', which git-fastrevert does not know"
+            ))
+            .hint("use github, bitbucket or bitbucket-datacenter"))
+        }
+        None => match host {
+            Some("github.com") => Kind::GitHub,
+            Some("bitbucket.org") => Kind::BitbucketCloud,
+            _ if in_actions => Kind::GitHub,
+            _ => return Ok(None),
+        },
+    };
+    let from_url = parsed.as_ref().map(|(_, path)| {
+        // Data Center https remotes look like /scm/PROJECT/slug.
+        let path = path.strip_prefix("scm/").unwrap_or(path);
+        path.to_string()
+    });
+    let slug = repo
+        .map(str::to_string)
+        .or_else(|| {
+            if kind == Kind::GitHub {
+                env("GITHUB_REPOSITORY")
+            } else {
+                None
+            }
+        })
+        .or(from_url)
+        .filter(|s| s.split('/').count() == 2 && !s.starts_with('/') && !s.ends_with('/'));
+    let Some(slug) = slug else {
+        return Err(Error::bad_input(format!(
+            "cannot tell the {} repository (owner/name) from the remote",
+            kind.name()
+        ))
+        .hint("set it once: git config fastrevert.repo owner/name"));
+    };
+    let public_host = host.unwrap_or(match kind {
+        Kind::GitHub => "github.com",
+        _ => "bitbucket.org",
+    });
+    let api =
+        match kind {
+            Kind::GitHub => env("GITHUB_API_URL")
+                .or(api.map(str::to_string))
+                .unwrap_or_else(|| {
+                    if public_host == "github.com" {
+                        "https://api.github.com".into()
+                    } else {
+                        format!("https://{public_host}/api/v3")
+                    }
+                }),
+            Kind::BitbucketCloud => env("BITBUCKET_API_URL")
+                .or(api.map(str::to_string))
+                .unwrap_or_else(|| "https://api.bitbucket.org/2.0".into()),
+            Kind::BitbucketDataCenter => match api {
+                Some(a) => a.to_string(),
+                None if host.is_some() => format!("https://{public_host}/rest/api/1.0"),
+                None => return Err(Error::bad_input(
+                    "Bitbucket Data Center needs its API address",
+                )
+                .hint("git config fastrevert.apiUrl https://bitbucket.example.com/rest/api/1.0")),
+            },
+        };
+    let web = match kind {
+        Kind::GitHub => format!(
+            "{}/{slug}",
+            env("GITHUB_SERVER_URL")
+                .unwrap_or_else(|| format!("https://{public_host}"))
+                .trim_end_matches('/')
+        ),
+        Kind::BitbucketCloud => format!("https://bitbucket.org/{slug}"),
+        Kind::BitbucketDataCenter => {
+            let (project, name) = slug.split_once('/').unwrap_or((&slug, ""));
+            let root = api.trim_end_matches('/').trim_end_matches("/rest/api/1.0");
+            format!("{root}/projects/{project}/repos/{name}")
+        }
+    };
+    Ok(Some(Target {
+        kind,
+        api: api.trim_end_matches('/').to_string(),
+        slug,
+        web,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_only_travel_over_https_or_to_this_machine() {
+        for ok in [
+            "https://api.github.com",
+            "http://127.0.0.1:8080/api",
+            "http://localhost:9",
+            "http://[::1]:80/x",
+        ] {
+            assert!(check_transport(ok).is_ok(), "{ok}");
+        }
+        for bad in ["http://api.github.com", "http://10.0.0.1:80", "ftp://x"] {
+            assert!(check_transport(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tokens_do_not_print() {
+        let t = Token::Bearer("ghp_secret".into());
+        assert!(!format!("{t:?}").contains("secret"));
+    }
+}
