@@ -4,5 +4,6 @@
 mod agreement;
 mod cli;
 mod common;
+mod forge;
 mod migrations;
 mod releases;

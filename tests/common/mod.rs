@@ -49,6 +49,24 @@ impl Env {
             .env("NO_COLOR", "1")
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE");
+        // Nothing from the machine's forge or CI setup leaks into a test.
+        for var in [
+            "GITHUB_ACTIONS",
+            "GITHUB_TOKEN",
+            "GH_TOKEN",
+            "GITHUB_REPOSITORY",
+            "GITHUB_API_URL",
+            "GITHUB_SERVER_URL",
+            "GITHUB_OUTPUT",
+            "GITHUB_STEP_SUMMARY",
+            "BITBUCKET_TOKEN",
+            "BITBUCKET_EMAIL",
+            "BITBUCKET_API_TOKEN",
+            "BITBUCKET_API_URL",
+            "FASTREVERT_HTTP_TIMEOUT",
+        ] {
+            cmd.env_remove(var);
+        }
     }
 
     /// Run git in `dir`; panics with git's output when it fails.

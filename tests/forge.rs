@@ -1,0 +1,766 @@
+//! Pull requests against local fake forge servers answering with the vendors' documented
+//! bodies (`fixtures/forge/`); every request is matched by method, path, headers and body, and
+//! counted.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::{code, json, stderr, Env};
+
+const TOKEN: &str = "t0ken-s3cret-value";
+
+struct Fake {
+    rt: tokio::runtime::Runtime,
+    server: MockServer,
+}
+
+impl Fake {
+    fn start() -> Fake {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(MockServer::start());
+        Fake { rt, server }
+    }
+    fn uri(&self) -> String {
+        self.server.uri()
+    }
+    fn mount(&self, mock: Mock) {
+        self.rt.block_on(mock.mount(&self.server));
+    }
+    /// Every expectation met, and no request that no mock was made for.
+    fn verify(&self) {
+        self.rt.block_on(self.server.verify());
+        let requests = self
+            .rt
+            .block_on(self.server.received_requests())
+            .unwrap_or_default();
+        for r in &requests {
+            assert!(
+                r.headers.get("authorization").is_some(),
+                "{} {} was sent without a token",
+                r.method,
+                r.url
+            );
+        }
+    }
+    fn count(&self) -> usize {
+        self.rt
+            .block_on(self.server.received_requests())
+            .map_or(0, |r| r.len())
+    }
+    fn reset(&self) {
+        self.rt.block_on(self.server.reset());
+    }
+}
+
+/// A fixture with its `{{NAME}}` placeholders filled.
+fn fixture(name: &str, vars: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/forge")
+            .join(name),
+    )
+    .unwrap();
+    for (k, v) in vars {
+        // Values land inside JSON strings (or are bare numbers): escape them as JSON.
+        let escaped = serde_json::to_string(v).unwrap();
+        text = text.replace(&format!("{{{{{k}}}}}"), &escaped[1..escaped.len() - 1]);
+    }
+    assert!(
+        !text.contains("{{"),
+        "{name}: a placeholder is left: {text}"
+    );
+    text
+}
+
+fn reply(status: u16, body: String) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(body, "application/json")
+}
+
+/// A clone whose pull requests go to the fake GitHub.
+fn github(env: &Env, fake: &Fake) -> std::path::PathBuf {
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["config", "fastrevert.forge", "github"]);
+    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
+    env.git(&work, &["config", "fastrevert.apiUrl", &fake.uri()]);
+    work
+}
+
+fn run(env: &Env, dir: &Path, args: &[&str]) -> std::process::Output {
+    env.fr(dir)
+        .args(args)
+        .env("GITHUB_TOKEN", TOKEN)
+        .output()
+        .unwrap()
+}
+
+fn assert_no_token(out: &std::process::Output) {
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out));
+    assert!(!all.contains(TOKEN), "the token leaked:\n{all}");
+}
+
+fn create_pr_match(title: &str, head: &str, body: &str, draft: bool) -> wiremock::MockBuilder {
+    Mock::given(method("POST"))
+        .and(path("/repos/acme/shop/pulls"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .and(body_json(
+            json!({"title": title, "head": head, "base": "main", "body": body, "draft": draft}),
+        ))
+}
+
+fn create_pr_mock(title: &str, head: &str, body: &str, draft: bool, number: &str) -> Mock {
+    create_pr_match(title, head, body, draft).respond_with(reply(
+        201,
+        fixture(
+            "github/pull-created.json",
+            &[("NUMBER", number), ("TITLE", title), ("HEAD_REF", head)],
+        ),
+    ))
+}
+
+#[test]
+fn github_revert_opens_a_draft_pr_with_labels_and_reviewers() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = github(&env, &fake);
+    let head = env.rev(&work, "HEAD");
+    let branch = format!("revert-{}", &head[..7]);
+    let body = format!("This reverts:\n\n- {head} Add notes\n\nReason: notes break the build");
+    fake.mount(create_pr_mock("Revert \"Add notes\"", &branch, &body, true, "42").expect(1));
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/issues/42/labels"))
+            .and(body_json(json!({"labels": ["incident", "revert"]})))
+            .respond_with(reply(
+                200,
+                fixture("github/labels-added.json", &[("LABEL", "incident")]),
+            ))
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/pulls/42/requested_reviewers"))
+            .and(body_json(json!({"reviewers": ["alice"]})))
+            .respond_with(reply(
+                201,
+                fixture(
+                    "github/reviewers-requested.json",
+                    &[("NUMBER", "42"), ("REVIEWER", "alice")],
+                ),
+            ))
+            .expect(1),
+    );
+    let out = run(
+        &env,
+        &work,
+        &[
+            "revert",
+            "HEAD",
+            "--draft",
+            "--label",
+            "incident",
+            "--label",
+            "revert",
+            "--reviewer",
+            "alice",
+            "--reason",
+            "notes break the build",
+            "--json",
+            "-v",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["pull_request"]["number"], 42);
+    assert_eq!(
+        j["pull_request"]["url"],
+        "https://github.com/acme/shop/pull/42"
+    );
+    assert_eq!(j["pull_request"]["existing"], false);
+    assert_no_token(&out);
+    fake.verify();
+    assert_eq!(fake.count(), 3);
+}
+
+#[test]
+fn github_rerun_finds_the_pushed_branch_and_the_open_pr() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = github(&env, &fake);
+    let head = env.rev(&work, "HEAD");
+    let branch = format!("revert-{}", &head[..7]);
+    let body = format!("This reverts:\n\n- {head} Add notes");
+    // First run: the token is refused after the push.
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/pulls"))
+            .respond_with(reply(401, fixture("github/bad-credentials.json", &[])))
+            .expect(1),
+    );
+    let out = run(&env, &work, &["revert", "HEAD", "--json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("branch {branch} pushed, pull request not opened")),
+        "{err}"
+    );
+    assert!(err.contains("GITHUB_TOKEN"), "{err}");
+    assert_no_token(&out);
+    let pushed = env.rev(&env.path("remote.git"), &branch);
+    fake.verify();
+
+    // Second run: GitHub says the pull request exists (opened by hand meanwhile).
+    fake.reset();
+    fake.mount(
+        create_pr_match("Revert \"Add notes\"", &branch, &body, false)
+            .respond_with(reply(
+                422,
+                fixture(
+                    "github/validation-already-exists.json",
+                    &[("HEAD_REF", &branch)],
+                ),
+            ))
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/shop/pulls"))
+            .and(query_param("state", "open"))
+            .and(query_param("head", format!("acme:{branch}").as_str()))
+            .and(query_param("base", "main"))
+            .respond_with(reply(
+                200,
+                fixture(
+                    "github/pulls-list-open.json",
+                    &[
+                        ("NUMBER", "43"),
+                        ("TITLE", "Revert \"Add notes\""),
+                        ("HEAD_REF", &branch),
+                    ],
+                ),
+            ))
+            .expect(1),
+    );
+    let out = run(&env, &work, &["revert", "HEAD", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["resumed"], true);
+    assert_eq!(j["pull_request"]["number"], 43);
+    assert_eq!(j["pull_request"]["existing"], true);
+    assert_eq!(
+        env.rev(&env.path("remote.git"), &branch),
+        pushed,
+        "no new commit, no force push"
+    );
+    fake.verify();
+}
+
+/// Commit a squash merge and a rebase merge on top of the clone, pushed.
+fn squash_and_rebase(env: &Env, work: &Path) -> (String, String, String) {
+    let squash = env.commit(work, &[("squashed.txt", "all of it\n")], "Add coupons (#8)");
+    let part1 = env.commit(work, &[("rebased1.txt", "one\n")], "Rebased part 1");
+    let part2 = env.commit(work, &[("rebased2.txt", "two\n")], "Rebased part 2");
+    env.git(work, &["push", "-q", "origin", "main"]);
+    let _ = part1;
+    (squash, env.rev(work, "HEAD~1"), part2)
+}
+
+#[test]
+fn github_pr_reverts_merge_squash_and_rebase_merges_and_comments() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = github(&env, &fake);
+    let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
+    let feature = env.rev(&work, &format!("{merge}^2"));
+    let (squash, part1, part2) = squash_and_rebase(&env, &work);
+    let pr = |n: &str, title: &str, sha: &str, head_ref: &str| {
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/acme/shop/pulls/{n}")))
+            .respond_with(reply(
+                200,
+                fixture(
+                    "github/pull-merged.json",
+                    &[
+                        ("NUMBER", n),
+                        ("TITLE", title),
+                        ("MERGE_SHA", sha),
+                        ("HEAD_REF", head_ref),
+                        ("HEAD_SHA", &feature),
+                    ],
+                ),
+            ))
+            .expect(1)
+    };
+    let commits = |n: &str, m1: &str, s1: &str, m2: &str, s2: &str| {
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/acme/shop/pulls/{n}/commits")))
+            .and(query_param("per_page", "100"))
+            .respond_with(reply(
+                200,
+                fixture(
+                    "github/pr-commits.json",
+                    &[
+                        ("SHA1", s1),
+                        ("MESSAGE1", m1),
+                        ("SHA2", s2),
+                        ("MESSAGE2", m2),
+                    ],
+                ),
+            ))
+            .expect(1)
+    };
+    let comment = |n: &str, body: String| {
+        Mock::given(method("POST"))
+            .and(path(format!("/repos/acme/shop/issues/{n}/comments")))
+            .and(body_json(json!({"body": body})))
+            .respond_with(reply(
+                201,
+                fixture("github/comment-created.json", &[("NUMBER", n)]),
+            ))
+            .expect(1)
+    };
+
+    // A merge commit: reverted against parent 1, GitHub's branch name and title.
+    fake.mount(pr("7", "Add feature", &merge, "feature"));
+    fake.mount(
+        create_pr_mock(
+            "Revert \"Add feature\"",
+            "revert-7-feature",
+            "Reverts acme/shop#7",
+            false,
+            "50",
+        )
+        .expect(1),
+    );
+    fake.mount(comment("7", "This pull request is reverted in #50 (https://github.com/acme/shop/pull/50), branch `revert-7-feature`.".into()));
+    let out = run(&env, &work, &["revert", "--pr", "7", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["reverted"], json!([merge]));
+    assert_eq!(j["branch"], "revert-7-feature");
+    let c = j["commits"][0].as_str().unwrap().to_string();
+    assert!(env
+        .git(&work, &["log", "-1", "--format=%B", &c])
+        .contains("reversing\nchanges made to"));
+    fake.verify();
+
+    // A squash merge (PR commits are not on the base): the one commit as is.
+    fake.reset();
+    fake.mount(pr("8", "Add coupons", &squash, "coupons"));
+    fake.mount(commits(
+        "8",
+        "WIP coupons",
+        &feature,
+        "Fix coupons",
+        &feature,
+    ));
+    fake.mount(
+        create_pr_mock(
+            "Revert \"Add coupons\"",
+            "revert-8-coupons",
+            "Reverts acme/shop#8",
+            false,
+            "51",
+        )
+        .expect(1),
+    );
+    fake.mount(comment("8", "This pull request is reverted in #51 (https://github.com/acme/shop/pull/51), branch `revert-8-coupons`.".into()));
+    let out = run(&env, &work, &["revert", "--pr", "8", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["reverted"], json!([squash]));
+    fake.verify();
+
+    // A rebase merge: the whole range, newest first.
+    fake.reset();
+    fake.mount(pr("9", "Rebased work", &part2, "rebased"));
+    fake.mount(commits(
+        "9",
+        "Rebased part 1",
+        &feature,
+        "Rebased part 2",
+        &feature,
+    ));
+    fake.mount(
+        create_pr_mock(
+            "Revert \"Rebased work\"",
+            "revert-9-rebased",
+            "Reverts acme/shop#9",
+            false,
+            "52",
+        )
+        .expect(1),
+    );
+    fake.mount(comment("9", "This pull request is reverted in #52 (https://github.com/acme/shop/pull/52), branch `revert-9-rebased`.".into()));
+    let out = run(&env, &work, &["revert", "--pr", "9", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["reverted"], json!([part2, part1]));
+    assert_eq!(j["commits"].as_array().unwrap().len(), 2);
+    fake.verify();
+}
+
+#[test]
+fn github_pr_that_is_not_merged_is_refused() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = github(&env, &fake);
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/shop/pulls/11"))
+            .respond_with(reply(
+                200,
+                fixture(
+                    "github/pull-open.json",
+                    &[
+                        ("NUMBER", "11"),
+                        ("TITLE", "Still open"),
+                        ("HEAD_REF", "wip"),
+                    ],
+                ),
+            ))
+            .expect(1),
+    );
+    let out = run(&env, &work, &["revert", "--pr", "11", "--json"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(json(&out)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not merged"));
+    fake.verify();
+}
+
+#[test]
+fn bitbucket_cloud_and_data_center_open_prs() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let (work, _remote) = env.cloned();
+    let head = env.rev(&work, "HEAD");
+    let branch = format!("revert-{}", &head[..7]);
+    let body = format!("This reverts:\n\n- {head} Add notes");
+    env.git(&work, &["config", "fastrevert.forge", "bitbucket"]);
+    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repositories/acme/shop/pullrequests"))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .and(body_json(json!({
+                "title": "Revert \"Add notes\"",
+                "description": body,
+                "source": {"branch": {"name": branch}},
+                "destination": {"branch": {"name": "main"}},
+                "reviewers": [{"uuid": "{d301aafa-d676-4ee0-88be-962be7417567}"}],
+                "draft": false,
+                "close_source_branch": true,
+            })))
+            .respond_with(reply(
+                201,
+                fixture(
+                    "bitbucket-cloud/pullrequest-created.json",
+                    &[("NUMBER", "5"), ("TITLE", "Revert"), ("HEAD_REF", &branch)],
+                ),
+            ))
+            .expect(1),
+    );
+    let out = env
+        .fr(&work)
+        .args([
+            "revert",
+            "HEAD",
+            "--json",
+            "--reviewer",
+            "{d301aafa-d676-4ee0-88be-962be7417567}",
+        ])
+        .env("BITBUCKET_TOKEN", TOKEN)
+        .env("BITBUCKET_API_URL", fake.uri())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        json(&out)["pull_request"]["url"],
+        "https://bitbucket.org/acme/shop/pull-requests/5"
+    );
+    fake.verify();
+
+    // Data Center: a duplicate is a 409 naming the pull request already open.
+    fake.reset();
+    env.git(
+        &work,
+        &["config", "fastrevert.forge", "bitbucket-datacenter"],
+    );
+    env.git(&work, &["config", "fastrevert.repo", "ACME/shop"]);
+    env.git(
+        &work,
+        &[
+            "config",
+            "fastrevert.apiUrl",
+            &format!("{}/rest/api/1.0", fake.uri()),
+        ],
+    );
+    let repository = json!({"slug": "shop", "project": {"key": "ACME"}});
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/rest/api/1.0/projects/ACME/repos/shop/pull-requests"))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .and(body_json(json!({
+                "title": "Revert \"Add notes\"",
+                "description": body,
+                "draft": false,
+                "fromRef": {"id": format!("refs/heads/{branch}"), "repository": repository},
+                "toRef": {"id": "refs/heads/main", "repository": repository},
+                "reviewers": [],
+            })))
+            .respond_with(reply(
+                409,
+                fixture(
+                    "bitbucket-datacenter/duplicate-409.json",
+                    &[("NUMBER", "12"), ("TITLE", "Revert"), ("HEAD_REF", &branch)],
+                ),
+            ))
+            .expect(1),
+    );
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--json"])
+        .env("BITBUCKET_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["pull_request"]["number"], 12);
+    assert_eq!(j["pull_request"]["existing"], true);
+    assert_no_token(&out);
+    fake.verify();
+}
+
+#[test]
+fn bitbucket_cloud_reverts_a_squash_merged_pr() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let (work, _remote) = env.cloned();
+    let (squash, _, _) = squash_and_rebase(&env, &work);
+    env.git(&work, &["config", "fastrevert.forge", "bitbucket"]);
+    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repositories/acme/shop/pullrequests/8"))
+            .respond_with(reply(
+                200,
+                fixture(
+                    "bitbucket-cloud/pullrequest-merged.json",
+                    &[
+                        ("NUMBER", "8"),
+                        ("TITLE", "Add coupons"),
+                        ("HEAD_REF", "coupons"),
+                        ("HEAD_SHA", "aaaa"),
+                        ("MERGE_SHA", &squash),
+                    ],
+                ),
+            ))
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repositories/acme/shop/pullrequests/8/commits"))
+            .respond_with(reply(
+                200,
+                fixture(
+                    "bitbucket-cloud/pullrequest-commits.json",
+                    &[
+                        ("SHA1", "b1"),
+                        ("MESSAGE1", "WIP"),
+                        ("SHA2", "b2"),
+                        ("MESSAGE2", "More WIP"),
+                    ],
+                ),
+            ))
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repositories/acme/shop/pullrequests"))
+            .respond_with(reply(
+                201,
+                fixture(
+                    "bitbucket-cloud/pullrequest-created.json",
+                    &[
+                        ("NUMBER", "9"),
+                        ("TITLE", "Revert"),
+                        ("HEAD_REF", "revert-8-coupons"),
+                    ],
+                ),
+            ))
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repositories/acme/shop/pullrequests/8/comments"))
+            .and(body_json(json!({"content": {"raw": "This pull request is reverted in #9 (https://bitbucket.org/acme/shop/pull-requests/9), branch `revert-8-coupons`."}})))
+            .respond_with(ResponseTemplate::new(201).set_body_raw("{\"id\": 1}", "application/json"))
+            .expect(1),
+    );
+    let out = env
+        .fr(&work)
+        .args(["revert", "--pr", "8", "--json"])
+        .env("BITBUCKET_TOKEN", TOKEN)
+        .env("BITBUCKET_API_URL", fake.uri())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["reverted"], json!([squash]));
+    fake.verify();
+}
+
+/// Each fault ends with exit 1, an actionable message, the branch pushed, and a re-run that
+/// finishes the job.
+#[test]
+fn faults_are_retried_bounded_and_recoverable() {
+    struct Fault {
+        name: &'static str,
+        first: Vec<ResponseTemplate>,
+        recovers_in_same_run: bool,
+        expect_in_message: &'static str,
+    }
+    let faults = vec![
+        Fault {
+            name: "500 then success",
+            first: vec![ResponseTemplate::new(500)],
+            recovers_in_same_run: true,
+            expect_in_message: "",
+        },
+        Fault {
+            name: "403 rate limit with retry-after",
+            first: vec![reply(403, fixture("github/rate-limited.json", &[]))
+                .insert_header("retry-after", "1")],
+            recovers_in_same_run: true,
+            expect_in_message: "",
+        },
+        Fault {
+            name: "502 forever",
+            first: vec![ResponseTemplate::new(502); 4],
+            recovers_in_same_run: false,
+            expect_in_message: "502 (4 attempts)",
+        },
+        Fault {
+            name: "slow server",
+            first: vec![reply(201, "{}".into()).set_delay(Duration::from_secs(3)); 4],
+            recovers_in_same_run: false,
+            expect_in_message: "did not answer within",
+        },
+        Fault {
+            name: "malformed JSON",
+            first: vec![reply(201, "<html>oops".into())],
+            recovers_in_same_run: false,
+            expect_in_message: "not the JSON expected",
+        },
+        Fault {
+            name: "401",
+            first: vec![reply(401, fixture("github/bad-credentials.json", &[]))],
+            recovers_in_same_run: false,
+            expect_in_message: "Bad credentials",
+        },
+    ];
+    for fault in faults {
+        let env = Env::new();
+        let fake = Fake::start();
+        let work = github(&env, &fake);
+        let head = env.rev(&work, "HEAD");
+        let branch = format!("revert-{}", &head[..7]);
+        let body = format!("This reverts:\n\n- {head} Add notes");
+        let n = fault.first.len() as u64;
+        for response in fault.first {
+            fake.mount(
+                Mock::given(method("POST"))
+                    .and(path("/repos/acme/shop/pulls"))
+                    .respond_with(response)
+                    .up_to_n_times(1)
+                    .expect(1),
+            );
+        }
+        let success = create_pr_mock("Revert \"Add notes\"", &branch, &body, false, "60");
+        if fault.recovers_in_same_run {
+            fake.mount(success.expect(1));
+            let out = run(&env, &work, &["revert", "HEAD", "--json", "-v"]);
+            assert_eq!(code(&out), 0, "{}: {}", fault.name, stderr(&out));
+            assert_eq!(json(&out)["pull_request"]["number"], 60, "{}", fault.name);
+            assert_no_token(&out);
+            fake.verify();
+            continue;
+        }
+        let out = env
+            .fr(&work)
+            .args(["revert", "HEAD", "--json", "-v"])
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("FASTREVERT_HTTP_TIMEOUT", "0.5")
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 1, "{}: {}", fault.name, stderr(&out));
+        let j = json(&out);
+        let msg = j["error"]["message"].as_str().unwrap();
+        assert!(
+            msg.contains(&format!("branch {branch} pushed, pull request not opened")),
+            "{}: {msg}",
+            fault.name
+        );
+        assert!(
+            msg.contains(fault.expect_in_message),
+            "{}: {msg}",
+            fault.name
+        );
+        assert!(
+            stderr(&out).contains("re-run the same command"),
+            "{}",
+            fault.name
+        );
+        assert_no_token(&out);
+        assert!(
+            env.git_output(&env.path("remote.git"), &["rev-parse", "--verify", &branch])
+                .status
+                .success(),
+            "{}: branch not pushed",
+            fault.name
+        );
+        assert_eq!(fake.count() as u64, n, "{}: bounded attempts", fault.name);
+        fake.verify();
+        // The re-run finishes: one create, nothing pushed again.
+        fake.reset();
+        fake.mount(success.expect(1));
+        let out = run(&env, &work, &["revert", "HEAD", "--json"]);
+        assert_eq!(code(&out), 0, "{} re-run: {}", fault.name, stderr(&out));
+        assert_eq!(json(&out)["pull_request"]["number"], 60);
+        fake.verify();
+    }
+}
+
+#[test]
+fn a_token_is_never_sent_over_plain_http_to_another_host() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["config", "fastrevert.forge", "github"]);
+    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
+    env.git(
+        &work,
+        &[
+            "config",
+            "fastrevert.apiUrl",
+            "http://github.example.com/api/v3",
+        ],
+    );
+    let out = run(&env, &work, &["revert", "HEAD", "--json"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let v: Value = json(&out);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("plain http://"),
+        "{v}"
+    );
+    assert_no_token(&out);
+}
