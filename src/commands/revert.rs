@@ -161,6 +161,8 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         human.insert(0, format!("Branch {branch} from an earlier run already reverts all of it; finishing that run."));
     }
     if let Some(p) = &pull_request {
+        // The pull request replaces the advice to open one.
+        human.retain(|line| !line.contains("open a pull request from it"));
         human.push(format!(
             "Pull request #{} {}: {}",
             p.number,
