@@ -298,6 +298,44 @@ def deploy_split(_stdout, stderr):
     return {"export_ms": float(m.group(2)), "syncfs_ms": float(m.group(3)), "files": float(m.group(1))}
 
 
+# ext4 without a journal (this machine's root filesystem) skips, when it allocates an inode, every
+# free inode deleted in the last 60 s, or 360 s when its inode-table block is dirty again (as soon as
+# a new file lands in it): `recently_deleted()` in fs/ext4/ialloc.c, one buffer lookup per skipped
+# inode. Creating 10,000 files right after deleting 10,000 then takes ~3.5 s of system time instead
+# of ~0.3 s. So the benchmark never deletes many files just before timing something: outputs are
+# moved aside and deleted at the end (run.sh deletes the scratch directories last of all), and a
+# phase that creates many files first waits until SETTLE_S have passed since the last mass deletion
+# (a marker file next to the scratch directory records when).
+SETTLE_S = 370
+
+
+def deletion_marker(scratch):
+    return os.path.join(os.path.dirname(scratch), ".bench-last-mass-delete")
+
+
+def remove_tree(path, scratch):
+    """rm -rf `path` (untimed) and record when, for `settle`."""
+    if os.path.lexists(path):
+        subprocess.run(["rm", "-rf", path])
+        os.sync()
+        with open(deletion_marker(scratch), "w") as f:
+            f.write(f"{time.time()}\n")
+
+
+def settle(scratch, seconds):
+    """Wait until `seconds` have passed since the last mass deletion under the scratch's parent."""
+    try:
+        age = time.time() - os.path.getmtime(deletion_marker(scratch))
+    except OSError:
+        return 0.0
+    wait = max(0.0, seconds - age)
+    if wait > 0:
+        print(f"  waiting {wait:.0f} s: files were deleted {age:.0f} s ago, and ext4 without a journal "
+              f"skips recently freed inodes when it creates files", flush=True)
+        time.sleep(wait)
+    return wait
+
+
 def common_setup(a):
     repo = os.path.abspath(a.repo)
     fr = os.path.abspath(a.bin)
@@ -458,7 +496,8 @@ def run_core(a):
     sw_dir = os.path.join(scratch, "switch")
     sw_rel = os.path.join(sw_dir, "releases")
     if has["switch"] and has["deploy"]:
-        shutil.rmtree(sw_dir, ignore_errors=True)
+        remove_tree(sw_dir, scratch)
+        settle(scratch, a.settle)
         os.makedirs(sw_rel)
         for rev in (near_tag, "main"):
             p = subprocess.run([fr, "-C", repo, "-q", "deploy", rev, "--releases", sw_rel, "--keep", "100"],
@@ -481,8 +520,6 @@ def run_core(a):
         phases.append(ph)
     finally:
         mig.restore()
-        if not a.keep_scratch:
-            shutil.rmtree(sw_dir, ignore_errors=True)
 
     # Same result everywhere: fastrevert, plumbing (and switch+revert) make the same tree for each
     # merge, and each rollback's tree is its target's.
@@ -499,10 +536,14 @@ def run_core(a):
                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     deploy_same = None
-    if a.deploy_runs > 0 and has["deploy"]:
-        res, ph, deploy_same = run_deploy(a, env, tmp, repo, fr, scratch, quiet)
-        results += res
-        phases.append(ph)
+    try:
+        if a.deploy_runs > 0 and has["deploy"]:
+            res, ph, deploy_same = run_deploy(a, env, tmp, repo, fr, scratch, quiet)
+            results += res
+            phases.append(ph)
+    finally:
+        if not a.defer_delete:
+            remove_tree(scratch, scratch)
 
     info.update({
         "suite": "core",
@@ -530,39 +571,44 @@ def run_core(a):
 
 def run_deploy(a, env, tmp, repo, fr, scratch, quiet):
     """Deploy main into a fresh directory: fastrevert deploy, git archive | tar (without and with a
-    final sync), git worktree add. Every prepare removes whatever the last run left and syncs."""
+    final sync), git worktree add. Every prepare moves the last run's output aside (no deletion, see
+    SETTLE_S) and syncs; the outputs are deleted at the end."""
     R = shlex.quote(repo)
     S = os.path.join(scratch, "deploy")
     QS = shlex.quote(S)
-    reset = (f"git -C {R} worktree remove --force {QS}/wt >/dev/null 2>&1; rm -rf {QS}; "
-             f"git -C {R} worktree prune; mkdir -p {QS}")
+    cur = f"{QS}/cur"
+    # Move the last output aside; a moved worktree is pruned (its few admin files are deleted).
+    reset = (f"mkdir -p {QS}/old; if [ -e {cur} ]; then mv {cur} {QS}/old/$(date +%s%N); fi; "
+             f"git -C {R} worktree prune; mkdir {cur}")
     runs = a.deploy_runs
     cmds = [
         Command("g. fastrevert deploy main --releases R --keep 100 (ends with syncfs)",
-                [fr, "-C", repo, "-v", "deploy", "main", "--releases", f"{S}/releases", "--keep", "100"],
-                prepare=sh(f"{reset}; mkdir {QS}/releases"), runs=runs, group="deploy", metrics=deploy_split),
+                [fr, "-C", repo, "-v", "deploy", "main", "--releases", f"{S}/cur/releases", "--keep", "100"],
+                prepare=sh(f"{reset}; mkdir {cur}/releases"), runs=runs, group="deploy", metrics=deploy_split),
         Command("g. git archive main | tar -x -C D (no flush)",
-                sh(f"set -o pipefail; git -C {R} archive main | tar -x -C {QS}/d"),
-                prepare=sh(f"{reset}; mkdir {QS}/d"), runs=runs, group="archive"),
+                sh(f"set -o pipefail; git -C {R} archive main | tar -x -C {cur}/d"),
+                prepare=sh(f"{reset}; mkdir {cur}/d"), runs=runs, group="archive"),
         Command("g. git archive main | tar -x -C D && sync",
-                sh(f"set -o pipefail; git -C {R} archive main | tar -x -C {QS}/d && sync"),
-                prepare=sh(f"{reset}; mkdir {QS}/d"), runs=runs, group="archive-sync"),
+                sh(f"set -o pipefail; git -C {R} archive main | tar -x -C {cur}/d && sync"),
+                prepare=sh(f"{reset}; mkdir {cur}/d"), runs=runs, group="archive-sync"),
         Command("g. git worktree add --detach D main (no flush)",
-                ["git", "-C", repo, "worktree", "add", "-q", "--detach", f"{S}/wt", "main"],
+                ["git", "-C", repo, "worktree", "add", "-q", "--detach", f"{S}/cur/wt", "main"],
                 prepare=sh(reset), runs=runs, group="worktree"),
     ]
+    settled = settle(scratch, a.settle)
     try:
         res, ph = measure_all("deploy", cmds, env, tmp, a.deploy_warmup, runs, quiet)
+        ph["settled_s"] = settled
         # Same files: deploy's release and git archive's output (deploy adds a REVISION file).
         subprocess.run(sh(reset), env=env, capture_output=True)
         main = git_out(env, repo, "rev-parse", "main")
-        subprocess.run(sh(f"mkdir {QS}/releases {QS}/d && "
-                          f"{shlex.quote(fr)} -C {R} -q deploy main --releases {QS}/releases && "
-                          f"git -C {R} archive main | tar -x -C {QS}/d"), env=env, capture_output=True, check=True)
-        same = subprocess.run(["diff", "-rq", "--no-dereference", "-x", "REVISION", f"{S}/releases/{main}", f"{S}/d"],
-                              env=env, capture_output=True).returncode == 0
+        subprocess.run(sh(f"mkdir {cur}/releases {cur}/d && "
+                          f"{shlex.quote(fr)} -C {R} -q deploy main --releases {cur}/releases && "
+                          f"git -C {R} archive main | tar -x -C {cur}/d"), env=env, capture_output=True, check=True)
+        same = subprocess.run(["diff", "-rq", "--no-dereference", "-x", "REVISION", f"{S}/cur/releases/{main}",
+                               f"{S}/cur/d"], env=env, capture_output=True).returncode == 0
     finally:
-        subprocess.run(sh(f"{reset}; rmdir {QS}"), env=env, capture_output=True)
+        subprocess.run(sh(f"{reset}; git -C {R} worktree prune"), env=env, capture_output=True)
     return res, ph, same
 
 
@@ -695,6 +741,8 @@ def phase_lines(d):
                  f"each round: max {max(busy, default=0):.0%}"
                  + (f", **{len(noisy)} round(s) measured on a busy machine**" if noisy else "")
                  + (f" (waited {ph['idle_wait_s']:.0f} s for other work to finish)" if ph["idle_wait_s"] >= 1 else "")
+                 + (f"; waited {ph['settled_s']:.0f} s first for freed inodes to age (see timing.py, SETTLE_S)"
+                    if ph.get("settled_s", 0) >= 1 else "")
                  + ".")
         L.append("")
     return L
@@ -907,7 +955,10 @@ def main():
     r.add_argument("--deploy-warmup", type=int, default=1, help="warm-up runs of the deploy phase (default 1)")
     r.add_argument("--scratch", help="directory for releases, archives and worktrees (default: "
                                      "scratch-<repo name> next to the repository; removed afterwards)")
-    r.add_argument("--keep-scratch", action="store_true", help="keep the switch releases afterwards")
+    r.add_argument("--defer-delete", action="store_true",
+                   help="leave the scratch directory for the caller to delete (run.sh deletes them last)")
+    r.add_argument("--settle", type=float, default=SETTLE_S,
+                   help=f"seconds to wait after a mass deletion before creating many files (default {SETTLE_S})")
     r.add_argument("--old-tag", default="v1.1.0", help="the far rollback target (default v1.1.0)")
     r.add_argument("--range", type=int, default=1000, help="migrations suite: check main~RANGE..main (default 1000)")
     r.add_argument("--idle-threshold", type=float, default=20,

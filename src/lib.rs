@@ -1,5 +1,6 @@
 //! git-fastrevert: revert, roll back and snapshot production branches on objects and refs only.
 
+pub mod actions;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -40,6 +41,9 @@ pub fn main() -> ExitCode {
     match run(&cli, &ui) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            if actions::active() {
+                actions::fail(&err);
+            }
             ui.error(&err);
             ExitCode::from(err.kind.exit_code())
         }
@@ -83,5 +87,8 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
     };
     ui.result(&outcome.human);
     ui.json(&outcome.json);
+    if actions::active() {
+        actions::publish(&outcome.json);
+    }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! One test binary: the engine checked against git, and the built binary run against real
 //! local bare remotes.
 
+mod action;
 mod agreement;
 mod cli;
 mod common;

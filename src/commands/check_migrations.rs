@@ -83,6 +83,9 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<Outcome> {
         // The report is the answer; the exit code says it is not safe.
         ctx.ui.result(&human);
         ctx.ui.json(&json);
+        if crate::actions::active() {
+            crate::actions::publish(&json);
+        }
         return Err(Error::refused(format!("{label} holds {destructive} destructive migration statement(s)"))
             .hint("make the schema change in two steps (add, deploy, then remove), or roll forward instead")
             .reported());

@@ -43,6 +43,9 @@ impl<'a> Ctx<'a> {
     pub fn open(global: &'a GlobalArgs, ui: &'a Ui) -> Result<Ctx<'a>> {
         let repo = git::open(None)?;
         let settings = Settings::load(&repo, global)?;
+        if crate::actions::active() && repo.is_shallow() {
+            ui.warn("this is a shallow clone (actions/checkout fetches one commit and no tags by default): set fetch-depth: 0 so history and tags are there");
+        }
         Ok(Ctx {
             repo,
             settings,

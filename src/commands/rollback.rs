@@ -122,6 +122,7 @@ fn newest_snapshot(ctx: &Ctx) -> Result<String> {
             ctx.settings.tag_prefix
         ))
         .hint("pass --to with a tag, branch or commit (see `git fastrevert list`)")
+        .hint("in GitHub Actions, check out with fetch-depth: 0, or the tags are not there")
     })
 }
 

@@ -252,6 +252,11 @@ impl Forge for GitHub {
                     .hint("re-run to retry")
                 });
             }
+            403 if message(&reply).contains("not permitted to create or approve pull requests") => {
+                return Err(Error::failed(format!("GitHub refused: {}", message(&reply))).hint(
+                    "allow it in the repository: Settings > Actions > General > Workflow permissions > \"Allow GitHub Actions to create and approve pull requests\" (or use a GitHub App token or a PAT)",
+                ));
+            }
             _ => {
                 return Err(status_error(
                     Kind::GitHub,

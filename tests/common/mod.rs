@@ -35,6 +35,11 @@ impl Env {
         self.tmp.path().join(name)
     }
 
+    /// The isolated environment on any command.
+    pub fn apply_to(&self, cmd: &mut Command) {
+        self.apply(cmd);
+    }
+
     fn apply(&self, cmd: &mut Command) {
         cmd.env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))

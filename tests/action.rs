@@ -1,0 +1,416 @@
+//! The GitHub Action run the way a runner runs a composite action: each `run:` step of
+//! action.yml under bash, with the `GITHUB_*` variables and files, a real local bare remote and
+//! a local fake GitHub API.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+use yaml_rust2::{Yaml, YamlLoader};
+
+use crate::common::Env;
+
+const TOKEN: &str = "ghs_actionT0kenValue";
+
+struct Step {
+    run: Option<String>,
+    env: Vec<(String, String)>,
+}
+
+fn action() -> (BTreeMap<String, String>, Vec<Step>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    let doc = &YamlLoader::load_from_str(&text).unwrap()[0];
+    let mut defaults = BTreeMap::new();
+    for (name, spec) in doc["inputs"].as_hash().unwrap() {
+        let default = match &spec["default"] {
+            Yaml::String(s) => s.clone(),
+            Yaml::Boolean(b) => b.to_string(),
+            _ => String::new(),
+        };
+        defaults.insert(name.as_str().unwrap().to_string(), default);
+    }
+    let steps = doc["runs"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert!(
+                s["uses"].is_badvalue() || s["run"].is_badvalue(),
+                "a step either uses or runs"
+            );
+            if !s["run"].is_badvalue() {
+                assert_eq!(
+                    s["shell"].as_str(),
+                    Some("bash"),
+                    "composite run steps need shell: bash"
+                );
+            }
+            Step {
+                run: s["run"].as_str().map(str::to_string),
+                env: s["env"]
+                    .as_hash()
+                    .map(|h| {
+                        h.iter()
+                            .map(|(k, v)| {
+                                (
+                                    k.as_str().unwrap().to_string(),
+                                    v.as_str().unwrap_or("").to_string(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    (defaults, steps)
+}
+
+/// `${{ inputs.x }}` and `${{ github.token }}`, as the runner evaluates them.
+fn evaluate(expr: &str, inputs: &BTreeMap<String, String>) -> String {
+    let mut out = expr.to_string();
+    while let Some(start) = out.find("${{") {
+        let end = out[start..].find("}}").unwrap() + start + 2;
+        let inner = out[start + 3..end - 2].trim();
+        let value = match inner.strip_prefix("inputs.") {
+            Some(name) => inputs.get(name).cloned().unwrap_or_default(),
+            None if inner == "github.token" => TOKEN.to_string(),
+            None => panic!("the test runner does not evaluate {inner}"),
+        };
+        out.replace_range(start..end, &value);
+    }
+    out
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    outputs: BTreeMap<String, String>,
+    summary: String,
+}
+
+/// `name<<DELIM` blocks and `name=value` lines of a GITHUB_OUTPUT file.
+fn parse_outputs(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some((name, delim)) = line.split_once("<<") {
+            let mut value = Vec::new();
+            for l in lines.by_ref() {
+                if l == delim {
+                    break;
+                }
+                value.push(l);
+            }
+            out.insert(name.to_string(), value.join("\n"));
+        } else if let Some((name, value)) = line.split_once('=') {
+            out.insert(name.to_string(), value.to_string());
+        }
+    }
+    out
+}
+
+fn run_action(env: &Env, work: &Path, api: &str, given: &[(&str, &str)]) -> Run {
+    let (mut inputs, steps) = action();
+    for (k, v) in given {
+        inputs.insert(k.to_string(), v.to_string());
+    }
+    let files = env.path("runner");
+    std::fs::create_dir_all(&files).unwrap();
+    let (output, summary, gh_path) = (
+        files.join("output"),
+        files.join("summary"),
+        files.join("path"),
+    );
+    for f in [&output, &summary, &gh_path] {
+        std::fs::write(f, "").unwrap();
+    }
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_git-fastrevert"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let (mut stdout, mut stderr, mut code) = (String::new(), String::new(), 0);
+    for step in steps {
+        let Some(script) = step.run else { continue }; // `uses:` steps (the cache) are the runner's
+        let mut cmd = Command::new("bash");
+        cmd.args([
+            "--noprofile",
+            "--norc",
+            "-eo",
+            "pipefail",
+            "-c",
+            &evaluate(&script, &inputs),
+        ])
+        .current_dir(work);
+        env.apply_to(&mut cmd);
+        cmd.env("PATH", &path)
+            .env("CI", "true")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_ACTION_PATH", env!("CARGO_MANIFEST_DIR"))
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("GITHUB_PATH", &gh_path)
+            .env("GITHUB_REPOSITORY", "acme/shop")
+            .env("GITHUB_SERVER_URL", "https://github.com")
+            .env("GITHUB_API_URL", api)
+            .env("RUNNER_TOOL_CACHE", env.path("toolcache"))
+            .env("RUNNER_OS", "Linux");
+        for (k, v) in &step.env {
+            cmd.env(k, evaluate(v, &inputs));
+        }
+        let out = cmd.output().unwrap();
+        stdout.push_str(&String::from_utf8_lossy(&out.stdout));
+        stderr.push_str(&String::from_utf8_lossy(&out.stderr));
+        code = out.status.code().unwrap_or(-1);
+        if code != 0 {
+            break;
+        }
+    }
+    Run {
+        code,
+        stdout,
+        stderr,
+        outputs: parse_outputs(&std::fs::read_to_string(&output).unwrap()),
+        summary: std::fs::read_to_string(&summary).unwrap(),
+    }
+}
+
+struct Fake {
+    rt: tokio::runtime::Runtime,
+    server: MockServer,
+}
+
+impl Fake {
+    fn start() -> Fake {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(MockServer::start());
+        Fake { rt, server }
+    }
+    fn mount(&self, mock: Mock) {
+        self.rt.block_on(mock.mount(&self.server));
+    }
+    fn verify(&self) {
+        self.rt.block_on(self.server.verify());
+    }
+}
+
+fn created(number: u64, branch: &str) -> ResponseTemplate {
+    ResponseTemplate::new(201).set_body_json(json!({
+        "number": number,
+        "html_url": format!("https://github.com/acme/shop/pull/{number}"),
+        "state": "open",
+        "head": {"ref": branch},
+        "base": {"ref": "main"}
+    }))
+}
+
+/// The token shows only in the mask command, which makes the runner hide it everywhere.
+fn assert_masked(run: &Run) {
+    assert!(
+        run.stdout.contains(&format!("::add-mask::{TOKEN}")),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stdout.matches(TOKEN).count(), 1, "{}", run.stdout);
+    assert!(!run.stderr.contains(TOKEN));
+    assert!(!run.summary.contains(TOKEN));
+}
+
+#[test]
+fn a_pr_revert_sets_outputs_and_writes_the_summary() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let fake = Fake::start();
+    let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/shop/pulls/7"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "number": 7, "title": "Add feature", "state": "closed", "merged": true,
+                "merged_at": "2026-01-01T00:00:00Z", "merge_commit_sha": merge,
+                "head": {"ref": "feature", "sha": env.rev(&work, &format!("{merge}^2"))}, "base": {"ref": "main"},
+                "html_url": "https://github.com/acme/shop/pull/7"
+            })))
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/pulls"))
+            .respond_with(created(50, "revert-7-feature"))
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/issues/7/comments"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 1})))
+            .expect(1),
+    );
+    let run = run_action(
+        &env,
+        &work,
+        &fake.server.uri(),
+        &[
+            ("command", "revert"),
+            ("target", "pr:7"),
+            ("reason", "checkout broke"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.outputs["branch"], "revert-7-feature");
+    assert_eq!(run.outputs["pr-number"], "50");
+    assert_eq!(
+        run.outputs["pr-url"],
+        "https://github.com/acme/shop/pull/50"
+    );
+    let commit = run.outputs["commits"].clone();
+    assert_eq!(env.rev(&remote, "revert-7-feature"), commit);
+    assert_eq!(
+        run.outputs["tree"],
+        env.rev(&remote, &format!("{commit}^{{tree}}"))
+    );
+    assert!(
+        run.summary.contains("reverted 1 commit(s) on `main`"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .contains(&format!("https://github.com/acme/shop/commit/{merge}")),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .contains("[#50](https://github.com/acme/shop/pull/50)"),
+        "{}",
+        run.summary
+    );
+    assert_masked(&run);
+    fake.verify();
+}
+
+#[test]
+fn a_rollback_sets_outputs() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let fake = Fake::start();
+    env.git(&work, &["tag", "v1.0.0", "HEAD~2"]);
+    env.git(&work, &["push", "-q", "origin", "v1.0.0"]);
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/pulls"))
+            .respond_with(created(51, "rollback-to-v1.0.0"))
+            .expect(1),
+    );
+    let run = run_action(
+        &env,
+        &work,
+        &fake.server.uri(),
+        &[("command", "rollback"), ("target", "v1.0.0")],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.outputs["branch"], "rollback-to-v1.0.0");
+    assert_eq!(run.outputs["pr-number"], "51");
+    assert_eq!(run.outputs["tree"], env.rev(&remote, "v1.0.0^{tree}"));
+    assert!(
+        run.summary.contains("rolled `main` back to `v1.0.0`"),
+        "{}",
+        run.summary
+    );
+    assert_masked(&run);
+    fake.verify();
+}
+
+#[test]
+fn a_pr_refused_by_the_repository_settings_leaves_the_branch_and_a_way_forward() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let fake = Fake::start();
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/pulls"))
+            .respond_with(ResponseTemplate::new(403).set_body_json(json!({
+                "message": "GitHub Actions is not permitted to create or approve pull requests.",
+                "documentation_url": "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+                "status": "403"
+            })))
+            .expect(1),
+    );
+    let run = run_action(
+        &env,
+        &work,
+        &fake.server.uri(),
+        &[("command", "revert"), ("target", "HEAD")],
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let branch = format!("revert-{}", &env.rev(&work, "HEAD")[..7]);
+    assert!(
+        env.git_output(&remote, &["rev-parse", "--verify", &branch])
+            .status
+            .success(),
+        "the branch is pushed"
+    );
+    assert!(
+        run.stdout.contains("::error title=git-fastrevert::"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.summary.contains(&format!(
+            "https://github.com/acme/shop/compare/main...{branch}?expand=1"
+        )),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .contains("Allow GitHub Actions to create and approve pull requests"),
+        "{}",
+        run.summary
+    );
+    assert_masked(&run);
+    fake.verify();
+}
+
+#[test]
+fn a_conflict_fails_the_step_with_the_paths() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let old = env.rev(&work, "main~1^2");
+    env.commit(
+        &work,
+        &[("app/feature.txt", "rewritten\n")],
+        "Rewrite feature",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let run = run_action(
+        &env,
+        &work,
+        "http://127.0.0.1:9",
+        &[("command", "revert"), ("target", &old)],
+    );
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("::error title=git-fastrevert::reverting"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("app/feature.txt"), "{}", run.stdout);
+    assert!(run.summary.contains("Conflicting paths"), "{}", run.summary);
+    assert!(run.outputs.is_empty(), "no outputs for a failed step");
+}
