@@ -9,6 +9,7 @@ pub mod error;
 pub mod forge;
 pub mod git;
 pub mod migrations;
+#[cfg(unix)]
 pub mod releases;
 pub mod ui;
 
@@ -81,9 +82,14 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
         Command::Revert(args) => commands::revert::run(&ctx()?, args)?,
         Command::Rollback(args) => commands::rollback::run(&ctx()?, args)?,
         Command::CheckMigrations(args) => commands::check_migrations::run(&ctx()?, args)?,
+        #[cfg(unix)]
         Command::Deploy(args) => commands::deploy::run(&cli.global, ui, args)?,
+        #[cfg(unix)]
         Command::Switch(args) => commands::switch::run(&cli.global, ui, args)?,
+        #[cfg(unix)]
         Command::Releases(args) => commands::releases::run(&cli.global, ui, args)?,
+        #[cfg(not(unix))]
+        Command::Deploy(_) | Command::Switch(_) | Command::Releases(_) => return Err(commands::releases_unsupported()),
     };
     ui.result(&outcome.human);
     ui.json(&outcome.json);

@@ -2,13 +2,16 @@
 //! show; only `ui` writes to the terminal.
 
 pub mod check_migrations;
+#[cfg(unix)]
 pub mod deploy;
 pub mod list;
 pub mod pr;
 pub mod prepare;
+#[cfg(unix)]
 pub mod releases;
 pub mod revert;
 pub mod rollback;
+#[cfg(unix)]
 pub mod switch;
 
 use git2::{Oid, Repository};
@@ -146,6 +149,13 @@ impl<'a> Ctx<'a> {
         Err(Error::bad_input(format!("no branch '{}' here or on {}", self.settings.base, self.settings.remote))
             .hint("pass --base with the production branch, or set it once: git config fastrevert.base <branch>"))
     }
+}
+
+/// Release directories rely on symlinks, `rename(2)` over them and `flock`: Unix hosts.
+#[cfg(not(unix))]
+pub fn releases_unsupported() -> Error {
+    Error::bad_input("deploy, switch and releases work on Unix hosts (symlinks and rename(2) over them)")
+        .hint("run them on the servers that host the releases")
 }
 
 /// Lines describing what a failed push left behind and how to finish by hand.
