@@ -11,7 +11,8 @@
 # (timed runs per command, default 15), BENCH_WARMUP (default 2), BENCH_SWITCH_RUNS_LARGE (runs of
 # switch+revert at >= 1M files, default 5), BENCH_COMMITS (default 500), BENCH_RESULTS (default
 # bench/RESULTS.md), BENCH_BIN (time this git-fastrevert binary instead of building one, e.g. an
-# older build for an A/B comparison) with BENCH_LABEL (what to call it in the report).
+# older build for an A/B comparison) with BENCH_LABEL (what to call it in the report), and
+# BENCH_MKREPO (a built mkrepo: with both set, nothing is built).
 # Deploy: BENCH_DEPLOY_SIZES (sizes that also time deploy, default "10000 100000"; "" for none),
 # BENCH_DEPLOY_RUNS (default 5), BENCH_DEPLOY_WARMUP (default 1), BENCH_SETTLE (seconds to wait
 # after deleting many files before creating many, default 370; see timing.py).
@@ -52,7 +53,12 @@ command -v git >/dev/null || { echo "run.sh: git is required" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "run.sh: python3 is required" >&2; exit 1; }
 
 echo "== building (release) into $TARGET"
-if [ -n "${BENCH_BIN:-}" ]; then
+MKREPO=$TARGET/release/examples/mkrepo
+if [ -n "${BENCH_BIN:-}" ] && [ -n "${BENCH_MKREPO:-}" ]; then
+    echo "   (nothing to build: BENCH_BIN and BENCH_MKREPO are set)"
+    BIN=$(cd "$(dirname "$BENCH_BIN")" && pwd)/$(basename "$BENCH_BIN")
+    MKREPO=$(cd "$(dirname "$BENCH_MKREPO")" && pwd)/$(basename "$BENCH_MKREPO")
+elif [ -n "${BENCH_BIN:-}" ]; then
     CARGO_TARGET_DIR=$TARGET cargo build --release --example mkrepo
     BIN=$(cd "$(dirname "$BENCH_BIN")" && pwd)/$(basename "$BENCH_BIN")
 else
@@ -61,7 +67,6 @@ else
 fi
 LABEL=${BENCH_LABEL:-}
 TAG=$(printf '%s' "${LABEL%% *}" | tr -c 'A-Za-z0-9._-' '_')
-MKREPO=$TARGET/release/examples/mkrepo
 [ -x "$BIN" ] && [ -x "$MKREPO" ] || { echo "run.sh: build did not produce $BIN and $MKREPO" >&2; exit 1; }
 
 mkdir -p "$WORK"

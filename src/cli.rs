@@ -9,8 +9,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "git-fastrevert", bin_name = "git fastrevert", version)]
 #[command(propagate_version = true, max_term_width = 100)]
+#[command(after_help = "\
+Examples:
+  git fastrevert prepare --rollout v2.4.0         snapshot production before a rollout
+  git fastrevert revert 1a2b3c4                   revert a commit (or merge) on a new branch + PR
+  git fastrevert revert --pr 1234                 revert a merged pull request by number
+  git fastrevert rollback                         back to the newest pre-rollout snapshot
+  git fastrevert check-migrations v2.3.0..v2.4.0  is the schema safe to roll back over?
+  git fastrevert switch previous --mark-bad       flip the live release back (symlink)
+  git fastrevert                                  on a terminal: menus for all of the above
+
+Nothing here touches your working tree, index or HEAD. Exit codes: 0 done, 1 failed, 2 bad
+input, 3 conflict (nothing written), 4 refused by a safety check.")]
 pub struct Cli {
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Global options")]
     pub global: GlobalArgs,
 
     #[command(subcommand)]
@@ -93,10 +105,73 @@ pub enum Command {
     Switch(SwitchArgs),
     /// List the releases on this host, marking the current and the previous one.
     Releases(ReleasesArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Lets `git fastrevert <TAB>` complete too: git's bash completion calls `_git_fastrevert` for
+/// the `fastrevert` subcommand, with the words starting at `git`.
+const GIT_BASH_HOOK: &str = r#"
+# `git fastrevert <TAB>`: git's completion calls _git_<command>.
+_git_fastrevert() {
+    local COMP_WORDS=(git-fastrevert "${COMP_WORDS[@]:2}")
+    local COMP_CWORD=$((COMP_CWORD - 1))
+    _git__fastrevert git-fastrevert "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+}
+"#;
+
+/// The completion script for `shell`, as `completions <shell>` prints it.
+pub fn completion(shell: clap_complete::Shell) -> String {
+    use clap::CommandFactory;
+    // The binary's own name throughout: with "git fastrevert" subcommand names come out mangled.
+    let mut cmd = Cli::command()
+        .name("git-fastrevert")
+        .bin_name("git-fastrevert");
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "git-fastrevert", &mut out);
+    let mut script = String::from_utf8_lossy(&out).into_owned();
+    if shell == clap_complete::Shell::Bash {
+        // clap_complete names the case arms of a hyphenated binary's subcommands differently
+        // from the variable it matches them against; make them agree.
+        script = script.replace("git__subcmd__fastrevert", "git__fastrevert");
+        script.push_str(GIT_BASH_HOOK);
+    }
+    script
+}
+
+/// Man pages: `git-fastrevert.1` and one per command (`git-fastrevert-revert.1`, …).
+pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    use clap::CommandFactory;
+    let cmd = Cli::command()
+        .name("git-fastrevert")
+        .bin_name("git-fastrevert");
+    let mut pages = Vec::new();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
+    pages.push(("git-fastrevert.1".to_string(), page));
+    for sub in cmd.get_subcommands() {
+        let name = format!("git-fastrevert-{}", sub.get_name());
+        let mut page = Vec::new();
+        clap_mangen::Man::new(
+            sub.clone()
+                .name(name.clone())
+                .bin_name(format!("git fastrevert {}", sub.get_name())),
+        )
+        .render(&mut page)?;
+        pages.push((format!("{name}.1"), page));
+    }
+    Ok(pages)
 }
 
 /// Where releases live on this host.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct ReleaseDirArgs {
     /// Directory with one folder per release [default: fastrevert.releases].
     #[arg(long, value_name = "DIR")]
@@ -125,11 +200,12 @@ pub struct DeployArgs {
     pub keep: usize,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct SwitchArgs {
-    /// The release: full or abbreviated id, a deployed tag or branch, or `previous`.
+    /// The release: full or abbreviated id, a deployed tag or branch, or `previous`. On a
+    /// terminal, leave it out to pick from the releases.
     #[arg(value_name = "RELEASE")]
-    pub release: String,
+    pub release: Option<String>,
 
     #[command(flatten)]
     pub dirs: ReleaseDirArgs,
@@ -170,7 +246,7 @@ pub struct CheckMigrationsArgs {
 }
 
 /// The migration guard's switch, for commands that move production over migrations.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct GuardArgs {
     /// Go ahead even when the range holds destructive migrations (dropped, renamed or retyped
     /// columns and tables): the old code may break against the current schema.
@@ -178,7 +254,7 @@ pub struct GuardArgs {
     pub allow_destructive_migrations: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct PrepareArgs {
     /// Snapshot name [default: the UTC time, YYYYMMDD-HHMMSS].
     pub name: Option<String>,
@@ -192,7 +268,7 @@ pub struct PrepareArgs {
 pub struct ListArgs {}
 
 /// Options shared by the commands that create a branch and open a pull request.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct PublishArgs {
     /// Name of the branch to create.
     #[arg(long, value_name = "NAME")]
@@ -219,10 +295,11 @@ pub struct PublishArgs {
     pub reviewers: Vec<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct RevertArgs {
     /// Commits to revert: a commit, several, or a range A..B (first-parent commits of B not in A).
-    #[arg(value_name = "REV", required_unless_present = "prs")]
+    /// On a terminal, leave it out to pick from the base's recent commits.
+    #[arg(value_name = "REV")]
     pub revs: Vec<String>,
 
     /// Revert a merged pull request, found through the forge: a merge commit against parent 1,
@@ -245,15 +322,16 @@ pub struct RevertArgs {
     pub guard: GuardArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum RollbackMode {
     /// One commit on top of the base tip whose tree is the target's tree.
+    #[default]
     Commit,
     /// Move the base branch itself back, keeping a backup ref.
     Reset,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct RollbackArgs {
     /// Where to go back to [default: the newest pre-rollout tag].
     #[arg(long, value_name = "REF")]

@@ -39,15 +39,43 @@ pub fn main() -> ExitCode {
         Err(err) => err.exit(),
     };
     let ui = Ui::new(&cli.global);
+    #[cfg(unix)]
+    if ui.interactive {
+        exit_on_interrupt();
+    }
     match run(&cli, &ui) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            if err.kind == error::Kind::Interrupted {
+                // A prompt may have hidden the cursor.
+                let _ = console::Term::stderr().show_cursor();
+            }
             if actions::active() {
                 actions::fail(&err);
             }
             ui.error(&err);
             ExitCode::from(err.kind.exit_code())
         }
+    }
+}
+
+/// Ctrl-C outside a prompt (a prompt reads it as a key): leave with 130 and the cursor shown.
+#[cfg(unix)]
+fn exit_on_interrupt() {
+    extern "C" fn on_interrupt(_: libc::c_int) {
+        let msg = b"\x1b[?25h\ninterrupted\n";
+        // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffer is static.
+        unsafe {
+            libc::write(2, msg.as_ptr().cast(), msg.len());
+            libc::_exit(130);
+        }
+    }
+    // SAFETY: installs a handler that only makes async-signal-safe calls.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            on_interrupt as *const () as libc::sighandler_t,
+        );
     }
 }
 
@@ -63,6 +91,12 @@ fn tune_libgit2() {
 
 fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
     let Some(command) = &cli.command else {
+        if ui.interactive {
+            let outcome = commands::menu::run(&cli.global, ui)?;
+            ui.result(&outcome.human);
+            ui.json(&outcome.json);
+            return Ok(());
+        }
         let _ = Cli::command().print_help();
         return Err(Error::bad_input("no command given")
             .hint("run `git fastrevert revert --help` to start"));
@@ -79,9 +113,21 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
     let outcome = match command {
         Command::Prepare(args) => commands::prepare::run(&ctx()?, args)?,
         Command::List(args) => commands::list::run(&ctx()?, args)?,
+        // A choice missing on a terminal: pick it, show the plan, ask.
+        Command::Revert(args) if args.revs.is_empty() && args.prs.is_empty() && ui.interactive => {
+            commands::menu::revert(&cli.global, ui, args.clone())?
+        }
+        Command::Rollback(args) if args.to.is_none() && ui.interactive => {
+            commands::menu::rollback(&cli.global, ui, args.clone())?
+        }
         Command::Revert(args) => commands::revert::run(&ctx()?, args)?,
         Command::Rollback(args) => commands::rollback::run(&ctx()?, args)?,
         Command::CheckMigrations(args) => commands::check_migrations::run(&ctx()?, args)?,
+        #[cfg(unix)]
+        Command::Completions(args) => {
+            print!("{}", cli::completion(args.shell));
+            return Ok(());
+        }
         #[cfg(unix)]
         Command::Deploy(args) => commands::deploy::run(&cli.global, ui, args)?,
         #[cfg(unix)]
@@ -89,7 +135,9 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
         #[cfg(unix)]
         Command::Releases(args) => commands::releases::run(&cli.global, ui, args)?,
         #[cfg(not(unix))]
-        Command::Deploy(_) | Command::Switch(_) | Command::Releases(_) => return Err(commands::releases_unsupported()),
+        Command::Deploy(_) | Command::Switch(_) | Command::Releases(_) => {
+            return Err(commands::releases_unsupported())
+        }
     };
     ui.result(&outcome.human);
     ui.json(&outcome.json);

@@ -47,14 +47,17 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
             cleaned.len()
         ));
     }
-    if !exists {
-        ui.info(&format!(
-            "Exporting {} into {}...",
+    let progress = if exists {
+        None
+    } else {
+        ui.progress(&format!(
+            "Exporting {} into {}",
             &id[..12],
             rel.dir.display()
-        ));
-    }
+        ))
+    };
     let export = rel.export(&repo, commit)?;
+    drop(progress);
     let (created, warnings) = (export.created, export.warnings);
     for w in &warnings {
         ui.warn(w);

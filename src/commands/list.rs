@@ -119,7 +119,7 @@ pub fn rollout_points(ctx: &Ctx) -> Result<Vec<Point>> {
 }
 
 /// Version tags (`v1.2.3`, `1.2`, `release-1.4`…), newest first.
-fn release_tags(ctx: &Ctx) -> Result<Vec<Point>> {
+pub fn release_tags(ctx: &Ctx) -> Result<Vec<Point>> {
     let mut points = Vec::new();
     for (name, oid) in tags(ctx, "refs/tags/*")? {
         if name.starts_with(&ctx.settings.tag_prefix) || !looks_like_version(&name) {

@@ -5,6 +5,8 @@ pub mod check_migrations;
 #[cfg(unix)]
 pub mod deploy;
 pub mod list;
+pub mod menu;
+pub mod pick;
 pub mod pr;
 pub mod prepare;
 #[cfg(unix)]
@@ -107,8 +109,9 @@ impl<'a> Ctx<'a> {
         let s = &self.settings;
         let mut refspecs = vec![format!("+refs/heads/{}:{}", s.base, self.remote_base_ref())];
         refspecs.extend(extra.iter().cloned());
-        self.ui
-            .info(&format!("Fetching {} from {}...", s.base, s.remote));
+        let _progress = self
+            .ui
+            .progress(&format!("Fetching {} from {}", s.base, s.remote));
         self.git().fetch(&s.remote, &refspecs).map_err(|e| {
             if e.message.contains("couldn't find remote ref") {
                 Error::bad_input(format!("the remote {} has no branch {}", s.remote, s.base))
@@ -154,8 +157,10 @@ impl<'a> Ctx<'a> {
 /// Release directories rely on symlinks, `rename(2)` over them and `flock`: Unix hosts.
 #[cfg(not(unix))]
 pub fn releases_unsupported() -> Error {
-    Error::bad_input("deploy, switch and releases work on Unix hosts (symlinks and rename(2) over them)")
-        .hint("run them on the servers that host the releases")
+    Error::bad_input(
+        "deploy, switch and releases work on Unix hosts (symlinks and rename(2) over them)",
+    )
+    .hint("run them on the servers that host the releases")
 }
 
 /// Lines describing what a failed push left behind and how to finish by hand.

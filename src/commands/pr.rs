@@ -59,8 +59,8 @@ pub fn open_for_branch(
     let forge = connect(ctx, "opening the pull request")
         .map_err(pushed)?
         .ok_or_else(|| Error::failed("no forge"))?;
-    ctx.ui.info(&format!(
-        "Opening the pull request on {}...",
+    let _progress = ctx.ui.progress(&format!(
+        "Opening the pull request on {}",
         target.kind.name()
     ));
     let request = NewPr {

@@ -98,8 +98,9 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
             s.base
         ));
         if pushing {
-            ctx.ui
-                .info(&format!("Pushing {tag} and {branch} to {}...", s.remote));
+            let _progress = ctx
+                .ui
+                .progress(&format!("Pushing {tag} and {branch} to {}", s.remote));
             let specs = vec![
                 format!("{tag_ref}:{tag_ref}"),
                 format!("{branch_ref}:{branch_ref}"),

@@ -12,6 +12,12 @@ use crate::migrations::Report;
 
 pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     let repo = &ctx.repo;
+    if args.revs.is_empty() && args.prs.is_empty() {
+        return Err(
+            Error::bad_input("nothing to revert: no commit and no pull request given")
+                .hint("pass REV (a commit or a range A..B), or --pr N for a merged pull request"),
+        );
+    }
     ctx.fetch(&[])?;
     let base = ctx.base_tip()?;
     let mut warnings = Vec::new();
@@ -129,8 +135,9 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
             }
             pushed = earlier.as_ref().is_some_and(|e| e.pushed);
             if ctx.will_push() && !pushed {
-                ctx.ui
-                    .info(&format!("Pushing {branch} to {}...", ctx.settings.remote));
+                let _progress = ctx
+                    .ui
+                    .progress(&format!("Pushing {branch} to {}", ctx.settings.remote));
                 let spec = format!("{branch_ref}:{branch_ref}");
                 if let Err(failure) = ctx.git().push(&ctx.settings.remote, &[spec], false, &[])? {
                     return Err(push_failed(
@@ -230,7 +237,7 @@ fn merged_prs(
     })?;
     let mut found = Vec::new();
     for &n in numbers {
-        ctx.ui.info(&format!("Looking up pull request #{n}..."));
+        let _progress = ctx.ui.progress(&format!("Looking up pull request #{n}"));
         let info = forge.get_pr(n)?;
         if !info.merged {
             return Err(Error::bad_input(format!(
@@ -469,8 +476,9 @@ pub fn publish_direct(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan) -> Result<bo
             "--direct",
         )?;
         git::persist(repo, &[plan.tip])?;
-        ctx.ui
-            .info(&format!("Pushing to {}/{}...", s.remote, s.base));
+        let _progress = ctx
+            .ui
+            .progress(&format!("Pushing to {}/{}", s.remote, s.base));
         let spec = format!("{}:refs/heads/{}", plan.tip, s.base);
         return match ctx.git().push(&s.remote, &[spec], false, &[])? {
             Ok(()) => Ok(true),

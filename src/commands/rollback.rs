@@ -261,7 +261,9 @@ fn commit_mode(
         }
         pushed = earlier.as_ref().is_some_and(|e| e.pushed);
         if ctx.will_push() && !pushed {
-            ctx.ui.info(&format!("Pushing {branch} to {}...", s.remote));
+            let _progress = ctx
+                .ui
+                .progress(&format!("Pushing {branch} to {}", s.remote));
             let spec = format!("{branch_ref}:{branch_ref}");
             if let Err(f) = ctx.git().push(&s.remote, &[spec], false, &[])? {
                 return Err(push_failed(
@@ -394,8 +396,8 @@ fn reset_mode(
     )?;
     let mut pushed = false;
     if pushing {
-        ctx.ui.info(&format!(
-            "Pushing {} and {backup_ref} to {}...",
+        let _progress = ctx.ui.progress(&format!(
+            "Pushing {} and {backup_ref} to {}",
             s.base, s.remote
         ));
         let specs = vec![

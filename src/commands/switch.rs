@@ -14,7 +14,11 @@ use crate::ui::Ui;
 pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<Outcome> {
     let repo = crate::git::open(None).ok();
     let rel = release_dirs(repo.as_ref(), &args.dirs)?;
-    let id = rel.resolve(&args.release, repo.as_ref())?;
+    let name = match &args.release {
+        Some(name) => name.clone(),
+        None => super::pick::release(ui, &rel)?,
+    };
+    let id = rel.resolve(&name, repo.as_ref())?;
     rel.check_link()?;
     let short = |s: &str| s[..12.min(s.len())].to_string();
     if global.dry_run {

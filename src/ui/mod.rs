@@ -1,11 +1,18 @@
-//! Everything that reaches the terminal: results on stdout, messages on stderr, confirmations.
+//! Everything that reaches the terminal: results on stdout, messages on stderr, prompts and
+//! progress on stderr.
 
-use std::io::{BufRead, IsTerminal, Write};
+pub mod prompt;
+
+use std::io::{IsTerminal, Write};
+
+use prompt::Prompter;
 
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::error::{Error, Result};
 
 pub struct Ui {
+    /// Asks the questions when `interactive`.
+    pub prompter: Box<dyn Prompter>,
     pub json: bool,
     pub quiet: bool,
     pub verbose: bool,
@@ -32,6 +39,7 @@ impl Ui {
             }
         };
         Ui {
+            prompter: Box::new(prompt::Terminal::new(color)),
             json: global.json,
             quiet: global.quiet,
             verbose: global.verbose,
@@ -41,12 +49,32 @@ impl Ui {
         }
     }
 
-    fn paint(&self, code: &str, text: &str) -> String {
+    fn paint(&self, style: console::Style, text: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            style.force_styling(true).apply_to(text).to_string()
         } else {
             text.to_string()
         }
+    }
+
+    /// A spinner while a slow step (fetch, push, an API call) runs; a plain line when nobody
+    /// watches a terminal. It disappears when dropped.
+    pub fn progress(&self, msg: &str) -> Option<indicatif::ProgressBar> {
+        if self.quiet {
+            return None;
+        }
+        if !(self.interactive && self.color) {
+            eprintln!("{msg}...");
+            return None;
+        }
+        let bar = indicatif::ProgressBar::new_spinner().with_message(msg.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(80));
+        Some(bar)
+    }
+
+    /// The prompter, when there is a person to ask.
+    pub fn ask(&self) -> Option<&dyn Prompter> {
+        self.interactive.then_some(self.prompter.as_ref())
     }
 
     /// Progress and notes, on stderr; silent under `--quiet`.
@@ -57,13 +85,16 @@ impl Ui {
     }
 
     pub fn warn(&self, msg: &str) {
-        eprintln!("{} {msg}", self.paint("33", "warning:"));
+        eprintln!(
+            "{} {msg}",
+            self.paint(console::Style::new().yellow().bold(), "warning:")
+        );
     }
 
     /// Detail shown only with `-v`.
     pub fn trace(&self, msg: &str) {
         if self.verbose {
-            eprintln!("{} {msg}", self.paint("2", "+"));
+            eprintln!("{} {msg}", self.paint(console::Style::new().dim(), "+"));
         }
     }
 
@@ -103,16 +134,23 @@ impl Ui {
             }
             println!("{}", serde_json::json!({ "error": body }));
         }
-        let mut text = format!("{} {}", self.paint("1;31", "error:"), err.message);
+        let mut text = format!(
+            "{} {}",
+            self.paint(console::Style::new().red().bold(), "error:"),
+            err.message
+        );
         if !err.message.ends_with('.') && !err.message.ends_with(':') {
             text.push('.');
         }
         eprintln!("{text}");
         for path in &err.conflicts {
-            eprintln!("  {}", self.paint("31", path));
+            eprintln!("  {}", self.paint(console::Style::new().red(), path));
         }
         for hint in &err.hints {
-            eprintln!("{} {hint}", self.paint("36", "hint:"));
+            eprintln!(
+                "{} {hint}",
+                self.paint(console::Style::new().cyan(), "hint:")
+            );
         }
     }
 
@@ -128,16 +166,13 @@ impl Ui {
             ))
             .hint("pass --yes to confirm"));
         }
-        eprint!("{question} [y/N] ");
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        match answer.trim().to_ascii_lowercase().as_str() {
-            "y" | "yes" => Ok(()),
-            _ => Err(Error::new(
+        if self.prompter.confirm(question, false)? {
+            Ok(())
+        } else {
+            Err(Error::new(
                 crate::error::Kind::Refused,
                 "not confirmed; nothing was changed",
-            )),
+            ))
         }
     }
 }

@@ -1,0 +1,345 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'git-fastrevert' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'git-fastrevert'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'git-fastrevert' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Remote to fetch from and push to [default: fastrevert.remote, else origin]')
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout; human messages go to stderr')
+            [CompletionResult]::new('--no-fetch', '--no-fetch', [CompletionResultType]::ParameterName, 'Do not fetch the base branch first')
+            [CompletionResult]::new('--no-push', '--no-push', [CompletionResultType]::ParameterName, 'Create local refs only; implies --no-pr')
+            [CompletionResult]::new('--no-pr', '--no-pr', [CompletionResultType]::ParameterName, 'Push, but open no pull request')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('prepare', 'prepare', [CompletionResultType]::ParameterValue, 'Snapshot the production tip (tag + staging branch) just before a rollout')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List rollout points and release tags')
+            [CompletionResult]::new('revert', 'revert', [CompletionResultType]::ParameterValue, 'Revert commits, ranges and merge commits on a new branch, on top of the base tip')
+            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Return production to a snapshot, release tag or any commit')
+            [CompletionResult]::new('check-migrations', 'check-migrations', [CompletionResultType]::ParameterValue, 'Tell whether the database schema allows rolling code back over a range')
+            [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Export a revision into its own release directory and point the live link at it')
+            [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, 'Point the live link at another release (`previous` to go back), atomically')
+            [CompletionResult]::new('releases', 'releases', [CompletionResultType]::ParameterValue, 'List the releases on this host, marking the current and the previous one')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'git-fastrevert;prepare' {
+            [CompletionResult]::new('--rollout', '--rollout', [CompletionResultType]::ParameterName, 'The revision about to be rolled out, recorded in the tag message')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Remote to fetch from and push to [default: fastrevert.remote, else origin]')
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout; human messages go to stderr')
+            [CompletionResult]::new('--no-fetch', '--no-fetch', [CompletionResultType]::ParameterName, 'Do not fetch the base branch first')
+            [CompletionResult]::new('--no-push', '--no-push', [CompletionResultType]::ParameterName, 'Create local refs only; implies --no-pr')
+            [CompletionResult]::new('--no-pr', '--no-pr', [CompletionResultType]::ParameterName, 'Push, but open no pull request')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-fastrevert;list' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Remote to fetch from and push to [default: fastrevert.remote, else origin]')
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout; human messages go to stderr')
+            [CompletionResult]::new('--no-fetch', '--no-fetch', [CompletionResultType]::ParameterName, 'Do not fetch the base branch first')
+            [CompletionResult]::new('--no-push', '--no-push', [CompletionResultType]::ParameterName, 'Create local refs only; implies --no-pr')
+            [CompletionResult]::new('--no-pr', '--no-pr', [CompletionResultType]::ParameterName, 'Push, but open no pull request')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-fastrevert;revert' {
+            [CompletionResult]::new('--pr', '--pr', [CompletionResultType]::ParameterName, 'Revert a merged pull request, found through the forge: a merge commit against parent 1, a squash commit as is, a rebase-merged one as its whole range (repeatable)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Parent to revert merge commits against')
+            [CompletionResult]::new('--mainline', '--mainline', [CompletionResultType]::ParameterName, 'Parent to revert merge commits against')
+            [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'Name of the branch to create')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why; written as a Revert-Reason: trailer')
+            [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'Label for the pull request (repeatable)')
+            [CompletionResult]::new('--reviewer', '--reviewer', [CompletionResultType]::ParameterName, 'Reviewer for the pull request (repeatable)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Remote to fetch from and push to [default: fastrevert.remote, else origin]')
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--squash', '--squash', [CompletionResultType]::ParameterName, 'One commit for everything reverted')
+            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Commit onto the base branch itself and push it (fast-forward only, no pull request)')
+            [CompletionResult]::new('--draft', '--draft', [CompletionResultType]::ParameterName, 'Open the pull request as a draft')
+            [CompletionResult]::new('--allow-destructive-migrations', '--allow-destructive-migrations', [CompletionResultType]::ParameterName, 'Go ahead even when the range holds destructive migrations (dropped, renamed or retyped columns and tables): the old code may break against the current schema')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout; human messages go to stderr')
+            [CompletionResult]::new('--no-fetch', '--no-fetch', [CompletionResultType]::ParameterName, 'Do not fetch the base branch first')
+            [CompletionResult]::new('--no-push', '--no-push', [CompletionResultType]::ParameterName, 'Create local refs only; implies --no-pr')
+            [CompletionResult]::new('--no-pr', '--no-pr', [CompletionResultType]::ParameterName, 'Push, but open no pull request')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-fastrevert;rollback' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Where to go back to [default: the newest pre-rollout tag]')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'How to go back')
+            [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'Name of the branch to create')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why; written as a Revert-Reason: trailer')
+            [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'Label for the pull request (repeatable)')
+            [CompletionResult]::new('--reviewer', '--reviewer', [CompletionResultType]::ParameterName, 'Reviewer for the pull request (repeatable)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Remote to fetch from and push to [default: fastrevert.remote, else origin]')
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow --mode reset to move the base branch')
+            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Commit onto the base branch itself and push it (fast-forward only, no pull request)')
+            [CompletionResult]::new('--draft', '--draft', [CompletionResultType]::ParameterName, 'Open the pull request as a draft')
+            [CompletionResult]::new('--allow-destructive-migrations', '--allow-destructive-migrations', [CompletionResultType]::ParameterName, 'Go ahead even when the range holds destructive migrations (dropped, renamed or retyped columns and tables): the old code may break against the current schema')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout; human messages go to stderr')
+            [CompletionResult]::new('--no-fetch', '--no-fetch', [CompletionResultType]::ParameterName, 'Do not fetch the base branch first')
+            [CompletionResult]::new('--no-push', '--no-push', [CompletionResultType]::ParameterName, 'Create local refs only; implies --no-pr')
+            [CompletionResult]::new('--no-pr', '--no-pr', [CompletionResultType]::ParameterName, 'Push, but open no pull request')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-fastrevert;check-migrations' {
+            [CompletionResult]::new('--paths', '--paths', [CompletionResultType]::ParameterName, 'Where migrations live (glob, repeatable) [default: fastrevert.migrationPaths, else the usual Rails, Django, Alembic, Flyway, Prisma and golang-migrate layouts]')
+            [CompletionResult]::new('--dialect', '--dialect', [CompletionResultType]::ParameterName, 'SQL dialect to parse with [default: fastrevert.sqlDialect, else generic]')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Remote to fetch from and push to [default: fastrevert.remote, else origin]')
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout; human messages go to stderr')
+            [CompletionResult]::new('--no-fetch', '--no-fetch', [CompletionResultType]::ParameterName, 'Do not fetch the base branch first')
+            [CompletionResult]::new('--no-push', '--no-push', [CompletionResultType]::ParameterName, 'Create local refs only; implies --no-pr')
+            [CompletionResult]::new('--no-pr', '--no-pr', [CompletionResultType]::ParameterName, 'Push, but open no pull request')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-fastrevert;deploy' {
+            [CompletionResult]::new('--releases', '--releases', [CompletionResultType]::ParameterName, 'Directory with one folder per release [default: fastrevert.releases]')
+            [CompletionResult]::new('--current', '--current', [CompletionResultType]::ParameterName, 'The live symlink [default: fastrevert.current, else DIR/../current]')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Seconds to wait while another deploy or switch on this host holds the lock')
+            [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'How many releases to keep (the current and previous one are always kept)')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Remote to fetch from and push to [default: fastrevert.remote, else origin]')
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout; human messages go to stderr')
+            [CompletionResult]::new('--no-fetch', '--no-fetch', [CompletionResultType]::ParameterName, 'Do not fetch the base branch first')
+            [CompletionResult]::new('--no-push', '--no-push', [CompletionResultType]::ParameterName, 'Create local refs only; implies --no-pr')
+            [CompletionResult]::new('--no-pr', '--no-pr', [CompletionResultType]::ParameterName, 'Push, but open no pull request')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-fastrevert;switch' {
+            [CompletionResult]::new('--releases', '--releases', [CompletionResultType]::ParameterName, 'Directory with one folder per release [default: fastrevert.releases]')
+            [CompletionResult]::new('--current', '--current', [CompletionResultType]::ParameterName, 'The live symlink [default: fastrevert.current, else DIR/../current]')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Seconds to wait while another deploy or switch on this host holds the lock')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Remote to fetch from and push to [default: fastrevert.remote, else origin]')
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--mark-bad', '--mark-bad', [CompletionResultType]::ParameterName, 'Leave a BAD_RELEASE note (time, user) in the release being left')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout; human messages go to stderr')
+            [CompletionResult]::new('--no-fetch', '--no-fetch', [CompletionResultType]::ParameterName, 'Do not fetch the base branch first')
+            [CompletionResult]::new('--no-push', '--no-push', [CompletionResultType]::ParameterName, 'Create local refs only; implies --no-pr')
+            [CompletionResult]::new('--no-pr', '--no-pr', [CompletionResultType]::ParameterName, 'Push, but open no pull request')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-fastrevert;releases' {
+            [CompletionResult]::new('--releases', '--releases', [CompletionResultType]::ParameterName, 'Directory with one folder per release [default: fastrevert.releases]')
+            [CompletionResult]::new('--current', '--current', [CompletionResultType]::ParameterName, 'The live symlink [default: fastrevert.current, else DIR/../current]')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Seconds to wait while another deploy or switch on this host holds the lock')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Remote to fetch from and push to [default: fastrevert.remote, else origin]')
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout; human messages go to stderr')
+            [CompletionResult]::new('--no-fetch', '--no-fetch', [CompletionResultType]::ParameterName, 'Do not fetch the base branch first')
+            [CompletionResult]::new('--no-push', '--no-push', [CompletionResultType]::ParameterName, 'Create local refs only; implies --no-pr')
+            [CompletionResult]::new('--no-pr', '--no-pr', [CompletionResultType]::ParameterName, 'Push, but open no pull request')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-fastrevert;completions' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Run as if started in DIR')
+            [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Remote to fetch from and push to [default: fastrevert.remote, else origin]')
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object on stdout; human messages go to stderr')
+            [CompletionResult]::new('--no-fetch', '--no-fetch', [CompletionResultType]::ParameterName, 'Do not fetch the base branch first')
+            [CompletionResult]::new('--no-push', '--no-push', [CompletionResultType]::ParameterName, 'Create local refs only; implies --no-pr')
+            [CompletionResult]::new('--no-pr', '--no-pr', [CompletionResultType]::ParameterName, 'Push, but open no pull request')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the result')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show more detail, including every git call')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'git-fastrevert;help' {
+            [CompletionResult]::new('prepare', 'prepare', [CompletionResultType]::ParameterValue, 'Snapshot the production tip (tag + staging branch) just before a rollout')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List rollout points and release tags')
+            [CompletionResult]::new('revert', 'revert', [CompletionResultType]::ParameterValue, 'Revert commits, ranges and merge commits on a new branch, on top of the base tip')
+            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Return production to a snapshot, release tag or any commit')
+            [CompletionResult]::new('check-migrations', 'check-migrations', [CompletionResultType]::ParameterValue, 'Tell whether the database schema allows rolling code back over a range')
+            [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Export a revision into its own release directory and point the live link at it')
+            [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, 'Point the live link at another release (`previous` to go back), atomically')
+            [CompletionResult]::new('releases', 'releases', [CompletionResultType]::ParameterValue, 'List the releases on this host, marking the current and the previous one')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'git-fastrevert;help;prepare' {
+            break
+        }
+        'git-fastrevert;help;list' {
+            break
+        }
+        'git-fastrevert;help;revert' {
+            break
+        }
+        'git-fastrevert;help;rollback' {
+            break
+        }
+        'git-fastrevert;help;check-migrations' {
+            break
+        }
+        'git-fastrevert;help;deploy' {
+            break
+        }
+        'git-fastrevert;help;switch' {
+            break
+        }
+        'git-fastrevert;help;releases' {
+            break
+        }
+        'git-fastrevert;help;completions' {
+            break
+        }
+        'git-fastrevert;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

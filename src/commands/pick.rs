@@ -1,0 +1,193 @@
+//! Pickers for the choices a command needs when it runs on a terminal without them. Without a
+//! terminal they fail fast, naming the argument that supplies the choice.
+
+use git2::Sort;
+
+use super::Ctx;
+use crate::engine::message;
+use crate::error::{Error, Kind, Result};
+use crate::ui::Ui;
+
+pub fn cancelled() -> Error {
+    Error::new(Kind::Interrupted, "cancelled; nothing was changed")
+}
+
+fn missing(what: &str, flag: &str) -> Error {
+    Error::bad_input(format!(
+        "{what} is missing, and there is no terminal to ask"
+    ))
+    .hint(format!("pass {flag}"))
+}
+
+/// "3 hours ago", for a commit or tag time.
+pub fn relative(seconds: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let ago = (now - seconds).max(0);
+    let (n, unit) = match ago {
+        0..=59 => return "just now".into(),
+        60..=3599 => (ago / 60, "minute"),
+        3600..=86_399 => (ago / 3600, "hour"),
+        86_400..=1_209_599 => (ago / 86_400, "day"),
+        1_209_600..=5_183_999 => (ago / 604_800, "week"),
+        5_184_000..=31_535_999 => (ago / 2_592_000, "month"),
+        _ => (ago / 31_536_000, "year"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+/// The pull request number in `Merge pull request #N from …` or a `… (#N)` subject.
+pub fn pr_number(subject: &str) -> Option<u64> {
+    let digits = |s: &str| -> Option<u64> {
+        let d: String = s.chars().take_while(char::is_ascii_digit).collect();
+        d.parse().ok()
+    };
+    if let Some(rest) = subject.strip_prefix("Merge pull request #") {
+        return digits(rest);
+    }
+    let open = subject.rfind("(#")?;
+    subject
+        .ends_with(')')
+        .then(|| digits(&subject[open + 2..]))
+        .flatten()
+}
+
+/// A commit of the base's recent first-parent history.
+pub fn commit(ctx: &Ctx) -> Result<String> {
+    let Some(p) = ctx.ui.ask() else {
+        return Err(missing(
+            "the commit to revert",
+            "REV (a commit or A..B) or --pr N",
+        ));
+    };
+    let base = ctx.base_tip()?;
+    let repo = &ctx.repo;
+    let mut walk = repo.revwalk()?;
+    walk.push(base.oid)?;
+    walk.simplify_first_parent()?;
+    walk.set_sorting(Sort::TOPOLOGICAL)?;
+    let mut ids = Vec::new();
+    let mut items = Vec::new();
+    for oid in walk.take(200) {
+        let c = repo.find_commit(oid?)?;
+        let subject = message::subject(&String::from_utf8_lossy(c.message_bytes())).to_string();
+        let pr = pr_number(&subject).map_or(String::new(), |n| format!("  #{n}"));
+        let author = c.author().name().ok().unwrap_or("?").to_string();
+        items.push(format!(
+            "{}  {subject}  ({author}, {}){pr}",
+            crate::git::short(c.id()),
+            relative(c.time().seconds())
+        ));
+        ids.push(c.id().to_string());
+    }
+    let chosen = p
+        .select(
+            &format!("Revert which commit of {}?", ctx.settings.base),
+            &items,
+        )?
+        .ok_or_else(cancelled)?;
+    Ok(ids[chosen].clone())
+}
+
+/// A rollout point or release tag, newest first.
+pub fn point(ctx: &Ctx) -> Result<String> {
+    let Some(p) = ctx.ui.ask() else {
+        return Err(missing("where to roll back to", "--to <REF>"));
+    };
+    let mut points = super::list::rollout_points(ctx)?;
+    points.extend(super::list::release_tags(ctx)?);
+    if points.is_empty() {
+        return Err(Error::bad_input("there are no rollout points or release tags to roll back to")
+            .hint("pass --to with a commit or branch; next time, run `git fastrevert prepare` before a rollout"));
+    }
+    let base = ctx.base_tip().ok();
+    let items: Vec<String> = points
+        .iter()
+        .map(|pt| {
+            let since = base
+                .as_ref()
+                .and_then(|b| {
+                    ctx.repo
+                        .graph_ahead_behind(b.oid, git2::Oid::from_str(&pt.commit).ok()?)
+                        .ok()
+                })
+                .map_or(String::new(), |(ahead, _)| {
+                    format!(", {ahead} commit(s) since")
+                });
+            format!(
+                "{}  {}  ({}{since})",
+                pt.name,
+                &pt.commit[..7],
+                relative(pt.timestamp)
+            )
+        })
+        .collect();
+    let chosen = p
+        .select(&format!("Roll {} back to?", ctx.settings.base), &items)?
+        .ok_or_else(cancelled)?;
+    Ok(points[chosen].name.clone())
+}
+
+/// A release of a releases directory.
+#[cfg(unix)]
+pub fn release(ui: &Ui, rel: &crate::releases::Releases) -> Result<String> {
+    let Some(p) = ui.ask() else {
+        return Err(missing(
+            "the release to switch to",
+            "RELEASE (an id, a deployed tag, or previous)",
+        ));
+    };
+    let list = rel.list()?;
+    if list.is_empty() {
+        return Err(
+            Error::bad_input(format!("there are no releases in {}", rel.dir.display()))
+                .hint("deploy one first: git fastrevert deploy <REV>"),
+        );
+    }
+    let items: Vec<String> = list
+        .iter()
+        .map(|r| {
+            let mark = if r.current {
+                "  (current)"
+            } else if r.previous {
+                "  (previous)"
+            } else {
+                ""
+            };
+            let bad = if r.bad { "  BAD" } else { "" };
+            format!(
+                "{}  deployed {}{mark}{bad}",
+                &r.id[..12],
+                relative(r.deployed_at)
+            )
+        })
+        .collect();
+    let chosen = p
+        .select("Switch to which release?", &items)?
+        .ok_or_else(cancelled)?;
+    Ok(list[chosen].id.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pull_request_numbers_from_subjects() {
+        assert_eq!(pr_number("Merge pull request #123 from acme/x"), Some(123));
+        assert_eq!(pr_number("Add coupons (#88)"), Some(88));
+        assert_eq!(pr_number("Fix #12 in parser"), None);
+    }
+
+    #[test]
+    fn relative_dates() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        assert_eq!(relative(now), "just now");
+        assert_eq!(relative(now - 7200), "2 hours ago");
+        assert_eq!(relative(now - 86_400), "1 day ago");
+    }
+}
