@@ -90,35 +90,37 @@ fn tune_libgit2() {
 }
 
 fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
+    let mut global = cli.global.clone();
+    if let Some(dir) = global.directory.take() {
+        // Every relative path on the command line is then relative to DIR, as with git -C.
+        std::env::set_current_dir(&dir).map_err(|e| {
+            Error::bad_input(format!("cannot use -C {}: {e}", dir.display()))
+                .hint("pass an existing directory")
+        })?;
+    }
+    let global = &global;
     let Some(command) = &cli.command else {
         if ui.interactive {
-            let outcome = commands::menu::run(&cli.global, ui)?;
+            let outcome = commands::menu::run(global, ui)?;
             ui.result(&outcome.human);
             ui.json(&outcome.json);
             return Ok(());
         }
         let _ = Cli::command().print_help();
         return Err(Error::bad_input("no command given")
-            .hint("run `git fastrevert revert --help` to start"));
+            .hint("run `git fastrevert --help` to see the commands"));
     };
-    if let Some(dir) = &cli.global.directory {
-        // Every relative path on the command line is then relative to DIR, as with git -C.
-        std::env::set_current_dir(dir).map_err(|e| {
-            Error::bad_input(format!("cannot use -C {}: {e}", dir.display()))
-                .hint("pass an existing directory")
-        })?;
-    }
     // Release commands work on a host's directories and need a repository only to read it.
-    let ctx = || commands::Ctx::open(&cli.global, ui);
+    let ctx = || commands::Ctx::open(global, ui);
     let outcome = match command {
         Command::Prepare(args) => commands::prepare::run(&ctx()?, args)?,
         Command::List(args) => commands::list::run(&ctx()?, args)?,
         // A choice missing on a terminal: pick it, show the plan, ask.
         Command::Revert(args) if args.revs.is_empty() && args.prs.is_empty() && ui.interactive => {
-            commands::menu::revert(&cli.global, ui, args.clone())?
+            commands::menu::revert(global, ui, args.clone())?
         }
         Command::Rollback(args) if args.to.is_none() && ui.interactive => {
-            commands::menu::rollback(&cli.global, ui, args.clone())?
+            commands::menu::rollback(global, ui, args.clone())?
         }
         Command::Revert(args) => commands::revert::run(&ctx()?, args)?,
         Command::Rollback(args) => commands::rollback::run(&ctx()?, args)?,
@@ -129,11 +131,11 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
             return Ok(());
         }
         #[cfg(unix)]
-        Command::Deploy(args) => commands::deploy::run(&cli.global, ui, args)?,
+        Command::Deploy(args) => commands::deploy::run(global, ui, args)?,
         #[cfg(unix)]
-        Command::Switch(args) => commands::switch::run(&cli.global, ui, args)?,
+        Command::Switch(args) => commands::switch::run(global, ui, args)?,
         #[cfg(unix)]
-        Command::Releases(args) => commands::releases::run(&cli.global, ui, args)?,
+        Command::Releases(args) => commands::releases::run(global, ui, args)?,
         #[cfg(not(unix))]
         Command::Deploy(_) | Command::Switch(_) | Command::Releases(_) => {
             return Err(commands::releases_unsupported())

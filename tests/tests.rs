@@ -7,5 +7,6 @@ mod cli;
 mod common;
 mod docs;
 mod forge;
+mod interactive;
 mod migrations;
 mod releases;

@@ -140,3 +140,133 @@ fn planned_host(
     real.no_fetch = true;
     command(&real)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::prompt::{Answer, Scripted};
+
+    /// A repository with three commits on main and a release tag on the first.
+    fn repo() -> (tempfile::TempDir, git2::Repository) {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::init(dir.path()).unwrap();
+        let sig =
+            git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_000, 0)).unwrap();
+        let mut parent: Option<git2::Oid> = None;
+        for (i, subject) in ["Add app", "Add four", "Add notes"].iter().enumerate() {
+            let blob = repo.blob(format!("{i}\n").as_bytes()).unwrap();
+            let mut b = repo
+                .treebuilder(
+                    parent
+                        .map(|p| repo.find_commit(p).unwrap().tree().unwrap())
+                        .as_ref(),
+                )
+                .unwrap();
+            b.insert(format!("f{i}.txt"), blob, 0o100644).unwrap();
+            let tree = repo.find_tree(b.write().unwrap()).unwrap();
+            let parents: Vec<git2::Commit> = parent
+                .iter()
+                .map(|p| repo.find_commit(*p).unwrap())
+                .collect();
+            let refs: Vec<&git2::Commit> = parents.iter().collect();
+            let id = repo
+                .commit(Some("refs/heads/main"), &sig, &sig, subject, &tree, &refs)
+                .unwrap();
+            if i == 0 {
+                repo.tag_lightweight("v1.0.0", &repo.find_object(id, None).unwrap(), false)
+                    .unwrap();
+            }
+            parent = Some(id);
+        }
+        repo.set_head("refs/heads/main").unwrap();
+        let mut config = repo.config().unwrap();
+        config.set_str("user.name", "T").unwrap();
+        config.set_str("user.email", "t@example.com").unwrap();
+        (dir, repo)
+    }
+
+    fn global(dir: &std::path::Path) -> GlobalArgs {
+        GlobalArgs {
+            directory: Some(dir.to_path_buf()),
+            remote: None,
+            base: None,
+            dry_run: false,
+            yes: false,
+            json: false,
+            no_fetch: false,
+            no_push: false,
+            no_pr: false,
+            color: crate::cli::ColorChoice::Never,
+            quiet: true,
+            verbose: false,
+        }
+    }
+
+    fn scripted(answers: Vec<Answer>) -> Ui {
+        Ui::with_prompter(Box::new(Scripted::new(answers)))
+    }
+
+    #[test]
+    fn the_menu_reverts_the_picked_commit_after_the_plan() {
+        let (dir, repo) = repo();
+        let ui = scripted(vec![
+            Answer::Pick("Revert a commit".into()),
+            Answer::Pick("Add four".into()),
+            Answer::Yes,
+        ]);
+        let outcome = run(&global(dir.path()), &ui).unwrap();
+        let branch = outcome.json["branch"].as_str().unwrap().to_string();
+        let tip = repo
+            .find_reference(&format!("refs/heads/{branch}"))
+            .unwrap()
+            .target()
+            .unwrap();
+        let summary = repo
+            .find_commit(tip)
+            .unwrap()
+            .summary()
+            .unwrap()
+            .unwrap()
+            .to_string();
+        assert_eq!(summary, "Revert \"Add four\"");
+    }
+
+    #[test]
+    fn saying_no_to_the_plan_writes_nothing() {
+        let (dir, repo) = repo();
+        let refs_before = repo.references().unwrap().count();
+        let ui = scripted(vec![Answer::Pick("Add notes".into()), Answer::No]);
+        let err = revert(&global(dir.path()), &ui, RevertArgs::default()).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Interrupted);
+        assert_eq!(repo.references().unwrap().count(), refs_before);
+    }
+
+    #[test]
+    fn rollback_picks_a_tag_and_a_mode() {
+        let (dir, repo) = repo();
+        let ui = scripted(vec![
+            Answer::Pick("v1.0.0".into()),
+            Answer::Pick("commit:".into()),
+            Answer::Yes,
+        ]);
+        let outcome = rollback(&global(dir.path()), &ui, RollbackArgs::default()).unwrap();
+        assert_eq!(outcome.json["branch"], "rollback-to-v1.0.0");
+        let tip = repo
+            .find_reference("refs/heads/rollback-to-v1.0.0")
+            .unwrap()
+            .target()
+            .unwrap();
+        let tagged = repo.revparse_single("v1.0.0^{tree}").unwrap().id();
+        assert_eq!(repo.find_commit(tip).unwrap().tree_id(), tagged);
+    }
+
+    #[test]
+    fn backing_out_of_a_picker_cancels() {
+        let (dir, _repo) = repo();
+        let ui = scripted(vec![Answer::Back]);
+        assert_eq!(
+            run(&global(dir.path()), &ui).unwrap_err().kind,
+            crate::error::Kind::Interrupted
+        );
+    }
+}

@@ -25,6 +25,7 @@ use crate::git::{self, remote::GitCli};
 use crate::ui::Ui;
 
 /// What a command produced: the `--json` object and the lines a person reads.
+#[derive(Debug)]
 pub struct Outcome {
     pub json: serde_json::Value,
     pub human: Vec<String>,
@@ -46,7 +47,7 @@ pub struct BaseTip {
 
 impl<'a> Ctx<'a> {
     pub fn open(global: &'a GlobalArgs, ui: &'a Ui) -> Result<Ctx<'a>> {
-        let repo = git::open(None)?;
+        let repo = git::open(global.directory.as_deref())?;
         let settings = Settings::load(&repo, global)?;
         if crate::actions::active() && repo.is_shallow() {
             ui.warn("this is a shallow clone (actions/checkout fetches one commit and no tags by default): set fetch-depth: 0 so history and tags are there");

@@ -49,6 +49,19 @@ impl Ui {
         }
     }
 
+    /// A UI whose questions are answered by `prompter`, as if on a terminal; quiet, no colour.
+    pub fn with_prompter(prompter: Box<dyn Prompter>) -> Ui {
+        Ui {
+            prompter,
+            json: false,
+            quiet: true,
+            verbose: false,
+            yes: false,
+            interactive: true,
+            color: false,
+        }
+    }
+
     fn paint(&self, style: console::Style, text: &str) -> String {
         if self.color {
             style.force_styling(true).apply_to(text).to_string()

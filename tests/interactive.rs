@@ -1,0 +1,114 @@
+//! The real binary on a pseudo-terminal: the menu and pickers driven by keystrokes.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::{Eof, Expect, Session};
+
+use crate::common::Env;
+
+const DOWN: &str = "\x1b[B";
+
+fn spawn(env: &Env, dir: &Path, args: &[&str]) -> expectrl::session::OsSession {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_git-fastrevert"));
+    cmd.current_dir(dir).args(args);
+    env.apply_to(&mut cmd);
+    cmd.env_remove("CI").env("TERM", "xterm-256color");
+    let mut session = Session::spawn(cmd).expect("spawn on a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(20)));
+    session
+}
+
+fn exit_code(session: &mut expectrl::session::OsSession) -> i32 {
+    session.expect(Eof).ok();
+    match session.get_process().wait().expect("wait") {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("not a normal exit: {other:?}"),
+    }
+}
+
+fn refs(env: &Env, dir: &Path) -> String {
+    env.git(dir, &["for-each-ref", "--format=%(refname) %(objectname)"])
+}
+
+#[test]
+fn revert_a_commit_picked_from_the_menu() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let target = env.rev(&work, "main~2");
+    let mut p = spawn(&env, &work, &[]);
+    p.expect("What do you want to do?").unwrap();
+    p.send("\r").unwrap(); // the first action: revert
+    p.expect("Revert which commit of main?").unwrap();
+    p.send("Add four").unwrap(); // fuzzy filter
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("\r").unwrap();
+    p.expect("The plan:").unwrap();
+    p.expect("Go ahead?").unwrap();
+    p.send("y").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    let branch = format!("revert-{}", &target[..7]);
+    let tip = env.rev(&remote, &branch);
+    assert_eq!(
+        env.rev(&remote, &format!("{tip}^")),
+        env.rev(&remote, "main")
+    );
+    assert!(env
+        .git(&remote, &["log", "-1", "--format=%s", &tip])
+        .contains("Revert \"Add four\""));
+}
+
+#[test]
+fn roll_back_to_a_tag_picked_from_the_list() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    env.git(
+        &work,
+        &["tag", "-a", "v1.0.0", "-m", "Release 1.0.0", "main~2"],
+    );
+    env.git(&work, &["push", "-q", "origin", "v1.0.0"]);
+    let mut p = spawn(&env, &work, &["rollback"]);
+    p.expect("Roll main back to?").unwrap();
+    p.send("v1.0.0").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("\r").unwrap();
+    p.expect("How?").unwrap();
+    p.send("\r").unwrap(); // commit mode
+    p.expect("Go ahead?").unwrap();
+    p.send("y").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    let tip = env.rev(&remote, "rollback-to-v1.0.0");
+    assert_eq!(
+        env.rev(&remote, &format!("{tip}^{{tree}}")),
+        env.rev(&remote, "v1.0.0^{tree}")
+    );
+}
+
+#[test]
+fn cancelling_at_the_confirmation_writes_nothing() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let before = (refs(&env, &work), refs(&env, &remote));
+    let mut p = spawn(&env, &work, &["revert"]);
+    p.expect("Revert which commit of main?").unwrap();
+    p.send(DOWN).unwrap();
+    p.send("\r").unwrap();
+    p.expect("Go ahead?").unwrap();
+    p.send("n").unwrap();
+    assert_eq!(exit_code(&mut p), 130);
+    assert_eq!((refs(&env, &work), refs(&env, &remote)), before);
+}
+
+#[test]
+fn ctrl_c_at_a_prompt_exits_130() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let before = refs(&env, &work);
+    let mut p = spawn(&env, &work, &[]);
+    p.expect("What do you want to do?").unwrap();
+    p.send("\x03").unwrap();
+    assert_eq!(exit_code(&mut p), 130);
+    assert_eq!(refs(&env, &work), before);
+}
