@@ -175,7 +175,8 @@ pub fn publish(json: &Value) {
     append("GITHUB_STEP_SUMMARY", &format!("{md}\n"));
 }
 
-fn annotate_migrations(json: &Value) {
+/// `::error file=…,line=…::` for destructive findings, `::warning …` for unknown ones.
+pub fn annotate_migrations(json: &Value) {
     for m in json["migrations"].as_array().into_iter().flatten() {
         for f in m["findings"].as_array().into_iter().flatten() {
             let level = match f["class"].as_str() {

@@ -488,6 +488,41 @@ fn bitbucket_cloud_and_data_center_open_prs() {
     );
     fake.verify();
 
+    // A re-run: Cloud answers the create with the pull request already open (200, not 201).
+    fake.reset();
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repositories/acme/shop/pullrequests"))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .respond_with(reply(
+                200,
+                fixture(
+                    "bitbucket-cloud/pullrequest-created.json",
+                    &[("NUMBER", "5"), ("TITLE", "Revert"), ("HEAD_REF", &branch)],
+                ),
+            ))
+            .expect(1),
+    );
+    let out = env
+        .fr(&work)
+        .args([
+            "revert",
+            "HEAD",
+            "--json",
+            "--reviewer",
+            "{d301aafa-d676-4ee0-88be-962be7417567}",
+        ])
+        .env("BITBUCKET_TOKEN", TOKEN)
+        .env("BITBUCKET_API_URL", fake.uri())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["resumed"], true);
+    assert_eq!(j["pull_request"]["number"], 5);
+    assert_eq!(j["pull_request"]["existing"], true);
+    fake.verify();
+
     // Data Center: a duplicate is a 409 naming the pull request already open.
     fake.reset();
     env.git(
@@ -763,4 +798,93 @@ fn a_token_is_never_sent_over_plain_http_to_another_host() {
         "{v}"
     );
     assert_no_token(&out);
+}
+
+/// The revert picker lists the pull requests merged into the base; picking one reverts it.
+#[test]
+fn the_picker_offers_recently_merged_pull_requests() {
+    use git_fastrevert::ui::prompt::{Answer, Scripted};
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = github(&env, &fake);
+    // In-process: identity from the repository, token from this process's environment (the
+    // binaries other tests run get an environment without it).
+    env.git(&work, &["config", "user.name", "Test User"]);
+    env.git(&work, &["config", "user.email", "test@example.com"]);
+    std::env::set_var("GITHUB_TOKEN", TOKEN);
+    let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
+    let merged = json!([{
+        "number": 7, "title": "Add feature", "state": "closed", "merged_at": "2026-01-01T00:00:00Z",
+        "merge_commit_sha": merge, "head": {"ref": "feature"}, "base": {"ref": "main"},
+        "html_url": "https://github.com/acme/shop/pull/7"
+    }, {
+        "number": 6, "title": "Closed without merging", "state": "closed", "merged_at": null,
+        "head": {"ref": "nope"}, "base": {"ref": "main"}, "html_url": "https://github.com/acme/shop/pull/6"
+    }]);
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/shop/pulls"))
+            .and(query_param("state", "closed"))
+            .and(query_param("base", "main"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(merged))
+            .expect(1),
+    );
+    let feature = env.rev(&work, &format!("{merge}^2"));
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/shop/pulls/7"))
+            .respond_with(reply(
+                200,
+                fixture(
+                    "github/pull-merged.json",
+                    &[
+                        ("NUMBER", "7"),
+                        ("TITLE", "Add feature"),
+                        ("MERGE_SHA", &merge),
+                        ("HEAD_REF", "feature"),
+                        ("HEAD_SHA", &feature),
+                    ],
+                ),
+            ))
+            .expect(2), // the plan (a dry run), then the run
+    );
+    fake.mount(
+        create_pr_mock(
+            "Revert \"Add feature\"",
+            "revert-7-feature",
+            "Reverts acme/shop#7",
+            false,
+            "70",
+        )
+        .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/issues/7/comments"))
+            .respond_with(reply(
+                201,
+                fixture("github/comment-created.json", &[("NUMBER", "7")]),
+            ))
+            .expect(1),
+    );
+    let prompter = Scripted::new(vec![Answer::Pick("PR #7".into()), Answer::Yes]);
+    let ui = git_fastrevert::ui::Ui::with_prompter(Box::new(prompter));
+    let global = git_fastrevert::cli::GlobalArgs {
+        directory: Some(work.clone()),
+        remote: None,
+        base: None,
+        dry_run: false,
+        yes: false,
+        json: false,
+        no_fetch: false,
+        no_push: false,
+        no_pr: false,
+        color: git_fastrevert::cli::ColorChoice::Never,
+        quiet: true,
+        verbose: false,
+    };
+    let outcome = git_fastrevert::commands::menu::revert(&global, &ui, Default::default()).unwrap();
+    assert_eq!(outcome.json["reverted"], json!([merge]));
+    assert_eq!(outcome.json["pull_request"]["number"], 70);
+    fake.verify();
 }

@@ -168,6 +168,11 @@ impl Ctx<'_> {
         if destructive.is_empty() {
             return Ok(());
         }
+        if !allow && crate::actions::active() {
+            // The refusal's findings as annotations on the files, like check-migrations'.
+            let json = serde_json::json!({ "migrations": report.migrations });
+            crate::actions::annotate_migrations(&json);
+        }
         if allow {
             warnings.push(format!(
                 "{what} goes over {} destructive migration statement(s), allowed by --allow-destructive-migrations",

@@ -49,7 +49,10 @@ pub fn run(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
 pub fn revert(global: &GlobalArgs, ui: &Ui, mut args: RevertArgs) -> Result<Outcome> {
     let ctx = Ctx::open(global, ui)?;
     ctx.fetch(&[])?;
-    args.revs = vec![pick::commit(&ctx)?];
+    match pick::commit(&ctx)? {
+        pick::Choice::Commit(sha) => args.revs = vec![sha],
+        pick::Choice::Pr(n) => args.prs = vec![n],
+    }
     let mut global = global.clone();
     global.no_fetch = true;
     planned(&global, ui, &|ctx| super::revert::run(ctx, &args))

@@ -53,8 +53,15 @@ pub fn pr_number(subject: &str) -> Option<u64> {
         .flatten()
 }
 
-/// A commit of the base's recent first-parent history.
-pub fn commit(ctx: &Ctx) -> Result<String> {
+/// What to revert: a commit, or a merged pull request by number.
+pub enum Choice {
+    Commit(String),
+    Pr(u64),
+}
+
+/// A pull request recently merged into the base (when a forge and its token are there), or a
+/// commit of the base's recent first-parent history.
+pub fn commit(ctx: &Ctx) -> Result<Choice> {
     let Some(p) = ctx.ui.ask() else {
         return Err(missing(
             "the commit to revert",
@@ -63,12 +70,40 @@ pub fn commit(ctx: &Ctx) -> Result<String> {
     };
     let base = ctx.base_tip()?;
     let repo = &ctx.repo;
+    let mut choices = Vec::new();
+    let mut items = Vec::new();
+    if let Some(target) = ctx.forge_target().ok().flatten() {
+        if crate::forge::token_from_env(target.kind).is_some() {
+            let progress = ctx.ui.progress(&format!(
+                "Listing pull requests merged into {}",
+                ctx.settings.base
+            ));
+            let merged = super::pr::connect(ctx, "listing pull requests").and_then(|f| match f {
+                Some(f) => f.recently_merged(&ctx.settings.base),
+                None => Ok(Vec::new()),
+            });
+            drop(progress);
+            match merged {
+                Ok(prs) => {
+                    for pr in prs {
+                        items.push(format!(
+                            "PR #{}  {}  (from {})",
+                            pr.number, pr.title, pr.head_ref
+                        ));
+                        choices.push(Choice::Pr(pr.number));
+                    }
+                }
+                Err(e) => ctx.ui.warn(&format!(
+                    "merged pull requests are not listed: {}",
+                    e.message
+                )),
+            }
+        }
+    }
     let mut walk = repo.revwalk()?;
     walk.push(base.oid)?;
     walk.simplify_first_parent()?;
     walk.set_sorting(Sort::TOPOLOGICAL)?;
-    let mut ids = Vec::new();
-    let mut items = Vec::new();
     for oid in walk.take(200) {
         let c = repo.find_commit(oid?)?;
         let subject = message::subject(&String::from_utf8_lossy(c.message_bytes())).to_string();
@@ -79,7 +114,7 @@ pub fn commit(ctx: &Ctx) -> Result<String> {
             crate::git::short(c.id()),
             relative(c.time().seconds())
         ));
-        ids.push(c.id().to_string());
+        choices.push(Choice::Commit(c.id().to_string()));
     }
     let chosen = p
         .select(
@@ -87,7 +122,7 @@ pub fn commit(ctx: &Ctx) -> Result<String> {
             &items,
         )?
         .ok_or_else(cancelled)?;
-    Ok(ids[chosen].clone())
+    Ok(choices.swap_remove(chosen))
 }
 
 /// A rollout point or release tag, newest first.

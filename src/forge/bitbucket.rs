@@ -389,6 +389,56 @@ impl Forge for Bitbucket {
         }
     }
 
+    fn recently_merged(&self, base: &str) -> Result<Vec<PrInfo>> {
+        let path = if self.cloud() {
+            format!(
+                "{}/pullrequests?state=MERGED&q=destination.branch.name%3D%22{base}%22&sort=-updated_on&pagelen=30",
+                self.repo_path()
+            )
+        } else {
+            format!(
+                "{}/pull-requests?state=MERGED&at=refs/heads/{base}&order=NEWEST&limit=30",
+                self.repo_path()
+            )
+        };
+        let reply = self.call("GET", &path, None)?;
+        if reply.status != 200 {
+            return Err(status_error(
+                self.target.kind,
+                "listing merged pull requests",
+                &reply,
+                message(&reply),
+            ));
+        }
+        let v = reply.json(self.target.kind)?;
+        let (head, merge) = if self.cloud() {
+            ("/source/branch/name", "/merge_commit/hash")
+        } else {
+            ("/fromRef/displayId", "/properties/mergeCommit/id")
+        };
+        Ok(v["values"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|pr| {
+                Some(PrInfo {
+                    number: pr["id"].as_u64()?,
+                    title: text(pr, "/title"),
+                    merged: true,
+                    state: "MERGED".into(),
+                    merge_commit: pr
+                        .pointer(merge)
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    head_ref: text(pr, head),
+                    head_sha: None,
+                    base_ref: base.to_string(),
+                    url: String::new(),
+                })
+            })
+            .collect())
+    }
+
     fn comment(&self, number: u64, body: &str) -> Result<()> {
         let path = format!("{}/{}/{number}/comments", self.repo_path(), self.prs());
         let payload = if self.cloud() {

@@ -295,6 +295,41 @@ impl Forge for GitHub {
         Ok(created)
     }
 
+    fn recently_merged(&self, base: &str) -> Result<Vec<PrInfo>> {
+        let path = format!(
+            "{}/pulls?state=closed&base={base}&sort=updated&direction=desc&per_page=30",
+            self.repo_path()
+        );
+        let reply = self.call("GET", &path, None)?;
+        if reply.status != 200 {
+            return Err(status_error(
+                Kind::GitHub,
+                "listing merged pull requests",
+                &reply,
+                message(&reply),
+            ));
+        }
+        let v = reply.json(Kind::GitHub)?;
+        Ok(v.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|pr| pr["merged_at"].is_string())
+            .filter_map(|pr| {
+                Some(PrInfo {
+                    number: pr["number"].as_u64()?,
+                    title: str_field(pr, "/title"),
+                    merged: true,
+                    state: "merged".into(),
+                    merge_commit: pr["merge_commit_sha"].as_str().map(str::to_string),
+                    head_ref: str_field(pr, "/head/ref"),
+                    head_sha: None,
+                    base_ref: str_field(pr, "/base/ref"),
+                    url: str_field(pr, "/html_url"),
+                })
+            })
+            .collect())
+    }
+
     fn comment(&self, number: u64, body: &str) -> Result<()> {
         let path = format!("{}/issues/{number}/comments", self.repo_path());
         let reply = self.call("POST", &path, Some(json!({"body": body})))?;

@@ -194,6 +194,8 @@ pub trait Forge {
     /// reviewers that cannot be set are warnings, not failures.
     fn open_pr(&self, pr: &NewPr, warnings: &mut Vec<String>) -> Result<PullRequest>;
     fn comment(&self, number: u64, body: &str) -> Result<()>;
+    /// Pull requests merged into `base` lately, newest first (for the pickers).
+    fn recently_merged(&self, base: &str) -> Result<Vec<PrInfo>>;
 }
 
 /// Open the client for a target.
