@@ -3,15 +3,15 @@
 //! a local fake GitHub API.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::json;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 use yaml_rust2::{Yaml, YamlLoader};
 
-use crate::common::Env;
+use crate::common::{path_with_binary, Env, FakeForge as Fake};
 
 const TOKEN: &str = "ghs_actionT0kenValue";
 
@@ -130,15 +130,7 @@ fn run_action(env: &Env, work: &Path, api: &str, given: &[(&str, &str)]) -> Run 
     for f in [&output, &summary, &gh_path] {
         std::fs::write(f, "").unwrap();
     }
-    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_git-fastrevert"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = path_with_binary();
     let (mut stdout, mut stderr, mut code) = (String::new(), String::new(), 0);
     for step in steps {
         let Some(script) = step.run else { continue }; // `uses:` steps (the cache) are the runner's
@@ -182,29 +174,6 @@ fn run_action(env: &Env, work: &Path, api: &str, given: &[(&str, &str)]) -> Run 
         stderr,
         outputs: parse_outputs(&std::fs::read_to_string(&output).unwrap()),
         summary: std::fs::read_to_string(&summary).unwrap(),
-    }
-}
-
-struct Fake {
-    rt: tokio::runtime::Runtime,
-    server: MockServer,
-}
-
-impl Fake {
-    fn start() -> Fake {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt.block_on(MockServer::start());
-        Fake { rt, server }
-    }
-    fn mount(&self, mock: Mock) {
-        self.rt.block_on(mock.mount(&self.server));
-    }
-    fn verify(&self) {
-        self.rt.block_on(self.server.verify());
     }
 }
 
@@ -262,7 +231,7 @@ fn a_pr_revert_sets_outputs_and_writes_the_summary() {
     let run = run_action(
         &env,
         &work,
-        &fake.server.uri(),
+        &fake.uri(),
         &[
             ("command", "revert"),
             ("target", "pr:7"),
@@ -319,7 +288,7 @@ fn a_rollback_sets_outputs() {
     let run = run_action(
         &env,
         &work,
-        &fake.server.uri(),
+        &fake.uri(),
         &[("command", "rollback"), ("target", "v1.0.0")],
     );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
@@ -353,7 +322,7 @@ fn a_pr_refused_by_the_repository_settings_leaves_the_branch_and_a_way_forward()
     let run = run_action(
         &env,
         &work,
-        &fake.server.uri(),
+        &fake.uri(),
         &[("command", "revert"), ("target", "HEAD")],
     );
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap_complete::Shell;
 
-use crate::common::{code, stderr, Env};
+use crate::common::{code, path_with_binary, stderr, Env};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -94,15 +94,7 @@ fn help_of_every_command() {
 fn git_finds_it_as_git_fastrevert() {
     let env = Env::new();
     let (work, _remote) = env.cloned();
-    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_git-fastrevert"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = path_with_binary();
     let run = |args: &[&str]| {
         let mut cmd = std::process::Command::new("git");
         env.apply_to(&mut cmd);

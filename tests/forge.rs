@@ -7,58 +7,11 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use wiremock::matchers::{body_json, header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
-use crate::common::{code, json, stderr, Env};
+use crate::common::{code, json, stderr, Env, FakeForge as Fake};
 
 const TOKEN: &str = "t0ken-s3cret-value";
-
-struct Fake {
-    rt: tokio::runtime::Runtime,
-    server: MockServer,
-}
-
-impl Fake {
-    fn start() -> Fake {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt.block_on(MockServer::start());
-        Fake { rt, server }
-    }
-    fn uri(&self) -> String {
-        self.server.uri()
-    }
-    fn mount(&self, mock: Mock) {
-        self.rt.block_on(mock.mount(&self.server));
-    }
-    /// Every expectation met, and no request that no mock was made for.
-    fn verify(&self) {
-        self.rt.block_on(self.server.verify());
-        let requests = self
-            .rt
-            .block_on(self.server.received_requests())
-            .unwrap_or_default();
-        for r in &requests {
-            assert!(
-                r.headers.get("authorization").is_some(),
-                "{} {} was sent without a token",
-                r.method,
-                r.url
-            );
-        }
-    }
-    fn count(&self) -> usize {
-        self.rt
-            .block_on(self.server.received_requests())
-            .map_or(0, |r| r.len())
-    }
-    fn reset(&self) {
-        self.rt.block_on(self.server.reset());
-    }
-}
 
 /// A fixture with its `{{NAME}}` placeholders filled.
 fn fixture(name: &str, vars: &[(&str, &str)]) -> String {
@@ -871,17 +824,8 @@ fn the_picker_offers_recently_merged_pull_requests() {
     let ui = git_fastrevert::ui::Ui::with_prompter(Box::new(prompter));
     let global = git_fastrevert::cli::GlobalArgs {
         directory: Some(work.clone()),
-        remote: None,
-        base: None,
-        dry_run: false,
-        yes: false,
-        json: false,
-        no_fetch: false,
-        no_push: false,
-        no_pr: false,
-        color: git_fastrevert::cli::ColorChoice::Never,
         quiet: true,
-        verbose: false,
+        ..Default::default()
     };
     let outcome = git_fastrevert::commands::menu::revert(&global, &ui, Default::default()).unwrap();
     assert_eq!(outcome.json["reverted"], json!([merge]));

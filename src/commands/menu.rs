@@ -191,17 +191,8 @@ mod tests {
     fn global(dir: &std::path::Path) -> GlobalArgs {
         GlobalArgs {
             directory: Some(dir.to_path_buf()),
-            remote: None,
-            base: None,
-            dry_run: false,
-            yes: false,
-            json: false,
-            no_fetch: false,
-            no_push: false,
-            no_pr: false,
-            color: crate::cli::ColorChoice::Never,
             quiet: true,
-            verbose: false,
+            ..Default::default()
         }
     }
 

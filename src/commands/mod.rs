@@ -164,6 +164,22 @@ pub fn releases_unsupported() -> Error {
     .hint("run them on the servers that host the releases")
 }
 
+/// Push a branch created here to the same name on the remote (never forced).
+pub fn push_branch(ctx: &Ctx, branch: &str, tip: Oid) -> Result<()> {
+    let _progress = ctx
+        .ui
+        .progress(&format!("Pushing {branch} to {}", ctx.settings.remote));
+    let spec = format!("refs/heads/{branch}:refs/heads/{branch}");
+    match ctx.git().push(&ctx.settings.remote, &[spec], false, &[])? {
+        Ok(()) => Ok(()),
+        Err(failure) => Err(push_failed(
+            &format!("created branch {branch} locally at {}", git::short(tip)),
+            &failure,
+            format!("git push {} {branch}", ctx.settings.remote),
+        )),
+    }
+}
+
 /// Lines describing what a failed push left behind and how to finish by hand.
 pub fn push_failed(done: &str, failure: &git::remote::PushFailure, retry: String) -> Error {
     Error::failed(format!(

@@ -75,6 +75,16 @@ pub fn open_for_branch(
     forge.open_pr(&request, warnings).map(Some).map_err(pushed)
 }
 
+/// "Pull request #N opened: URL", or "was already open".
+pub fn describe(p: &PullRequest) -> String {
+    let how = if p.existing {
+        "was already open"
+    } else {
+        "opened"
+    };
+    format!("Pull request #{} {how}: {}", p.number, p.url)
+}
+
 /// A forge failure after the push: say what is done and how to finish.
 pub fn not_opened(branch: &str, target: &Target, base: &str, e: Error) -> Error {
     let mut err = Error::new(

@@ -135,20 +135,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
             }
             pushed = earlier.as_ref().is_some_and(|e| e.pushed);
             if ctx.will_push() && !pushed {
-                let _progress = ctx
-                    .ui
-                    .progress(&format!("Pushing {branch} to {}", ctx.settings.remote));
-                let spec = format!("{branch_ref}:{branch_ref}");
-                if let Err(failure) = ctx.git().push(&ctx.settings.remote, &[spec], false, &[])? {
-                    return Err(push_failed(
-                        &format!(
-                            "created branch {branch} locally at {}",
-                            git::short(plan.tip)
-                        ),
-                        &failure,
-                        format!("git push {} {branch}", ctx.settings.remote),
-                    ));
-                }
+                super::push_branch(ctx, &branch, plan.tip)?;
                 pushed = true;
             }
             if pushed {
@@ -170,16 +157,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     if let Some(p) = &pull_request {
         // The pull request replaces the advice to open one.
         human.retain(|line| !line.contains("open a pull request from it"));
-        human.push(format!(
-            "Pull request #{} {}: {}",
-            p.number,
-            if p.existing {
-                "was already open"
-            } else {
-                "opened"
-            },
-            p.url
-        ));
+        human.push(pr::describe(p));
     }
     if !migrations.migrations.is_empty() {
         human.push("Migrations in the reverted commits:".into());

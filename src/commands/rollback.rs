@@ -261,17 +261,7 @@ fn commit_mode(
         }
         pushed = earlier.as_ref().is_some_and(|e| e.pushed);
         if ctx.will_push() && !pushed {
-            let _progress = ctx
-                .ui
-                .progress(&format!("Pushing {branch} to {}", s.remote));
-            let spec = format!("{branch_ref}:{branch_ref}");
-            if let Err(f) = ctx.git().push(&s.remote, &[spec], false, &[])? {
-                return Err(push_failed(
-                    &format!("created branch {branch} locally at {}", git::short(tip)),
-                    &f,
-                    format!("git push {} {branch}", s.remote),
-                ));
-            }
+            super::push_branch(ctx, &branch, tip)?;
             pushed = true;
         }
         if pushed {
@@ -281,16 +271,7 @@ fn commit_mode(
                 .map_or(String::new(), |(_, b)| b.to_string());
             pull_request = pr::open_for_branch(ctx, &branch, title, body, publish, warnings)?;
             human.push(match &pull_request {
-                Some(p) => format!(
-                    "Pull request #{} {}: {}",
-                    p.number,
-                    if p.existing {
-                        "was already open"
-                    } else {
-                        "opened"
-                    },
-                    p.url
-                ),
+                Some(p) => pr::describe(p),
                 None => format!(
                     "Pushed {branch} to {}: open a pull request from it into {}.",
                     s.remote, s.base

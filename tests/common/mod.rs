@@ -210,3 +210,65 @@ pub fn stderr(out: &Output) -> String {
 pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
+
+/// A local fake forge API (wiremock) on its own runtime, for tests that run the binary.
+pub struct FakeForge {
+    rt: tokio::runtime::Runtime,
+    pub server: wiremock::MockServer,
+}
+
+impl FakeForge {
+    pub fn start() -> FakeForge {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let server = rt.block_on(wiremock::MockServer::start());
+        FakeForge { rt, server }
+    }
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+    pub fn mount(&self, mock: wiremock::Mock) {
+        self.rt.block_on(mock.mount(&self.server));
+    }
+    /// Every expectation met; every request carried a token.
+    pub fn verify(&self) {
+        self.rt.block_on(self.server.verify());
+        for r in self
+            .rt
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
+        {
+            assert!(
+                r.headers.get("authorization").is_some(),
+                "{} {} was sent without a token",
+                r.method,
+                r.url
+            );
+        }
+    }
+    pub fn count(&self) -> usize {
+        self.rt
+            .block_on(self.server.received_requests())
+            .map_or(0, |r| r.len())
+    }
+    pub fn reset(&self) {
+        self.rt.block_on(self.server.reset());
+    }
+}
+
+/// PATH with the built binary first, so that `git fastrevert` and the action find it.
+pub fn path_with_binary() -> String {
+    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_git-fastrevert"));
+    let dir = bin
+        .parent()
+        .expect("the binary is in a folder")
+        .to_path_buf();
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
