@@ -14,8 +14,10 @@
 # older build for an A/B comparison) with BENCH_LABEL (what to call it in the report), and
 # BENCH_MKREPO (a built mkrepo: with both set, nothing is built).
 # Deploy: BENCH_DEPLOY_SIZES (sizes that also time deploy, default "10000 100000"; "" for none),
-# BENCH_DEPLOY_RUNS (default 5), BENCH_DEPLOY_WARMUP (default 1), BENCH_SETTLE (seconds to wait
+# BENCH_DEPLOY_RUNS (default 5), BENCH_DEPLOY_WARMUP (default 1), BENCH_DEPLOY_RUNS_LARGE and
+# BENCH_DEPLOY_WARMUP_LARGE (at >= 1M files, default 2 and 0), BENCH_SETTLE (seconds to wait
 # after deleting many files before creating many, default 370; see timing.py).
+# BENCH_IDLE_WAIT: seconds each timing.py run may wait in all for an idle machine (default 600).
 # check-migrations: BENCH_MIGRATIONS (1, or 0 to skip), BENCH_MIG_FILES (default 100000),
 # BENCH_MIG_COMMITS (default 1200), BENCH_MIG_RANGE (main~RANGE..main, default 1000).
 set -euo pipefail
@@ -43,8 +45,11 @@ COMMITS=${BENCH_COMMITS:-500}
 DEPLOY_SIZES=" ${BENCH_DEPLOY_SIZES-10000 100000} "
 DEPLOY_RUNS=${BENCH_DEPLOY_RUNS:-5}
 DEPLOY_WARMUP=${BENCH_DEPLOY_WARMUP:-1}
+DEPLOY_RUNS_LARGE=${BENCH_DEPLOY_RUNS_LARGE:-2}
+DEPLOY_WARMUP_LARGE=${BENCH_DEPLOY_WARMUP_LARGE:-0}
 SETTLE=${BENCH_SETTLE:-370}
 MIGRATIONS=${BENCH_MIGRATIONS:-1}
+IDLE_WAIT=${BENCH_IDLE_WAIT:-600}
 MIG_FILES=${BENCH_MIG_FILES:-100000}
 MIG_COMMITS=${BENCH_MIG_COMMITS:-1200}
 MIG_RANGE=${BENCH_MIG_RANGE:-1000}
@@ -118,14 +123,20 @@ for n in "${SIZES[@]}"; do
         switch_runs=$SWITCH_RUNS_LARGE
     fi
     deploy_runs=0
+    deploy_warmup=$DEPLOY_WARMUP
     if [[ $DEPLOY_SIZES == *" $n "* ]]; then
         deploy_runs=$DEPLOY_RUNS
+        if [ "$n" -ge 1000000 ]; then
+            # Every output is kept until the end (~4 GB each at 1M files): few runs.
+            deploy_runs=$DEPLOY_RUNS_LARGE
+            deploy_warmup=$DEPLOY_WARMUP_LARGE
+        fi
     fi
     echo "== timing $n files"
     out=$WORK/results-$n${TAG:+-$TAG}.json
     python3 bench/timing.py run --repo "$repo" --bin "$BIN" --files "$n" --out "$out" \
-        --runs "$RUNS" --warmup "$WARMUP" --switch-runs "$switch_runs" \
-        --deploy-runs "$deploy_runs" --deploy-warmup "$DEPLOY_WARMUP" \
+        --runs "$RUNS" --warmup "$WARMUP" --switch-runs "$switch_runs" --idle-wait "$IDLE_WAIT" \
+        --deploy-runs "$deploy_runs" --deploy-warmup "$deploy_warmup" \
         --scratch "$WORK/scratch-files-$n" --defer-delete --settle "$SETTLE"
     JSONS+=("$out")
 done
@@ -136,7 +147,7 @@ if [ "$MIGRATIONS" = 1 ]; then
     echo "== timing check-migrations main~$MIG_RANGE..main on $repo"
     out=$WORK/results-$MIG_FILES-c$MIG_COMMITS${TAG:+-$TAG}.json
     python3 bench/timing.py run --suite migrations --repo "$repo" --bin "$BIN" --files "$MIG_FILES" \
-        --out "$out" --runs "$RUNS" --warmup "$WARMUP" --range "$MIG_RANGE"
+        --out "$out" --runs "$RUNS" --warmup "$WARMUP" --range "$MIG_RANGE" --idle-wait "$IDLE_WAIT"
     JSONS+=("$out")
 fi
 
