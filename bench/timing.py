@@ -887,7 +887,9 @@ def cmd_report(a):
     migs = [d for d in data if d.get("suite") == "migrations"]
     deploys = sorted([d for d in data if d.get("suite") == "deploy"], key=lambda d: d["requested_files"] or d["files"])
     mi = machine_info()
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    # When the newest of the runs finished (the report may be written later).
+    whens = [datetime.datetime.fromisoformat(d["when"]) for d in data if d.get("when")]
+    now = (max(whens) if whens else datetime.datetime.now(datetime.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     L = []
     L.append(f"## Run of {now}" + (f": {a.label}" if a.label else ""))
     L.append("")
