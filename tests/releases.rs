@@ -461,3 +461,50 @@ unsafe fn libc_flock(fd: i32) -> i32 {
     const LOCK_EX: i32 = 2;
     unsafe { flock_raw(fd, LOCK_EX) }
 }
+
+/// Undoes `chattr +i` even when the test fails.
+struct Immutable(PathBuf);
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_releases_directory_that_cannot_be_written_is_refused() {
+    let env = Env::new();
+    let repo = repo_with_history(&env, 30);
+    let releases = site(&env);
+    // Root ignores permission bits; an immutable directory refuses even root.
+    let made = Command::new("chattr")
+        .arg("+i")
+        .arg(&releases)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("chattr +i is not available on this filesystem: nothing to test");
+        return;
+    }
+    let _undo = Immutable(releases.clone());
+    let out = env
+        .fr(&repo)
+        .args(["deploy", "main", "--json", "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let j = json(&out);
+    assert!(
+        j["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot write in"),
+        "{j}"
+    );
+    assert!(stderr(&out).contains("hint:"));
+    assert!(
+        std::fs::symlink_metadata(env.path("site/current")).is_err(),
+        "no link was made"
+    );
+}
