@@ -35,7 +35,13 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
             s.base, s.base
         ));
     }
-    let migrations = ctx.guard(&[], None)?.check_range(repo, target, base.oid)?;
+    let guard = ctx.guard(&[], None)?;
+    let migrations = if on_first_parent_line {
+        // The target is an ancestor: it is its own merge base, no need to walk for one.
+        guard.check_trees(repo, Some(target_tree), repo.find_commit(base.oid)?.tree_id())?
+    } else {
+        guard.check_range(repo, target, base.oid)?
+    };
     ctx.enforce_guard(
         &migrations,
         &format!("rolling {} back to {target_name}", s.base),
