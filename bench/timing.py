@@ -4,6 +4,7 @@
     timing.py run --repo DIR --bin PATH --files N --out RESULT.json [--runs 15] [--warmup 2]
                   [--switch-runs K] [--deploy-runs K] [--scratch DIR]
     timing.py run --suite migrations --repo DIR --bin PATH --files N --out RESULT.json [--range 1000]
+    timing.py run --suite deploy --repo DIR --bin PATH --files N --out RESULT.json --deploy-runs K
     timing.py report RESULT.json... [--markdown RESULTS.md] [--append]
 
 `run` times every command as a whole process: N timed runs after W warm-ups, each preceded by an
@@ -12,13 +13,16 @@ untimed "prepare" command that resets what the command creates. Exit codes are c
 
 Suites: `core` (the default) times revert, rollback, check-migrations and switch, then (with
 --deploy-runs > 0) deploy against `git archive | tar` and `git worktree add` in a second phase.
-`migrations` times check-migrations over a long range (main~RANGE..main).
+`migrations` times check-migrations over a long range (main~RANGE..main). `deploy` times the deploy
+phase alone (how the 1M-file deploy is timed apart; `report` merges it into the core run of the
+same size).
 
 `report` turns one or more RESULT.json files into a Markdown section (machine, git version, one table
 per repository, and the targets, met or not).
 """
 
 import argparse
+import atexit
 import datetime
 import json
 import os
@@ -381,6 +385,8 @@ def common_setup(a):
     open(os.path.join(home, ".gitconfig"), "w").close()
     # Outside any repository: the cwd of `switch` (a deploy host has no checkout around it).
     tmp = tempfile.mkdtemp(prefix="bench-io-")
+    atexit.register(shutil.rmtree, home, True)
+    atexit.register(shutil.rmtree, tmp, True)
     env = bench_env(home)
     return repo, fr, home, tmp, env
 
@@ -886,10 +892,22 @@ def cmd_report(a):
     core = sorted([d for d in data if d.get("suite", "core") == "core"], key=lambda d: d["requested_files"] or d["files"])
     migs = [d for d in data if d.get("suite") == "migrations"]
     deploys = sorted([d for d in data if d.get("suite") == "deploy"], key=lambda d: d["requested_files"] or d["files"])
+    # A deploy-only run (e.g. at 1M files, timed apart) joins the core run of the same size.
+    for d in list(deploys):
+        same = [c for c in core if size(c) == size(d) and not any(r["group"] == "deploy" for r in c["results"])]
+        if same:
+            c = same[0]
+            c["results"] = c["results"] + d["results"]
+            c["phases"] = c.get("phases", []) + [{**ph, "name": f"{ph['name']} (timed apart, {d['when']})"}
+                                                 for ph in d.get("phases", [])]
+            c["deploy_same_files"] = d.get("deploy_same_files")
+            deploys.remove(d)
     mi = machine_info()
     # When the newest of the runs finished (the report may be written later).
     whens = [datetime.datetime.fromisoformat(d["when"]) for d in data if d.get("when")]
     now = (max(whens) if whens else datetime.datetime.now(datetime.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    if whens and (max(whens) - min(whens)).total_seconds() >= 60:
+        now = f"{min(whens):%Y-%m-%d %H:%M}-{max(whens):%H:%M} UTC"
     L = []
     L.append(f"## Run of {now}" + (f": {a.label}" if a.label else ""))
     L.append("")
