@@ -38,7 +38,11 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
     let guard = ctx.guard(&[], None)?;
     let migrations = if on_first_parent_line {
         // The target is an ancestor: it is its own merge base, no need to walk for one.
-        guard.check_trees(repo, Some(target_tree), repo.find_commit(base.oid)?.tree_id())?
+        guard.check_trees(
+            repo,
+            Some(target_tree),
+            repo.find_commit(base.oid)?.tree_id(),
+        )?
     } else {
         guard.check_range(repo, target, base.oid)?
     };
