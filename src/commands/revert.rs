@@ -423,22 +423,6 @@ fn guard_reverts(
     Ok(report)
 }
 
-/// A new branch must not exist here or on the remote (as far as the last fetch knows).
-pub fn check_branch_free(ctx: &Ctx, branch: &str) -> Result<()> {
-    let local = format!("refs/heads/{branch}");
-    let tracking = format!("refs/remotes/{}/{branch}", ctx.settings.remote);
-    for name in [&local, &tracking] {
-        if git::ref_target(&ctx.repo, name)?.is_some() {
-            return Err(
-                Error::bad_input(format!("branch {branch} already exists ({name})")).hint(
-                    "pass --branch with another name, or delete the old branch if it is yours",
-                ),
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Put the result on the base branch itself: a fast-forward push, or a local compare-and-swap.
 /// Returns whether it was pushed.
 pub fn publish_direct(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan) -> Result<bool> {

@@ -181,11 +181,7 @@ impl Forge for Bitbucket {
         let path = format!("{}/{}/{number}", self.repo_path(), self.prs());
         let reply = self.call("GET", &path, None)?;
         if reply.status == 404 {
-            return Err(Error::bad_input(format!(
-                "pull request #{number} was not found in {}",
-                self.target.slug
-            ))
-            .hint("check the number, and that the token can see the repository"));
+            return Err(super::pr_not_found(&self.target, number));
         }
         if reply.status != 200 {
             return Err(status_error(

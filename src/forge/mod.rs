@@ -367,6 +367,15 @@ fn rate_limit_wait(reply: &Reply) -> Option<Duration> {
     (reply.status == 429).then_some(Duration::from_secs(1))
 }
 
+/// A pull request number the forge does not know: bad input.
+pub fn pr_not_found(target: &Target, number: u64) -> Error {
+    Error::bad_input(format!(
+        "pull request #{number} was not found in {}",
+        target.slug
+    ))
+    .hint("check the number, and that the token can see the repository")
+}
+
 /// A failed answer as an error that says what to do.
 pub fn status_error(forge: Kind, what: &str, reply: &Reply, message: String) -> Error {
     let detail = if message.is_empty() {
