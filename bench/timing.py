@@ -447,7 +447,8 @@ def run_core(a):
     git_refs = {"newest": "bench-git", "recent": "bench-git-recent", "old": "bench-git-old"}
     rb_refs = {("old", False): "bench-rb", ("old", True): "bench-rb-anchored",
                ("tag", False): "bench-rb-tag", ("tag", True): "bench-rb-tag-anchored"}
-    all_refs = [*fr_refs.values(), *git_refs.values(), *rb_refs.values(), "bench-fr-anchored"]
+    all_refs = [*fr_refs.values(), *git_refs.values(), *rb_refs.values(), "bench-fr-anchored", "bench-fr-cold",
+                "bench-rb-cold"]
 
     def reset_refs():
         return " ".join(f"git -C {R} update-ref -d refs/heads/{b} 2>/dev/null;" for b in all_refs)
@@ -494,8 +495,11 @@ def run_core(a):
 
     mig = MigrationConfig(env, repo)
 
-    def fr_prepare(anchored, ref=None):
-        return sh(f"{mig.script(anchored)}; " + (delete_ref(ref) if ref else "true"))
+    def fr_prepare(anchored, ref=None, cold=False):
+        # cold: without the migration index a run builds it (the first guard run in a clone).
+        drop = (f"d=$(git -C {R} rev-parse --path-format=absolute --git-common-dir) && "
+                f"rm -rf \"$d/fastrevert\"; ") if cold else ""
+        return sh(f"{drop}{mig.script(anchored)}; " + (delete_ref(ref) if ref else "true"))
 
     def fastrevert_revert(m, branch):
         return [fr, "-C", repo, "revert", m, "--no-fetch", "--no-push", "--branch", branch, *extra["revert"]]
@@ -532,6 +536,10 @@ def run_core(a):
     cmds.append(Command(f"a. fastrevert revert, {which('newest')} {paths_label(True)}",
                         fastrevert_revert(newest, "bench-fr-anchored"),
                         prepare=fr_prepare(True, "bench-fr-anchored"), runs=N, group="fr-anchored"))
+    cmds.append(Command(f"a. fastrevert revert, {which('newest')} {paths_label(False)}, no migration index "
+                        "(first run in a clone: builds it)",
+                        fastrevert_revert(newest, "bench-fr-cold"),
+                        prepare=fr_prepare(False, "bench-fr-cold", cold=True), runs=N, group="fr-cold"))
     for k in merges:
         suffix = "" if k == "newest" else f"-{k}"
         cmds.append(Command(f"b. git plumbing (merge-tree + commit-tree + update-ref), {which(k)}",
@@ -548,6 +556,12 @@ def run_core(a):
                 rollback(tag, rb_refs[(which_tag, anchored)]),
                 prepare=fr_prepare(anchored, rb_refs[(which_tag, anchored)]), runs=N,
                 group=f"rollback{'' if which_tag == 'old' else '-tag'}{'-anchored' if anchored else ''}"))
+    t = tags[old_tag]
+    cmds.append(Command(
+        f"d. fastrevert rollback --to {old_tag} ({t['back']} first-parent commits back) {paths_label(False)}, "
+        "no migration index (first run in a clone: builds it)",
+        rollback(old_tag, "bench-rb-cold"), prepare=fr_prepare(False, "bench-rb-cold", cold=True), runs=N,
+        group="rollback-cold"))
     if newest_tag != near_tag:
         cmds.append(Command(
             f"d. fastrevert rollback --to {newest_tag} (newest tag = main: nothing to do) {paths_label(False)}",
@@ -602,7 +616,8 @@ def run_core(a):
     tree = lambda ref: git_out(env, repo, "rev-parse", f"{ref}^{{tree}}")  # noqa: E731
     trees = {b: tree(f"refs/heads/{b}") for b in [*all_refs, "bench-sw"]}
     agree = all(trees[fr_refs[k]] == trees[git_refs[k]] for k in merges) and \
-        trees["bench-sw"] == trees["bench-fr"] == trees["bench-fr-anchored"] and \
+        trees["bench-sw"] == trees["bench-fr"] == trees["bench-fr-anchored"] == trees["bench-fr-cold"] and \
+        trees["bench-rb-cold"] == tree(old_tag) and \
         all(trees[b] == tree(old_tag if w == "old" else near_tag) for (w, _), b in rb_refs.items())
     if not agree:
         print(f"WARNING: result trees differ: {json.dumps(trees, indent=1)}", file=sys.stderr)
@@ -964,7 +979,8 @@ def cmd_report(a):
                 ("fr-anchored", f"revert newest `{ANCHORED}`"), ("plumbing", "git plumbing newest"),
                 ("switch", "switch+revert"), ("rollback", "rollback old tag"),
                 ("rollback-anchored", f"rollback old tag `{ANCHORED}`"), ("rollback-tag", "rollback near tag"),
-                ("rollback-tag-anchored", f"rollback near tag `{ANCHORED}`"), ("deploy", "deploy"),
+                ("rollback-tag-anchored", f"rollback near tag `{ANCHORED}`"), ("fr-cold", "revert newest, no index"),
+                ("rollback-cold", "rollback old tag, no index"), ("deploy", "deploy"),
                 ("archive", "archive\\|tar"), ("archive-sync", "archive\\|tar && sync"), ("worktree", "worktree add"),
                 ("sw", "switch (process)")]
         cols = [c for c in cols if any(c[0] in by_group(d) for d in core)]

@@ -410,6 +410,8 @@ fn dry_run_writes_nothing_and_prints_the_plan() {
         );
     }
     assert_eq!((repo_state(&env, &work), repo_state(&env, &remote)), before);
+    // Not even the migration index (a cache) is written.
+    assert!(!work.join(".git/fastrevert").exists());
 }
 
 #[test]

@@ -313,3 +313,94 @@ fn prepare_warns_about_a_destructive_rollout_and_still_snapshots() {
         "{msg}"
     );
 }
+
+#[test]
+fn the_migration_index_from_prepare_does_not_hide_a_migration_the_rollout_adds() {
+    let env = Env::new();
+    let (work, _remote) = generated(&env);
+    // prepare indexes where migrations live before the rollout.
+    let out = env
+        .fr(&work)
+        .args(["prepare", "before-rollout", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let index = work.join(".git/fastrevert");
+    assert_eq!(std::fs::read_dir(&index).unwrap().count(), 1);
+
+    // The rollout puts a migrations folder deep inside a folder the index knows as clean.
+    let nested = std::fs::read_dir(work.join("src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .min()
+        .unwrap();
+    let file = format!("src/{nested}/payments/migrations/0002_drop_card.sql");
+    env.commit(
+        &work,
+        &[(&file, "ALTER TABLE cards DROP COLUMN number;\n")],
+        "Payments: drop the card number",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+
+    for args in [vec!["rollback", "--json"], vec!["revert", "HEAD", "--json"]] {
+        let out = env.fr(&work).args(&args).output().unwrap();
+        assert_eq!(code(&out), 4, "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("{file}:1")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(json(&out)["migrations"].as_array().map(Vec::len), Some(0));
+    let out = env
+        .fr(&work)
+        .args([
+            "check-migrations",
+            "pre-rollout/before-rollout..main",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert_eq!(json(&out)["migrations"][0]["file"], file.as_str());
+}
+
+#[test]
+fn rollback_counts_the_first_parent_commits_it_undoes() {
+    let env = Env::new();
+    let (work, _remote) = generated(&env);
+    for (target, count) in [("main~100", 100), ("main~3", 3)] {
+        let want = env.git(
+            &work,
+            &[
+                "rev-list",
+                "--first-parent",
+                "--count",
+                &format!("{target}..main"),
+            ],
+        );
+        assert_eq!(want.trim(), count.to_string());
+        let out = env
+            .fr(&work)
+            .args([
+                "rollback",
+                "--to",
+                target,
+                "--dry-run",
+                "--allow-destructive-migrations",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            said.contains(&format!("undoing {count} commit(s)")),
+            "{said}"
+        );
+    }
+}

@@ -27,6 +27,7 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<Outcome> {
                 git::resolve_commit(repo, from)?,
                 git::resolve_commit(repo, to)?,
             );
+            guard.index_tree(repo, repo.find_commit(to_id)?.tree_id(), true);
             (range.clone(), guard.check_range(repo, from_id, to_id)?)
         }
         Some(rev) => {
@@ -42,6 +43,7 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<Outcome> {
             ctx.fetch(&[])?;
             let base = ctx.base_tip()?;
             let head = git::resolve_commit(repo, "HEAD")?;
+            guard.index_tree(repo, repo.find_commit(head)?.tree_id(), true);
             let short = base
                 .from_ref
                 .trim_start_matches("refs/remotes/")
@@ -139,6 +141,15 @@ impl Ctx<'_> {
             paths
         };
         Guard::new(paths, dialect)
+    }
+
+    /// The guard with the migration index brought up to date for `commit`'s tree: checks of
+    /// trees near it then read only directories that hold migrations. Saved unless dry run.
+    pub fn indexed_guard(&self, commit: git2::Oid) -> Result<Guard> {
+        let guard = self.guard(&[], None)?;
+        let tree = self.repo.find_commit(commit)?.tree_id();
+        guard.index_tree(&self.repo, tree, !self.global.dry_run);
+        Ok(guard)
     }
 
     /// Refuse to move code over destructive migrations unless allowed; otherwise turn the

@@ -4,6 +4,8 @@ use serde_json::json;
 
 use super::{pr, push_failed, BaseTip, Ctx, Outcome};
 use crate::cli::RevertArgs;
+use git2::Oid;
+
 use crate::engine::revert::{self as engine, RevertError, RevertOptions, RevertPlan, Reverted};
 use crate::error::{Error, Kind, Result};
 use crate::forge::{PrCommit, PrInfo, PullRequest};
@@ -43,7 +45,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         }
     }
 
-    let migrations = guard_reverts(ctx, args, &targets, &mut warnings)?;
+    let migrations = guard_reverts(ctx, args, base.oid, &targets, &mut warnings)?;
 
     let publish = &args.publish;
     let branch = match (&publish.branch, publish.direct, prs.as_slice()) {
@@ -388,11 +390,12 @@ fn comment_on_reverted(
 fn guard_reverts(
     ctx: &Ctx,
     args: &RevertArgs,
+    base: Oid,
     targets: &[Reverted],
     warnings: &mut Vec<String>,
 ) -> Result<Report> {
     let repo = &ctx.repo;
-    let guard = ctx.guard(&[], None)?;
+    let guard = ctx.indexed_guard(base)?;
     let mut report = Report::default();
     for t in targets {
         let parent_tree = repo.find_commit(t.parent)?.tree_id();

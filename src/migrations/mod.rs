@@ -3,8 +3,10 @@
 //! (unknown).
 
 mod code;
+mod index;
 pub mod sql;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use git2::{Oid, Repository};
@@ -111,7 +113,13 @@ pub struct Guard {
     /// The same patterns split at '/', to skip directories no pattern can reach.
     components: Vec<Vec<glob::Pattern>>,
     pub dialect: Dialect,
+    /// Names the index file: another set of patterns finds other migrations.
+    fingerprint: u64,
+    index: RefCell<Option<index::Index>>,
 }
+
+/// Part of the index's fingerprint: change it when what counts as a migration changes.
+const RULES: &str = "fastrevert migration rules 1";
 
 const MATCH: glob::MatchOptions = glob::MatchOptions {
     case_sensitive: true,
@@ -134,10 +142,17 @@ impl Guard {
                 p.split('/').map(glob::Pattern::new).collect();
             components.push(parts.map_err(invalid)?);
         }
+        let mut key = String::from(RULES);
+        for p in &patterns {
+            key.push('\0');
+            key.push_str(p.as_str());
+        }
         Ok(Guard {
             patterns,
             components,
             dialect,
+            fingerprint: index::path_hash(&key),
+            index: RefCell::new(None),
         })
     }
 
@@ -166,15 +181,40 @@ impl Guard {
         }
     }
 
+    /// Index a tree (usually the base branch's tip) so that later checks skip what is known to
+    /// hold no migration. Saved for later runs when `persist`. The index only saves time: if it
+    /// cannot be built (say, a tree is missing), checks read what differs instead.
+    pub fn index_tree(&self, repo: &Repository, tree: Oid, persist: bool) {
+        let mut index = self
+            .index
+            .borrow_mut()
+            .take()
+            .unwrap_or_else(|| index::Index::open(repo, self.fingerprint, persist));
+        if index.refresh(repo, self, tree).is_ok() {
+            // Not written (read-only repository, full disk): the next run builds it again.
+            let _ = index.save();
+            *self.index.borrow_mut() = Some(index);
+        }
+    }
+
     /// The migrations added or changed between two trees (`from` = `None` for everything).
     pub fn check_trees(&self, repo: &Repository, from: Option<Oid>, to: Oid) -> Result<Report> {
         let mut changed = BTreeMap::new();
-        changed_files(repo, self, "", from, Some(to), &mut changed)?;
+        let index = self.index.borrow();
+        let mut path = String::new();
+        changed_files(
+            &Walk {
+                repo,
+                guard: self,
+                index: index.as_ref(),
+            },
+            &mut path,
+            from,
+            to,
+            &mut changed,
+        )?;
         let mut report = Report::default();
         for (path, (oid, status)) in changed {
-            if !self.is_migration(&path) {
-                continue;
-            }
             let blob = repo.find_blob(oid)?;
             let content = String::from_utf8_lossy(blob.content());
             let findings = self.classify(&path, &content);
@@ -201,57 +241,54 @@ impl Guard {
     }
 }
 
-/// Files of `to` that `from` does not have or has with other content, in directories that may
-/// hold migrations. Identical subtrees are skipped, so the cost follows the change; with
-/// anchored patterns (no leading `**/`) unrelated directories are not even read.
+struct Walk<'a> {
+    repo: &'a Repository,
+    guard: &'a Guard,
+    index: Option<&'a index::Index>,
+}
+
+/// Migrations of `to` that `from` does not have or has with other content. Identical subtrees
+/// are skipped, and so are subtrees the index knows hold no migration, so the cost follows the
+/// change; with anchored patterns (no leading `**/`) unrelated directories are not even read.
 fn changed_files(
-    repo: &Repository,
-    guard: &Guard,
-    prefix: &str,
+    walk: &Walk,
+    path: &mut String,
     from: Option<Oid>,
-    to: Option<Oid>,
+    to: Oid,
     out: &mut BTreeMap<String, (Oid, &'static str)>,
 ) -> Result<()> {
-    if from == to {
+    if from == Some(to) || walk.index.is_some_and(|ix| ix.is_clean(path, to)) {
         return Ok(());
     }
-    let Some(to) = to else { return Ok(()) };
-    let to_tree = repo.find_tree(to)?;
+    let to_tree = walk.repo.find_tree(to)?;
     let from_tree = match from {
-        Some(f) => Some(repo.find_tree(f)?),
+        Some(f) => Some(walk.repo.find_tree(f)?),
         None => None,
     };
+    let mut before = index::Cursor::new(from_tree.as_ref());
+    let len = path.len();
     for entry in to_tree.iter() {
-        let before = from_tree.as_ref().and_then(|t| {
-            t.get_name_bytes(entry.name_bytes())
-                .map(|e| (e.id(), e.filemode()))
-        });
-        if before.map(|b| b.0) == Some(entry.id()) {
+        let old = before.counterpart(&entry).map(|e| e.id());
+        if old == Some(entry.id()) {
             continue;
         }
-        let kind = entry.kind();
-        if !matches!(kind, Some(git2::ObjectType::Tree | git2::ObjectType::Blob)) {
-            continue;
-        }
-        let name = String::from_utf8_lossy(entry.name_bytes());
-        let path = if prefix.is_empty() {
-            name.into_owned()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        if kind == Some(git2::ObjectType::Tree) {
-            if guard.may_contain(&path) {
-                let before_tree = before.filter(|b| b.1 == 0o040000).map(|b| b.0);
-                changed_files(repo, guard, &path, before_tree, Some(entry.id()), out)?;
+        match entry.kind() {
+            Some(git2::ObjectType::Tree) => {
+                index::push_name(path, &entry);
+                if walk.guard.may_contain(path) {
+                    changed_files(walk, path, old, entry.id(), out)?;
+                }
             }
-        } else {
-            let status = if before.is_some_and(|b| b.1 != 0o040000) {
-                "modified"
-            } else {
-                "added"
-            };
-            out.insert(path, (entry.id(), status));
+            Some(git2::ObjectType::Blob) if index::may_be_migration(entry.name_bytes()) => {
+                index::push_name(path, &entry);
+                if walk.guard.is_migration(path) {
+                    let status = if old.is_some() { "modified" } else { "added" };
+                    out.insert(path.clone(), (entry.id(), status));
+                }
+            }
+            _ => {}
         }
+        path.truncate(len);
     }
     Ok(())
 }

@@ -1,0 +1,534 @@
+//! Where migrations can be: for each directory version (path + tree id) of an indexed tree,
+//! whether anything under it is a migration. With it the guard skips every subtree known to hold
+//! none, so a check whose newer side is (close to) the indexed tree reads only the directories
+//! that hold migrations, however far apart the two compared trees are.
+//!
+//! Kept in `<git dir>/fastrevert/`, one file per set of migration patterns. Entries are keyed by
+//! tree id, so they never go stale; the file is only a cache (safe to delete, rebuilt on use).
+//! Refreshing it for a new tree reads what differs from the last indexed tree at each path, so
+//! after the first build (one walk of the whole tree) its cost follows what changed.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use git2::{Oid, Repository, Tree, TreeEntry};
+
+use super::Guard;
+use crate::error::Result;
+
+const MAGIC: &[u8; 8] = b"FRMIDX01";
+const HEADER: usize = MAGIC.len() + 8;
+/// Path hash, tree id, flags.
+const RECORD: usize = 8 + 20 + 1;
+const CLEAN: u8 = 1;
+const LATEST: u8 = 2;
+/// Beyond this many records the file is not written (and a larger one is not read): the index
+/// is rebuilt from one tree instead of growing without bound.
+const MAX_RECORDS: usize = 1 << 22;
+const TREE_MODE: i32 = 0o040000;
+
+#[derive(Clone, Copy)]
+struct State {
+    clean: bool,
+    /// Used or made by this run: written back even when no longer the latest at its path.
+    keep: bool,
+}
+
+pub(super) struct Index {
+    fingerprint: u64,
+    file: Option<PathBuf>,
+    states: HashMap<(u64, Oid), State>,
+    /// The most recently indexed tree at each path: a new tree is compared with it.
+    latest: HashMap<u64, Oid>,
+    changed: bool,
+}
+
+/// FNV-1a: stable across builds and platforms, unlike std's hasher.
+pub(super) fn path_hash(path: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in path.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+impl Index {
+    /// The saved index for these patterns, or an empty one. `persist`: whether `save` writes.
+    pub(super) fn open(repo: &Repository, fingerprint: u64, persist: bool) -> Index {
+        let path = repo
+            .commondir()
+            .join("fastrevert")
+            .join(format!("migrations-{fingerprint:016x}.idx"));
+        let mut index = Index {
+            fingerprint,
+            file: persist.then(|| path.clone()),
+            states: HashMap::new(),
+            latest: HashMap::new(),
+            changed: false,
+        };
+        if let Ok(bytes) = std::fs::read(&path) {
+            index.load(&bytes, fingerprint);
+        }
+        index
+    }
+
+    /// Take the records of a saved file; a file that does not parse is ignored (rebuilt).
+    fn load(&mut self, bytes: &[u8], fingerprint: u64) {
+        let Some(body) = bytes.strip_prefix(MAGIC.as_slice()) else {
+            return;
+        };
+        let (fp, records) = body.split_at(8.min(body.len()));
+        if fp != fingerprint.to_le_bytes()
+            || records.len() % RECORD != 0
+            || records.len() / RECORD > MAX_RECORDS
+        {
+            return;
+        }
+        for r in records.chunks_exact(RECORD) {
+            let mut hash = [0u8; 8];
+            hash.copy_from_slice(&r[..8]);
+            let hash = u64::from_le_bytes(hash);
+            let Ok(oid) = Oid::from_bytes(&r[8..28]) else {
+                return;
+            };
+            let flags = r[28];
+            self.states.insert(
+                (hash, oid),
+                State {
+                    clean: flags & CLEAN != 0,
+                    keep: false,
+                },
+            );
+            if flags & LATEST != 0 {
+                self.latest.insert(hash, oid);
+            }
+        }
+    }
+
+    /// Whether the tree at `path` is known to hold no migration.
+    pub(super) fn is_clean(&self, path: &str, tree: Oid) -> bool {
+        self.states
+            .get(&(path_hash(path), tree))
+            .is_some_and(|s| s.clean)
+    }
+
+    /// Index a whole tree (the root of a commit).
+    pub(super) fn refresh(&mut self, repo: &Repository, guard: &Guard, tree: Oid) -> Result<()> {
+        let mut path = String::new();
+        self.visit(repo, guard, &mut path, tree)?;
+        Ok(())
+    }
+
+    /// Whether nothing under `tree` (at `path`) is a migration, indexing what was not yet.
+    fn visit(
+        &mut self,
+        repo: &Repository,
+        guard: &Guard,
+        path: &mut String,
+        tree: Oid,
+    ) -> Result<bool> {
+        let hash = path_hash(path);
+        if let Some(state) = self.states.get_mut(&(hash, tree)) {
+            state.keep = true;
+            return Ok(state.clean);
+        }
+        let current = repo.find_tree(tree)?;
+        // The last indexed version of this directory: entries it shares are known already.
+        let base = match self.latest.get(&hash) {
+            Some(&id) => match self.states.get(&(hash, id)) {
+                Some(state) => Some((repo.find_tree(id)?, state.clean)),
+                None => None,
+            },
+            None => None,
+        };
+        let base_clean = base.as_ref().is_some_and(|b| b.1);
+        let mut clean = true;
+        let len = path.len();
+        let mut cursor = Cursor::new(base.as_ref().map(|b| &b.0));
+        for entry in current.iter() {
+            let shared = cursor.same(&entry);
+            if entry.filemode() == TREE_MODE {
+                push_name(path, &entry);
+                // A shared subtree is answered from its record without being read.
+                if guard.may_contain(path) && !self.visit(repo, guard, path, entry.id())? {
+                    clean = false;
+                }
+                path.truncate(len);
+            } else if clean
+                && !(shared && base_clean)
+                && entry.kind() == Some(git2::ObjectType::Blob)
+                && may_be_migration(entry.name_bytes())
+            {
+                push_name(path, &entry);
+                clean = !guard.is_migration(path);
+                path.truncate(len);
+            }
+        }
+        self.states
+            .insert((hash, tree), State { clean, keep: true });
+        self.latest.insert(hash, tree);
+        self.changed = true;
+        Ok(clean)
+    }
+
+    /// Write the index back (temporary file + rename) if this run added to it. Records made or
+    /// used by this run and the latest of every path are kept; older versions are dropped.
+    pub(super) fn save(&self) -> std::io::Result<()> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        if !self.changed {
+            return Ok(());
+        }
+        let latest: std::collections::HashSet<(u64, Oid)> =
+            self.latest.iter().map(|(&h, &id)| (h, id)).collect();
+        let mut records = Vec::new();
+        for (&(hash, oid), state) in &self.states {
+            let is_latest = latest.contains(&(hash, oid));
+            if !(state.keep || is_latest) {
+                continue;
+            }
+            records.push((
+                hash,
+                oid,
+                u8::from(state.clean) | if is_latest { LATEST } else { 0 },
+            ));
+        }
+        if records.len() > MAX_RECORDS {
+            return std::fs::remove_file(file);
+        }
+        records.sort_unstable();
+        let mut out = Vec::with_capacity(HEADER + records.len() * RECORD);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.fingerprint.to_le_bytes());
+        for (hash, oid, flags) in records {
+            out.extend_from_slice(&hash.to_le_bytes());
+            out.extend_from_slice(oid.as_bytes());
+            out.push(flags);
+        }
+        let dir = file.parent().unwrap_or(file.as_path());
+        std::fs::create_dir_all(dir)?;
+        // A name of this process's own, renamed over the file: readers see the old or the new.
+        let tmp = dir.join(format!(".{}.{}.tmp", self.fingerprint, std::process::id()));
+        let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(&out));
+        let renamed = written.and_then(|()| std::fs::rename(&tmp, file));
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        renamed
+    }
+}
+
+/// Only these file names can be migrations (see `Guard::is_migration`): checking the name first
+/// keeps the full glob match off the bulk of a large tree.
+pub(super) fn may_be_migration(name: &[u8]) -> bool {
+    [b".sql".as_slice(), b".rb", b".py"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+pub(super) fn push_name(path: &mut String, entry: &TreeEntry) {
+    if !path.is_empty() {
+        path.push('/');
+    }
+    path.push_str(&String::from_utf8_lossy(entry.name_bytes()));
+}
+
+/// Walks another tree alongside one being iterated (both are sorted the way git sorts tree
+/// entries), finding each entry's counterpart without a search per entry.
+pub(super) struct Cursor<'a> {
+    other: Option<&'a Tree<'a>>,
+    next: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(super) fn new(other: Option<&'a Tree<'a>>) -> Cursor<'a> {
+        Cursor { other, next: 0 }
+    }
+
+    /// The entry of the other tree with the same name and kind (file or directory) as `entry`,
+    /// if any. Entries must be asked for in tree order.
+    pub(super) fn counterpart(&mut self, entry: &TreeEntry) -> Option<TreeEntry<'a>> {
+        let other = self.other?;
+        while let Some(candidate) = other.get(self.next) {
+            match git_order(&candidate, entry) {
+                Ordering::Less => self.next += 1,
+                Ordering::Equal => {
+                    self.next += 1;
+                    return Some(candidate);
+                }
+                Ordering::Greater => return None,
+            }
+        }
+        None
+    }
+
+    /// Whether the other tree has this very entry (same name, kind and id).
+    fn same(&mut self, entry: &TreeEntry) -> bool {
+        self.counterpart(entry)
+            .is_some_and(|c| c.id() == entry.id())
+    }
+}
+
+/// Git's order of tree entries: by name, a directory's name as if it ended in '/'.
+fn git_order(a: &TreeEntry, b: &TreeEntry) -> Ordering {
+    let (an, bn) = (a.name_bytes(), b.name_bytes());
+    let common = an.len().min(bn.len());
+    match an[..common].cmp(&bn[..common]) {
+        Ordering::Equal => {}
+        other => return other,
+    }
+    let next = |name: &[u8], e: &TreeEntry| match name.get(common) {
+        Some(&c) => c,
+        None if e.filemode() == TREE_MODE => b'/',
+        None => 0,
+    };
+    next(an, a).cmp(&next(bn, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use git2::build::TreeUpdateBuilder;
+
+    use super::*;
+    use crate::migrations::{Dialect, Report};
+
+    const DIRS: &[&str] = &[
+        "",
+        "src",
+        "src/a",
+        "src/a/b",
+        "src/a/b/migrations",
+        "db/migrate",
+        "svc/api/db/migrate",
+        "x/y/z",
+        "x/migrations",
+        "prisma/migrations/20240101_init",
+        "deep/er/alembic/versions",
+    ];
+    const NAMES: &[&str] = &[
+        "f1.txt",
+        "f2.txt",
+        "0001_add.sql",
+        "0002_drop.sql",
+        "m.py",
+        "a.up.sql",
+        "a.down.sql",
+        "migration.sql",
+        "V2__x.sql",
+        "__init__.py",
+        "r.rb",
+    ];
+    const BODIES: &[&str] = &[
+        "CREATE TABLE t (id INT);\n",
+        "ALTER TABLE t DROP COLUMN c;\n",
+        "ALTER TABLE t ADD COLUMN d TEXT;\n",
+        "class M:\n    operations = [migrations.RemoveField('a', 'b')]\n",
+        "def change\n  remove_column :users, :email\nend\n",
+        "just text\n",
+    ];
+
+    /// A small deterministic generator: tests need no seed crate.
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    fn write_tree(repo: &Repository, files: &BTreeMap<String, String>) -> Oid {
+        let empty = repo
+            .find_tree(repo.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        let mut b = TreeUpdateBuilder::new();
+        for (path, body) in files {
+            let blob = repo.blob(body.as_bytes()).unwrap();
+            b.upsert(path, blob, git2::FileMode::Blob);
+        }
+        b.create_updated(repo, &empty).unwrap()
+    }
+
+    /// A history of trees in which migrations come and go in nested and top-level folders.
+    fn history(repo: &Repository, seed: u64, steps: usize) -> Vec<Oid> {
+        let mut rng = Rng(seed);
+        let mut files = BTreeMap::new();
+        for i in 0..40 {
+            files.insert(format!("src/a/pad{i:02}.txt"), format!("{i}\n"));
+            files.insert(format!("x/y/z/pad{i:02}.txt"), format!("{i}\n"));
+        }
+        let mut trees = vec![write_tree(repo, &files)];
+        for _ in 0..steps {
+            for _ in 0..1 + rng.below(3) {
+                match rng.below(10) {
+                    0 | 1 if !files.is_empty() => {
+                        let victim = files.keys().nth(rng.below(files.len())).cloned();
+                        files.remove(&victim.unwrap());
+                    }
+                    2 => {
+                        let dir = DIRS[1 + rng.below(DIRS.len() - 1)];
+                        files.retain(|p, _| !p.starts_with(&format!("{dir}/")));
+                    }
+                    _ => {
+                        let dir = DIRS[rng.below(DIRS.len())];
+                        let name = NAMES[rng.below(NAMES.len())];
+                        let path = if dir.is_empty() {
+                            name.to_string()
+                        } else {
+                            format!("{dir}/{name}")
+                        };
+                        files.insert(path, BODIES[rng.below(BODIES.len())].to_string());
+                    }
+                }
+            }
+            trees.push(write_tree(repo, &files));
+        }
+        trees
+    }
+
+    fn summary(report: &Report) -> Vec<(String, &'static str, String)> {
+        let mut all: Vec<_> = report
+            .migrations
+            .iter()
+            .map(|m| (m.file.clone(), m.status, m.class.as_str().to_string()))
+            .collect();
+        all.sort();
+        all
+    }
+
+    fn guard(paths: &[&str]) -> Guard {
+        let paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+        Guard::new(&paths, Dialect::Generic).unwrap()
+    }
+
+    #[test]
+    fn checks_with_the_index_find_what_checks_without_it_find() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        for (seed, patterns) in [
+            (7u64, vec![]),
+            (11, vec![]),
+            (13, vec!["db/migrate/**", "**/migrations/*.sql"]),
+        ] {
+            let trees = history(&repo, seed, 60);
+            let plain = guard(&patterns);
+            // An index that follows the history the way the base branch's tip moves, saved
+            // and read back by a new guard at every step, as separate runs would.
+            let mut found = 0;
+            for (j, &to) in trees.iter().enumerate() {
+                let indexed = guard(&patterns);
+                indexed.index_tree(&repo, to, true);
+                assert!(indexed.index.borrow().is_some());
+                for i in [0, j.saturating_sub(1), j / 2, (j + 7) % trees.len()] {
+                    let from = Some(trees[i]);
+                    let want = summary(&plain.check_trees(&repo, from, to).unwrap());
+                    let got = summary(&indexed.check_trees(&repo, from, to).unwrap());
+                    assert_eq!(got, want, "seed {seed}, {i} -> {j}");
+                    found += want.len();
+                }
+                // The tree checked is not the indexed one: the walk reads what differs.
+                let older = trees[j / 3];
+                assert_eq!(
+                    summary(&indexed.check_trees(&repo, Some(to), older).unwrap()),
+                    summary(&plain.check_trees(&repo, Some(to), older).unwrap()),
+                    "seed {seed}, {j} -> {}",
+                    j / 3
+                );
+            }
+            assert!(found > 50, "the history has migrations to find: {found}");
+        }
+    }
+
+    #[test]
+    fn a_migration_folder_appearing_deep_in_an_indexed_clean_folder_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let mut files = BTreeMap::new();
+        for i in 0..50 {
+            files.insert(
+                format!("src/m{:02}/p{:02}/f{i}.txt", i % 5, i % 7),
+                "x\n".into(),
+            );
+        }
+        let before = write_tree(&repo, &files);
+        let g = guard(&[]);
+        g.index_tree(&repo, before, true);
+        let src = repo
+            .find_tree(before)
+            .unwrap()
+            .get_name("src")
+            .unwrap()
+            .id();
+        assert!(g.index.borrow().as_ref().unwrap().is_clean("src", src));
+        files.insert(
+            "src/m01/p03/migrations/0002_drop.sql".into(),
+            "ALTER TABLE users DROP COLUMN email;\n".into(),
+        );
+        let after = write_tree(&repo, &files);
+        for refreshed in [false, true] {
+            let g = guard(&[]);
+            if refreshed {
+                g.index_tree(&repo, after, true);
+            } else {
+                // Read the saved index without bringing it up to date.
+                g.index_tree(&repo, before, true);
+            }
+            let report = g.check_trees(&repo, Some(before), after).unwrap();
+            assert_eq!(
+                summary(&report),
+                vec![(
+                    "src/m01/p03/migrations/0002_drop.sql".to_string(),
+                    "added",
+                    "destructive".to_string()
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn the_file_is_kept_per_pattern_set_and_a_damaged_one_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let trees = history(&repo, 5, 10);
+        let tip = *trees.last().unwrap();
+        let folder = dir.path().join("fastrevert");
+
+        // Not persisted (a dry run): nothing written.
+        guard(&[]).index_tree(&repo, tip, false);
+        assert!(!folder.exists());
+
+        guard(&[]).index_tree(&repo, tip, true);
+        guard(&["db/migrate/**"]).index_tree(&repo, tip, true);
+        let mut files: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        assert_eq!(files.len(), 2, "{files:?}");
+
+        let plain = guard(&[]);
+        let want = summary(&plain.check_trees(&repo, Some(trees[0]), tip).unwrap());
+        for damage in [&b"garbage"[..], b"", b"FRMIDX01\x01"] {
+            for f in &files {
+                std::fs::write(f, damage).unwrap();
+            }
+            let g = guard(&[]);
+            g.index_tree(&repo, tip, true);
+            assert_eq!(
+                summary(&g.check_trees(&repo, Some(trees[0]), tip).unwrap()),
+                want
+            );
+        }
+        // Rebuilt and readable again.
+        let g = guard(&[]);
+        let index = Index::open(&repo, g.fingerprint, false);
+        assert!(!index.states.is_empty());
+    }
+}
