@@ -109,13 +109,36 @@ impl Report {
 
 /// Which files are migrations, and how SQL is parsed.
 pub struct Guard {
-    patterns: Vec<glob::Pattern>,
-    /// The same patterns split at '/', to skip directories no pattern can reach.
-    components: Vec<Vec<glob::Pattern>>,
+    paths: Paths,
     pub dialect: Dialect,
     /// Names the index file: another set of patterns finds other migrations.
     fingerprint: u64,
     index: RefCell<Option<index::Index>>,
+}
+
+/// Which paths are migrations (shared with the threads that build the index).
+struct Paths {
+    patterns: Vec<glob::Pattern>,
+    /// The same patterns split at '/', to skip directories no pattern can reach.
+    components: Vec<Vec<glob::Pattern>>,
+}
+
+impl Paths {
+    /// Whether a path is a migration that runs going forward.
+    fn is_migration(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let runs_forward = !(name.ends_with(".down.sql")
+            || name == "__init__.py"
+            || name.starts_with('U') && name.contains("__") && name.ends_with(".sql"));
+        let kind_known = [".sql", ".rb", ".py"].iter().any(|ext| name.ends_with(ext));
+        runs_forward && kind_known && self.patterns.iter().any(|p| p.matches_with(path, MATCH))
+    }
+
+    /// Whether a directory may hold a migration, by the patterns alone.
+    fn may_contain(&self, dir: &str) -> bool {
+        let parts: Vec<&str> = dir.split('/').collect();
+        self.components.iter().any(|p| prefix_matches(p, &parts))
+    }
 }
 
 /// Part of the index's fingerprint: change it when what counts as a migration changes.
@@ -148,8 +171,10 @@ impl Guard {
             key.push_str(p.as_str());
         }
         Ok(Guard {
-            patterns,
-            components,
+            paths: Paths {
+                patterns,
+                components,
+            },
             dialect,
             fingerprint: index::path_hash(&key),
             index: RefCell::new(None),
@@ -158,18 +183,12 @@ impl Guard {
 
     /// Whether a path is a migration that runs going forward.
     pub fn is_migration(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let runs_forward = !(name.ends_with(".down.sql")
-            || name == "__init__.py"
-            || name.starts_with('U') && name.contains("__") && name.ends_with(".sql"));
-        let kind_known = [".sql", ".rb", ".py"].iter().any(|ext| name.ends_with(ext));
-        runs_forward && kind_known && self.patterns.iter().any(|p| p.matches_with(path, MATCH))
+        self.paths.is_migration(path)
     }
 
     /// Whether a directory may hold a migration, by the patterns alone.
     pub fn may_contain(&self, dir: &str) -> bool {
-        let parts: Vec<&str> = dir.split('/').collect();
-        self.components.iter().any(|p| prefix_matches(p, &parts))
+        self.paths.may_contain(dir)
     }
 
     /// Classify one file's content by its kind.
@@ -190,7 +209,12 @@ impl Guard {
             .borrow_mut()
             .take()
             .unwrap_or_else(|| index::Index::open(repo, self.fingerprint, persist));
-        if index.refresh(repo, self, tree).is_ok() {
+        if !persist && index.is_empty() {
+            // Building it takes a walk of the whole tree, which a dry run could not keep:
+            // reading what differs costs no more.
+            return;
+        }
+        if index.refresh(repo, &self.paths, tree).is_ok() {
             // Not written (read-only repository, full disk): the next run builds it again.
             let _ = index.save();
             *self.index.borrow_mut() = Some(index);
