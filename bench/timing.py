@@ -562,6 +562,10 @@ def run_core(a):
         "no migration index (first run in a clone: builds it)",
         rollback(old_tag, "bench-rb-cold"), prepare=fr_prepare(False, "bench-rb-cold", cold=True), runs=N,
         group="rollback-cold"))
+    # What following the same first parents costs git: the floor of a rollback that far back.
+    cmds.append(Command(f"d. ref: git rev-list --first-parent --count {old_tag}..main (the same walk)",
+                        ["git", "-C", repo, "rev-list", "--first-parent", "--count", f"{old_tag}..main"],
+                        runs=N, group="revlist"))
     if newest_tag != near_tag:
         cmds.append(Command(
             f"d. fastrevert rollback --to {newest_tag} (newest tag = main: nothing to do) {paths_label(False)}",
@@ -980,7 +984,8 @@ def cmd_report(a):
                 ("switch", "switch+revert"), ("rollback", "rollback old tag"),
                 ("rollback-anchored", f"rollback old tag `{ANCHORED}`"), ("rollback-tag", "rollback near tag"),
                 ("rollback-tag-anchored", f"rollback near tag `{ANCHORED}`"), ("fr-cold", "revert newest, no index"),
-                ("rollback-cold", "rollback old tag, no index"), ("deploy", "deploy"),
+                ("rollback-cold", "rollback old tag, no index"), ("revlist", "git rev-list old tag"),
+                ("deploy", "deploy"),
                 ("archive", "archive\\|tar"), ("archive-sync", "archive\\|tar && sync"), ("worktree", "worktree add"),
                 ("sw", "switch (process)")]
         cols = [c for c in cols if any(c[0] in by_group(d) for d in core)]
