@@ -370,6 +370,15 @@ fn the_migration_index_from_prepare_does_not_hide_a_migration_the_rollout_adds()
     assert_eq!(json(&out)["migrations"][0]["file"], file.as_str());
 }
 
+fn assert_undoes(out: &std::process::Output, count: usize) {
+    assert_eq!(code(out), 0, "{}", stderr(out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!("undoing {count} commit(s)")),
+        "{said}"
+    );
+}
+
 #[test]
 fn rollback_counts_the_first_parent_commits_it_undoes() {
     let env = Env::new();
@@ -396,11 +405,24 @@ fn rollback_counts_the_first_parent_commits_it_undoes() {
             ])
             .output()
             .unwrap();
-        assert_eq!(code(&out), 0, "{}", stderr(&out));
-        let said = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            said.contains(&format!("undoing {count} commit(s)")),
-            "{said}"
-        );
+        assert_undoes(&out, count);
+    }
+    // Real runs remember the first-parent line; later runs read it and still count right,
+    // also after the base moved on.
+    let far = env.rev(&work, "main~100");
+    for (round, count) in [100, 100, 101].into_iter().enumerate() {
+        if round == 2 {
+            env.commit(&work, &[("notes/late.txt", "late\n")], "A late commit");
+            env.git(&work, &["push", "-q", "origin", "main"]);
+        }
+        let out = env
+            .fr(&work)
+            .args(["rollback", "--to", &far, "--no-push"])
+            .args(["--branch", &format!("back-{round}")])
+            .arg("--allow-destructive-migrations")
+            .output()
+            .unwrap();
+        assert_undoes(&out, count);
+        assert!(work.join(".git/fastrevert/first-parents").exists());
     }
 }

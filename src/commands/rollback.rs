@@ -144,8 +144,19 @@ type Undone = (Vec<(String, String)>, usize, bool);
 /// whether that walk ended on `target` (it is on the base's first-parent line).
 fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<Undone> {
     let repo = &ctx.repo;
-    if let Some(found) = first_parent_path(repo, base, target)? {
-        return Ok(found);
+    // The usual case: the target is on the base's first-parent line, remembered between runs.
+    if let Some(line) =
+        git::first_parents::line_to(repo, base, target, LISTED_COMMITS, !ctx.global.dry_run)?
+    {
+        let mut listed = Vec::with_capacity(line.newest.len());
+        for oid in &line.newest {
+            let commit = repo.find_commit(*oid)?;
+            let subject =
+                message::subject(&String::from_utf8_lossy(commit.message_bytes())).to_string();
+            listed.push((oid.to_string(), subject));
+        }
+        let more = line.count - listed.len();
+        return Ok((listed, more, true));
     }
     let mut walk = repo.revwalk()?;
     walk.push(base)?;
@@ -172,70 +183,6 @@ fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<Undone> {
         None => base == target,
     };
     Ok((listed, more, reached))
-}
-
-/// The usual case, answered by following first parents from the base until the target: no
-/// revision walk machinery (which also walks the target's own history to hide it). `None` when
-/// the target is not met before the walk passes its commit time by a day (then it is not on the
-/// first-parent line, or dates are skewed) or after too many commits: the full walk answers.
-fn first_parent_path(repo: &git2::Repository, base: Oid, target: Oid) -> Result<Option<Undone>> {
-    const SKEW: i64 = 24 * 60 * 60;
-    const LIMIT: usize = 100_000;
-    let target_time = repo.find_commit(target)?.time().seconds();
-    let odb = repo.odb()?;
-    let mut listed = Vec::new();
-    let mut more = 0;
-    let mut at = base;
-    for _ in 0..LIMIT {
-        if at == target {
-            return Ok(Some((listed, more, true)));
-        }
-        if listed.len() < LISTED_COMMITS {
-            let commit = repo.find_commit(at)?;
-            if commit.time().seconds() < target_time - SKEW {
-                return Ok(None);
-            }
-            let subject =
-                message::subject(&String::from_utf8_lossy(commit.message_bytes())).to_string();
-            listed.push((at.to_string(), subject));
-            match commit.parent_id(0) {
-                Ok(parent) => at = parent,
-                Err(_) => return Ok(None),
-            }
-        } else {
-            more += 1;
-            let raw = odb.read(at)?;
-            match first_parent_and_time(raw.data()) {
-                Some((_, time)) if time < target_time - SKEW => return Ok(None),
-                Some((parent, _)) => at = parent,
-                None => return Ok(None),
-            }
-        }
-    }
-    Ok(None)
-}
-
-/// A raw commit's first parent and committer time, read from its header without building a
-/// commit object: past the listed ones, that is all the walk needs.
-fn first_parent_and_time(raw: &[u8]) -> Option<(Oid, i64)> {
-    let mut parent = None;
-    for line in raw.split(|&b| b == b'\n') {
-        if line.is_empty() {
-            break;
-        }
-        if parent.is_none() {
-            if let Some(hex) = line.strip_prefix(b"parent ") {
-                parent = Oid::from_str(std::str::from_utf8(hex).ok()?).ok();
-            }
-        }
-        if let Some(who) = line.strip_prefix(b"committer ") {
-            // "Name <email> 1700000000 +0000": the time is the second field from the end.
-            let mut fields = who.rsplit(|&b| b == b' ');
-            let time = std::str::from_utf8(fields.nth(1)?).ok()?.parse().ok()?;
-            return Some((parent?, time));
-        }
-    }
-    None
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -45,14 +45,9 @@ pub(super) struct Index {
     changed: bool,
 }
 
-/// FNV-1a: stable across builds and platforms, unlike std's hasher.
+/// The key of a directory's path in the index.
 pub(super) fn path_hash(path: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in path.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    crate::git::fnv1a(path.as_bytes())
 }
 
 impl Index {

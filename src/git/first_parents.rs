@@ -1,0 +1,350 @@
+//! The base branch's first-parent line, remembered between runs.
+//!
+//! Rolling back far means counting the first-parent commits between the base tip and the
+//! target: one commit read per step, as long as `git rev-list --first-parent` takes. Each step's
+//! answer never changes (a commit's first parent is part of its id), so the line walked is kept
+//! in `<git dir>/fastrevert/first-parents`, newest first, and the next run walks only from its
+//! base tip to where it meets that line. Only a cache: safe to delete, checked where it is used.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use git2::{Oid, Repository};
+
+use crate::error::Result;
+
+const MAGIC: &[u8; 8] = b"FRFP0001";
+/// The line kept: deeper rollbacks walk past it (and extend it up to this).
+const CAP: usize = 1 << 15;
+/// Walked in one run before giving up (the target is then found by a full revision walk).
+const LIMIT: usize = 100_000;
+/// A target this much older than a commit reached on the line cannot be further down, unless
+/// commit dates are skewed (then the full walk answers).
+const SKEW: i64 = 24 * 60 * 60;
+
+/// The first-parent commits of `base` down to `target` (excluded): the newest `keep`, and how
+/// many there are.
+pub struct Line {
+    pub newest: Vec<Oid>,
+    pub count: usize,
+}
+
+fn file(repo: &Repository) -> PathBuf {
+    repo.commondir().join("fastrevert").join("first-parents")
+}
+
+fn load(repo: &Repository) -> Vec<Oid> {
+    let Ok(bytes) = std::fs::read(file(repo)) else {
+        return Vec::new();
+    };
+    let Some(body) = bytes.strip_prefix(MAGIC.as_slice()) else {
+        return Vec::new();
+    };
+    // The body, then its checksum: a damaged file is not believed.
+    if body.len() < 8 || (body.len() - 8) % 20 != 0 {
+        return Vec::new();
+    }
+    let (body, sum) = body.split_at(body.len() - 8);
+    if sum != super::fnv1a(body).to_le_bytes() {
+        return Vec::new();
+    }
+    body.chunks_exact(20)
+        .map(Oid::from_bytes)
+        .collect::<std::result::Result<_, _>>()
+        .unwrap_or_default()
+}
+
+fn save(repo: &Repository, chain: &[Oid]) -> std::io::Result<()> {
+    let path = file(repo);
+    let dir = path.parent().unwrap_or(path.as_path());
+    std::fs::create_dir_all(dir)?;
+    let mut out = Vec::with_capacity(MAGIC.len() + chain.len() * 20);
+    out.extend_from_slice(MAGIC);
+    for oid in chain {
+        out.extend_from_slice(oid.as_bytes());
+    }
+    let sum = super::fnv1a(&out[MAGIC.len()..]);
+    out.extend_from_slice(&sum.to_le_bytes());
+    // A name of this process's own, renamed over the file: readers see the old or the new.
+    let tmp = dir.join(format!(".first-parents.{}.tmp", std::process::id()));
+    let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(&out));
+    let renamed = written.and_then(|()| std::fs::rename(&tmp, &path));
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    renamed
+}
+
+/// A commit's first parent and committer time, from its header alone (no commit object built).
+/// `None` when it cannot be read (a shallow clone's boundary) or has no parent.
+fn step(odb: &git2::Odb, oid: Oid) -> Option<(Oid, i64)> {
+    let raw = odb.read(oid).ok()?;
+    let mut parent = None;
+    for line in raw.data().split(|&b| b == b'\n') {
+        if line.is_empty() {
+            break;
+        }
+        if parent.is_none() {
+            if let Some(hex) = line.strip_prefix(b"parent ") {
+                parent = Oid::from_str(std::str::from_utf8(hex).ok()?).ok();
+            }
+        }
+        if let Some(who) = line.strip_prefix(b"committer ") {
+            // "Name <email> 1700000000 +0000": the time is the second field from the end.
+            let time = std::str::from_utf8(who.rsplit(|&b| b == b' ').nth(1)?)
+                .ok()?
+                .parse()
+                .ok()?;
+            return Some((parent?, time));
+        }
+    }
+    None
+}
+
+/// Follow first parents from `base` until `target`, using and extending the remembered line
+/// (saved when `persist`). `None` when the target is not on the line (or not met within the
+/// limits): the caller then walks the history in full.
+pub fn line_to(
+    repo: &Repository,
+    base: Oid,
+    target: Oid,
+    keep: usize,
+    persist: bool,
+) -> Result<Option<Line>> {
+    let mut chain = load(repo);
+    let found = match walk(repo, &chain, base, target)? {
+        Outcome::Damaged => {
+            chain.clear();
+            walk(repo, &chain, base, target)?
+        }
+        other => other,
+    };
+    let Outcome::Found(Walk {
+        ahead,
+        meet,
+        behind,
+    }) = found
+    else {
+        return Ok(None);
+    };
+    let (from_chain, count) = match meet {
+        Some((p, q)) => (&chain[p..q], ahead.len() + (q - p) + behind.len()),
+        None => (&chain[..0], ahead.len()),
+    };
+    let newest = ahead
+        .iter()
+        .chain(from_chain)
+        .chain(&behind)
+        .take(keep)
+        .copied()
+        .collect();
+    if persist {
+        let line: Vec<Oid> = match meet {
+            // `chain[p..]` continues `ahead`; what was walked past its end continues it.
+            Some((p, q)) if q == chain.len() => ahead
+                .iter()
+                .chain(&chain[p..])
+                .chain(&behind)
+                .take(CAP)
+                .copied()
+                .collect(),
+            Some((p, _)) => ahead.iter().chain(&chain[p..]).take(CAP).copied().collect(),
+            // Not connected to the remembered line: keep that one unless there is none.
+            None if chain.is_empty() => ahead.iter().take(CAP).copied().collect(),
+            None => chain.clone(),
+        };
+        if line != chain {
+            // Not written (read-only repository): the next run walks again.
+            let _ = save(repo, &line);
+        }
+    }
+    Ok(Some(Line { newest, count }))
+}
+
+enum Outcome {
+    Found(Walk),
+    /// Not on the first-parent line (or not met within the limits).
+    NotFound,
+    /// The remembered line does not hold where it gave the answer.
+    Damaged,
+}
+
+struct Walk {
+    /// Walked from the base before meeting the remembered line (or reaching the target).
+    ahead: Vec<Oid>,
+    /// Where the walk met the line (`p`) and where the target sits on it (`q`, or the line's
+    /// length when the target lies beyond its end).
+    meet: Option<(usize, usize)>,
+    /// Walked past the line's end to reach the target.
+    behind: Vec<Oid>,
+}
+
+fn walk(repo: &Repository, chain: &[Oid], base: Oid, target: Oid) -> Result<Outcome> {
+    let odb = repo.odb()?;
+    let target_time = repo.find_commit(target)?.time().seconds();
+    // Where each remembered commit sits; not needed when the base is the line's tip.
+    let positions: Option<HashMap<Oid, usize>> = (chain.first() != Some(&base)
+        && !chain.is_empty())
+    .then(|| chain.iter().enumerate().map(|(i, &oid)| (oid, i)).collect());
+    let position = |oid: Oid| match &positions {
+        Some(map) => map.get(&oid).copied(),
+        None => chain.iter().position(|&c| c == oid),
+    };
+    let mut ahead = Vec::new();
+    let mut at = base;
+    let p = loop {
+        if at == target {
+            return Ok(Outcome::Found(Walk {
+                ahead,
+                meet: None,
+                behind: Vec::new(),
+            }));
+        }
+        if (ahead.is_empty() && chain.first() == Some(&at)) || positions.is_some() {
+            if let Some(p) = position(at) {
+                break p;
+            }
+        }
+        match step(&odb, at) {
+            Some((parent, time)) if time >= target_time - SKEW && ahead.len() < LIMIT => {
+                ahead.push(at);
+                at = parent;
+            }
+            _ => return Ok(Outcome::NotFound),
+        }
+    };
+    match chain[p..].iter().position(|&c| c == target) {
+        Some(offset) => {
+            let q = p + offset;
+            // The file is only a cache: check the link that gives the answer.
+            if q > 0 && step(&odb, chain[q - 1]).map(|s| s.0) != Some(target) {
+                return Ok(Outcome::Damaged);
+            }
+            Ok(Outcome::Found(Walk {
+                ahead,
+                meet: Some((p, q)),
+                behind: Vec::new(),
+            }))
+        }
+        None => {
+            // Beyond the remembered line: go on from its last commit.
+            let mut behind = Vec::new();
+            let Some((mut at, _)) = chain.last().and_then(|&last| step(&odb, last)) else {
+                return Ok(Outcome::NotFound);
+            };
+            loop {
+                if at == target {
+                    return Ok(Outcome::Found(Walk {
+                        ahead,
+                        meet: Some((p, chain.len())),
+                        behind,
+                    }));
+                }
+                match step(&odb, at) {
+                    Some((parent, time))
+                        if time >= target_time - SKEW && ahead.len() + behind.len() < LIMIT =>
+                    {
+                        behind.push(at);
+                        at = parent;
+                    }
+                    _ => return Ok(Outcome::NotFound),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A history whose main line has merges (second parents off the line) and some old dates.
+    fn history(repo: &Repository, commits: usize) -> Vec<Oid> {
+        let tree = repo.treebuilder(None).unwrap().write().unwrap();
+        let tree = repo.find_tree(tree).unwrap();
+        let mut line = Vec::new();
+        let mut tip: Option<Oid> = None;
+        for i in 0..commits {
+            let time = git2::Time::new(1_700_000_000 + 60 * i as i64, 0);
+            let sig = git2::Signature::new("T", "t@example.com", &time).unwrap();
+            let mut parents = Vec::new();
+            if let Some(t) = tip {
+                parents.push(repo.find_commit(t).unwrap());
+                if i % 5 == 4 {
+                    let side = repo
+                        .commit(
+                            None,
+                            &sig,
+                            &sig,
+                            &format!("side {i}"),
+                            &tree,
+                            &[&parents[0]],
+                        )
+                        .unwrap();
+                    parents.push(repo.find_commit(side).unwrap());
+                }
+            }
+            let refs: Vec<_> = parents.iter().collect();
+            let id = repo
+                .commit(None, &sig, &sig, &format!("c{i}"), &tree, &refs)
+                .unwrap();
+            line.push(id);
+            tip = Some(id);
+        }
+        line.reverse();
+        line
+    }
+
+    fn check(repo: &Repository, line: &[Oid], base: usize, target: usize, persist: bool) {
+        let got = line_to(repo, line[base], line[target], 50, persist)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{base} -> {target} not found"));
+        assert_eq!(got.count, target - base, "{base} -> {target}");
+        let want: Vec<Oid> = line[base..target].iter().take(50).copied().collect();
+        assert_eq!(got.newest, want, "{base} -> {target}");
+    }
+
+    #[test]
+    fn counts_and_lists_the_same_with_and_without_the_remembered_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let line = history(&repo, 400);
+        // Dry run first: nothing written.
+        check(&repo, &line, 10, 200, false);
+        assert!(!file(&repo).exists());
+        // Cold, then from the cache, then deeper than the cache, from a newer and an older base.
+        for (base, target) in [
+            (10, 200),
+            (10, 200),
+            (10, 120),
+            (10, 390),
+            (3, 390),
+            (0, 399),
+            (0, 0),
+            (150, 151),
+            (20, 300),
+        ] {
+            check(&repo, &line, base, target, true);
+        }
+        // Remembered from the last base down to the deepest target's child.
+        assert!(
+            load(&repo) == line[20..399],
+            "the line walked is remembered"
+        );
+
+        // A commit off the line (a merge's second parent) is not found by this walk.
+        let merge = repo.find_commit(line[5]).unwrap();
+        assert_eq!(merge.parent_count(), 2);
+        let side = merge.parent_id(1).unwrap();
+        assert!(line_to(&repo, line[0], side, 50, true).unwrap().is_none());
+
+        // A damaged file is not believed.
+        let mut wrong = line.clone();
+        wrong.swap(100, 101);
+        save(&repo, &wrong).unwrap();
+        check(&repo, &line, 0, 101, true);
+        std::fs::write(file(&repo), b"FRFP0001garbage").unwrap();
+        check(&repo, &line, 0, 250, true);
+    }
+}
