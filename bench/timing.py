@@ -495,10 +495,13 @@ def run_core(a):
 
     mig = MigrationConfig(env, repo)
 
-    def fr_prepare(anchored, ref=None, cold=False):
-        # cold: without the migration index a run builds it (the first guard run in a clone).
+    def fr_prepare(anchored, ref=None, cold=None):
+        # cold: without its caches a run builds them, as the first run in a clone does. "index":
+        # the migration index files only (all a revert uses); "all": the whole folder, the
+        # remembered first-parent line too (rollback). Run after the warm rows of a round.
+        what = {"index": "fastrevert/migrations-*.idx", "all": "fastrevert"}.get(cold)
         drop = (f"d=$(git -C {R} rev-parse --path-format=absolute --git-common-dir) && "
-                f"rm -rf \"$d/fastrevert\"; ") if cold else ""
+                f"rm -rf \"$d\"/{what}; ") if what else ""
         return sh(f"{drop}{mig.script(anchored)}; " + (delete_ref(ref) if ref else "true"))
 
     def fastrevert_revert(m, branch):
@@ -539,7 +542,7 @@ def run_core(a):
     cmds.append(Command(f"a. fastrevert revert, {which('newest')} {paths_label(False)}, no migration index "
                         "(first run in a clone: builds it)",
                         fastrevert_revert(newest, "bench-fr-cold"),
-                        prepare=fr_prepare(False, "bench-fr-cold", cold=True), runs=N, group="fr-cold"))
+                        prepare=fr_prepare(False, "bench-fr-cold", cold="index"), runs=N, group="fr-cold"))
     for k in merges:
         suffix = "" if k == "newest" else f"-{k}"
         cmds.append(Command(f"b. git plumbing (merge-tree + commit-tree + update-ref), {which(k)}",
@@ -559,8 +562,8 @@ def run_core(a):
     t = tags[old_tag]
     cmds.append(Command(
         f"d. fastrevert rollback --to {old_tag} ({t['back']} first-parent commits back) {paths_label(False)}, "
-        "no migration index (first run in a clone: builds it)",
-        rollback(old_tag, "bench-rb-cold"), prepare=fr_prepare(False, "bench-rb-cold", cold=True), runs=N,
+        "no migration index or remembered first-parent line (first run in a clone: builds both)",
+        rollback(old_tag, "bench-rb-cold"), prepare=fr_prepare(False, "bench-rb-cold", cold="all"), runs=N,
         group="rollback-cold"))
     # What following the same first parents costs git: the floor of a rollback that far back.
     cmds.append(Command(f"d. ref: git rev-list --first-parent --count {old_tag}..main (the same walk)",
@@ -984,7 +987,7 @@ def cmd_report(a):
                 ("switch", "switch+revert"), ("rollback", "rollback old tag"),
                 ("rollback-anchored", f"rollback old tag `{ANCHORED}`"), ("rollback-tag", "rollback near tag"),
                 ("rollback-tag-anchored", f"rollback near tag `{ANCHORED}`"), ("fr-cold", "revert newest, no index"),
-                ("rollback-cold", "rollback old tag, no index"), ("revlist", "git rev-list old tag"),
+                ("rollback-cold", "rollback old tag, no caches"), ("revlist", "git rev-list old tag"),
                 ("deploy", "deploy"),
                 ("archive", "archive\\|tar"), ("archive-sync", "archive\\|tar && sync"), ("worktree", "worktree add"),
                 ("sw", "switch (process)")]
