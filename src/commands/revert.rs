@@ -36,7 +36,18 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     }
     let targets = engine::check_targets(repo, &oids, args.mainline)?;
     for t in &targets {
-        if t.commit != base.oid && !repo.graph_descendant_of(base.oid, t.commit)? {
+        // Most reverted commits (merged pull requests) are on the base's first-parent line,
+        // remembered between runs; anything else takes the full ancestry check.
+        let on_line = git::first_parents::line_to(
+            repo,
+            base.oid,
+            t.commit,
+            0,
+            git::first_parents::NEAR,
+            !ctx.global.dry_run,
+        )?
+        .is_some();
+        if !on_line && !repo.graph_descendant_of(base.oid, t.commit)? {
             warnings.push(format!(
                 "{} is not on {}: its revert may do nothing",
                 git::short(t.commit),

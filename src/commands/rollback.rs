@@ -145,9 +145,14 @@ type Undone = (Vec<(String, String)>, usize, bool);
 fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<Undone> {
     let repo = &ctx.repo;
     // The usual case: the target is on the base's first-parent line, remembered between runs.
-    if let Some(line) =
-        git::first_parents::line_to(repo, base, target, LISTED_COMMITS, !ctx.global.dry_run)?
-    {
+    if let Some(line) = git::first_parents::line_to(
+        repo,
+        base,
+        target,
+        LISTED_COMMITS,
+        git::first_parents::FAR,
+        !ctx.global.dry_run,
+    )? {
         let mut listed = Vec::with_capacity(line.newest.len());
         for oid in &line.newest {
             let commit = repo.find_commit(*oid)?;

@@ -17,11 +17,28 @@ use crate::error::Result;
 const MAGIC: &[u8; 8] = b"FRFP0001";
 /// The line kept: deeper rollbacks walk past it (and extend it up to this).
 const CAP: usize = 1 << 15;
-/// Walked in one run before giving up (the target is then found by a full revision walk).
-const LIMIT: usize = 100_000;
-/// A target this much older than a commit reached on the line cannot be further down, unless
-/// commit dates are skewed (then the full walk answers).
-const SKEW: i64 = 24 * 60 * 60;
+
+/// How far a walk goes before giving up (the caller then asks the full history).
+#[derive(Clone, Copy)]
+pub struct Bounds {
+    /// Commits walked at most.
+    pub steps: usize,
+    /// Stop at a commit older than the target by more than this (seconds): dates on a line
+    /// only rarely go back, and then the full walk answers.
+    pub skew: i64,
+}
+
+/// For counting what a rollback undoes: go far.
+pub const FAR: Bounds = Bounds {
+    steps: 100_000,
+    skew: 24 * 60 * 60,
+};
+
+/// For a quick "is it on the line?" whose answer no is checked another way: give up early.
+pub const NEAR: Bounds = Bounds {
+    steps: 2_000,
+    skew: 0,
+};
 
 /// The first-parent commits of `base` down to `target` (excluded): the newest `keep`, and how
 /// many there are.
@@ -110,13 +127,14 @@ pub fn line_to(
     base: Oid,
     target: Oid,
     keep: usize,
+    bounds: Bounds,
     persist: bool,
 ) -> Result<Option<Line>> {
     let mut chain = load(repo);
-    let found = match walk(repo, &chain, base, target)? {
+    let found = match walk(repo, &chain, base, target, bounds)? {
         Outcome::Damaged => {
             chain.clear();
-            walk(repo, &chain, base, target)?
+            walk(repo, &chain, base, target, bounds)?
         }
         other => other,
     };
@@ -180,7 +198,13 @@ struct Walk {
     behind: Vec<Oid>,
 }
 
-fn walk(repo: &Repository, chain: &[Oid], base: Oid, target: Oid) -> Result<Outcome> {
+fn walk(
+    repo: &Repository,
+    chain: &[Oid],
+    base: Oid,
+    target: Oid,
+    bounds: Bounds,
+) -> Result<Outcome> {
     let odb = repo.odb()?;
     let target_time = repo.find_commit(target)?.time().seconds();
     // Where each remembered commit sits; not needed when the base is the line's tip.
@@ -207,7 +231,9 @@ fn walk(repo: &Repository, chain: &[Oid], base: Oid, target: Oid) -> Result<Outc
             }
         }
         match step(&odb, at) {
-            Some((parent, time)) if time >= target_time - SKEW && ahead.len() < LIMIT => {
+            Some((parent, time))
+                if time >= target_time - bounds.skew && ahead.len() < bounds.steps =>
+            {
                 ahead.push(at);
                 at = parent;
             }
@@ -243,7 +269,8 @@ fn walk(repo: &Repository, chain: &[Oid], base: Oid, target: Oid) -> Result<Outc
                 }
                 match step(&odb, at) {
                     Some((parent, time))
-                        if time >= target_time - SKEW && ahead.len() + behind.len() < LIMIT =>
+                        if time >= target_time - bounds.skew
+                            && ahead.len() + behind.len() < bounds.steps =>
                     {
                         behind.push(at);
                         at = parent;
@@ -297,7 +324,7 @@ mod tests {
     }
 
     fn check(repo: &Repository, line: &[Oid], base: usize, target: usize, persist: bool) {
-        let got = line_to(repo, line[base], line[target], 50, persist)
+        let got = line_to(repo, line[base], line[target], 50, FAR, persist)
             .unwrap()
             .unwrap_or_else(|| panic!("{base} -> {target} not found"));
         assert_eq!(got.count, target - base, "{base} -> {target}");
@@ -337,7 +364,16 @@ mod tests {
         let merge = repo.find_commit(line[5]).unwrap();
         assert_eq!(merge.parent_count(), 2);
         let side = merge.parent_id(1).unwrap();
-        assert!(line_to(&repo, line[0], side, 50, true).unwrap().is_none());
+        for bounds in [FAR, NEAR] {
+            assert!(line_to(&repo, line[0], side, 50, bounds, true)
+                .unwrap()
+                .is_none());
+        }
+        // The near walk still finds what is on the line, remembered or not.
+        let near = line_to(&repo, line[0], line[300], 0, NEAR, false)
+            .unwrap()
+            .unwrap();
+        assert_eq!((near.count, near.newest.len()), (300, 0));
 
         // A damaged file is not believed.
         let mut wrong = line.clone();

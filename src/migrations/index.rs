@@ -82,6 +82,7 @@ impl Index {
         {
             return;
         }
+        self.states.reserve(records.len() / RECORD);
         for r in records.chunks_exact(RECORD) {
             let mut hash = [0u8; 8];
             hash.copy_from_slice(&r[..8]);
