@@ -18,7 +18,7 @@ use git2::{Oid, Repository, Tree, TreeEntry};
 use super::Paths;
 use crate::error::Result;
 
-const MAGIC: &[u8; 8] = b"FRMIDX01";
+const MAGIC: &[u8; 8] = b"FRMIDX02";
 const HEADER: usize = MAGIC.len() + 8;
 /// Path hash, tree id, flags.
 const RECORD: usize = 8 + 20 + 1;
@@ -75,7 +75,16 @@ impl Index {
         let Some(body) = bytes.strip_prefix(MAGIC.as_slice()) else {
             return;
         };
-        let (fp, records) = body.split_at(8.min(body.len()));
+        // Fingerprint, records, then a checksum of both: a damaged file could call a folder
+        // with migrations clean, so it is not believed.
+        if body.len() < 16 {
+            return;
+        }
+        let (body, sum) = body.split_at(body.len() - 8);
+        if sum != crate::git::fnv1a(body).to_le_bytes() {
+            return;
+        }
+        let (fp, records) = body.split_at(8);
         if fp != fingerprint.to_le_bytes()
             || records.len() % RECORD != 0
             || records.len() / RECORD > MAX_RECORDS
@@ -289,6 +298,8 @@ impl Index {
             out.extend_from_slice(oid.as_bytes());
             out.push(flags);
         }
+        let sum = crate::git::fnv1a(&out[MAGIC.len()..]);
+        out.extend_from_slice(&sum.to_le_bytes());
         let dir = file.parent().unwrap_or(file.as_path());
         std::fs::create_dir_all(dir)?;
         // A name of this process's own, renamed over the file: readers see the old or the new.
@@ -611,5 +622,27 @@ mod tests {
         let g = guard(&[]);
         let index = Index::open(&repo, g.fingerprint, false);
         assert!(!index.states.is_empty());
+        assert!(
+            want.iter().any(|m| !m.0.starts_with("db/")),
+            "some migrations sit outside db/: {want:?}"
+        );
+
+        // A file whose records were damaged (every folder marked clean) is not believed.
+        let saved = files
+            .iter()
+            .find(|f| std::fs::read(f).is_ok_and(|b| b.len() > 100))
+            .unwrap();
+        let mut bytes = std::fs::read(saved).unwrap();
+        let records = bytes.len() - HEADER - 8;
+        for r in 0..records / RECORD {
+            bytes[HEADER + r * RECORD + RECORD - 1] |= CLEAN;
+        }
+        std::fs::write(saved, &bytes).unwrap();
+        let g = guard(&[]);
+        g.index_tree(&repo, tip, false);
+        assert_eq!(
+            summary(&g.check_trees(&repo, Some(trees[0]), tip).unwrap()),
+            want
+        );
     }
 }
