@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<Outcome> {
                 git::resolve_commit(repo, from)?,
                 git::resolve_commit(repo, to)?,
             );
-            guard.index_tree(repo, repo.find_commit(to_id)?.tree_id(), true);
+            ctx.index_for(&guard, to_id)?;
             (range.clone(), guard.check_range(repo, from_id, to_id)?)
         }
         Some(rev) => {
@@ -43,7 +43,7 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<Outcome> {
             ctx.fetch(&[])?;
             let base = ctx.base_tip()?;
             let head = git::resolve_commit(repo, "HEAD")?;
-            guard.index_tree(repo, repo.find_commit(head)?.tree_id(), true);
+            ctx.index_for(&guard, head)?;
             let short = base
                 .from_ref
                 .trim_start_matches("refs/remotes/")
@@ -147,9 +147,15 @@ impl Ctx<'_> {
     /// trees near it then read only directories that hold migrations. Saved unless dry run.
     pub fn indexed_guard(&self, commit: git2::Oid) -> Result<Guard> {
         let guard = self.guard(&[], None)?;
+        self.index_for(&guard, commit)?;
+        Ok(guard)
+    }
+
+    /// Bring the guard's migration index up to date for `commit`'s tree (saved unless dry run).
+    pub fn index_for(&self, guard: &Guard, commit: git2::Oid) -> Result<()> {
         let tree = self.repo.find_commit(commit)?.tree_id();
         guard.index_tree(&self.repo, tree, !self.global.dry_run);
-        Ok(guard)
+        Ok(())
     }
 
     /// Refuse to move code over destructive migrations unless allowed; otherwise turn the

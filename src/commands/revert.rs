@@ -1,11 +1,10 @@
 //! `revert <REV>...`: revert commits, ranges and merges on a new branch on top of the base tip.
 
+use git2::Oid;
 use serde_json::json;
 
 use super::{pr, push_failed, BaseTip, Ctx, Outcome};
 use crate::cli::RevertArgs;
-use git2::Oid;
-
 use crate::engine::revert::{self as engine, RevertError, RevertOptions, RevertPlan, Reverted};
 use crate::error::{Error, Kind, Result};
 use crate::forge::{PrCommit, PrInfo, PullRequest};

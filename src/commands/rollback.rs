@@ -145,7 +145,7 @@ type Undone = (Vec<(String, String)>, usize, bool);
 fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<Undone> {
     let repo = &ctx.repo;
     // The usual case: the target is on the base's first-parent line, remembered between runs.
-    if let Some(line) = git::first_parents::line_to(
+    let (newest, count, reached) = match git::first_parents::line_to(
         repo,
         base,
         target,
@@ -153,41 +153,49 @@ fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<Undone> {
         git::first_parents::FAR,
         !ctx.global.dry_run,
     )? {
-        let mut listed = Vec::with_capacity(line.newest.len());
-        for oid in &line.newest {
-            let commit = repo.find_commit(*oid)?;
-            let subject =
-                message::subject(&String::from_utf8_lossy(commit.message_bytes())).to_string();
-            listed.push((oid.to_string(), subject));
-        }
-        let more = line.count - listed.len();
-        return Ok((listed, more, true));
+        Some(line) => (line.newest, line.count, true),
+        None => first_parent_walk(repo, base, target)?,
+    };
+    let mut listed = Vec::with_capacity(newest.len());
+    for oid in newest {
+        let commit = repo.find_commit(oid)?;
+        let subject =
+            message::subject(&String::from_utf8_lossy(commit.message_bytes())).to_string();
+        listed.push((oid.to_string(), subject));
     }
+    let more = count - listed.len();
+    Ok((listed, more, reached))
+}
+
+/// The newest `LISTED_COMMITS` first-parent commits of `base` not in `target`'s history, how
+/// many there are, and whether the walk ended on `target`: the full revision walk, for targets
+/// off the first-parent line.
+fn first_parent_walk(
+    repo: &git2::Repository,
+    base: Oid,
+    target: Oid,
+) -> Result<(Vec<Oid>, usize, bool)> {
     let mut walk = repo.revwalk()?;
     walk.push(base)?;
     walk.hide(target)?;
     walk.simplify_first_parent()?;
     walk.set_sorting(Sort::TOPOLOGICAL)?;
-    let mut listed = Vec::new();
-    let mut more = 0;
+    let mut newest = Vec::new();
+    let mut count = 0;
     let mut last = None;
     for oid in walk {
         let oid = oid?;
         last = Some(oid);
-        if listed.len() < LISTED_COMMITS {
-            let commit = repo.find_commit(oid)?;
-            let subject =
-                message::subject(&String::from_utf8_lossy(commit.message_bytes())).to_string();
-            listed.push((oid.to_string(), subject));
-        } else {
-            more += 1;
+        count += 1;
+        if newest.len() < LISTED_COMMITS {
+            newest.push(oid);
         }
     }
     let reached = match last {
         Some(oid) => repo.find_commit(oid)?.parent_id(0).ok() == Some(target),
         None => base == target,
     };
-    Ok((listed, more, reached))
+    Ok((newest, count, reached))
 }
 
 #[allow(clippy::too_many_arguments)]

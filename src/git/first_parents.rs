@@ -7,8 +7,6 @@
 //! base tip to where it meets that line. Only a cache: safe to delete, checked where it is used.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::PathBuf;
 
 use git2::{Oid, Repository};
 
@@ -47,23 +45,13 @@ pub struct Line {
     pub count: usize,
 }
 
-fn file(repo: &Repository) -> PathBuf {
-    repo.commondir().join("fastrevert").join("first-parents")
-}
+const NAME: &str = "first-parents";
 
 fn load(repo: &Repository) -> Vec<Oid> {
-    let Ok(bytes) = std::fs::read(file(repo)) else {
+    let Some(body) = super::cache::read(&super::cache::path(repo, NAME), MAGIC) else {
         return Vec::new();
     };
-    let Some(body) = bytes.strip_prefix(MAGIC.as_slice()) else {
-        return Vec::new();
-    };
-    // The body, then its checksum: a damaged file is not believed.
-    if body.len() < 8 || (body.len() - 8) % 20 != 0 {
-        return Vec::new();
-    }
-    let (body, sum) = body.split_at(body.len() - 8);
-    if sum != super::fnv1a(body).to_le_bytes() {
+    if body.len() % 20 != 0 {
         return Vec::new();
     }
     body.chunks_exact(20)
@@ -73,24 +61,12 @@ fn load(repo: &Repository) -> Vec<Oid> {
 }
 
 fn save(repo: &Repository, chain: &[Oid]) -> std::io::Result<()> {
-    let path = file(repo);
-    let dir = path.parent().unwrap_or(path.as_path());
-    std::fs::create_dir_all(dir)?;
-    let mut out = Vec::with_capacity(MAGIC.len() + chain.len() * 20);
-    out.extend_from_slice(MAGIC);
-    for oid in chain {
-        out.extend_from_slice(oid.as_bytes());
-    }
-    let sum = super::fnv1a(&out[MAGIC.len()..]);
-    out.extend_from_slice(&sum.to_le_bytes());
-    // A name of this process's own, renamed over the file: readers see the old or the new.
-    let tmp = dir.join(format!(".first-parents.{}.tmp", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(&out));
-    let renamed = written.and_then(|()| std::fs::rename(&tmp, &path));
-    if renamed.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    renamed
+    let body: Vec<u8> = chain
+        .iter()
+        .flat_map(|oid| oid.as_bytes())
+        .copied()
+        .collect();
+    super::cache::write(&super::cache::path(repo, NAME), MAGIC, &body)
 }
 
 /// A commit's first parent and committer time, from its header alone (no commit object built).
@@ -159,15 +135,15 @@ pub fn line_to(
         .collect();
     if persist {
         let line: Vec<Oid> = match meet {
-            // `chain[p..]` continues `ahead`; what was walked past its end continues it.
-            Some((p, q)) if q == chain.len() => ahead
+            // `chain[p..]` continues `ahead`, and what was walked past its end (if anything)
+            // continues that.
+            Some((p, _)) => ahead
                 .iter()
                 .chain(&chain[p..])
                 .chain(&behind)
                 .take(CAP)
                 .copied()
                 .collect(),
-            Some((p, _)) => ahead.iter().chain(&chain[p..]).take(CAP).copied().collect(),
             // Not connected to the remembered line: keep that one unless there is none.
             None if chain.is_empty() => ahead.iter().take(CAP).copied().collect(),
             None => chain.clone(),
@@ -207,79 +183,80 @@ fn walk(
 ) -> Result<Outcome> {
     let odb = repo.odb()?;
     let target_time = repo.find_commit(target)?.time().seconds();
-    // Where each remembered commit sits; not needed when the base is the line's tip.
-    let positions: Option<HashMap<Oid, usize>> = (chain.first() != Some(&base)
-        && !chain.is_empty())
-    .then(|| chain.iter().enumerate().map(|(i, &oid)| (oid, i)).collect());
-    let position = |oid: Oid| match &positions {
+    // Where the walk from the base meets the remembered line: at its tip, or (when the base is
+    // not the tip) wherever the map says.
+    let positions: Option<HashMap<Oid, usize>> = (chain.first().is_some_and(|&tip| tip != base))
+        .then(|| chain.iter().enumerate().map(|(i, &oid)| (oid, i)).collect());
+    let meets = |oid: Oid| match &positions {
         Some(map) => map.get(&oid).copied(),
-        None => chain.iter().position(|&c| c == oid),
+        None => (chain.first() == Some(&oid)).then_some(0),
     };
+    // Follow first parents from `from` until the target, the remembered line, or `budget` steps.
+    let follow =
+        |from: Oid, walked: &mut Vec<Oid>, budget: usize, meets: &dyn Fn(Oid) -> Option<usize>| {
+            let mut at = from;
+            loop {
+                if at == target {
+                    return Stop::Target;
+                }
+                if let Some(p) = meets(at) {
+                    return Stop::Meets(p);
+                }
+                match step(&odb, at) {
+                    Some((parent, time))
+                        if time >= target_time - bounds.skew && walked.len() < budget =>
+                    {
+                        walked.push(at);
+                        at = parent;
+                    }
+                    _ => return Stop::GaveUp,
+                }
+            }
+        };
     let mut ahead = Vec::new();
-    let mut at = base;
-    let p = loop {
-        if at == target {
+    let p = match follow(base, &mut ahead, bounds.steps, &meets) {
+        Stop::Target => {
             return Ok(Outcome::Found(Walk {
                 ahead,
                 meet: None,
                 behind: Vec::new(),
-            }));
-        }
-        if (ahead.is_empty() && chain.first() == Some(&at)) || positions.is_some() {
-            if let Some(p) = position(at) {
-                break p;
-            }
-        }
-        match step(&odb, at) {
-            Some((parent, time))
-                if time >= target_time - bounds.skew && ahead.len() < bounds.steps =>
-            {
-                ahead.push(at);
-                at = parent;
-            }
-            _ => return Ok(Outcome::NotFound),
-        }
-    };
-    match chain[p..].iter().position(|&c| c == target) {
-        Some(offset) => {
-            let q = p + offset;
-            // The file is only a cache: check the link that gives the answer.
-            if q > 0 && step(&odb, chain[q - 1]).map(|s| s.0) != Some(target) {
-                return Ok(Outcome::Damaged);
-            }
-            Ok(Outcome::Found(Walk {
-                ahead,
-                meet: Some((p, q)),
-                behind: Vec::new(),
             }))
         }
-        None => {
-            // Beyond the remembered line: go on from its last commit.
-            let mut behind = Vec::new();
-            let Some((mut at, _)) = chain.last().and_then(|&last| step(&odb, last)) else {
-                return Ok(Outcome::NotFound);
-            };
-            loop {
-                if at == target {
-                    return Ok(Outcome::Found(Walk {
-                        ahead,
-                        meet: Some((p, chain.len())),
-                        behind,
-                    }));
-                }
-                match step(&odb, at) {
-                    Some((parent, time))
-                        if time >= target_time - bounds.skew
-                            && ahead.len() + behind.len() < bounds.steps =>
-                    {
-                        behind.push(at);
-                        at = parent;
-                    }
-                    _ => return Ok(Outcome::NotFound),
-                }
-            }
+        Stop::Meets(p) => p,
+        Stop::GaveUp => return Ok(Outcome::NotFound),
+    };
+    if let Some(offset) = chain[p..].iter().position(|&c| c == target) {
+        let q = p + offset;
+        // The file is only a cache: check the link that gives the answer.
+        if q > 0 && step(&odb, chain[q - 1]).map(|s| s.0) != Some(target) {
+            return Ok(Outcome::Damaged);
         }
+        return Ok(Outcome::Found(Walk {
+            ahead,
+            meet: Some((p, q)),
+            behind: Vec::new(),
+        }));
     }
+    // Beyond the remembered line: go on from its last commit, within what is left of the bounds.
+    let Some((next, _)) = chain.last().and_then(|&last| step(&odb, last)) else {
+        return Ok(Outcome::NotFound);
+    };
+    let mut behind = Vec::new();
+    let budget = bounds.steps.saturating_sub(ahead.len());
+    match follow(next, &mut behind, budget, &|_| None) {
+        Stop::Target => Ok(Outcome::Found(Walk {
+            ahead,
+            meet: Some((p, chain.len())),
+            behind,
+        })),
+        _ => Ok(Outcome::NotFound),
+    }
+}
+
+enum Stop {
+    Target,
+    Meets(usize),
+    GaveUp,
 }
 
 #[cfg(test)]
@@ -339,7 +316,7 @@ mod tests {
         let line = history(&repo, 400);
         // Dry run first: nothing written.
         check(&repo, &line, 10, 200, false);
-        assert!(!file(&repo).exists());
+        assert!(!crate::git::cache::path(&repo, NAME).exists());
         // Cold, then from the cache, then deeper than the cache, from a newer and an older base.
         for (base, target) in [
             (10, 200),
@@ -380,7 +357,7 @@ mod tests {
         wrong.swap(100, 101);
         save(&repo, &wrong).unwrap();
         check(&repo, &line, 0, 101, true);
-        std::fs::write(file(&repo), b"FRFP0001garbage").unwrap();
+        std::fs::write(crate::git::cache::path(&repo, NAME), b"FRFP0001garbage").unwrap();
         check(&repo, &line, 0, 250, true);
     }
 }

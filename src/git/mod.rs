@@ -1,6 +1,7 @@
 //! The only place that calls git2 for repository access, refs and identities; `remote` runs the
 //! `git` binary for fetch and push.
 
+pub mod cache;
 pub mod first_parents;
 pub mod remote;
 
@@ -9,16 +10,6 @@ use std::path::Path;
 use git2::{ErrorCode, ObjectType, Oid, Repository, Signature, Time};
 
 use crate::error::{Error, Result};
-
-/// FNV-1a: a checksum and hash that stays the same across builds and platforms (std's does not).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
 
 /// Open the repository containing `dir` (or the current directory), bare or not.
 pub fn open(dir: Option<&Path>) -> Result<Repository> {

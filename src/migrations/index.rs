@@ -10,16 +10,15 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 use git2::{Oid, Repository, Tree, TreeEntry};
 
 use super::Paths;
 use crate::error::Result;
+use crate::git::cache;
 
 const MAGIC: &[u8; 8] = b"FRMIDX02";
-const HEADER: usize = MAGIC.len() + 8;
 /// Path hash, tree id, flags.
 const RECORD: usize = 8 + 20 + 1;
 const CLEAN: u8 = 1;
@@ -47,45 +46,40 @@ pub(super) struct Index {
 
 /// The key of a directory's path in the index.
 pub(super) fn path_hash(path: &str) -> u64 {
-    crate::git::fnv1a(path.as_bytes())
+    cache::fnv1a(path.as_bytes())
 }
 
 impl Index {
     /// The saved index for these patterns, or an empty one. `persist`: whether `save` writes.
     pub(super) fn open(repo: &Repository, fingerprint: u64, persist: bool) -> Index {
-        let path = repo
-            .commondir()
-            .join("fastrevert")
-            .join(format!("migrations-{fingerprint:016x}.idx"));
-        let mut index = Index {
-            fingerprint,
-            file: persist.then(|| path.clone()),
-            states: HashMap::new(),
-            latest: HashMap::new(),
-            changed: false,
-        };
-        if let Ok(bytes) = std::fs::read(&path) {
-            index.load(&bytes, fingerprint);
+        let path = cache::path(repo, &format!("migrations-{fingerprint:016x}.idx"));
+        let mut index = Index::empty(fingerprint, persist.then(|| path.clone()));
+        // A damaged file could call a folder with migrations clean: the cache's checksum keeps
+        // it out, and the index is rebuilt.
+        if let Some(body) = cache::read(&path, MAGIC) {
+            index.load(&body);
         }
         index
     }
 
-    /// Take the records of a saved file; a file that does not parse is ignored (rebuilt).
-    fn load(&mut self, bytes: &[u8], fingerprint: u64) {
-        let Some(body) = bytes.strip_prefix(MAGIC.as_slice()) else {
-            return;
-        };
-        // Fingerprint, records, then a checksum of both: a damaged file could call a folder
-        // with migrations clean, so it is not believed.
-        if body.len() < 16 {
-            return;
+    fn empty(fingerprint: u64, file: Option<PathBuf>) -> Index {
+        Index {
+            fingerprint,
+            file,
+            states: HashMap::new(),
+            latest: HashMap::new(),
+            changed: false,
         }
-        let (body, sum) = body.split_at(body.len() - 8);
-        if sum != crate::git::fnv1a(body).to_le_bytes() {
+    }
+
+    /// Take the records of a saved body (fingerprint, records); one that does not parse is
+    /// ignored (rebuilt).
+    fn load(&mut self, body: &[u8]) {
+        if body.len() < 8 {
             return;
         }
         let (fp, records) = body.split_at(8);
-        if fp != fingerprint.to_le_bytes()
+        if fp != self.fingerprint.to_le_bytes()
             || records.len() % RECORD != 0
             || records.len() / RECORD > MAX_RECORDS
         {
@@ -169,13 +163,7 @@ impl Index {
         }
         let taken = std::sync::atomic::AtomicUsize::new(0);
         let work = |repo: &Repository| -> Result<Index> {
-            let mut part = Index {
-                fingerprint: self.fingerprint,
-                file: None,
-                states: HashMap::new(),
-                latest: HashMap::new(),
-                changed: false,
-            };
+            let mut part = Index::empty(self.fingerprint, None);
             loop {
                 let i = taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some((path, id)) = units.get(i) else {
@@ -249,7 +237,7 @@ impl Index {
             } else if clean
                 && !(shared && base_clean)
                 && entry.kind() == Some(git2::ObjectType::Blob)
-                && may_be_migration(entry.name_bytes())
+                && super::has_migration_extension(entry.name_bytes())
             {
                 push_name(path, &entry);
                 clean = !guard.is_migration(path);
@@ -263,7 +251,7 @@ impl Index {
         Ok(clean)
     }
 
-    /// Write the index back (temporary file + rename) if this run added to it. Records made or
+    /// Write the index back if this run added to it. Records made or
     /// used by this run and the latest of every path are kept; older versions are dropped.
     pub(super) fn save(&self) -> std::io::Result<()> {
         let Some(file) = &self.file else {
@@ -290,35 +278,15 @@ impl Index {
             return std::fs::remove_file(file);
         }
         records.sort_unstable();
-        let mut out = Vec::with_capacity(HEADER + records.len() * RECORD);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&self.fingerprint.to_le_bytes());
+        let mut body = Vec::with_capacity(8 + records.len() * RECORD);
+        body.extend_from_slice(&self.fingerprint.to_le_bytes());
         for (hash, oid, flags) in records {
-            out.extend_from_slice(&hash.to_le_bytes());
-            out.extend_from_slice(oid.as_bytes());
-            out.push(flags);
+            body.extend_from_slice(&hash.to_le_bytes());
+            body.extend_from_slice(oid.as_bytes());
+            body.push(flags);
         }
-        let sum = crate::git::fnv1a(&out[MAGIC.len()..]);
-        out.extend_from_slice(&sum.to_le_bytes());
-        let dir = file.parent().unwrap_or(file.as_path());
-        std::fs::create_dir_all(dir)?;
-        // A name of this process's own, renamed over the file: readers see the old or the new.
-        let tmp = dir.join(format!(".{}.{}.tmp", self.fingerprint, std::process::id()));
-        let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(&out));
-        let renamed = written.and_then(|()| std::fs::rename(&tmp, file));
-        if renamed.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        renamed
+        cache::write(file, MAGIC, &body)
     }
-}
-
-/// Only these file names can be migrations (see `Guard::is_migration`): checking the name first
-/// keeps the full glob match off the bulk of a large tree.
-pub(super) fn may_be_migration(name: &[u8]) -> bool {
-    [b".sql".as_slice(), b".rb", b".py"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
 }
 
 pub(super) fn push_name(path: &mut String, entry: &TreeEntry) {
@@ -633,9 +601,11 @@ mod tests {
             .find(|f| std::fs::read(f).is_ok_and(|b| b.len() > 100))
             .unwrap();
         let mut bytes = std::fs::read(saved).unwrap();
-        let records = bytes.len() - HEADER - 8;
+        // Magic and fingerprint before the records, the checksum after them.
+        let header = MAGIC.len() + 8;
+        let records = bytes.len() - header - 8;
         for r in 0..records / RECORD {
-            bytes[HEADER + r * RECORD + RECORD - 1] |= CLEAN;
+            bytes[header + r * RECORD + RECORD - 1] |= CLEAN;
         }
         std::fs::write(saved, &bytes).unwrap();
         let g = guard(&[]);

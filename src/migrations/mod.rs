@@ -130,8 +130,9 @@ impl Paths {
         let runs_forward = !(name.ends_with(".down.sql")
             || name == "__init__.py"
             || name.starts_with('U') && name.contains("__") && name.ends_with(".sql"));
-        let kind_known = [".sql", ".rb", ".py"].iter().any(|ext| name.ends_with(ext));
-        runs_forward && kind_known && self.patterns.iter().any(|p| p.matches_with(path, MATCH))
+        runs_forward
+            && has_migration_extension(name.as_bytes())
+            && self.patterns.iter().any(|p| p.matches_with(path, MATCH))
     }
 
     /// Whether a directory may hold a migration, by the patterns alone.
@@ -139,6 +140,14 @@ impl Paths {
         let parts: Vec<&str> = dir.split('/').collect();
         self.components.iter().any(|p| prefix_matches(p, &parts))
     }
+}
+
+/// Only files with these extensions can be migrations: checking the name first also keeps the
+/// glob match off the bulk of a large tree.
+fn has_migration_extension(name: &[u8]) -> bool {
+    [b".sql".as_slice(), b".rb", b".py"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
 }
 
 /// Part of the index's fingerprint: change it when what counts as a migration changes.
@@ -303,7 +312,7 @@ fn changed_files(
                     changed_files(walk, path, old, entry.id(), out)?;
                 }
             }
-            Some(git2::ObjectType::Blob) if index::may_be_migration(entry.name_bytes()) => {
+            Some(git2::ObjectType::Blob) if has_migration_extension(entry.name_bytes()) => {
                 index::push_name(path, &entry);
                 if walk.guard.is_migration(path) {
                     let status = if old.is_some() { "modified" } else { "added" };
