@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 
 use super::{
-    status_error, Forge, Http, Kind, NewPr, PrCommit, PrInfo, PullRequest, Reply, SendError,
-    Target, Token,
+    json_opt_text, json_text, status_error, Forge, Http, Kind, NewPr, PrCommit, PrInfo,
+    PullRequest, Reply, SendError, Target, Token,
 };
 use crate::error::{Error, Result};
 
@@ -124,9 +124,9 @@ impl Bitbucket {
             ))
         })?;
         let url = if self.cloud() {
-            text(v, "/links/html/href")
+            json_text(v, "/links/html/href")
         } else {
-            text(v, "/links/self/0/href")
+            json_text(v, "/links/self/0/href")
         };
         Ok(PullRequest {
             number,
@@ -143,13 +143,6 @@ fn classify(e: reqwest::Error) -> SendError {
         // Without the URL: it is ours, and the message stays short.
         SendError::Other(e.without_url().to_string())
     }
-}
-
-fn text(v: &Value, pointer: &str) -> String {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// Bitbucket's error text: Cloud `error.message`, Data Center `errors[].message`.
@@ -192,41 +185,29 @@ impl Forge for Bitbucket {
             ));
         }
         let v = reply.json(self.target.kind)?;
-        let state = text(&v, "/state");
+        let state = json_text(&v, "/state");
         Ok(if self.cloud() {
             PrInfo {
                 number,
-                title: text(&v, "/title"),
+                title: json_text(&v, "/title"),
                 merged: state == "MERGED",
-                merge_commit: v
-                    .pointer("/merge_commit/hash")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                head_ref: text(&v, "/source/branch/name"),
-                head_sha: v
-                    .pointer("/source/commit/hash")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                base_ref: text(&v, "/destination/branch/name"),
-                url: text(&v, "/links/html/href"),
+                merge_commit: json_opt_text(&v, "/merge_commit/hash"),
+                head_ref: json_text(&v, "/source/branch/name"),
+                head_sha: json_opt_text(&v, "/source/commit/hash"),
+                base_ref: json_text(&v, "/destination/branch/name"),
+                url: json_text(&v, "/links/html/href"),
                 state,
             }
         } else {
             PrInfo {
                 number,
-                title: text(&v, "/title"),
+                title: json_text(&v, "/title"),
                 merged: state == "MERGED",
-                merge_commit: v
-                    .pointer("/properties/mergeCommit/id")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                head_ref: text(&v, "/fromRef/displayId"),
-                head_sha: v
-                    .pointer("/fromRef/latestCommit")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                base_ref: text(&v, "/toRef/displayId"),
-                url: text(&v, "/links/self/0/href"),
+                merge_commit: json_opt_text(&v, "/properties/mergeCommit/id"),
+                head_ref: json_text(&v, "/fromRef/displayId"),
+                head_sha: json_opt_text(&v, "/fromRef/latestCommit"),
+                base_ref: json_text(&v, "/toRef/displayId"),
+                url: json_text(&v, "/links/self/0/href"),
                 state,
             }
         })
@@ -253,8 +234,8 @@ impl Forge for Bitbucket {
                     .into_iter()
                     .flatten()
                     .map(|c| PrCommit {
-                        sha: text(c, id),
-                        message: text(c, "/message"),
+                        sha: json_text(c, id),
+                        message: json_text(c, "/message"),
                     }),
             );
             // Cloud pages with a `next` link, Data Center with `isLastPage`/`nextPageStart`.
@@ -419,14 +400,11 @@ impl Forge for Bitbucket {
             .filter_map(|pr| {
                 Some(PrInfo {
                     number: pr["id"].as_u64()?,
-                    title: text(pr, "/title"),
+                    title: json_text(pr, "/title"),
                     merged: true,
                     state: "MERGED".into(),
-                    merge_commit: pr
-                        .pointer(merge)
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    head_ref: text(pr, head),
+                    merge_commit: json_opt_text(pr, merge),
+                    head_ref: json_text(pr, head),
                     head_sha: None,
                     base_ref: base.to_string(),
                     url: String::new(),

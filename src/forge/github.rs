@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use super::{
-    status_error, Forge, Http, Kind, NewPr, PrCommit, PrInfo, PullRequest, Reply, SendError,
-    Target, Token,
+    json_opt_text, json_text, status_error, Forge, Http, Kind, NewPr, PrCommit, PrInfo,
+    PullRequest, Reply, SendError, Target, Token,
 };
 use crate::error::{Error, Result};
 
@@ -126,20 +126,13 @@ fn message(reply: &Reply) -> String {
     parts.join("; ")
 }
 
-fn str_field(v: &Value, pointer: &str) -> String {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
 fn pull_request(v: &Value, existing: bool) -> Result<PullRequest> {
     let number = v["number"].as_u64().ok_or_else(|| {
         Error::failed("GitHub answered without a pull request number").hint("re-run to retry")
     })?;
     Ok(PullRequest {
         number,
-        url: str_field(v, "/html_url"),
+        url: json_text(v, "/html_url"),
         existing,
     })
 }
@@ -166,17 +159,14 @@ impl Forge for GitHub {
         let v = reply.json(Kind::GitHub)?;
         Ok(PrInfo {
             number,
-            title: str_field(&v, "/title"),
+            title: json_text(&v, "/title"),
             merged: v["merged"].as_bool().unwrap_or(false) || v["merged_at"].is_string(),
-            state: str_field(&v, "/state"),
+            state: json_text(&v, "/state"),
             merge_commit: v["merge_commit_sha"].as_str().map(str::to_string),
-            head_ref: str_field(&v, "/head/ref"),
-            head_sha: v
-                .pointer("/head/sha")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            base_ref: str_field(&v, "/base/ref"),
-            url: str_field(&v, "/html_url"),
+            head_ref: json_text(&v, "/head/ref"),
+            head_sha: json_opt_text(&v, "/head/sha"),
+            base_ref: json_text(&v, "/base/ref"),
+            url: json_text(&v, "/html_url"),
         })
     }
 
@@ -201,8 +191,8 @@ impl Forge for GitHub {
             let list = v.as_array().cloned().unwrap_or_default();
             let full = list.len() == 100;
             commits.extend(list.iter().map(|c| PrCommit {
-                sha: str_field(c, "/sha"),
-                message: str_field(c, "/commit/message"),
+                sha: json_text(c, "/sha"),
+                message: json_text(c, "/commit/message"),
             }));
             if !full {
                 break;
@@ -313,14 +303,14 @@ impl Forge for GitHub {
             .filter_map(|pr| {
                 Some(PrInfo {
                     number: pr["number"].as_u64()?,
-                    title: str_field(pr, "/title"),
+                    title: json_text(pr, "/title"),
                     merged: true,
                     state: "merged".into(),
                     merge_commit: pr["merge_commit_sha"].as_str().map(str::to_string),
-                    head_ref: str_field(pr, "/head/ref"),
+                    head_ref: json_text(pr, "/head/ref"),
                     head_sha: None,
-                    base_ref: str_field(pr, "/base/ref"),
-                    url: str_field(pr, "/html_url"),
+                    base_ref: json_text(pr, "/base/ref"),
+                    url: json_text(pr, "/html_url"),
                 })
             })
             .collect())
