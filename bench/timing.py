@@ -418,20 +418,27 @@ def run_deploy_only(a):
     finally:
         if not a.defer_delete:
             remove_tree(scratch, scratch)
+    return finish(a, info, env, repo, fr, home, tmp, "deploy", {
+        "deploy_same_files": same,
+        "phases": [ph],
+        "results": results,
+    }, f"deploy = git archive: {same}; ")
+
+
+def finish(a, info, env, repo, fr, home, tmp, suite, fields, said):
+    """Write a suite's results to a.out with what ran and when, say so, and clean up."""
     info.update({
-        "suite": "deploy",
+        "suite": suite,
         "repo": repo,
         "requested_files": a.files,
         "bin": fr,
         "bin_version": subprocess.run([fr, "--version"], env=env, capture_output=True, text=True).stdout.strip(),
-        "deploy_same_files": same,
-        "phases": [ph],
-        "results": results,
+        **fields,
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     })
     with open(a.out, "w") as f:
         json.dump(info, f, indent=1)
-    print(f"deploy = git archive: {same}; wrote {a.out}")
+    print(f"{said}wrote {a.out}")
     shutil.rmtree(home, ignore_errors=True)
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
@@ -643,12 +650,7 @@ def run_core(a):
         if not a.defer_delete:
             remove_tree(scratch, scratch)
 
-    info.update({
-        "suite": "core",
-        "repo": repo,
-        "requested_files": a.files,
-        "bin": fr,
-        "bin_version": subprocess.run([fr, "--version"], env=env, capture_output=True, text=True).stdout.strip(),
+    return finish(a, info, env, repo, fr, home, tmp, "core", {
         "merges": {k: {"nth": n, "commit": m, "back": back[k]} for k, (n, m) in merges.items()},
         "tags": {"old": old_tag, "near": near_tag, "newest": newest_tag, "info": tags},
         "trees_agree": agree,
@@ -657,14 +659,7 @@ def run_core(a):
         "phases": phases,
         "trees": trees,
         "results": results,
-        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    })
-    with open(a.out, "w") as f:
-        json.dump(info, f, indent=1)
-    print(f"trees agree: {'yes' if agree else 'NO'}; deploy = git archive: {deploy_same}; wrote {a.out}")
-    shutil.rmtree(home, ignore_errors=True)
-    shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+    }, f"trees agree: {'yes' if agree else 'NO'}; deploy = git archive: {deploy_same}; ")
 
 
 def run_deploy(a, env, tmp, repo, fr, scratch, quiet):
@@ -752,12 +747,7 @@ def run_migrations(a):
         results, ph = measure_all("migrations", cmds, env, tmp, a.warmup, N, quiet)
     finally:
         mig.restore()
-    info.update({
-        "suite": "migrations",
-        "repo": repo,
-        "requested_files": a.files,
-        "bin": fr,
-        "bin_version": subprocess.run([fr, "--version"], env=env, capture_output=True, text=True).stdout.strip(),
+    return finish(a, info, env, repo, fr, home, tmp, "migrations", {
         "range": rng,
         "range_commits": int(git_out(env, repo, "rev-list", "--count", rng)),
         "range_first_parent": int(git_out(env, repo, "rev-list", "--count", "--first-parent", rng)),
@@ -765,14 +755,7 @@ def run_migrations(a):
         "found": found,
         "phases": [ph],
         "results": results,
-        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    })
-    with open(a.out, "w") as f:
-        json.dump(info, f, indent=1)
-    print(f"wrote {a.out}")
-    shutil.rmtree(home, ignore_errors=True)
-    shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+    }, "")
 
 
 # ---------------------------------------------------------------------------------------------
