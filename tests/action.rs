@@ -358,14 +358,7 @@ fn a_pr_refused_by_the_repository_settings_leaves_the_branch_and_a_way_forward()
 #[test]
 fn a_conflict_fails_the_step_with_the_paths() {
     let env = Env::new();
-    let (work, _remote) = env.cloned();
-    let old = env.rev(&work, "main~1^2");
-    env.commit(
-        &work,
-        &[("app/feature.txt", "rewritten\n")],
-        "Rewrite feature",
-    );
-    env.git(&work, &["push", "-q", "origin", "main"]);
+    let (work, old) = env.cloned_with_conflict();
     let run = run_action(
         &env,
         &work,

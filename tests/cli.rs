@@ -262,14 +262,7 @@ fn an_already_reverted_commit_is_skipped() {
 #[test]
 fn a_conflict_exits_3_lists_paths_and_writes_nothing() {
     let env = Env::new();
-    let (work, _remote) = env.cloned();
-    let old = env.rev(&work, "main~1^2");
-    env.commit(
-        &work,
-        &[("app/feature.txt", "rewritten\n")],
-        "Rewrite feature",
-    );
-    env.git(&work, &["push", "-q", "origin", "main"]);
+    let (work, old) = env.cloned_with_conflict();
     let before = repo_state(&env, &work);
     let out = env
         .fr(&work)

@@ -421,19 +421,22 @@ fn bitbucket_cloud_and_data_center_open_prs() {
             ))
             .expect(1),
     );
-    let out = env
-        .fr(&work)
-        .args([
-            "revert",
-            "HEAD",
-            "--json",
-            "--reviewer",
-            "{d301aafa-d676-4ee0-88be-962be7417567}",
-        ])
-        .env("BITBUCKET_TOKEN", TOKEN)
-        .env("BITBUCKET_API_URL", fake.uri())
-        .output()
-        .unwrap();
+    // The same run twice: the second finds the pull request the first opened.
+    let revert_with_reviewer = || {
+        env.fr(&work)
+            .args([
+                "revert",
+                "HEAD",
+                "--json",
+                "--reviewer",
+                "{d301aafa-d676-4ee0-88be-962be7417567}",
+            ])
+            .env("BITBUCKET_TOKEN", TOKEN)
+            .env("BITBUCKET_API_URL", fake.uri())
+            .output()
+            .unwrap()
+    };
+    let out = revert_with_reviewer();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(
         json(&out)["pull_request"]["url"],
@@ -456,19 +459,7 @@ fn bitbucket_cloud_and_data_center_open_prs() {
             ))
             .expect(1),
     );
-    let out = env
-        .fr(&work)
-        .args([
-            "revert",
-            "HEAD",
-            "--json",
-            "--reviewer",
-            "{d301aafa-d676-4ee0-88be-962be7417567}",
-        ])
-        .env("BITBUCKET_TOKEN", TOKEN)
-        .env("BITBUCKET_API_URL", fake.uri())
-        .output()
-        .unwrap();
+    let out = revert_with_reviewer();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let j = json(&out);
     assert_eq!(j["resumed"], true);

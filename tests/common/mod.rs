@@ -135,6 +135,20 @@ impl Env {
         dir
     }
 
+    /// `cloned()`, then a pushed commit that rewrites what the merged pull request's branch
+    /// commit added, so reverting that commit conflicts. Returns (clone, that commit).
+    pub fn cloned_with_conflict(&self) -> (PathBuf, String) {
+        let (work, _remote) = self.cloned();
+        let old = self.rev(&work, "main~1^2");
+        self.commit(
+            &work,
+            &[("app/feature.txt", "rewritten\n")],
+            "Rewrite feature",
+        );
+        self.git(&work, &["push", "-q", "origin", "main"]);
+        (work, old)
+    }
+
     /// A bare remote and a clone of it with a few commits and a merged pull request pushed to
     /// `main`. Returns (clone, remote).
     pub fn cloned(&self) -> (PathBuf, PathBuf) {
