@@ -34,18 +34,13 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         oids = engine::newest_first(repo, oids)?;
     }
     let targets = engine::check_targets(repo, &oids, args.mainline)?;
+    // Most reverted commits (merged pull requests) are on the base's first-parent line,
+    // remembered between runs; anything else takes the full ancestry check.
+    let mut remembered = git::first_parents::FirstParents::load(repo);
     for t in &targets {
-        // Most reverted commits (merged pull requests) are on the base's first-parent line,
-        // remembered between runs; anything else takes the full ancestry check.
-        let on_line = git::first_parents::line_to(
-            repo,
-            base.oid,
-            t.commit,
-            0,
-            git::first_parents::NEAR,
-            !ctx.global.dry_run,
-        )?
-        .is_some();
+        let on_line = remembered
+            .line_to(base.oid, t.commit, 0, git::first_parents::NEAR)?
+            .is_some();
         if !on_line && !repo.graph_descendant_of(base.oid, t.commit)? {
             warnings.push(format!(
                 "{} is not on {}: its revert may do nothing",
@@ -53,6 +48,9 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
                 ctx.settings.base
             ));
         }
+    }
+    if !ctx.global.dry_run {
+        remembered.save();
     }
 
     let migrations = guard_reverts(ctx, args, base.oid, &targets, &mut warnings)?;

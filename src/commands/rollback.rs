@@ -145,14 +145,12 @@ type Undone = (Vec<(String, String)>, usize, bool);
 fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<Undone> {
     let repo = &ctx.repo;
     // The usual case: the target is on the base's first-parent line, remembered between runs.
-    let (newest, count, reached) = match git::first_parents::line_to(
-        repo,
-        base,
-        target,
-        LISTED_COMMITS,
-        git::first_parents::FAR,
-        !ctx.global.dry_run,
-    )? {
+    let mut remembered = git::first_parents::FirstParents::load(repo);
+    let found = remembered.line_to(base, target, LISTED_COMMITS, git::first_parents::FAR)?;
+    if !ctx.global.dry_run {
+        remembered.save();
+    }
+    let (newest, count, reached) = match found {
         Some(line) => (line.newest, line.count, true),
         None => first_parent_walk(repo, base, target)?,
     };

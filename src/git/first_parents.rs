@@ -95,65 +95,91 @@ fn step(odb: &git2::Odb, oid: Oid) -> Option<(Oid, i64)> {
     None
 }
 
-/// Follow first parents from `base` until `target`, using and extending the remembered line
-/// (saved when `persist`). `None` when the target is not on the line (or not met within the
-/// limits): the caller then walks the history in full.
-pub fn line_to(
-    repo: &Repository,
-    base: Oid,
-    target: Oid,
-    keep: usize,
-    bounds: Bounds,
-    persist: bool,
-) -> Result<Option<Line>> {
-    let mut chain = load(repo);
-    let found = match walk(repo, &chain, base, target, bounds)? {
-        Outcome::Damaged => {
-            chain.clear();
-            walk(repo, &chain, base, target, bounds)?
-        }
-        other => other,
-    };
-    let Outcome::Found(Walk {
-        ahead,
-        meet,
-        behind,
-    }) = found
-    else {
-        return Ok(None);
-    };
-    let (from_chain, count) = match meet {
-        Some((p, q)) => (&chain[p..q], ahead.len() + (q - p) + behind.len()),
-        None => (&chain[..0], ahead.len()),
-    };
-    let newest = ahead
-        .iter()
-        .chain(from_chain)
-        .chain(&behind)
-        .take(keep)
-        .copied()
-        .collect();
-    if persist {
-        let line: Vec<Oid> = match meet {
-            // `chain[p..]` continues `ahead`, and what was walked past its end (if anything)
-            // continues that.
-            Some((p, _)) => ahead
-                .iter()
-                .chain(&chain[p..])
-                .chain(&behind)
-                .take(CAP)
-                .copied()
-                .collect(),
-            // Not connected to the remembered line: keep that one unless there is none.
-            None if chain.is_empty() => ahead.iter().take(CAP).copied().collect(),
-            None => chain.clone(),
-        };
-        if line != chain {
-            // Not written (read-only repository): the next run walks again.
-            let _ = save(repo, &line);
+/// The remembered line of one repository, read once; `line_to` may be asked several times and
+/// `save` writes what they learnt.
+pub struct FirstParents<'r> {
+    repo: &'r Repository,
+    chain: Vec<Oid>,
+    changed: bool,
+}
+
+impl<'r> FirstParents<'r> {
+    pub fn load(repo: &'r Repository) -> FirstParents<'r> {
+        FirstParents {
+            repo,
+            chain: load(repo),
+            changed: false,
         }
     }
-    Ok(Some(Line { newest, count }))
+
+    /// Follow first parents from `base` until `target`, using and extending the remembered
+    /// line. `None` when the target is not on the line (or not met within the limits): the
+    /// caller then walks the history in full.
+    pub fn line_to(
+        &mut self,
+        base: Oid,
+        target: Oid,
+        keep: usize,
+        bounds: Bounds,
+    ) -> Result<Option<Line>> {
+        let found = match walk(self.repo, &self.chain, base, target, bounds)? {
+            Outcome::Damaged => {
+                self.chain.clear();
+                self.changed = true;
+                walk(self.repo, &self.chain, base, target, bounds)?
+            }
+            other => other,
+        };
+        let Outcome::Found(Walk {
+            ahead,
+            meet,
+            behind,
+        }) = found
+        else {
+            return Ok(None);
+        };
+        let chain = &self.chain;
+        let (from_chain, count) = match meet {
+            Some((p, q)) => (&chain[p..q], ahead.len() + (q - p) + behind.len()),
+            None => (&chain[..0], ahead.len()),
+        };
+        let newest = ahead
+            .iter()
+            .chain(from_chain)
+            .chain(&behind)
+            .take(keep)
+            .copied()
+            .collect();
+        let line: Option<Vec<Oid>> = match meet {
+            // `chain[p..]` continues `ahead`, and what was walked past its end (if anything)
+            // continues that.
+            Some((p, _)) => Some(
+                ahead
+                    .iter()
+                    .chain(&chain[p..])
+                    .chain(&behind)
+                    .take(CAP)
+                    .copied()
+                    .collect(),
+            ),
+            // Not connected to the remembered line: keep that one unless there is none.
+            None if chain.is_empty() => Some(ahead.iter().take(CAP).copied().collect()),
+            None => None,
+        };
+        if let Some(line) = line.filter(|line| *line != self.chain) {
+            self.chain = line;
+            self.changed = true;
+        }
+        Ok(Some(Line { newest, count }))
+    }
+
+    /// Write the line back if the walks changed it. Not written (read-only repository): the
+    /// next run walks again.
+    pub fn save(&self) {
+        if self.changed {
+            let _ = save(self.repo, &self.chain);
+        }
+    }
 }
 
 enum Outcome {
@@ -298,6 +324,23 @@ mod tests {
         }
         line.reverse();
         line
+    }
+
+    /// One run: read the line, walk, and save unless it is a dry run.
+    fn line_to(
+        repo: &Repository,
+        base: Oid,
+        target: Oid,
+        keep: usize,
+        bounds: Bounds,
+        persist: bool,
+    ) -> Result<Option<Line>> {
+        let mut remembered = FirstParents::load(repo);
+        let line = remembered.line_to(base, target, keep, bounds)?;
+        if persist {
+            remembered.save();
+        }
+        Ok(line)
     }
 
     fn check(repo: &Repository, line: &[Oid], base: usize, target: usize, persist: bool) {
