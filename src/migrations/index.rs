@@ -120,12 +120,12 @@ impl Index {
     }
 
     /// Index a whole tree (the root of a commit).
-    pub(super) fn refresh(&mut self, repo: &Repository, guard: &Paths, tree: Oid) -> Result<()> {
+    pub(super) fn refresh(&mut self, repo: &Repository, paths: &Paths, tree: Oid) -> Result<()> {
         if self.latest.is_empty() {
-            self.build_in_parallel(repo, guard, tree)?;
+            self.build_in_parallel(repo, paths, tree)?;
         }
         let mut path = String::new();
-        self.visit(repo, guard, &mut path, tree)?;
+        self.visit(repo, paths, &mut path, tree)?;
         Ok(())
     }
 
@@ -133,7 +133,7 @@ impl Index {
     /// down and index those on every core (each thread with its own repository handle, since
     /// one is not shared across threads). The top levels are then visited as usual and find
     /// their subtrees indexed.
-    fn build_in_parallel(&mut self, repo: &Repository, guard: &Paths, tree: Oid) -> Result<()> {
+    fn build_in_parallel(&mut self, repo: &Repository, paths: &Paths, tree: Oid) -> Result<()> {
         const UNITS_PER_THREAD: usize = 16;
         const MAX_DEPTH: usize = 4;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
@@ -151,7 +151,7 @@ impl Index {
                 for entry in t.iter().filter(|e| e.filemode() == TREE_MODE) {
                     let mut child = path.clone();
                     push_name(&mut child, &entry);
-                    if guard.may_contain(&child) {
+                    if paths.may_contain(&child) {
                         next.push((child, entry.id()));
                     }
                 }
@@ -170,7 +170,7 @@ impl Index {
                     return Ok(part);
                 };
                 let mut path = path.clone();
-                part.visit(repo, guard, &mut path, *id)?;
+                part.visit(repo, paths, &mut path, *id)?;
             }
         };
         let git_dir = repo.path().to_path_buf();
@@ -203,7 +203,7 @@ impl Index {
     fn visit(
         &mut self,
         repo: &Repository,
-        guard: &Paths,
+        paths: &Paths,
         path: &mut String,
         tree: Oid,
     ) -> Result<bool> {
@@ -230,7 +230,7 @@ impl Index {
             if entry.filemode() == TREE_MODE {
                 push_name(path, &entry);
                 // A shared subtree is answered from its record without being read.
-                if guard.may_contain(path) && !self.visit(repo, guard, path, entry.id())? {
+                if paths.may_contain(path) && !self.visit(repo, paths, path, entry.id())? {
                     clean = false;
                 }
                 path.truncate(len);
@@ -240,7 +240,7 @@ impl Index {
                 && super::has_migration_extension(entry.name_bytes())
             {
                 push_name(path, &entry);
-                clean = !guard.is_migration(path);
+                clean = !paths.is_migration(path);
                 path.truncate(len);
             }
         }
@@ -251,8 +251,8 @@ impl Index {
         Ok(clean)
     }
 
-    /// Write the index back if this run added to it. Records made or
-    /// used by this run and the latest of every path are kept; older versions are dropped.
+    /// Write the index back if this run added to it. Records made or used by this run and the
+    /// latest of every path are kept; older versions are dropped.
     pub(super) fn save(&self) -> std::io::Result<()> {
         let Some(file) = &self.file else {
             return Ok(());
