@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The action's main step: turn the inputs into a git-fastrevert command line and run it. The
 # binary itself writes the step outputs, the job summary and the annotations (Actions mode).
+#
+# Inputs are data, never flags: values travel as `--name=value`, revisions after `--`, and a
+# target word that starts with `-` is refused. `args` is the one place for extra flags.
 set -euo pipefail
 set -f # targets and labels are words, never globs
 
@@ -11,47 +14,87 @@ fi
 export GIT_TERMINAL_PROMPT=0
 export GITHUB_ACTIONS="${GITHUB_ACTIONS:-true}"
 
+fail() {
+  echo "::error title=git-fastrevert::$1"
+  exit 2
+}
+
 command="${INPUT_COMMAND:-revert}"
 args=(--yes --json)
-[ -n "${INPUT_BASE:-}" ] && args+=(--base "$INPUT_BASE")
+revs=()
+[ -n "${INPUT_BASE:-}" ] && args+=("--base=$INPUT_BASE")
 
 # Lists come comma or newline separated.
 split() { tr ',\n' '  ' <<<"$1"; }
 
+# One target word: refused when it would read as an option.
+target_word() {
+  case "$1" in
+    -*) fail "the target '$1' starts with '-': targets are revisions, pr:<N> or #<N>; put flags in the args input" ;;
+  esac
+}
+
 case "$command" in
   revert)
     for t in $(split "${INPUT_TARGET:-}"); do
+      target_word "$t"
       case "$t" in
-        pr:*) args+=(--pr "${t#pr:}") ;;
-        \#*) args+=(--pr "${t#\#}") ;;
-        *) args+=("$t") ;;
+        pr:* | \#*)
+          number="${t#pr:}"
+          number="${number#\#}"
+          case "$number" in
+            '' | *[!0-9]*) fail "'$t' is not a pull request number: use pr:<N> or #<N>" ;;
+          esac
+          args+=("--pr=$number")
+          ;;
+        *) revs+=("$t") ;;
       esac
     done
     ;;
   rollback)
-    [ -n "${INPUT_TARGET:-}" ] && args+=(--to "$INPUT_TARGET")
-    args+=(--mode "${INPUT_MODE:-commit}")
+    if [ -n "${INPUT_TARGET:-}" ]; then
+      target_word "$INPUT_TARGET"
+      args+=("--to=$INPUT_TARGET")
+    fi
+    mode="${INPUT_MODE:-commit}"
+    case "$mode" in
+      commit | reset) args+=("--mode=$mode") ;;
+      *) fail "mode '$mode' is not commit or reset" ;;
+    esac
     # Asking for a reset in a workflow is the confirmation.
-    [ "${INPUT_MODE:-commit}" = reset ] && args+=(--force)
+    [ "$mode" = reset ] && args+=(--force)
     ;;
   prepare)
-    [ -n "${INPUT_TARGET:-}" ] && args+=(--rollout "$INPUT_TARGET")
+    if [ -n "${INPUT_TARGET:-}" ]; then
+      target_word "$INPUT_TARGET"
+      args+=("--rollout=$INPUT_TARGET")
+    fi
     ;;
   check-migrations)
-    [ -n "${INPUT_TARGET:-}" ] && args+=("$INPUT_TARGET")
+    if [ -n "${INPUT_TARGET:-}" ]; then
+      target_word "$INPUT_TARGET"
+      revs+=("$INPUT_TARGET")
+    fi
     ;;
   *)
-    echo "::error title=git-fastrevert::unknown command '$command': use revert, rollback, prepare or check-migrations"
-    exit 2
+    fail "unknown command '$command': use revert, rollback, prepare or check-migrations"
     ;;
 esac
 
 if [ "$command" = revert ] || [ "$command" = rollback ]; then
-  [ "${INPUT_DIRECT:-false}" = true ] && args+=(--direct)
-  [ "${INPUT_DRAFT:-false}" = true ] && args+=(--draft)
-  [ -n "${INPUT_REASON:-}" ] && args+=(--reason "$INPUT_REASON")
-  for l in $(split "${INPUT_LABELS:-}"); do args+=(--label "$l"); done
-  for r in $(split "${INPUT_REVIEWERS:-}"); do args+=(--reviewer "$r"); done
+  case "${INPUT_DIRECT:-false}" in
+    true) args+=(--direct) ;;
+    false | '') ;;
+    *) fail "direct is '${INPUT_DIRECT}', not true or false" ;;
+  esac
+  case "${INPUT_DRAFT:-false}" in
+    true) args+=(--draft) ;;
+    false | '') ;;
+    *) fail "draft is '${INPUT_DRAFT}', not true or false" ;;
+  esac
+  [ -n "${INPUT_REASON:-}" ] && args+=("--reason=$INPUT_REASON")
+  for l in $(split "${INPUT_LABELS:-}"); do args+=("--label=$l"); done
+  for r in $(split "${INPUT_REVIEWERS:-}"); do args+=("--reviewer=$r"); done
 fi
 
 extra=()
@@ -59,4 +102,7 @@ if [ -n "${INPUT_ARGS:-}" ]; then
   read -r -a extra <<<"$INPUT_ARGS"
 fi
 
-exec git-fastrevert "$command" "${args[@]}" "${extra[@]}"
+case "$command" in
+  revert | check-migrations) exec git-fastrevert "$command" "${args[@]}" "${extra[@]}" -- "${revs[@]}" ;;
+  *) exec git-fastrevert "$command" "${args[@]}" "${extra[@]}" ;;
+esac

@@ -238,17 +238,23 @@ fn migrations_table(json: &Value) -> String {
 pub fn fail(err: &Error) {
     let mut message = err.message.clone();
     if !err.conflicts.is_empty() {
-        message.push_str(&format!(
-            "\nConflicting paths: {}",
-            err.conflicts.join(", ")
-        ));
+        let paths: Vec<String> = err
+            .conflicts
+            .iter()
+            .map(|c| crate::git::quote_path(c.path.as_bytes()))
+            .collect();
+        message.push_str(&format!("\nConflicting paths: {}", paths.join(", ")));
     }
     annotate("error", "title=git-fastrevert", &message);
     let mut md = format!("## git-fastrevert failed\n\n{}\n", err.message);
     if !err.conflicts.is_empty() {
         md.push_str("\nConflicting paths:\n\n");
         for c in &err.conflicts {
-            md.push_str(&format!("- `{c}`\n"));
+            md.push_str(&format!(
+                "- `{}` ({})\n",
+                crate::git::quote_path(c.path.as_bytes()).replace('`', "'"),
+                c.kind
+            ));
         }
     }
     if !err.hints.is_empty() {

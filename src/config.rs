@@ -4,7 +4,7 @@
 use git2::Repository;
 
 use crate::cli::GlobalArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub const KEY_REMOTE: &str = "fastrevert.remote";
 pub const DEFAULT_REMOTE: &str = "origin";
@@ -40,11 +40,29 @@ impl Settings {
     pub fn load(repo: &Repository, global: &GlobalArgs) -> Result<Settings> {
         let config = repo.config()?;
         let get = |key: &str| config.get_string(key).ok().filter(|v| !v.trim().is_empty());
-        let remote = global
-            .remote
-            .clone()
-            .or_else(|| get(KEY_REMOTE))
-            .unwrap_or_else(|| DEFAULT_REMOTE.to_string());
+        let named = global.remote.clone().or_else(|| get(KEY_REMOTE));
+        if let Some(name) = &named {
+            crate::git::check_remote_name(name)?;
+            // Only a missing default means "work locally": a named remote that is not there
+            // is a typo, and going on would work from a stale local branch.
+            if repo.find_remote(name).is_err() {
+                let known = crate::git::remote_names(repo)?;
+                return Err(Error::bad_input(format!(
+                    "there is no remote '{name}' (from {})",
+                    if global.remote.is_some() {
+                        "--remote"
+                    } else {
+                        KEY_REMOTE
+                    }
+                ))
+                .hint(if known.is_empty() {
+                    "this repository has no remote: drop --remote (and fastrevert.remote) to work locally".to_string()
+                } else {
+                    format!("use one of: {}", known.join(", "))
+                }));
+            }
+        }
+        let remote = named.unwrap_or_else(|| DEFAULT_REMOTE.to_string());
         let base = global
             .base
             .clone()
@@ -55,6 +73,7 @@ impl Settings {
             .strip_prefix("refs/heads/")
             .unwrap_or(&base)
             .to_string();
+        crate::git::check_ref_name(&format!("refs/heads/{base}"), &base)?;
         Ok(Settings {
             remote,
             base,

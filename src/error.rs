@@ -46,10 +46,18 @@ pub struct Error {
     pub kind: Kind,
     pub message: String,
     pub hints: Vec<String>,
-    pub conflicts: Vec<String>,
+    /// The paths of a revert that conflicts, exactly as they are in the tree, with the kind.
+    pub conflicts: Vec<ConflictDetail>,
     /// The command already printed its result (e.g. a report whose verdict is the exit code),
     /// so `--json` must not print a second object.
     pub reported: bool,
+}
+
+/// One conflicting path and what kind of conflict it is (`content`, `modify/delete`, …).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConflictDetail {
+    pub path: String,
+    pub kind: String,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

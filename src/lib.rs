@@ -32,8 +32,8 @@ pub fn main() -> ExitCode {
             let first = detail.lines().next().unwrap_or_default();
             let message = first.strip_prefix("error: ").unwrap_or(first);
             let body = serde_json::json!({"error": {"kind": "bad_input", "message": message, "hints": ["run with --help for usage"]}});
-            println!("{body}");
-            eprint!("{detail}");
+            ui::print_out(&body.to_string());
+            ui::print_err(detail.trim_end());
             return ExitCode::from(error::Kind::BadInput.exit_code());
         }
         Err(err) => err.exit(),

@@ -376,3 +376,91 @@ fn a_conflict_fails_the_step_with_the_paths() {
     assert!(run.summary.contains("Conflicting paths"), "{}", run.summary);
     assert!(run.outputs.is_empty(), "no outputs for a failed step");
 }
+
+#[test]
+fn hostile_action_inputs_never_become_flags() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let main_before = env.rev(&remote, "main");
+    // A target word that reads as an option is refused before anything runs.
+    for target in [
+        "HEAD~1 --direct",
+        "HEAD --allow-destructive-migrations",
+        "-n",
+    ] {
+        let run = run_action(
+            &env,
+            &work,
+            "http://127.0.0.1:9",
+            &[("command", "revert"), ("target", target)],
+        );
+        assert_eq!(run.code, 2, "{target}: {}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout
+                .contains("::error title=git-fastrevert::the target"),
+            "{target}: {}",
+            run.stdout
+        );
+    }
+    for (input, value) in [("mode", "reset --direct"), ("direct", "yes")] {
+        let run = run_action(
+            &env,
+            &work,
+            "http://127.0.0.1:9",
+            &[
+                ("command", "rollback"),
+                ("target", "HEAD~1"),
+                (input, value),
+            ],
+        );
+        assert_eq!(run.code, 2, "{input}: {}\n{}", run.stdout, run.stderr);
+    }
+    let rollback_to_option = run_action(
+        &env,
+        &work,
+        "http://127.0.0.1:9",
+        &[("command", "rollback"), ("target", "--direct")],
+    );
+    assert_eq!(rollback_to_option.code, 2, "{}", rollback_to_option.stderr);
+    assert_eq!(env.rev(&remote, "main"), main_before, "main moved");
+
+    // Values that start with '-' are written as they are, never taken as flags.
+    let fake = Fake::start();
+    let reason = "-x --direct: checkout broke";
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/pulls"))
+            .respond_with(created(52, "revert"))
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/issues/52/labels"))
+            .and(wiremock::matchers::body_json(
+                json!({"labels": ["--direct", "--allow-destructive-migrations"]}),
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .expect(1),
+    );
+    let run = run_action(
+        &env,
+        &work,
+        &fake.uri(),
+        &[
+            ("command", "revert"),
+            ("target", "HEAD"),
+            ("reason", reason),
+            ("labels", "--direct,--allow-destructive-migrations"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(env.rev(&remote, "main"), main_before, "main moved");
+    let branch = run.outputs["branch"].clone();
+    assert!(branch.starts_with("revert-"), "{branch}");
+    let message = env.git(&remote, &["log", "-1", "--format=%B", &branch]);
+    assert!(
+        message.contains(&format!("Revert-Reason: {reason}")),
+        "{message}"
+    );
+    fake.verify();
+}

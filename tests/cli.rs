@@ -272,10 +272,15 @@ fn a_conflict_exits_3_lists_paths_and_writes_nothing() {
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let j = json(&out);
     assert_eq!(j["error"]["kind"], "conflict");
-    assert!(j["error"]["conflicts"][0]
-        .as_str()
-        .unwrap()
-        .starts_with("app/feature.txt"));
+    // Paths only, exactly as in the tree; the kind goes in conflict_details.
+    assert_eq!(
+        j["error"]["conflicts"],
+        serde_json::json!(["app/feature.txt"])
+    );
+    assert_eq!(
+        j["error"]["conflict_details"],
+        serde_json::json!([{"path": "app/feature.txt", "kind": "modify/delete"}])
+    );
     assert!(stderr(&out).contains("git revert"), "{}", stderr(&out));
     assert_eq!(
         repo_state(&env, &work),

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod docs;
 mod forge;
+mod hostile;
 mod interactive;
 mod migrations;
 mod releases;

@@ -19,7 +19,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
     let id = commit.to_string();
     rel.check_link()?;
     let old = rel.current();
-    let exists = rel.dir.join(&id).is_dir();
+    let exists = rel.exists(&id);
     let mut human = Vec::new();
     if global.dry_run {
         human.push(format!(
@@ -58,7 +58,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
     };
     let export = rel.export(&repo, commit)?;
     drop(progress);
-    let (created, warnings) = (export.created, export.warnings);
+    let (created, mut warnings) = (export.created, export.warnings);
     for w in &warnings {
         ui.warn(w);
     }
@@ -72,8 +72,15 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
     }
     let changed = old.as_deref() != Some(id.as_str());
     if changed {
+        let mut history = rel.open_history()?;
         rel.switch_to(&id)?;
-        rel.record(old.as_deref(), &id, "deploy")?;
+        // The site is on the new release now: a history line that cannot be written is a
+        // warning, not a failure.
+        if let Err(e) = history.append(old.as_deref(), &id, "deploy") {
+            let w = format!("{id:.12} is live, but the history was not updated ({}): `switch previous` will not know the release before it", e.message);
+            ui.warn(&w);
+            warnings.push(w);
+        }
     }
     let pruned = rel.prune(args.keep)?;
     human.push(format!(

@@ -126,15 +126,14 @@ fn planned_host(
     dry.dry_run = true;
     let plan = command(&dry)?;
     let p = ui.ask().ok_or_else(pick::cancelled)?;
-    eprintln!();
-    eprintln!("The plan:");
+    crate::ui::print_err("\nThe plan:");
     for line in plan.human.iter().filter(|l| !l.starts_with("Dry run")) {
-        eprintln!("  {line}");
+        crate::ui::print_err(&format!("  {line}"));
     }
     for w in plan.json["warnings"].as_array().into_iter().flatten() {
-        eprintln!("  warning: {}", w.as_str().unwrap_or_default());
+        crate::ui::print_err(&format!("  warning: {}", w.as_str().unwrap_or_default()));
     }
-    eprintln!();
+    crate::ui::print_err("");
     if !p.confirm("Go ahead?", false)? {
         return Err(pick::cancelled());
     }

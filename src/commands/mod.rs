@@ -62,7 +62,9 @@ impl<'a> Ctx<'a> {
 
     pub fn git(&self) -> GitCli {
         let trace: Option<git::remote::Trace> = if self.ui.verbose {
-            Some(Box::new(|line: &str| eprintln!("+ {line}")))
+            Some(Box::new(|line: &str| {
+                crate::ui::print_err(&format!("+ {line}"))
+            }))
         } else {
             None
         };
@@ -162,6 +164,15 @@ pub fn releases_unsupported() -> Error {
         "deploy, switch and releases work on Unix hosts (symlinks and rename(2) over them)",
     )
     .hint("run them on the servers that host the releases")
+}
+
+/// Check the names given on the command line before any git process runs: a bad branch name
+/// is refused before the fetch, not after.
+pub fn check_given_names(ctx: &Ctx, publish: &crate::cli::PublishArgs) -> Result<()> {
+    if let Some(branch) = &publish.branch {
+        git::check_branch_name(&ctx.repo, branch)?;
+    }
+    Ok(())
 }
 
 /// Push a branch created here to the same name on the remote (never forced).

@@ -22,7 +22,9 @@ pub fn connect(ctx: &Ctx, need: &str) -> Result<Option<Box<dyn Forge>>> {
         );
     };
     let trace: Option<forge::Trace> = if ctx.ui.verbose {
-        Some(Box::new(|line: &str| eprintln!("+ {line}")))
+        Some(Box::new(|line: &str| {
+            crate::ui::print_err(&format!("+ {line}"))
+        }))
     } else {
         None
     };

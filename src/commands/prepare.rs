@@ -28,7 +28,7 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
     let tag_ref = format!("refs/tags/{tag}");
     let branch_ref = format!("refs/heads/{branch}");
     git::check_ref_name(&tag_ref, &tag)?;
-    git::check_ref_name(&branch_ref, &branch)?;
+    git::check_branch_name(repo, &branch)?;
     let rollout = match &args.rollout {
         Some(rev) => Some(git::resolve_commit(repo, rev)?),
         None => None,

@@ -19,6 +19,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
                 .hint("pass REV (a commit or a range A..B), or --pr N for a merged pull request"),
         );
     }
+    super::check_given_names(ctx, &args.publish)?;
     ctx.fetch(&[])?;
     let base = ctx.base_tip()?;
     let mut warnings = Vec::new();
@@ -80,7 +81,9 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         (None, false, _) => format!("revert-{}", git::short(targets[0].commit)),
     };
     let branch_ref = format!("refs/heads/{branch}");
-    git::check_ref_name(&branch_ref, &branch)?;
+    if !publish.direct {
+        git::check_branch_name(&ctx.repo, &branch)?;
+    }
     let target_ids: Vec<String> = targets.iter().map(|t| t.commit.to_string()).collect();
     let earlier = if publish.direct {
         None
@@ -518,7 +521,10 @@ fn conflict_error(
     );
     err.conflicts = conflicts
         .iter()
-        .map(|c| format!("{} ({})", c.path, c.reason))
+        .map(|c| crate::error::ConflictDetail {
+            path: c.path.clone(),
+            kind: c.reason.to_string(),
+        })
         .collect();
     let start = base
         .from_ref

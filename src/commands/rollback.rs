@@ -18,6 +18,7 @@ const LISTED_COMMITS: usize = 50;
 pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
     let repo = &ctx.repo;
     let s = &ctx.settings;
+    super::check_given_names(ctx, &args.publish)?;
     ctx.fetch_tags()?;
     let base = ctx.base_tip()?;
     let target_name = match &args.to {
@@ -226,7 +227,9 @@ fn commit_mode(
         (None, false) => format!("rollback-to-{}", branch_safe(target_name, target)),
     };
     let branch_ref = format!("refs/heads/{branch}");
-    git::check_ref_name(&branch_ref, &branch)?;
+    if !publish.direct {
+        git::check_branch_name(&ctx.repo, &branch)?;
+    }
     let earlier = if publish.direct {
         None
     } else {

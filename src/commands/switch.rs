@@ -40,24 +40,35 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<Outcome> {
     let old = rel.current();
     let started = Instant::now();
     let changed = old.as_deref() != Some(id.as_str());
+    let mut history = if changed {
+        Some(rel.open_history()?)
+    } else {
+        None
+    };
     if changed {
         if let (true, Some(old)) = (args.mark_bad, &old) {
             rel.mark_bad(old)?;
         }
         rel.switch_to(&id)?;
-        rel.record(
-            old.as_deref(),
-            &id,
-            if args.mark_bad {
-                "switch (left release marked bad)"
-            } else {
-                "switch"
-            },
-        )?;
     }
     let elapsed = started.elapsed();
     let mut warnings = Vec::new();
-    if changed && rel.dir.join(&id).join(crate::releases::BAD_MARK).exists() {
+    if let Some(history) = history.as_mut() {
+        let action = if args.mark_bad {
+            "switch (left release marked bad)"
+        } else {
+            "switch"
+        };
+        // The link has moved: a history line that cannot be written is a warning.
+        if let Err(e) = history.append(old.as_deref(), &id, action) {
+            warnings.push(format!(
+                "{} is live, but the history was not updated ({})",
+                short(&id),
+                e.message
+            ));
+        }
+    }
+    if changed && rel.is_bad(&id) {
         warnings.push(format!(
             "{} was marked bad when it was left; it is live again",
             short(&id)

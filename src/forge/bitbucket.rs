@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 
 use super::{
-    json_opt_text, json_text, status_error, Forge, Http, Kind, NewPr, PrCommit, PrInfo,
-    PullRequest, Reply, SendError, Target, Token,
+    json_opt_text, json_text, query_value, status_error, Created, Forge, Http, Kind, NewPr,
+    PrCommit, PrInfo, PullRequest, Reply, SendError, Target, Token,
 };
 use crate::error::{Error, Result};
 
@@ -134,6 +134,55 @@ impl Bitbucket {
             existing,
         })
     }
+}
+
+impl Bitbucket {
+    /// A comment with exactly this body among the pull request's newest ones.
+    fn find_comment(&self, number: u64, body: &str) -> Result<Option<()>> {
+        // Cloud lists comments, newest first on request; Data Center has them in the
+        // pull request's activities, newest first.
+        let (path, list, text) = if self.cloud() {
+            (
+                format!(
+                    "{}/pullrequests/{number}/comments?sort=-created_on&pagelen=50",
+                    self.repo_path()
+                ),
+                "/values",
+                "/content/raw",
+            )
+        } else {
+            (
+                format!(
+                    "{}/pull-requests/{number}/activities?limit=50",
+                    self.repo_path()
+                ),
+                "/values",
+                "/comment/text",
+            )
+        };
+        let reply = self.call("GET", &path, None)?;
+        if reply.status != 200 {
+            return Err(status_error(
+                self.target.kind,
+                &format!("reading the comments of #{number}"),
+                &reply,
+                message(&reply),
+            ));
+        }
+        let v = reply.json(self.target.kind)?;
+        let found = v
+            .pointer(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|c| c.pointer(text).and_then(Value::as_str).map(str::trim) == Some(body.trim()));
+        Ok(found.then_some(()))
+    }
+}
+
+/// A string inside a Bitbucket query's double quotes.
+fn bbql_string(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 fn classify(e: reqwest::Error) -> SendError {
@@ -266,13 +315,19 @@ impl Forge for Bitbucket {
     fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {
         let path = if self.cloud() {
             format!(
-                "{}/pullrequests?state=OPEN&q=source.branch.name%3D%22{head}%22%20AND%20destination.branch.name%3D%22{base}%22",
-                self.repo_path()
+                "{}/pullrequests?state=OPEN&q={}",
+                self.repo_path(),
+                query_value(&format!(
+                    "source.branch.name=\"{}\" AND destination.branch.name=\"{}\"",
+                    bbql_string(head),
+                    bbql_string(base)
+                ))
             )
         } else {
             format!(
-                "{}/pull-requests?state=OPEN&direction=OUTGOING&at=refs/heads/{head}",
-                self.repo_path()
+                "{}/pull-requests?state=OPEN&direction=OUTGOING&at={}",
+                self.repo_path(),
+                query_value(&format!("refs/heads/{head}"))
             )
         };
         let reply = self.call("GET", &path, None)?;
@@ -338,7 +393,22 @@ impl Forge for Bitbucket {
             })
         };
         let path = format!("{}/{}", self.repo_path(), self.prs());
-        let reply = self.call("POST", &path, Some(body))?;
+        let outcome = self.http.create(
+            self.target.kind,
+            "POST",
+            &path,
+            &|| self.send("POST", &path, Some(&body)),
+            &|| self.find_open_pr(&pr.head, &pr.base),
+        )?;
+        let reply = match outcome {
+            Created::Reply(reply) => reply,
+            Created::Found(found) => {
+                return Ok(PullRequest {
+                    existing: false,
+                    ..found
+                })
+            }
+        };
         match reply.status {
             // Cloud answers a duplicate with the pull request already open for the branch.
             201 => self.pull_request(&reply.json(self.target.kind)?, false),
@@ -369,13 +439,18 @@ impl Forge for Bitbucket {
     fn recently_merged(&self, base: &str) -> Result<Vec<PrInfo>> {
         let path = if self.cloud() {
             format!(
-                "{}/pullrequests?state=MERGED&q=destination.branch.name%3D%22{base}%22&sort=-updated_on&pagelen=30",
-                self.repo_path()
+                "{}/pullrequests?state=MERGED&q={}&sort=-updated_on&pagelen=30",
+                self.repo_path(),
+                query_value(&format!(
+                    "destination.branch.name=\"{}\"",
+                    bbql_string(base)
+                ))
             )
         } else {
             format!(
-                "{}/pull-requests?state=MERGED&at=refs/heads/{base}&order=NEWEST&limit=30",
-                self.repo_path()
+                "{}/pull-requests?state=MERGED&at={}&order=NEWEST&limit=30",
+                self.repo_path(),
+                query_value(&format!("refs/heads/{base}"))
             )
         };
         let reply = self.call("GET", &path, None)?;
@@ -420,7 +495,17 @@ impl Forge for Bitbucket {
         } else {
             json!({"text": body})
         };
-        let reply = self.call("POST", &path, Some(payload))?;
+        let outcome = self.http.create(
+            self.target.kind,
+            "POST",
+            &path,
+            &|| self.send("POST", &path, Some(&payload)),
+            &|| self.find_comment(number, body),
+        )?;
+        let reply = match outcome {
+            Created::Reply(reply) => reply,
+            Created::Found(()) => return Ok(()),
+        };
         if reply.status == 201 || reply.status == 200 {
             Ok(())
         } else {

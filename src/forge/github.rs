@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use super::{
-    json_opt_text, json_text, status_error, Forge, Http, Kind, NewPr, PrCommit, PrInfo,
-    PullRequest, Reply, SendError, Target, Token,
+    json_opt_text, json_text, query_value, status_error, Created, Forge, Http, Kind, NewPr,
+    PrCommit, PrInfo, PullRequest, Reply, SendError, Target, Token,
 };
 use crate::error::{Error, Result};
 
@@ -204,9 +204,10 @@ impl Forge for GitHub {
     fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {
         // The owner prefix is required, or branches of the same name in forks match too.
         let path = format!(
-            "{}/pulls?state=open&head={}:{head}&base={base}",
+            "{}/pulls?state=open&head={}&base={}",
             self.repo_path(),
-            self.target.owner()
+            query_value(&format!("{}:{head}", self.target.owner())),
+            query_value(base)
         );
         let reply = self.call("GET", &path, None)?;
         if reply.status != 200 {
@@ -227,7 +228,25 @@ impl Forge for GitHub {
     fn open_pr(&self, pr: &NewPr, warnings: &mut Vec<String>) -> Result<PullRequest> {
         let path = format!("{}/pulls", self.repo_path());
         let body = json!({"title": pr.title, "head": pr.head, "base": pr.base, "body": pr.body, "draft": pr.draft});
-        let reply = self.call("POST", &path, Some(body))?;
+        let outcome = self.http.create(
+            Kind::GitHub,
+            "POST",
+            &path,
+            &|| self.send("POST", &path, Some(&body)),
+            &|| self.find_open_pr(&pr.head, &pr.base),
+        )?;
+        let reply = match outcome {
+            Created::Reply(reply) => reply,
+            // An attempt whose answer was lost opened it; labels and reviewers come next.
+            Created::Found(found) => {
+                let created = PullRequest {
+                    existing: false,
+                    ..found
+                };
+                self.label_and_request_reviews(&created, pr, warnings)?;
+                return Ok(created);
+            }
+        };
         let created = match reply.status {
             201 | 200 => pull_request(&reply.json(Kind::GitHub)?, false)?,
             422 if message(&reply).contains("already exists") => {
@@ -252,39 +271,15 @@ impl Forge for GitHub {
                 ))
             }
         };
-        if !pr.labels.is_empty() {
-            let path = format!("{}/issues/{}/labels", self.repo_path(), created.number);
-            let reply = self.call("POST", &path, Some(json!({"labels": pr.labels})))?;
-            if reply.status != 200 {
-                warnings.push(format!(
-                    "labels were not added ({}: {})",
-                    reply.status,
-                    message(&reply)
-                ));
-            }
-        }
-        if !pr.reviewers.is_empty() {
-            let path = format!(
-                "{}/pulls/{}/requested_reviewers",
-                self.repo_path(),
-                created.number
-            );
-            let reply = self.call("POST", &path, Some(json!({"reviewers": pr.reviewers})))?;
-            if reply.status != 201 && reply.status != 200 {
-                warnings.push(format!(
-                    "reviewers were not requested ({}: {})",
-                    reply.status,
-                    message(&reply)
-                ));
-            }
-        }
+        self.label_and_request_reviews(&created, pr, warnings)?;
         Ok(created)
     }
 
     fn recently_merged(&self, base: &str) -> Result<Vec<PrInfo>> {
         let path = format!(
-            "{}/pulls?state=closed&base={base}&sort=updated&direction=desc&per_page=30",
-            self.repo_path()
+            "{}/pulls?state=closed&base={}&sort=updated&direction=desc&per_page=30",
+            self.repo_path(),
+            query_value(base)
         );
         let reply = self.call("GET", &path, None)?;
         if reply.status != 200 {
@@ -318,7 +313,18 @@ impl Forge for GitHub {
 
     fn comment(&self, number: u64, body: &str) -> Result<()> {
         let path = format!("{}/issues/{number}/comments", self.repo_path());
-        let reply = self.call("POST", &path, Some(json!({"body": body})))?;
+        let payload = json!({"body": body});
+        let outcome = self.http.create(
+            Kind::GitHub,
+            "POST",
+            &path,
+            &|| self.send("POST", &path, Some(&payload)),
+            &|| self.find_comment(number, body),
+        )?;
+        let reply = match outcome {
+            Created::Reply(reply) => reply,
+            Created::Found(()) => return Ok(()),
+        };
         if reply.status == 201 || reply.status == 200 {
             Ok(())
         } else {
@@ -329,5 +335,74 @@ impl Forge for GitHub {
                 message(&reply),
             ))
         }
+    }
+}
+
+impl GitHub {
+    /// Labels and review requests of a pull request just opened; both are the same when
+    /// repeated, and a failure is a warning.
+    fn label_and_request_reviews(
+        &self,
+        created: &PullRequest,
+        pr: &NewPr,
+        warnings: &mut Vec<String>,
+    ) -> Result<()> {
+        if !pr.labels.is_empty() {
+            let path = format!("{}/issues/{}/labels", self.repo_path(), created.number);
+            let reply = self.call("POST", &path, Some(json!({"labels": pr.labels})))?;
+            if reply.status != 200 {
+                warnings.push(format!(
+                    "labels were not added ({}: {})",
+                    reply.status,
+                    message(&reply)
+                ));
+            }
+        }
+        if !pr.reviewers.is_empty() {
+            let path = format!(
+                "{}/pulls/{}/requested_reviewers",
+                self.repo_path(),
+                created.number
+            );
+            let reply = self.call("POST", &path, Some(json!({"reviewers": pr.reviewers})))?;
+            if reply.status != 201 && reply.status != 200 {
+                warnings.push(format!(
+                    "reviewers were not requested ({}: {})",
+                    reply.status,
+                    message(&reply)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A comment with exactly this body, made lately on the pull request.
+    fn find_comment(&self, number: u64, body: &str) -> Result<Option<()>> {
+        // Only comments of the last hour: the one looked for was sent moments ago.
+        let since = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+        let since = since
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| Error::failed(e.to_string()))?;
+        let path = format!(
+            "{}/issues/{number}/comments?since={}&per_page=100",
+            self.repo_path(),
+            query_value(&since)
+        );
+        let reply = self.call("GET", &path, None)?;
+        if reply.status != 200 {
+            return Err(status_error(
+                Kind::GitHub,
+                &format!("reading the comments of #{number}"),
+                &reply,
+                message(&reply),
+            ));
+        }
+        let v = reply.json(Kind::GitHub)?;
+        let found = v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["body"].as_str().map(str::trim) == Some(body.trim()));
+        Ok(found.then_some(()))
     }
 }

@@ -269,7 +269,8 @@ impl Http {
     }
 
     /// Send with retries: 5xx and timeouts back off and try again, rate limits wait for
-    /// `retry-after` / `x-ratelimit-reset` when that is soon enough.
+    /// `retry-after` / `x-ratelimit-reset` when that is soon enough. For reads and for writes
+    /// that are the same when repeated.
     pub fn call(
         &self,
         forge: Kind,
@@ -277,9 +278,55 @@ impl Http {
         path: &str,
         send: &dyn Fn() -> std::result::Result<Reply, SendError>,
     ) -> Result<Reply> {
+        match self.attempts::<()>(forge, method, path, send, None)? {
+            Created::Reply(reply) => Ok(reply),
+            Created::Found(()) => Err(Error::failed("a read was answered by a lookup")),
+        }
+    }
+
+    /// Send a request that creates something (a pull request, a comment). After an attempt
+    /// whose fate is unknown (no answer in time, a broken connection, a 5xx: the server may have
+    /// acted), `settled` looks for what it would have made before anything is sent again, so a
+    /// retry never makes a second one.
+    pub fn create<T>(
+        &self,
+        forge: Kind,
+        method: &str,
+        path: &str,
+        send: &dyn Fn() -> std::result::Result<Reply, SendError>,
+        settled: &dyn Fn() -> Result<Option<T>>,
+    ) -> Result<Created<T>> {
+        self.attempts(forge, method, path, send, Some(settled))
+    }
+
+    fn attempts<T>(
+        &self,
+        forge: Kind,
+        method: &str,
+        path: &str,
+        send: &dyn Fn() -> std::result::Result<Reply, SendError>,
+        settled: Option<&dyn Fn() -> Result<Option<T>>>,
+    ) -> Result<Created<T>> {
         let mut last = String::new();
+        let mut unknown = false;
         for attempt in 1..=self.attempts {
+            if let (true, Some(settled)) = (unknown, settled) {
+                self.trace(&format!(
+                    "{method} {path}: looking whether the last attempt went through"
+                ));
+                match settled() {
+                    Ok(Some(found)) => return Ok(Created::Found(found)),
+                    Ok(None) => {}
+                    Err(e) => {
+                        return Err(Error::failed(format!(
+                            "{last}, and looking whether it went through failed: {}",
+                            e.message
+                        )))
+                    }
+                }
+            }
             let started = std::time::Instant::now();
+            let backoff = self.backoff * 2u32.pow(attempt - 1);
             let wait = match send() {
                 Ok(reply) => {
                     self.trace(&format!(
@@ -289,7 +336,8 @@ impl Http {
                     ));
                     if reply.status >= 500 {
                         last = format!("{} answered {}", forge.name(), reply.status);
-                        self.backoff * 2u32.pow(attempt - 1)
+                        unknown = true;
+                        backoff
                     } else if let Some(wait) = rate_limit_wait(&reply) {
                         if wait > self.max_wait {
                             return Err(Error::failed(format!(
@@ -300,9 +348,11 @@ impl Http {
                             .hint("wait, then re-run; what was done so far is kept"));
                         }
                         last = format!("{} rate limit", forge.name());
+                        // A request refused for the rate limit was not acted on.
+                        unknown = false;
                         wait
                     } else {
-                        return Ok(reply);
+                        return Ok(Created::Reply(reply));
                     }
                 }
                 Err(SendError::Timeout) => {
@@ -315,16 +365,23 @@ impl Http {
                         forge.name(),
                         self.request_timeout.as_secs_f64()
                     );
-                    self.backoff * 2u32.pow(attempt - 1)
+                    unknown = true;
+                    backoff
                 }
                 Err(SendError::Other(e)) => {
                     self.trace(&format!("{method} {path} -> {e}"));
                     last = format!("could not reach {}: {e}", forge.name());
-                    self.backoff * 2u32.pow(attempt - 1)
+                    unknown = true;
+                    backoff
                 }
             };
             if attempt < self.attempts {
                 std::thread::sleep(wait);
+            }
+        }
+        if let (true, Some(settled)) = (unknown, settled) {
+            if let Ok(Some(found)) = settled() {
+                return Ok(Created::Found(found));
             }
         }
         Err(
@@ -332,6 +389,14 @@ impl Http {
                 .hint("check the forge's status and your network, then re-run"),
         )
     }
+}
+
+/// What a creating request came to.
+pub enum Created<T> {
+    /// The server's answer.
+    Reply(Reply),
+    /// An attempt whose answer was lost had done it, as a lookup found.
+    Found(T),
 }
 
 #[derive(Debug)]
@@ -365,6 +430,19 @@ fn rate_limit_wait(reply: &Reply) -> Option<Duration> {
         return Some(Duration::from_secs(reset.saturating_sub(now) + 1));
     }
     (reply.status == 429).then_some(Duration::from_secs(1))
+}
+
+/// A value for a URL query, percent-encoded (RFC 3986 unreserved characters stay as they are).
+pub(crate) fn query_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The string at a JSON pointer of a forge's reply, or "" when it is missing.

@@ -185,14 +185,111 @@ pub fn ref_target(repo: &Repository, name: &str) -> Result<Option<Oid>> {
     }
 }
 
-/// Refuse a branch or tag name git would not accept.
+/// Refuse a branch or tag name git would not accept, or one that would read as an option.
 pub fn check_ref_name(full: &str, shown: &str) -> Result<()> {
+    // `-x` reads as an option, `+x` as a forced refspec in a pasted `git push`, `=x` as the
+    // value of an option written `--opt =x`.
+    if let Some(first) = shown.chars().next().filter(|c| "-+=".contains(*c)) {
+        return Err(Error::bad_input(format!(
+            "'{shown}' starts with '{first}', which git commands would read as an option or a forced push"
+        ))
+        .hint("choose a name that starts with a letter or digit"));
+    }
     if git2::Reference::is_valid_name(full) {
         Ok(())
     } else {
         Err(Error::bad_input(format!("'{shown}' is not a valid ref name"))
             .hint("use letters, digits, '-', '_', '.' and '/', without '..', spaces or a trailing '.lock'"))
     }
+}
+
+/// Refuse a branch name that git refuses (`git check-ref-format --branch`), or that another
+/// name would resolve to first: `HEAD`, `@`, `refs/…`, and `<remote>/…`, which would shadow a
+/// remote-tracking branch so that `origin/main` then means the new local branch.
+pub fn check_branch_name(repo: &Repository, name: &str) -> Result<()> {
+    check_ref_name(&format!("refs/heads/{name}"), name)?;
+    let shadowed = if name == "HEAD" || name == "@" || name.starts_with("refs/") {
+        Some(name.to_string())
+    } else {
+        remote_names(repo)?
+            .into_iter()
+            .find(|remote| name.starts_with(&format!("{remote}/")))
+            .map(|remote| format!("refs/remotes/{name} (remote {remote})"))
+    };
+    match shadowed {
+        Some(what) => Err(Error::bad_input(format!(
+            "'{name}' cannot be a branch name: it already means {what}"
+        ))
+        .hint("choose another name with --branch, e.g. revert/<what it undoes>")),
+        None => Ok(()),
+    }
+}
+
+/// The names of the configured remotes.
+pub fn remote_names(repo: &Repository) -> Result<Vec<String>> {
+    Ok(repo
+        .remotes()?
+        .iter()
+        .filter_map(|name| name.ok().flatten().map(str::to_string))
+        .collect())
+}
+
+/// Refuse a remote name git would not accept, or one that would read as an option.
+pub fn check_remote_name(name: &str) -> Result<()> {
+    if name.starts_with('-') || !git2::Remote::is_valid_name(name) {
+        return Err(
+            Error::bad_input(format!("'{name}' is not a valid remote name"))
+                .hint("name a remote from `git remote -v` with --remote or fastrevert.remote"),
+        );
+    }
+    Ok(())
+}
+
+/// The commit a revision names, if it names one (for finding a deployed release by tag).
+pub fn deployed_commit(repo: &Repository, name: &str) -> Option<String> {
+    let commit = repo.revparse_single(name).ok()?.peel_to_commit().ok()?;
+    Some(commit.id().to_string())
+}
+
+/// A path as git shows it (`core.quotePath=false`): unchanged when it is plain, else in double
+/// quotes with C escapes for control characters, quotes, backslashes and bytes that are not
+/// UTF-8, so that no name can start a new line or a terminal sequence in the output.
+pub fn quote_path(path: &[u8]) -> String {
+    let text = String::from_utf8_lossy(path);
+    let plain = matches!(text, std::borrow::Cow::Borrowed(_))
+        && !text
+            .chars()
+            .any(|c| c.is_control() || c == '"' || c == '\\');
+    if plain {
+        return text.into_owned();
+    }
+    let mut out = String::from("\"");
+    for chunk in path.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if c.is_control() && (c as u32) < 0x80 => {
+                    out.push_str(&format!("\\{:03o}", c as u32))
+                }
+                c if c.is_control() => {
+                    let mut buf = [0; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("\\{b:03o}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\{b:03o}"));
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Create refs that must not exist yet, all or none: each is locked, checked and written in

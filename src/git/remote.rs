@@ -63,12 +63,14 @@ impl GitCli {
 
     /// `git fetch <remote> <refspecs>`; the remote-tracking refs named by the refspecs move.
     pub fn fetch(&self, remote: &str, refspecs: &[String]) -> Result<()> {
+        super::check_remote_name(remote)?;
         let mut args: Vec<String> = [
             "fetch",
             "--quiet",
             "--no-tags",
             "--no-write-fetch-head",
             "--no-recurse-submodules",
+            "--end-of-options",
             remote,
         ]
         .map(String::from)
@@ -88,7 +90,9 @@ impl GitCli {
 
     /// The ids of the named refs on the remote (`git ls-remote`).
     pub fn ls_remote(&self, remote: &str, refs: &[String]) -> Result<Vec<(String, String)>> {
-        let mut args: Vec<String> = vec!["ls-remote".into(), remote.into()];
+        super::check_remote_name(remote)?;
+        let mut args: Vec<String> =
+            vec!["ls-remote".into(), "--end-of-options".into(), remote.into()];
         args.extend(refs.iter().cloned());
         let out = self.run(&args)?;
         if !out.status.success() {
@@ -122,6 +126,8 @@ impl GitCli {
                 expect.as_deref().unwrap_or("")
             ));
         }
+        super::check_remote_name(remote)?;
+        args.push("--end-of-options".into());
         args.push(remote.into());
         args.extend(refspecs.iter().cloned());
         let out = self.run(&args)?;

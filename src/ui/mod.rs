@@ -22,6 +22,56 @@ pub struct Ui {
     pub color: bool,
 }
 
+/// Print a line (or several) on stdout. See [`neutralize`].
+pub fn print_out(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", neutralize(text, crate::actions::active()));
+}
+
+/// Print a line (or several) on stderr. See [`neutralize`].
+pub fn print_err(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", neutralize(text, crate::actions::active()));
+}
+
+/// In GitHub Actions the runner reads every line of both streams for workflow commands: a line
+/// that starts with `::` (after blanks), or holds `##[` anywhere. Text written by others (file
+/// names, subjects, titles, server messages, git's own output) must never make one, so in Actions
+/// mode such lines get an invisible word joiner (U+2060) that breaks the marker; the tool's own
+/// annotations are written by `actions` alone. A JSON line keeps its value: `[` is escaped.
+pub fn neutralize(text: &str, actions: bool) -> std::borrow::Cow<'_, str> {
+    let risky = |line: &str| line.trim_start().starts_with("::") || line.contains("##[");
+    if !actions || !text.split(['\n', '\r']).any(risky) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let json = text.starts_with('{');
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for (j, part) in line.split('\r').enumerate() {
+            if j > 0 {
+                out.push('\r');
+            }
+            let part = if json {
+                part.replace("##[", "##\\u005b")
+            } else {
+                part.replace("##[", "##\u{2060}[")
+            };
+            match part.find("::") {
+                Some(at) if part.trim_start().starts_with("::") => {
+                    out.push_str(&part[..=at]);
+                    out.push('\u{2060}');
+                    out.push_str(&part[at + 1..]);
+                }
+                _ => out.push_str(&part),
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// `CI=true` (set by GitHub Actions and most CI systems) means nobody is there to answer.
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
@@ -77,7 +127,7 @@ impl Ui {
             return None;
         }
         if !(self.interactive && self.color) {
-            eprintln!("{msg}...");
+            print_err(&format!("{msg}..."));
             return None;
         }
         let bar = indicatif::ProgressBar::new_spinner().with_message(msg.to_string());
@@ -93,21 +143,24 @@ impl Ui {
     /// Progress and notes, on stderr; silent under `--quiet`.
     pub fn info(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{msg}");
+            print_err(msg);
         }
     }
 
     pub fn warn(&self, msg: &str) {
-        eprintln!(
+        print_err(&format!(
             "{} {msg}",
             self.paint(console::Style::new().yellow().bold(), "warning:")
-        );
+        ));
     }
 
     /// Detail shown only with `-v`.
     pub fn trace(&self, msg: &str) {
         if self.verbose {
-            eprintln!("{} {msg}", self.paint(console::Style::new().dim(), "+"));
+            print_err(&format!(
+                "{} {msg}",
+                self.paint(console::Style::new().dim(), "+")
+            ));
         }
     }
 
@@ -116,20 +169,19 @@ impl Ui {
         if self.json {
             if !self.quiet {
                 for line in lines {
-                    eprintln!("{line}");
+                    print_err(line);
                 }
             }
         } else {
-            let mut out = std::io::stdout().lock();
             for line in lines {
-                let _ = writeln!(out, "{line}");
+                print_out(line);
             }
         }
     }
 
     pub fn json(&self, value: &serde_json::Value) {
         if self.json {
-            println!("{value}");
+            print_out(&value.to_string());
         }
     }
 
@@ -140,12 +192,14 @@ impl Ui {
                 "message": err.message,
             });
             if !err.conflicts.is_empty() {
-                body["conflicts"] = serde_json::json!(err.conflicts);
+                let paths: Vec<&str> = err.conflicts.iter().map(|c| c.path.as_str()).collect();
+                body["conflicts"] = serde_json::json!(paths);
+                body["conflict_details"] = serde_json::json!(err.conflicts);
             }
             if !err.hints.is_empty() {
                 body["hints"] = serde_json::json!(err.hints);
             }
-            println!("{}", serde_json::json!({ "error": body }));
+            print_out(&serde_json::json!({ "error": body }).to_string());
         }
         let mut text = format!(
             "{} {}",
@@ -155,15 +209,22 @@ impl Ui {
         if !err.message.ends_with('.') && !err.message.ends_with(':') {
             text.push('.');
         }
-        eprintln!("{text}");
-        for path in &err.conflicts {
-            eprintln!("  {}", self.paint(console::Style::new().red(), path));
+        print_err(&text);
+        for c in &err.conflicts {
+            print_err(&format!(
+                "  {} ({})",
+                self.paint(
+                    console::Style::new().red(),
+                    &crate::git::quote_path(c.path.as_bytes())
+                ),
+                c.kind
+            ));
         }
         for hint in &err.hints {
-            eprintln!(
+            print_err(&format!(
                 "{} {hint}",
                 self.paint(console::Style::new().cyan(), "hint:")
-            );
+            ));
         }
     }
 

@@ -263,6 +263,15 @@ impl FakeForge {
             );
         }
     }
+    /// Requests received with this method.
+    pub fn count_method(&self, method: &str) -> usize {
+        self.rt
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.method.as_str() == method)
+            .count()
+    }
     pub fn count(&self) -> usize {
         self.rt
             .block_on(self.server.received_requests())

@@ -1,15 +1,22 @@
 //! Release directories and the atomic symlink switch: each revision is exported into its own
 //! directory, the web root is a symlink, and going back is pointing the symlink elsewhere with
 //! one `rename(2)`, so there is never a moment without a site.
+//!
+//! The releases directory is opened once and everything in it is reached through that
+//! descriptor with `O_NOFOLLOW`: a symlink planted as the history, the lock, a release's
+//! `REVISION` or `BAD_RELEASE` is refused, never written through.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+pub mod export;
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use git2::{ObjectType, Oid, Repository};
+use git2::{Oid, Repository};
+use rustix::fs::{openat, renameat, unlinkat, AtFlags, Mode, OFlags};
 
 use crate::error::{Error, Result};
 
@@ -22,6 +29,8 @@ pub const BAD_MARK: &str = "BAD_RELEASE";
 pub struct Releases {
     pub dir: PathBuf,
     pub link: PathBuf,
+    /// The releases directory, opened once: every file in it is reached from here.
+    fd: OwnedFd,
 }
 
 /// An exclusive hold on a releases directory; released when dropped (the kernel drops the
@@ -54,34 +63,68 @@ pub struct Export {
     pub write: Duration,
     /// Flushing them to disk before the release takes its name.
     pub sync: Duration,
-    /// Submodules that were not exported.
+    /// Submodules that were not exported, tree entries that stood where the release's own
+    /// files go.
     pub warnings: Vec<String>,
 }
 
-/// One line of the history file.
+/// One line of the history file. Release ids are checked when read; `user` is kept escaped.
 #[derive(Debug, Clone)]
 pub struct Event {
     pub time: String,
     pub user: String,
-    pub from: String,
+    /// The release left, if any.
+    pub from: Option<String>,
     pub to: String,
     pub action: String,
 }
 
-fn is_release_name(name: &str) -> bool {
-    (name.len() == 40 || name.len() == 64) && name.bytes().all(|b| b.is_ascii_hexdigit())
+/// A release directory's name: a full commit id (SHA-1 or SHA-256), lower-case hex.
+pub fn is_release_name(name: &str) -> bool {
+    (name.len() == 40 || name.len() == 64)
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A history field with tabs, line breaks, backslashes and other control characters escaped, so
+/// that no value can end its field or its line.
+fn escape_field(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn io_err(e: rustix::io::Errno) -> std::io::Error {
+    e.into()
 }
 
 impl Releases {
     /// `link` defaults to `current` beside the releases directory.
     pub fn new(dir: PathBuf, link: Option<PathBuf>) -> Result<Releases> {
-        let meta = fs::metadata(&dir).map_err(|e| {
+        let unusable = |e: &dyn std::fmt::Display| {
             Error::bad_input(format!(
                 "the releases directory {} cannot be used: {e}",
                 dir.display()
             ))
             .hint("create it first (mkdir -p), or pass --releases with the right path")
-        })?;
+        };
+        let meta = fs::metadata(&dir).map_err(|e| unusable(&e))?;
         if !meta.is_dir() {
             return Err(
                 Error::bad_input(format!("{} is not a directory", dir.display()))
@@ -89,56 +132,84 @@ impl Releases {
             );
         }
         let dir = dir.canonicalize()?;
+        let fd = openat(
+            rustix::fs::CWD,
+            &dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| unusable(&io_err(e)))?;
         let link = match link {
             Some(l) if l.is_absolute() => l,
             Some(l) => std::env::current_dir()?.join(l),
             None => dir.parent().unwrap_or(&dir).join("current"),
         };
-        Ok(Releases { dir, link })
+        Ok(Releases { dir, link, fd })
+    }
+
+    /// Open a file of the releases directory itself, never through a symlink.
+    fn open_own(&self, name: &str, flags: OFlags) -> Result<File> {
+        let fd = openat(
+            &self.fd,
+            name,
+            flags | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o644),
+        )
+        .map_err(|e| {
+            let path = self.dir.join(name);
+            if e == rustix::io::Errno::LOOP {
+                Error::bad_input(format!(
+                    "{} is a symlink, and git-fastrevert never opens its own files through one; nothing was changed",
+                    path.display()
+                ))
+                .hint(format!("look at where it points, then remove it: rm {}", path.display()))
+            } else {
+                Error::failed(format!("cannot open {}: {}", path.display(), io_err(e)))
+            }
+        })?;
+        Ok(File::from(fd))
     }
 
     /// Fail with a clear message when the directory cannot be written.
     pub fn check_writable(&self) -> Result<()> {
-        let probe = self
-            .dir
-            .join(format!("{TEMP_PREFIX}probe-{}", std::process::id()));
-        match File::create(&probe) {
+        let probe = format!("{TEMP_PREFIX}probe-{}", std::process::id());
+        match self.open_own(&probe, OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL) {
             Ok(_) => {
-                let _ = fs::remove_file(&probe);
+                let _ = unlinkat(&self.fd, probe.as_str(), AtFlags::empty());
                 Ok(())
             }
-            Err(e) => Err(
-                Error::bad_input(format!("cannot write in {}: {e}", self.dir.display())).hint(
-                    "run as the user that owns the releases, or fix the directory's permissions",
-                ),
-            ),
+            Err(e) => Err(Error::bad_input(format!(
+                "cannot write in {}: {}",
+                self.dir.display(),
+                e.message
+            ))
+            .hint("run as the user that owns the releases, or fix the directory's permissions")),
         }
     }
 
     /// Take the directory's lock, waiting up to `wait` for another deploy or switch to finish.
     pub fn lock(&self, wait: Duration) -> Result<Lock> {
         let path = self.dir.join(LOCK);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)?;
+        let mut file = self.open_own(LOCK, OFlags::RDWR | OFlags::CREATE)?;
         let started = Instant::now();
         loop {
             // SAFETY: flock on a file descriptor we own; no memory is shared with the call.
             let got = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
             if got {
-                let mut f = &file;
-                let _ = f.write_all(format!("{}\n", std::process::id()).as_bytes());
+                let _ = file.set_len(0);
+                let _ = file.write_all(format!("{}\n", std::process::id()).as_bytes());
                 return Ok(Lock { _file: file });
             }
             if started.elapsed() >= wait {
-                let holder = fs::read_to_string(&path).unwrap_or_default();
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let pid = holder
+                    .trim()
+                    .parse::<u32>()
+                    .map_or("?".to_string(), |p| p.to_string());
                 return Err(Error::failed(format!(
-                    "another deploy or switch holds {} (pid {}); nothing was changed",
+                    "another deploy or switch holds {} (pid {pid}); nothing was changed",
                     path.display(),
-                    holder.lines().last().unwrap_or("?").trim()
                 ))
                 .hint("wait for it to finish, then run the command again"));
             }
@@ -146,22 +217,56 @@ impl Releases {
         }
     }
 
-    /// The release the link points at, if it points into the releases directory.
+    /// The release the link points at, if it points at a release of this directory.
     pub fn current(&self) -> Option<String> {
         let target = fs::read_link(&self.link).ok()?;
         let name = target.file_name()?.to_str()?.to_string();
-        is_release_name(&name).then_some(name)
+        if !is_release_name(&name) {
+            return None;
+        }
+        let absolute = match self.link.parent() {
+            Some(parent) if target.is_relative() => parent.join(&target),
+            _ => target,
+        };
+        let folder = absolute.parent()?.canonicalize().ok()?;
+        (folder == self.dir).then_some(name)
     }
 
+    /// Whether a release of this directory by that id exists (a real directory, not a link).
+    pub fn exists(&self, id: &str) -> bool {
+        is_release_name(id)
+            && fs::symlink_metadata(self.dir.join(id)).is_ok_and(|m| m.file_type().is_dir())
+    }
+
+    /// Whether a release carries the bad mark (a plain file; a symlink of that name is not one).
+    pub fn is_bad(&self, id: &str) -> bool {
+        is_release_name(id)
+            && fs::symlink_metadata(self.dir.join(id).join(BAD_MARK))
+                .is_ok_and(|m| m.file_type().is_file())
+    }
+
+    /// The switches recorded, oldest first. Lines that do not parse, or name anything but a
+    /// release id, are passed over: the file is data, not instructions.
     pub fn history(&self) -> Vec<Event> {
-        let text = fs::read_to_string(self.dir.join(HISTORY)).unwrap_or_default();
+        let mut text = String::new();
+        if let Ok(mut f) = self.open_own(HISTORY, OFlags::RDONLY) {
+            let _ = f.read_to_string(&mut text);
+        }
         text.lines()
             .filter_map(|line| {
                 let f: Vec<&str> = line.split('\t').collect();
-                (f.len() >= 5).then(|| Event {
+                if f.len() < 5 || !is_release_name(f[3]) {
+                    return None;
+                }
+                let from = match f[2] {
+                    "-" => None,
+                    id if is_release_name(id) => Some(id.to_string()),
+                    _ => return None,
+                };
+                Some(Event {
                     time: f[0].into(),
                     user: f[1].into(),
-                    from: f[2].into(),
+                    from,
                     to: f[3].into(),
                     action: f[4].into(),
                 })
@@ -175,9 +280,8 @@ impl Releases {
         self.history()
             .into_iter()
             .rev()
-            .find(|e| Some(&e.to) == current.as_ref() && e.from != "-" && e.from != e.to)
-            .map(|e| e.from)
-            .filter(|id| self.dir.join(id).is_dir())
+            .filter(|e| Some(&e.to) == current.as_ref() && e.from != current)
+            .find_map(|e| e.from.filter(|id| self.exists(id)))
     }
 
     /// The releases present, newest first.
@@ -192,7 +296,7 @@ impl Releases {
                 continue;
             }
             let path = entry.path();
-            let deployed = fs::metadata(path.join(REVISION))
+            let deployed = fs::symlink_metadata(path.join(REVISION))
                 .and_then(|m| m.modified())
                 .unwrap_or(SystemTime::UNIX_EPOCH)
                 .duration_since(SystemTime::UNIX_EPOCH)
@@ -200,7 +304,7 @@ impl Releases {
             out.push(Release {
                 current: current.as_deref() == Some(name.as_str()),
                 previous: previous.as_deref() == Some(name.as_str()),
-                bad: path.join(BAD_MARK).exists(),
+                bad: self.is_bad(&name),
                 id: name,
                 path,
                 deployed_at: deployed.as_secs() as i64,
@@ -241,21 +345,18 @@ impl Releases {
             }
         }
         if let Some(repo) = repo {
-            if let Ok(object) = repo.revparse_single(name) {
-                if let Ok(commit) = object.peel_to_commit() {
-                    let id = commit.id().to_string();
-                    if self.dir.join(&id).is_dir() {
-                        return Ok(id);
-                    }
-                    return Err(Error::bad_input(format!(
-                        "{name} ({}) is not deployed here",
-                        &id[..7]
-                    ))
-                    .hint(format!(
-                        "deploy it first: git fastrevert deploy {name} --releases {}",
-                        self.dir.display()
-                    )));
+            if let Some(id) = crate::git::deployed_commit(repo, name) {
+                if self.exists(&id) {
+                    return Ok(id);
                 }
+                return Err(Error::bad_input(format!(
+                    "{name} ({}) is not deployed here",
+                    &id[..7]
+                ))
+                .hint(format!(
+                    "deploy it first: git fastrevert deploy {name} --releases {}",
+                    self.dir.display()
+                )));
             }
         }
         Err(
@@ -282,6 +383,12 @@ impl Releases {
     /// Point the link at release `id`: a new symlink under a temporary name renamed over the
     /// link, so readers see the old target or the new one and never nothing.
     pub fn switch_to(&self, id: &str) -> Result<()> {
+        if !self.exists(id) {
+            return Err(Error::bad_input(format!(
+                "no release '{id}' in {}",
+                self.dir.display()
+            )));
+        }
         self.check_link()?;
         let target = relative_target(&self.link, &self.dir.join(id));
         let name = self
@@ -301,31 +408,32 @@ impl Releases {
         Ok(())
     }
 
-    /// Append one line to the history.
-    pub fn record(&self, from: Option<&str>, to: &str, action: &str) -> Result<()> {
-        let time = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        let user = user_name();
-        let line = format!("{time}\t{user}\t{}\t{to}\t{action}\n", from.unwrap_or("-"));
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join(HISTORY))?;
-        f.write_all(line.as_bytes())?;
-        Ok(())
+    /// Open the history for appending, before the link moves: a history that cannot be
+    /// written (a symlink planted in its place) stops the command while nothing has changed.
+    pub fn open_history(&self) -> Result<History> {
+        Ok(History {
+            file: self.open_own(HISTORY, OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE)?,
+            path: self.dir.join(HISTORY),
+        })
     }
 
-    /// Leave a note in a release that it was switched away from as bad.
+    /// Leave a note in a release that it was switched away from as bad: written under a new
+    /// name and renamed over `BAD_RELEASE`, which replaces whatever stood there (a symlink
+    /// included) without following it.
     pub fn mark_bad(&self, id: &str) -> Result<()> {
-        let time = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        let user = user_name();
-        fs::write(
-            self.dir.join(id).join(BAD_MARK),
-            format!("{time}\t{user}\n"),
-        )?;
+        if !self.exists(id) {
+            return Err(Error::bad_input(format!("no release '{id}' to mark bad")));
+        }
+        let release = export::open_dir(self.fd.as_fd(), id.as_bytes()).map_err(io_err)?;
+        let temp = format!(".{BAD_MARK}.{}", std::process::id());
+        let _ = unlinkat(&release, temp.as_str(), AtFlags::empty());
+        let fd = export::create_file(release.as_fd(), temp.as_bytes(), 0o644).map_err(io_err)?;
+        File::from(fd)
+            .write_all(format!("{}\t{}\n", now_rfc3339(), escape_field(&user_name())).as_bytes())?;
+        renameat(&release, temp.as_str(), &release, BAD_MARK).map_err(|e| {
+            let _ = unlinkat(&release, temp.as_str(), AtFlags::empty());
+            Error::failed(format!("cannot mark {id} bad: {}", io_err(e)))
+        })?;
         Ok(())
     }
 
@@ -336,6 +444,7 @@ impl Releases {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.starts_with(TEMP_PREFIX) {
+                // `file_type` does not follow symlinks, and `remove_dir_all` never does.
                 if entry.file_type()?.is_dir() {
                     fs::remove_dir_all(entry.path())?;
                 } else {
@@ -365,47 +474,78 @@ impl Releases {
     /// Export `commit`'s tree into `<dir>/<id>` unless it is there already.
     pub fn export(&self, repo: &Repository, commit: Oid) -> Result<Export> {
         let id = commit.to_string();
-        let final_path = self.dir.join(&id);
         let mut stats = Export::default();
-        if final_path.is_dir() {
+        if self.exists(&id) {
             return Ok(stats);
         }
         let started = Instant::now();
-        let temp = self
-            .dir
-            .join(format!("{TEMP_PREFIX}{id}-{}", std::process::id()));
-        let mut plan = Plan::default();
-        let tree = repo.find_commit(commit)?.tree()?;
-        plan.walk(repo, &tree, Path::new(""))?;
-        let result = write_tree(repo, &temp, &plan, &id);
-        if let Err(e) = result {
-            let _ = fs::remove_dir_all(&temp);
+        // Every name is checked before anything is written.
+        let plan = export::Plan::read(repo, repo.find_commit(commit)?.tree_id())?;
+        let temp = format!("{TEMP_PREFIX}{id}-{}", std::process::id());
+        rustix::fs::mkdirat(&self.fd, temp.as_str(), Mode::from_raw_mode(0o777)).map_err(io_err)?;
+        let written = export::open_dir(self.fd.as_fd(), temp.as_bytes())
+            .map_err(|e| Error::from(io_err(e)))
+            .and_then(|root| {
+                plan.write(repo, &root)?;
+                let fd = export::create_file(root.as_fd(), REVISION.as_bytes(), 0o666)
+                    .map_err(io_err)?;
+                File::from(fd).write_all(format!("{id}\n").as_bytes())?;
+                stats.write = started.elapsed();
+                let synced = Instant::now();
+                // Everything on disk before the release appears under its name.
+                flush_filesystem(&File::from(root))?;
+                stats.sync = synced.elapsed();
+                renameat(&self.fd, temp.as_str(), &self.fd, id.as_str()).map_err(io_err)?;
+                Ok(())
+            });
+        if let Err(e) = written {
+            // `remove_dir_all` never follows the symlinks the export created.
+            let _ = fs::remove_dir_all(self.dir.join(&temp));
             return Err(e);
         }
-        stats.write = started.elapsed();
-        let synced = Instant::now();
-        // Everything on disk before the release appears under its name.
-        let dir = File::open(&temp)?;
-        if let Err(e) = flush_filesystem(&dir) {
-            let _ = fs::remove_dir_all(&temp);
-            return Err(e.into());
-        }
-        stats.sync = synced.elapsed();
-        fs::rename(&temp, &final_path)?;
         File::open(&self.dir)?.sync_all()?;
         stats.created = true;
-        stats.files = plan.files.len() + plan.links.len();
+        stats.files = plan.entries();
         stats.warnings = plan
             .submodules
             .iter()
             .map(|p| {
                 format!(
                     "submodule {} is not exported (an empty directory stands in for it)",
-                    p.display()
+                    export::display(p)
                 )
             })
+            .chain(plan.replaced.iter().map(|name| {
+                format!(
+                    "the tree's own {} was not exported: the release's file of that name is git-fastrevert's",
+                    export::display(name)
+                )
+            }))
             .collect();
         Ok(stats)
+    }
+}
+
+/// The history file, open for appending.
+pub struct History {
+    file: File,
+    path: PathBuf,
+}
+
+impl History {
+    /// Append one line: time, user, the release left (or `-`), the release now live, action.
+    pub fn append(&mut self, from: Option<&str>, to: &str, action: &str) -> Result<()> {
+        let line = format!(
+            "{}\t{}\t{}\t{}\t{}\n",
+            now_rfc3339(),
+            escape_field(&user_name()),
+            from.filter(|id| is_release_name(id)).unwrap_or("-"),
+            to,
+            escape_field(action)
+        );
+        self.file
+            .write_all(line.as_bytes())
+            .map_err(|e| Error::failed(format!("cannot append to {}: {e}", self.path.display())))
     }
 }
 
@@ -445,94 +585,4 @@ fn relative_target(link: &Path, release: &Path) -> PathBuf {
         .strip_prefix(parent)
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| release.to_path_buf())
-}
-
-#[derive(Default)]
-struct Plan {
-    dirs: Vec<PathBuf>,
-    files: Vec<(PathBuf, Oid, bool)>,
-    links: Vec<(PathBuf, Oid)>,
-    submodules: Vec<PathBuf>,
-}
-
-impl Plan {
-    fn walk(&mut self, repo: &Repository, tree: &git2::Tree<'_>, prefix: &Path) -> Result<()> {
-        for entry in tree.iter() {
-            let name =
-                std::ffi::OsStr::new(std::str::from_utf8(entry.name_bytes()).map_err(|_| {
-                    Error::failed(format!("a path under {} is not UTF-8", prefix.display()))
-                })?);
-            let path = prefix.join(name);
-            match (entry.kind(), entry.filemode()) {
-                (Some(ObjectType::Tree), _) => {
-                    self.dirs.push(path.clone());
-                    let sub = repo.find_tree(entry.id())?;
-                    self.walk(repo, &sub, &path)?;
-                }
-                (Some(ObjectType::Commit), _) => {
-                    self.dirs.push(path.clone());
-                    self.submodules.push(path);
-                }
-                (_, 0o120000) => self.links.push((path, entry.id())),
-                (_, mode) => self.files.push((path, entry.id(), mode == 0o100755)),
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Write the planned tree under `root`, files spread over the available cores.
-fn write_tree(repo: &Repository, root: &Path, plan: &Plan, id: &str) -> Result<()> {
-    fs::create_dir(root)?;
-    for d in &plan.dirs {
-        fs::create_dir(root.join(d))?;
-    }
-    for (path, oid) in &plan.links {
-        let blob = repo.find_blob(*oid)?;
-        let target = std::ffi::OsStr::new(std::str::from_utf8(blob.content()).map_err(|_| {
-            Error::failed(format!(
-                "the symlink {} has a target that is not UTF-8",
-                path.display()
-            ))
-        })?);
-        std::os::unix::fs::symlink(target, root.join(path))?;
-    }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let chunk = plan.files.len().div_ceil(threads).max(1);
-    let git_dir = repo.path().to_path_buf();
-    std::thread::scope(|scope| -> Result<()> {
-        let handles: Vec<_> = plan
-            .files
-            .chunks(chunk)
-            .map(|files| {
-                let git_dir = &git_dir;
-                scope.spawn(move || -> Result<()> {
-                    // A Repository is not shared across threads; each opens its own.
-                    let repo = Repository::open(git_dir)?;
-                    let odb = repo.odb()?;
-                    for (path, oid, exec) in files {
-                        let object = odb.read(*oid)?;
-                        let mut f = OpenOptions::new()
-                            .write(true)
-                            .create_new(true)
-                            // git keeps only the executable bit; the umask does the rest,
-                            // as for `tar -x` run by an ordinary user.
-                            .mode(if *exec { 0o777 } else { 0o666 })
-                            .open(root.join(path))?;
-                        f.write_all(object.data())?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join()
-                .map_err(|_| Error::failed("a writer thread panicked"))??;
-        }
-        Ok(())
-    })?;
-    fs::write(root.join(REVISION), format!("{id}\n"))?;
-    Ok(())
 }

@@ -1,0 +1,379 @@
+//! Writing a commit's tree into a release directory so that nothing in the tree can make it write
+//! elsewhere: every entry name is checked as git checks paths before a checkout, and every file,
+//! directory and symlink is created relative to its parent's open descriptor with `O_NOFOLLOW`,
+//! so a symlink from the tree is created but never followed.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+
+use git2::{ObjectType, Oid, Repository};
+use rustix::fs::{mkdirat, openat, symlinkat, Mode, OFlags};
+
+use crate::error::{Error, Result};
+
+/// Files the release directory itself holds, which no tree entry may stand in for.
+pub const RESERVED: [&str; 2] = [super::REVISION, super::BAD_MARK];
+
+/// Deeper trees than git itself checks out (`core.maxTreeDepth`) are refused.
+const MAX_DEPTH: usize = 4096;
+
+/// Whether git would refuse to check out an entry of this name (git's `verify_path` on one path
+/// component, with `core.protectNTFS` on as it is by default everywhere, `core.protectHFS` off as
+/// on Linux).
+pub fn refused_name(name: &[u8], is_symlink: bool) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("an empty name");
+    }
+    if name.contains(&0) {
+        return Some("a NUL byte");
+    }
+    if name.contains(&b'/') {
+        return Some("a '/'");
+    }
+    if name == b"." || name == b".." {
+        return Some("a '.' or '..' component");
+    }
+    if name.eq_ignore_ascii_case(b".git") {
+        return Some("the name .git");
+    }
+    if is_symlink && name.eq_ignore_ascii_case(b".gitmodules") {
+        return Some("a symlinked .gitmodules");
+    }
+    // NTFS reads `.git.`, `.git ` and the short name `git~1` as `.git`; git refuses them at the
+    // start of a component and after each backslash.
+    if name.split(|&b| b == b'\\').any(ntfs_dotgit) {
+        return Some("a name NTFS reads as .git");
+    }
+    None
+}
+
+fn ntfs_dotgit(part: &[u8]) -> bool {
+    let lower = part.to_ascii_lowercase();
+    let rest = match (lower.strip_prefix(b".git"), lower.strip_prefix(b"git~1")) {
+        (Some(rest), _) | (None, Some(rest)) => rest,
+        _ => return false,
+    };
+    let end = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
+    rest[..end].iter().all(|&b| b == b'.' || b == b' ')
+}
+
+/// Shown in messages: the path as git would quote it.
+pub fn display(path: &[u8]) -> String {
+    crate::git::quote_path(path)
+}
+
+enum Kind {
+    File { executable: bool },
+    Symlink,
+}
+
+struct Entry {
+    dir: usize,
+    name: Vec<u8>,
+    oid: Oid,
+    kind: Kind,
+}
+
+struct Dir {
+    /// Index of the parent in `Plan::dirs`; the root is its own parent.
+    parent: usize,
+    name: Vec<u8>,
+    depth: usize,
+}
+
+/// What will be written, in tree order (a directory before what it holds).
+pub struct Plan {
+    dirs: Vec<Dir>,
+    files: Vec<Entry>,
+    links: Vec<Entry>,
+    pub submodules: Vec<Vec<u8>>,
+    /// Top-level entries that stand where the release's own files go, left out.
+    pub replaced: Vec<Vec<u8>>,
+}
+
+impl Plan {
+    /// Read the tree and check every name before anything is written.
+    pub fn read(repo: &Repository, tree: Oid) -> Result<Plan> {
+        let mut plan = Plan {
+            dirs: vec![Dir {
+                parent: 0,
+                name: Vec::new(),
+                depth: 0,
+            }],
+            files: Vec::new(),
+            links: Vec::new(),
+            submodules: Vec::new(),
+            replaced: Vec::new(),
+        };
+        // Depth first, so a directory's contents follow it and writers reuse open parents.
+        let mut stack = vec![(0usize, tree)];
+        while let Some((dir, tree_id)) = stack.pop() {
+            let tree = repo.find_tree(tree_id)?;
+            let mut subtrees = Vec::new();
+            for entry in tree.iter() {
+                let name = entry.name_bytes().to_vec();
+                let mode = entry.filemode();
+                let is_link = mode == 0o120000;
+                if let Some(why) = refused_name(&name, is_link) {
+                    return Err(Error::bad_input(format!(
+                        "the tree holds {}, whose name has {why}; git refuses to check it out, and so does deploy (nothing was written)",
+                        display(&plan.path(dir, &name))
+                    ))
+                    .hint("deploy a commit whose tree git fsck --strict accepts"));
+                }
+                if dir == 0 && RESERVED.iter().any(|r| r.as_bytes() == name.as_slice()) {
+                    plan.replaced.push(name);
+                    continue;
+                }
+                match entry.kind() {
+                    Some(ObjectType::Tree) => subtrees.push((name, entry.id())),
+                    Some(ObjectType::Commit) => {
+                        plan.submodules.push(plan.path(dir, &name));
+                        subtrees.push((name, Oid::ZERO_SHA1));
+                    }
+                    _ if is_link => plan.links.push(Entry {
+                        dir,
+                        name,
+                        oid: entry.id(),
+                        kind: Kind::Symlink,
+                    }),
+                    _ => plan.files.push(Entry {
+                        dir,
+                        name,
+                        oid: entry.id(),
+                        kind: Kind::File {
+                            executable: mode == 0o100755,
+                        },
+                    }),
+                }
+            }
+            // Pushed in reverse so they are read, and numbered, in tree order.
+            let mut children = Vec::new();
+            for (name, oid) in subtrees {
+                let depth = plan.dirs[dir].depth + 1;
+                if depth > MAX_DEPTH {
+                    return Err(Error::bad_input(format!(
+                        "the tree is deeper than {MAX_DEPTH} directories; nothing was written"
+                    )));
+                }
+                children.push((plan.dirs.len(), oid));
+                plan.dirs.push(Dir {
+                    parent: dir,
+                    name,
+                    depth,
+                });
+            }
+            stack.extend(children.into_iter().rev().filter(|(_, oid)| !oid.is_zero()));
+        }
+        // Writers walk directories in index order; entries were found in pop order.
+        plan.files.sort_by_key(|e| e.dir);
+        plan.links.sort_by_key(|e| e.dir);
+        Ok(plan)
+    }
+
+    pub fn entries(&self) -> usize {
+        self.files.len() + self.links.len()
+    }
+
+    /// The path of `name` inside directory `dir`, from the release's top.
+    fn path(&self, dir: usize, name: &[u8]) -> Vec<u8> {
+        let mut parts = vec![name.to_vec()];
+        let mut d = dir;
+        while d != 0 {
+            parts.push(self.dirs[d].name.clone());
+            d = self.dirs[d].parent;
+        }
+        parts.reverse();
+        parts.join(&b'/')
+    }
+
+    /// Write everything under `root`, an empty directory this process created: directories and
+    /// symlinks first, then the files spread over the available cores.
+    pub fn write(&self, repo: &Repository, root: &OwnedFd) -> Result<()> {
+        let mut cursor = Cursor::new(root)?;
+        for (i, dir) in self.dirs.iter().enumerate().skip(1) {
+            let parent = cursor.enter(self, dir.parent)?;
+            mkdirat(parent, bytes(&dir.name), Mode::from_raw_mode(0o777))
+                .map_err(|e| self.io_error(i, &[], e))?;
+        }
+        for link in &self.links {
+            let target = repo.find_blob(link.oid)?;
+            let parent = cursor.enter(self, link.dir)?;
+            symlinkat(bytes(target.content()), parent, bytes(&link.name))
+                .map_err(|e| self.io_error(link.dir, &link.name, e))?;
+        }
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let chunk = self.files.len().div_ceil(threads).max(1);
+        let git_dir = repo.path().to_path_buf();
+        std::thread::scope(|scope| -> Result<()> {
+            let handles: Vec<_> = self
+                .files
+                .chunks(chunk)
+                .map(|files| {
+                    let git_dir = &git_dir;
+                    scope.spawn(move || -> Result<()> {
+                        // A Repository is not shared across threads; each opens its own.
+                        let repo = Repository::open(git_dir)?;
+                        let odb = repo.odb()?;
+                        let mut cursor = Cursor::new(root)?;
+                        for file in files {
+                            let Kind::File { executable } = file.kind else {
+                                continue;
+                            };
+                            let object = odb.read(file.oid)?;
+                            let parent = cursor.enter(self, file.dir)?;
+                            // git keeps only the executable bit; the umask does the rest, as for
+                            // `tar -x` run by an ordinary user.
+                            let mode = if executable { 0o777 } else { 0o666 };
+                            let fd = create_file(parent, &file.name, mode)
+                                .map_err(|e| self.io_error(file.dir, &file.name, e))?;
+                            File::from(fd).write_all(object.data())?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join()
+                    .map_err(|_| Error::failed("a writer thread panicked"))??;
+            }
+            Ok(())
+        })
+    }
+
+    fn io_error(&self, dir: usize, name: &[u8], e: rustix::io::Errno) -> Error {
+        let path = if name.is_empty() {
+            self.path(self.dirs[dir].parent, &self.dirs[dir].name)
+        } else {
+            self.path(dir, name)
+        };
+        let why = match e {
+            rustix::io::Errno::EXIST => "the tree names it twice".to_string(),
+            rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => {
+                "a symlink of the tree stands in its path, and deploy never follows one".to_string()
+            }
+            other => std::io::Error::from(other).to_string(),
+        };
+        Error::bad_input(format!(
+            "cannot write {} in the release: {why}; nothing was deployed",
+            display(&path)
+        ))
+        .hint("deploy a commit whose tree git fsck --strict accepts")
+    }
+}
+
+/// Create a file that must not exist, never through a symlink.
+pub fn create_file(dir: BorrowedFd<'_>, name: &[u8], mode: u32) -> rustix::io::Result<OwnedFd> {
+    openat(
+        dir,
+        bytes(name),
+        OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(mode),
+    )
+}
+
+/// Open a directory that must be a real one, never a symlink.
+pub fn open_dir(dir: BorrowedFd<'_>, name: &[u8]) -> rustix::io::Result<OwnedFd> {
+    openat(
+        dir,
+        bytes(name),
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+fn bytes(b: &[u8]) -> &OsStr {
+    OsStr::from_bytes(b)
+}
+
+/// The open directories from the release's top down to the one last entered, so that entries
+/// of one directory, which come together, cost one `openat` for the lot.
+struct Cursor {
+    open: Vec<(usize, OwnedFd)>,
+}
+
+impl Cursor {
+    fn new(root: &OwnedFd) -> Result<Cursor> {
+        Ok(Cursor {
+            open: vec![(0, root.try_clone()?)],
+        })
+    }
+
+    fn enter(&mut self, plan: &Plan, dir: usize) -> Result<BorrowedFd<'_>> {
+        let mut chain = Vec::new();
+        let mut d = dir;
+        while d != 0 {
+            chain.push(d);
+            d = plan.dirs[d].parent;
+        }
+        chain.reverse();
+        let mut keep = 1;
+        while keep < self.open.len() && keep <= chain.len() && self.open[keep].0 == chain[keep - 1]
+        {
+            keep += 1;
+        }
+        self.open.truncate(keep);
+        for &d in &chain[keep - 1..] {
+            let Some((_, parent)) = self.open.last() else {
+                // The root is never removed: `keep` is at least 1.
+                return Err(Error::failed("the release's top directory was lost"));
+            };
+            let fd = open_dir(parent.as_fd(), &plan.dirs[d].name)
+                .map_err(|e| plan.io_error(d, &[], e))?;
+            self.open.push((d, fd));
+        }
+        match self.open.last() {
+            Some((_, fd)) => Ok(fd.as_fd()),
+            None => Err(Error::failed("the release's top directory was lost")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refused_name;
+
+    #[test]
+    fn names_git_refuses_to_check_out_are_refused() {
+        for bad in [
+            &b""[..],
+            b".",
+            b"..",
+            b".git",
+            b".GIT",
+            b".Git",
+            b"a/b",
+            b"/abs",
+            b"x\0y",
+            b".git.",
+            b".git ",
+            b".git. .",
+            b"git~1",
+            b"GIT~1",
+            b".git:stream",
+            b"a\\.git",
+        ] {
+            assert!(refused_name(bad, false).is_some(), "{bad:?}");
+        }
+        assert!(refused_name(b".gitmodules", true).is_some());
+        for good in [
+            &b"a"[..],
+            b".gitignore",
+            b".gitmodules",
+            b".github",
+            b"...",
+            b"x\ny",
+            b"\xff\xfe",
+            b"a\\b",
+            b"git~2",
+            b".gitx",
+        ] {
+            assert!(refused_name(good, false).is_none(), "{good:?}");
+        }
+    }
+}
