@@ -10,6 +10,17 @@ set -f # targets and labels are words, never globs
 if [ -n "${INPUT_TOKEN:-}" ]; then
   echo "::add-mask::$INPUT_TOKEN"
   export GITHUB_TOKEN="$INPUT_TOKEN"
+  # Push with the token for this step only, as actions/checkout would, unless the checkout
+  # kept its own credentials (persist-credentials: true): two headers would be refused.
+  server="${GITHUB_SERVER_URL:-https://github.com}"
+  if ! git config --get-all "http.$server/.extraheader" >/dev/null 2>&1; then
+    basic=$(printf 'x-access-token:%s' "$INPUT_TOKEN" | base64 | tr -d '\n')
+    echo "::add-mask::$basic"
+    n="${GIT_CONFIG_COUNT:-0}"
+    export "GIT_CONFIG_KEY_$n=http.$server/.extraheader"
+    export "GIT_CONFIG_VALUE_$n=AUTHORIZATION: basic $basic"
+    export GIT_CONFIG_COUNT=$((n + 1))
+  fi
 fi
 export GIT_TERMINAL_PROMPT=0
 export GITHUB_ACTIONS="${GITHUB_ACTIONS:-true}"

@@ -464,3 +464,107 @@ fn hostile_action_inputs_never_become_flags() {
     );
     fake.verify();
 }
+
+/// install.sh runs a release binary only when its SHA-256 is the one the release's SHA256SUMS
+/// lists; a mismatch or a missing list is refused, and nothing is installed.
+#[test]
+fn install_checks_the_release_binary_against_sha256sums() {
+    let env = Env::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let version = std::fs::read_to_string(root.join("Cargo.toml"))
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("version = \"")?
+                .strip_suffix('"')
+                .map(str::to_string)
+        })
+        .unwrap();
+    let asset = "git-fastrevert-x86_64-unknown-linux-gnu.tar.gz";
+    let staging = env.path("staging");
+    std::fs::create_dir_all(&staging).unwrap();
+    std::fs::write(
+        staging.join("git-fastrevert"),
+        format!("#!/bin/sh\necho \"git-fastrevert {version}\"\n"),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(staging.join("git-fastrevert"))
+        .status()
+        .unwrap();
+    let tarball = env.path(asset);
+    let tar = Command::new("tar")
+        .arg("-czf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&staging)
+        .arg("git-fastrevert")
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let bytes = std::fs::read(&tarball).unwrap();
+    let sha = String::from_utf8(
+        Command::new("sha256sum")
+            .arg(&tarball)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .split_whitespace()
+    .next()
+    .unwrap()
+    .to_string();
+    let release = format!("/acme/fr/releases/download/v{version}");
+    let wrong = format!("{}  {asset}\n", "0".repeat(64));
+    let right = format!("{sha}  {asset}\n");
+    for (case, sums, expect_code, expect) in [
+        (
+            "mismatch",
+            Some(wrong),
+            1,
+            "does not match the release's SHA256SUMS",
+        ),
+        ("no list", None, 1, "no SHA256SUMS"),
+        ("match", Some(right), 0, "from the release (SHA-256"),
+    ] {
+        let fake = Fake::start();
+        fake.mount(
+            Mock::given(method("GET"))
+                .and(path(format!("{release}/{asset}")))
+                .respond_with(ResponseTemplate::new(200).set_body_bytes(bytes.clone())),
+        );
+        if let Some(sums) = sums {
+            fake.mount(
+                Mock::given(method("GET"))
+                    .and(path(format!("{release}/SHA256SUMS")))
+                    .respond_with(ResponseTemplate::new(200).set_body_string(sums)),
+            );
+        }
+        let cache = env.path(&format!("toolcache-{}", case.replace(' ', "-")));
+        let mut cmd = Command::new("bash");
+        cmd.arg(root.join("action/install.sh"));
+        env.apply_to(&mut cmd);
+        let out = cmd
+            .env("GITHUB_ACTION_PATH", root)
+            .env("GITHUB_SERVER_URL", fake.uri())
+            .env("FASTREVERT_RELEASE_REPO", "acme/fr")
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("RUNNER_TOOL_CACHE", &cache)
+            .env("GITHUB_PATH", env.path("gh-path"))
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(expect_code), "{case}: {text}");
+        assert!(text.contains(expect), "{case}: {text}");
+        let installed = cache.join(format!("git-fastrevert/{version}/bin/git-fastrevert"));
+        assert_eq!(installed.exists(), expect_code == 0, "{case}: {text}");
+    }
+}

@@ -839,3 +839,121 @@ fn the_picker_offers_recently_merged_pull_requests() {
     assert_eq!(outcome.json["pull_request"]["number"], 70);
     fake.verify();
 }
+
+/// A create request and a comment that time out after the server acted: the retry looks first,
+/// finds them, and sends neither again.
+#[test]
+fn a_create_or_comment_whose_answer_is_lost_is_found_not_repeated() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = github(&env, &fake);
+    let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
+    let feature = env.rev(&work, &format!("{merge}^2"));
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/shop/pulls/7"))
+            .respond_with(reply(
+                200,
+                fixture(
+                    "github/pull-merged.json",
+                    &[
+                        ("NUMBER", "7"),
+                        ("TITLE", "Add feature"),
+                        ("MERGE_SHA", &merge),
+                        ("HEAD_REF", "feature"),
+                        ("HEAD_SHA", &feature),
+                    ],
+                ),
+            ))
+            .expect(1),
+    );
+    let slow = Duration::from_secs(3);
+    let title = "Revert \"Add feature\"";
+    fake.mount(
+        create_pr_match(title, "revert-7-feature", "Reverts acme/shop#7", false)
+            .respond_with(
+                reply(
+                    201,
+                    fixture(
+                        "github/pull-created.json",
+                        &[
+                            ("NUMBER", "50"),
+                            ("TITLE", title),
+                            ("HEAD_REF", "revert-7-feature"),
+                        ],
+                    ),
+                )
+                .set_delay(slow),
+            )
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/shop/pulls"))
+            .and(query_param("state", "open"))
+            .and(query_param("head", "acme:revert-7-feature"))
+            .and(query_param("base", "main"))
+            .respond_with(reply(
+                200,
+                fixture(
+                    "github/pulls-list-open.json",
+                    &[
+                        ("NUMBER", "50"),
+                        ("TITLE", title),
+                        ("HEAD_REF", "revert-7-feature"),
+                    ],
+                ),
+            ))
+            .expect(1),
+    );
+    let note = "This pull request is reverted in #50 (https://github.com/acme/shop/pull/50), branch `revert-7-feature`.";
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/issues/7/comments"))
+            .and(body_json(json!({"body": note})))
+            .respond_with(
+                reply(
+                    201,
+                    fixture("github/comment-created.json", &[("NUMBER", "7")]),
+                )
+                .set_delay(slow),
+            )
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/shop/issues/7/comments"))
+            .respond_with(reply(
+                200,
+                fixture(
+                    "github/issue-comments.json",
+                    &[("NUMBER", "7"), ("BODY", note)],
+                ),
+            ))
+            .expect(1),
+    );
+    let out = env
+        .fr(&work)
+        .args(["revert", "--pr", "7", "--json", "-v"])
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("FASTREVERT_HTTP_TIMEOUT", "0.5")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["pull_request"]["number"], 50);
+    assert!(
+        j["warnings"].as_array().unwrap().is_empty(),
+        "{}",
+        j["warnings"]
+    );
+    assert!(
+        stderr(&out).contains("looking whether the last attempt went through"),
+        "{}",
+        stderr(&out)
+    );
+    assert_no_token(&out);
+    // Exactly one pull request and one comment were asked for.
+    assert_eq!(fake.count_method("POST"), 2);
+    fake.verify();
+}
