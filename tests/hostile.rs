@@ -320,6 +320,23 @@ fn a_history_or_lock_planted_as_a_symlink_stops_deploy_and_switch_with_nothing_c
         }
         std::fs::remove_file(&path).unwrap();
     }
+    // A FIFO in the history's place would block a writer forever: refused at once.
+    let fifo = host.releases.join(".fastrevert-history");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let before = host.live();
+    let out = host.deploy(&second);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a plain file"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(host.live(), before);
+    std::fs::remove_file(&fifo).unwrap();
     assert_eq!(code(&host.deploy(&second)), 0);
 }
 

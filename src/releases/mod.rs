@@ -110,6 +110,14 @@ fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
+fn not_plain(path: &Path) -> Error {
+    Error::bad_input(format!(
+        "{} is not a plain file; nothing was changed",
+        path.display()
+    ))
+    .hint(format!("look at it, then remove it: rm {}", path.display()))
+}
+
 fn io_err(e: rustix::io::Errno) -> std::io::Error {
     e.into()
 }
@@ -149,15 +157,19 @@ impl Releases {
 
     /// Open a file of the releases directory itself, never through a symlink.
     fn open_own(&self, name: &str, flags: OFlags) -> Result<File> {
+        let path = self.dir.join(name);
+        // O_NONBLOCK: a FIFO planted in its place must not hang the command; it is refused
+        // below like anything that is not a plain file.
         let fd = openat(
             &self.fd,
             name,
-            flags | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            flags | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
             Mode::from_raw_mode(0o644),
         )
         .map_err(|e| {
-            let path = self.dir.join(name);
-            if e == rustix::io::Errno::LOOP {
+            if e == rustix::io::Errno::NXIO {
+                not_plain(&path)
+            } else if e == rustix::io::Errno::LOOP {
                 Error::bad_input(format!(
                     "{} is a symlink, and git-fastrevert never opens its own files through one; nothing was changed",
                     path.display()
@@ -167,7 +179,11 @@ impl Releases {
                 Error::failed(format!("cannot open {}: {}", path.display(), io_err(e)))
             }
         })?;
-        Ok(File::from(fd))
+        let file = File::from(fd);
+        if !file.metadata()?.is_file() {
+            return Err(not_plain(&path));
+        }
+        Ok(file)
     }
 
     /// Fail with a clear message when the directory cannot be written.
