@@ -43,7 +43,9 @@ pub fn main() -> ExitCode {
     if ui.interactive {
         exit_on_interrupt();
     }
-    match run(&cli, &ui) {
+    let result = run(&cli, &ui);
+    git::overrides::clean_up();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             if err.kind == error::Kind::Interrupted {

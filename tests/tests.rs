@@ -11,3 +11,4 @@ mod hostile;
 mod interactive;
 mod migrations;
 mod releases;
+mod trust;

@@ -157,6 +157,50 @@ impl<'a> Ctx<'a> {
     }
 }
 
+impl Ctx<'_> {
+    /// A REV in which the base branch's name means the base tip (`<remote>/<base>` after the
+    /// fetch), not a possibly stale local branch: `main`, `main~2`, `main^2`, `v1..main`. A
+    /// local branch that differs gets a warning.
+    pub fn base_rev(&self, rev: &str, tip: &BaseTip, warnings: &mut Vec<String>) -> String {
+        let base = &self.settings.base;
+        if tip.from_ref == self.local_base_ref() {
+            return rev.to_string();
+        }
+        let mut rewrote = false;
+        let side = |part: &str, rewrote: &mut bool| -> String {
+            match part.strip_prefix(base.as_str()) {
+                Some(rest) if rest.is_empty() || rest.starts_with(['~', '^', ':']) => {
+                    *rewrote = true;
+                    format!("{}{rest}", tip.from_ref)
+                }
+                _ => part.to_string(),
+            }
+        };
+        let out = match rev.split_once("..") {
+            Some((from, to)) if !rev.contains("...") => {
+                format!("{}..{}", side(from, &mut rewrote), side(to, &mut rewrote))
+            }
+            _ => side(rev, &mut rewrote),
+        };
+        if rewrote {
+            if let Ok(Some(local)) = git::ref_target(&self.repo, &self.local_base_ref()) {
+                if local != tip.oid {
+                    let warning = format!(
+                        "'{base}' in {rev} means the base tip {} ({}); the local branch {base} is at {}",
+                        tip.from_ref.trim_start_matches("refs/remotes/"),
+                        git::short(tip.oid),
+                        git::short(local)
+                    );
+                    if !warnings.contains(&warning) {
+                        warnings.push(warning);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Release directories rely on symlinks, `rename(2)` over them and `flock`: Unix hosts.
 #[cfg(not(unix))]
 pub fn releases_unsupported() -> Error {

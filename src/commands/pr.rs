@@ -1,7 +1,7 @@
 //! Opening the pull request after a branch was pushed, and finding what an earlier run of the
 //! same command already did, so that re-running finishes the job instead of duplicating it.
 
-use git2::{Oid, Sort};
+use git2::Oid;
 
 use super::Ctx;
 use crate::cli::PublishArgs;
@@ -105,14 +105,10 @@ pub fn not_opened(branch: &str, target: &Target, base: &str, e: Error) -> Error 
     err
 }
 
-/// The branch an earlier run left, here or on the remote, if `accept` recognises its commits
-/// (those not on the base). Another branch of that name is bad input: the name is taken.
-pub fn earlier_run(
-    ctx: &Ctx,
-    branch: &str,
-    base: Oid,
-    accept: &dyn Fn(&[git2::Commit<'_>]) -> bool,
-) -> Result<Option<Earlier>> {
+/// The branch an earlier run left, here or on the remote, if it holds exactly this run's result:
+/// the tree `expected`, on top of the base. A branch of that name holding anything else is bad
+/// input: the name is taken.
+pub fn earlier_run(ctx: &Ctx, branch: &str, base: Oid, expected: Oid) -> Result<Option<Earlier>> {
     let repo = &ctx.repo;
     let local_ref = format!("refs/heads/{branch}");
     let tracking = format!("refs/remotes/{}/{branch}", ctx.settings.remote);
@@ -132,19 +128,34 @@ pub fn earlier_run(
         ctx.git()
             .fetch(&ctx.settings.remote, &[format!("+{local_ref}:{tracking}")])?;
     }
-    let mut walk = repo.revwalk()?;
-    walk.push(tip)?;
-    walk.hide(base)?;
-    walk.set_sorting(Sort::TOPOLOGICAL)?;
-    let mut commits = Vec::new();
-    for oid in walk.take(1000) {
-        commits.push(repo.find_commit(oid?)?);
-    }
-    if commits.is_empty() || !accept(&commits) {
+    let tree = repo.find_commit(tip)?.tree_id();
+    let on_base = tip != base && repo.graph_descendant_of(tip, base)?;
+    // Here and on the remote it must be the same run.
+    let same_everywhere = match (local, on_remote) {
+        (Some(l), Some(r)) => l == r,
+        _ => true,
+    };
+    if tree != expected || !on_base || !same_everywhere {
+        let why = if !on_base {
+            format!(
+                "is not on top of {} ({})",
+                ctx.settings.base,
+                git::short(base)
+            )
+        } else if !same_everywhere {
+            format!("differs here and on {}", ctx.settings.remote)
+        } else {
+            "holds a different result than this run computes".to_string()
+        };
         return Err(Error::bad_input(format!(
-            "branch {branch} already exists and holds other changes"
+            "branch {branch} already exists and {why}; nothing was changed"
         ))
-        .hint("pass --branch with another name, or delete the old branch if it is yours"));
+        .hint(format!("choose another branch name: --branch {branch}-2"))
+        .hint(format!(
+            "or, if that branch is an old attempt of yours, look at it (git log {}..{}) and delete it first",
+            git::short(base),
+            if local.is_some() { branch.to_string() } else { format!("{}/{branch}", ctx.settings.remote) }
+        )));
     }
     Ok(Some(Earlier {
         tip,
@@ -156,21 +167,4 @@ pub struct Earlier {
     pub tip: Oid,
     /// The remote has the branch at this tip already.
     pub pushed: bool,
-}
-
-/// Every commit id a revert branch says it reverts (`This reverts commit <id>` and the lines
-/// of a squashed revert).
-pub fn reverted_ids(commits: &[git2::Commit<'_>]) -> Vec<String> {
-    let mut ids = Vec::new();
-    for c in commits {
-        let msg = String::from_utf8_lossy(c.message_bytes());
-        for line in msg.lines() {
-            let rest = line.strip_prefix("This reverts commit ").unwrap_or(line);
-            let word = rest.split([' ', ',', '.']).next().unwrap_or("");
-            if word.len() == 40 && word.bytes().all(|b| b.is_ascii_hexdigit()) {
-                ids.push(word.to_string());
-            }
-        }
-    }
-    ids
 }

@@ -23,10 +23,15 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     ctx.fetch(&[])?;
     let base = ctx.base_tip()?;
     let mut warnings = Vec::new();
-    let mut oids = if args.revs.is_empty() {
+    let revs: Vec<String> = args
+        .revs
+        .iter()
+        .map(|rev| ctx.base_rev(rev, &base, &mut warnings))
+        .collect();
+    let mut oids = if revs.is_empty() {
         Vec::new()
     } else {
-        engine::expand_revs(repo, &args.revs)?
+        engine::expand_revs(repo, &revs)?
     };
     let prs = merged_prs(ctx, &args.prs, &mut oids, &mut warnings)?;
     let mut seen = std::collections::HashSet::new();
@@ -42,12 +47,18 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         let on_line = remembered
             .line_to(base.oid, t.commit, 0, git::first_parents::NEAR)?
             .is_some();
-        if !on_line && !repo.graph_descendant_of(base.oid, t.commit)? {
-            warnings.push(format!(
-                "{} is not on {}: its revert may do nothing",
+        if t.commit != base.oid && !on_line && !repo.graph_descendant_of(base.oid, t.commit)? {
+            return Err(Error::bad_input(format!(
+                "{} is not on {} ({} at {}): reverting it there would undo nothing that is live",
                 git::short(t.commit),
-                ctx.settings.base
-            ));
+                ctx.settings.base,
+                base.from_ref,
+                git::short(base.oid)
+            ))
+            .hint(format!(
+                "check the id with `git branch -a --contains {}`; to revert on another branch, pass --base <branch>",
+                git::short(t.commit)
+            )));
         }
     }
     if !ctx.global.dry_run {
@@ -84,16 +95,6 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     if !publish.direct {
         git::check_branch_name(&ctx.repo, &branch)?;
     }
-    let target_ids: Vec<String> = targets.iter().map(|t| t.commit.to_string()).collect();
-    let earlier = if publish.direct {
-        None
-    } else {
-        pr::earlier_run(ctx, &branch, base.oid, &|commits| {
-            let ids = pr::reverted_ids(commits);
-            target_ids.iter().all(|t| ids.contains(t))
-        })?
-    };
-
     git::stage_in_memory(repo)?;
     let author = git::identity(repo, Role::Author, ctx.global.dry_run)?;
     let committer = git::identity(repo, Role::Committer, ctx.global.dry_run)?;
@@ -104,26 +105,31 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         author: &author,
         committer: &committer,
     };
-    let plan = match &earlier {
-        // An earlier run made this branch: finish its job instead of redoing it.
-        Some(e) => RevertPlan {
-            base: base.oid,
-            tip: e.tip,
-            tree: repo.find_commit(e.tip)?.tree_id(),
-            commits: Vec::new(),
-            skipped: Vec::new(),
-            reverted: targets,
-        },
-        None => engine::revert(repo, base.oid, targets, &opts).map_err(|e| match e {
-            RevertError::Other(e) => e,
-            RevertError::Conflict { commit, conflicts } => {
-                conflict_error(ctx, &base, &branch, &commit, conflicts)
-            }
-        })?,
+    // Computed in memory first: an existing branch is an earlier run only if it holds exactly
+    // this result.
+    let mut plan = engine::revert(repo, base.oid, targets, &opts).map_err(|e| match e {
+        RevertError::Other(e) => e,
+        RevertError::Conflict { commit, conflicts } => {
+            conflict_error(ctx, &base, &branch, &commit, conflicts)
+        }
+    })?;
+    let earlier = if publish.direct || plan.reverted.is_empty() {
+        None
+    } else {
+        pr::earlier_run(ctx, &branch, base.oid, plan.tree)?
     };
+    if let Some(e) = &earlier {
+        // An earlier run made this branch: finish its job instead of redoing it.
+        plan.tip = e.tip;
+        plan.commits = Vec::new();
+    }
     for s in &plan.skipped {
+        let by = match engine::reverting_commit(repo, base.oid, s.commit)? {
+            Some(r) => format!(" by {}", git::short(r)),
+            None => String::new(),
+        };
         warnings.push(format!(
-            "{} \"{}\" is already reverted on {}: skipped",
+            "{} \"{}\" is already reverted on {}{by}: skipped",
             git::short(s.commit),
             s.subject,
             ctx.settings.base

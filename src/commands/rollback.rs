@@ -25,9 +25,9 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
         Some(to) => to.clone(),
         None => newest_snapshot(ctx)?,
     };
-    let target = git::resolve_commit(repo, &target_name)?;
-    let target_tree = repo.find_commit(target)?.tree_id();
     let mut warnings = Vec::new();
+    let target = git::resolve_commit(repo, &ctx.base_rev(&target_name, &base, &mut warnings))?;
+    let target_tree = repo.find_commit(target)?.tree_id();
     let (undone, more, on_first_parent_line) = undone_commits(ctx, base.oid, target)?;
     // The walk above answers the common case; a full ancestry check walks the history again.
     if target != base.oid && !on_first_parent_line && !repo.graph_descendant_of(base.oid, target)? {
@@ -233,9 +233,7 @@ fn commit_mode(
     let earlier = if publish.direct {
         None
     } else {
-        pr::earlier_run(ctx, &branch, base.oid, &|commits| {
-            commits[0].tree_id() == target_tree
-        })?
+        pr::earlier_run(ctx, &branch, base.oid, target_tree)?
     };
     git::stage_in_memory(repo)?;
     let author = git::identity(repo, Role::Author, ctx.global.dry_run)?;

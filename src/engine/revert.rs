@@ -156,9 +156,32 @@ fn revert_parent(repo: &Repository, oid: Oid, mainline: Option<usize>) -> Result
         )));
     }
     let parent = commit.parent_id(m - 1)?;
-    if repo.find_commit(parent).is_err() {
+    let Ok(parent_commit) = repo.find_commit(parent) else {
         return Err(Error::bad_input(format!("the parent {} of {short} is not in this repository", git::short(parent)))
             .hint("fetch the full history with `git fetch --unshallow` (in GitHub Actions: fetch-depth: 0)"));
+    };
+    // Nothing to undo is never "already reverted": it is the wrong commit or the wrong side.
+    if parent_commit.tree_id() == commit.tree_id() {
+        if count > 1 {
+            let other = (1..=count).find(|&p| {
+                p != m
+                    && commit
+                        .parent(p - 1)
+                        .is_ok_and(|c| c.tree_id() != commit.tree_id())
+            });
+            return Err(Error::bad_input(format!(
+                "{short} changes nothing against parent {m} ({}): -m {m} names the side it was merged from",
+                git::short(parent)
+            ))
+            .hint(match other {
+                Some(p) => format!("revert it against the branch it was merged into: -m {p}"),
+                None => "this merge changed nothing on any side: there is nothing to revert".to_string(),
+            }));
+        }
+        return Err(Error::bad_input(format!(
+            "{short} changes nothing (an empty commit): there is nothing to revert"
+        ))
+        .hint("check the commit id with `git show --stat`"));
     }
     Ok(Reverted {
         commit: oid,
@@ -245,6 +268,23 @@ pub fn revert(
     plan.tip = tip;
     plan.tree = tree;
     Ok(plan)
+}
+
+/// The commit on the base after `target` whose message says it reverts it, if there is one.
+pub fn reverting_commit(repo: &Repository, base: Oid, target: Oid) -> Result<Option<Oid>> {
+    let needle = format!("This reverts commit {target}");
+    let mut walk = repo.revwalk()?;
+    walk.push(base)?;
+    walk.hide(target)?;
+    // Bounded: a revert long after what it reverts is still found in any realistic history.
+    for oid in walk.take(200_000) {
+        let oid = oid?;
+        let commit = repo.find_commit(oid)?;
+        if String::from_utf8_lossy(commit.message_bytes()).contains(&needle) {
+            return Ok(Some(oid));
+        }
+    }
+    Ok(None)
 }
 
 pub fn commit_tree(

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod first_parents;
+pub mod overrides;
 pub mod remote;
 
 use std::path::Path;
@@ -17,14 +18,16 @@ pub fn open(dir: Option<&Path>) -> Result<Repository> {
         Some(d) => d.to_path_buf(),
         None => std::env::current_dir()?,
     };
-    Repository::discover(&start).map_err(|e| {
+    let repo = Repository::discover(&start).map_err(|e| {
         Error::bad_input(format!(
             "{} is not in a git repository ({})",
             start.display(),
             e.message()
         ))
         .hint("run the command inside a clone of your project, or pass -C <DIR>")
-    })
+    })?;
+    overrides::apply(&repo)?;
+    Ok(repo)
 }
 
 /// Send every object written through `repo` from now on to memory instead of disk.

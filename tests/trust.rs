@@ -1,0 +1,284 @@
+//! A result is right, or it is an error: cases that once ended with exit 0 and a result other
+//! than the one the user asked for.
+
+use crate::common::{code, json, path_with_binary, stderr, Env};
+
+#[test]
+fn a_commit_not_on_the_base_is_bad_input_not_already_reverted() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    env.git(&work, &["switch", "-q", "-c", "side"]);
+    let side = env.commit(&work, &[("side.txt", "side\n")], "Side work");
+    env.git(&work, &["switch", "-q", "main"]);
+    let refs = env.git(&remote, &["for-each-ref"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", &side, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let message = json(&out)["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("is not on main"), "{message}");
+    assert_eq!(env.git(&remote, &["for-each-ref"]), refs);
+}
+
+#[test]
+fn a_wrong_mainline_is_bad_input_naming_the_right_one() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    // The merged branch started at main's tip, so the merge changes nothing against parent 2.
+    let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", &merge, "-m", "2", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let j = json(&out);
+    assert!(
+        j["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("changes nothing against parent 2"),
+        "{j}"
+    );
+    assert!(j["error"]["hints"].to_string().contains("-m 1"), "{j}");
+}
+
+#[test]
+fn an_empty_commit_is_bad_input() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["commit", "-q", "--allow-empty", "-m", "Nothing"]);
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("changes nothing"), "{}", stderr(&out));
+}
+
+#[test]
+fn already_reverted_names_the_commit_that_reverted_it() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let notes = env.rev(&work, "HEAD");
+    env.git(&work, &["revert", "--no-edit", &notes]);
+    let by = env.rev(&work, "HEAD");
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", &notes, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["skipped"], serde_json::json!([notes]));
+    assert!(
+        j["warnings"]
+            .to_string()
+            .contains(&format!("by {}", &by[..7])),
+        "{j}"
+    );
+}
+
+#[test]
+fn the_base_name_in_a_rev_means_the_base_tip_not_the_stale_local_branch() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    // Another clone pushes a bad rollout; this clone's local main is now stale.
+    let other = env.path("other");
+    env.git(
+        env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+    );
+    let bad = env.commit(&other, &[("bad.txt", "bad\n")], "Bad rollout");
+    env.commit(&other, &[("more.txt", "more\n")], "More");
+    env.git(&other, &["push", "-q", "origin", "main"]);
+    for (rev, expect) in [
+        ("main~1", vec![bad.clone()]),
+        ("main~2..main~1", vec![bad.clone()]),
+    ] {
+        let out = env
+            .fr(&work)
+            .args(["revert", rev, "--no-push", "--dry-run", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{rev}: {}", stderr(&out));
+        let j = json(&out);
+        assert_eq!(j["reverted"], serde_json::json!(expect), "{rev}");
+        assert!(
+            j["warnings"]
+                .to_string()
+                .contains("the local branch main is at"),
+            "{rev}: {j}"
+        );
+    }
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "main~2", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        json(&out)["to_commit"],
+        env.rev(&remote, "main~2").as_str(),
+        "{}",
+        json(&out)
+    );
+}
+
+#[test]
+fn a_named_remote_that_does_not_exist_is_bad_input() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let refs = env.git(&work, &["for-each-ref"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--remote", "upstrem", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let j = json(&out);
+    assert!(
+        j["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no remote 'upstrem'"),
+        "{j}"
+    );
+    assert!(j["error"]["hints"].to_string().contains("origin"), "{j}");
+    env.git(&work, &["config", "fastrevert.remote", "upstrem"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(
+        env.git(&work, &["for-each-ref"]),
+        refs,
+        "nothing was written"
+    );
+}
+
+#[test]
+fn resume_only_a_branch_that_holds_this_runs_result() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let head = env.rev(&work, "HEAD");
+    let branch = format!("revert-{}", &head[..7]);
+    // Someone's branch of the default name that only adds a file.
+    env.git(&work, &["switch", "-q", "-c", &branch]);
+    env.commit(
+        &work,
+        &[("other.txt", "x\n")],
+        &format!("Other\n\nThis reverts commit {head}."),
+    );
+    env.git(&work, &["push", "-q", "origin", &branch]);
+    env.git(&work, &["switch", "-q", "main"]);
+    let remote_refs = env.git(&remote, &["for-each-ref"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let j = json(&out);
+    assert!(
+        j["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("holds a different result"),
+        "{j}"
+    );
+    assert!(j["error"]["hints"].to_string().contains("--branch"), "{j}");
+    assert_eq!(env.git(&remote, &["for-each-ref"]), remote_refs);
+    // With another name it goes through.
+    let out = env
+        .fr(&work)
+        .args([
+            "revert",
+            "HEAD",
+            "--branch",
+            "undo-notes",
+            "--no-push",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn no_push_never_pushes_even_when_resuming() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
+    let first = env
+        .fr(&work)
+        .args(["revert", &merge, "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let remote_refs = env.git(&remote, &["for-each-ref"]);
+    let again = env
+        .fr(&work)
+        .args(["revert", &merge, "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    let j = json(&again);
+    assert_eq!(j["resumed"], true, "{j}");
+    assert_eq!(j["pushed"], false, "{j}");
+    assert_eq!(j["branch"], json(&first)["branch"]);
+    assert_eq!(env.git(&remote, &["for-each-ref"]), remote_refs, "pushed");
+}
+
+#[test]
+fn git_c_configuration_is_read_like_any_other() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    env.git(&work, &["push", "-q", "origin", "main:production"]);
+    env.git(&work, &["fetch", "-q", "origin"]);
+    let out = std::process::Command::new("git")
+        .current_dir(&work)
+        .args([
+            "-c",
+            "fastrevert.base=production",
+            "fastrevert",
+            "revert",
+            "HEAD",
+            "--no-push",
+            "--dry-run",
+            "--json",
+        ])
+        .envs(std::iter::empty::<(&str, &str)>())
+        .env("PATH", path_with_binary())
+        .env("GIT_CONFIG_GLOBAL", env.home.join(".gitconfig"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", &env.home)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["base"], "production");
+    let _ = remote;
+    // GIT_CONFIG_COUNT, as `git --config-env` and CI systems set it.
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--no-push", "--dry-run", "--json"])
+        .env("GIT_CONFIG_COUNT", "1")
+        .env("GIT_CONFIG_KEY_0", "fastrevert.base")
+        .env("GIT_CONFIG_VALUE_0", "production")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["base"], "production");
+}
