@@ -957,3 +957,71 @@ fn a_create_or_comment_whose_answer_is_lost_is_found_not_repeated() {
     assert_eq!(fake.count_method("POST"), 2);
     fake.verify();
 }
+
+/// Bitbucket lists a pull request's commits newest first: the range reverted follows the commit
+/// graph, so a rebase-merged or fast-forwarded pull request is reverted whole, not only its
+/// last commit.
+#[test]
+fn bitbucket_pr_commit_ranges_follow_the_graph_not_the_list_order() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let (_squash, part1, part2) = squash_and_rebase(&env, &work);
+    env.git(&work, &["config", "fastrevert.forge", "bitbucket"]);
+    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
+    // Rebased: other ids, same subjects. Fast-forwarded: the very ids.
+    for (case, sha1, sha2) in [
+        (
+            "rebase",
+            "1111111111111111111111111111111111111111",
+            "2222222222222222222222222222222222222222",
+        ),
+        ("fast-forward", part1.as_str(), part2.as_str()),
+    ] {
+        let fake = Fake::start();
+        fake.mount(
+            Mock::given(method("GET"))
+                .and(path("/repositories/acme/shop/pullrequests/9"))
+                .respond_with(reply(
+                    200,
+                    fixture(
+                        "bitbucket-cloud/pullrequest-merged.json",
+                        &[
+                            ("NUMBER", "9"),
+                            ("TITLE", "Rebased parts"),
+                            ("HEAD_REF", "parts"),
+                            ("HEAD_SHA", sha2),
+                            ("MERGE_SHA", &part2),
+                        ],
+                    ),
+                ))
+                .expect(1),
+        );
+        fake.mount(
+            Mock::given(method("GET"))
+                .and(path("/repositories/acme/shop/pullrequests/9/commits"))
+                .respond_with(reply(
+                    200,
+                    fixture(
+                        "bitbucket-cloud/pullrequest-commits.json",
+                        &[
+                            ("SHA1", sha1),
+                            ("MESSAGE1", "Rebased part 1"),
+                            ("SHA2", sha2),
+                            ("MESSAGE2", "Rebased part 2"),
+                        ],
+                    ),
+                ))
+                .expect(1),
+        );
+        let out = env
+            .fr(&work)
+            .args(["revert", "--pr", "9", "--no-push", "--dry-run", "--json"])
+            .env("BITBUCKET_TOKEN", TOKEN)
+            .env("BITBUCKET_API_URL", fake.uri())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{case}: {}", stderr(&out));
+        assert_eq!(json(&out)["reverted"], json!([part2, part1]), "{case}");
+        fake.verify();
+    }
+}

@@ -282,3 +282,33 @@ fn git_c_configuration_is_read_like_any_other() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["base"], "production");
 }
+
+#[test]
+fn a_reset_that_moved_the_remote_succeeds_and_says_how_to_finish_a_stuck_local_branch() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    env.git(&work, &["switch", "-q", "--detach"]);
+    let old = env.rev(&work, "main");
+    let target = env.rev(&work, "main~1");
+    // A lock left by a git that died: the local branch cannot be updated.
+    std::fs::write(work.join(".git/refs/heads/main.lock"), "").unwrap();
+    let out = env
+        .fr(&work)
+        .args([
+            "rollback", "--to", "main~1", "--mode", "reset", "--force", "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(env.rev(&remote, "main"), target, "production moved");
+    let backup = j["backup_ref"].as_str().unwrap();
+    assert_eq!(env.rev(&remote, backup), old, "the backup is on the remote");
+    let warnings = j["warnings"].to_string();
+    assert!(
+        warnings.contains("could not follow")
+            && warnings.contains("git update-ref refs/heads/main"),
+        "{warnings}"
+    );
+    assert_eq!(env.rev(&work, "refs/heads/main"), old);
+}

@@ -288,8 +288,11 @@ fn merged_prs(
     Ok(found)
 }
 
-/// The commits a rebase-merge put on the base: the first-parent chain ending at `tip` whose
-/// subjects are the pull request's, in order. `None` when it does not look like a rebase.
+/// The commits a rebase or fast-forward merge put on the base: the first-parent chain ending at
+/// `tip` made of the pull request's commits (the same ids after a fast-forward, the same
+/// subjects after a rebase). The chain follows the commit graph; the forge's list order is
+/// never trusted (Bitbucket lists newest first, GitHub oldest first). `None` when the chain is
+/// not the pull request's commits, all of them.
 fn rebased_range(
     repo: &git2::Repository,
     tip: git2::Oid,
@@ -298,19 +301,31 @@ fn rebased_range(
     if pr_commits.len() < 2 {
         return Ok(None);
     }
+    let subject = |text: &str| crate::engine::message::subject(text).to_string();
+    let mut ids: std::collections::HashSet<&str> =
+        pr_commits.iter().map(|c| c.sha.as_str()).collect();
+    let mut subjects: Vec<String> = pr_commits.iter().map(|c| subject(&c.message)).collect();
     let mut chain = Vec::new();
     let mut at = repo.find_commit(tip)?;
-    for expected in pr_commits.iter().rev() {
-        let subject = crate::engine::message::subject(&String::from_utf8_lossy(at.message_bytes()))
-            .to_string();
-        if subject != crate::engine::message::subject(&expected.message) || at.parent_count() != 1 {
+    while chain.len() < pr_commits.len() {
+        if at.parent_count() != 1 {
             return Ok(None);
         }
-        chain.push(at.id());
-        if chain.len() == pr_commits.len() {
-            break;
+        let id = at.id().to_string();
+        let own = subject(&String::from_utf8_lossy(at.message_bytes()));
+        // The same id (fast-forward) or, after a rebase, a subject not used up yet.
+        let same_id = ids.remove(id.as_str());
+        match subjects.iter().position(|s| *s == own) {
+            Some(i) => {
+                subjects.swap_remove(i);
+            }
+            None if same_id => {}
+            None => return Ok(None),
         }
-        at = at.parent(0)?;
+        chain.push(at.id());
+        if chain.len() < pr_commits.len() {
+            at = at.parent(0)?;
+        }
     }
     Ok(Some(chain))
 }

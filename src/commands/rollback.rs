@@ -448,13 +448,20 @@ fn reset_mode(
                 s.base, s.remote
             ));
         } else if local_tip == Some(base.oid) {
-            git::move_ref(
+            // Production has moved: a local ref that cannot follow is a warning with the
+            // command that finishes the job, not a failure.
+            if let Err(e) = git::move_ref(
                 repo,
                 &local,
                 target,
                 base.oid,
                 "fastrevert: rollback --mode reset",
-            )?;
+            ) {
+                warnings.push(format!(
+                    "{}/{} was moved and the backup pushed, but the local branch {} could not follow ({}); to update it: git update-ref {local} {target} {}",
+                    s.remote, s.base, s.base, e.message, base.oid
+                ));
+            }
         } else if local_tip.is_some() {
             warnings.push(format!(
                 "the local branch {} was not at the old tip and was left alone",
