@@ -241,7 +241,7 @@ pub fn fail(err: &Error) {
         let paths: Vec<String> = err
             .conflicts
             .iter()
-            .map(|c| crate::git::quote_path(c.path.as_bytes()))
+            .map(|c| crate::git::quote_path(&c.raw))
             .collect();
         message.push_str(&format!("\nConflicting paths: {}", paths.join(", ")));
     }
@@ -252,7 +252,7 @@ pub fn fail(err: &Error) {
         for c in &err.conflicts {
             md.push_str(&format!(
                 "- `{}` ({})\n",
-                crate::git::quote_path(c.path.as_bytes()).replace('`', "'"),
+                crate::git::quote_path(&c.raw).replace('`', "'"),
                 c.kind
             ));
         }

@@ -56,8 +56,13 @@ pub struct Error {
 /// One conflicting path and what kind of conflict it is (`content`, `modify/delete`, …).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ConflictDetail {
+    /// The path as text: as it is in the tree when it is UTF-8, else git's C-quoted form, so
+    /// that no name is lost or mistaken for another.
     pub path: String,
     pub kind: String,
+    /// The path's bytes, for showing it.
+    #[serde(skip)]
+    pub raw: Vec<u8>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -62,7 +62,7 @@ fn engine_revert_tree(
     let paths = merged
         .conflicts
         .iter()
-        .map(|c| format!("{} ({})", c.path, c.reason))
+        .map(|c| format!("{} ({})", String::from_utf8_lossy(&c.path), c.reason))
         .collect::<Vec<_>>();
     if merged.conflicts.is_empty() {
         (Some(merged.tree.to_string()), paths)

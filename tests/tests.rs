@@ -5,6 +5,7 @@ mod action;
 mod agreement;
 mod cli;
 mod common;
+mod corpus;
 mod docs;
 mod forge;
 mod hostile;

@@ -543,8 +543,9 @@ fn conflict_error(
     err.conflicts = conflicts
         .iter()
         .map(|c| crate::error::ConflictDetail {
-            path: c.path.clone(),
+            path: git::path_text(&c.path),
             kind: c.reason.to_string(),
+            raw: c.path.clone(),
         })
         .collect();
     let start = base

@@ -37,9 +37,12 @@ impl Entry {
     }
 }
 
+/// A path inside a tree, as bytes: git paths need not be UTF-8.
+pub type TreePath = Vec<u8>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
-    pub path: String,
+    pub path: TreePath,
     pub reason: &'static str,
 }
 
@@ -70,20 +73,20 @@ impl Side {
 enum Pending {
     /// `base` was deleted on `deleted_on` and changed on the other side.
     ModifyDelete {
-        path: String,
+        path: TreePath,
         deleted_on: Side,
         base: Entry,
         other: Entry,
     },
     /// Both sides deleted `base` (a file or a whole directory).
-    BothDeleted { path: String, base: Entry },
+    BothDeleted { path: TreePath, base: Entry },
     /// Both sides added different entries at a path the base does not have.
-    AddAdd { path: String },
+    AddAdd { path: TreePath },
     /// `path` was added inside `dir`, a directory that `removed_on` no longer has. If that
     /// side renamed the directory, git moves the addition along and reports a conflict.
     AddInRemovedDir {
-        path: String,
-        dir: String,
+        path: TreePath,
+        dir: TreePath,
         removed_on: Side,
     },
 }
@@ -109,7 +112,7 @@ pub fn merge_trees(
         conflicts: Vec::new(),
         pending: Vec::new(),
     };
-    let root = merger.merge_dir("", Some(base.id()), Some(ours.id()), Some(theirs.id()))?;
+    let root = merger.merge_dir(b"", Some(base.id()), Some(ours.id()), Some(theirs.id()))?;
     let mut tree = match root {
         Some(oid) => oid,
         None => repo.treebuilder(None)?.write()?,
@@ -125,12 +128,24 @@ pub fn merge_trees(
     })
 }
 
-fn join(prefix: &str, name: &[u8]) -> String {
-    let name = String::from_utf8_lossy(name);
+fn join(prefix: &[u8], name: &[u8]) -> TreePath {
     if prefix.is_empty() {
-        name.into_owned()
+        name.to_vec()
     } else {
-        format!("{prefix}/{name}")
+        [prefix, b"/", name].concat()
+    }
+}
+
+/// A tree path for libgit2's path lookups, which take bytes on Unix.
+fn as_path(path: &[u8]) -> &std::path::Path {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::path::Path::new(std::ffi::OsStr::from_bytes(path))
+    }
+    #[cfg(not(unix))]
+    {
+        std::path::Path::new(std::str::from_utf8(path).unwrap_or_default())
     }
 }
 
@@ -163,19 +178,23 @@ fn file_part(e: Option<Entry>) -> Option<Entry> {
 }
 
 impl Merger<'_> {
-    fn conflict(&mut self, path: String, reason: &'static str) {
+    fn conflict(&mut self, path: TreePath, reason: &'static str) {
         self.conflicts.push(Conflict { path, reason });
     }
 
     /// Merge three directories (`None` = absent). Returns the merged tree, `None` when empty.
     fn merge_dir(
         &mut self,
-        prefix: &str,
+        prefix: &[u8],
         base: Option<Oid>,
         ours: Option<Oid>,
         theirs: Option<Oid>,
     ) -> Result<Option<Oid>, git2::Error> {
-        if ours == theirs || base == theirs {
+        if ours == theirs {
+            self.deleted_on_both_inside(prefix, base, ours)?;
+            return Ok(ours);
+        }
+        if base == theirs {
             return Ok(ours);
         }
         if base == ours {
@@ -201,7 +220,7 @@ impl Merger<'_> {
             if let (Some(side), None) = (removed_on, eb) {
                 self.pending.push(Pending::AddInRemovedDir {
                     path: join(prefix, name),
-                    dir: prefix.to_string(),
+                    dir: prefix.to_vec(),
                     removed_on: side,
                 });
             }
@@ -234,21 +253,23 @@ impl Merger<'_> {
 
     fn merge_entry(
         &mut self,
-        prefix: &str,
+        prefix: &[u8],
         name: &[u8],
         base: Option<Entry>,
         ours: Option<Entry>,
         theirs: Option<Entry>,
     ) -> Result<Option<Entry>, git2::Error> {
         if ours == theirs {
-            if ours.is_none() {
-                if let Some(base) = base {
-                    // Deleted on both sides: still a possible rename source on either side.
-                    self.pending.push(Pending::BothDeleted {
-                        path: join(prefix, name),
-                        base,
-                    });
+            match (base, ours) {
+                // Deleted on both sides: still a possible rename source on either side.
+                (Some(base), None) => self.pending.push(Pending::BothDeleted {
+                    path: join(prefix, name),
+                    base,
+                }),
+                (Some(b), Some(o)) if b.is_tree() && o.is_tree() && b != o => {
+                    self.deleted_on_both_inside(&join(prefix, name), Some(b.oid), Some(o.oid))?;
                 }
+                _ => {}
             }
             return Ok(ours);
         }
@@ -280,6 +301,13 @@ impl Merger<'_> {
         // result is clean only if one of them vanishes.
         let dir = {
             let (b, o, t) = (tree_part(base), tree_part(ours), tree_part(theirs));
+            if let (Some(b), None, None) = (b, o, t) {
+                // Deleted on both sides: its files may still be rename sources.
+                self.pending.push(Pending::BothDeleted {
+                    path: path.clone(),
+                    base: b,
+                });
+            }
             if o == t || b == t {
                 o
             } else if b == o {
@@ -294,6 +322,12 @@ impl Merger<'_> {
         };
         let file = {
             let (b, o, t) = (file_part(base), file_part(ours), file_part(theirs));
+            if let (Some(b), None, None) = (b, o, t) {
+                self.pending.push(Pending::BothDeleted {
+                    path: path.clone(),
+                    base: b,
+                });
+            }
             if o == t || b == t {
                 o
             } else if b == o {
@@ -312,10 +346,30 @@ impl Merger<'_> {
         }
     }
 
+    /// A directory both sides changed the same way: the files they both deleted from it may
+    /// still be renamed elsewhere on one side and not the other (git's rename/delete).
+    fn deleted_on_both_inside(
+        &mut self,
+        prefix: &[u8],
+        base: Option<Oid>,
+        same: Option<Oid>,
+    ) -> Result<(), git2::Error> {
+        if base == same || base.is_none() {
+            return Ok(());
+        }
+        let mut gone = Vec::new();
+        // What the base has where the sides have no file: collect_adds read backwards.
+        collect_adds(self.repo, prefix, same, base, &mut gone)?;
+        for (path, base) in gone {
+            self.pending.push(Pending::BothDeleted { path, base });
+        }
+        Ok(())
+    }
+
     /// Three non-tree entries that differ pairwise.
     fn merge_files(
         &mut self,
-        path: String,
+        path: TreePath,
         base: Option<Entry>,
         ours: Option<Entry>,
         theirs: Option<Entry>,
@@ -358,7 +412,7 @@ impl Merger<'_> {
     /// Content and mode merge of one file; `None` when it conflicts.
     fn merge_blobs(
         &mut self,
-        path: &str,
+        path: &[u8],
         base: Option<Entry>,
         ours: Entry,
         theirs: Entry,
@@ -395,7 +449,7 @@ impl Merger<'_> {
 
     fn merge_text(
         &self,
-        path: &str,
+        path: &[u8],
         base: Oid,
         ours: Oid,
         theirs: Oid,
@@ -436,7 +490,7 @@ impl Merger<'_> {
         let pending = std::mem::take(&mut self.pending);
         // Rename sources that matter, per side: files deleted on that side and changed or
         // deleted on the other (git's "relevant sources").
-        let mut sources: HashMap<Side, Vec<(String, Entry)>> = HashMap::new();
+        let mut sources: HashMap<Side, Vec<(TreePath, Entry)>> = HashMap::new();
         for p in &pending {
             match p {
                 Pending::ModifyDelete {
@@ -461,7 +515,7 @@ impl Merger<'_> {
                 Pending::AddInRemovedDir {
                     dir, removed_on, ..
                 } => {
-                    let dir_entry = base.get_path(std::path::Path::new(dir))?;
+                    let dir_entry = base.get_path(as_path(dir))?;
                     let entry = Entry {
                         oid: dir_entry.id(),
                         mode: dir_entry.filemode(),
@@ -473,7 +527,7 @@ impl Merger<'_> {
                 Pending::AddAdd { .. } => {}
             }
         }
-        let mut renames: HashMap<(Side, String), (String, Entry)> = HashMap::new();
+        let mut renames: HashMap<(Side, TreePath), (TreePath, Entry)> = HashMap::new();
         for (side, srcs) in &sources {
             let side_tree = match side {
                 Side::Ours => ours,
@@ -482,7 +536,7 @@ impl Merger<'_> {
             let mut adds = Vec::new();
             collect_adds(
                 self.repo,
-                "",
+                b"",
                 Some(base.id()),
                 Some(side_tree.id()),
                 &mut adds,
@@ -492,8 +546,8 @@ impl Merger<'_> {
             }
         }
 
-        let mut updates: Vec<(String, Entry)> = Vec::new();
-        let mut settled_adds: BTreeSet<String> = BTreeSet::new();
+        let mut updates: Vec<(TreePath, Entry)> = Vec::new();
+        let mut settled_adds: BTreeSet<TreePath> = BTreeSet::new();
         for p in &pending {
             match p {
                 Pending::ModifyDelete {
@@ -510,9 +564,25 @@ impl Merger<'_> {
                         Side::Ours => ours,
                         Side::Theirs => theirs,
                     };
-                    if other_tree.get_path(std::path::Path::new(dst)).is_ok() {
-                        self.conflict(dst.clone(), "rename/add");
-                        continue;
+                    if let Ok(there) = other_tree.get_path(as_path(dst)) {
+                        // A file there is another addition. A directory there is in the way
+                        // unless all it holds is the file being renamed out of it.
+                        let entry = Entry {
+                            oid: there.id(),
+                            mode: there.filemode(),
+                        };
+                        let mut held = Vec::new();
+                        if entry.is_tree() {
+                            collect_files(self.repo, dst, entry, &mut held)?;
+                        }
+                        if !entry.is_tree() {
+                            self.conflict(dst.clone(), "rename/add");
+                            continue;
+                        }
+                        if held.iter().any(|(p, _)| p != path) {
+                            self.conflict(dst.clone(), "directory/file");
+                            continue;
+                        }
                     }
                     let (o, t) = match deleted_on {
                         Side::Ours => (*renamed, *other),
@@ -575,7 +645,7 @@ impl Merger<'_> {
         let merged_tree = self.repo.find_tree(merged)?;
         let mut builder = TreeUpdateBuilder::new();
         for (path, entry) in &updates {
-            builder.upsert(path.as_str(), entry.oid, git2_mode(entry.mode));
+            builder.upsert(path.as_slice(), entry.oid, git2_mode(entry.mode));
         }
         builder.create_updated(self.repo, &merged_tree)
     }
@@ -614,12 +684,12 @@ pub fn is_binary(content: &[u8]) -> bool {
 /// Every non-tree entry under `entry` (itself when it is a file), with full paths.
 fn collect_files(
     repo: &Repository,
-    path: &str,
+    path: &[u8],
     entry: Entry,
-    out: &mut Vec<(String, Entry)>,
+    out: &mut Vec<(TreePath, Entry)>,
 ) -> Result<(), git2::Error> {
     if !entry.is_tree() {
-        out.push((path.to_string(), entry));
+        out.push((path.to_vec(), entry));
         return Ok(());
     }
     let tree = repo.find_tree(entry.oid)?;
@@ -636,10 +706,10 @@ fn collect_files(
 /// Files present in `side` at paths where `base` has no file, skipping identical subtrees.
 fn collect_adds(
     repo: &Repository,
-    prefix: &str,
+    prefix: &[u8],
     base: Option<Oid>,
     side: Option<Oid>,
-    out: &mut Vec<(String, Entry)>,
+    out: &mut Vec<(TreePath, Entry)>,
 ) -> Result<(), git2::Error> {
     if base == side || side.is_none() {
         return Ok(());
@@ -671,15 +741,17 @@ fn collect_adds(
 /// git's similarity estimate, best score first, at least 50%.
 fn find_renames(
     repo: &Repository,
-    sources: &[(String, Entry)],
-    adds: &[(String, Entry)],
-) -> Result<Vec<(String, String, Entry)>, git2::Error> {
+    sources: &[(TreePath, Entry)],
+    adds: &[(TreePath, Entry)],
+) -> Result<Vec<(TreePath, TreePath, Entry)>, git2::Error> {
     let mut found = Vec::new();
     let mut used_dst: BTreeSet<usize> = BTreeSet::new();
     let mut left_src = Vec::new();
     let mut seen_src = BTreeSet::new();
+    // git's merges never take an empty file as a rename source (rename_empty is off).
+    let empty = Oid::hash_object(git2::ObjectType::Blob, b"")?;
     for (src, se) in sources {
-        if !seen_src.insert(src.clone()) {
+        if !seen_src.insert(src.clone()) || se.oid == empty {
             continue;
         }
         let exact: Vec<usize> = adds
@@ -755,26 +827,26 @@ fn find_renames(
 /// Whether `side` renamed `dir`: most of the renamed files from it went to one other directory
 /// (git's directory rename detection; a tie means no rename).
 fn directory_renamed(
-    renames: &HashMap<(Side, String), (String, Entry)>,
+    renames: &HashMap<(Side, TreePath), (TreePath, Entry)>,
     side: Side,
-    dir: &str,
+    dir: &[u8],
 ) -> bool {
-    let mut votes: HashMap<&str, usize> = HashMap::new();
-    let prefix = format!("{dir}/");
+    let mut votes: HashMap<&[u8], usize> = HashMap::new();
+    let prefix = [dir, b"/"].concat();
     for ((s, src), (dst, _)) in renames {
-        let Some(rel) = src.strip_prefix(&prefix).filter(|_| *s == side) else {
+        let Some(rel) = src.strip_prefix(prefix.as_slice()).filter(|_| *s == side) else {
             continue;
         };
-        let rel_dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
-        let dst_dir = dst.rsplit_once('/').map_or("", |(d, _)| d);
+        let rel_dir = dirname(rel);
+        let dst_dir = dirname(dst);
         let new_dir = if rel_dir.is_empty() {
             Some(dst_dir)
         } else if dst_dir == rel_dir {
-            Some("")
+            Some(&b""[..])
         } else {
             dst_dir
                 .strip_suffix(rel_dir)
-                .and_then(|d| d.strip_suffix('/'))
+                .and_then(|d| d.strip_suffix(b"/"))
         };
         if let Some(new_dir) = new_dir.filter(|d| *d != dir) {
             *votes.entry(new_dir).or_default() += 1;
@@ -786,8 +858,17 @@ fn directory_renamed(
     votes.values().filter(|&&v| v == best).count() == 1
 }
 
-fn basename(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
+/// The folder part of a path ("" at the top).
+fn dirname(path: &[u8]) -> &[u8] {
+    path.iter()
+        .rposition(|&b| b == b'/')
+        .map_or(&b""[..], |i| &path[..i])
+}
+
+fn basename(path: &[u8]) -> &[u8] {
+    path.iter()
+        .rposition(|&b| b == b'/')
+        .map_or(path, |i| &path[i + 1..])
 }
 
 #[cfg(test)]

@@ -254,6 +254,14 @@ pub fn deployed_commit(repo: &Repository, name: &str) -> Option<String> {
     Some(commit.id().to_string())
 }
 
+/// A path as text without losing anything: itself when it is UTF-8, else as git quotes it.
+pub fn path_text(path: &[u8]) -> String {
+    match std::str::from_utf8(path) {
+        Ok(text) => text.to_string(),
+        Err(_) => quote_path(path),
+    }
+}
+
 /// A path as git shows it (`core.quotePath=false`): unchanged when it is plain, else in double
 /// quotes with C escapes for control characters, quotes, backslashes and bytes that are not
 /// UTF-8, so that no name can start a new line or a terminal sequence in the output.

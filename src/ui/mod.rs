@@ -213,10 +213,7 @@ impl Ui {
         for c in &err.conflicts {
             print_err(&format!(
                 "  {} ({})",
-                self.paint(
-                    console::Style::new().red(),
-                    &crate::git::quote_path(c.path.as_bytes())
-                ),
+                self.paint(console::Style::new().red(), &crate::git::quote_path(&c.raw)),
                 c.kind
             ));
         }
