@@ -123,6 +123,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         plan.tip = e.tip;
         plan.commits = Vec::new();
     }
+    warnings.extend(plan.notes.iter().cloned());
     for s in &plan.skipped {
         let by = match engine::reverting_commit(repo, base.oid, s.commit)? {
             Some(r) => format!(" by {}", git::short(r)),

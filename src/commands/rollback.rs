@@ -258,6 +258,7 @@ fn commit_mode(
         commits: vec![tip],
         reverted: Vec::new(),
         skipped: Vec::new(),
+        notes: Vec::new(),
     };
     let dry_run = ctx.global.dry_run;
     let mut pushed = false;

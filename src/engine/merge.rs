@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use git2::{build::TreeUpdateBuilder, Oid, Repository, Tree};
 
+use super::attributes::{Attributes, Driver};
 use super::similarity;
+use crate::git::merge_file;
 
 const MODE_TREE: i32 = 0o040000;
 const MODE_EXEC: i32 = 0o100755;
@@ -50,6 +52,8 @@ pub struct Conflict {
 pub struct TreeMerge {
     pub tree: Oid,
     pub conflicts: Vec<Conflict>,
+    /// What the caller should know about how it was merged (e.g. an old git).
+    pub notes: Vec<String>,
 }
 
 /// Which side of the merge, relative to the merge base.
@@ -95,6 +99,11 @@ struct Merger<'r> {
     repo: &'r Repository,
     conflicts: Vec<Conflict>,
     pending: Vec<Pending>,
+    /// The tree the result lands on: its `.gitattributes` decide how contents merge.
+    ours: Oid,
+    /// Read on the first content merge.
+    attributes: Option<Attributes<'r>>,
+    notes: Vec<String>,
 }
 
 /// Merge `ours` and `theirs` against `base`, writing the merged blobs and trees.
@@ -111,6 +120,9 @@ pub fn merge_trees(
         repo,
         conflicts: Vec::new(),
         pending: Vec::new(),
+        ours: ours.id(),
+        attributes: None,
+        notes: Vec::new(),
     };
     let root = merger.merge_dir(b"", Some(base.id()), Some(ours.id()), Some(theirs.id()))?;
     let mut tree = match root {
@@ -125,6 +137,7 @@ pub fn merge_trees(
     Ok(TreeMerge {
         tree,
         conflicts: merger.conflicts,
+        notes: merger.notes,
     })
 }
 
@@ -137,7 +150,7 @@ fn join(prefix: &[u8], name: &[u8]) -> TreePath {
 }
 
 /// A tree path for libgit2's path lookups, which take bytes on Unix.
-fn as_path(path: &[u8]) -> &std::path::Path {
+pub(crate) fn as_path(path: &[u8]) -> &std::path::Path {
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
@@ -447,8 +460,10 @@ impl Merger<'_> {
         Ok(Some(Entry { oid, mode }))
     }
 
+    /// A content merge of one file, as git's would come out: the file's merge driver from
+    /// `.gitattributes`, git's own line merge (with git's diff algorithm) or the user's driver.
     fn merge_text(
-        &self,
+        &mut self,
         path: &[u8],
         base: Oid,
         ours: Oid,
@@ -459,24 +474,59 @@ impl Merger<'_> {
             self.repo.find_blob(ours)?,
             self.repo.find_blob(theirs)?,
         );
-        if [&b, &o, &t].iter().any(|blob| is_binary(blob.content())) {
-            return Ok(None);
-        }
-        let input = |content| {
-            let mut i = git2::MergeFileInput::new();
-            i.content(content).path(path);
-            i
+        let (repo, tree) = (self.repo, self.ours);
+        let driver = self
+            .attributes
+            .get_or_insert_with(|| Attributes::new(repo, tree))
+            .driver(path);
+        let io = |e: std::io::Error| git2::Error::from_str(&e.to_string());
+        let merged = match &driver {
+            // `-merge` and `binary`: never line by line.
+            Driver::Binary => return Ok(None),
+            Driver::Custom { command, .. } => {
+                let workdir = repo.workdir().unwrap_or_else(|| repo.path());
+                merge_file::run_driver(
+                    command,
+                    workdir,
+                    path,
+                    b.content(),
+                    o.content(),
+                    t.content(),
+                )
+                .map_err(io)?
+            }
+            Driver::Text | Driver::Union => {
+                // git's line merge takes a file with a NUL in its first 8000 bytes as binary.
+                if [&b, &o, &t].iter().any(|blob| is_binary(blob.content())) {
+                    return Ok(None);
+                }
+                let union = driver == Driver::Union;
+                if merge_file::can_merge_exactly() {
+                    merge_file::merge_file(
+                        &merge_file::algorithm(repo),
+                        union,
+                        b.content(),
+                        o.content(),
+                        t.content(),
+                    )
+                    .map_err(io)?
+                } else {
+                    self.note_inexact();
+                    libgit2_merge(path, union, b.content(), o.content(), t.content())?
+                }
+            }
         };
-        let merged = git2::merge_file(
-            &input(b.content()),
-            &input(o.content()),
-            &input(t.content()),
-            None,
-        )?;
-        if !merged.is_automergeable() {
-            return Ok(None);
+        match merged {
+            merge_file::Merged::Clean(content) => Ok(Some(self.repo.blob(&content)?)),
+            merge_file::Merged::Conflict => Ok(None),
         }
-        Ok(Some(self.repo.blob(merged.content())?))
+    }
+
+    fn note_inexact(&mut self) {
+        let note = "the git on PATH is older than 2.44, so a content merge used libgit2's diff, which can differ from git's in rare cases; check the result, or install git 2.44 or later".to_string();
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
     }
 
     /// Decide the situations that rename detection may change, then patch the merged tree.
@@ -649,6 +699,31 @@ impl Merger<'_> {
         }
         builder.create_updated(self.repo, &merged_tree)
     }
+}
+
+/// libgit2's line merge (Myers), for a git too old to merge with another algorithm.
+fn libgit2_merge(
+    path: &[u8],
+    union: bool,
+    base: &[u8],
+    ours: &[u8],
+    theirs: &[u8],
+) -> Result<merge_file::Merged, git2::Error> {
+    let input = |content| {
+        let mut i = git2::MergeFileInput::new();
+        i.content(content).path(path);
+        i
+    };
+    let mut opts = git2::MergeFileOptions::new();
+    if union {
+        opts.favor(git2::FileFavor::Union);
+    }
+    let merged = git2::merge_file(&input(base), &input(ours), &input(theirs), Some(&mut opts))?;
+    Ok(if merged.is_automergeable() {
+        merge_file::Merged::Clean(merged.content().to_vec())
+    } else {
+        merge_file::Merged::Conflict
+    })
 }
 
 fn git2_mode(mode: i32) -> git2::FileMode {

@@ -103,6 +103,8 @@ pub struct RevertPlan {
     pub commits: Vec<Oid>,
     pub reverted: Vec<Reverted>,
     pub skipped: Vec<Reverted>,
+    /// What the merges said the user should know.
+    pub notes: Vec<String>,
 }
 
 pub enum RevertError {
@@ -224,6 +226,7 @@ pub fn revert(
         commits: Vec::new(),
         reverted: Vec::new(),
         skipped: Vec::new(),
+        notes: Vec::new(),
     };
     for target in targets {
         let commit = repo.find_commit(target.commit)?;
@@ -231,6 +234,11 @@ pub fn revert(
         let ours = repo.find_tree(tree)?;
         let theirs = repo.find_commit(target.parent)?.tree()?;
         let merged = merge_trees(repo, &merge_base, &ours, &theirs)?;
+        for note in merged.notes {
+            if !plan.notes.contains(&note) {
+                plan.notes.push(note);
+            }
+        }
         if !merged.conflicts.is_empty() {
             return Err(RevertError::Conflict {
                 commit: target,

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod first_parents;
+pub mod merge_file;
 pub mod overrides;
 pub mod remote;
 
