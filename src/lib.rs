@@ -45,6 +45,7 @@ pub fn main() -> ExitCode {
     }
     let result = run(&cli, &ui);
     git::overrides::clean_up();
+    git::merge_tree::clean_up();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -413,7 +413,7 @@ enum Verdict {
     GitCrashed,
 }
 
-fn engine_says(repo: &Repository, base: &str, commit: &str) -> (Option<String>, String) {
+fn engine_says(repo: &Repository, base: &str, commit: &str) -> (Option<String>, String, bool) {
     let commit = repo.find_commit(Oid::from_str(commit).unwrap()).unwrap();
     let ours = repo
         .find_commit(Oid::from_str(base).unwrap())
@@ -429,14 +429,16 @@ fn engine_says(repo: &Repository, base: &str, commit: &str) -> (Option<String>, 
     .unwrap();
     let detail = format!("{:?}", merged.conflicts);
     if merged.conflicts.is_empty() {
-        (Some(merged.tree.to_string()), detail)
+        (Some(merged.tree.to_string()), detail, merged.by_git)
     } else {
-        (None, detail)
+        (None, detail, merged.by_git)
     }
 }
 
 struct Tally {
     checked: usize,
+    /// Merges the engine handed to git (renames, files becoming folders, unusual conflicts).
+    by_git: usize,
     git_crashed: usize,
     clean: usize,
     disagreements: Vec<String>,
@@ -467,8 +469,11 @@ fn run_history(env: &Env, seed: u64, commits: usize, attributes: bool, tally: &m
                     continue;
                 }
             };
-            let (ours, detail) = engine_says(&repo, base, commit);
+            let (ours, detail, by_git) = engine_says(&repo, base, commit);
             tally.checked += 1;
+            if by_git {
+                tally.by_git += 1;
+            }
             if git.is_some() {
                 tally.clean += 1;
             }
@@ -526,6 +531,7 @@ fn corpus_of_generated_reverts_agrees_with_git() {
     let (seed, rounds) = seed_and_rounds();
     let mut tally = Tally {
         checked: 0,
+        by_git: 0,
         git_crashed: 0,
         clean: 0,
         disagreements: Vec::new(),
@@ -535,8 +541,9 @@ fn corpus_of_generated_reverts_agrees_with_git() {
         run_history(&env, seed + round as u64, 110, round % 2 == 1, &mut tally);
     }
     eprintln!(
-        "corpus seed {seed}, {rounds} histories: {} reverts, {} clean, {} disagreements, {} where git itself crashed",
+        "corpus seed {seed}, {rounds} histories: {} reverts ({} settled by git), {} clean, {} disagreements, {} where git itself crashed",
         tally.checked,
+        tally.by_git,
         tally.clean,
         tally.disagreements.len(),
         tally.git_crashed

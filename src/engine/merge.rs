@@ -54,6 +54,8 @@ pub struct TreeMerge {
     pub conflicts: Vec<Conflict>,
     /// What the caller should know about how it was merged (e.g. an old git).
     pub notes: Vec<String>,
+    /// git itself merged it (see `Merger::delegate`).
+    pub by_git: bool,
 }
 
 /// Which side of the merge, relative to the merge base.
@@ -104,6 +106,10 @@ struct Merger<'r> {
     /// Read on the first content merge.
     attributes: Option<Attributes<'r>>,
     notes: Vec<String>,
+    /// The merge met what git's rules treat in many special ways (a path that is a file on
+    /// one side and a directory on another, a rename, a conflict other than contents or
+    /// modify/delete): git itself settles it. Ordinary merges never get here.
+    delegate: bool,
 }
 
 /// Merge `ours` and `theirs` against `base`, writing the merged blobs and trees.
@@ -123,6 +129,7 @@ pub fn merge_trees(
         ours: ours.id(),
         attributes: None,
         notes: Vec::new(),
+        delegate: false,
     };
     let root = merger.merge_dir(b"", Some(base.id()), Some(ours.id()), Some(theirs.id()))?;
     let mut tree = match root {
@@ -134,10 +141,37 @@ pub fn merge_trees(
     }
     merger.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
     merger.conflicts.dedup_by(|a, b| a.path == b.path);
+    let unusual = merger
+        .conflicts
+        .iter()
+        .any(|c| c.reason != "content" && c.reason != "modify/delete");
+    if (merger.delegate || unusual) && crate::git::merge_tree::available() {
+        match crate::git::merge_tree::merge(repo, base.id(), ours.id(), theirs.id()) {
+            Ok(exact) => {
+                return Ok(TreeMerge {
+                    tree: exact.tree,
+                    conflicts: exact
+                        .conflicts
+                        .into_iter()
+                        .map(|(path, kind)| Conflict {
+                            path,
+                            reason: conflict_kind(&kind),
+                        })
+                        .collect(),
+                    notes: merger.notes,
+                    by_git: true,
+                })
+            }
+            Err(why) => merger.notes.push(format!(
+                "a path is a file on one side and a directory on the other, and git could not be asked to settle it ({why}); the result follows git's rules as far as git-fastrevert knows them"
+            )),
+        }
+    }
     Ok(TreeMerge {
         tree,
         conflicts: merger.conflicts,
         notes: merger.notes,
+        by_git: false,
     })
 }
 
@@ -312,6 +346,7 @@ impl Merger<'_> {
         }
         // A directory on some sides and a file on others: merge each part on its own; the
         // result is clean only if one of them vanishes.
+        self.delegate = true;
         let dir = {
             let (b, o, t) = (tree_part(base), tree_part(ours), tree_part(theirs));
             if let (Some(b), None, None) = (b, o, t) {
@@ -351,7 +386,7 @@ impl Merger<'_> {
         };
         match (dir, file) {
             (Some(_), Some(_)) => {
-                self.conflict(path, "directory/file");
+                self.conflict(path, "file/directory");
                 Ok(dir)
             }
             (Some(d), None) => Ok(Some(d)),
@@ -596,6 +631,9 @@ impl Merger<'_> {
             }
         }
 
+        if !renames.is_empty() {
+            self.delegate = true;
+        }
         let mut updates: Vec<(TreePath, Entry)> = Vec::new();
         let mut settled_adds: BTreeSet<TreePath> = BTreeSet::new();
         for p in &pending {
@@ -630,7 +668,7 @@ impl Merger<'_> {
                             continue;
                         }
                         if held.iter().any(|(p, _)| p != path) {
-                            self.conflict(dst.clone(), "directory/file");
+                            self.conflict(dst.clone(), "file/directory");
                             continue;
                         }
                     }
@@ -699,6 +737,28 @@ impl Merger<'_> {
         }
         builder.create_updated(self.repo, &merged_tree)
     }
+}
+
+/// The kinds git names, as `'static` strings for `Conflict`.
+fn conflict_kind(kind: &str) -> &'static str {
+    const KINDS: [&str; 11] = [
+        "content",
+        "contents",
+        "modify/delete",
+        "rename/delete",
+        "rename/rename",
+        "rename/add",
+        "add/add",
+        "file/directory",
+        "file location",
+        "binary",
+        "distinct types",
+    ];
+    KINDS
+        .iter()
+        .find(|k| **k == kind)
+        .copied()
+        .unwrap_or("conflict")
 }
 
 /// libgit2's line merge (Myers), for a git too old to merge with another algorithm.
@@ -1069,7 +1129,7 @@ mod tests {
             m.conflicts,
             vec![Conflict {
                 path: "p".into(),
-                reason: "directory/file"
+                reason: "file/directory"
             }]
         );
     }

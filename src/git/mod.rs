@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod first_parents;
 pub mod merge_file;
+pub mod merge_tree;
 pub mod overrides;
 pub mod remote;
 
@@ -47,16 +48,27 @@ pub fn stage_in_memory(repo: &Repository) -> Result<()> {
 pub fn persist(repo: &Repository, roots: &[Oid]) -> Result<()> {
     let disk = Repository::open(repo.path())?;
     let disk_odb = disk.odb()?;
+    copy_missing(repo, roots, &disk_odb, &disk_odb)
+}
+
+/// Copy the objects reachable from `roots` that `disk` lacks into `dest`, walking no further
+/// than what `disk` or `dest` already has.
+pub fn copy_missing(
+    repo: &Repository,
+    roots: &[Oid],
+    disk: &git2::Odb<'_>,
+    dest: &git2::Odb<'_>,
+) -> Result<()> {
     let odb = repo.odb()?;
     let mut stack: Vec<(Oid, bool)> = roots.iter().map(|&oid| (oid, false)).collect();
     // Post-order: an object is written after everything it points to.
     while let Some((oid, children_done)) = stack.pop() {
-        if disk_odb.exists(oid) {
+        if disk.exists(oid) || dest.exists(oid) {
             continue;
         }
         let object = odb.read(oid)?;
         if children_done {
-            disk_odb.write(object.kind(), object.data())?;
+            dest.write(object.kind(), object.data())?;
             continue;
         }
         stack.push((oid, true));
