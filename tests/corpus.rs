@@ -400,6 +400,10 @@ fn git_says(env: &Env, dir: &Path, base: &str, commit: &str) -> Verdict {
         // git's own merge-ort has assertions that some generated histories trip (seen with
         // 2.47: process_renames). There is no oracle for those; they are counted, not compared.
         None if String::from_utf8_lossy(&out.stderr).contains("Assertion") => Verdict::GitCrashed,
+        // A snapshot of a real repository may lack its largest blobs.
+        Some(128) if String::from_utf8_lossy(&out.stderr).contains("unable to read") => {
+            Verdict::GitCrashed
+        }
         other => panic!(
             "git merge-tree failed ({other:?}): {}",
             String::from_utf8_lossy(&out.stderr)
@@ -420,13 +424,19 @@ fn engine_says(repo: &Repository, base: &str, commit: &str) -> (Option<String>, 
         .unwrap()
         .tree()
         .unwrap();
-    let merged = merge_trees(
+    let merged = match merge_trees(
         repo,
         &commit.tree().unwrap(),
         &ours,
         &commit.parent(0).unwrap().tree().unwrap(),
-    )
-    .unwrap();
+    ) {
+        Ok(merged) => merged,
+        // A snapshot of a real repository may lack its largest blobs.
+        Err(e) if e.code() == git2::ErrorCode::NotFound => {
+            return (None, format!("missing object: {}", e.message()), false)
+        }
+        Err(e) => panic!("{e}"),
+    };
     let detail = format!("{:?}", merged.conflicts);
     if merged.conflicts.is_empty() {
         (Some(merged.tree.to_string()), detail, merged.by_git)
@@ -564,4 +574,102 @@ fn corpus_of_generated_reverts_agrees_with_git() {
             tally.checked
         );
     }
+}
+
+/// The same comparison on a real repository (not run by default: it needs one on disk).
+///
+/// `FASTREVERT_REAL_REPO=<git dir> [FASTREVERT_REAL_SAMPLE=300]
+/// [FASTREVERT_REAL_ATTRIBUTES='<lines for info/attributes>'] cargo test --release real_repository
+/// -- --ignored --nocapture`: first-parent commits of HEAD spread over its history, merges
+/// against parent 1, each reverted onto HEAD and onto a commit halfway after it. The repository
+/// is read through a shared bare clone in a temporary folder, where the attributes go.
+#[test]
+#[ignore]
+fn real_repository_reverts_agree_with_git() {
+    let Some(source) = std::env::var_os("FASTREVERT_REAL_REPO") else {
+        eprintln!("set FASTREVERT_REAL_REPO to a repository to compare on");
+        return;
+    };
+    let sample: usize = std::env::var("FASTREVERT_REAL_SAMPLE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    let env = Env::new();
+    let dir = env.path("real.git");
+    env.git(
+        env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            "--shared",
+            &source.to_string_lossy(),
+            dir.to_str().unwrap(),
+        ],
+    );
+    if let Ok(lines) = std::env::var("FASTREVERT_REAL_ATTRIBUTES") {
+        std::fs::create_dir_all(dir.join("info")).unwrap();
+        std::fs::write(dir.join("info/attributes"), lines.replace("\\n", "\n")).unwrap();
+    }
+    let repo = Repository::open(&dir).unwrap();
+    let line: Vec<String> = env
+        .git(&dir, &["rev-list", "--first-parent", "HEAD"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let tip = line[0].clone();
+    let step = (line.len() / sample).max(1);
+    let mut tally = Tally {
+        checked: 0,
+        by_git: 0,
+        git_crashed: 0,
+        clean: 0,
+        disagreements: Vec::new(),
+    };
+    let started = std::time::Instant::now();
+    for (i, commit) in line.iter().enumerate().step_by(step).take(sample) {
+        if i + 1 >= line.len() {
+            continue;
+        }
+        let mid = line[i / 2].clone();
+        for base in [&tip, &mid] {
+            let git = match git_says(&env, &dir, base, commit) {
+                Verdict::Clean(tree) => Some(tree),
+                Verdict::Conflict => None,
+                Verdict::GitCrashed => {
+                    tally.git_crashed += 1;
+                    continue;
+                }
+            };
+            let (ours, detail, by_git) = engine_says(&repo, base, commit);
+            if detail.starts_with("missing object") {
+                tally.git_crashed += 1;
+                continue;
+            }
+            tally.checked += 1;
+            tally.by_git += usize::from(by_git);
+            tally.clean += usize::from(git.is_some());
+            if git != ours {
+                tally.disagreements.push(format!(
+                    "revert {commit} onto {base}: engine {ours:?} {detail}, git {git:?}"
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "{}: {} commits on the first-parent line, {} reverts ({} settled by git), {} clean, {} disagreements, {} skipped (git crashed or an object is missing from the snapshot), {:.1} s",
+        source.to_string_lossy(),
+        line.len(),
+        tally.checked,
+        tally.by_git,
+        tally.clean,
+        tally.disagreements.len(),
+        tally.git_crashed,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        tally.disagreements.is_empty(),
+        "{}",
+        tally.disagreements.join("\n")
+    );
 }
