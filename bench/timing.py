@@ -455,6 +455,7 @@ def run_core(a):
     rb_refs = {("old", False): "bench-rb", ("old", True): "bench-rb-anchored",
                ("tag", False): "bench-rb-tag", ("tag", True): "bench-rb-tag-anchored"}
     all_refs = [*fr_refs.values(), *git_refs.values(), *rb_refs.values(), "bench-fr-anchored", "bench-fr-cold",
+                "bench-fr-attrs-recent", "bench-fr-attrs-old",
                 "bench-rb-cold"]
 
     def reset_refs():
@@ -502,14 +503,22 @@ def run_core(a):
 
     mig = MigrationConfig(env, repo)
 
-    def fr_prepare(anchored, ref=None, cold=None):
+    # Merge rules for every path, in info/attributes (git and git-fastrevert both read it): only
+    # the rows that say so have them; every other prepare removes the file.
+    attrs_file = f"\"$(git -C {R} rev-parse --path-format=absolute --git-common-dir)\"/info/attributes"
+    no_attrs = f"rm -f {attrs_file}; "
+    with_attrs = (f"mkdir -p \"$(dirname {attrs_file})\" && "
+                  f"printf '* merge=union\\n*.lock -merge\\n*.bin binary\\n' > {attrs_file}; ")
+
+    def fr_prepare(anchored, ref=None, cold=None, attributes=False):
         # cold: without its caches a run builds them, as the first run in a clone does. "index":
         # the migration index files only (all a revert uses); "all": the whole folder, the
         # remembered first-parent line too (rollback). Run after the warm rows of a round.
         what = {"index": "fastrevert/migrations-*.idx", "all": "fastrevert"}.get(cold)
         drop = (f"d=$(git -C {R} rev-parse --path-format=absolute --git-common-dir) && "
                 f"rm -rf \"$d\"/{what}; ") if what else ""
-        return sh(f"{drop}{mig.script(anchored)}; " + (delete_ref(ref) if ref else "true"))
+        attrs = with_attrs if attributes else no_attrs
+        return sh(f"{attrs}{drop}{mig.script(anchored)}; " + (delete_ref(ref) if ref else "true"))
 
     def fastrevert_revert(m, branch):
         return [fr, "-C", repo, "revert", m, "--no-fetch", "--no-push", "--branch", branch, *extra["revert"]]
@@ -532,7 +541,7 @@ def run_core(a):
     N = a.runs
     switch_runs = min(a.switch_runs or N, N)
     newest = merges["newest"][1]
-    sw_prepare = f"git -C {R} switch -q -f main; git -C {R} branch -q -D bench-sw; true"
+    sw_prepare = f"{no_attrs}git -C {R} switch -q -f main; git -C {R} branch -q -D bench-sw; true"
     cmds = [
         Command("baseline: /bin/true (harness floor)", ["/bin/true"], runs=N, group="floor"),
         Command("baseline: bash -c true", sh("true"), runs=N, group="bash"),
@@ -543,6 +552,14 @@ def run_core(a):
         cmds.append(Command(f"a. fastrevert revert, {which(k)} {paths_label(False)}",
                             fastrevert_revert(merges[k][1], fr_refs[k]),
                             prepare=fr_prepare(False, fr_refs[k]), runs=N, group="fr" + suffix))
+    for k in merges:
+        if k == "newest":
+            continue
+        cmds.append(Command(f"a. fastrevert revert, {which(k)} {paths_label(False)}, merge rules for "
+                            "every path in info/attributes",
+                            fastrevert_revert(merges[k][1], f"bench-fr-attrs-{k}"),
+                            prepare=fr_prepare(False, f"bench-fr-attrs-{k}", attributes=True), runs=N,
+                            group=f"fr-attrs-{k}"))
     cmds.append(Command(f"a. fastrevert revert, {which('newest')} {paths_label(True)}",
                         fastrevert_revert(newest, "bench-fr-anchored"),
                         prepare=fr_prepare(True, "bench-fr-anchored"), runs=N, group="fr-anchored"))
@@ -554,7 +571,7 @@ def run_core(a):
         suffix = "" if k == "newest" else f"-{k}"
         cmds.append(Command(f"b. git plumbing (merge-tree + commit-tree + update-ref), {which(k)}",
                             plumbing(merges[k][1], git_refs[k]),
-                            prepare=sh(delete_ref(git_refs[k])), runs=N, group="plumbing" + suffix))
+                            prepare=sh(no_attrs + delete_ref(git_refs[k])), runs=N, group="plumbing" + suffix))
     cmds.append(Command(f"c. git switch -c + git revert -m 1 (checkout), {which('newest')}",
                         sh(f"git -C {R} switch -q -c bench-sw main && git -C {R} revert -m 1 --no-edit {newest}"),
                         prepare=sh(sw_prepare), runs=switch_runs, group="switch"))
