@@ -312,3 +312,174 @@ fn a_reset_that_moved_the_remote_succeeds_and_says_how_to_finish_a_stuck_local_b
     );
     assert_eq!(env.rev(&work, "refs/heads/main"), old);
 }
+
+/// git's own answer for reverting `commit` on top of `base`: the tree, or None for a conflict.
+fn git_revert_tree(env: &Env, dir: &std::path::Path, base: &str, commit: &str) -> Option<String> {
+    let out = env.git_output(
+        dir,
+        &[
+            &format!("--attr-source={base}"),
+            "merge-tree",
+            "--write-tree",
+            &format!("--merge-base={commit}"),
+            base,
+            &format!("{commit}^1"),
+        ],
+    );
+    let tree = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    (out.status.code() == Some(0)).then_some(tree)
+}
+
+#[test]
+fn gitattributes_merge_rules_decide_as_they_do_for_git() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.commit(
+        &work,
+        &[
+            (
+                ".gitattributes",
+                "CHANGELOG.md merge=union\nyarn.lock -merge\n",
+            ),
+            ("CHANGELOG.md", "# Changes\n\n- one\n"),
+            ("yarn.lock", "a 1\nb 1\nc 1\nd 1\ne 1\nf 1\ng 1\nh 1\n"),
+        ],
+        "Add changelog and lockfile",
+    );
+    let guilty = env.commit(
+        &work,
+        &[
+            ("CHANGELOG.md", "# Changes\n\n- one\n- two\n"),
+            ("yarn.lock", "a 2\nb 1\nc 1\nd 1\ne 1\nf 1\ng 1\nh 1\n"),
+        ],
+        "Bump a, note two",
+    );
+    env.commit(
+        &work,
+        &[("CHANGELOG.md", "# Changes\n\n- one\n- two\n- three\n")],
+        "Note three",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let tip = env.rev(&work, "main");
+    // The changelog alone: a union merge, clean for git, so clean here, with git's tree.
+    let only_changelog = env.commit(
+        &work,
+        &[(
+            "CHANGELOG.md",
+            "# Changes\n\n- one\n- two\n- three\n- four\n",
+        )],
+        "Note four",
+    );
+    env.commit(
+        &work,
+        &[(
+            "CHANGELOG.md",
+            "# Changes\n\n- one\n- two\n- three\n- four\n- five\n",
+        )],
+        "Note five",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", &only_changelog, "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let head = env.rev(&work, "main");
+    assert_eq!(
+        Some(json(&out)["tree"].as_str().unwrap().to_string()),
+        git_revert_tree(&env, &work, &head, &only_changelog),
+        "the union merge must come out as git's"
+    );
+    let _ = tip;
+    // A lockfile marked -merge never merges line by line: git stops, so must this.
+    env.commit(
+        &work,
+        &[("yarn.lock", "a 2\nb 1\nc 1\nd 1\ne 1\nf 1\ng 1\nh 3\n")],
+        "Bump h",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let head = env.rev(&work, "main");
+    assert_eq!(git_revert_tree(&env, &work, &head, &guilty), None);
+    let out = env
+        .fr(&work)
+        .args(["revert", &guilty, "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let conflicts = json(&out)["error"]["conflicts"].to_string();
+    assert!(conflicts.contains("yarn.lock"), "{conflicts}");
+}
+
+#[test]
+fn a_rename_of_a_non_utf8_name_reverts_to_one_file_with_the_same_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(work.join(latin1), "menu\n").unwrap();
+    env.git(&work, &["add", "-A"]);
+    env.git(&work, &["commit", "-q", "-m", "Add menu"]);
+    let mut mv = std::process::Command::new("git");
+    mv.current_dir(&work).arg("mv").arg(latin1).arg("cafe.txt");
+    env.apply_to(&mut mv);
+    assert!(mv.status().unwrap().success());
+    env.git(&work, &["commit", "-q", "-m", "Rename the menu"]);
+    let renamed = env.rev(&work, "HEAD");
+    env.commit(&work, &[("other.txt", "x\n")], "Unrelated");
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", &renamed, "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let tree = json(&out)["tree"].as_str().unwrap().to_string();
+    let head = env.rev(&work, "main");
+    assert_eq!(
+        Some(tree.clone()),
+        git_revert_tree(&env, &work, &head, &renamed)
+    );
+    // One file, under its own bytes (git quotes it as "caf\351.txt").
+    let listing = env.git(&work, &["ls-tree", "--name-only", &tree]);
+    assert!(listing.contains("\"caf\\351.txt\""), "{listing}");
+    assert!(
+        !listing.contains("cafe.txt") && !listing.contains('\u{fffd}'),
+        "{listing}"
+    );
+}
+
+#[test]
+fn a_file_that_became_a_folder_and_was_then_deleted_conflicts_as_for_git() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.commit(&work, &[("settings", "a = 1\n")], "Add settings");
+    std::fs::remove_file(work.join("settings")).unwrap();
+    env.commit(
+        &work,
+        &[("settings/inner", "a = 1\n")],
+        "Settings become a folder",
+    );
+    let swap = env.rev(&work, "HEAD");
+    env.git(&work, &["rm", "-q", "-r", "settings"]);
+    env.git(&work, &["commit", "-q", "-m", "Drop settings"]);
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let head = env.rev(&work, "main");
+    // git: rename/delete (settings/inner went back to settings, and main deleted it).
+    assert_eq!(git_revert_tree(&env, &work, &head, &swap), None);
+    let out = env
+        .fr(&work)
+        .args(["revert", &swap, "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        code(&out),
+        3,
+        "a silent success would bring back a file main removed: {}",
+        stderr(&out)
+    );
+}
