@@ -599,7 +599,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__switch)
-            opts="-C -n -y -q -v -h -V --releases --current --wait --mark-bad --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-C -n -y -q -v -h -V --releases --current --wait --mark-bad --force --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

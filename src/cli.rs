@@ -214,6 +214,10 @@ pub struct SwitchArgs {
     /// Leave a BAD_RELEASE note (time, user) in the release being left.
     #[arg(long)]
     pub mark_bad: bool,
+
+    /// Switch to a release marked bad (without it: exit 4, or a confirmation on a terminal).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -320,11 +320,18 @@ fn switch_previous_mark_bad_history_prune_and_config() {
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["changed"], false);
-    // A tag or branch name that was deployed works too.
+    // A tag or branch name that was deployed works too; this one was marked bad, so it goes
+    // live again only with --force.
     env.git(&repo, &["tag", "v9", &revs[3]]);
     let out = env
         .fr(&repo)
         .args(["switch", "v9", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let out = env
+        .fr(&repo)
+        .args(["switch", "v9", "--force", "--json"])
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -507,4 +514,70 @@ fn a_releases_directory_that_cannot_be_written_is_refused() {
         std::fs::symlink_metadata(env.path("site/current")).is_err(),
         "no link was made"
     );
+}
+
+#[test]
+fn previous_skips_releases_marked_bad_and_mark_bad_twice_changes_nothing() {
+    let env = Env::new();
+    let repo = repo_with_history(&env, 50);
+    let releases = site(&env);
+    let revs: Vec<String> = (0..3)
+        .rev()
+        .map(|i| env.rev(&repo, &format!("main~{i}")))
+        .collect();
+    env.git(
+        &repo,
+        &["config", "fastrevert.releases", releases.to_str().unwrap()],
+    );
+    for rev in &revs {
+        let out = env.fr(&repo).args(["deploy", rev]).output().unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let link = releases.parent().unwrap().join("current");
+    let live = || std::fs::read_link(&link).unwrap();
+    let switch = |args: &[&str]| {
+        env.fr(&repo)
+            .arg("switch")
+            .args(args)
+            .arg("--json")
+            .output()
+            .unwrap()
+    };
+
+    // The rollout (revs[2]) is bad: back to revs[1], marking it.
+    let out = switch(&["previous", "--mark-bad"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(live().ends_with(&revs[1]));
+    // The fleet loop runs again on this host: nothing changes, nothing else is marked.
+    let out = switch(&["previous", "--mark-bad"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["changed"], false);
+    assert!(
+        live().ends_with(&revs[1]),
+        "the second run went further back"
+    );
+    assert!(!releases.join(&revs[1]).join("BAD_RELEASE").exists());
+    // `previous` never means the release marked bad.
+    let out = switch(&["previous"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["release"], revs[0].as_str());
+    // Going to it needs --force; a refusal changes nothing.
+    let before = live();
+    let out = switch(&[&revs[2][..10]]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_eq!(live(), before);
+    let out = env.fr(&repo).args(["releases", "--json"]).output().unwrap();
+    let j = json(&out);
+    let bad: Vec<&str> = j["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["bad"] == true)
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(bad, vec![revs[2].as_str()]);
+    let out = switch(&[&revs[2][..10], "--force"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(live().ends_with(&revs[2]));
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::releases::release_dirs;
 use super::Outcome;
 use crate::cli::{GlobalArgs, SwitchArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ui::Ui;
 
 pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<Outcome> {
@@ -18,9 +18,38 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<Outcome> {
         Some(name) => name.clone(),
         None => super::pick::release(ui, &rel)?,
     };
+    let short = |s: &str| s[..12.min(s.len())].to_string();
+    if name == "previous" && args.mark_bad {
+        // A re-run of `switch previous --mark-bad` (a fleet loop run twice) has nothing left
+        // to do: going back once more would take down the release it went back to.
+        if let Some(bad) = rel.left_bad_release() {
+            let current = rel.current().unwrap_or_default();
+            let mut human = vec![format!(
+                "{} already points at {}, switched to from {} (marked bad); nothing changed.",
+                rel.link.display(),
+                short(&current),
+                short(&bad)
+            )];
+            if let Some(older) = rel.previous() {
+                human.push(format!(
+                    "If {} is bad too: git fastrevert switch {} --mark-bad",
+                    short(&current),
+                    short(&older)
+                ));
+            }
+            let json = json!({"command": "switch", "release": current, "previous": current,
+                "link": rel.link, "changed": false, "marked_bad": false, "dry_run": global.dry_run,
+                "warnings": []});
+            return Ok(Outcome { json, human });
+        }
+    }
     let id = rel.resolve(&name, repo.as_ref())?;
     rel.check_link()?;
-    let short = |s: &str| s[..12.min(s.len())].to_string();
+    if rel.current().as_deref() != Some(id.as_str()) {
+        if let Some(note) = rel.bad_note(&id) {
+            refuse_bad(ui, args, &short(&id), &note, global.dry_run)?;
+        }
+    }
     if global.dry_run {
         let old = rel.current();
         let human = vec![
@@ -108,4 +137,27 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<Outcome> {
         "warnings": warnings,
     });
     Ok(Outcome { json, human })
+}
+
+/// A release marked bad goes live again only with `--force`, or when a person confirms it.
+fn refuse_bad(ui: &Ui, args: &SwitchArgs, short: &str, note: &str, dry_run: bool) -> Result<()> {
+    if args.force {
+        return Ok(());
+    }
+    if ui.interactive && !dry_run {
+        return ui.confirm(
+            &format!("{short} was marked bad ({note}). Put it live again?"),
+            "switching to a release marked bad",
+        );
+    }
+    Err(Error::refused(format!(
+        "{short} was marked bad ({note}); nothing was changed"
+    ))
+    .hint(format!(
+        "to put it live anyway: git fastrevert switch {short} --force --releases {}",
+        args.dirs
+            .releases
+            .as_ref()
+            .map_or("<DIR>".to_string(), |d| d.display().to_string())
+    )))
 }

@@ -536,18 +536,20 @@ impl Merger<'_> {
                     return Ok(None);
                 }
                 let union = driver == Driver::Union;
-                if merge_file::can_merge_exactly() {
-                    merge_file::merge_file(
-                        &merge_file::algorithm(repo),
-                        union,
-                        b.content(),
-                        o.content(),
-                        t.content(),
-                    )
-                    .map_err(io)?
-                } else {
-                    self.note_inexact();
-                    libgit2_merge(path, union, b.content(), o.content(), t.content())?
+                let exact = merge_file::merge_file(
+                    &merge_file::algorithm(repo),
+                    union,
+                    b.content(),
+                    o.content(),
+                    t.content(),
+                )
+                .map_err(io)?;
+                match exact {
+                    Some(merged) => merged,
+                    None => {
+                        self.note_inexact();
+                        libgit2_merge(path, union, b.content(), o.content(), t.content())?
+                    }
                 }
             }
         };

@@ -16,9 +16,6 @@ pub enum Merged {
     Conflict,
 }
 
-/// `git merge-file --diff-algorithm` arrived in git 2.44.
-const MERGE_FILE_ALGORITHM: (u32, u32) = (2, 44);
-
 /// The version of the `git` on PATH, asked once.
 pub fn git_version() -> Option<(u32, u32)> {
     static VERSION: OnceLock<Option<(u32, u32)>> = OnceLock::new();
@@ -31,11 +28,6 @@ pub fn git_version() -> Option<(u32, u32)> {
         let minor = parts.next()?.parse().ok()?;
         Some((major, minor))
     })
-}
-
-/// Whether the `git` on PATH can merge with a chosen diff algorithm.
-pub fn can_merge_exactly() -> bool {
-    git_version().is_some_and(|v| v >= MERGE_FILE_ALGORITHM)
 }
 
 /// The diff algorithm git's merge uses here: `diff.algorithm` (read by `git revert` and `git
@@ -74,14 +66,19 @@ impl Versions {
 }
 
 /// `git merge-file -p` of the three versions: clean, or a conflict. `union` keeps both sides'
-/// lines where they conflict (the `union` driver).
+/// lines where they conflict (the `union` driver). `None` when this git cannot choose the diff
+/// algorithm (before 2.44); it is then not asked again.
 pub fn merge_file(
     algorithm: &str,
     union: bool,
     base: &[u8],
     ours: &[u8],
     theirs: &[u8],
-) -> std::io::Result<Merged> {
+) -> std::io::Result<Option<Merged>> {
+    static TOO_OLD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if TOO_OLD.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(None);
+    }
     let files = Versions::write(base, ours, theirs)?;
     let mut cmd = Command::new("git");
     cmd.args(["merge-file", "-p", "-q"])
@@ -96,9 +93,14 @@ pub fn merge_file(
         .stdin(Stdio::null());
     let out = cmd.output()?;
     match out.status.code() {
-        Some(0) => Ok(Merged::Clean(out.stdout)),
+        Some(0) => Ok(Some(Merged::Clean(out.stdout))),
+        // A git without --diff-algorithm for merge-file answers with its usage (129).
+        Some(129) => {
+            TOO_OLD.store(true, std::sync::atomic::Ordering::Relaxed);
+            Ok(None)
+        }
         // The number of conflicts (up to 127).
-        Some(n) if (1..=127).contains(&n) => Ok(Merged::Conflict),
+        Some(n) if (1..=127).contains(&n) => Ok(Some(Merged::Conflict)),
         _ => Err(std::io::Error::other(format!(
             "git merge-file failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()

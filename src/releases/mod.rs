@@ -290,14 +290,52 @@ impl Releases {
             .collect()
     }
 
-    /// The release that was current before the last switch.
+    /// The newest release that was live before the current one, is still here and is not
+    /// marked bad.
     pub fn previous(&self) -> Option<String> {
         let current = self.current();
-        self.history()
+        // The releases in the order they went live: each event's `to`, after the first
+        // event's `from`.
+        let history = self.history();
+        let timeline = history
+            .first()
+            .and_then(|e| e.from.clone())
             .into_iter()
-            .rev()
-            .filter(|e| Some(&e.to) == current.as_ref() && e.from != current)
-            .find_map(|e| e.from.filter(|id| self.exists(id)))
+            .chain(history.iter().map(|e| e.to.clone()));
+        let mut seen = Vec::new();
+        for id in timeline.collect::<Vec<_>>().into_iter().rev() {
+            if Some(&id) == current.as_ref() || seen.contains(&id) {
+                continue;
+            }
+            if self.exists(&id) && !self.is_bad(&id) {
+                return Some(id);
+            }
+            seen.push(id);
+        }
+        None
+    }
+
+    /// Whether the current release was reached by switching away from a release marked bad
+    /// (a `switch previous --mark-bad` that has already done its job).
+    pub fn left_bad_release(&self) -> Option<String> {
+        let current = self.current()?;
+        let last = self.history().pop()?;
+        (last.to == current && last.action.contains("marked bad"))
+            .then_some(last.from)
+            .flatten()
+            .filter(|from| self.is_bad(from))
+    }
+
+    /// Who marked a release bad and when, as its note says.
+    pub fn bad_note(&self, id: &str) -> Option<String> {
+        if !self.is_bad(id) {
+            return None;
+        }
+        let text = fs::read_to_string(self.dir.join(id).join(BAD_MARK)).ok()?;
+        let mut fields = text.trim().split('\t');
+        let time = fields.next().unwrap_or("?");
+        let user = fields.next().unwrap_or("?");
+        Some(format!("{time} by {user}"))
     }
 
     /// The releases present, newest first.
