@@ -16,24 +16,17 @@ use std::process::{Command, Stdio};
 use git2::{Oid, Repository};
 use git_fastrevert::engine::merge::merge_trees;
 
+use crate::common::mkrepo::Rng;
 use crate::common::Env;
 
-/// splitmix64, as the benchmark generator uses.
-struct Rng(u64);
+/// The benchmark generator's splitmix64, with a uniform pick below `n`.
+trait Below {
+    fn below(&mut self, n: usize) -> usize;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+impl Below for Rng {
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.range(0, n - 1)
     }
 }
 
