@@ -411,13 +411,21 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__prepare)
-            opts="-C -n -y -q -v -h -V --rollout --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-S -C -n -y -q -v -h -V --rollout --gpg-sign --no-gpg-sign --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --rollout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gpg-sign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -S)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -487,7 +495,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__revert)
-            opts="-m -C -n -y -q -v -h -V --pr --mainline --squash --branch --direct --reason --draft --label --reviewer --allow-destructive-migrations --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-m -S -C -n -y -q -v -h -V --pr --mainline --squash --gpg-sign --no-gpg-sign --branch --direct --reason --draft --label --reviewer --allow-destructive-migrations --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -502,6 +510,14 @@ _git__fastrevert() {
                     return 0
                     ;;
                 -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gpg-sign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -S)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -545,7 +561,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__rollback)
-            opts="-C -n -y -q -v -h -V --to --mode --force --branch --direct --reason --draft --label --reviewer --allow-destructive-migrations --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-S -C -n -y -q -v -h -V --to --mode --force --gpg-sign --no-gpg-sign --branch --direct --reason --draft --label --reviewer --allow-destructive-migrations --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -557,6 +573,14 @@ _git__fastrevert() {
                     ;;
                 --mode)
                     COMPREPLY=($(compgen -W "commit reset" -- "${cur}"))
+                    return 0
+                    ;;
+                --gpg-sign)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -S)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --branch)

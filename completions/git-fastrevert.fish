@@ -51,12 +51,14 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_needs_command" -f -a "relea
 complete -c git-fastrevert -n "__fish_git_fastrevert_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c git-fastrevert -n "__fish_git_fastrevert_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand prepare" -l rollout -d 'The revision about to be rolled out, recorded in the tag message' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand prepare" -s S -l gpg-sign -d 'Sign the commits (and prepare\'s tag), with KEYID or user.signingKey' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand prepare" -s C -d 'Run as if started in DIR' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand prepare" -l remote -d 'Remote to fetch from and push to [default: fastrevert.remote, else origin]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand prepare" -l base -d 'The production branch [default: fastrevert.base, else the remote\'s HEAD branch, else main]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand prepare" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand prepare" -l no-gpg-sign -d 'Do not sign, whatever commit.gpgSign and tag.gpgSign say'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand prepare" -s n -l dry-run -d 'Print the full plan and change nothing: no object, ref, file, push or API write'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand prepare" -s y -l yes -d 'Answer yes to every confirmation'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand prepare" -l json -d 'Print one JSON object on stdout; human messages go to stderr'
@@ -85,6 +87,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand list" -s h
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand list" -s V -l version -d 'Print version'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l pr -d 'Revert a merged pull request, found through the forge: a merge commit against parent 1, a squash commit as is, a rebase-merged one as its whole range (repeatable)' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -s m -l mainline -d 'Parent to revert merge commits against' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -s S -l gpg-sign -d 'Sign the commits (and prepare\'s tag), with KEYID or user.signingKey' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l branch -d 'Name of the branch to create' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l reason -d 'Why; written as a Revert-Reason: trailer' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l label -d 'Label for the pull request (repeatable)' -r
@@ -96,6 +99,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l
 always\t''
 never\t''"
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l squash -d 'One commit for everything reverted'
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l no-gpg-sign -d 'Do not sign, whatever commit.gpgSign and tag.gpgSign say'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l direct -d 'Commit onto the base branch itself and push it (fast-forward only, no pull request)'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l draft -d 'Open the pull request as a draft'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l allow-destructive-migrations -d 'Go ahead even when the range holds destructive migrations (dropped, renamed or retyped columns and tables): the old code may break against the current schema'
@@ -112,6 +116,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -s
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l to -d 'Where to go back to [default: the newest pre-rollout tag]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l mode -d 'How to go back' -r -f -a "commit\t'One commit on top of the base tip whose tree is the target\'s tree'
 reset\t'Move the base branch itself back, keeping a backup ref'"
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -s S -l gpg-sign -d 'Sign the commits (and prepare\'s tag), with KEYID or user.signingKey' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l branch -d 'Name of the branch to create' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l reason -d 'Why; written as a Revert-Reason: trailer' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l label -d 'Label for the pull request (repeatable)' -r
@@ -123,6 +128,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" 
 always\t''
 never\t''"
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l force -d 'Allow --mode reset to move the base branch'
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l no-gpg-sign -d 'Do not sign, whatever commit.gpgSign and tag.gpgSign say'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l direct -d 'Commit onto the base branch itself and push it (fast-forward only, no pull request)'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l draft -d 'Open the pull request as a draft'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l allow-destructive-migrations -d 'Go ahead even when the range holds destructive migrations (dropped, renamed or retyped columns and tables): the old code may break against the current schema'

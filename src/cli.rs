@@ -267,14 +267,50 @@ pub struct PrepareArgs {
     /// The revision about to be rolled out, recorded in the tag message.
     #[arg(long, value_name = "REV")]
     pub rollout: Option<String>,
+
+    #[command(flatten)]
+    pub sign: SignArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ListArgs {}
 
+/// Signing, as `git commit -S` / `git tag -s`: by default git's own configuration decides.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SignArgs {
+    /// Sign the commits (and prepare's tag), with KEYID or user.signingKey.
+    #[arg(
+        short = 'S',
+        long = "gpg-sign",
+        value_name = "KEYID",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = ""
+    )]
+    pub gpg_sign: Option<String>,
+
+    /// Do not sign, whatever commit.gpgSign and tag.gpgSign say.
+    #[arg(long, conflicts_with = "gpg_sign")]
+    pub no_gpg_sign: bool,
+}
+
+impl SignArgs {
+    pub fn choice(&self) -> crate::git::sign::Choice {
+        use crate::git::sign::Choice;
+        match (&self.gpg_sign, self.no_gpg_sign) {
+            (_, true) => Choice::DontSign,
+            (Some(key), false) => Choice::Sign(Some(key.clone()).filter(|k| !k.is_empty())),
+            (None, false) => Choice::Config,
+        }
+    }
+}
+
 /// Options shared by the commands that create a branch and open a pull request.
 #[derive(Debug, Clone, Default, Args)]
 pub struct PublishArgs {
+    #[command(flatten)]
+    pub sign: SignArgs,
+
     /// Name of the branch to create.
     #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,

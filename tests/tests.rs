@@ -12,4 +12,5 @@ mod hostile;
 mod interactive;
 mod migrations;
 mod releases;
+mod signing;
 mod trust;

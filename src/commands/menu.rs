@@ -38,6 +38,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
             let args = PrepareArgs {
                 name: Some(name),
                 rollout: Some(rollout).filter(|r| !r.trim().is_empty()),
+                sign: Default::default(),
             };
             planned(global, ui, &|ctx| super::prepare::run(ctx, &args))
         }

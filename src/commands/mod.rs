@@ -237,9 +237,16 @@ pub fn push_branch(ctx: &Ctx, branch: &str, tip: Oid) -> Result<()> {
 
 /// Lines describing what a failed push left behind and how to finish by hand.
 pub fn push_failed(done: &str, failure: &git::remote::PushFailure, retry: String) -> Error {
-    Error::failed(format!(
+    let said = format!("{} {}", failure.describe(), failure.stderr).to_ascii_lowercase();
+    let err = Error::failed(format!(
         "{done}, but the push failed: {}",
         failure.describe()
-    ))
-    .hint(format!("fix the cause, then push by hand: {retry}"))
+    ));
+    // Pushing the same unsigned commit again would fail the same way.
+    if said.contains("sign") || said.contains("verified") {
+        return err.hint(
+            "the remote seems to want signed commits: run the command again with -S (signing as git does, from gpg.format and user.signingKey), or set commit.gpgSign=true",
+        );
+    }
+    err.hint(format!("fix the cause, then push by hand: {retry}"))
 }

@@ -73,8 +73,16 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
         rollout_sha.as_deref(),
         &warnings,
     );
-    let target = repo.find_object(base.oid, None)?;
-    let tag_oid = repo.tag_annotation_create(&tag, &target, &tagger, &tag_message)?;
+    let signer = git::sign::Signer::for_repo(repo, &args.sign.choice(), git::sign::What::Tag)?;
+    // Signed before any ref is written; a dry run says how it would sign but runs no signer.
+    let tag_oid = git::sign::tag(
+        repo,
+        &tag,
+        base.oid,
+        &tagger,
+        &tag_message,
+        signer.as_ref().filter(|_| !ctx.global.dry_run),
+    )?;
 
     let dry_run = ctx.global.dry_run;
     let mut pushed = false;
@@ -127,6 +135,13 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
     for w in &warnings {
         ctx.ui.warn(w);
     }
+    if let Some(signer) = &signer {
+        human.push(format!(
+            "{} signed: {}.",
+            if dry_run { "The tag would be" } else { "Tag" },
+            signer.describe()
+        ));
+    }
     let json = json!({
         "command": "prepare",
         "base": s.base,
@@ -136,6 +151,7 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
         "staging_branch": branch,
         "rollout": rollout_sha,
         "pushed": pushed,
+        "signed": signer.is_some(),
         "dry_run": dry_run,
         "migrations": migrations.migrations,
         "warnings": warnings,

@@ -98,12 +98,16 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     git::stage_in_memory(repo)?;
     let author = git::identity(repo, Role::Author, ctx.global.dry_run)?;
     let committer = git::identity(repo, Role::Committer, ctx.global.dry_run)?;
+    // Made before any ref is written; a dry run says how it would sign but runs no signer.
+    let signer =
+        git::sign::Signer::for_repo(repo, &publish.sign.choice(), git::sign::What::Commit)?;
     let opts = RevertOptions {
         mainline: args.mainline,
         squash: args.squash,
         reason: publish.reason.as_deref(),
         author: &author,
         committer: &committer,
+        signer: signer.as_ref().filter(|_| !ctx.global.dry_run),
     };
     // Computed in memory first: an existing branch is an earlier run only if it holds exactly
     // this result.
@@ -179,6 +183,17 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         human.retain(|line| !line.contains("open a pull request from it"));
         human.push(pr::describe(p));
     }
+    if let (Some(signer), false) = (&signer, nothing_left) {
+        human.push(format!(
+            "{} signed: {}.",
+            if dry_run {
+                "The commits would be"
+            } else {
+                "Commits"
+            },
+            signer.describe()
+        ));
+    }
     if !migrations.migrations.is_empty() {
         human.push("Migrations in the reverted commits:".into());
         human.extend(super::check_migrations::report_lines(&migrations));
@@ -204,6 +219,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         "pull_request": pull_request,
         "reverted_pull_requests": prs.iter().map(|p| p.info.number).collect::<Vec<_>>(),
         "resumed": earlier.is_some(),
+        "signed": signer.is_some() && !nothing_left,
         "dry_run": dry_run,
         "migrations": migrations.migrations,
         "warnings": warnings,

@@ -238,12 +238,15 @@ fn commit_mode(
     git::stage_in_memory(repo)?;
     let author = git::identity(repo, Role::Author, ctx.global.dry_run)?;
     let committer = git::identity(repo, Role::Committer, ctx.global.dry_run)?;
+    let signer =
+        git::sign::Signer::for_repo(repo, &publish.sign.choice(), git::sign::What::Commit)?;
     let opts = RevertOptions {
         mainline: None,
         squash: false,
         reason: publish.reason.as_deref(),
         author: &author,
         committer: &committer,
+        signer: signer.as_ref().filter(|_| !ctx.global.dry_run),
     };
     let msg =
         message::rollback_message(target_name, &target.to_string(), undone, more, opts.reason);
@@ -321,6 +324,17 @@ fn commit_mode(
             ));
         }
     }
+    if let Some(signer) = &signer {
+        human.push(format!(
+            "{} signed: {}.",
+            if dry_run {
+                "The commit would be"
+            } else {
+                "Commit"
+            },
+            signer.describe()
+        ));
+    }
     let json = json!({
         "mode": "commit",
         "branch": branch,
@@ -328,6 +342,7 @@ fn commit_mode(
         "pushed": pushed,
         "pull_request": pull_request,
         "resumed": earlier.is_some(),
+        "signed": signer.is_some(),
     });
     Ok(Outcome { json, human })
 }

@@ -84,6 +84,8 @@ pub struct RevertOptions<'a> {
     pub reason: Option<&'a str>,
     pub author: &'a Signature<'static>,
     pub committer: &'a Signature<'static>,
+    /// Signs each commit, as `git commit -S` would.
+    pub signer: Option<&'a crate::git::sign::Signer>,
 }
 
 #[derive(Debug)]
@@ -302,7 +304,13 @@ pub fn commit_tree(
     msg: &str,
     opts: &RevertOptions<'_>,
 ) -> Result<Oid> {
-    let tree = repo.find_tree(tree)?;
-    let parent = repo.find_commit(parent)?;
-    Ok(repo.commit(None, opts.author, opts.committer, msg, &tree, &[&parent])?)
+    crate::git::sign::commit(
+        repo,
+        opts.author,
+        opts.committer,
+        msg,
+        tree,
+        &[parent],
+        opts.signer,
+    )
 }

@@ -7,6 +7,7 @@ pub mod merge_file;
 pub mod merge_tree;
 pub mod overrides;
 pub mod remote;
+pub mod sign;
 
 use std::path::Path;
 

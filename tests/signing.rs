@@ -1,0 +1,354 @@
+//! Signed reverts, rollbacks and snapshot tags, made with the real tools and throwaway keys
+//! (ssh-keygen, gpg in a private GNUPGHOME) and checked by git itself (`verify-commit`,
+//! `verify-tag`, `%G?`); an x509 program stand-in that checks the arguments git gives; a remote
+//! that refuses unsigned commits; failures that leave nothing written.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::{code, json, stderr, Env};
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn executable(path: &Path, script: &str) {
+    std::fs::write(path, script).unwrap();
+    run(Command::new("chmod").arg("+x").arg(path));
+}
+
+/// A throwaway ed25519 key, with git told to sign with it and to trust it when verifying.
+fn ssh_setup(env: &Env, work: &Path) -> PathBuf {
+    let key = env.path("id_ed25519");
+    run(Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+        .arg(&key));
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let allowed = env.path("allowed_signers");
+    std::fs::write(&allowed, format!("test@example.com {public}")).unwrap();
+    for (k, v) in [
+        ("gpg.format", "ssh"),
+        ("user.signingKey", key.to_str().unwrap()),
+        ("gpg.ssh.allowedSignersFile", allowed.to_str().unwrap()),
+        ("commit.gpgSign", "true"),
+        ("tag.gpgSign", "true"),
+    ] {
+        env.git(work, &["config", k, v]);
+    }
+    key
+}
+
+fn status_letter(env: &Env, work: &Path, commit: &str) -> String {
+    env.git(work, &["log", "-1", "--format=%G?", commit])
+}
+
+#[test]
+fn ssh_signed_revert_rollback_and_snapshot_tag_verify_with_git() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    ssh_setup(&env, &work);
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["signed"], true);
+    let revert = j["commits"][0].as_str().unwrap().to_string();
+    env.git(&work, &["verify-commit", &revert]);
+    assert_eq!(status_letter(&env, &work, &revert), "G");
+    // The remote got the signed commit as it is.
+    assert_eq!(
+        env.git(
+            &remote,
+            &[
+                "rev-parse",
+                &format!("{}^{{commit}}", j["branch"].as_str().unwrap())
+            ]
+        ),
+        revert
+    );
+
+    env.git(&work, &["tag", "--no-sign", "v1", "HEAD~2"]);
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "v1", "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rollback = json(&out)["commits"][0].as_str().unwrap().to_string();
+    assert_eq!(status_letter(&env, &work, &rollback), "G");
+
+    let out = env
+        .fr(&work)
+        .args(["prepare", "before-friday", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["signed"], true);
+    env.git(&work, &["verify-tag", "pre-rollout/before-friday"]);
+    // What git itself would write: the signature follows the message.
+    let tag = env.git(&work, &["cat-file", "tag", "pre-rollout/before-friday"]);
+    assert!(tag.contains("-----BEGIN SSH SIGNATURE-----"), "{tag}");
+}
+
+#[test]
+fn a_literal_ssh_key_signs_through_the_agent_flag_and_dry_runs_run_no_signer() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let key = ssh_setup(&env, &work);
+    // A stand-in for ssh-keygen: records its arguments, then signs with the real one and the
+    // private key (no agent runs in the tests).
+    let log = env.path("ssh-args");
+    let program = env.path("fake-ssh-keygen");
+    executable(
+        &program,
+        &format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nlast=''; for a in \"$@\"; do last=\"$a\"; done\nexec ssh-keygen -Y sign -n git -f '{}' \"$last\"\n",
+            log.display(),
+            key.display()
+        ),
+    );
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    env.git(
+        &work,
+        &[
+            "config",
+            "user.signingKey",
+            &format!("key::{}", public.trim()),
+        ],
+    );
+    env.git(
+        &work,
+        &["config", "gpg.ssh.program", program.to_str().unwrap()],
+    );
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--no-push", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["signed"], true);
+    assert!(
+        stderr(&out).contains("would be signed: ssh"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!log.exists(), "a dry run ran the signer");
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let args = std::fs::read_to_string(&log).unwrap();
+    let args: Vec<&str> = args.lines().collect();
+    assert_eq!(&args[..5], &["-Y", "sign", "-n", "git", "-f"], "{args:?}");
+    assert_eq!(
+        args[6], "-U",
+        "a literal key is used through the agent: {args:?}"
+    );
+    let revert = json(&out)["commits"][0].as_str().unwrap().to_string();
+    // Verified with the real ssh-keygen (git would ask the stand-in to verify too).
+    env.git(&work, &["config", "--unset", "gpg.ssh.program"]);
+    assert_eq!(status_letter(&env, &work, &revert), "G");
+}
+
+#[test]
+fn openpgp_signed_revert_verifies_with_gpg() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let home = env.path("gnupg");
+    std::fs::create_dir_all(&home).unwrap();
+    run(Command::new("chmod").arg("700").arg(&home));
+    run(Command::new("gpg").env("GNUPGHOME", &home).args([
+        "--batch",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Test User <test@example.com>",
+        "ed25519",
+        "sign",
+        "never",
+    ]));
+    let listing = run(Command::new("gpg").env("GNUPGHOME", &home).args([
+        "--batch",
+        "--with-colons",
+        "--list-secret-keys",
+    ]));
+    let fingerprint = listing
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:::::::::"))
+        .map(|f| f.trim_end_matches(':').to_string())
+        .unwrap();
+    env.git(&work, &["config", "user.signingKey", &fingerprint]);
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "-S", "--no-push", "--json"])
+        .env("GNUPGHOME", &home)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let revert = json(&out)["commits"][0].as_str().unwrap().to_string();
+    let mut verify = Command::new("git");
+    verify
+        .current_dir(&work)
+        .args(["log", "-1", "--format=%G?", &revert]);
+    env.apply_to(&mut verify);
+    verify.env("GNUPGHOME", &home);
+    assert_eq!(run(&mut verify).trim(), "G");
+    let commit = env.git(&work, &["cat-file", "commit", &revert]);
+    assert!(
+        commit.contains("gpgsig -----BEGIN PGP SIGNATURE-----"),
+        "{commit}"
+    );
+}
+
+#[test]
+fn x509_signing_runs_the_configured_program_with_gits_arguments() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let log = env.path("x509-args");
+    let program = env.path("fake-gpgsm");
+    executable(
+        &program,
+        &format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\ncat > /dev/null\necho '[GNUPG:] BEGIN_SIGNING' >&2\necho '[GNUPG:] SIG_CREATED D 1 8 00 1700000000 AB' >&2\nprintf -- '-----BEGIN SIGNED MESSAGE-----\\nZmFrZQ==\\n-----END SIGNED MESSAGE-----\\n'\n",
+            log.display()
+        ),
+    );
+    for (k, v) in [
+        ("gpg.format", "x509"),
+        ("gpg.x509.program", program.to_str().unwrap()),
+        ("user.signingKey", "0xCAFE"),
+    ] {
+        env.git(&work, &["config", k, v]);
+    }
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--gpg-sign", "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "--status-fd=2\n-bsau\n0xCAFE\n"
+    );
+    let revert = json(&out)["commits"][0].as_str().unwrap().to_string();
+    let commit = env.git(&work, &["cat-file", "commit", &revert]);
+    assert!(
+        commit.contains("gpgsig -----BEGIN SIGNED MESSAGE-----"),
+        "{commit}"
+    );
+    // --gpg-sign=KEYID names another key.
+    let out = env
+        .fr(&work)
+        .args([
+            "revert",
+            "HEAD",
+            "--gpg-sign=0xBEEF",
+            "--branch",
+            "other",
+            "--no-push",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&log).unwrap().contains("0xBEEF"));
+}
+
+#[test]
+fn a_remote_that_refuses_unsigned_commits_takes_a_signed_direct_revert() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    executable(
+        &remote.join("hooks/pre-receive"),
+        "#!/bin/sh\nwhile read old new ref; do\n  for c in $(git rev-list \"$new\" --not --all); do\n    git cat-file commit \"$c\" | grep -q '^gpgsig ' || { echo \"unsigned commit $c\" >&2; exit 1; }\n  done\ndone\n",
+    );
+    let before = env.rev(&remote, "main");
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--direct", "--yes", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(env.rev(&remote, "main"), before);
+    // The hint says to sign, not to push the same unsigned commit again.
+    assert!(stderr(&out).contains("-S"), "{}", stderr(&out));
+    ssh_setup(&env, &work);
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--direct", "--yes", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let tip = env.rev(&remote, "main");
+    assert_ne!(tip, before);
+    assert_eq!(status_letter(&env, &work, &tip), "G");
+}
+
+#[test]
+fn a_signature_that_cannot_be_made_writes_nothing_and_no_gpg_sign_overrides() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    ssh_setup(&env, &work);
+    env.git(&work, &["config", "gpg.ssh.program", "false"]);
+    let refs = env.git(&work, &["for-each-ref"]);
+    let remote_refs = env.git(&remote, &["for-each-ref"]);
+    let objects = env.git(&work, &["count-objects", "-v"]);
+    for args in [
+        vec!["revert", "HEAD", "--json"],
+        vec!["prepare", "snap", "--json"],
+    ] {
+        let out = env.fr(&work).args(&args).output().unwrap();
+        assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
+        let j = json(&out);
+        assert!(
+            j["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("could not sign"),
+            "{j}"
+        );
+        assert!(
+            j["error"]["hints"].to_string().contains("--no-gpg-sign"),
+            "{j}"
+        );
+    }
+    env.git(
+        &work,
+        &["config", "gpg.ssh.program", "no-such-signing-program"],
+    );
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not installed"), "{}", stderr(&out));
+    assert_eq!(env.git(&work, &["for-each-ref"]), refs);
+    assert_eq!(env.git(&remote, &["for-each-ref"]), remote_refs);
+    assert_eq!(
+        env.git(&work, &["count-objects", "-v"]),
+        objects,
+        "objects were written"
+    );
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--no-gpg-sign", "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["signed"], false);
+    let revert = json(&out)["commits"][0].as_str().unwrap().to_string();
+    assert_eq!(status_letter(&env, &work, &revert), "N");
+}
