@@ -103,6 +103,11 @@ if [ "$command" = revert ] || [ "$command" = rollback ]; then
     false | '') ;;
     *) fail "draft is '${INPUT_DRAFT}', not true or false" ;;
   esac
+  case "${INPUT_SIGN_COMMITS:-false}" in
+    true) args+=(--sign-with-github) ;;
+    false | '') ;;
+    *) fail "sign-commits is '${INPUT_SIGN_COMMITS}', not true or false" ;;
+  esac
   [ -n "${INPUT_REASON:-}" ] && args+=("--reason=$INPUT_REASON")
   for l in $(split "${INPUT_LABELS:-}"); do args+=("--label=$l"); done
   for r in $(split "${INPUT_REVIEWERS:-}"); do args+=("--reviewer=$r"); done

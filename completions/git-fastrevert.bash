@@ -495,7 +495,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__revert)
-            opts="-m -S -C -n -y -q -v -h -V --pr --mainline --squash --gpg-sign --no-gpg-sign --branch --direct --reason --draft --label --reviewer --allow-destructive-migrations --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-m -S -C -n -y -q -v -h -V --pr --mainline --squash --gpg-sign --no-gpg-sign --sign-with-github --branch --direct --reason --draft --label --reviewer --allow-destructive-migrations --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -561,7 +561,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__rollback)
-            opts="-S -C -n -y -q -v -h -V --to --mode --force --gpg-sign --no-gpg-sign --branch --direct --reason --draft --label --reviewer --allow-destructive-migrations --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-S -C -n -y -q -v -h -V --to --mode --force --gpg-sign --no-gpg-sign --sign-with-github --branch --direct --reason --draft --label --reviewer --allow-destructive-migrations --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -311,6 +311,11 @@ pub struct PublishArgs {
     #[command(flatten)]
     pub sign: SignArgs,
 
+    /// Create the branch's commits through GitHub's API instead of pushing them, so that
+    /// GitHub signs them (for GitHub Actions, where there is no key).
+    #[arg(long)]
+    pub sign_with_github: bool,
+
     /// Name of the branch to create.
     #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,

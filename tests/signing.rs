@@ -352,3 +352,145 @@ fn a_signature_that_cannot_be_made_writes_nothing_and_no_gpg_sign_overrides() {
     let revert = json(&out)["commits"][0].as_str().unwrap().to_string();
     assert_eq!(status_letter(&env, &work, &revert), "N");
 }
+
+/// In Actions there is no key: GitHub creates the commits through its API and signs them. The
+/// exact requests, the branch, the pull request, and the limits' errors.
+#[test]
+fn sign_with_github_creates_the_commits_through_the_api() {
+    use serde_json::json as j;
+    use wiremock::matchers::{body_json, body_partial_json, method, path};
+    use wiremock::{Mock, ResponseTemplate};
+
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let fake = crate::common::FakeForge::start();
+    env.git(&work, &["config", "fastrevert.forge", "github"]);
+    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
+    env.git(&work, &["config", "fastrevert.apiUrl", &fake.uri()]);
+    let base = env.rev(&work, "main");
+    let branch = format!("revert-{}", &base[..7]);
+    let tree = env.rev(&work, "HEAD~1^{tree}");
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/git/refs"))
+            .and(body_json(j!({"ref": format!("refs/heads/{branch}"), "sha": base})))
+            .respond_with(ResponseTemplate::new(201).set_body_json(
+                j!({"ref": format!("refs/heads/{branch}"), "object": {"sha": base, "type": "commit"}}),
+            ))
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/graphql"))
+            .and(body_partial_json(j!({"variables": {"input": {
+                "branch": {"repositoryNameWithOwner": "acme/shop", "branchName": branch},
+                "message": {"headline": "Revert \"Add notes\""},
+                "fileChanges": {"additions": [], "deletions": [{"path": "docs/notes.txt"}]},
+                "expectedHeadOid": base,
+            }}})))
+            .respond_with(ResponseTemplate::new(200).set_body_json(j!({"data": {"createCommitOnBranch": {
+                "commit": {"oid": "1111111111111111111111111111111111111111", "tree": {"oid": tree}}
+            }}})))
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/pulls"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(j!({
+                "number": 70, "html_url": "https://github.com/acme/shop/pull/70", "state": "open"
+            })))
+            .expect(1),
+    );
+    let remote_refs = env.git(&remote, &["for-each-ref"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--sign-with-github", "--json"])
+        .env("GITHUB_TOKEN", "ghs_test")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let result = json(&out);
+    assert_eq!(result["signed"], true);
+    assert_eq!(result["pull_request"]["number"], 70);
+    // Nothing was pushed with git, and no local branch holds the unsigned commit.
+    assert_eq!(env.git(&remote, &["for-each-ref"]), remote_refs);
+    assert!(!env
+        .git_output(
+            &work,
+            &["rev-parse", "--verify", &format!("refs/heads/{branch}")]
+        )
+        .status
+        .success());
+    fake.verify();
+
+    // What the API cannot write is refused before any request: an executable file.
+    let fake = crate::common::FakeForge::start();
+    env.git(&work, &["config", "fastrevert.apiUrl", &fake.uri()]);
+    env.commit(&work, &[("run.sh", "#!/bin/sh\n")], "Add run.sh");
+    env.git(&work, &["update-index", "--chmod=+x", "run.sh"]);
+    env.git(&work, &["commit", "-q", "-m", "Make run.sh executable"]);
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD~1..HEAD", "--sign-with-github", "--json"])
+        .env("GITHUB_TOKEN", "ghs_test")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("executable"), "{}", stderr(&out));
+    assert_eq!(fake.count(), 0, "a request was sent");
+    // A commit GitHub made with another tree than the one computed is an error, not a success.
+    // (The file on disk follows the index, or `git add -A` would drop the bit again.)
+    run(Command::new("chmod").arg("+x").arg(work.join("run.sh")));
+    env.commit(&work, &[("plain.txt", "p\n")], "Add plain");
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let fake = crate::common::FakeForge::start();
+    env.git(&work, &["config", "fastrevert.apiUrl", &fake.uri()]);
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/git/refs"))
+            .respond_with(ResponseTemplate::new(201).set_body_json(j!({"ref": "x"}))),
+    );
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/graphql"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(j!({"data": {"createCommitOnBranch": {
+                "commit": {"oid": "2222222222222222222222222222222222222222", "tree": {"oid": "3333333333333333333333333333333333333333"}}
+            }}}))),
+    );
+    fake.mount(
+        Mock::given(method("DELETE"))
+            .and(path(format!(
+                "/repos/acme/shop/git/refs/heads/revert-{}",
+                &env.rev(&work, "HEAD")[..7]
+            )))
+            .respond_with(ResponseTemplate::new(204))
+            .expect(1),
+    );
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--sign-with-github", "--json"])
+        .env("GITHUB_TOKEN", "ghs_test")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("git-fastrevert computed"),
+        "{}",
+        stderr(&out)
+    );
+    fake.verify();
+    // And it does not go with --no-push.
+    let out = env
+        .fr(&work)
+        .args([
+            "revert",
+            "HEAD",
+            "--sign-with-github",
+            "--no-push",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}

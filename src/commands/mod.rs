@@ -216,7 +216,115 @@ pub fn check_given_names(ctx: &Ctx, publish: &crate::cli::PublishArgs) -> Result
     if let Some(branch) = &publish.branch {
         git::check_branch_name(&ctx.repo, branch)?;
     }
+    if publish.sign_with_github && (publish.direct || ctx.global.no_push) {
+        return Err(Error::bad_input(
+            "--sign-with-github creates a branch on GitHub; it does not go with --direct or --no-push",
+        )
+        .hint("drop --direct (the revert arrives as a pull request) or --no-push"));
+    }
     Ok(())
+}
+
+/// Put the branch's commits (`base..tip`, one line of first parents) on GitHub through its
+/// API, which signs them, instead of pushing them; then fetch what GitHub made.
+pub fn create_through_forge(ctx: &Ctx, branch: &str, base: Oid, tip: Oid) -> Result<()> {
+    let commits = api_commits(&ctx.repo, base, tip)?;
+    let forge = pr::connect(ctx, "--sign-with-github")?.ok_or_else(|| {
+        Error::bad_input("--sign-with-github needs GitHub as the forge, and none is configured")
+            .hint("git config fastrevert.forge github and fastrevert.repo owner/name")
+    })?;
+    let _progress = ctx.ui.progress(&format!(
+        "Creating {} signed commit(s) on {branch} through GitHub's API",
+        commits.len()
+    ));
+    forge.create_signed_commits(branch, &base.to_string(), &commits)?;
+    let tracking = format!("refs/remotes/{}/{branch}", ctx.settings.remote);
+    if let Err(e) = ctx.git().fetch(
+        &ctx.settings.remote,
+        &[format!("+refs/heads/{branch}:{tracking}")],
+    ) {
+        ctx.ui.warn(&format!(
+            "{branch} was created on GitHub, but fetching it failed: {}",
+            e.message
+        ));
+    }
+    Ok(())
+}
+
+/// The commits of `base..tip` as whole-file changes for an API. What such an API cannot write
+/// (an executable bit, a symlink, a submodule, a name that is not UTF-8) is refused here, before
+/// anything is created.
+pub fn api_commits(
+    repo: &git2::Repository,
+    base: Oid,
+    tip: Oid,
+) -> Result<Vec<crate::forge::ApiCommit>> {
+    let mut line = Vec::new();
+    let mut at = tip;
+    while at != base {
+        let commit = repo.find_commit(at)?;
+        line.push(commit.id());
+        at = commit.parent_id(0)?;
+    }
+    line.reverse();
+    let limit = |path: &str, why: &str| {
+        Error::bad_input(format!(
+            "{path} {why}, which GitHub's commit API cannot write; nothing was created"
+        ))
+        .hint("run without --sign-with-github (the commits are then pushed unsigned), or sign them locally with -S")
+    };
+    let mut out = Vec::new();
+    for oid in line {
+        let commit = repo.find_commit(oid)?;
+        let parent = commit.parent(0)?;
+        let diff = repo.diff_tree_to_tree(Some(&parent.tree()?), Some(&commit.tree()?), None)?;
+        let (mut additions, mut deletions) = (Vec::new(), Vec::new());
+        for delta in diff.deltas() {
+            let new = delta.new_file();
+            let old = delta.old_file();
+            if delta.status() == git2::Delta::Deleted {
+                let path =
+                    std::str::from_utf8(old.path_bytes().unwrap_or_default()).map_err(|_| {
+                        limit(
+                            &git::quote_path(old.path_bytes().unwrap_or_default()),
+                            "has a name that is not UTF-8",
+                        )
+                    })?;
+                deletions.push(path.to_string());
+                continue;
+            }
+            let bytes = new.path_bytes().unwrap_or_default();
+            let path = std::str::from_utf8(bytes)
+                .map_err(|_| limit(&git::quote_path(bytes), "has a name that is not UTF-8"))?;
+            match new.mode() {
+                git2::FileMode::Blob => {}
+                git2::FileMode::BlobExecutable => return Err(limit(path, "is executable")),
+                git2::FileMode::Link => return Err(limit(path, "is a symlink")),
+                git2::FileMode::Commit => return Err(limit(path, "is a submodule")),
+                _ => return Err(limit(path, "is of a kind")),
+            }
+            if old.mode() == git2::FileMode::BlobExecutable {
+                return Err(limit(path, "loses its executable bit"));
+            }
+            additions.push((
+                path.to_string(),
+                repo.find_blob(new.id())?.content().to_vec(),
+            ));
+        }
+        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let (headline, body) = match message.split_once('\n') {
+            Some((h, b)) => (h.to_string(), b.trim_start_matches('\n').to_string()),
+            None => (message.clone(), String::new()),
+        };
+        out.push(crate::forge::ApiCommit {
+            headline,
+            body,
+            additions,
+            deletions,
+            tree: commit.tree_id().to_string(),
+        });
+    }
+    Ok(out)
 }
 
 /// Push a branch created here to the same name on the remote (never forced).

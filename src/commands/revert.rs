@@ -149,7 +149,8 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         if publish.direct {
             pushed = publish_direct(ctx, &base, &plan)?;
         } else {
-            if earlier.is_none() {
+            // GitHub makes the commits itself (and signs them): no local branch of ours.
+            if earlier.is_none() && !publish.sign_with_github {
                 git::persist(repo, &[plan.tip])?;
                 git::create_refs(
                     repo,
@@ -159,7 +160,11 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
             }
             pushed = earlier.as_ref().is_some_and(|e| e.pushed);
             if ctx.will_push() && !pushed {
-                super::push_branch(ctx, &branch, plan.tip)?;
+                if publish.sign_with_github {
+                    super::create_through_forge(ctx, &branch, base.oid, plan.tip)?;
+                } else {
+                    super::push_branch(ctx, &branch, plan.tip)?;
+                }
                 pushed = true;
             }
             if pushed {
@@ -219,7 +224,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         "pull_request": pull_request,
         "reverted_pull_requests": prs.iter().map(|p| p.info.number).collect::<Vec<_>>(),
         "resumed": earlier.is_some(),
-        "signed": signer.is_some() && !nothing_left,
+        "signed": (signer.is_some() || publish.sign_with_github) && !nothing_left,
         "dry_run": dry_run,
         "migrations": migrations.migrations,
         "warnings": warnings,

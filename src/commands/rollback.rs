@@ -288,7 +288,7 @@ fn commit_mode(
             git::short(tip)
         ));
     } else {
-        if earlier.is_none() {
+        if earlier.is_none() && !publish.sign_with_github {
             git::persist(repo, &[tip])?;
             git::create_refs(repo, &[(branch_ref.clone(), tip)], "fastrevert: rollback")?;
             human.push(format!(
@@ -301,7 +301,11 @@ fn commit_mode(
         }
         pushed = earlier.as_ref().is_some_and(|e| e.pushed);
         if ctx.will_push() && !pushed {
-            super::push_branch(ctx, &branch, tip)?;
+            if publish.sign_with_github {
+                super::create_through_forge(ctx, &branch, base.oid, tip)?;
+            } else {
+                super::push_branch(ctx, &branch, tip)?;
+            }
             pushed = true;
         }
         if pushed {
@@ -342,7 +346,7 @@ fn commit_mode(
         "pushed": pushed,
         "pull_request": pull_request,
         "resumed": earlier.is_some(),
-        "signed": signer.is_some(),
+        "signed": signer.is_some() || publish.sign_with_github,
     });
     Ok(Outcome { json, human })
 }

@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use super::{
-    json_opt_text, json_text, query_value, status_error, Created, Forge, Http, Kind, NewPr,
-    PrCommit, PrInfo, PullRequest, Reply, SendError, Target, Token,
+    json_opt_text, json_text, query_value, status_error, ApiCommit, Created, Forge, Http, Kind,
+    NewPr, PrCommit, PrInfo, PullRequest, Reply, SendError, Target, Token,
 };
 use crate::error::{Error, Result};
 
@@ -69,6 +69,7 @@ impl GitHub {
             let request = async {
                 let response = match method {
                     "POST" => client._post(path, body).await,
+                    "DELETE" => client._delete(path, None::<&()>).await,
                     _ => client._get(path).await,
                 }
                 .map_err(|e| SendError::Other(e.to_string()))?;
@@ -311,6 +312,55 @@ impl Forge for GitHub {
             .collect())
     }
 
+    fn create_signed_commits(
+        &self,
+        branch: &str,
+        base: &str,
+        commits: &[ApiCommit],
+    ) -> Result<Vec<String>> {
+        let refs = format!("{}/git/refs", self.repo_path());
+        let reply = self.call(
+            "POST",
+            &refs,
+            Some(json!({"ref": format!("refs/heads/{branch}"), "sha": base})),
+        )?;
+        match reply.status {
+            201 => {}
+            422 if message(&reply).contains("already exists") => {
+                return Err(Error::bad_input(format!(
+                    "branch {branch} already exists on GitHub; nothing was created"
+                ))
+                .hint(format!("choose another name: --branch {branch}-2")))
+            }
+            _ => {
+                return Err(status_error(
+                    Kind::GitHub,
+                    &format!("creating branch {branch}"),
+                    &reply,
+                    message(&reply),
+                ))
+            }
+        }
+        let mut head = base.to_string();
+        let mut made = Vec::new();
+        for commit in commits {
+            match self.commit_on_branch(branch, &head, commit) {
+                Ok(oid) => {
+                    made.push(oid.clone());
+                    head = oid;
+                }
+                Err(e) => {
+                    // Leave no half-made branch behind when nothing of it is usable.
+                    if made.is_empty() {
+                        let _ = self.call("DELETE", &format!("{refs}/heads/{branch}"), None);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(made)
+    }
+
     fn comment(&self, number: u64, body: &str) -> Result<()> {
         let path = format!("{}/issues/{number}/comments", self.repo_path());
         let payload = json!({"body": body});
@@ -339,6 +389,78 @@ impl Forge for GitHub {
 }
 
 impl GitHub {
+    /// Where GraphQL is: `/graphql` beside api.github.com, `/api/graphql` on GitHub Enterprise.
+    fn graphql_path(&self) -> String {
+        match self.target.api.strip_suffix("/api/v3") {
+            Some(host) => format!("{host}/api/graphql"),
+            None => "/graphql".into(),
+        }
+    }
+
+    /// One `createCommitOnBranch` (GitHub signs what it creates), checked against the tree
+    /// git-fastrevert computed.
+    fn commit_on_branch(&self, branch: &str, head: &str, commit: &ApiCommit) -> Result<String> {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let additions: Vec<Value> = commit
+            .additions
+            .iter()
+            .map(|(path, content)| json!({"path": path, "contents": b64.encode(content)}))
+            .collect();
+        let deletions: Vec<Value> = commit
+            .deletions
+            .iter()
+            .map(|path| json!({"path": path}))
+            .collect();
+        let query = "mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid tree { oid } } } }";
+        let input = json!({
+            "branch": {"repositoryNameWithOwner": self.target.slug, "branchName": branch},
+            "message": {"headline": commit.headline, "body": commit.body},
+            "fileChanges": {"additions": additions, "deletions": deletions},
+            "expectedHeadOid": head,
+        });
+        let reply = self.call(
+            "POST",
+            &self.graphql_path(),
+            Some(json!({"query": query, "variables": {"input": input}})),
+        )?;
+        if reply.status != 200 {
+            return Err(status_error(
+                Kind::GitHub,
+                &format!("creating a commit on {branch}"),
+                &reply,
+                message(&reply),
+            ));
+        }
+        let v = reply.json(Kind::GitHub)?;
+        if let Some(errors) = v["errors"].as_array().filter(|e| !e.is_empty()) {
+            let text: Vec<&str> = errors
+                .iter()
+                .filter_map(|e| e["message"].as_str())
+                .collect();
+            return Err(Error::failed(format!(
+                "GitHub did not create the commit on {branch}: {}",
+                text.join("; ")
+            ))
+            .hint("re-run to retry; the branch is kept as far as it got"));
+        }
+        let made = &v["data"]["createCommitOnBranch"]["commit"];
+        let (Some(oid), Some(tree)) = (made["oid"].as_str(), made["tree"]["oid"].as_str()) else {
+            return Err(
+                Error::failed("GitHub answered without the commit it created")
+                    .hint("re-run to retry"),
+            );
+        };
+        if tree != commit.tree {
+            return Err(Error::failed(format!(
+                "GitHub's commit {oid} on {branch} has tree {tree}, not the {} git-fastrevert computed; the branch is not the revert",
+                commit.tree
+            ))
+            .hint(format!("delete the branch on GitHub, then run again without --sign-with-github: git push origin --delete {branch}")));
+        }
+        Ok(oid.to_string())
+    }
+
     /// Labels and review requests of a pull request just opened; both are the same when
     /// repeated, and a failure is a warning.
     fn label_and_request_reviews(

@@ -184,6 +184,18 @@ pub struct NewPr {
     pub reviewers: Vec<String>,
 }
 
+/// A commit for the forge to create: what changes against its parent, as whole files.
+#[derive(Debug, Clone)]
+pub struct ApiCommit {
+    pub headline: String,
+    pub body: String,
+    /// Regular (non-executable) files written whole: path and content.
+    pub additions: Vec<(String, Vec<u8>)>,
+    pub deletions: Vec<String>,
+    /// The tree git-fastrevert computed; the forge's commit must have the same.
+    pub tree: String,
+}
+
 /// What a forge can do for the commands.
 pub trait Forge {
     fn target(&self) -> &Target;
@@ -196,6 +208,20 @@ pub trait Forge {
     fn comment(&self, number: u64, body: &str) -> Result<()>;
     /// Pull requests merged into `base` lately, newest first (for the pickers).
     fn recently_merged(&self, base: &str) -> Result<Vec<PrInfo>>;
+    /// Create `commits` one after the other on a new branch starting at `base`, through the
+    /// forge's API so that the forge signs them. Returns the new commits' ids.
+    fn create_signed_commits(
+        &self,
+        _branch: &str,
+        _base: &str,
+        _commits: &[ApiCommit],
+    ) -> Result<Vec<String>> {
+        Err(Error::bad_input(format!(
+            "{} does not sign commits made through its API; only GitHub does",
+            self.target().kind.name()
+        ))
+        .hint("sign locally instead (-S with gpg.format and user.signingKey)"))
+    }
 }
 
 /// Open the client for a target.
