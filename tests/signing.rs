@@ -209,7 +209,35 @@ fn openpgp_signed_revert_verifies_with_gpg() {
     assert!(
         commit.contains("gpgsig -----BEGIN PGP SIGNATURE-----"),
         "{commit}"
-    );
+    ); // The rollback commit and the snapshot tag, signed by configuration this time.
+    env.git(&work, &["config", "commit.gpgSign", "true"]);
+    env.git(&work, &["config", "tag.gpgSign", "true"]);
+    env.git(&work, &["tag", "--no-sign", "v1", "HEAD~2"]);
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "v1", "--no-push", "--json"])
+        .env("GNUPGHOME", &home)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rollback = json(&out)["commits"][0].as_str().unwrap().to_string();
+    let out = env
+        .fr(&work)
+        .args(["prepare", "snap", "--json"])
+        .env("GNUPGHOME", &home)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for args in [
+        vec!["verify-commit", rollback.as_str()],
+        vec!["verify-tag", "pre-rollout/snap"],
+    ] {
+        let mut verify = Command::new("git");
+        verify.current_dir(&work).args(&args);
+        env.apply_to(&mut verify);
+        verify.env("GNUPGHOME", &home);
+        run(&mut verify);
+    }
 }
 
 #[test]
@@ -324,6 +352,15 @@ fn a_signature_that_cannot_be_made_writes_nothing_and_no_gpg_sign_overrides() {
             "{j}"
         );
     }
+    // A key that is not there.
+    env.git(&work, &["config", "--unset", "gpg.ssh.program"]);
+    env.git(&work, &["config", "user.signingKey", "/nonexistent/key"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
     env.git(
         &work,
         &["config", "gpg.ssh.program", "no-such-signing-program"],
