@@ -112,3 +112,34 @@ fn ctrl_c_at_a_prompt_exits_130() {
     assert_eq!(exit_code(&mut p), 130);
     assert_eq!(refs(&env, &work), before);
 }
+
+/// A key that needs its passphrase: the signing program's prompt reaches the terminal, and the
+/// commit is signed once it is typed.
+#[test]
+fn a_signing_passphrase_is_asked_on_the_terminal() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let key = env.path("id_ed25519");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "hunter2", "-C", "test", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let allowed = env.path("allowed_signers");
+    std::fs::write(&allowed, format!("test@example.com {public}")).unwrap();
+    for (k, v) in [
+        ("gpg.format", "ssh"),
+        ("user.signingKey", key.to_str().unwrap()),
+        ("gpg.ssh.allowedSignersFile", allowed.to_str().unwrap()),
+    ] {
+        env.git(&work, &["config", k, v]);
+    }
+    let mut p = spawn(&env, &work, &["revert", "HEAD", "-S", "--no-push"]);
+    p.expect("passphrase").unwrap();
+    p.send("hunter2\r").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    let branch = format!("revert-{}", &env.rev(&work, "main")[..7]);
+    assert_eq!(env.git(&work, &["log", "-1", "--format=%G?", &branch]), "G");
+}

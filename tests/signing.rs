@@ -157,9 +157,36 @@ fn a_literal_ssh_key_signs_through_the_agent_flag_and_dry_runs_run_no_signer() {
         "a literal key is used through the agent: {args:?}"
     );
     let revert = json(&out)["commits"][0].as_str().unwrap().to_string();
+    // Without user.signingKey, gpg.ssh.defaultKeyCommand names the key, as for git.
+    env.git(&work, &["config", "--unset", "user.signingKey"]);
+    env.git(
+        &work,
+        &[
+            "config",
+            "gpg.ssh.defaultKeyCommand",
+            &format!("echo 'key::{}'", public.trim()),
+        ],
+    );
+    std::fs::remove_file(&log).unwrap();
+    let out = env
+        .fr(&work)
+        .args([
+            "revert",
+            "HEAD~1",
+            "--branch",
+            "by-command",
+            "--no-push",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&log).unwrap().contains("-U"));
+    let by_command = json(&out)["commits"][0].as_str().unwrap().to_string();
     // Verified with the real ssh-keygen (git would ask the stand-in to verify too).
     env.git(&work, &["config", "--unset", "gpg.ssh.program"]);
     assert_eq!(status_letter(&env, &work, &revert), "G");
+    assert_eq!(status_letter(&env, &work, &by_command), "G");
 }
 
 #[test]
