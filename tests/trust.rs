@@ -483,3 +483,105 @@ fn a_file_that_became_a_folder_and_was_then_deleted_conflicts_as_for_git() {
         stderr(&out)
     );
 }
+
+#[test]
+fn two_resets_in_one_second_keep_two_backups_and_going_forward_needs_no_force() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    env.git(&work, &["switch", "-q", "--detach"]);
+    let tip = env.rev(&work, "main");
+    let reset = |to: &str, force: bool| {
+        let mut cmd = env.fr(&work);
+        cmd.args(["rollback", "--to", to, "--mode", "reset", "--json"]);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.output().unwrap()
+    };
+    let first = reset("main~1", true);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let second = reset("main~1", true);
+    assert_eq!(code(&second), 0, "{}", stderr(&second));
+    let (b1, b2) = (
+        json(&first)["backup_ref"].as_str().unwrap().to_string(),
+        json(&second)["backup_ref"].as_str().unwrap().to_string(),
+    );
+    assert_ne!(b1, b2);
+    assert_eq!(env.rev(&remote, &b1), tip);
+    // Back to the first backup: forward, nothing dropped, no --force needed; a dry run says
+    // what a real run needs.
+    let dry = env
+        .fr(&work)
+        .args(["rollback", "--to", &b1, "--mode", "reset", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&dry), 0, "{}", stderr(&dry));
+    let text = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        text.contains("forward") && !text.contains("--force"),
+        "{text}"
+    );
+    let forward = reset(&b1, false);
+    assert_eq!(code(&forward), 0, "{}", stderr(&forward));
+    assert_eq!(env.rev(&remote, "main"), tip);
+    let dry = env
+        .fr(&work)
+        .args(["rollback", "--to", "main~2", "--mode", "reset", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&dry.stdout).contains("needs --force"),
+        "{}",
+        String::from_utf8_lossy(&dry.stdout)
+    );
+}
+
+#[test]
+fn pr_numbers_are_revisions_and_are_found_in_the_history_without_a_forge() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
+    for spelled in ["pr:7", "#7"] {
+        let out = env
+            .fr(&work)
+            .args(["revert", spelled, "--no-push", "--dry-run", "--json"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{spelled}: {}", stderr(&out));
+        let j = json(&out);
+        assert_eq!(j["reverted"], serde_json::json!([merge]), "{spelled}");
+        assert_eq!(j["branch"], "revert-7-feature");
+        assert!(
+            j["warnings"]
+                .to_string()
+                .contains("found in the history of main"),
+            "{j}"
+        );
+    }
+    // A squash merge: `… (#8)`.
+    let squash = env.commit(&work, &[("coupons.txt", "c\n")], "Add coupons (#8)");
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["revert", "--pr", "8", "--no-push", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["reverted"], serde_json::json!([squash]));
+    // A bare number is not a commit: say how to write a pull request.
+    let out = env
+        .fr(&work)
+        .args(["revert", "6", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("pr:6"), "{}", stderr(&out));
+    // One that is nowhere: the error says both.
+    let out = env
+        .fr(&work)
+        .args(["revert", "pr:99", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("#99"), "{}", stderr(&out));
+}

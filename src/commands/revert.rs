@@ -23,17 +23,32 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     ctx.fetch(&[])?;
     let base = ctx.base_tip()?;
     let mut warnings = Vec::new();
-    let revs: Vec<String> = args
-        .revs
-        .iter()
-        .map(|rev| ctx.base_rev(rev, &base, &mut warnings))
-        .collect();
+    // `pr:N` and `#N` (the Action's and the forges' spellings) mean `--pr N`.
+    let mut pr_numbers = args.prs.clone();
+    let mut revs = Vec::new();
+    for rev in &args.revs {
+        match pr_number(rev) {
+            Some(n) => pr_numbers.push(n),
+            None => revs.push(ctx.base_rev(rev, &base, &mut warnings)),
+        }
+    }
+    if let [only] = revs.as_slice() {
+        if only.bytes().all(|b| b.is_ascii_digit())
+            && only.len() < 6
+            && repo.revparse_single(only).is_err()
+        {
+            return Err(Error::bad_input(format!(
+                "'{only}' is not a commit here; a pull request is written pr:{only} or #{only}"
+            ))
+            .hint(format!("git fastrevert revert pr:{only}")));
+        }
+    }
     let mut oids = if revs.is_empty() {
         Vec::new()
     } else {
         engine::expand_revs(repo, &revs)?
     };
-    let prs = merged_prs(ctx, &args.prs, &mut oids, &mut warnings)?;
+    let prs = merged_prs(ctx, base.oid, &pr_numbers, &mut oids, &mut warnings)?;
     let mut seen = std::collections::HashSet::new();
     oids.retain(|oid| seen.insert(*oid));
     if oids.len() > 1 {
@@ -72,7 +87,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         (_, true, _) => ctx.settings.base.clone(),
         (Some(name), false, _) => name.clone(),
         // GitHub's own Revert button names the branch this way.
-        (None, false, [one]) if args.revs.is_empty() => format!(
+        (None, false, [one]) if revs.is_empty() => format!(
             "revert-{}-{}",
             one.info.number,
             one.info.head_ref.replace(
@@ -80,7 +95,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
                 "-"
             )
         ),
-        (None, false, [_, ..]) if args.revs.is_empty() => {
+        (None, false, [_, ..]) if revs.is_empty() => {
             format!(
                 "revert-{}",
                 prs.iter()
@@ -242,6 +257,7 @@ pub struct MergedPr {
 /// a merge commit (reverted against parent 1), a squash commit, or a rebased range.
 fn merged_prs(
     ctx: &Ctx,
+    base: git2::Oid,
     numbers: &[u64],
     oids: &mut Vec<git2::Oid>,
     warnings: &mut Vec<String>,
@@ -250,10 +266,22 @@ fn merged_prs(
         return Ok(Vec::new());
     }
     let repo = &ctx.repo;
-    let forge = pr::connect(ctx, "revert --pr")?.ok_or_else(|| {
-        Error::bad_input("revert --pr needs to know the forge, and none is configured or recognisable from the remote")
-            .hint("git config fastrevert.forge github (or bitbucket, bitbucket-datacenter) and fastrevert.repo owner/name")
-    })?;
+    // Without a forge API (none configured, or no token), the base's own history says which
+    // commit merged a pull request, as the forges write it.
+    let forge = match pr::connect(ctx, "revert --pr") {
+        Ok(Some(forge)) => forge,
+        other => {
+            let why = match other {
+                Err(e) => e,
+                _ => Error::bad_input("revert --pr needs to know the forge, and none is configured or recognisable from the remote")
+                    .hint("git config fastrevert.forge github (or bitbucket, bitbucket-datacenter) and fastrevert.repo owner/name"),
+            };
+            return numbers
+                .iter()
+                .map(|&n| from_history(ctx, base, n, oids, warnings, &why))
+                .collect();
+        }
+    };
     let mut found = Vec::new();
     for &n in numbers {
         let _progress = ctx.ui.progress(&format!("Looking up pull request #{n}"));
@@ -308,6 +336,95 @@ fn merged_prs(
         found.push(MergedPr { info, method });
     }
     Ok(found)
+}
+
+/// `pr:N` or `#N`.
+fn pr_number(rev: &str) -> Option<u64> {
+    rev.strip_prefix("pr:")
+        .or_else(|| rev.strip_prefix('#'))
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse().ok())
+}
+
+/// A pull request found on the base's first-parent line by the message its forge wrote: GitHub
+/// `Merge pull request #N from owner/branch` or a squash `… (#N)`, Bitbucket `Merged in branch
+/// (pull request #N)`, GitLab `See merge request group/project!N`.
+fn from_history(
+    ctx: &Ctx,
+    base: git2::Oid,
+    n: u64,
+    oids: &mut Vec<git2::Oid>,
+    warnings: &mut Vec<String>,
+    no_api: &Error,
+) -> Result<MergedPr> {
+    let repo = &ctx.repo;
+    let merge_subject = format!("Merge pull request #{n} ");
+    let squash_suffix = format!("(#{n})");
+    let bitbucket = format!("(pull request #{n})");
+    let gitlab = format!("!{n}");
+    let mut at = Some(base);
+    for _ in 0..20_000 {
+        let Some(oid) = at else { break };
+        let commit = repo.find_commit(oid)?;
+        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let subject = crate::engine::message::subject(&message).to_string();
+        let merged_gitlab = message
+            .lines()
+            .any(|l| l.trim().starts_with("See merge request ") && l.trim().ends_with(&gitlab));
+        let found = subject.starts_with(&merge_subject)
+            || subject.ends_with(&squash_suffix)
+            || (subject.starts_with("Merged in ") && subject.contains(&bitbucket))
+            || merged_gitlab;
+        if found {
+            let body_title = message
+                .split_once("\n\n")
+                .and_then(|(_, b)| b.lines().next())
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string);
+            let head_ref = subject
+                .strip_prefix(&merge_subject)
+                .and_then(|rest| rest.strip_prefix("from "))
+                .map(|r| r.rsplit_once('/').map_or(r, |(_, b)| b).to_string())
+                .unwrap_or_default();
+            let title = if subject.starts_with(&merge_subject) {
+                body_title.unwrap_or(subject.clone())
+            } else {
+                subject.trim_end_matches(&squash_suffix).trim().to_string()
+            };
+            warnings.push(format!(
+                "#{n} found in the history of {} as {} \"{subject}\" (no forge API was used)",
+                ctx.settings.base,
+                git::short(oid)
+            ));
+            oids.push(oid);
+            return Ok(MergedPr {
+                info: PrInfo {
+                    number: n,
+                    title,
+                    merged: true,
+                    state: "merged".into(),
+                    merge_commit: Some(oid.to_string()),
+                    head_ref,
+                    head_sha: None,
+                    base_ref: ctx.settings.base.clone(),
+                    url: String::new(),
+                },
+                method: if commit.parent_count() > 1 {
+                    "merge"
+                } else {
+                    "squash"
+                },
+            });
+        }
+        at = commit.parent_id(0).ok();
+    }
+    let mut err = Error::bad_input(format!(
+        "pull request #{n} is not in the history of {} as a merge or squash commit, and {}",
+        ctx.settings.base,
+        no_api.message.trim_end_matches('.')
+    ));
+    err.hints = no_api.hints.clone();
+    Err(err)
 }
 
 /// The commits a rebase or fast-forward merge put on the base: the first-parent chain ending at

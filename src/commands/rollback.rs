@@ -378,7 +378,16 @@ fn reset_mode(
             "[year][month][day]-[hour][minute][second]"
         ))
         .map_err(|e| Error::failed(e.to_string()))?;
-    let backup_ref = format!("refs/fastrevert/backup/{}/{stamp}", s.base);
+    // Two resets within one second get their own backups: a counter after the time.
+    let mut backup_ref = format!("refs/fastrevert/backup/{}/{stamp}", s.base);
+    let mut n = 1;
+    while git::ref_target(repo, &backup_ref)?.is_some() {
+        n += 1;
+        backup_ref = format!("refs/fastrevert/backup/{}/{stamp}-{n}", s.base);
+    }
+    // Going forward (to a backup of a later tip) drops nothing and needs no --force.
+    let forward = repo.graph_descendant_of(target, base.oid)?;
+    let needs_force = !forward && undone.len() + more > 0;
     let local = ctx.local_base_ref();
     let pushing = ctx.will_push();
     let undone_count = undone.len() + more;
@@ -402,17 +411,29 @@ fn reset_mode(
         .hint(format!("use --mode commit, or move it yourself: git branch backup-{stamp} && git reset --keep {target_name}")));
     }
     if dry_run {
-        human.push(format!(
-            "Would move {} from {} back to {target_name} ({}), dropping {undone_count} commit(s), keeping {backup_ref}.",
-            if pushing { format!("{}/{}", s.remote, s.base) } else { s.base.clone() },
-            git::short(base.oid),
-            git::short(target)
-        ));
+        human.push(if forward {
+            format!(
+                "Would move {} forward from {} to {target_name} ({}), dropping nothing, keeping {backup_ref}.",
+                if pushing { format!("{}/{}", s.remote, s.base) } else { s.base.clone() },
+                git::short(base.oid),
+                git::short(target)
+            )
+        } else {
+            format!(
+                "Would move {} from {} back to {target_name} ({}), dropping {undone_count} commit(s), keeping {backup_ref}.",
+                if pushing { format!("{}/{}", s.remote, s.base) } else { s.base.clone() },
+                git::short(base.oid),
+                git::short(target)
+            )
+        });
+        if needs_force && !args.force {
+            human.push("The real run needs --force (or a confirmation on a terminal): it drops commits from the branch.".into());
+        }
         human.push("Dry run: nothing was written.".into());
         let json = json!({"mode": "reset", "branch": s.base, "commits": [], "pushed": false, "backup_ref": backup_ref});
         return Ok(Outcome { json, human });
     }
-    if !args.force {
+    if needs_force && !args.force {
         if !ctx.ui.interactive {
             return Err(Error::refused(format!(
                 "--mode reset moves {} back and drops {undone_count} commit(s) from it; it needs --force",
