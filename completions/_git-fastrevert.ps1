@@ -105,8 +105,8 @@ Register-ArgumentCompleter -Native -CommandName 'git-fastrevert' -ScriptBlock {
         }
         'git-fastrevert;revert' {
             [CompletionResult]::new('--pr', '--pr', [CompletionResultType]::ParameterName, 'Revert a merged pull request, found through the forge: a merge commit against parent 1, a squash commit as is, a rebase-merged one as its whole range (repeatable)')
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Parent to revert merge commits against')
-            [CompletionResult]::new('--mainline', '--mainline', [CompletionResultType]::ParameterName, 'Parent to revert merge commits against')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Parent to revert merge commits against [default: 1, the branch it was merged into]')
+            [CompletionResult]::new('--mainline', '--mainline', [CompletionResultType]::ParameterName, 'Parent to revert merge commits against [default: 1, the branch it was merged into]')
             [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'Sign the commits (and prepare''s tag), with KEYID or user.signingKey')
             [CompletionResult]::new('--gpg-sign', '--gpg-sign', [CompletionResultType]::ParameterName, 'Sign the commits (and prepare''s tag), with KEYID or user.signingKey')
             [CompletionResult]::new('--branch', '--branch', [CompletionResultType]::ParameterName, 'Name of the branch to create')

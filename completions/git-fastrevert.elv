@@ -99,8 +99,8 @@ set edit:completion:arg-completer[git-fastrevert] = {|@words|
         }
         &'git-fastrevert;revert'= {
             cand --pr 'Revert a merged pull request, found through the forge: a merge commit against parent 1, a squash commit as is, a rebase-merged one as its whole range (repeatable)'
-            cand -m 'Parent to revert merge commits against'
-            cand --mainline 'Parent to revert merge commits against'
+            cand -m 'Parent to revert merge commits against [default: 1, the branch it was merged into]'
+            cand --mainline 'Parent to revert merge commits against [default: 1, the branch it was merged into]'
             cand -S 'Sign the commits (and prepare''s tag), with KEYID or user.signingKey'
             cand --gpg-sign 'Sign the commits (and prepare''s tag), with KEYID or user.signingKey'
             cand --branch 'Name of the branch to create'

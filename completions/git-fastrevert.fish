@@ -86,7 +86,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand list" -s v
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand list" -s h -l help -d 'Print help'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand list" -s V -l version -d 'Print version'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l pr -d 'Revert a merged pull request, found through the forge: a merge commit against parent 1, a squash commit as is, a rebase-merged one as its whole range (repeatable)' -r
-complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -s m -l mainline -d 'Parent to revert merge commits against' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -s m -l mainline -d 'Parent to revert merge commits against [default: 1, the branch it was merged into]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -s S -l gpg-sign -d 'Sign the commits (and prepare\'s tag), with KEYID or user.signingKey' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l branch -d 'Name of the branch to create' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l reason -d 'Why; written as a Revert-Reason: trailer' -r

@@ -353,7 +353,7 @@ pub struct RevertArgs {
     #[arg(long = "pr", value_name = "N")]
     pub prs: Vec<u64>,
 
-    /// Parent to revert merge commits against.
+    /// Parent to revert merge commits against [default: 1, the branch it was merged into].
     #[arg(short, long, value_name = "N")]
     pub mainline: Option<usize>,
 

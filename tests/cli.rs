@@ -529,8 +529,9 @@ fn list_shows_rollout_points_and_release_tags() {
     assert_eq!(items[0]["commits_since"], 1);
     assert_eq!(items[1]["kind"], "release");
     assert_eq!(items[1]["name"], "v1.0.0");
-    // Add feature, the merge, Add notes, After the snapshot.
-    assert_eq!(items[1]["commits_since"], 4);
+    // First parents, as a rollback to it counts them: the merge, Add notes, After the snapshot
+    // (Add feature came in with the merge).
+    assert_eq!(items[1]["commits_since"], 3);
     let out = env.fr(&work).args(["list"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("pre-rollout/p1"));
 }

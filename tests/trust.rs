@@ -585,3 +585,46 @@ fn pr_numbers_are_revisions_and_are_found_in_the_history_without_a_forge() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("#99"), "{}", stderr(&out));
 }
+
+#[test]
+fn list_counts_first_parents_as_rollback_does_and_says_ahead() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["tag", "v1.0.0", "main~2"]);
+    env.git(&work, &["switch", "-q", "-c", "next"]);
+    env.commit(&work, &[("next.txt", "n\n")], "Next");
+    env.git(&work, &["tag", "v2.0.0-rc1", "HEAD"]);
+    env.git(&work, &["switch", "-q", "main"]);
+    let out = env.fr(&work).args(["list", "--json"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let points = json(&out);
+    let find = |name: &str| {
+        points
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    // Three commits of main came since (one of them on the merged branch); a rollback undoes
+    // the two first-parent ones, and list says the same.
+    assert_eq!(find("v1.0.0")["commits_since"], 2);
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "v1.0.0", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("undoing 2 commit(s)"),
+        "{}",
+        stderr(&out)
+    );
+    let rc = find("v2.0.0-rc1");
+    assert_eq!(rc["commits_since"], 0);
+    assert_eq!(rc["commits_ahead"], 1);
+    let out = env.fr(&work).args(["list"]).output().unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("1 ahead of main"), "{table}");
+}

@@ -84,11 +84,11 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
     }
     let pruned = rel.prune(args.keep)?;
     human.push(format!(
-        "{} {} is live at {}{}.",
+        "{} {}: live at {}{}.",
         if created {
             "Deployed"
         } else {
-            "Switched to the existing release"
+            "Switched to the release already here,"
         },
         &id[..12],
         rel.link.display(),

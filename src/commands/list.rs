@@ -19,8 +19,12 @@ pub struct Point {
     pub date: String,
     #[serde(skip)]
     pub timestamp: i64,
-    /// How many commits the base has gained since; `null` when the base is unknown.
+    /// How many first-parent commits the base has gained since (what a rollback to it
+    /// undoes); `null` when the base is unknown.
     pub commits_since: Option<usize>,
+    /// How many first-parent commits it is ahead of the base (a tag not yet rolled out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits_ahead: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub staging_branch: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -35,7 +39,16 @@ pub fn run(ctx: &Ctx, _args: &ListArgs) -> Result<Outcome> {
     if let Some(base) = &base {
         for p in &mut points {
             let oid = git2::Oid::from_str(&p.commit)?;
-            p.commits_since = Some(ctx.repo.graph_ahead_behind(base.oid, oid)?.0);
+            if oid != base.oid && ctx.repo.graph_descendant_of(oid, base.oid)? {
+                // Ahead of production: nothing to undo, its own commits to come.
+                let (ahead, more, _) = super::rollback::undone_commits(ctx, oid, base.oid)?;
+                p.commits_since = Some(0);
+                p.commits_ahead = Some(ahead.len() + more);
+            } else {
+                // Counted as the rollback to it counts: first parents of the base.
+                let (undone, more, _) = super::rollback::undone_commits(ctx, base.oid, oid)?;
+                p.commits_since = Some(undone.len() + more);
+            }
         }
     }
     let mut human = Vec::new();
@@ -43,14 +56,17 @@ pub fn run(ctx: &Ctx, _args: &ListArgs) -> Result<Outcome> {
         human.push("No rollout points or release tags yet. Take one before the next rollout: git fastrevert prepare".into());
     }
     for p in &points {
-        let since = p.commits_since.map_or("?".to_string(), |n| n.to_string());
+        let since = match (p.commits_since, p.commits_ahead) {
+            (_, Some(n)) => format!("{n:>5} ahead of {}", ctx.settings.base),
+            (Some(n), None) => format!("{n:>5} commit(s) since"),
+            (None, None) => "    ? commit(s) since".to_string(),
+        };
         human.push(format!(
-            "{:<8} {:<32} {} {}  {:>5} commit(s) since",
+            "{:<8} {:<32} {} {}  {since}",
             p.kind,
             p.name,
             &p.commit[..7],
             &p.date[..16.min(p.date.len())].replace('T', " "),
-            since
         ));
     }
     let json =
@@ -103,6 +119,7 @@ fn point(ctx: &Ctx, kind: &'static str, name: String, oid: git2::Oid) -> Result<
         date: rfc3339(timestamp),
         timestamp,
         commits_since: None,
+        commits_ahead: None,
         staging_branch,
         rollout: message::trailer(&tag_message, "Fastrevert-Rollout").map(str::to_string),
     }))

@@ -194,7 +194,18 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         }
     }
 
-    let mut human = describe(ctx, &base, &plan, &branch, pushed, dry_run, publish.direct);
+    let mut human = describe(
+        ctx,
+        &base,
+        &plan,
+        &branch,
+        Run {
+            pushed,
+            dry_run,
+            direct: publish.direct,
+            resumed: earlier.is_some(),
+        },
+    );
     if earlier.is_some() && !dry_run {
         human.insert(0, format!("Branch {branch} from an earlier run already reverts all of it; finishing that run."));
     }
@@ -700,15 +711,22 @@ fn conflict_error(
     err
 }
 
-fn describe(
-    ctx: &Ctx,
-    base: &BaseTip,
-    plan: &RevertPlan,
-    branch: &str,
+/// How the run went, for the lines that describe it.
+struct Run {
     pushed: bool,
     dry_run: bool,
     direct: bool,
-) -> Vec<String> {
+    /// The branch came from an earlier run.
+    resumed: bool,
+}
+
+fn describe(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan, branch: &str, run: Run) -> Vec<String> {
+    let Run {
+        pushed,
+        dry_run,
+        direct,
+        resumed,
+    } = run;
     let s = &ctx.settings;
     let mut out = Vec::new();
     if plan.reverted.is_empty() {
@@ -735,11 +753,18 @@ fn describe(
         } else {
             format!("branch {branch}")
         };
-        out.push(format!(
-            "Would create {} commit(s) on {target}; tree {}.",
-            plan.commits.len(),
-            plan.tree
-        ));
+        out.push(if resumed {
+            format!(
+                "Would finish {target} from an earlier run, at {tip} (tree {}).",
+                plan.tree
+            )
+        } else {
+            format!(
+                "Would create {} commit(s) on {target}; tree {}.",
+                plan.commits.len(),
+                plan.tree
+            )
+        });
         if ctx.will_push() {
             out.push(format!("Would push to {}.", s.remote));
         }
@@ -750,7 +775,11 @@ fn describe(
             false => format!("Moved {} to {tip}.", s.base),
         });
     } else {
-        out.push(format!("Created branch {branch} at {tip}."));
+        out.push(if resumed {
+            format!("Branch {branch} (from an earlier run) is at {tip}.")
+        } else {
+            format!("Created branch {branch} at {tip}.")
+        });
         if pushed {
             out.push(format!(
                 "Pushed {branch} to {}: open a pull request from it into {}.",

@@ -139,11 +139,11 @@ fn newest_snapshot(ctx: &Ctx) -> Result<String> {
 
 /// Listed undone commits (id, subject), how many more were not listed, and whether the walk
 /// ended on the target.
-type Undone = (Vec<(String, String)>, usize, bool);
+pub(crate) type Undone = (Vec<(String, String)>, usize, bool);
 
 /// First-parent commits of the base that the rollback undoes, newest first, capped; and
 /// whether that walk ended on `target` (it is on the base's first-parent line).
-fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<Undone> {
+pub(crate) fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<Undone> {
     let repo = &ctx.repo;
     // The usual case: the target is on the base's first-parent line, remembered between runs.
     let mut remembered = git::first_parents::FirstParents::load(repo);

@@ -41,8 +41,9 @@ pub fn squash_message(reverted: &[(String, String)], reason: Option<&str>) -> St
         "Revert {} commits\n\nThis reverts these commits:\n\n",
         reverted.len()
     );
+    // The reverted commits as they were called, not as their reverts would be.
     for (commit, subject) in reverted {
-        msg.push_str(&format!("{commit} {}\n", revert_title(subject)));
+        msg.push_str(&format!("{commit} {subject}\n"));
     }
     push_reason(&mut msg, reason);
     msg
