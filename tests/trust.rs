@@ -628,3 +628,107 @@ fn list_counts_first_parents_as_rollback_does_and_says_ahead() {
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("1 ahead of main"), "{table}");
 }
+
+/// The hints work when followed, in the situation they are printed in.
+#[test]
+fn hints_are_commands_that_work_when_pasted() {
+    // A --direct revert that conflicts: the hint resolves on a new branch, not on main.
+    let env = Env::new();
+    let (work, old) = env.cloned_with_conflict();
+    let out = env
+        .fr(&work)
+        .args(["revert", &old, "--direct", "--yes", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let hint = json(&out)["error"]["hints"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let switch = hint
+        .strip_prefix("resolve it by hand: ")
+        .and_then(|h| h.split(" && ").next())
+        .unwrap();
+    let args: Vec<&str> = switch.split_whitespace().skip(1).collect();
+    assert_eq!(args[0..2], ["switch", "-c"][..]);
+    env.git(&work, &args);
+    // --branch naming production itself is refused with the flag that does that.
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--branch", "main", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--direct"), "{}", stderr(&out));
+
+    // No remote: the hint adds one and pushes.
+    let env = Env::new();
+    let lone = env.repo("lone");
+    env.commit(&lone, &[("a.txt", "a\n")], "Add a");
+    let out = env.fr(&lone).args(["revert", "HEAD"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = said
+        .lines()
+        .find_map(|l| {
+            l.split_once("add one and push: ")
+                .map(|(_, c)| c.to_string())
+        })
+        .unwrap_or_else(|| panic!("{said}"));
+    let bare = env.path("new-remote.git");
+    env.git(
+        env.tmp.path(),
+        &["init", "-q", "--bare", bare.to_str().unwrap()],
+    );
+    for part in line.replace("<url>", bare.to_str().unwrap()).split(" && ") {
+        let args: Vec<&str> = part.split_whitespace().skip(1).collect();
+        env.git(&lone, &args);
+    }
+    let branch = format!("revert-{}", &env.rev(&lone, "main")[..7]);
+    env.git(&bare, &["rev-parse", "--verify", &branch]);
+    // prepare without a remote says nothing was pushed.
+    let lone2 = env.repo("lone2");
+    let out = env.fr(&lone2).args(["prepare", "snap"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Not pushed: there is no remote"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // --no-fetch and a remote that moved: fetching first, then the same command, works.
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let other = env.path("other");
+    env.git(
+        env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+    );
+    env.commit(&other, &[("o.txt", "o\n")], "Other");
+    env.git(&other, &["push", "-q", "origin", "main"]);
+    let run = || {
+        env.fr(&work)
+            .args([
+                "revert",
+                "HEAD~1",
+                "--direct",
+                "--yes",
+                "--no-fetch",
+                "--json",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert_ne!(code(&out), 0, "{}", stderr(&out));
+    let hints = json(&out)["error"]["hints"].to_string();
+    assert!(hints.contains("git fetch"), "{hints}");
+    env.git(&work, &["fetch", "-q"]);
+    let out = run();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

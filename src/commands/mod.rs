@@ -216,6 +216,14 @@ pub fn check_given_names(ctx: &Ctx, publish: &crate::cli::PublishArgs) -> Result
     if let Some(branch) = &publish.branch {
         git::check_branch_name(&ctx.repo, branch)?;
     }
+    if publish.branch.as_deref() == Some(ctx.settings.base.as_str()) && !publish.direct {
+        return Err(Error::bad_input(format!(
+            "--branch {0} names the production branch itself; the revert goes on a new branch",
+            ctx.settings.base
+        ))
+        .hint("to commit onto the production branch, use --direct instead of --branch")
+        .hint("or name a new branch: --branch revert/<what it undoes>"));
+    }
     if publish.sign_with_github && (publish.direct || ctx.global.no_push) {
         return Err(Error::bad_input(
             "--sign-with-github creates a branch on GitHub; it does not go with --direct or --no-push",
@@ -325,6 +333,18 @@ pub fn api_commits(
         });
     }
     Ok(out)
+}
+
+/// What to say when a branch was made here and not pushed: a command that works.
+pub fn not_pushed(ctx: &Ctx, branch: &str) -> String {
+    let remote = &ctx.settings.remote;
+    if ctx.has_remote() {
+        format!("Not pushed (--no-push). To publish it: git push {remote} {branch}")
+    } else {
+        format!(
+            "Not pushed: there is no remote {remote}. To publish it, add one and push: git remote add {remote} <url> && git push {remote} {branch}"
+        )
+    }
 }
 
 /// Push a branch created here to the same name on the remote (never forced).

@@ -127,6 +127,16 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
             }
             pushed = true;
             human.push(format!("Pushed both to {}.", s.remote));
+        } else if ctx.has_remote() {
+            human.push(format!(
+                "Not pushed (--no-push): they are here only. To publish them: git push --atomic {} {tag_ref} {branch_ref}",
+                s.remote
+            ));
+        } else {
+            human.push(format!(
+                "Not pushed: there is no remote {}, so they are here only.",
+                s.remote
+            ));
         }
         human.push(format!(
             "If the rollout goes wrong: git fastrevert rollback --to {tag}"

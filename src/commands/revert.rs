@@ -633,7 +633,11 @@ pub fn publish_direct(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan) -> Result<bo
                 "{}/{} moved since it was fetched, so the push would not be a fast-forward; nothing was pushed",
                 s.remote, s.base
             ))
-            .hint("run the same command again: it fetches the new tip and reverts on top of it")),
+            .hint(if ctx.global.no_fetch {
+                "fetch the new tip (git fetch), then run the same command again: it reverts on top of it".to_string()
+            } else {
+                "run the same command again: it fetches the new tip and reverts on top of it".to_string()
+            })),
             Err(f) => Err(push_failed(
                 &format!("created commit {} (not on any branch)", git::short(plan.tip)),
                 &f,
@@ -704,10 +708,22 @@ fn conflict_error(
         .or_else(|| base.from_ref.strip_prefix("refs/heads/"))
         .unwrap_or(&base.from_ref);
     let m = if commit.is_merge { " -m 1" } else { "" };
-    err.hints.push(format!(
-        "resolve it by hand: git switch -c {branch} {start} && git revert{m} {short}, fix the files, git add them, git revert --continue, then git push {} {branch}",
-        ctx.settings.remote
-    ));
+    // With --direct the branch is production itself, which exists: resolve on a new one.
+    let work = if branch == ctx.settings.base {
+        format!("revert-{short}")
+    } else {
+        branch.to_string()
+    };
+    err.hints.push(if ctx.has_remote() {
+        format!(
+            "resolve it by hand: git switch -c {work} {start} && git revert{m} {short}, fix the files, git add them, git revert --continue, then git push {} {work}",
+            ctx.settings.remote
+        )
+    } else {
+        format!(
+            "resolve it by hand: git switch -c {work} {start} && git revert{m} {short}, fix the files, git add them, git revert --continue"
+        )
+    });
     err
 }
 
@@ -786,10 +802,7 @@ fn describe(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan, branch: &str, run: Run
                 s.remote, s.base
             ));
         } else {
-            out.push(format!(
-                "Not pushed. To publish it: git push {} {branch}",
-                s.remote
-            ));
+            out.push(super::not_pushed(ctx, branch));
         }
     }
     out

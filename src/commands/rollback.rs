@@ -322,10 +322,7 @@ fn commit_mode(
                 ),
             });
         } else {
-            human.push(format!(
-                "Not pushed. To publish it: git push {} {branch}",
-                s.remote
-            ));
+            human.push(super::not_pushed(ctx, &branch));
         }
     }
     if let Some(signer) = &signer {
