@@ -181,7 +181,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__deploy)
-            opts="-C -n -y -q -v -h -V --releases --current --wait --keep --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-C -n -y -q -v -h -V --releases --current --wait --keep --after-switch --check --check-url --check-status --check-timeout --check-retries --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -200,6 +200,30 @@ _git__fastrevert() {
                     return 0
                     ;;
                 --keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --after-switch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-retries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -623,7 +647,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__switch)
-            opts="-C -n -y -q -v -h -V --releases --current --wait --mark-bad --force --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-C -n -y -q -v -h -V --releases --current --wait --mark-bad --after-switch --check --check-url --check-status --check-timeout --check-retries --force --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -638,6 +662,30 @@ _git__fastrevert() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --after-switch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-retries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

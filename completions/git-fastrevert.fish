@@ -169,6 +169,12 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l current -d 'The live symlink [default: fastrevert.current, else DIR/../current]' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l wait -d 'Seconds to wait while another deploy or switch on this host holds the lock' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l keep -d 'How many releases to keep (the current and previous one are always kept)' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l after-switch -d 'Run CMD (through sh) after every flip, with FASTREVERT_RELEASE, FASTREVERT_PREVIOUS, FASTREVERT_RELEASE_PATH and FASTREVERT_LINK set; repeatable [also fastrevert.afterSwitch]' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l check -d 'Health check: CMD must exit 0 after the flip, or the link flips back and the new release is marked bad' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l check-url -d 'Health check: URL must answer with --check-status, or the link flips back' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l check-status -d 'The HTTP status --check-url expects' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l check-timeout -d 'Seconds one check attempt may take' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l check-retries -d 'Attempts before the check counts as failed (one second apart)' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -s C -d 'Run as if started in DIR' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l remote -d 'Remote to fetch from and push to [default: fastrevert.remote, else origin]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l base -d 'The production branch [default: fastrevert.base, else the remote\'s HEAD branch, else main]' -r
@@ -188,6 +194,12 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -s
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l releases -d 'Directory with one folder per release [default: fastrevert.releases]' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l current -d 'The live symlink [default: fastrevert.current, else DIR/../current]' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l wait -d 'Seconds to wait while another deploy or switch on this host holds the lock' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l after-switch -d 'Run CMD (through sh) after every flip, with FASTREVERT_RELEASE, FASTREVERT_PREVIOUS, FASTREVERT_RELEASE_PATH and FASTREVERT_LINK set; repeatable [also fastrevert.afterSwitch]' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l check -d 'Health check: CMD must exit 0 after the flip, or the link flips back and the new release is marked bad' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l check-url -d 'Health check: URL must answer with --check-status, or the link flips back' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l check-status -d 'The HTTP status --check-url expects' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l check-timeout -d 'Seconds one check attempt may take' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l check-retries -d 'Attempts before the check counts as failed (one second apart)' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -s C -d 'Run as if started in DIR' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l remote -d 'Remote to fetch from and push to [default: fastrevert.remote, else origin]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l base -d 'The production branch [default: fastrevert.base, else the remote\'s HEAD branch, else main]' -r

@@ -187,6 +187,36 @@ pub struct ReleaseDirArgs {
     pub wait: u64,
 }
 
+/// What runs after the live link moves: hooks, and a health check that flips back.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AfterSwitchArgs {
+    /// Run CMD (through sh) after every flip, with FASTREVERT_RELEASE, FASTREVERT_PREVIOUS,
+    /// FASTREVERT_RELEASE_PATH and FASTREVERT_LINK set; repeatable [also fastrevert.afterSwitch].
+    #[arg(long = "after-switch", value_name = "CMD")]
+    pub after_switch: Vec<String>,
+
+    /// Health check: CMD must exit 0 after the flip, or the link flips back and the new
+    /// release is marked bad.
+    #[arg(long, value_name = "CMD")]
+    pub check: Option<String>,
+
+    /// Health check: URL must answer with --check-status, or the link flips back.
+    #[arg(long, value_name = "URL")]
+    pub check_url: Option<String>,
+
+    /// The HTTP status --check-url expects.
+    #[arg(long, value_name = "CODE", default_value_t = 200)]
+    pub check_status: u16,
+
+    /// Seconds one check attempt may take.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub check_timeout: f64,
+
+    /// Attempts before the check counts as failed (one second apart).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub check_retries: u32,
+}
+
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     /// The revision to deploy.
@@ -199,6 +229,9 @@ pub struct DeployArgs {
     /// How many releases to keep (the current and previous one are always kept).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub keep: usize,
+
+    #[command(flatten)]
+    pub after: AfterSwitchArgs,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -214,6 +247,9 @@ pub struct SwitchArgs {
     /// Leave a BAD_RELEASE note (time, user) in the release being left.
     #[arg(long)]
     pub mark_bad: bool,
+
+    #[command(flatten)]
+    pub after: AfterSwitchArgs,
 
     /// Switch to a release marked bad (without it: exit 4, or a confirmation on a terminal).
     #[arg(long)]

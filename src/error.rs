@@ -48,6 +48,8 @@ pub struct Error {
     pub hints: Vec<String>,
     /// The paths of a revert that conflicts, exactly as they are in the tree, with the kind.
     pub conflicts: Vec<ConflictDetail>,
+    /// More about what happened, for `--json` (`error.details`).
+    pub details: Option<serde_json::Value>,
     /// The command already printed its result (e.g. a report whose verdict is the exit code),
     /// so `--json` must not print a second object.
     pub reported: bool,
@@ -74,6 +76,7 @@ impl Error {
             message: message.into(),
             hints: Vec::new(),
             conflicts: Vec::new(),
+            details: None,
             reported: false,
         }
     }

@@ -581,3 +581,124 @@ fn previous_skips_releases_marked_bad_and_mark_bad_twice_changes_nothing() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(live().ends_with(&revs[2]));
 }
+
+/// A release whose health check fails is flipped back at once: the link points at the release
+/// that was live, the new one is marked bad, the hooks ran both ways with the ids, exit 1 with
+/// the time on the bad release; a reader never sees the link missing.
+#[test]
+fn a_failing_health_check_flips_back_marks_bad_and_hooks_see_the_ids() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let env = Env::new();
+    let repo = repo_with_history(&env, 30);
+    let releases = site(&env);
+    env.git(
+        &repo,
+        &["config", "fastrevert.releases", releases.to_str().unwrap()],
+    );
+    let good = env.rev(&repo, "main~1");
+    let bad = env.rev(&repo, "main");
+    let log = env.path("hooks.log");
+    let hook = format!(
+        "echo \"$FASTREVERT_PREVIOUS>$FASTREVERT_RELEASE\" >> '{}'",
+        log.display()
+    );
+    let out = env
+        .fr(&repo)
+        .args(["deploy", &good, "--after-switch", &hook])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let link = releases.parent().unwrap().join("current");
+    // Readers during the deploy, the check and the flip back.
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (stop, link) = (stop.clone(), link.clone());
+        std::thread::spawn(move || {
+            let mut reads = 0;
+            while !stop.load(Ordering::Relaxed) {
+                std::fs::read_to_string(link.join("REVISION")).expect("the link must resolve");
+                reads += 1;
+            }
+            reads
+        })
+    };
+    // The check looks for a file the new release does not have.
+    let out = env
+        .fr(&repo)
+        .args([
+            "deploy",
+            &bad,
+            "--json",
+            "--after-switch",
+            &hook,
+            "--check",
+            "test -f \"$FASTREVERT_RELEASE_PATH/healthy\"",
+            "--check-retries",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    stop.store(true, Ordering::Relaxed);
+    assert!(reader.join().unwrap() > 0);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&good));
+    assert!(releases.join(&bad).join("BAD_RELEASE").exists());
+    let j = json(&out);
+    let details = &j["error"]["details"];
+    assert_eq!(details["flipped_back_to"], good.as_str());
+    assert!(
+        details["seconds_on_bad_release"].as_f64().unwrap() >= 1.0,
+        "{j}"
+    );
+    assert_eq!(details["check"]["attempts"], 2);
+    assert!(stderr(&out).contains("flipped back"), "{}", stderr(&out));
+    let hooks = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        hooks.lines().collect::<Vec<_>>(),
+        vec![
+            format!(">{good}"),
+            format!("{good}>{bad}"),
+            format!("{bad}>{good}")
+        ],
+        "{hooks}"
+    );
+
+    // A check URL that answers as expected lets the switch stand; a hook that fails is
+    // reported, with the switch done.
+    let fake = crate::common::FakeForge::start();
+    fake.mount(
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .and(wiremock::matchers::path("/health"))
+            .respond_with(wiremock::ResponseTemplate::new(200)),
+    );
+    let out = env
+        .fr(&repo)
+        .args([
+            "switch",
+            &bad[..10],
+            "--force",
+            "--json",
+            "--check-url",
+            &format!("{}/health", fake.uri()),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["check"]["ok"], true);
+    let out = env
+        .fr(&repo)
+        .args([
+            "switch",
+            &good[..10],
+            "--after-switch",
+            "echo reload failed; exit 3",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("reload failed"), "{}", stderr(&out));
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&good));
+}

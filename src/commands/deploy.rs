@@ -71,9 +71,11 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
         ));
     }
     let changed = old.as_deref() != Some(id.as_str());
+    let mut after = super::releases::AfterFlip::default();
     if changed {
         let mut history = rel.open_history()?;
         rel.switch_to(&id)?;
+        let flipped_at = std::time::Instant::now();
         // The site is on the new release now: a history line that cannot be written is a
         // warning, not a failure.
         if let Err(e) = history.append(old.as_deref(), &id, "deploy") {
@@ -81,6 +83,16 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
             ui.warn(&w);
             warnings.push(w);
         }
+        let hooks = super::releases::hooks(Some(&repo), &args.after);
+        after = super::releases::after_flip(
+            &rel,
+            &mut history,
+            &args.after,
+            &hooks,
+            &id,
+            old.as_deref(),
+            flipped_at,
+        )?;
     }
     let pruned = rel.prune(args.keep)?;
     human.push(format!(
@@ -119,6 +131,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
         "changed": changed,
         "pruned": pruned,
         "dry_run": false,
+        "check": after.check,
         "warnings": warnings,
     });
     Ok(Outcome { json, human })

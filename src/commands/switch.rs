@@ -82,7 +82,9 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<Outcome> {
     }
     let elapsed = started.elapsed();
     let mut warnings = Vec::new();
+    let mut after = super::releases::AfterFlip::default();
     if let Some(history) = history.as_mut() {
+        let flipped_at = Instant::now();
         let action = if args.mark_bad {
             "switch (left release marked bad)"
         } else {
@@ -96,6 +98,16 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<Outcome> {
                 e.message
             ));
         }
+        let hooks = super::releases::hooks(repo.as_ref(), &args.after);
+        after = super::releases::after_flip(
+            &rel,
+            history,
+            &args.after,
+            &hooks,
+            &id,
+            old.as_deref(),
+            flipped_at,
+        )?;
     }
     if changed && rel.is_bad(&id) {
         warnings.push(format!(
@@ -134,6 +146,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<Outcome> {
         "marked_bad": args.mark_bad && changed && old.is_some(),
         "elapsed_us": elapsed.as_micros() as u64,
         "dry_run": false,
+        "check": after.check,
         "warnings": warnings,
     });
     Ok(Outcome { json, human })

@@ -458,6 +458,32 @@ fn rate_limit_wait(reply: &Reply) -> Option<Duration> {
     (reply.status == 429).then_some(Duration::from_secs(1))
 }
 
+/// The status a GET of `url` answers with, redirects not followed (a release's health check).
+pub fn probe_status(url: &str, timeout: Duration) -> std::result::Result<u16, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!(
+            "git-fastrevert/",
+            env!("CARGO_PKG_VERSION"),
+            " health check"
+        ))
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        client
+            .get(url)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .map_err(|e| format!("{url} did not answer: {}", e.without_url()))
+    })
+}
+
 /// A value for a URL query, percent-encoded (RFC 3986 unreserved characters stay as they are).
 pub(crate) fn query_value(v: &str) -> String {
     let mut out = String::with_capacity(v.len());

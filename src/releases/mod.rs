@@ -6,6 +6,7 @@
 //! descriptor with `O_NOFOLLOW`: a symlink planted as the history, the lock, a release's
 //! `REVISION` or `BAD_RELEASE` is refused, never written through.
 
+pub mod after;
 pub mod export;
 
 use std::fs::{self, File};

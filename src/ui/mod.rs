@@ -199,6 +199,9 @@ impl Ui {
             if !err.hints.is_empty() {
                 body["hints"] = serde_json::json!(err.hints);
             }
+            if let Some(details) = &err.details {
+                body["details"] = details.clone();
+            }
             print_out(&serde_json::json!({ "error": body }).to_string());
         }
         let mut text = format!(
