@@ -208,6 +208,7 @@ Register-ArgumentCompleter -Native -CommandName 'git-fastrevert' -ScriptBlock {
             [CompletionResult]::new('--current', '--current', [CompletionResultType]::ParameterName, 'The live symlink [default: fastrevert.current, else DIR/../current]')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Seconds to wait while another deploy or switch on this host holds the lock')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'How many releases to keep (the current and previous one are always kept)')
+            [CompletionResult]::new('--shared', '--shared', [CompletionResultType]::ParameterName, 'A path kept outside the releases (log, tmp, uploads, config/database.yml): a symlink in the release to DIR/../shared/PATH, which is created when missing; repeatable [also fastrevert.shared]')
             [CompletionResult]::new('--after-switch', '--after-switch', [CompletionResultType]::ParameterName, 'Run CMD (through sh) after every flip, with FASTREVERT_RELEASE, FASTREVERT_PREVIOUS, FASTREVERT_RELEASE_PATH and FASTREVERT_LINK set; repeatable [also fastrevert.afterSwitch]')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Health check: CMD must exit 0 after the flip, or the link flips back and the new release is marked bad')
             [CompletionResult]::new('--check-url', '--check-url', [CompletionResultType]::ParameterName, 'Health check: URL must answer with --check-status, or the link flips back')

@@ -199,6 +199,7 @@ set edit:completion:arg-completer[git-fastrevert] = {|@words|
             cand --current 'The live symlink [default: fastrevert.current, else DIR/../current]'
             cand --wait 'Seconds to wait while another deploy or switch on this host holds the lock'
             cand --keep 'How many releases to keep (the current and previous one are always kept)'
+            cand --shared 'A path kept outside the releases (log, tmp, uploads, config/database.yml): a symlink in the release to DIR/../shared/PATH, which is created when missing; repeatable [also fastrevert.shared]'
             cand --after-switch 'Run CMD (through sh) after every flip, with FASTREVERT_RELEASE, FASTREVERT_PREVIOUS, FASTREVERT_RELEASE_PATH and FASTREVERT_LINK set; repeatable [also fastrevert.afterSwitch]'
             cand --check 'Health check: CMD must exit 0 after the flip, or the link flips back and the new release is marked bad'
             cand --check-url 'Health check: URL must answer with --check-status, or the link flips back'

@@ -169,6 +169,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l current -d 'The live symlink [default: fastrevert.current, else DIR/../current]' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l wait -d 'Seconds to wait while another deploy or switch on this host holds the lock' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l keep -d 'How many releases to keep (the current and previous one are always kept)' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l shared -d 'A path kept outside the releases (log, tmp, uploads, config/database.yml): a symlink in the release to DIR/../shared/PATH, which is created when missing; repeatable [also fastrevert.shared]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l after-switch -d 'Run CMD (through sh) after every flip, with FASTREVERT_RELEASE, FASTREVERT_PREVIOUS, FASTREVERT_RELEASE_PATH and FASTREVERT_LINK set; repeatable [also fastrevert.afterSwitch]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l check -d 'Health check: CMD must exit 0 after the flip, or the link flips back and the new release is marked bad' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l check-url -d 'Health check: URL must answer with --check-status, or the link flips back' -r

@@ -230,6 +230,12 @@ pub struct DeployArgs {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub keep: usize,
 
+    /// A path kept outside the releases (log, tmp, uploads, config/database.yml): a symlink in
+    /// the release to DIR/../shared/PATH, which is created when missing; repeatable [also
+    /// fastrevert.shared].
+    #[arg(long = "shared", value_name = "PATH")]
+    pub shared: Vec<String>,
+
     #[command(flatten)]
     pub after: AfterSwitchArgs,
 }

@@ -22,6 +22,8 @@ pub const KEY_FORGE: &str = "fastrevert.forge";
 pub const KEY_REPO: &str = "fastrevert.repo";
 pub const KEY_API_URL: &str = "fastrevert.apiUrl";
 pub const KEY_CURRENT: &str = "fastrevert.current";
+/// Multi-valued: paths kept outside the releases, linked into each.
+pub const KEY_SHARED: &str = "fastrevert.shared";
 /// Multi-valued: commands run after every switch of the live link.
 pub const KEY_AFTER_SWITCH: &str = "fastrevert.afterSwitch";
 

@@ -702,3 +702,108 @@ fn a_failing_health_check_flips_back_marks_bad_and_hooks_see_the_ids() {
     assert!(stderr(&out).contains("reload failed"), "{}", stderr(&out));
     assert!(std::fs::read_link(&link).unwrap().ends_with(&good));
 }
+
+/// Shared paths live outside the releases: each is a link in the release to
+/// `<releases>/../shared/<path>`, created when missing (seeded from the tree's file), and the
+/// tree's own entry there is replaced and reported.
+#[test]
+fn shared_paths_are_links_outside_the_release() {
+    let env = Env::new();
+    let repo = env.repo("app");
+    env.commit(
+        &repo,
+        &[
+            ("log/.keep", ""),
+            ("config/database.yml", "adapter: sqlite\n"),
+            ("app.rb", "puts 1\n"),
+        ],
+        "App",
+    );
+    let releases = site(&env);
+    let id = env.rev(&repo, "main");
+    let out = env
+        .fr(&repo)
+        .args([
+            "deploy",
+            "main",
+            "--json",
+            "--shared",
+            "log",
+            "--shared",
+            "config/database.yml",
+            "--shared",
+            "tmp/pids",
+            "--releases",
+        ])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let warnings = json(&out)["warnings"].to_string();
+    assert!(
+        warnings.contains("log was replaced")
+            && warnings.contains("config/database.yml was replaced"),
+        "{warnings}"
+    );
+    let release = releases.join(&id);
+    let shared = releases.parent().unwrap().join("shared");
+    for (path, target) in [
+        ("log", "../../shared/log"),
+        ("config/database.yml", "../../../shared/config/database.yml"),
+        ("tmp/pids", "../../../shared/tmp/pids"),
+    ] {
+        let link = release.join(path);
+        assert_eq!(
+            std::fs::read_link(&link).unwrap(),
+            Path::new(target),
+            "{path}"
+        );
+        // It resolves outside the release, into the shared folder.
+        assert_eq!(
+            link.canonicalize().unwrap(),
+            shared.join(path).canonicalize().unwrap()
+        );
+    }
+    assert!(shared.join("log").is_dir() && shared.join("tmp/pids").is_dir());
+    assert_eq!(
+        std::fs::read_to_string(shared.join("config/database.yml")).unwrap(),
+        "adapter: sqlite\n",
+        "a missing shared file is seeded from the tree"
+    );
+    assert_eq!(
+        std::fs::read_to_string(release.join("app.rb")).unwrap(),
+        "puts 1\n"
+    );
+    // What the operator put in the shared folder stays.
+    std::fs::write(shared.join("config/database.yml"), "adapter: postgres\n").unwrap();
+    env.commit(&repo, &[("app.rb", "puts 2\n")], "Two");
+    env.git(
+        &repo,
+        &["config", "fastrevert.shared", "config/database.yml"],
+    );
+    let out = env
+        .fr(&repo)
+        .args(["deploy", "main", "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let live = releases
+        .parent()
+        .unwrap()
+        .join("current/config/database.yml");
+    assert_eq!(
+        std::fs::read_to_string(live).unwrap(),
+        "adapter: postgres\n"
+    );
+    // A shared path must stay inside the release.
+    for bad in ["../etc", "/etc/passwd", "REVISION", "a/.git/x"] {
+        let out = env
+            .fr(&repo)
+            .args(["deploy", "main~1", "--shared", bad, "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{bad}: {}", stderr(&out));
+    }
+}

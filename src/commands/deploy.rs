@@ -16,6 +16,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
     let repo = git::open(None)?;
     let rel = release_dirs(Some(&repo), &args.dirs)?;
     let commit = git::resolve_commit(&repo, &args.rev)?;
+    let shared = super::releases::shared_paths(Some(&repo), &args.shared)?;
     let id = commit.to_string();
     rel.check_link()?;
     let old = rel.current();
@@ -56,7 +57,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
             rel.dir.display()
         ))
     };
-    let export = rel.export(&repo, commit)?;
+    let export = rel.export(&repo, commit, &shared)?;
     drop(progress);
     let (created, mut warnings) = (export.created, export.warnings);
     for w in &warnings {

@@ -8,7 +8,7 @@ use super::Outcome;
 use std::time::{Duration, Instant};
 
 use crate::cli::{AfterSwitchArgs, GlobalArgs, ReleaseDirArgs, ReleasesArgs};
-use crate::config::{KEY_AFTER_SWITCH, KEY_CURRENT, KEY_RELEASES};
+use crate::config::{KEY_AFTER_SWITCH, KEY_CURRENT, KEY_RELEASES, KEY_SHARED};
 use crate::error::{Error, Result};
 use crate::releases::after::{self, CheckResult};
 use crate::releases::{History, Releases};
@@ -74,19 +74,37 @@ pub fn release_dirs(repo: Option<&git2::Repository>, args: &ReleaseDirArgs) -> R
     Releases::new(dir, link)
 }
 
-/// The after-switch hooks: `--after-switch`, then `fastrevert.afterSwitch` (multi-valued).
-pub fn hooks(repo: Option<&git2::Repository>, args: &AfterSwitchArgs) -> Vec<String> {
-    let mut hooks = args.after_switch.clone();
+/// The values of a multi-valued key, after the ones given on the command line.
+fn with_config(repo: Option<&git2::Repository>, given: &[String], key: &str) -> Vec<String> {
+    let mut values = given.to_vec();
     if let Some(config) = repo.and_then(|r| r.config().ok()) {
-        if let Ok(entries) = config.multivar(KEY_AFTER_SWITCH, None) {
+        if let Ok(entries) = config.multivar(key, None) {
             let _ = entries.for_each(|e| {
                 if let Some(v) = e.value().ok().filter(|v| !v.trim().is_empty()) {
-                    hooks.push(v.to_string());
+                    if !values.iter().any(|have| have == v) {
+                        values.push(v.to_string());
+                    }
                 }
             });
         }
     }
-    hooks
+    values
+}
+
+/// The after-switch hooks: `--after-switch`, then `fastrevert.afterSwitch` (multi-valued).
+pub fn hooks(repo: Option<&git2::Repository>, args: &AfterSwitchArgs) -> Vec<String> {
+    with_config(repo, &args.after_switch, KEY_AFTER_SWITCH)
+}
+
+/// The shared paths: `--shared`, then `fastrevert.shared` (multi-valued), each checked.
+pub fn shared_paths(
+    repo: Option<&git2::Repository>,
+    given: &[String],
+) -> Result<Vec<Vec<Vec<u8>>>> {
+    with_config(repo, given, KEY_SHARED)
+        .iter()
+        .map(|p| crate::releases::export::check_shared_path(p))
+        .collect()
 }
 
 /// What ran after the flip.

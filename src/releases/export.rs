@@ -66,8 +66,12 @@ pub fn display(path: &[u8]) -> String {
 }
 
 enum Kind {
-    File { executable: bool },
+    File {
+        executable: bool,
+    },
     Symlink,
+    /// A link to the shared folder beside the releases, with its target.
+    Shared(Vec<u8>),
 }
 
 struct Entry {
@@ -92,11 +96,34 @@ pub struct Plan {
     pub submodules: Vec<Vec<u8>>,
     /// Top-level entries that stand where the release's own files go, left out.
     pub replaced: Vec<Vec<u8>>,
+    /// Shared paths the tree had something at (replaced by the link), with that entry when it
+    /// was a regular file (to seed a shared file that does not exist yet).
+    pub shared_replaced: Vec<(Vec<u8>, Option<Oid>)>,
+}
+
+/// A shared path given by the operator (`--shared`): relative, each part a name git accepts.
+pub fn check_shared_path(path: &str) -> Result<Vec<Vec<u8>>> {
+    let parts: Vec<Vec<u8>> = path
+        .trim_end_matches('/')
+        .split('/')
+        .map(|p| p.as_bytes().to_vec())
+        .collect();
+    let bad = path.starts_with('/')
+        || parts.iter().any(|p| refused_name(p, false).is_some())
+        || (parts.len() == 1 && RESERVED.iter().any(|r| r.as_bytes() == parts[0].as_slice()));
+    if bad {
+        return Err(
+            Error::bad_input(format!("--shared {path} is not a path inside a release"))
+                .hint("give a relative path such as log, tmp/pids or config/database.yml"),
+        );
+    }
+    Ok(parts)
 }
 
 impl Plan {
     /// Read the tree and check every name before anything is written.
-    pub fn read(repo: &Repository, tree: Oid) -> Result<Plan> {
+    pub fn read(repo: &Repository, tree: Oid, shared: &[Vec<Vec<u8>>]) -> Result<Plan> {
+        let shared_paths: Vec<Vec<u8>> = shared.iter().map(|p| p.join(&b'/')).collect();
         let mut plan = Plan {
             dirs: vec![Dir {
                 parent: 0,
@@ -107,6 +134,7 @@ impl Plan {
             links: Vec::new(),
             submodules: Vec::new(),
             replaced: Vec::new(),
+            shared_replaced: Vec::new(),
         };
         // Depth first, so a directory's contents follow it and writers reuse open parents.
         let mut stack = vec![(0usize, tree)];
@@ -126,6 +154,13 @@ impl Plan {
                 }
                 if dir == 0 && RESERVED.iter().any(|r| r.as_bytes() == name.as_slice()) {
                     plan.replaced.push(name);
+                    continue;
+                }
+                let full = plan.path(dir, &name);
+                if shared_paths.contains(&full) {
+                    let seed =
+                        (entry.kind() == Some(ObjectType::Blob) && !is_link).then_some(entry.id());
+                    plan.shared_replaced.push((full, seed));
                     continue;
                 }
                 match entry.kind() {
@@ -168,10 +203,58 @@ impl Plan {
             }
             stack.extend(children.into_iter().rev().filter(|(_, oid)| !oid.is_zero()));
         }
+        for parts in shared {
+            plan.add_shared(parts)?;
+        }
         // Writers walk directories in index order; entries were found in pop order.
         plan.files.sort_by_key(|e| e.dir);
         plan.links.sort_by_key(|e| e.dir);
         Ok(plan)
+    }
+
+    /// The link for one shared path: `<releases>/<id>/<path>` -> `<releases>/../shared/<path>`,
+    /// relative, with the folders on the way (a file of the tree in their place is an error).
+    fn add_shared(&mut self, parts: &[Vec<u8>]) -> Result<()> {
+        let (name, folders) = parts.split_last().unwrap_or((&parts[0], &[]));
+        let mut dir = 0;
+        for folder in folders {
+            let in_the_way = self
+                .files
+                .iter()
+                .chain(&self.links)
+                .any(|e| e.dir == dir && &e.name == folder);
+            if in_the_way {
+                return Err(Error::bad_input(format!(
+                    "the tree has a file at {}, where the shared path {} needs a folder; nothing was written",
+                    display(&self.path(dir, folder)),
+                    display(&parts.join(&b'/'))
+                )));
+            }
+            dir = match (0..self.dirs.len())
+                .find(|&d| d != 0 && self.dirs[d].parent == dir && &self.dirs[d].name == folder)
+            {
+                Some(d) => d,
+                None => {
+                    let depth = self.dirs[dir].depth + 1;
+                    self.dirs.push(Dir {
+                        parent: dir,
+                        name: folder.clone(),
+                        depth,
+                    });
+                    self.dirs.len() - 1
+                }
+            };
+        }
+        let mut target = b"../".repeat(folders.len() + 2);
+        target.extend_from_slice(b"shared/");
+        target.extend_from_slice(&parts.join(&b'/'));
+        self.links.push(Entry {
+            dir,
+            name: name.clone(),
+            oid: Oid::ZERO_SHA1,
+            kind: Kind::Shared(target),
+        });
+        Ok(())
     }
 
     pub fn entries(&self) -> usize {
@@ -200,9 +283,12 @@ impl Plan {
                 .map_err(|e| self.io_error(i, &[], e))?;
         }
         for link in &self.links {
-            let target = repo.find_blob(link.oid)?;
+            let target = match &link.kind {
+                Kind::Shared(target) => target.clone(),
+                _ => repo.find_blob(link.oid)?.content().to_vec(),
+            };
             let parent = cursor.enter(self, link.dir)?;
-            symlinkat(bytes(target.content()), parent, bytes(&link.name))
+            symlinkat(bytes(&target), parent, bytes(&link.name))
                 .map_err(|e| self.io_error(link.dir, &link.name, e))?;
         }
         let threads = std::thread::available_parallelism()

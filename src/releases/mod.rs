@@ -526,8 +526,47 @@ impl Releases {
         Ok(removed)
     }
 
+    /// The shared folder beside the releases (`<releases>/../shared`) holds each shared path;
+    /// one that is missing is created: seeded with the tree's file when the tree had one there,
+    /// else as a folder (log, tmp, uploads).
+    fn prepare_shared(
+        &self,
+        repo: &Repository,
+        shared: &[Vec<Vec<u8>>],
+        replaced: &[(Vec<u8>, Option<Oid>)],
+    ) -> Result<()> {
+        use std::os::unix::ffi::OsStrExt;
+        let root = self.dir.parent().unwrap_or(&self.dir).join("shared");
+        for parts in shared {
+            let joined = parts.join(&b'/');
+            let path = root.join(std::ffi::OsStr::from_bytes(&joined));
+            if fs::symlink_metadata(&path).is_ok() {
+                continue;
+            }
+            let seed = replaced
+                .iter()
+                .find(|(p, _)| *p == joined)
+                .and_then(|(_, s)| *s);
+            match seed {
+                Some(blob) => {
+                    if let Some(parent) = path.parent() {
+                        fs::create_dir_all(parent)?;
+                    }
+                    fs::write(&path, repo.find_blob(blob)?.content())?;
+                }
+                None => fs::create_dir_all(&path)?,
+            }
+        }
+        Ok(())
+    }
+
     /// Export `commit`'s tree into `<dir>/<id>` unless it is there already.
-    pub fn export(&self, repo: &Repository, commit: Oid) -> Result<Export> {
+    pub fn export(
+        &self,
+        repo: &Repository,
+        commit: Oid,
+        shared: &[Vec<Vec<u8>>],
+    ) -> Result<Export> {
         let id = commit.to_string();
         let mut stats = Export::default();
         if self.exists(&id) {
@@ -535,7 +574,8 @@ impl Releases {
         }
         let started = Instant::now();
         // Every name is checked before anything is written.
-        let plan = export::Plan::read(repo, repo.find_commit(commit)?.tree_id())?;
+        let plan = export::Plan::read(repo, repo.find_commit(commit)?.tree_id(), shared)?;
+        self.prepare_shared(repo, shared, &plan.shared_replaced)?;
         let temp = format!("{TEMP_PREFIX}{id}-{}", std::process::id());
         rustix::fs::mkdirat(&self.fd, temp.as_str(), Mode::from_raw_mode(0o777)).map_err(io_err)?;
         let written = export::open_dir(self.fd.as_fd(), temp.as_bytes())
@@ -570,6 +610,12 @@ impl Releases {
                     export::display(p)
                 )
             })
+            .chain(plan.shared_replaced.iter().map(|(path, _)| {
+                format!(
+                    "the tree's {0} was replaced by a link to shared/{0}",
+                    export::display(path)
+                )
+            }))
             .chain(plan.replaced.iter().map(|name| {
                 format!(
                     "the tree's own {} was not exported: the release's file of that name is git-fastrevert's",
