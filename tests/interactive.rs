@@ -143,3 +143,36 @@ fn a_signing_passphrase_is_asked_on_the_terminal() {
     let branch = format!("revert-{}", &env.rev(&work, "main")[..7]);
     assert_eq!(env.git(&work, &["log", "-1", "--format=%G?", &branch]), "G");
 }
+
+/// An export that takes a moment shows how far it got on a terminal, and nothing of the kind
+/// without one.
+#[test]
+fn a_deploy_on_a_terminal_shows_files_written_of_total() {
+    let env = Env::new();
+    let dir = env.path("app");
+    let spec = crate::common::mkrepo::Spec {
+        files: 20_000,
+        commits: 3,
+        seed: 5,
+        bare: false,
+        variety: false,
+    };
+    crate::common::mkrepo::build(&dir, &spec).unwrap();
+    let releases = env.path("site/releases");
+    std::fs::create_dir_all(&releases).unwrap();
+    let mut p = spawn(
+        &env,
+        &dir,
+        &["deploy", "main", "--releases", releases.to_str().unwrap()],
+    );
+    p.expect(" files, ").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    let out = env
+        .fr(&dir)
+        .args(["deploy", "main~1", "--json", "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(" files, "));
+}

@@ -48,17 +48,17 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
             cleaned.len()
         ));
     }
-    let progress = if exists {
-        None
+    let progress = crate::releases::export::Progress::default();
+    let export = if exists {
+        rel.export(&repo, commit, &shared, &progress)?
     } else {
-        ui.progress(&format!(
-            "Exporting {} into {}",
-            &id[..12],
-            rel.dir.display()
-        ))
+        ui.counted(
+            &format!("Exporting {} into {}", &id[..12], rel.dir.display()),
+            &progress.total,
+            &progress.written,
+            || rel.export(&repo, commit, &shared, &progress),
+        )?
     };
-    let export = rel.export(&repo, commit, &shared)?;
-    drop(progress);
     let (created, mut warnings) = (export.created, export.warnings);
     for w in &warnings {
         ui.warn(w);

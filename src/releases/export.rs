@@ -275,7 +275,10 @@ impl Plan {
 
     /// Write everything under `root`, an empty directory this process created: directories and
     /// symlinks first, then the files spread over the available cores.
-    pub fn write(&self, repo: &Repository, root: &OwnedFd) -> Result<()> {
+    pub fn write(&self, repo: &Repository, root: &OwnedFd, progress: &Progress) -> Result<()> {
+        progress
+            .total
+            .store(self.entries(), std::sync::atomic::Ordering::Relaxed);
         let mut cursor = Cursor::new(root)?;
         for (i, dir) in self.dirs.iter().enumerate().skip(1) {
             let parent = cursor.enter(self, dir.parent)?;
@@ -319,6 +322,9 @@ impl Plan {
                             let fd = create_file(parent, &file.name, mode)
                                 .map_err(|e| self.io_error(file.dir, &file.name, e))?;
                             File::from(fd).write_all(object.data())?;
+                            progress
+                                .written
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         }
                         Ok(())
                     })
@@ -351,6 +357,15 @@ impl Plan {
         ))
         .hint("deploy a commit whose tree git fsck --strict accepts")
     }
+}
+
+/// How far an export has got, for a progress bar the caller may draw.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Entries to write (files and symlinks), known once the tree is read.
+    pub total: std::sync::atomic::AtomicUsize,
+    /// Files written so far.
+    pub written: std::sync::atomic::AtomicUsize,
 }
 
 /// Create a file that must not exist, never through a symlink.

@@ -566,6 +566,7 @@ impl Releases {
         repo: &Repository,
         commit: Oid,
         shared: &[Vec<Vec<u8>>],
+        progress: &export::Progress,
     ) -> Result<Export> {
         let id = commit.to_string();
         let mut stats = Export::default();
@@ -581,7 +582,7 @@ impl Releases {
         let written = export::open_dir(self.fd.as_fd(), temp.as_bytes())
             .map_err(|e| Error::from(io_err(e)))
             .and_then(|root| {
-                plan.write(repo, &root)?;
+                plan.write(repo, &root, progress)?;
                 let fd = export::create_file(root.as_fd(), REVISION.as_bytes(), 0o666)
                     .map_err(io_err)?;
                 File::from(fd).write_all(format!("{id}\n").as_bytes())?;

@@ -135,6 +135,48 @@ impl Ui {
         Some(bar)
     }
 
+    /// A bar of `done` out of `total` with rate and time left, drawn while `work` runs, on a
+    /// terminal only (never under `--json` or `--quiet`).
+    pub fn counted<T>(
+        &self,
+        msg: &str,
+        total: &std::sync::atomic::AtomicUsize,
+        done: &std::sync::atomic::AtomicUsize,
+        work: impl FnOnce() -> T,
+    ) -> T {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        // NO_COLOR turns colours off, not progress: a bar needs only a terminal.
+        if self.quiet || self.json || !self.interactive {
+            let spinner = self.progress(msg);
+            let out = work();
+            if let Some(bar) = spinner {
+                bar.finish_and_clear();
+            }
+            return out;
+        }
+        let bar = indicatif::ProgressBar::new(0).with_message(msg.to_string());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} files, {per_sec}, {eta} left",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let finished = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !finished.load(Ordering::Relaxed) {
+                    bar.set_length(total.load(Ordering::Relaxed) as u64);
+                    bar.set_position(done.load(Ordering::Relaxed) as u64);
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            });
+            let out = work();
+            finished.store(true, Ordering::Relaxed);
+            bar.finish_and_clear();
+            out
+        })
+    }
+
     /// The prompter, when there is a person to ask.
     pub fn ask(&self) -> Option<&dyn Prompter> {
         self.interactive.then_some(self.prompter.as_ref())
