@@ -252,6 +252,7 @@ Register-ArgumentCompleter -Native -CommandName 'git-fastrevert' -ScriptBlock {
             [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
             [CompletionResult]::new('--mark-bad', '--mark-bad', [CompletionResultType]::ParameterName, 'Leave a BAD_RELEASE note (time, user) in the release being left')
+            [CompletionResult]::new('--allow-destructive-migrations', '--allow-destructive-migrations', [CompletionResultType]::ParameterName, 'Go ahead even when the range holds destructive migrations (dropped, renamed or retyped columns and tables): the old code may break against the current schema')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Switch to a release marked bad (without it: exit 4, or a confirmation on a terminal)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')

@@ -651,7 +651,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__switch)
-            opts="-C -n -y -q -v -h -V --releases --current --wait --mark-bad --after-switch --check --check-url --check-status --check-timeout --check-retries --force --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-C -n -y -q -v -h -V --releases --current --wait --mark-bad --after-switch --check --check-url --check-status --check-timeout --check-retries --allow-destructive-migrations --force --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

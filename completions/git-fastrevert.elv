@@ -242,6 +242,7 @@ set edit:completion:arg-completer[git-fastrevert] = {|@words|
             cand --base 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]'
             cand --color 'When to use colours'
             cand --mark-bad 'Leave a BAD_RELEASE note (time, user) in the release being left'
+            cand --allow-destructive-migrations 'Go ahead even when the range holds destructive migrations (dropped, renamed or retyped columns and tables): the old code may break against the current schema'
             cand --force 'Switch to a release marked bad (without it: exit 4, or a confirmation on a terminal)'
             cand -n 'Print the full plan and change nothing: no object, ref, file, push or API write'
             cand --dry-run 'Print the full plan and change nothing: no object, ref, file, push or API write'

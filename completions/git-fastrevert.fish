@@ -208,6 +208,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l
 always\t''
 never\t''"
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l mark-bad -d 'Leave a BAD_RELEASE note (time, user) in the release being left'
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l allow-destructive-migrations -d 'Go ahead even when the range holds destructive migrations (dropped, renamed or retyped columns and tables): the old code may break against the current schema'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l force -d 'Switch to a release marked bad (without it: exit 4, or a confirmation on a terminal)'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -s n -l dry-run -d 'Print the full plan and change nothing: no object, ref, file, push or API write'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -s y -l yes -d 'Answer yes to every confirmation'

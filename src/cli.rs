@@ -257,6 +257,9 @@ pub struct SwitchArgs {
     #[command(flatten)]
     pub after: AfterSwitchArgs,
 
+    #[command(flatten)]
+    pub guard: GuardArgs,
+
     /// Switch to a release marked bad (without it: exit 4, or a confirmation on a terminal).
     #[arg(long)]
     pub force: bool,

@@ -807,3 +807,58 @@ fn shared_paths_are_links_outside_the_release() {
         assert_eq!(code(&out), 2, "{bad}: {}", stderr(&out));
     }
 }
+
+/// Switching back over a destructive migration is refused as a rollback over it is.
+#[test]
+fn switching_back_over_a_destructive_migration_is_refused_like_rollback() {
+    let env = Env::new();
+    let repo = env.repo("app");
+    env.commit(
+        &repo,
+        &[(
+            "migrations/0001_users.sql",
+            "CREATE TABLE users (id int, email text);\n",
+        )],
+        "Users",
+    );
+    let before = env.rev(&repo, "main");
+    env.commit(
+        &repo,
+        &[(
+            "migrations/0002_rename.sql",
+            "ALTER TABLE users RENAME COLUMN email TO mail;\n",
+        )],
+        "Rename email",
+    );
+    let releases = site(&env);
+    env.git(
+        &repo,
+        &["config", "fastrevert.releases", releases.to_str().unwrap()],
+    );
+    for rev in [before.as_str(), "main"] {
+        let out = env.fr(&repo).args(["deploy", rev]).output().unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let link = releases.parent().unwrap().join("current");
+    let live = std::fs::read_link(&link).unwrap();
+    let out = env
+        .fr(&repo)
+        .args(["switch", "previous", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("0002_rename.sql"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_link(&link).unwrap(), live);
+    let out = env
+        .fr(&repo)
+        .args([
+            "switch",
+            "previous",
+            "--allow-destructive-migrations",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&before));
+}

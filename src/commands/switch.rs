@@ -45,6 +45,10 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<Outcome> {
     }
     let id = rel.resolve(&name, repo.as_ref())?;
     rel.check_link()?;
+    let mut guard_warnings = Vec::new();
+    if let (Some(live), true) = (rel.current(), repo.is_some()) {
+        guard_migrations(global, ui, args, &live, &id, &mut guard_warnings)?;
+    }
     if rel.current().as_deref() != Some(id.as_str()) {
         if let Some(note) = rel.bad_note(&id) {
             refuse_bad(ui, args, &short(&id), &note, global.dry_run)?;
@@ -81,7 +85,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<Outcome> {
         rel.switch_to(&id)?;
     }
     let elapsed = started.elapsed();
-    let mut warnings = Vec::new();
+    let mut warnings = guard_warnings;
     let mut after = super::releases::AfterFlip::default();
     if let Some(history) = history.as_mut() {
         let flipped_at = Instant::now();
@@ -173,4 +177,46 @@ fn refuse_bad(ui: &Ui, args: &SwitchArgs, short: &str, note: &str, dry_run: bool
             .as_ref()
             .map_or("<DIR>".to_string(), |d| d.display().to_string())
     )))
+}
+
+/// Going from the live release back to an older one moves the code over the migrations in
+/// between, as a rollback does: the same guard, the same refusal (exit 4) of destructive ones
+/// unless `--allow-destructive-migrations`. Only with the repository at hand and both releases
+/// known to it.
+fn guard_migrations(
+    global: &GlobalArgs,
+    ui: &Ui,
+    args: &SwitchArgs,
+    live: &str,
+    target: &str,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let Ok(ctx) = super::Ctx::open(global, ui) else {
+        return Ok(());
+    };
+    let (Ok(live), Ok(target)) = (git2::Oid::from_str(live), git2::Oid::from_str(target)) else {
+        return Ok(());
+    };
+    if live == target
+        || ctx.repo.find_commit(live).is_err()
+        || ctx.repo.find_commit(target).is_err()
+    {
+        return Ok(());
+    }
+    // Only going back matters: the migrations the live release has that the target lacks.
+    if !ctx.repo.graph_descendant_of(live, target)? {
+        return Ok(());
+    }
+    let guard = ctx.guard(&[], None)?;
+    let report = guard.check_range(&ctx.repo, target, live)?;
+    ctx.enforce_guard(
+        &report,
+        &format!(
+            "switching back from {} to {}",
+            crate::git::short(live),
+            crate::git::short(target)
+        ),
+        args.guard.allow_destructive_migrations,
+        warnings,
+    )
 }
