@@ -219,6 +219,7 @@ Register-ArgumentCompleter -Native -CommandName 'git-fastrevert' -ScriptBlock {
             [CompletionResult]::new('--remote', '--remote', [CompletionResultType]::ParameterName, 'Remote to fetch from and push to [default: fastrevert.remote, else origin]')
             [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours')
+            [CompletionResult]::new('--copy', '--copy', [CompletionResultType]::ParameterName, 'Write every file, sharing none with the live release (by default an unchanged file is a hard link to the live release''s)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the full plan and change nothing: no object, ref, file, push or API write')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation')

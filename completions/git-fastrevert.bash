@@ -181,7 +181,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__deploy)
-            opts="-C -n -y -q -v -h -V --releases --current --wait --keep --shared --after-switch --check --check-url --check-status --check-timeout --check-retries --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-C -n -y -q -v -h -V --releases --current --wait --keep --copy --shared --after-switch --check --check-url --check-status --check-timeout --check-retries --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

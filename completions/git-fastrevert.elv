@@ -210,6 +210,7 @@ set edit:completion:arg-completer[git-fastrevert] = {|@words|
             cand --remote 'Remote to fetch from and push to [default: fastrevert.remote, else origin]'
             cand --base 'The production branch [default: fastrevert.base, else the remote''s HEAD branch, else main]'
             cand --color 'When to use colours'
+            cand --copy 'Write every file, sharing none with the live release (by default an unchanged file is a hard link to the live release''s)'
             cand -n 'Print the full plan and change nothing: no object, ref, file, push or API write'
             cand --dry-run 'Print the full plan and change nothing: no object, ref, file, push or API write'
             cand -y 'Answer yes to every confirmation'

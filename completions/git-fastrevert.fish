@@ -182,6 +182,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l color -d 'When to use colours' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l copy -d 'Write every file, sharing none with the live release (by default an unchanged file is a hard link to the live release\'s)'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -s n -l dry-run -d 'Print the full plan and change nothing: no object, ref, file, push or API write'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -s y -l yes -d 'Answer yes to every confirmation'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand deploy" -l json -d 'Print one JSON object on stdout; human messages go to stderr'

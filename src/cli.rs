@@ -230,6 +230,11 @@ pub struct DeployArgs {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub keep: usize,
 
+    /// Write every file, sharing none with the live release (by default an unchanged file is
+    /// a hard link to the live release's).
+    #[arg(long)]
+    pub copy: bool,
+
     /// A path kept outside the releases (log, tmp, uploads, config/database.yml): a symlink in
     /// the release to DIR/../shared/PATH, which is created when missing; repeatable [also
     /// fastrevert.shared].

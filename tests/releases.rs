@@ -47,6 +47,25 @@ fn snapshot(root: &Path, skip: &[&str]) -> BTreeMap<PathBuf, (String, u32, Vec<u
     out
 }
 
+/// A release's files are read-only (so the next release can share them); otherwise they are
+/// what `tar -x` writes: the same content, symlinks and executable bits. Checks the first and
+/// gives the entries with tar's write bit back.
+fn read_only_as_tar_writes_it(
+    entries: BTreeMap<PathBuf, (String, u32, Vec<u8>)>,
+) -> BTreeMap<PathBuf, (String, u32, Vec<u8>)> {
+    entries
+        .into_iter()
+        .map(|(path, (kind, perm, data))| {
+            if kind == "file" {
+                assert_eq!(perm & 0o222, 0, "{} is writable", path.display());
+                (path, (kind, perm | 0o200, data))
+            } else {
+                (path, (kind, perm, data))
+            }
+        })
+        .collect()
+}
+
 fn repo_with_history(env: &Env, files: usize) -> PathBuf {
     let dir = env.path("app");
     let spec = mkrepo::Spec {
@@ -100,7 +119,7 @@ fn an_export_is_identical_to_git_archive_and_tar() {
         .status()
         .unwrap();
     assert!(status.success());
-    let ours = snapshot(&release, &["REVISION"]);
+    let ours = read_only_as_tar_writes_it(snapshot(&release, &["REVISION"]));
     let theirs = snapshot(&extracted, &[]);
     assert_eq!(ours.len(), theirs.len());
     for (path, entry) in &theirs {
@@ -861,4 +880,129 @@ fn switching_back_over_a_destructive_migration_is_refused_like_rollback() {
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(std::fs::read_link(&link).unwrap().ends_with(&before));
+}
+
+/// A file the live release already has, unchanged, is a hard link to it: the release is still
+/// what `git archive | tar -x` writes, its files are read-only so that sharing is safe, and
+/// `--copy` or a file that is not as written (writable: edited, or from an older export) means
+/// a fresh copy.
+#[test]
+fn an_unchanged_file_is_a_hard_link_to_the_live_release() {
+    use std::os::unix::fs::MetadataExt;
+    let env = Env::new();
+    let repo = repo_with_history(&env, 400);
+    let releases = site(&env);
+    let (old, new) = (env.rev(&repo, "main~1"), env.rev(&repo, "main"));
+    let deploy = |rev: &str, extra: &[&str]| {
+        let out = env
+            .fr(&repo)
+            .args(["deploy", rev, "--json", "--releases"])
+            .arg(&releases)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        json(&out)
+    };
+    assert_eq!(deploy(&old, &[])["linked"], 0);
+    let changed: Vec<String> = env
+        .git(&repo, &["diff", "--name-only", &old, &new])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let j = deploy(&new, &[]);
+    let linked = j["linked"].as_u64().unwrap();
+    assert!(linked > 100, "{j}");
+    let (a, b) = (releases.join(&old), releases.join(&new));
+    let mut shared = 0;
+    for entry in snapshot(&b, &["REVISION"]) {
+        let (path, (kind, _, _)) = entry;
+        if kind != "file" {
+            continue;
+        }
+        let same_inode = std::fs::metadata(a.join(&path))
+            .map(|m| m.ino() == std::fs::metadata(b.join(&path)).unwrap().ino())
+            .unwrap_or(false);
+        let was_changed = changed.iter().any(|c| Path::new(c) == path);
+        assert!(
+            !(same_inode && was_changed),
+            "{} changed but is shared",
+            path.display()
+        );
+        shared += usize::from(same_inode);
+    }
+    assert_eq!(shared as u64, linked);
+    // Still exactly what git archive writes.
+    let extracted = env.path("archive-new");
+    std::fs::create_dir(&extracted).unwrap();
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "git archive {new} | tar -x --no-same-permissions -C \"$0\""
+        ))
+        .arg(&extracted)
+        .current_dir(&repo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        read_only_as_tar_writes_it(snapshot(&b, &["REVISION"])),
+        snapshot(&extracted, &[])
+    );
+    // Nobody but root can edit a shared file in place: the permissions say so. (The folders
+    // on the way are opened for reading, so the refusal is the file's own.)
+    let rel_path = snapshot(&b, &["REVISION"])
+        .into_iter()
+        .find(|(p, (k, _, _))| {
+            k == "file"
+                && std::fs::metadata(a.join(p))
+                    .is_ok_and(|m| m.ino() == std::fs::metadata(b.join(p)).unwrap().ino())
+        })
+        .map(|(p, _)| p)
+        .unwrap();
+    let file = b.join(&rel_path);
+    let mut up = file.parent().unwrap().to_path_buf();
+    while up.starts_with(env.tmp.path()) {
+        let mut perm = std::fs::metadata(&up).unwrap().permissions();
+        perm.set_mode(perm.mode() | 0o755);
+        std::fs::set_permissions(&up, perm).unwrap();
+        up = up.parent().unwrap().to_path_buf();
+    }
+    let as_nobody = |script: &str| {
+        Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--",
+                "sh",
+                "-c",
+                script,
+                "sh",
+            ])
+            .arg(&file)
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(as_nobody("cat \"$1\" > /dev/null"), "the file can be read");
+    assert!(
+        !as_nobody("echo edited >> \"$1\""),
+        "the file could be edited"
+    );
+    // --copy shares nothing.
+    let third = env.rev(&repo, "main~2");
+    assert_eq!(deploy(&third, &["--copy"])["linked"], 0);
+    // A file made writable in the live release (edited, or from an older export) is copied.
+    deploy(&new, &[]);
+    let mut perm = std::fs::metadata(&file).unwrap().permissions();
+    perm.set_mode(0o644);
+    std::fs::set_permissions(&file, perm).unwrap();
+    std::fs::remove_dir_all(&a).unwrap();
+    let j = deploy(&old, &[]);
+    assert!(j["linked"].as_u64().unwrap() > 100, "{j}");
+    assert_ne!(
+        std::fs::metadata(a.join(&rel_path)).unwrap().ino(),
+        std::fs::metadata(&file).unwrap().ino()
+    );
 }

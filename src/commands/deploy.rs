@@ -50,16 +50,16 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
     }
     let progress = crate::releases::export::Progress::default();
     let export = if exists {
-        rel.export(&repo, commit, &shared, &progress)?
+        rel.export(&repo, commit, &shared, args.copy, &progress)?
     } else {
         ui.counted(
             &format!("Exporting {} into {}", &id[..12], rel.dir.display()),
             &progress.total,
             &progress.written,
-            || rel.export(&repo, commit, &shared, &progress),
+            || rel.export(&repo, commit, &shared, args.copy, &progress),
         )?
     };
-    let (created, mut warnings) = (export.created, export.warnings);
+    let (created, linked, mut warnings) = (export.created, export.linked, export.warnings);
     for w in &warnings {
         ui.warn(w);
     }
@@ -129,6 +129,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<Outcome> {
         "link": rel.link,
         "previous": old,
         "created": created,
+        "linked": linked,
         "changed": changed,
         "pruned": pruned,
         "dry_run": false,

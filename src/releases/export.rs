@@ -10,7 +10,9 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
 use git2::{ObjectType, Oid, Repository};
-use rustix::fs::{mkdirat, openat, symlinkat, Mode, OFlags};
+use std::sync::atomic::Ordering;
+
+use rustix::fs::{linkat, mkdirat, openat, symlinkat, AtFlags, Mode, OFlags};
 
 use crate::error::{Error, Result};
 
@@ -79,6 +81,8 @@ struct Entry {
     name: Vec<u8>,
     oid: Oid,
     kind: Kind,
+    /// The live release has this very file (same blob, same mode) at the same path.
+    same: bool,
 }
 
 struct Dir {
@@ -122,7 +126,12 @@ pub fn check_shared_path(path: &str) -> Result<Vec<Vec<u8>>> {
 
 impl Plan {
     /// Read the tree and check every name before anything is written.
-    pub fn read(repo: &Repository, tree: Oid, shared: &[Vec<Vec<u8>>]) -> Result<Plan> {
+    pub fn read(
+        repo: &Repository,
+        tree: Oid,
+        previous: Option<Oid>,
+        shared: &[Vec<Vec<u8>>],
+    ) -> Result<Plan> {
         let shared_paths: Vec<Vec<u8>> = shared.iter().map(|p| p.join(&b'/')).collect();
         let mut plan = Plan {
             dirs: vec![Dir {
@@ -137,9 +146,18 @@ impl Plan {
             shared_replaced: Vec::new(),
         };
         // Depth first, so a directory's contents follow it and writers reuse open parents.
-        let mut stack = vec![(0usize, tree)];
-        while let Some((dir, tree_id)) = stack.pop() {
+        // Beside each folder, the live release's tree at the same path, if it has one.
+        let mut stack = vec![(0usize, tree, previous)];
+        while let Some((dir, tree_id, before)) = stack.pop() {
             let tree = repo.find_tree(tree_id)?;
+            let before = match before {
+                Some(oid) => repo.find_tree(oid).ok(),
+                None => None,
+            };
+            let was = |name: &[u8]| {
+                let entry = before.as_ref()?.get_name_bytes(name)?;
+                Some((entry.id(), entry.filemode()))
+            };
             let mut subtrees = Vec::new();
             for entry in tree.iter() {
                 let name = entry.name_bytes().to_vec();
@@ -163,20 +181,26 @@ impl Plan {
                     plan.shared_replaced.push((full, seed));
                     continue;
                 }
+                let before = was(&name);
                 match entry.kind() {
-                    Some(ObjectType::Tree) => subtrees.push((name, entry.id())),
+                    Some(ObjectType::Tree) => {
+                        let old_tree = before.filter(|(_, m)| *m == 0o040000).map(|(o, _)| o);
+                        subtrees.push((name, entry.id(), old_tree));
+                    }
                     Some(ObjectType::Commit) => {
                         plan.submodules.push(plan.path(dir, &name));
-                        subtrees.push((name, Oid::ZERO_SHA1));
+                        subtrees.push((name, Oid::ZERO_SHA1, None));
                     }
                     _ if is_link => plan.links.push(Entry {
                         dir,
                         name,
                         oid: entry.id(),
                         kind: Kind::Symlink,
+                        same: false,
                     }),
                     _ => plan.files.push(Entry {
                         dir,
+                        same: before == Some((entry.id(), mode)),
                         name,
                         oid: entry.id(),
                         kind: Kind::File {
@@ -187,21 +211,26 @@ impl Plan {
             }
             // Pushed in reverse so they are read, and numbered, in tree order.
             let mut children = Vec::new();
-            for (name, oid) in subtrees {
+            for (name, oid, old_tree) in subtrees {
                 let depth = plan.dirs[dir].depth + 1;
                 if depth > MAX_DEPTH {
                     return Err(Error::bad_input(format!(
                         "the tree is deeper than {MAX_DEPTH} directories; nothing was written"
                     )));
                 }
-                children.push((plan.dirs.len(), oid));
+                children.push((plan.dirs.len(), oid, old_tree));
                 plan.dirs.push(Dir {
                     parent: dir,
                     name,
                     depth,
                 });
             }
-            stack.extend(children.into_iter().rev().filter(|(_, oid)| !oid.is_zero()));
+            stack.extend(
+                children
+                    .into_iter()
+                    .rev()
+                    .filter(|(_, oid, _)| !oid.is_zero()),
+            );
         }
         for parts in shared {
             plan.add_shared(parts)?;
@@ -253,6 +282,7 @@ impl Plan {
             name: name.clone(),
             oid: Oid::ZERO_SHA1,
             kind: Kind::Shared(target),
+            same: false,
         });
         Ok(())
     }
@@ -275,7 +305,14 @@ impl Plan {
 
     /// Write everything under `root`, an empty directory this process created: directories and
     /// symlinks first, then the files spread over the available cores.
-    pub fn write(&self, repo: &Repository, root: &OwnedFd, progress: &Progress) -> Result<()> {
+    /// `previous`: the live release's top directory, to hard-link the files it shares.
+    pub fn write(
+        &self,
+        repo: &Repository,
+        root: &OwnedFd,
+        previous: Option<&OwnedFd>,
+        progress: &Progress,
+    ) -> Result<()> {
         progress
             .total
             .store(self.entries(), std::sync::atomic::Ordering::Relaxed);
@@ -310,21 +347,34 @@ impl Plan {
                         let repo = Repository::open(git_dir)?;
                         let odb = repo.odb()?;
                         let mut cursor = Cursor::new(root)?;
+                        let mut before = previous.map(Cursor::new).transpose()?;
                         for file in files {
                             let Kind::File { executable } = file.kind else {
                                 continue;
                             };
+                            let counted = || {
+                                progress
+                                    .written
+                                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                            };
+                            if file.same && !progress.no_links.load(Ordering::Relaxed) {
+                                if let Some(before) = before.as_mut() {
+                                    let parent = cursor.enter(self, file.dir)?;
+                                    if link_unchanged(&odb, before, self, file, parent, progress) {
+                                        counted();
+                                        continue;
+                                    }
+                                }
+                            }
                             let object = odb.read(file.oid)?;
                             let parent = cursor.enter(self, file.dir)?;
-                            // git keeps only the executable bit; the umask does the rest, as for
-                            // `tar -x` run by an ordinary user.
-                            let mode = if executable { 0o777 } else { 0o666 };
+                            // git keeps only the executable bit; the files are read-only so that
+                            // the next release can share them (hard links) as they are.
+                            let mode = if executable { 0o555 } else { 0o444 };
                             let fd = create_file(parent, &file.name, mode)
                                 .map_err(|e| self.io_error(file.dir, &file.name, e))?;
                             File::from(fd).write_all(object.data())?;
-                            progress
-                                .written
-                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            counted();
                         }
                         Ok(())
                     })
@@ -364,8 +414,62 @@ impl Plan {
 pub struct Progress {
     /// Entries to write (files and symlinks), known once the tree is read.
     pub total: std::sync::atomic::AtomicUsize,
-    /// Files written so far.
+    /// Files written so far (hard-linked ones included).
     pub written: std::sync::atomic::AtomicUsize,
+    /// Files hard-linked from the live release.
+    pub linked: std::sync::atomic::AtomicUsize,
+    /// Linking stopped working (another filesystem): write the rest.
+    pub no_links: std::sync::atomic::AtomicBool,
+}
+
+/// Hard-link an unchanged file from the live release: only a plain, read-only file of the
+/// blob's size (one written by this export, not edited since), else `false` and the caller
+/// writes it. A link that the filesystem refuses (another filesystem) stops linking.
+fn link_unchanged(
+    odb: &git2::Odb<'_>,
+    before: &mut Cursor,
+    plan: &Plan,
+    file: &Entry,
+    parent: BorrowedFd<'_>,
+    progress: &Progress,
+) -> bool {
+    // The live release may lack the folder, or hold something else there: then write.
+    let Ok(old_dir) = before.enter(plan, file.dir) else {
+        return false;
+    };
+    let Ok(stat) = rustix::fs::statat(old_dir, bytes(&file.name), AtFlags::SYMLINK_NOFOLLOW) else {
+        return false;
+    };
+    let Ok((size, _)) = odb.read_header(file.oid) else {
+        return false;
+    };
+    let regular =
+        rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile;
+    let read_only = stat.st_mode & 0o222 == 0;
+    if !regular || !read_only || stat.st_size as u64 != size as u64 {
+        return false;
+    }
+    match linkat(
+        old_dir,
+        bytes(&file.name),
+        parent,
+        bytes(&file.name),
+        AtFlags::empty(),
+    ) {
+        Ok(()) => {
+            progress.linked.fetch_add(1, Ordering::Relaxed);
+            true
+        }
+        Err(e) => {
+            if e == rustix::io::Errno::XDEV
+                || e == rustix::io::Errno::PERM
+                || e == rustix::io::Errno::MLINK
+            {
+                progress.no_links.store(true, Ordering::Relaxed);
+            }
+            false
+        }
+    }
 }
 
 /// Create a file that must not exist, never through a symlink.

@@ -60,6 +60,8 @@ pub struct Export {
     /// Whether a new release was written (false: it was there already).
     pub created: bool,
     pub files: usize,
+    /// Files hard-linked from the live release (unchanged since it).
+    pub linked: usize,
     /// Reading the tree and writing the files.
     pub write: Duration,
     /// Flushing them to disk before the release takes its name.
@@ -566,6 +568,7 @@ impl Releases {
         repo: &Repository,
         commit: Oid,
         shared: &[Vec<Vec<u8>>],
+        copy: bool,
         progress: &export::Progress,
     ) -> Result<Export> {
         let id = commit.to_string();
@@ -575,14 +578,33 @@ impl Releases {
         }
         let started = Instant::now();
         // Every name is checked before anything is written.
-        let plan = export::Plan::read(repo, repo.find_commit(commit)?.tree_id(), shared)?;
+        // Files the live release has as they are now are hard-linked from it (`--copy`: none).
+        let live = (!copy)
+            .then(|| self.current())
+            .flatten()
+            .filter(|id| id != &commit.to_string());
+        let live_tree = live
+            .as_deref()
+            .and_then(|id| Oid::from_str(id).ok())
+            .and_then(|oid| repo.find_commit(oid).ok())
+            .map(|c| c.tree_id());
+        let live_root = match (&live, live_tree) {
+            (Some(id), Some(_)) => export::open_dir(self.fd.as_fd(), id.as_bytes()).ok(),
+            _ => None,
+        };
+        let plan = export::Plan::read(
+            repo,
+            repo.find_commit(commit)?.tree_id(),
+            live_root.as_ref().and(live_tree),
+            shared,
+        )?;
         self.prepare_shared(repo, shared, &plan.shared_replaced)?;
         let temp = format!("{TEMP_PREFIX}{id}-{}", std::process::id());
         rustix::fs::mkdirat(&self.fd, temp.as_str(), Mode::from_raw_mode(0o777)).map_err(io_err)?;
         let written = export::open_dir(self.fd.as_fd(), temp.as_bytes())
             .map_err(|e| Error::from(io_err(e)))
             .and_then(|root| {
-                plan.write(repo, &root, progress)?;
+                plan.write(repo, &root, live_root.as_ref(), progress)?;
                 let fd = export::create_file(root.as_fd(), REVISION.as_bytes(), 0o666)
                     .map_err(io_err)?;
                 File::from(fd).write_all(format!("{id}\n").as_bytes())?;
@@ -602,6 +624,7 @@ impl Releases {
         File::open(&self.dir)?.sync_all()?;
         stats.created = true;
         stats.files = plan.entries();
+        stats.linked = progress.linked.load(std::sync::atomic::Ordering::Relaxed);
         stats.warnings = plan
             .submodules
             .iter()
