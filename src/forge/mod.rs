@@ -334,13 +334,19 @@ impl Http {
         settled: Option<&dyn Fn() -> Result<Option<T>>>,
     ) -> Result<Created<T>> {
         let mut last = String::new();
+        let mut seen: Vec<String> = Vec::new();
         let mut unknown = false;
         for attempt in 1..=self.attempts {
             if let (true, Some(settled)) = (unknown, settled) {
                 self.trace(&format!(
                     "{method} {path}: looking whether the last attempt went through"
                 ));
-                match settled() {
+                // The lookup itself may meet the same trouble once: one more try.
+                let looked = settled().or_else(|_| {
+                    std::thread::sleep(self.backoff);
+                    settled()
+                });
+                match looked {
                     Ok(Some(found)) => return Ok(Created::Found(found)),
                     Ok(None) => {}
                     Err(e) => {
@@ -401,6 +407,9 @@ impl Http {
                     backoff
                 }
             };
+            if !seen.contains(&last) {
+                seen.push(last.clone());
+            }
             if attempt < self.attempts {
                 std::thread::sleep(wait);
             }
@@ -410,10 +419,14 @@ impl Http {
                 return Ok(Created::Found(found));
             }
         }
-        Err(
-            Error::failed(format!("{last} ({} attempts)", self.attempts))
-                .hint("check the forge's status and your network, then re-run"),
-        )
+        // Every different failure, in order: a timeout followed by a broken connection says
+        // more than the last one alone.
+        Err(Error::failed(format!(
+            "{} ({} attempts)",
+            seen.join("; then "),
+            self.attempts
+        ))
+        .hint("check the forge's status and your network, then re-run"))
     }
 }
 
