@@ -146,11 +146,7 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
         ctx.ui.warn(w);
     }
     if let Some(signer) = &signer {
-        human.push(format!(
-            "{} signed: {}.",
-            if dry_run { "The tag would be" } else { "Tag" },
-            signer.describe()
-        ));
+        human.push(signer.said("tag", dry_run));
     }
     let json = json!({
         "command": "prepare",

@@ -215,15 +215,10 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         human.push(pr::describe(p));
     }
     if let (Some(signer), false) = (&signer, nothing_left) {
-        human.push(format!(
-            "{} signed: {}.",
-            if dry_run {
-                "The commits would be"
-            } else {
-                "Commits"
-            },
-            signer.describe()
-        ));
+        human.push(signer.said("commits", dry_run));
+    }
+    if publish.sign_with_github && !nothing_left {
+        human.push("GitHub creates and signs the commits (--sign-with-github).".into());
     }
     if !migrations.migrations.is_empty() {
         human.push("Migrations in the reverted commits:".into());

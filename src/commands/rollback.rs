@@ -326,15 +326,10 @@ fn commit_mode(
         }
     }
     if let Some(signer) = &signer {
-        human.push(format!(
-            "{} signed: {}.",
-            if dry_run {
-                "The commit would be"
-            } else {
-                "Commit"
-            },
-            signer.describe()
-        ));
+        human.push(signer.said("commit", dry_run));
+    }
+    if publish.sign_with_github {
+        human.push("GitHub creates and signs the commit (--sign-with-github).".into());
     }
     let json = json!({
         "mode": "commit",

@@ -130,6 +130,19 @@ impl Signer {
         format!("{} ({}, key {key})", self.format.name(), self.program)
     }
 
+    /// The plan's line: what is (or would be) signed and how.
+    pub fn said(&self, what: &str, dry_run: bool) -> String {
+        if dry_run {
+            format!("The {what} would be signed: {}.", self.describe())
+        } else {
+            let mut first = what.chars();
+            let what = first
+                .next()
+                .map_or(String::new(), |c| c.to_uppercase().chain(first).collect());
+            format!("{what} signed: {}.", self.describe())
+        }
+    }
+
     /// The ASCII-armoured signature of `payload`.
     pub fn sign(&self, payload: &[u8]) -> Result<String> {
         match self.format {
