@@ -695,6 +695,16 @@ def run_deploy(a, env, tmp, repo, fr, scratch, quiet):
         Command("g. fastrevert deploy main --releases R --keep 100 (ends with syncfs)",
                 [fr, "-C", repo, "-v", "deploy", "main", "--releases", f"{S}/cur/releases", "--keep", "100"],
                 prepare=sh(f"{reset}; mkdir {cur}/releases"), runs=runs, group="deploy", metrics=deploy_split),
+        Command("g. fastrevert deploy main with main~1 live (unchanged files hard-linked; ends with syncfs)",
+                [fr, "-C", repo, "-v", "deploy", "main", "--releases", f"{S}/cur/releases", "--keep", "100"],
+                prepare=sh(f"{reset}; mkdir {cur}/releases && {shlex.quote(fr)} -C {R} -q deploy main~1 "
+                           f"--releases {cur}/releases --keep 100 && sync"),
+                runs=runs, group="deploy-linked", metrics=deploy_split),
+        Command("g. fastrevert deploy main --copy with main~1 live (every file written)",
+                [fr, "-C", repo, "-v", "deploy", "main", "--copy", "--releases", f"{S}/cur/releases", "--keep", "100"],
+                prepare=sh(f"{reset}; mkdir {cur}/releases && {shlex.quote(fr)} -C {R} -q deploy main~1 "
+                           f"--releases {cur}/releases --keep 100 && sync"),
+                runs=runs, group="deploy-copy", metrics=deploy_split),
         Command("g. git archive main | tar -x -C D (no flush)",
                 sh(f"set -o pipefail; git -C {R} archive main | tar -x -C {cur}/d"),
                 prepare=sh(f"{reset}; mkdir {cur}/d"), runs=runs, group="archive"),
