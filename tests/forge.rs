@@ -827,7 +827,11 @@ fn the_picker_offers_recently_merged_pull_requests() {
             ))
             .expect(1),
     );
-    let prompter = Scripted::new(vec![Answer::Pick("PR #7".into()), Answer::Yes]);
+    let prompter = Scripted::new(vec![
+        Answer::Pick("PR #7".into()),
+        Answer::Text(String::new()),
+        Answer::Yes,
+    ]);
     let ui = git_fastrevert::ui::Ui::with_prompter(Box::new(prompter));
     let global = git_fastrevert::cli::GlobalArgs {
         directory: Some(work.clone()),

@@ -45,6 +45,8 @@ fn revert_a_commit_picked_from_the_menu() {
     p.send("Add four").unwrap(); // fuzzy filter
     std::thread::sleep(Duration::from_millis(300));
     p.send("\r").unwrap();
+    p.expect("Why?").unwrap();
+    p.send("checkout broke\r").unwrap();
     p.expect("The plan:").unwrap();
     p.expect("Go ahead?").unwrap();
     p.send("y").unwrap();
@@ -58,6 +60,9 @@ fn revert_a_commit_picked_from_the_menu() {
     assert!(env
         .git(&remote, &["log", "-1", "--format=%s", &tip])
         .contains("Revert \"Add four\""));
+    assert!(env
+        .git(&remote, &["log", "-1", "--format=%B", &tip])
+        .contains("Revert-Reason: checkout broke"));
 }
 
 #[test]
@@ -76,6 +81,8 @@ fn roll_back_to_a_tag_picked_from_the_list() {
     p.send("\r").unwrap();
     p.expect("How?").unwrap();
     p.send("\r").unwrap(); // commit mode
+    p.expect("Why?").unwrap();
+    p.send("\r").unwrap(); // no reason
     p.expect("Go ahead?").unwrap();
     p.send("y").unwrap();
     assert_eq!(exit_code(&mut p), 0);
@@ -94,6 +101,8 @@ fn cancelling_at_the_confirmation_writes_nothing() {
     let mut p = spawn(&env, &work, &["revert"]);
     p.expect("Revert which commit of main?").unwrap();
     p.send(DOWN).unwrap();
+    p.send("\r").unwrap();
+    p.expect("Why?").unwrap();
     p.send("\r").unwrap();
     p.expect("Go ahead?").unwrap();
     p.send("n").unwrap();

@@ -46,6 +46,18 @@ pub fn run(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
     }
 }
 
+/// Why, for the Revert-Reason trailer and the pull request (optional; Enter skips it).
+fn ask_reason(ui: &Ui, publish: &mut crate::cli::PublishArgs) -> Result<()> {
+    if publish.reason.is_some() {
+        return Ok(());
+    }
+    if let Some(p) = ui.ask() {
+        let reason = p.input("Why? (optional, for the commit and the pull request)", "")?;
+        publish.reason = Some(reason.trim().to_string()).filter(|r| !r.is_empty());
+    }
+    Ok(())
+}
+
 /// `revert` without REV: pick a commit, then the planned run.
 pub fn revert(global: &GlobalArgs, ui: &Ui, mut args: RevertArgs) -> Result<Outcome> {
     let ctx = Ctx::open(global, ui)?;
@@ -54,6 +66,7 @@ pub fn revert(global: &GlobalArgs, ui: &Ui, mut args: RevertArgs) -> Result<Outc
         pick::Choice::Commit(sha) => args.revs = vec![sha],
         pick::Choice::Pr(n) => args.prs = vec![n],
     }
+    ask_reason(ui, &mut args.publish)?;
     let mut global = global.clone();
     global.no_fetch = true;
     planned(&global, ui, &|ctx| super::revert::run(ctx, &args))
@@ -81,6 +94,7 @@ pub fn rollback(global: &GlobalArgs, ui: &Ui, mut args: RollbackArgs) -> Result<
             _ => RollbackMode::Reset,
         };
     }
+    ask_reason(ui, &mut args.publish)?;
     // Saying yes to the plan is the confirmation a reset needs.
     args.force = true;
     let mut global = global.clone();
@@ -206,6 +220,7 @@ mod tests {
         let ui = scripted(vec![
             Answer::Pick("Revert a commit".into()),
             Answer::Pick("Add four".into()),
+            Answer::Text("checkout broke".into()),
             Answer::Yes,
         ]);
         let outcome = run(&global(dir.path()), &ui).unwrap();
@@ -223,13 +238,28 @@ mod tests {
             .unwrap()
             .to_string();
         assert_eq!(summary, "Revert \"Add four\"");
+        // The reason asked for lands in the commit.
+        let message = repo
+            .find_commit(tip)
+            .unwrap()
+            .message()
+            .unwrap()
+            .to_string();
+        assert!(
+            message.contains("Revert-Reason: checkout broke"),
+            "{message}"
+        );
     }
 
     #[test]
     fn saying_no_to_the_plan_writes_nothing() {
         let (dir, repo) = repo();
         let refs_before = repo.references().unwrap().count();
-        let ui = scripted(vec![Answer::Pick("Add notes".into()), Answer::No]);
+        let ui = scripted(vec![
+            Answer::Pick("Add notes".into()),
+            Answer::Text(String::new()),
+            Answer::No,
+        ]);
         let err = revert(&global(dir.path()), &ui, RevertArgs::default()).unwrap_err();
         assert_eq!(err.kind, crate::error::Kind::Interrupted);
         assert_eq!(repo.references().unwrap().count(), refs_before);
@@ -241,6 +271,7 @@ mod tests {
         let ui = scripted(vec![
             Answer::Pick("v1.0.0".into()),
             Answer::Pick("commit:".into()),
+            Answer::Text(String::new()),
             Answer::Yes,
         ]);
         let outcome = rollback(&global(dir.path()), &ui, RollbackArgs::default()).unwrap();
