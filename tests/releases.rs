@@ -868,6 +868,16 @@ fn switching_back_over_a_destructive_migration_is_refused_like_rollback() {
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert!(stderr(&out).contains("0002_rename.sql"), "{}", stderr(&out));
     assert_eq!(std::fs::read_link(&link).unwrap(), live);
+    // A configuration the guard cannot read is an error, never a reason to skip the guard.
+    env.git(&repo, &["config", "fastrevert.remote", "nosuch"]);
+    let out = env
+        .fr(&repo)
+        .args(["switch", "previous", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(std::fs::read_link(&link).unwrap(), live);
+    env.git(&repo, &["config", "--unset", "fastrevert.remote"]);
     let out = env
         .fr(&repo)
         .args([

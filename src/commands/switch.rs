@@ -191,9 +191,9 @@ fn guard_migrations(
     target: &str,
     warnings: &mut Vec<String>,
 ) -> Result<()> {
-    let Ok(ctx) = super::Ctx::open(global, ui) else {
-        return Ok(());
-    };
+    // With the repository at hand, a configuration it cannot read is an error, not a reason
+    // to skip the guard.
+    let ctx = super::Ctx::open(global, ui)?;
     let (Ok(live), Ok(target)) = (git2::Oid::from_str(live), git2::Oid::from_str(target)) else {
         return Ok(());
     };

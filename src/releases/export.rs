@@ -15,6 +15,7 @@ use std::sync::atomic::Ordering;
 use rustix::fs::{linkat, mkdirat, openat, symlinkat, AtFlags, Mode, OFlags};
 
 use crate::error::{Error, Result};
+use crate::git::quote_path;
 
 /// Files the release directory itself holds, which no tree entry may stand in for.
 pub const RESERVED: [&str; 2] = [super::REVISION, super::BAD_MARK];
@@ -60,11 +61,6 @@ fn ntfs_dotgit(part: &[u8]) -> bool {
     };
     let end = rest.iter().position(|&b| b == b':').unwrap_or(rest.len());
     rest[..end].iter().all(|&b| b == b'.' || b == b' ')
-}
-
-/// Shown in messages: the path as git would quote it.
-pub fn display(path: &[u8]) -> String {
-    crate::git::quote_path(path)
 }
 
 enum Kind {
@@ -166,7 +162,7 @@ impl Plan {
                 if let Some(why) = refused_name(&name, is_link) {
                     return Err(Error::bad_input(format!(
                         "the tree holds {}, whose name has {why}; git refuses to check it out, and so does deploy (nothing was written)",
-                        display(&plan.path(dir, &name))
+                        quote_path(&plan.path(dir, &name))
                     ))
                     .hint("deploy a commit whose tree git fsck --strict accepts"));
                 }
@@ -255,8 +251,8 @@ impl Plan {
             if in_the_way {
                 return Err(Error::bad_input(format!(
                     "the tree has a file at {}, where the shared path {} needs a folder; nothing was written",
-                    display(&self.path(dir, folder)),
-                    display(&parts.join(&b'/'))
+                    quote_path(&self.path(dir, folder)),
+                    quote_path(&parts.join(&b'/'))
                 )));
             }
             dir = match (0..self.dirs.len())
@@ -403,7 +399,7 @@ impl Plan {
         };
         Error::bad_input(format!(
             "cannot write {} in the release: {why}; nothing was deployed",
-            display(&path)
+            quote_path(&path)
         ))
         .hint("deploy a commit whose tree git fsck --strict accepts")
     }

@@ -631,19 +631,19 @@ impl Releases {
             .map(|p| {
                 format!(
                     "submodule {} is not exported (an empty directory stands in for it)",
-                    export::display(p)
+                    crate::git::quote_path(p)
                 )
             })
             .chain(plan.shared_replaced.iter().map(|(path, _)| {
                 format!(
                     "the tree's {0} was replaced by a link to shared/{0}",
-                    export::display(path)
+                    crate::git::quote_path(path)
                 )
             }))
             .chain(plan.replaced.iter().map(|name| {
                 format!(
                     "the tree's own {} was not exported: the release's file of that name is git-fastrevert's",
-                    export::display(name)
+                    crate::git::quote_path(name)
                 )
             }))
             .collect();
