@@ -14,7 +14,7 @@ use crate::common::{code, json, stderr, Env, FakeForge as Fake};
 const TOKEN: &str = "t0ken-s3cret-value";
 
 /// A fixture with its `{{NAME}}` placeholders filled.
-fn fixture(name: &str, vars: &[(&str, &str)]) -> String {
+pub(crate) fn fixture(name: &str, vars: &[(&str, &str)]) -> String {
     let mut text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/forge")
@@ -33,7 +33,7 @@ fn fixture(name: &str, vars: &[(&str, &str)]) -> String {
     text
 }
 
-fn reply(status: u16, body: String) -> ResponseTemplate {
+pub(crate) fn reply(status: u16, body: String) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body, "application/json")
 }
 

@@ -8,6 +8,7 @@ mod common;
 mod corpus;
 mod docs;
 mod forge;
+mod gitlab;
 mod hostile;
 mod interactive;
 mod migrations;

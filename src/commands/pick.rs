@@ -75,7 +75,8 @@ pub fn commit(ctx: &Ctx) -> Result<Choice> {
     if let Some(target) = ctx.forge_target().ok().flatten() {
         if crate::forge::token_from_env(target.kind).is_some() {
             let progress = ctx.ui.progress(&format!(
-                "Listing pull requests merged into {}",
+                "Listing {}s merged into {}",
+                target.kind.request_noun(),
                 ctx.settings.base
             ));
             let merged = super::pr::connect(ctx, "listing pull requests").and_then(|f| match f {
@@ -85,10 +86,16 @@ pub fn commit(ctx: &Ctx) -> Result<Choice> {
             drop(progress);
             match merged {
                 Ok(prs) => {
+                    let label = match target.kind {
+                        crate::forge::Kind::GitLab => "MR",
+                        _ => "PR",
+                    };
                     for pr in prs {
                         items.push(format!(
-                            "PR #{}  {}  (from {})",
-                            pr.number, pr.title, pr.head_ref
+                            "{label} {}  {}  (from {})",
+                            target.kind.reference(pr.number),
+                            pr.title,
+                            pr.head_ref
                         ));
                         choices.push(Choice::Pr(pr.number));
                     }

@@ -49,22 +49,32 @@ pub fn open_for_branch(
     };
     let base = ctx.settings.base.clone();
     let by_hand = target.compare_url(&base, branch);
-    if forge::token_from_env(target.kind).is_none() {
-        warnings.push(format!(
-            "the pull request was not opened: no {} token ({}); open it by hand: {by_hand}",
-            target.kind.name(),
-            forge::token_hint(target.kind)
-        ));
-        return Ok(None);
+    let noun = target.kind.request_noun();
+    match forge::token_from_env(target.kind) {
+        None => {
+            warnings.push(format!(
+                "the {noun} was not opened: no {} token ({}); open it by hand: {by_hand}",
+                target.kind.name(),
+                forge::token_hint(target.kind)
+            ));
+            return Ok(None);
+        }
+        Some(token) if !token.writes() => {
+            warnings.push(format!(
+                "the {noun} was not opened: CI_JOB_TOKEN cannot open merge requests ({}); open it by hand: {by_hand}",
+                forge::token_hint(target.kind)
+            ));
+            return Ok(None);
+        }
+        Some(_) => {}
     }
     let pushed = |e: Error| not_opened(branch, &target, &base, e);
-    let forge = connect(ctx, "opening the pull request")
+    let forge = connect(ctx, &format!("opening the {noun}"))
         .map_err(pushed)?
         .ok_or_else(|| Error::failed("no forge"))?;
-    let _progress = ctx.ui.progress(&format!(
-        "Opening the pull request on {}",
-        target.kind.name()
-    ));
+    let _progress = ctx
+        .ui
+        .progress(&format!("Opening the {noun} on {}", target.kind.name()));
     let request = NewPr {
         title,
         body,
@@ -77,14 +87,21 @@ pub fn open_for_branch(
     forge.open_pr(&request, warnings).map(Some).map_err(pushed)
 }
 
-/// "Pull request #N opened: URL", or "was already open".
+/// "Pull request #N opened: URL" (GitLab: "Merge request !N"), or "was already open".
 pub fn describe(p: &PullRequest) -> String {
     let how = if p.existing {
         "was already open"
     } else {
         "opened"
     };
-    format!("Pull request #{} {how}: {}", p.number, p.url)
+    let noun = p.forge.request_noun();
+    let mut noun_capitalized = noun.to_string();
+    noun_capitalized[..1].make_ascii_uppercase();
+    format!(
+        "{noun_capitalized} {} {how}: {}",
+        p.forge.reference(p.number),
+        p.url
+    )
 }
 
 /// A forge failure after the push: say what is done and how to finish.
@@ -92,7 +109,8 @@ pub fn not_opened(branch: &str, target: &Target, base: &str, e: Error) -> Error 
     let mut err = Error::new(
         e.kind,
         format!(
-            "branch {branch} pushed, pull request not opened: {}",
+            "branch {branch} pushed, {} not opened: {}",
+            target.kind.request_noun(),
             e.message
         ),
     );

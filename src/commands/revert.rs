@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
     ctx.fetch(&[])?;
     let base = ctx.base_tip()?;
     let mut warnings = Vec::new();
-    // `pr:N` and `#N` (the Action's and the forges' spellings) mean `--pr N`.
+    // `pr:N`, `#N` and `!N` (the Action's and the forges' spellings) mean `--pr N`.
     let mut pr_numbers = args.prs.clone();
     let mut revs = Vec::new();
     for rev in &args.revs {
@@ -280,7 +280,7 @@ fn merged_prs(
             let why = match other {
                 Err(e) => e,
                 _ => Error::bad_input("revert --pr needs to know the forge, and none is configured or recognisable from the remote")
-                    .hint("git config fastrevert.forge github (or bitbucket, bitbucket-datacenter) and fastrevert.repo owner/name"),
+                    .hint("git config fastrevert.forge github (or gitlab, bitbucket, bitbucket-datacenter) and fastrevert.repo owner/name"),
             };
             return numbers
                 .iter()
@@ -288,33 +288,55 @@ fn merged_prs(
                 .collect();
         }
     };
+    let kind = forge.target().kind;
+    let (noun, reference) = (kind.request_noun(), |n: u64| kind.reference(n));
     let mut found = Vec::new();
     for &n in numbers {
-        let _progress = ctx.ui.progress(&format!("Looking up pull request #{n}"));
-        let info = forge.get_pr(n)?;
+        let progress = ctx
+            .ui
+            .progress(&format!("Looking up {noun} {}", reference(n)));
+        let info = match forge.get_pr(n) {
+            Ok(info) => info,
+            // GitLab CI's job token may not read merge requests: the history still says.
+            Err(e) if forge.read_only() && e.kind == crate::error::Kind::Failed => {
+                drop(progress);
+                let why =
+                    Error::bad_input(format!("CI_JOB_TOKEN could not read it ({})", e.message))
+                        .hint(crate::forge::token_hint(kind));
+                found.push(from_history(ctx, base, n, oids, warnings, &why)?);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        drop(progress);
         if !info.merged {
             return Err(Error::bad_input(format!(
-                "pull request #{n} is not merged (it is {}), so there is nothing to revert",
+                "{noun} {} is not merged (it is {}), so there is nothing to revert",
+                reference(n),
                 info.state.to_lowercase()
             ))
             .hint("close it instead, or name the commits to revert"));
         }
         if info.base_ref != ctx.settings.base {
             warnings.push(format!(
-                "#{n} was merged into {}, not {}",
-                info.base_ref, ctx.settings.base
+                "{} was merged into {}, not {}",
+                reference(n),
+                info.base_ref,
+                ctx.settings.base
             ));
         }
         let sha = info.merge_commit.clone().ok_or_else(|| {
             Error::failed(format!(
-                "{} did not say which commit merged #{n}",
-                forge.target().kind.name()
+                "{} did not say which commit merged {}",
+                kind.name(),
+                reference(n)
             ))
             .hint("name the commits to revert instead")
         })?;
         let merge = git::resolve_commit(repo, &sha).map_err(|_| {
             Error::bad_input(format!(
-                "the commit that merged #{n} ({}) is not in this clone",
+                "the commit that merged {} ({}) is not in this clone",
+                reference(n),
                 &sha[..sha.len().min(12)]
             ))
             .hint(format!(
@@ -344,10 +366,11 @@ fn merged_prs(
     Ok(found)
 }
 
-/// `pr:N` or `#N`.
+/// `pr:N`, `#N` or GitLab's `!N`.
 fn pr_number(rev: &str) -> Option<u64> {
     rev.strip_prefix("pr:")
         .or_else(|| rev.strip_prefix('#'))
+        .or_else(|| rev.strip_prefix('!'))
         .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|n| n.parse().ok())
 }
@@ -387,12 +410,20 @@ fn from_history(
                 .and_then(|(_, b)| b.lines().next())
                 .filter(|l| !l.trim().is_empty())
                 .map(str::to_string);
+            // GitLab: `Merge branch 'feature' into 'main'`, the title on the body's first line.
+            let gitlab_branch = subject
+                .strip_prefix("Merge branch '")
+                .and_then(|rest| rest.split_once("' into '"))
+                .map(|(branch, _)| branch.to_string());
             let head_ref = subject
                 .strip_prefix(&merge_subject)
                 .and_then(|rest| rest.strip_prefix("from "))
                 .map(|r| r.rsplit_once('/').map_or(r, |(_, b)| b).to_string())
+                .or(gitlab_branch)
                 .unwrap_or_default();
-            let title = if subject.starts_with(&merge_subject) {
+            let title = if subject.starts_with(&merge_subject)
+                || (merged_gitlab && commit.parent_count() > 1)
+            {
                 body_title.unwrap_or(subject.clone())
             } else {
                 subject.trim_end_matches(&squash_suffix).trim().to_string()
@@ -483,27 +514,31 @@ fn pr_text(
     migrations: &Report,
     reason: Option<&str>,
 ) -> (String, String) {
-    let slug = ctx
-        .forge_target()
-        .ok()
-        .flatten()
-        .map(|t| t.slug)
-        .unwrap_or_default();
+    let target = ctx.forge_target().ok().flatten();
+    let kind = target
+        .as_ref()
+        .map_or(crate::forge::Kind::GitHub, |t| t.kind);
+    let slug = target.map(|t| t.slug).unwrap_or_default();
+    // GitLab's own revert button writes "This reverts merge request !N".
+    let reverts = |n: u64| match kind {
+        crate::forge::Kind::GitLab => format!("This reverts merge request !{n}"),
+        _ => format!("Reverts {slug}#{n}"),
+    };
     let (title, mut body) = match prs {
         [one] => (
             format!("Revert \"{}\"", one.info.title),
-            format!("Reverts {slug}#{}", one.info.number),
+            reverts(one.info.number),
         ),
         [_, ..] => (
             format!(
                 "Revert {}",
                 prs.iter()
-                    .map(|p| format!("#{}", p.info.number))
+                    .map(|p| kind.reference(p.info.number))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
             prs.iter()
-                .map(|p| format!("Reverts {slug}#{}", p.info.number))
+                .map(|p| reverts(p.info.number))
                 .collect::<Vec<_>>()
                 .join("\n"),
         ),
@@ -548,15 +583,19 @@ fn comment_on_reverted(
         Ok(Some(f)) => f,
         _ => return,
     };
+    let kind = forge.target().kind;
     for p in prs {
         let body = format!(
-            "This pull request is reverted in #{} ({}), branch `{branch}`.",
-            opened.number, opened.url
+            "This {} is reverted in {} ({}), branch `{branch}`.",
+            kind.request_noun(),
+            kind.reference(opened.number),
+            opened.url
         );
         if let Err(e) = forge.comment(p.info.number, &body) {
             warnings.push(format!(
-                "no comment was left on #{}: {}",
-                p.info.number, e.message
+                "no comment was left on {}: {}",
+                kind.reference(p.info.number),
+                e.message
             ));
         }
     }

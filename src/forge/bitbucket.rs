@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use super::rest::Rest;
 use super::{
     json_opt_text, json_text, query_value, status_error, Created, Forge, Http, Kind, NewPr,
     PrCommit, PrInfo, PullRequest, Reply, SendError, Target, Token,
@@ -10,29 +11,15 @@ use crate::error::{Error, Result};
 
 pub struct Bitbucket {
     target: Target,
-    token: Token,
-    client: reqwest::Client,
-    rt: tokio::runtime::Runtime,
+    rest: Rest,
     http: Http,
 }
 
 impl Bitbucket {
     pub fn new(target: Target, token: Token, http: Http) -> Result<Bitbucket> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::failed(format!("cannot start the HTTP runtime: {e}")))?;
-        let client = reqwest::Client::builder()
-            .connect_timeout(http.connect_timeout)
-            .timeout(http.request_timeout)
-            .user_agent(concat!("git-fastrevert/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::failed(format!("cannot set up the HTTP client: {e}")))?;
         Ok(Bitbucket {
+            rest: Rest::new(&target.api, token, &http)?,
             target,
-            token,
-            client,
-            rt,
             http,
         })
     }
@@ -72,42 +59,7 @@ impl Bitbucket {
         path: &str,
         body: Option<&Value>,
     ) -> std::result::Result<Reply, SendError> {
-        let url = format!("{}{path}", self.target.api.trim_end_matches('/'));
-        let mut request = match method {
-            "POST" => self.client.post(&url),
-            _ => self.client.get(&url),
-        };
-        request = match &self.token {
-            Token::Bearer(t) => request.bearer_auth(t),
-            Token::Basic { user, password } => request.basic_auth(user, Some(password)),
-        };
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        self.rt.block_on(async move {
-            let response = request.send().await.map_err(classify)?;
-            let header = |name: &str| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let status = response.status().as_u16();
-            let (retry_after, remaining, reset) = (
-                header("retry-after"),
-                header("x-ratelimit-remaining"),
-                header("x-ratelimit-reset"),
-            );
-            let body = response.text().await.map_err(classify)?;
-            Ok(Reply {
-                status,
-                retry_after,
-                ratelimit_remaining: remaining,
-                ratelimit_reset: reset,
-                body,
-            })
-        })
+        self.rest.send(method, path, body)
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Reply> {
@@ -132,6 +84,7 @@ impl Bitbucket {
             number,
             url,
             existing,
+            forge: self.target.kind,
         })
     }
 }
@@ -183,15 +136,6 @@ impl Bitbucket {
 /// A string inside a Bitbucket query's double quotes.
 fn bbql_string(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-fn classify(e: reqwest::Error) -> SendError {
-    if e.is_timeout() {
-        SendError::Timeout
-    } else {
-        // Without the URL: it is ours, and the message stays short.
-        SendError::Other(e.without_url().to_string())
-    }
 }
 
 /// Bitbucket's error text: Cloud `error.message`, Data Center `errors[].message`.
@@ -295,7 +239,7 @@ impl Forge for Bitbucket {
             ) {
                 (Some(next), _, _) => {
                     path = next
-                        .strip_prefix(self.target.api.trim_end_matches('/'))
+                        .strip_prefix(self.rest.api())
                         .unwrap_or(next)
                         .to_string()
                 }

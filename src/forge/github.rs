@@ -135,6 +135,7 @@ fn pull_request(v: &Value, existing: bool) -> Result<PullRequest> {
         number,
         url: json_text(v, "/html_url"),
         existing,
+        forge: Kind::GitHub,
     })
 }
 

@@ -1,10 +1,12 @@
-//! Pull requests on GitHub (octocrab) and Bitbucket Cloud and Data Center (reqwest): the only
-//! module that talks HTTP. Calls are blocking for the commands; each client runs its own
+//! Pull requests on GitHub (octocrab), Bitbucket Cloud and Data Center, and merge requests on
+//! GitLab (reqwest): the only module that talks HTTP. Calls are blocking for the commands; each client runs its own
 //! single-threaded runtime.
 
 pub mod bitbucket;
 pub mod github;
+pub mod gitlab;
 mod remote_url;
+mod rest;
 
 use std::time::Duration;
 
@@ -20,6 +22,7 @@ pub enum Kind {
     GitHub,
     BitbucketCloud,
     BitbucketDataCenter,
+    GitLab,
 }
 
 impl Kind {
@@ -28,6 +31,23 @@ impl Kind {
             Kind::GitHub => "GitHub",
             Kind::BitbucketCloud => "Bitbucket Cloud",
             Kind::BitbucketDataCenter => "Bitbucket Data Center",
+            Kind::GitLab => "GitLab",
+        }
+    }
+
+    /// What the forge calls a pull request.
+    pub fn request_noun(self) -> &'static str {
+        match self {
+            Kind::GitLab => "merge request",
+            _ => "pull request",
+        }
+    }
+
+    /// How the forge writes request `n`: `!7` on GitLab, `#7` elsewhere.
+    pub fn reference(self, n: u64) -> String {
+        match self {
+            Kind::GitLab => format!("!{n}"),
+            _ => format!("#{n}"),
         }
     }
 }
@@ -38,7 +58,7 @@ pub struct Target {
     pub kind: Kind,
     /// API base, e.g. `https://api.github.com` or `https://host/rest/api/1.0`.
     pub api: String,
-    /// `owner/repo`, `workspace/slug` or `PROJECT/slug`.
+    /// `owner/repo`, `workspace/slug`, `PROJECT/slug` or GitLab's `group/subgroup/project`.
     pub slug: String,
     /// The web address of the repository, for compare links.
     pub web: String,
@@ -61,6 +81,12 @@ impl Target {
                 "{}/pull-requests?create&sourceBranch=refs/heads/{head}&targetBranch=refs/heads/{base}",
                 self.web
             ),
+            Kind::GitLab => format!(
+                "{}/-/merge_requests/new?merge_request%5Bsource_branch%5D={}&merge_request%5Btarget_branch%5D={}",
+                self.web,
+                query_value(head),
+                query_value(base)
+            ),
         }
     }
 }
@@ -69,7 +95,21 @@ impl Target {
 #[derive(Clone)]
 pub enum Token {
     Bearer(String),
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
+    /// A GitLab personal, project or group access token (`PRIVATE-TOKEN`).
+    Private(String),
+    /// GitLab CI's job token (`JOB-TOKEN`): reads some of the project, opens nothing.
+    Job(String),
+}
+
+impl Token {
+    /// Whether the token may open requests and write comments.
+    pub fn writes(&self) -> bool {
+        !matches!(self, Token::Job(_))
+    }
 }
 
 impl std::fmt::Debug for Token {
@@ -92,6 +132,10 @@ pub fn token_from_env(kind: Kind) -> Option<Token> {
             })
         }),
         Kind::BitbucketDataCenter => var("BITBUCKET_TOKEN").map(Token::Bearer),
+        Kind::GitLab => var("GITLAB_TOKEN")
+            .map(Token::Private)
+            .or_else(|| var("GITLAB_OAUTH_TOKEN").map(Token::Bearer))
+            .or_else(|| var("CI_JOB_TOKEN").map(Token::Job)),
     }
 }
 
@@ -103,6 +147,9 @@ pub fn token_hint(kind: Kind) -> &'static str {
             "set BITBUCKET_TOKEN (an access token), or BITBUCKET_EMAIL and BITBUCKET_API_TOKEN"
         }
         Kind::BitbucketDataCenter => "set BITBUCKET_TOKEN to an HTTP access token",
+        Kind::GitLab => {
+            "set GITLAB_TOKEN to an access token with the api scope (or GITLAB_OAUTH_TOKEN to an OAuth token)"
+        }
     }
 }
 
@@ -138,7 +185,7 @@ pub fn check_transport(api: &str) -> Result<()> {
             "refusing to send a token over plain http:// to {host}"
         ))
         .hint(
-            "use an https:// API address (fastrevert.apiUrl, GITHUB_API_URL or BITBUCKET_API_URL)",
+            "use an https:// API address (fastrevert.apiUrl, GITHUB_API_URL, BITBUCKET_API_URL or CI_API_V4_URL)",
         ))
     }
 }
@@ -171,6 +218,9 @@ pub struct PullRequest {
     pub url: String,
     /// It was open already (a re-run), not created now.
     pub existing: bool,
+    /// Where it is, for the words the messages use.
+    #[serde(skip)]
+    pub forge: Kind,
 }
 
 #[derive(Debug, Clone)]
@@ -208,6 +258,10 @@ pub trait Forge {
     fn comment(&self, number: u64, body: &str) -> Result<()>;
     /// Pull requests merged into `base` lately, newest first (for the pickers).
     fn recently_merged(&self, base: &str) -> Result<Vec<PrInfo>>;
+    /// The token reads but cannot open requests or comment (GitLab CI's job token).
+    fn read_only(&self) -> bool {
+        false
+    }
     /// Create `commits` one after the other on a new branch starting at `base`, through the
     /// forge's API so that the forge signs them. Returns the new commits' ids.
     fn create_signed_commits(
@@ -230,7 +284,10 @@ pub fn connect(target: Target, token: Token, trace: Option<Trace>) -> Result<Box
     let http = Http::new(trace);
     Ok(match target.kind {
         Kind::GitHub => Box::new(github::GitHub::new(target, token, http)?),
-        _ => Box::new(bitbucket::Bitbucket::new(target, token, http)?),
+        Kind::GitLab => Box::new(gitlab::GitLab::new(target, token, http)?),
+        Kind::BitbucketCloud | Kind::BitbucketDataCenter => {
+            Box::new(bitbucket::Bitbucket::new(target, token, http)?)
+        }
     })
 }
 
@@ -525,7 +582,9 @@ pub(crate) fn json_opt_text(v: &Value, pointer: &str) -> Option<String> {
 /// A pull request number the forge does not know: bad input.
 pub fn pr_not_found(target: &Target, number: u64) -> Error {
     Error::bad_input(format!(
-        "pull request #{number} was not found in {}",
+        "{} {} was not found in {}",
+        target.kind.request_noun(),
+        target.kind.reference(number),
         target.slug
     ))
     .hint("check the number, and that the token can see the repository")
@@ -545,15 +604,17 @@ pub fn status_error(forge: Kind, what: &str, reply: &Reply, message: String) -> 
     ));
     match reply.status {
         401 => err.hint(format!("the token was refused; {}", token_hint(forge))),
+        403 if forge == Kind::GitLab => err.hint("the token lacks a permission (the api scope, Developer role or more), or a rule forbids it"),
         403 => err.hint("the token lacks a permission (pull requests: write, contents: write), or a rule forbids it"),
         404 => err.hint("check the repository name (fastrevert.repo) and that the token can see it"),
         _ => err.hint("re-run to retry; what was done so far is kept"),
     }
 }
 
-/// Where the settings say pull requests go: the forge from `fastrevert.forge` or the remote's
-/// host, the repository from `fastrevert.repo`, `GITHUB_REPOSITORY` (in Actions) or the remote
-/// URL, the API from the environment, `fastrevert.apiUrl` or the forge's public address.
+/// Where the settings say pull requests go: the forge from `fastrevert.forge`, the remote's
+/// host, or the CI system the command runs in; the repository from `fastrevert.repo`,
+/// `GITHUB_REPOSITORY` / `CI_PROJECT_PATH` in CI, or the remote URL; the API from the
+/// environment, `fastrevert.apiUrl` or the forge's public address.
 pub fn detect(
     remote_url: Option<&str>,
     forge: Option<&str>,
@@ -564,20 +625,30 @@ pub fn detect(
     let parsed = remote_url.and_then(parse_remote_url);
     let host = parsed.as_ref().map(|(h, _)| h.as_str());
     let in_actions = env("GITHUB_ACTIONS").as_deref() == Some("true");
+    let in_gitlab_ci = env("GITLAB_CI").as_deref() == Some("true");
+    // GitLab CI names its own server; a remote on that host is a GitLab project.
+    let gitlab_ci_host = env("CI_SERVER_URL")
+        .filter(|_| in_gitlab_ci)
+        .and_then(|u| parse_remote_url(&format!("{}/x/y", u.trim_end_matches('/'))))
+        .map(|(h, _)| h);
     let kind = match forge.map(str::to_ascii_lowercase).as_deref() {
         Some("github") => Kind::GitHub,
         Some("bitbucket") | Some("bitbucket-cloud") => Kind::BitbucketCloud,
         Some("bitbucket-datacenter") | Some("bitbucket-server") => Kind::BitbucketDataCenter,
+        Some("gitlab") => Kind::GitLab,
         Some(other) => {
             return Err(Error::bad_input(format!(
                 "fastrevert.forge is '{other}', which git-fastrevert does not know"
             ))
-            .hint("use github, bitbucket or bitbucket-datacenter"))
+            .hint("use github, gitlab, bitbucket or bitbucket-datacenter"))
         }
         None => match host {
             Some("github.com") => Kind::GitHub,
             Some("bitbucket.org") => Kind::BitbucketCloud,
+            Some("gitlab.com") => Kind::GitLab,
+            Some(h) if gitlab_ci_host.as_deref() == Some(h) => Kind::GitLab,
             _ if in_actions => Kind::GitHub,
+            _ if in_gitlab_ci => Kind::GitLab,
             _ => return Ok(None),
         },
     };
@@ -586,26 +657,44 @@ pub fn detect(
         let path = path.strip_prefix("scm/").unwrap_or(path);
         path.to_string()
     });
+    let from_ci = match kind {
+        Kind::GitHub => env("GITHUB_REPOSITORY"),
+        Kind::GitLab if in_gitlab_ci => env("CI_PROJECT_PATH"),
+        _ => None,
+    };
+    // GitLab nests groups (`group/sub/project`); the others name exactly `owner/name`.
+    let well_formed = |s: &String| {
+        let parts: Vec<&str> = s.split('/').collect();
+        let count_ok = if kind == Kind::GitLab {
+            parts.len() >= 2
+        } else {
+            parts.len() == 2
+        };
+        count_ok
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && *p != "." && *p != "..")
+    };
     let slug = repo
         .map(str::to_string)
-        .or_else(|| {
-            if kind == Kind::GitHub {
-                env("GITHUB_REPOSITORY")
-            } else {
-                None
-            }
-        })
+        .or(from_ci)
         .or(from_url)
-        .filter(|s| s.split('/').count() == 2 && !s.starts_with('/') && !s.ends_with('/'));
+        .filter(well_formed);
     let Some(slug) = slug else {
+        let shape = if kind == Kind::GitLab {
+            "group/project"
+        } else {
+            "owner/name"
+        };
         return Err(Error::bad_input(format!(
-            "cannot tell the {} repository (owner/name) from the remote",
+            "cannot tell the {} repository ({shape}) from the remote",
             kind.name()
         ))
-        .hint("set it once: git config fastrevert.repo owner/name"));
+        .hint(format!("set it once: git config fastrevert.repo {shape}")));
     };
     let public_host = host.unwrap_or(match kind {
         Kind::GitHub => "github.com",
+        Kind::GitLab => "gitlab.com",
         _ => "bitbucket.org",
     });
     let api =
@@ -630,7 +719,12 @@ pub fn detect(
                 )
                 .hint("git config fastrevert.apiUrl https://bitbucket.example.com/rest/api/1.0")),
             },
+            Kind::GitLab => env("CI_API_V4_URL")
+                .filter(|_| in_gitlab_ci)
+                .or(api.map(str::to_string))
+                .unwrap_or_else(|| format!("https://{public_host}/api/v4")),
         };
+    let api = api.trim_end_matches('/').to_string();
     let web = match kind {
         Kind::GitHub => format!(
             "{}/{slug}",
@@ -641,13 +735,20 @@ pub fn detect(
         Kind::BitbucketCloud => format!("https://bitbucket.org/{slug}"),
         Kind::BitbucketDataCenter => {
             let (project, name) = slug.split_once('/').unwrap_or((&slug, ""));
-            let root = api.trim_end_matches('/').trim_end_matches("/rest/api/1.0");
+            let root = api.trim_end_matches("/rest/api/1.0");
             format!("{root}/projects/{project}/repos/{name}")
+        }
+        Kind::GitLab => {
+            let root = env("CI_SERVER_URL")
+                .filter(|_| in_gitlab_ci)
+                .or_else(|| api.strip_suffix("/api/v4").map(str::to_string))
+                .unwrap_or_else(|| format!("https://{public_host}"));
+            format!("{}/{slug}", root.trim_end_matches('/'))
         }
     };
     Ok(Some(Target {
         kind,
-        api: api.trim_end_matches('/').to_string(),
+        api,
         slug,
         web,
     }))
@@ -670,6 +771,104 @@ mod tests {
         for bad in ["http://api.github.com", "http://10.0.0.1:80", "ftp://x"] {
             assert!(check_transport(bad).is_err(), "{bad}");
         }
+    }
+
+    fn with_env<T>(vars: &[(&str, &str)], f: impl FnOnce() -> T) -> T {
+        // Tests in this module that read the environment run one at a time.
+        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _held = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let keys = [
+            "GITHUB_ACTIONS",
+            "GITHUB_REPOSITORY",
+            "GITHUB_API_URL",
+            "GITLAB_CI",
+            "CI_SERVER_URL",
+            "CI_API_V4_URL",
+            "CI_PROJECT_PATH",
+        ];
+        let saved: Vec<_> = keys.iter().map(|k| (*k, std::env::var_os(k))).collect();
+        for k in keys {
+            std::env::remove_var(k);
+        }
+        for (k, v) in vars {
+            std::env::set_var(k, v);
+        }
+        let out = f();
+        for (k, v) in saved {
+            match v {
+                Some(v) => std::env::set_var(k, v),
+                None => std::env::remove_var(k),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn gitlab_projects_are_found_from_remotes_settings_and_gitlab_ci() {
+        let found = |url: &str, forge: Option<&str>, api: Option<&str>| {
+            detect(Some(url), forge, None, api).unwrap().unwrap()
+        };
+        with_env(&[], || {
+            let t = found("git@gitlab.com:acme/platform/shop.git", None, None);
+            assert_eq!(t.kind, Kind::GitLab);
+            assert_eq!(t.slug, "acme/platform/shop");
+            assert_eq!(t.api, "https://gitlab.com/api/v4");
+            assert_eq!(t.web, "https://gitlab.com/acme/platform/shop");
+            let t = found(
+                "ssh://git@git.example.com:2222/ops/shop.git",
+                Some("gitlab"),
+                None,
+            );
+            assert_eq!(t.api, "https://git.example.com/api/v4");
+            let t = found(
+                "https://git.example.com/ops/shop.git",
+                Some("GitLab"),
+                Some("https://git.example.com/gitlab/api/v4/"),
+            );
+            assert_eq!(t.api, "https://git.example.com/gitlab/api/v4");
+            assert_eq!(t.web, "https://git.example.com/gitlab/ops/shop");
+            assert!(detect(
+                Some("https://git.example.com/ops/shop.git"),
+                None,
+                None,
+                None
+            )
+            .unwrap()
+            .is_none());
+        });
+        with_env(
+            &[
+                ("GITLAB_CI", "true"),
+                ("CI_SERVER_URL", "https://git.example.com"),
+                ("CI_API_V4_URL", "https://git.example.com/api/v4"),
+                ("CI_PROJECT_PATH", "ops/deep/shop"),
+            ],
+            || {
+                let t = found(
+                    "https://gitlab-ci-token:xyz@git.example.com/ops/deep/shop.git",
+                    None,
+                    None,
+                );
+                assert_eq!(t.kind, Kind::GitLab);
+                assert_eq!(t.slug, "ops/deep/shop");
+                assert_eq!(t.web, "https://git.example.com/ops/deep/shop");
+                assert_eq!(t.api, "https://git.example.com/api/v4");
+            },
+        );
+    }
+
+    #[test]
+    fn a_gitlab_merge_request_is_opened_by_hand_at_its_new_page() {
+        let t = Target {
+            kind: Kind::GitLab,
+            api: "https://gitlab.com/api/v4".into(),
+            slug: "acme/shop".into(),
+            web: "https://gitlab.com/acme/shop".into(),
+        };
+        assert_eq!(
+            t.compare_url("main", "revert-7-fix#1"),
+            "https://gitlab.com/acme/shop/-/merge_requests/new?merge_request%5Bsource_branch%5D=revert-7-fix%231&merge_request%5Btarget_branch%5D=main"
+        );
     }
 
     #[test]

@@ -68,6 +68,14 @@ impl Env {
             "BITBUCKET_EMAIL",
             "BITBUCKET_API_TOKEN",
             "BITBUCKET_API_URL",
+            "GITLAB_TOKEN",
+            "GITLAB_OAUTH_TOKEN",
+            "GITLAB_CI",
+            "CI_JOB_TOKEN",
+            "CI_SERVER_URL",
+            "CI_API_V4_URL",
+            "CI_PROJECT_PATH",
+            "FASTREVERT_DOTENV",
             "FASTREVERT_HTTP_TIMEOUT",
         ] {
             cmd.env_remove(var);
@@ -255,11 +263,13 @@ impl FakeForge {
             .block_on(self.server.received_requests())
             .unwrap_or_default()
         {
+            let credentialed = ["authorization", "private-token", "job-token"]
+                .iter()
+                .any(|h| r.headers.get(*h).is_some());
             assert!(
-                r.headers.get("authorization").is_some(),
+                credentialed,
                 "{} {} was sent without a token",
-                r.method,
-                r.url
+                r.method, r.url
             );
         }
     }

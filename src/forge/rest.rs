@@ -1,0 +1,102 @@
+//! A JSON REST client over reqwest for the forges that octocrab does not cover: the base
+//! address, the credential, one blocking call at a time, the headers retries need.
+
+use serde_json::Value;
+
+use super::{Http, Reply, SendError, Token};
+use crate::error::{Error, Result};
+
+pub struct Rest {
+    api: String,
+    token: Token,
+    client: reqwest::Client,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Rest {
+    pub fn new(api: &str, token: Token, http: &Http) -> Result<Rest> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::failed(format!("cannot start the HTTP runtime: {e}")))?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(http.connect_timeout)
+            .timeout(http.request_timeout)
+            .user_agent(concat!("git-fastrevert/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::failed(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Rest {
+            api: api.trim_end_matches('/').to_string(),
+            token,
+            client,
+            rt,
+        })
+    }
+
+    pub fn api(&self) -> &str {
+        &self.api
+    }
+
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+
+    /// One request to `path` under the API address (path and query already encoded).
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> std::result::Result<Reply, SendError> {
+        let url = format!("{}{path}", self.api);
+        let mut request = match method {
+            "POST" => self.client.post(&url),
+            "PUT" => self.client.put(&url),
+            "DELETE" => self.client.delete(&url),
+            _ => self.client.get(&url),
+        };
+        request = match &self.token {
+            Token::Bearer(t) => request.bearer_auth(t),
+            Token::Basic { user, password } => request.basic_auth(user, Some(password)),
+            Token::Private(t) => request.header("PRIVATE-TOKEN", t),
+            Token::Job(t) => request.header("JOB-TOKEN", t),
+        };
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.rt.block_on(async move {
+            let response = request.send().await.map_err(classify)?;
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let status = response.status().as_u16();
+            // Bitbucket sends `x-ratelimit-*`, GitLab `ratelimit-*`.
+            let (retry_after, remaining, reset) = (
+                header("retry-after"),
+                header("x-ratelimit-remaining").or_else(|| header("ratelimit-remaining")),
+                header("x-ratelimit-reset").or_else(|| header("ratelimit-reset")),
+            );
+            let body = response.text().await.map_err(classify)?;
+            Ok(Reply {
+                status,
+                retry_after,
+                ratelimit_remaining: remaining,
+                ratelimit_reset: reset,
+                body,
+            })
+        })
+    }
+}
+
+fn classify(e: reqwest::Error) -> SendError {
+    if e.is_timeout() {
+        SendError::Timeout
+    } else {
+        // Without the URL: it is ours, and the message stays short.
+        SendError::Other(e.without_url().to_string())
+    }
+}
