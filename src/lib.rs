@@ -8,6 +8,7 @@ pub mod engine;
 pub mod error;
 pub mod forge;
 pub mod git;
+pub mod gitlab_ci;
 pub mod migrations;
 #[cfg(unix)]
 pub mod releases;
@@ -55,6 +56,9 @@ pub fn main() -> ExitCode {
             }
             if actions::active() {
                 actions::fail(&err);
+            }
+            if gitlab_ci::active() {
+                gitlab_ci::fail(&err);
             }
             ui.error(&err);
             ExitCode::from(err.kind.exit_code())
@@ -148,6 +152,9 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
     ui.json(&outcome.json);
     if actions::active() {
         actions::publish(&outcome.json);
+    }
+    if gitlab_ci::active() {
+        gitlab_ci::publish(&outcome.json);
     }
     Ok(())
 }

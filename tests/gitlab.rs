@@ -649,3 +649,102 @@ fn gitlab_ci_job_token_reads_but_never_opens() {
     assert_no_token(&out);
     fake.verify();
 }
+
+/// A dry run says whether a merge request would be opened, where, and with what; or why not.
+#[test]
+fn gitlab_dry_run_names_the_merge_request_it_would_open() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = gitlab(&env, &fake);
+    let out = run(
+        &env,
+        &work,
+        &["revert", "HEAD", "--dry-run", "--draft", "--label", "incident", "--json"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let plan = &json(&out)["pull_request_plan"];
+    assert_eq!(plan["open"], true, "{plan}");
+    assert_eq!(plan["forge"], "GitLab");
+    assert_eq!(plan["repository"], "acme/platform/shop");
+    assert_eq!(plan["title"], "Draft: Revert \"Add notes\"");
+    assert_eq!(plan["labels"], json!(["incident"]));
+    let out = run(&env, &work, &["rollback", "--to", "HEAD~1", "--dry-run"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(
+        text.contains("Would open a merge request on GitLab (acme/platform/shop) into main, titled: Roll back main to HEAD~1"),
+        "{text}"
+    );
+    // Without a token: said, with the variable to set.
+    let out = env.fr(&work).args(["revert", "HEAD", "--dry-run"]).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(
+        text.contains("No merge request would be opened: no GitLab token; set GITLAB_TOKEN"),
+        "{text}"
+    );
+    assert_eq!(fake.count(), 0, "a dry run asks the forge nothing");
+}
+
+/// The revert picker lists the merge requests merged into the base; picking one reverts it.
+#[test]
+fn the_picker_offers_recently_merged_merge_requests() {
+    use git_fastrevert::ui::prompt::{Answer, Scripted};
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = gitlab(&env, &fake);
+    env.git(&work, &["config", "user.name", "Test User"]);
+    env.git(&work, &["config", "user.email", "test@example.com"]);
+    // In-process: the token comes from this process's environment.
+    std::env::set_var("GITLAB_TOKEN", TOKEN);
+    let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
+    let feature = env.rev(&work, &format!("{merge}^2"));
+    let mr = merged_mr("7", "Add feature", "feature", &feature, json!({"merge_commit_sha": merge}));
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{PROJECT}/merge_requests")))
+            .and(query_param("state", "merged"))
+            .and(query_param("target_branch", "main"))
+            .and(header("private-token", TOKEN))
+            .respond_with(reply(200, format!("[{mr}]")))
+            .expect(1),
+    );
+    fake.mount(get_mr("7", mr).expect(2)); // the plan (a dry run), then the run
+    fake.mount(
+        create_mr_match(json!({
+            "source_branch": "revert-7-feature",
+            "target_branch": "main",
+            "title": "Revert \"Add feature\"",
+            "description": "This reverts merge request !7",
+            "remove_source_branch": true,
+        }))
+        .respond_with(created("70", "Revert \"Add feature\"", "revert-7-feature"))
+        .expect(1),
+    );
+    fake.mount(
+        note(
+            "7",
+            &format!(
+                "This merge request is reverted in !70 ({}), branch `revert-7-feature`.",
+                mr_url("70")
+            ),
+        )
+        .expect(1),
+    );
+    let prompter = Scripted::new(vec![
+        Answer::Pick("MR !7".into()),
+        Answer::Text(String::new()),
+        Answer::Yes,
+    ]);
+    let ui = git_fastrevert::ui::Ui::with_prompter(Box::new(prompter));
+    let global = git_fastrevert::cli::GlobalArgs {
+        directory: Some(work.clone()),
+        quiet: true,
+        ..Default::default()
+    };
+    let outcome = git_fastrevert::commands::menu::revert(&global, &ui, Default::default());
+    std::env::remove_var("GITLAB_TOKEN");
+    let outcome = outcome.unwrap();
+    assert_eq!(outcome.json["reverted"], json!([merge]));
+    assert_eq!(outcome.json["pull_request"]["number"], 70);
+    fake.verify();
+}

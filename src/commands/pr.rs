@@ -87,6 +87,103 @@ pub fn open_for_branch(
     forge.open_pr(&request, warnings).map(Some).map_err(pushed)
 }
 
+/// The pull request a real run would open, for a dry run's plan.
+#[derive(Debug, serde::Serialize)]
+pub struct Planned {
+    /// Whether one would be opened; if not, `why_not` says why.
+    pub open: bool,
+    pub forge: Option<String>,
+    pub repository: Option<String>,
+    pub title: String,
+    pub base: String,
+    pub draft: bool,
+    pub labels: Vec<String>,
+    pub reviewers: Vec<String>,
+    pub why_not: Option<String>,
+}
+
+impl Planned {
+    /// One line for people: what would be opened where, or why nothing would be.
+    pub fn line(&self) -> String {
+        let noun = self
+            .forge
+            .as_deref()
+            .map_or("pull request", |f| if f == "GitLab" { "merge request" } else { "pull request" });
+        match (&self.why_not, &self.forge, &self.repository) {
+            (None, Some(forge), Some(repo)) => {
+                let mut extra = Vec::new();
+                if self.draft {
+                    extra.push("draft".to_string());
+                }
+                if !self.labels.is_empty() {
+                    extra.push(format!("labels {}", self.labels.join(", ")));
+                }
+                if !self.reviewers.is_empty() {
+                    extra.push(format!("reviewers {}", self.reviewers.join(", ")));
+                }
+                let extra = if extra.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", extra.join("; "))
+                };
+                format!(
+                    "Would open a {noun} on {forge} ({repo}) into {}{extra}, titled: {}",
+                    self.base, self.title
+                )
+            }
+            (Some(why), _, _) => format!("No {noun} would be opened: {why}."),
+            _ => format!("No {noun} would be opened."),
+        }
+    }
+}
+
+/// What `open_for_branch` would do for a branch titled `title`, without doing it.
+pub fn plan(ctx: &Ctx, title: &str, publish: &PublishArgs) -> Planned {
+    let target = ctx.forge_target();
+    let mut planned = Planned {
+        open: false,
+        forge: None,
+        repository: None,
+        title: title.to_string(),
+        base: ctx.settings.base.clone(),
+        draft: publish.draft,
+        labels: publish.labels.clone(),
+        reviewers: publish.reviewers.clone(),
+        why_not: None,
+    };
+    if let Ok(Some(t)) = &target {
+        planned.forge = Some(t.kind.name().to_string());
+        planned.repository = Some(t.slug.clone());
+        if publish.draft && t.kind == forge::Kind::GitLab {
+            planned.title = format!("Draft: {title}");
+        }
+    }
+    planned.why_not = if publish.direct {
+        Some("--direct commits onto the base itself".into())
+    } else if ctx.global.no_pr {
+        Some("--no-pr".into())
+    } else if ctx.global.no_push {
+        Some("--no-push: nothing is pushed".into())
+    } else if !ctx.has_remote() {
+        Some(format!("there is no remote {}", ctx.settings.remote))
+    } else {
+        match &target {
+            Err(e) => Some(e.message.clone()),
+            Ok(None) => Some("no forge is configured or recognised from the remote (git config fastrevert.forge github|gitlab|bitbucket|bitbucket-datacenter)".into()),
+            Ok(Some(t)) => match forge::token_from_env(t.kind) {
+                None => Some(format!("no {} token; {}", t.kind.name(), forge::token_hint(t.kind))),
+                Some(token) if !token.writes() => Some(format!(
+                    "CI_JOB_TOKEN cannot open merge requests; {}",
+                    forge::token_hint(t.kind)
+                )),
+                Some(_) => None,
+            },
+        }
+    };
+    planned.open = planned.why_not.is_none();
+    planned
+}
+
 /// "Pull request #N opened: URL" (GitLab: "Merge request !N"), or "was already open".
 pub fn describe(p: &PullRequest) -> String {
     let how = if p.existing {

@@ -206,6 +206,15 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
             resumed: earlier.is_some(),
         },
     );
+    let planned_request = (dry_run && !nothing_left).then(|| {
+        let (title, _) = pr_text(ctx, &plan, &prs, &migrations, publish.reason.as_deref());
+        pr::plan(ctx, &title, publish)
+    });
+    if let Some(planned) = &planned_request {
+        // Before the closing "Dry run: nothing was written."
+        let at = human.len().saturating_sub(1);
+        human.insert(at, planned.line());
+    }
     if earlier.is_some() && !dry_run {
         human.insert(0, format!("Branch {branch} from an earlier run already reverts all of it; finishing that run."));
     }
@@ -243,6 +252,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<Outcome> {
         "tree": plan.tree.to_string(),
         "pushed": pushed,
         "pull_request": pull_request,
+        "pull_request_plan": planned_request,
         "reverted_pull_requests": prs.iter().map(|p| p.info.number).collect::<Vec<_>>(),
         "resumed": earlier.is_some(),
         "signed": (signer.is_some() || publish.sign_with_github) && !nothing_left,

@@ -266,6 +266,7 @@ fn commit_mode(
     let dry_run = ctx.global.dry_run;
     let mut pushed = false;
     let mut pull_request = None;
+    let mut planned_request = None;
     let mut human = Vec::new();
     let undone_count = undone.len() + more;
     if dry_run {
@@ -278,6 +279,9 @@ fn commit_mode(
         if ctx.will_push() {
             human.push(format!("Would push to {}.", s.remote));
         }
+        let planned = pr::plan(ctx, &format!("Roll back {} to {target_name}", s.base), publish);
+        human.push(planned.line());
+        planned_request = Some(planned);
         human.push("Dry run: nothing was written.".into());
     } else if publish.direct {
         pushed = publish_direct(ctx, base, &plan)?;
@@ -337,6 +341,7 @@ fn commit_mode(
         "commits": if dry_run || earlier.is_some() { Vec::new() } else { vec![tip.to_string()] },
         "pushed": pushed,
         "pull_request": pull_request,
+        "pull_request_plan": planned_request,
         "resumed": earlier.is_some(),
         "signed": signer.is_some() || publish.sign_with_github,
     });
