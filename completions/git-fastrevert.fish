@@ -85,13 +85,13 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand list" -s q
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand list" -s v -l verbose -d 'Show more detail, including every git call'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand list" -s h -l help -d 'Print help'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand list" -s V -l version -d 'Print version'
-complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l pr -d 'Revert a merged pull request, found through the forge: a merge commit against parent 1, a squash commit as is, a rebase-merged one as its whole range (repeatable)' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l pr -d 'Revert a merged pull request (GitLab: merge request !N), found through the forge: a merge commit against parent 1, a squash commit as is, a rebase-merged or fast-forwarded one as its whole range (repeatable)' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -s m -l mainline -d 'Parent to revert merge commits against [default: 1, the branch it was merged into]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -s S -l gpg-sign -d 'Sign the commits (and prepare\'s tag), with KEYID or user.signingKey' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l branch -d 'Name of the branch to create' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l reason -d 'Why; written as a Revert-Reason: trailer' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l label -d 'Label for the pull request (repeatable)' -r
-complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l reviewer -d 'Reviewer for the pull request (repeatable)' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l reviewer -d 'Reviewer for the pull request (repeatable): a user, or on GitHub a team as org/team' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -s C -d 'Run as if started in DIR' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l remote -d 'Remote to fetch from and push to [default: fastrevert.remote, else origin]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l base -d 'The production branch [default: fastrevert.base, else the remote\'s HEAD branch, else main]' -r
@@ -102,7 +102,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l no-gpg-sign -d 'Do not sign, whatever commit.gpgSign and tag.gpgSign say'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l sign-with-github -d 'Create the branch\'s commits through GitHub\'s API instead of pushing them, so that GitHub signs them (for GitHub Actions, where there is no key)'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l direct -d 'Commit onto the base branch itself and push it (fast-forward only, no pull request)'
-complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l draft -d 'Open the pull request as a draft'
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l draft -d 'Open the pull request (GitLab: merge request) as a draft'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l allow-destructive-migrations -d 'Go ahead even when the range holds destructive migrations (dropped, renamed or retyped columns and tables): the old code may break against the current schema'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -s n -l dry-run -d 'Print the full plan and change nothing: no object, ref, file, push or API write'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -s y -l yes -d 'Answer yes to every confirmation'
@@ -121,7 +121,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" 
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l branch -d 'Name of the branch to create' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l reason -d 'Why; written as a Revert-Reason: trailer' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l label -d 'Label for the pull request (repeatable)' -r
-complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l reviewer -d 'Reviewer for the pull request (repeatable)' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l reviewer -d 'Reviewer for the pull request (repeatable): a user, or on GitHub a team as org/team' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -s C -d 'Run as if started in DIR' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l remote -d 'Remote to fetch from and push to [default: fastrevert.remote, else origin]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l base -d 'The production branch [default: fastrevert.base, else the remote\'s HEAD branch, else main]' -r
@@ -132,7 +132,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" 
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l no-gpg-sign -d 'Do not sign, whatever commit.gpgSign and tag.gpgSign say'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l sign-with-github -d 'Create the branch\'s commits through GitHub\'s API instead of pushing them, so that GitHub signs them (for GitHub Actions, where there is no key)'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l direct -d 'Commit onto the base branch itself and push it (fast-forward only, no pull request)'
-complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l draft -d 'Open the pull request as a draft'
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l draft -d 'Open the pull request (GitLab: merge request) as a draft'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l allow-destructive-migrations -d 'Go ahead even when the range holds destructive migrations (dropped, renamed or retyped columns and tables): the old code may break against the current schema'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -s n -l dry-run -d 'Print the full plan and change nothing: no object, ref, file, push or API write'
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -s y -l yes -d 'Answer yes to every confirmation'

@@ -378,7 +378,7 @@ pub struct PublishArgs {
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
 
-    /// Open the pull request as a draft.
+    /// Open the pull request (GitLab: merge request) as a draft.
     #[arg(long)]
     pub draft: bool,
 
@@ -386,20 +386,22 @@ pub struct PublishArgs {
     #[arg(long = "label", value_name = "LABEL")]
     pub labels: Vec<String>,
 
-    /// Reviewer for the pull request (repeatable).
+    /// Reviewer for the pull request (repeatable): a user, or on GitHub a team as org/team.
     #[arg(long = "reviewer", value_name = "USER")]
     pub reviewers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct RevertArgs {
-    /// Commits to revert: a commit, several, or a range A..B (first-parent commits of B not in A).
-    /// On a terminal, leave it out to pick from the base's recent commits.
+    /// Commits to revert: a commit, several, or a range A..B (first-parent commits of B not in A);
+    /// pr:N, #N or !N mean --pr N. On a terminal, leave it out to pick from the base's recent
+    /// commits.
     #[arg(value_name = "REV")]
     pub revs: Vec<String>,
 
-    /// Revert a merged pull request, found through the forge: a merge commit against parent 1,
-    /// a squash commit as is, a rebase-merged one as its whole range (repeatable).
+    /// Revert a merged pull request (GitLab: merge request !N), found through the forge: a merge
+    /// commit against parent 1, a squash commit as is, a rebase-merged or fast-forwarded one as
+    /// its whole range (repeatable).
     #[arg(long = "pr", value_name = "N")]
     pub prs: Vec<u64>,
 

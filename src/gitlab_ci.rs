@@ -48,15 +48,18 @@ fn outputs(json: &Value, result: &str) -> Vec<(&'static str, String)> {
         ("FASTREVERT_BRANCH", text("branch")),
         ("FASTREVERT_COMMITS", strings(&json["commits"]).join(" ")),
         ("FASTREVERT_TREE", text("tree")),
-        (
-            "FASTREVERT_PUSHED",
-            (json["pushed"] == true).to_string(),
-        ),
+        ("FASTREVERT_PUSHED", (json["pushed"] == true).to_string()),
         (
             "FASTREVERT_MR_IID",
-            pr["number"].as_u64().map(|n| n.to_string()).unwrap_or_default(),
+            pr["number"]
+                .as_u64()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
         ),
-        ("FASTREVERT_MR_URL", pr["url"].as_str().unwrap_or_default().to_string()),
+        (
+            "FASTREVERT_MR_URL",
+            pr["url"].as_str().unwrap_or_default().to_string(),
+        ),
     ];
     for (key, field) in [
         ("FASTREVERT_TAG", "tag"),
@@ -109,7 +112,9 @@ fn section(title: &str, body: &[String]) {
         text.push_str(&loggable(line));
         text.push('\n');
     }
-    text.push_str(&format!("\x1b[0Ksection_end:{now}:fastrevert_summary\r\x1b[0K"));
+    text.push_str(&format!(
+        "\x1b[0Ksection_end:{now}:fastrevert_summary\r\x1b[0K"
+    ));
     crate::ui::print_err(&text);
 }
 
@@ -136,7 +141,11 @@ pub fn fail(err: &Error) {
     let mut outputs = outputs(&Value::Null, err.kind.as_str());
     outputs.push(("FASTREVERT_ERROR", err.message.clone()));
     write_dotenv(&outputs);
-    let mut body = vec![format!("git-fastrevert failed ({}): {}", err.kind.as_str(), err.message)];
+    let mut body = vec![format!(
+        "git-fastrevert failed ({}): {}",
+        err.kind.as_str(),
+        err.message
+    )];
     for c in &err.conflicts {
         body.push(format!(
             "conflict: {} ({})",
@@ -157,7 +166,10 @@ mod tests {
     #[test]
     fn dotenv_values_are_one_line_without_control_characters() {
         assert_eq!(value("a\nb\rc\x1b[31m"), "a b c [31m");
-        assert_eq!(loggable("x\x1b[0Ksection_end:1:y\r\n"), "x [0Ksection_end:1:y \n");
+        assert_eq!(
+            loggable("x\x1b[0Ksection_end:1:y\r\n"),
+            "x [0Ksection_end:1:y \n"
+        );
     }
 
     #[test]
@@ -168,7 +180,11 @@ mod tests {
             "migrations": []
         });
         let out = outputs(&json, "ok");
-        let get = |k: &str| out.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone());
+        let get = |k: &str| {
+            out.iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+        };
         assert_eq!(get("FASTREVERT_COMMITS").as_deref(), Some("a b"));
         assert_eq!(get("FASTREVERT_MR_IID").as_deref(), Some("12"));
         assert_eq!(get("FASTREVERT_PUSHED").as_deref(), Some("true"));

@@ -493,29 +493,7 @@ fn install_checks_the_release_binary_against_sha256sums() {
         .arg(staging.join("git-fastrevert"))
         .status()
         .unwrap();
-    let tarball = env.path(asset);
-    let tar = Command::new("tar")
-        .arg("-czf")
-        .arg(&tarball)
-        .arg("-C")
-        .arg(&staging)
-        .arg("git-fastrevert")
-        .status()
-        .unwrap();
-    assert!(tar.success());
-    let bytes = std::fs::read(&tarball).unwrap();
-    let sha = String::from_utf8(
-        Command::new("sha256sum")
-            .arg(&tarball)
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .split_whitespace()
-    .next()
-    .unwrap()
-    .to_string();
+    let (bytes, sha) = crate::common::release_tarball(&env, &staging, asset);
     let release = format!("/acme/fr/releases/download/v{version}");
     let wrong = format!("{}  {asset}\n", "0".repeat(64));
     let right = format!("{sha}  {asset}\n");

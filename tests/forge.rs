@@ -1029,3 +1029,252 @@ fn bitbucket_pr_commit_ranges_follow_the_graph_not_the_list_order() {
         fake.verify();
     }
 }
+
+/// `--reviewer org/team` asks for a team review (by the team's slug); a user stays a user.
+#[test]
+fn github_team_reviewers_go_to_team_reviewers() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = github(&env, &fake);
+    let head = env.rev(&work, "HEAD");
+    let branch = format!("revert-{}", &head[..7]);
+    let body = format!("This reverts:\n\n- {head} Add notes");
+    fake.mount(create_pr_mock("Revert \"Add notes\"", &branch, &body, false, "44").expect(1));
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/pulls/44/requested_reviewers"))
+            .and(body_json(
+                json!({"reviewers": ["alice"], "team_reviewers": ["sre-oncall"]}),
+            ))
+            .respond_with(reply(
+                201,
+                fixture(
+                    "github/reviewers-requested.json",
+                    &[("NUMBER", "44"), ("REVIEWER", "alice")],
+                ),
+            ))
+            .expect(1),
+    );
+    let out = run(
+        &env,
+        &work,
+        &[
+            "revert",
+            "HEAD",
+            "--reviewer",
+            "alice",
+            "--reviewer",
+            "acme/sre-oncall",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["warnings"], json!([]));
+    fake.verify();
+}
+
+/// A renamed repository answers reads with 301 to its new address: followed on the same API
+/// host, never to another one (the token stays where it belongs).
+#[test]
+fn github_redirects_for_a_renamed_repository_are_followed_on_the_same_host_only() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = github(&env, &fake);
+    let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
+    let feature = env.rev(&work, &format!("{merge}^2"));
+    let moved = format!("{}/repositories/4242/pulls/7", fake.uri());
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/shop/pulls/7"))
+            .respond_with(
+                reply(
+                    301,
+                    fixture("github/moved-permanently.json", &[("LOCATION", &moved)]),
+                )
+                .insert_header("location", moved.as_str()),
+            )
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repositories/4242/pulls/7"))
+            .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+            .respond_with(reply(
+                200,
+                fixture(
+                    "github/pull-merged.json",
+                    &[
+                        ("NUMBER", "7"),
+                        ("TITLE", "Add feature"),
+                        ("MERGE_SHA", &merge),
+                        ("HEAD_REF", "feature"),
+                        ("HEAD_SHA", &feature),
+                    ],
+                ),
+            ))
+            .expect(1),
+    );
+    let out = run(&env, &work, &["revert", "--pr", "7", "--dry-run", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["reverted"], json!([merge]));
+    fake.verify();
+
+    // Elsewhere: refused, and the other host never sees the token.
+    let other = Fake::start();
+    other.mount(
+        Mock::given(method("GET"))
+            .respond_with(reply(200, "{}".into()))
+            .expect(0),
+    );
+    fake.reset();
+    let away = format!("{}/repos/evil/shop/pulls/7", other.uri());
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/shop/pulls/7"))
+            .respond_with(
+                reply(
+                    301,
+                    fixture("github/moved-permanently.json", &[("LOCATION", &away)]),
+                )
+                .insert_header("location", away.as_str()),
+            ),
+    );
+    let out = run(&env, &work, &["revert", "--pr", "7", "--dry-run", "--json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let msg = json(&out)["error"]["message"].to_string();
+    assert!(msg.contains("not followed"), "{msg}");
+    assert_eq!(other.count(), 0, "the other host was asked");
+    assert_no_token(&out);
+}
+
+/// Bitbucket refuses a whole pull request for one reviewer it will not take: it is opened
+/// without reviewers and the warning says which were not added.
+#[test]
+fn bitbucket_reviewers_that_cannot_be_added_are_a_warning() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["config", "fastrevert.forge", "bitbucket"]);
+    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
+    let head = env.rev(&work, "HEAD");
+    let branch = format!("revert-{}", &head[..7]);
+    let description = format!("This reverts:\n\n- {head} Add notes");
+    let create = |reviewers: Value| {
+        Mock::given(method("POST"))
+            .and(path("/repositories/acme/shop/pullrequests"))
+            .and(body_json(json!({
+                "title": "Revert \"Add notes\"",
+                "description": description,
+                "source": {"branch": {"name": branch}},
+                "destination": {"branch": {"name": "main"}},
+                "reviewers": reviewers,
+                "draft": false,
+                "close_source_branch": true,
+            })))
+    };
+    fake.mount(
+        create(json!([{"account_id": "557058:jdoe"}]))
+            .respond_with(reply(
+                400,
+                fixture("bitbucket-cloud/reviewer-refused-400.json", &[]),
+            ))
+            .expect(1),
+    );
+    fake.mount(
+        create(json!([]))
+            .respond_with(reply(
+                201,
+                fixture(
+                    "bitbucket-cloud/pullrequest-created.json",
+                    &[("NUMBER", "8"), ("TITLE", "Revert"), ("HEAD_REF", &branch)],
+                ),
+            ))
+            .expect(1),
+    );
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--json", "--reviewer", "557058:jdoe"])
+        .env("BITBUCKET_TOKEN", TOKEN)
+        .env("BITBUCKET_API_URL", fake.uri())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["pull_request"]["number"], 8);
+    let warnings = j["warnings"].to_string();
+    assert!(
+        warnings.contains("reviewers 557058:jdoe were not added: Jane Doe is the author"),
+        "{warnings}"
+    );
+    fake.verify();
+}
+
+/// Data Center finds open pull requests by source branch only: one into another target branch
+/// is not this run's, so it is neither reported nor reused.
+#[test]
+fn bitbucket_data_center_open_pr_lookup_checks_the_target_branch() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let (work, _remote) = env.cloned();
+    env.git(
+        &work,
+        &["config", "fastrevert.forge", "bitbucket-datacenter"],
+    );
+    env.git(&work, &["config", "fastrevert.repo", "ACME/shop"]);
+    env.git(
+        &work,
+        &[
+            "config",
+            "fastrevert.apiUrl",
+            &format!("{}/rest/api/1.0", fake.uri()),
+        ],
+    );
+    let head = env.rev(&work, "HEAD");
+    let branch = format!("revert-{}", &head[..7]);
+    let created = fixture(
+        "bitbucket-datacenter/pull-request-created.json",
+        &[("NUMBER", "21"), ("TITLE", "Revert"), ("HEAD_REF", &branch)],
+    );
+    // The same source branch, open into `release`.
+    let mut elsewhere: Value = serde_json::from_str(&created).unwrap();
+    elsewhere["id"] = json!(20);
+    elsewhere["toRef"]["id"] = json!("refs/heads/release");
+    elsewhere["toRef"]["displayId"] = json!("release");
+    let pulls = "/rest/api/1.0/projects/ACME/repos/shop/pull-requests";
+    // The first create's answer is lost (a 502): the lookup runs before the retry.
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path(pulls))
+            .respond_with(ResponseTemplate::new(502))
+            .up_to_n_times(1)
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path(pulls))
+            .and(query_param("at", format!("refs/heads/{branch}").as_str()))
+            .respond_with(reply(
+                200,
+                json!({"size": 1, "limit": 25, "isLastPage": true, "start": 0, "values": [elsewhere]})
+                    .to_string(),
+            ))
+            .expect(1),
+    );
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path(pulls))
+            .respond_with(reply(201, created))
+            .expect(1),
+    );
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--json"])
+        .env("BITBUCKET_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["pull_request"]["number"], 21);
+    assert_eq!(j["pull_request"]["existing"], false);
+    fake.verify();
+}

@@ -659,7 +659,15 @@ fn gitlab_dry_run_names_the_merge_request_it_would_open() {
     let out = run(
         &env,
         &work,
-        &["revert", "HEAD", "--dry-run", "--draft", "--label", "incident", "--json"],
+        &[
+            "revert",
+            "HEAD",
+            "--dry-run",
+            "--draft",
+            "--label",
+            "incident",
+            "--json",
+        ],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let plan = &json(&out)["pull_request_plan"];
@@ -676,7 +684,11 @@ fn gitlab_dry_run_names_the_merge_request_it_would_open() {
         "{text}"
     );
     // Without a token: said, with the variable to set.
-    let out = env.fr(&work).args(["revert", "HEAD", "--dry-run"]).output().unwrap();
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--dry-run"])
+        .output()
+        .unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert!(
         text.contains("No merge request would be opened: no GitLab token; set GITLAB_TOKEN"),
@@ -698,7 +710,13 @@ fn the_picker_offers_recently_merged_merge_requests() {
     std::env::set_var("GITLAB_TOKEN", TOKEN);
     let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
     let feature = env.rev(&work, &format!("{merge}^2"));
-    let mr = merged_mr("7", "Add feature", "feature", &feature, json!({"merge_commit_sha": merge}));
+    let mr = merged_mr(
+        "7",
+        "Add feature",
+        "feature",
+        &feature,
+        json!({"merge_commit_sha": merge}),
+    );
     fake.mount(
         Mock::given(method("GET"))
             .and(path(format!("{PROJECT}/merge_requests")))

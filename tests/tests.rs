@@ -9,6 +9,7 @@ mod corpus;
 mod docs;
 mod forge;
 mod gitlab;
+mod gitlab_ci;
 mod hostile;
 mod interactive;
 mod migrations;

@@ -105,10 +105,13 @@ pub struct Planned {
 impl Planned {
     /// One line for people: what would be opened where, or why nothing would be.
     pub fn line(&self) -> String {
-        let noun = self
-            .forge
-            .as_deref()
-            .map_or("pull request", |f| if f == "GitLab" { "merge request" } else { "pull request" });
+        let noun = self.forge.as_deref().map_or("pull request", |f| {
+            if f == "GitLab" {
+                "merge request"
+            } else {
+                "pull request"
+            }
+        });
         match (&self.why_not, &self.forge, &self.repository) {
             (None, Some(forge), Some(repo)) => {
                 let mut extra = Vec::new();

@@ -279,7 +279,11 @@ fn commit_mode(
         if ctx.will_push() {
             human.push(format!("Would push to {}.", s.remote));
         }
-        let planned = pr::plan(ctx, &format!("Roll back {} to {target_name}", s.base), publish);
+        let planned = pr::plan(
+            ctx,
+            &format!("Roll back {} to {target_name}", s.base),
+            publish,
+        );
         human.push(planned.line());
         planned_request = Some(planned);
         human.push("Dry run: nothing was written.".into());

@@ -90,6 +90,97 @@ impl Bitbucket {
 }
 
 impl Bitbucket {
+    /// The pull request as Bitbucket wants it created.
+    fn new_pr_body(&self, pr: &NewPr) -> Value {
+        if self.cloud() {
+            // Cloud names reviewers by account id or {uuid}.
+            let reviewers: Vec<Value> = pr
+                .reviewers
+                .iter()
+                .map(|r| {
+                    if r.starts_with('{') {
+                        json!({"uuid": r})
+                    } else {
+                        json!({"account_id": r})
+                    }
+                })
+                .collect();
+            json!({
+                "title": pr.title,
+                "description": pr.body,
+                "source": {"branch": {"name": pr.head}},
+                "destination": {"branch": {"name": pr.base}},
+                "reviewers": reviewers,
+                "draft": pr.draft,
+                "close_source_branch": true,
+            })
+        } else {
+            let repository =
+                json!({"slug": self.target.repo(), "project": {"key": self.target.owner()}});
+            let reviewers: Vec<Value> = pr
+                .reviewers
+                .iter()
+                .map(|r| json!({"user": {"name": r}}))
+                .collect();
+            json!({
+                "title": pr.title,
+                "description": pr.body,
+                "draft": pr.draft,
+                "fromRef": {"id": format!("refs/heads/{}", pr.head), "repository": repository},
+                "toRef": {"id": format!("refs/heads/{}", pr.base), "repository": repository},
+                "reviewers": reviewers,
+            })
+        }
+    }
+
+    /// Create the pull request: `Ok(Ok(pr))` when it is there (made now or already open),
+    /// `Ok(Err(reply))` when Bitbucket refused.
+    fn create_pr(&self, pr: &NewPr) -> Result<std::result::Result<PullRequest, Reply>> {
+        let body = self.new_pr_body(pr);
+        let path = format!("{}/{}", self.repo_path(), self.prs());
+        let outcome = self.http.create(
+            self.target.kind,
+            "POST",
+            &path,
+            &|| self.send("POST", &path, Some(&body)),
+            &|| self.find_open_pr(&pr.head, &pr.base),
+        )?;
+        let reply = match outcome {
+            Created::Reply(reply) => reply,
+            Created::Found(found) => {
+                return Ok(Ok(PullRequest {
+                    existing: false,
+                    ..found
+                }))
+            }
+        };
+        Ok(match reply.status {
+            201 => Ok(self.pull_request(&reply.json(self.target.kind)?, false)?),
+            // Cloud answers a duplicate with the pull request already open for the branch.
+            200 => Ok(self.pull_request(&reply.json(self.target.kind)?, true)?),
+            409 => {
+                let v = reply.json(self.target.kind)?;
+                match v.pointer("/errors/0/existingPullRequest") {
+                    Some(existing) => Ok(self.pull_request(existing, true)?),
+                    None => match self.find_open_pr(&pr.head, &pr.base)? {
+                        Some(found) => Ok(found),
+                        None => Err(reply),
+                    },
+                }
+            }
+            _ => Err(reply),
+        })
+    }
+
+    fn refused_pr(&self, reply: &Reply) -> Result<PullRequest> {
+        Err(status_error(
+            self.target.kind,
+            "opening the pull request",
+            reply,
+            message(reply),
+        ))
+    }
+
     /// A comment with exactly this body among the pull request's newest ones.
     fn find_comment(&self, number: u64, body: &str) -> Result<Option<()>> {
         // Cloud lists comments, newest first on request; Data Center has them in the
@@ -284,7 +375,16 @@ impl Forge for Bitbucket {
             ));
         }
         let v = reply.json(self.target.kind)?;
-        match v["values"].as_array().and_then(|a| a.first()) {
+        // Data Center filters by the source branch only: the target must be the base too.
+        let into_base = |pr: &&Value| {
+            self.cloud()
+                || pr.pointer("/toRef/id").and_then(Value::as_str)
+                    == Some(format!("refs/heads/{base}").as_str())
+        };
+        match v["values"]
+            .as_array()
+            .and_then(|a| a.iter().find(into_base))
+        {
             Some(pr) => Ok(Some(self.pull_request(pr, true)?)),
             None => Ok(None),
         }
@@ -297,86 +397,32 @@ impl Forge for Bitbucket {
                 self.target.kind.name()
             ));
         }
-        let body = if self.cloud() {
-            // Cloud names reviewers by account id or {uuid}.
-            let reviewers: Vec<Value> = pr
-                .reviewers
-                .iter()
-                .map(|r| {
-                    if r.starts_with('{') {
-                        json!({"uuid": r})
-                    } else {
-                        json!({"account_id": r})
-                    }
-                })
-                .collect();
-            json!({
-                "title": pr.title,
-                "description": pr.body,
-                "source": {"branch": {"name": pr.head}},
-                "destination": {"branch": {"name": pr.base}},
-                "reviewers": reviewers,
-                "draft": pr.draft,
-                "close_source_branch": true,
-            })
-        } else {
-            let repository =
-                json!({"slug": self.target.repo(), "project": {"key": self.target.owner()}});
-            let reviewers: Vec<Value> = pr
-                .reviewers
-                .iter()
-                .map(|r| json!({"user": {"name": r}}))
-                .collect();
-            json!({
-                "title": pr.title,
-                "description": pr.body,
-                "draft": pr.draft,
-                "fromRef": {"id": format!("refs/heads/{}", pr.head), "repository": repository},
-                "toRef": {"id": format!("refs/heads/{}", pr.base), "repository": repository},
-                "reviewers": reviewers,
-            })
+        let reply = match self.create_pr(pr)? {
+            Ok(created) => return Ok(created),
+            Err(reply) => reply,
         };
-        let path = format!("{}/{}", self.repo_path(), self.prs());
-        let outcome = self.http.create(
-            self.target.kind,
-            "POST",
-            &path,
-            &|| self.send("POST", &path, Some(&body)),
-            &|| self.find_open_pr(&pr.head, &pr.base),
-        )?;
-        let reply = match outcome {
-            Created::Reply(reply) => reply,
-            Created::Found(found) => {
-                return Ok(PullRequest {
-                    existing: false,
-                    ..found
-                })
-            }
+        // A reviewer Bitbucket will not take (unknown, the author, no access) fails the whole
+        // request: open it without reviewers, then say which were not added.
+        let text = message(&reply);
+        let about_reviewers = matches!(reply.status, 400 | 409 | 422)
+            && !pr.reviewers.is_empty()
+            && text.to_ascii_lowercase().contains("reviewer");
+        if !about_reviewers {
+            return self.refused_pr(&reply);
+        }
+        let without = NewPr {
+            reviewers: Vec::new(),
+            ..pr.clone()
         };
-        match reply.status {
-            // Cloud answers a duplicate with the pull request already open for the branch.
-            201 => self.pull_request(&reply.json(self.target.kind)?, false),
-            200 => self.pull_request(&reply.json(self.target.kind)?, true),
-            409 => {
-                let v = reply.json(self.target.kind)?;
-                match v.pointer("/errors/0/existingPullRequest") {
-                    Some(existing) => self.pull_request(existing, true),
-                    None => self.find_open_pr(&pr.head, &pr.base)?.ok_or_else(|| {
-                        status_error(
-                            self.target.kind,
-                            "opening the pull request",
-                            &reply,
-                            message(&reply),
-                        )
-                    }),
-                }
+        match self.create_pr(&without)? {
+            Ok(created) => {
+                warnings.push(format!(
+                    "reviewers {} were not added: {text}",
+                    pr.reviewers.join(", ")
+                ));
+                Ok(created)
             }
-            _ => Err(status_error(
-                self.target.kind,
-                "opening the pull request",
-                &reply,
-                message(&reply),
-            )),
+            Err(reply) => self.refused_pr(&reply),
         }
     }
 

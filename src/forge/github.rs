@@ -85,6 +85,7 @@ impl GitHub {
                     retry_after: header("retry-after"),
                     ratelimit_remaining: header("x-ratelimit-remaining"),
                     ratelimit_reset: header("x-ratelimit-reset"),
+                    location: header("location"),
                     body: String::new(),
                 };
                 reply.body = client
@@ -101,10 +102,49 @@ impl GitHub {
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Reply> {
-        self.http.call(Kind::GitHub, method, path, &|| {
+        let reply = self.http.call(Kind::GitHub, method, path, &|| {
             self.send(method, path, body.as_ref())
+        })?;
+        // A renamed or transferred repository answers reads with a redirect to its new
+        // address: followed once, on the same API host only (a token never goes elsewhere).
+        if method != "GET" || !matches!(reply.status, 301 | 302 | 307 | 308) {
+            return Ok(reply);
+        }
+        let location = reply.location.clone().unwrap_or_default();
+        let Some(moved) = same_api_path(&self.target.api, &location) else {
+            return Err(Error::failed(format!(
+                "GitHub redirected {path} to {}, which is not on {}; not followed",
+                if location.is_empty() {
+                    "nowhere"
+                } else {
+                    &location
+                },
+                self.target.api
+            ))
+            .hint("check fastrevert.repo and fastrevert.apiUrl"));
+        };
+        self.http.call(Kind::GitHub, method, &moved, &|| {
+            self.send(method, &moved, None)
         })
     }
+}
+
+/// The path under `api` that `location` names, if it is on the same scheme, host and port.
+fn same_api_path(api: &str, location: &str) -> Option<String> {
+    let api = reqwest::Url::parse(api).ok()?;
+    let to = api.join(location).ok()?;
+    let same_origin = to.scheme() == api.scheme()
+        && to.host_str() == api.host_str()
+        && to.port_or_known_default() == api.port_or_known_default();
+    let prefix = api.path().trim_end_matches('/');
+    let rest = to.path().strip_prefix(prefix)?;
+    if !same_origin || !rest.starts_with('/') {
+        return None;
+    }
+    Some(match to.query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_string(),
+    })
 }
 
 /// GitHub's error text: `message` plus each `errors[].message`.
@@ -487,7 +527,21 @@ impl GitHub {
                 self.repo_path(),
                 created.number
             );
-            let reply = self.call("POST", &path, Some(json!({"reviewers": pr.reviewers})))?;
+            // `org/team` is a team (by its slug); anything else a user.
+            let (teams, users): (Vec<&String>, Vec<&String>) =
+                pr.reviewers.iter().partition(|r| r.contains('/'));
+            let mut body = serde_json::Map::new();
+            if !users.is_empty() {
+                body.insert("reviewers".into(), json!(users));
+            }
+            if !teams.is_empty() {
+                let slugs: Vec<&str> = teams
+                    .iter()
+                    .map(|t| t.rsplit_once('/').map_or(t.as_str(), |(_, slug)| slug))
+                    .collect();
+                body.insert("team_reviewers".into(), json!(slugs));
+            }
+            let reply = self.call("POST", &path, Some(Value::Object(body)))?;
             if reply.status != 201 && reply.status != 200 {
                 warnings.push(format!(
                     "reviewers were not requested ({}: {})",
@@ -527,5 +581,31 @@ impl GitHub {
             .flatten()
             .any(|c| c["body"].as_str().map(str::trim) == Some(body.trim()));
         Ok(found.then_some(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_are_followed_only_under_the_same_api() {
+        let api = "https://api.github.com";
+        assert_eq!(
+            same_api_path(api, "https://api.github.com/repositories/42/pulls/7").as_deref(),
+            Some("/repositories/42/pulls/7")
+        );
+        assert_eq!(
+            same_api_path(api, "/repositories/42/pulls?state=open").as_deref(),
+            Some("/repositories/42/pulls?state=open")
+        );
+        assert_eq!(same_api_path(api, "https://evil.example/repos/a/b"), None);
+        assert_eq!(same_api_path(api, "http://api.github.com/repos/a/b"), None);
+        let ghe = "https://ghe.example.com/api/v3";
+        assert_eq!(
+            same_api_path(ghe, "https://ghe.example.com/api/v3/repositories/1").as_deref(),
+            Some("/repositories/1")
+        );
+        assert_eq!(same_api_path(ghe, "https://ghe.example.com/other/1"), None);
     }
 }

@@ -388,6 +388,7 @@ mod tests {
             retry_after: None,
             ratelimit_remaining: None,
             ratelimit_reset: None,
+            location: None,
             body: body.into(),
         }
     }

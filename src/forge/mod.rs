@@ -301,6 +301,8 @@ pub struct Reply {
     pub retry_after: Option<String>,
     pub ratelimit_remaining: Option<String>,
     pub ratelimit_reset: Option<String>,
+    /// Where a redirect points.
+    pub location: Option<String>,
     pub body: String,
 }
 

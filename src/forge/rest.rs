@@ -75,6 +75,7 @@ impl Rest {
             };
             let status = response.status().as_u16();
             // Bitbucket sends `x-ratelimit-*`, GitLab `ratelimit-*`.
+            let location = header("location");
             let (retry_after, remaining, reset) = (
                 header("retry-after"),
                 header("x-ratelimit-remaining").or_else(|| header("ratelimit-remaining")),
@@ -86,6 +87,7 @@ impl Rest {
                 retry_after,
                 ratelimit_remaining: remaining,
                 ratelimit_reset: reset,
+                location,
                 body,
             })
         })

@@ -305,3 +305,28 @@ pub fn path_with_binary() -> String {
         std::env::var("PATH").unwrap_or_default()
     )
 }
+
+/// A release archive of `dir/git-fastrevert` as the release workflow makes it: its bytes and
+/// their SHA-256, as SHA256SUMS lists it.
+pub fn release_tarball(env: &Env, dir: &Path, asset: &str) -> (Vec<u8>, String) {
+    let tarball = env.path(asset);
+    let tar = Command::new("tar")
+        .arg("-czf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(dir)
+        .arg("git-fastrevert")
+        .status()
+        .expect("tar");
+    assert!(tar.success());
+    let sum = Command::new("sha256sum")
+        .arg(&tarball)
+        .output()
+        .expect("sha256sum");
+    let sum = String::from_utf8_lossy(&sum.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a sum")
+        .to_string();
+    (std::fs::read(&tarball).expect("tarball"), sum)
+}
