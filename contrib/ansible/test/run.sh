@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The playbooks run for real with ansible-core against a local inventory of three hosts
+# (ansible_connection=local, one releases directory each) and a local bare remote: deploy,
+# an idempotent re-run, a rollout stopped by a failing health check on one host, a rollback to
+# a tag, and its idempotent re-run. Needs ansible-playbook, git and a built git-fastrevert
+# (FASTREVERT_BIN, default target/debug/git-fastrevert).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${FASTREVERT_BIN:-$root/target/debug/git-fastrevert}
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+work=$(mktemp -d)
+trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+
+export GIT_CONFIG_GLOBAL=$work/gitconfig GIT_CONFIG_NOSYSTEM=1 HOME=$work/home
+mkdir -p "$HOME"
+git config --global user.name "Test User"
+git config --global user.email test@example.com
+git config --global init.defaultBranch main
+git config --global tag.gpgSign false
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+git init -q --bare "$work/remote.git"
+git clone -q "$work/remote.git" "$work/src" 2>/dev/null
+echo "v1" >"$work/src/app.txt"
+git -C "$work/src" add app.txt
+git -C "$work/src" commit -qm "Version 1"
+git -C "$work/src" tag v1
+echo "v2" >"$work/src/app.txt"
+git -C "$work/src" commit -qam "Version 2"
+git -C "$work/src" tag v2
+git -C "$work/src" push -q origin main v1 v2
+git clone -q "$work/remote.git" "$work/repo"
+v1=$(git -C "$work/repo" rev-parse v1^{commit})
+v2=$(git -C "$work/repo" rev-parse v2^{commit})
+
+for h in web1 web2 web3; do mkdir -p "$work/hosts/$h/releases"; done
+touch "$work/web2-healthy"
+cat >"$work/inventory.ini" <<INI
+[app]
+web1 fastrevert_releases=$work/hosts/web1/releases
+web2 fastrevert_releases=$work/hosts/web2/releases fastrevert_check="test -e $work/web2-healthy"
+web3 fastrevert_releases=$work/hosts/web3/releases
+
+[app:vars]
+ansible_connection=local
+ansible_python_interpreter=$(command -v python3)
+fastrevert_repo=$work/repo
+fastrevert_bin=$bin
+fastrevert_shared=["log"]
+fastrevert_after_switch=["echo \$FASTREVERT_RELEASE >> $work/\$(basename \$(dirname \$FASTREVERT_LINK)).reloads"]
+INI
+
+export ANSIBLE_CONFIG=$here/ansible.cfg ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
+export ANSIBLE_LOCAL_TEMP=$work/ansible-tmp ANSIBLE_REMOTE_TEMP=$work/ansible-tmp
+
+# Run a playbook; its output is kept in $work/last.log and its exit code in $rc.
+play() {
+  set +e
+  ansible-playbook -i "$work/inventory.ini" "$@" >"$work/last.log" 2>&1
+  rc=$?
+  set -e
+}
+
+# The PLAY RECAP count of `what` (changed, failed, ...) for a host in the last run; the recap
+# of each batch is summed.
+recap() {
+  awk -v host="$1" -v key="$2" '
+    $1 == host && $2 == ":" { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == key) sum += kv[2] } }
+    END { print sum + 0 }' "$work/last.log"
+}
+
+live() {
+  basename "$(readlink "$work/hosts/$1/current")"
+}
+
+expect_recap() { # host key value
+  local got
+  got=$(recap "$1" "$2")
+  [ "$got" = "$3" ] || { cat "$work/last.log" >&2; fail "$1: $2=$got, expected $3"; }
+}
+
+echo "== deploy v1 to the fleet, one host per batch"
+play "$here/deploy.yml" -e fastrevert_revision=v1 -e fastrevert_serial=1
+[ "$rc" = 0 ] || { cat "$work/last.log" >&2; fail "deploy v1 exited $rc"; }
+for h in web1 web2 web3; do
+  expect_recap "$h" changed 1
+  [ "$(live "$h")" = "$v1" ] || fail "$h is not on v1"
+  [ -L "$work/hosts/$h/releases/$v1/log" ] || fail "$h: log is not a shared path"
+  grep -qx "$v1" "$work/$h.reloads" || fail "$h: the after-switch hook did not run with the release id"
+done
+
+echo "== the same again: nothing changes"
+play "$here/deploy.yml" -e fastrevert_revision=v1 -e fastrevert_serial=1
+[ "$rc" = 0 ] || { cat "$work/last.log" >&2; fail "re-run exited $rc"; }
+for h in web1 web2 web3; do expect_recap "$h" changed 0; done
+
+echo "== deploy v2: web2's health check fails, the rollout stops there"
+rm "$work/web2-healthy"
+play "$here/deploy.yml" -e fastrevert_revision=v2 -e fastrevert_serial=1
+[ "$rc" != 0 ] || fail "a failed health check did not fail the play"
+[ "$(live web1)" = "$v2" ] || fail "web1 (first batch) is not on v2"
+[ "$(live web2)" = "$v1" ] || fail "web2 did not flip back to v1"
+[ -f "$work/hosts/web2/releases/$v2/BAD_RELEASE" ] || fail "web2's v2 is not marked bad"
+[ "$(live web3)" = "$v1" ] || fail "web3 was deployed although the batch before it failed"
+[ -e "$work/hosts/web3/releases/$v2" ] && fail "web3 got v2 at all"
+expect_recap web2 failed 1
+grep -q "flipped back\|marked bad" "$work/last.log" || { cat "$work/last.log" >&2; fail "the failure does not say what happened"; }
+
+echo "== roll the fleet back to v1"
+touch "$work/web2-healthy"
+play "$here/rollback.yml" -e fastrevert_release=v1 -e fastrevert_serial=1
+[ "$rc" = 0 ] || { cat "$work/last.log" >&2; fail "rollback exited $rc"; }
+expect_recap web1 changed 1
+expect_recap web2 changed 0
+expect_recap web3 changed 0
+for h in web1 web2 web3; do [ "$(live "$h")" = "$v1" ] || fail "$h is not back on v1"; done
+
+echo "== the rollback again: nothing changes"
+play "$here/rollback.yml" -e fastrevert_release=v1
+[ "$rc" = 0 ] || { cat "$work/last.log" >&2; fail "rollback re-run exited $rc"; }
+for h in web1 web2 web3; do expect_recap "$h" changed 0; done
+
+echo "== switching web2 to its bad release needs --force"
+play "$here/switch.yml" -e fastrevert_release=v2 --limit web2
+[ "$rc" != 0 ] || fail "web2 switched to a release marked bad"
+[ "$(live web2)" = "$v1" ] || fail "web2 left v1"
+
+echo "ansible: all checks passed"
