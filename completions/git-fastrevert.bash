@@ -113,7 +113,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__check__subcmd__migrations)
-            opts="-C -n -y -q -v -h -V --paths --dialect --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-C -n -y -q -v -h -V --paths --dialect --allow-migration --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -125,6 +125,10 @@ _git__fastrevert() {
                     ;;
                 --dialect)
                     COMPREPLY=($(compgen -W "generic postgres mysql sqlite" -- "${cur}"))
+                    return 0
+                    ;;
+                --allow-migration)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
@@ -523,7 +527,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__revert)
-            opts="-m -S -C -n -y -q -v -h -V --pr --mainline --squash --gpg-sign --no-gpg-sign --sign-with-github --branch --direct --reason --draft --label --reviewer --allow-destructive-migrations --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-m -S -C -n -y -q -v -h -V --pr --mainline --squash --gpg-sign --no-gpg-sign --sign-with-github --branch --direct --reason --draft --label --reviewer --allow-destructive-migrations --allow-migration --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -565,6 +569,10 @@ _git__fastrevert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --allow-migration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -589,7 +597,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__rollback)
-            opts="-S -C -n -y -q -v -h -V --to --mode --force --gpg-sign --no-gpg-sign --sign-with-github --branch --direct --reason --draft --label --reviewer --allow-destructive-migrations --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-S -C -n -y -q -v -h -V --to --mode --force --gpg-sign --no-gpg-sign --sign-with-github --branch --direct --reason --draft --label --reviewer --allow-destructive-migrations --allow-migration --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -627,6 +635,10 @@ _git__fastrevert() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --allow-migration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -651,7 +663,7 @@ _git__fastrevert() {
             return 0
             ;;
         git__fastrevert__subcmd__switch)
-            opts="-C -n -y -q -v -h -V --releases --current --wait --mark-bad --after-switch --check --check-url --check-status --check-timeout --check-retries --allow-destructive-migrations --force --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
+            opts="-C -n -y -q -v -h -V --releases --current --wait --mark-bad --after-switch --check --check-url --check-status --check-timeout --check-retries --allow-destructive-migrations --allow-migration --force --remote --base --dry-run --yes --json --no-fetch --no-push --no-pr --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -690,6 +702,10 @@ _git__fastrevert() {
                     return 0
                     ;;
                 --check-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-migration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -92,6 +92,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l reason -d 'Why; written as a Revert-Reason: trailer' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l label -d 'Label for the pull request (repeatable)' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l reviewer -d 'Reviewer for the pull request (repeatable): a user, or on GitHub a team as org/team' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l allow-migration -d 'A migration reviewed and known safe to roll code back over (its path in the repository; repeatable) [also fastrevert.allowMigration]: reported, not refused' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -s C -d 'Run as if started in DIR' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l remote -d 'Remote to fetch from and push to [default: fastrevert.remote, else origin]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand revert" -l base -d 'The production branch [default: fastrevert.base, else the remote\'s HEAD branch, else main]' -r
@@ -122,6 +123,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" 
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l reason -d 'Why; written as a Revert-Reason: trailer' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l label -d 'Label for the pull request (repeatable)' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l reviewer -d 'Reviewer for the pull request (repeatable): a user, or on GitHub a team as org/team' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l allow-migration -d 'A migration reviewed and known safe to roll code back over (its path in the repository; repeatable) [also fastrevert.allowMigration]: reported, not refused' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -s C -d 'Run as if started in DIR' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l remote -d 'Remote to fetch from and push to [default: fastrevert.remote, else origin]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand rollback" -l base -d 'The production branch [default: fastrevert.base, else the remote\'s HEAD branch, else main]' -r
@@ -149,6 +151,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand check-migr
 postgres\t''
 mysql\t''
 sqlite\t''"
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand check-migrations" -l allow-migration -d 'A migration reviewed and known safe to roll code back over (its path in the repository; repeatable) [also fastrevert.allowMigration]: reported, not refused' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand check-migrations" -s C -d 'Run as if started in DIR' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand check-migrations" -l remote -d 'Remote to fetch from and push to [default: fastrevert.remote, else origin]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand check-migrations" -l base -d 'The production branch [default: fastrevert.base, else the remote\'s HEAD branch, else main]' -r
@@ -202,6 +205,7 @@ complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l check-status -d 'The HTTP status --check-url expects' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l check-timeout -d 'Seconds one check attempt may take' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l check-retries -d 'Attempts before the check counts as failed (one second apart)' -r
+complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l allow-migration -d 'A migration reviewed and known safe to roll code back over (its path in the repository; repeatable) [also fastrevert.allowMigration]: reported, not refused' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -s C -d 'Run as if started in DIR' -r -F
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l remote -d 'Remote to fetch from and push to [default: fastrevert.remote, else origin]' -r
 complete -c git-fastrevert -n "__fish_git_fastrevert_using_subcommand switch" -l base -d 'The production branch [default: fastrevert.base, else the remote\'s HEAD branch, else main]' -r

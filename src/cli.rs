@@ -298,6 +298,11 @@ pub struct CheckMigrationsArgs {
     /// SQL dialect to parse with [default: fastrevert.sqlDialect, else generic].
     #[arg(long, value_enum)]
     pub dialect: Option<SqlDialect>,
+
+    /// A migration reviewed and known safe to roll code back over (its path in the
+    /// repository; repeatable) [also fastrevert.allowMigration]: reported, not refused.
+    #[arg(long = "allow-migration", value_name = "PATH")]
+    pub allow_migrations: Vec<String>,
 }
 
 /// The migration guard's switch, for commands that move production over migrations.
@@ -307,6 +312,11 @@ pub struct GuardArgs {
     /// columns and tables): the old code may break against the current schema.
     #[arg(long)]
     pub allow_destructive_migrations: bool,
+
+    /// A migration reviewed and known safe to roll code back over (its path in the
+    /// repository; repeatable) [also fastrevert.allowMigration]: reported, not refused.
+    #[arg(long = "allow-migration", value_name = "PATH")]
+    pub allow_migrations: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Args)]

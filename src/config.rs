@@ -16,6 +16,7 @@ pub const KEY_STAGING_PREFIX: &str = "fastrevert.stagingPrefix";
 pub const DEFAULT_STAGING_PREFIX: &str = "staging/";
 /// Multi-valued: each value a glob of migration paths.
 pub const KEY_MIGRATION_PATHS: &str = "fastrevert.migrationPaths";
+pub const KEY_ALLOW_MIGRATION: &str = "fastrevert.allowMigration";
 pub const KEY_SQL_DIALECT: &str = "fastrevert.sqlDialect";
 pub const KEY_RELEASES: &str = "fastrevert.releases";
 pub const KEY_FORGE: &str = "fastrevert.forge";
@@ -34,6 +35,8 @@ pub struct Settings {
     pub tag_prefix: String,
     pub staging_prefix: String,
     pub migration_paths: Vec<String>,
+    /// Migrations acknowledged as rollback-safe after review.
+    pub allowed_migrations: Vec<String>,
     pub sql_dialect: Option<String>,
     pub forge: Option<String>,
     pub forge_repo: Option<String>,
@@ -85,6 +88,7 @@ impl Settings {
             staging_prefix: get(KEY_STAGING_PREFIX)
                 .unwrap_or_else(|| DEFAULT_STAGING_PREFIX.to_string()),
             migration_paths: multi(&config, KEY_MIGRATION_PATHS)?,
+            allowed_migrations: multi(&config, KEY_ALLOW_MIGRATION)?,
             sql_dialect: get(KEY_SQL_DIALECT),
             forge: get(KEY_FORGE),
             forge_repo: get(KEY_REPO),

@@ -73,10 +73,31 @@ fn fixtures_are_classified_as_expected() {
             "{in_repo} must count as a migration"
         );
         let content = std::fs::read_to_string(&file).unwrap();
+        // The other files of its folder, as the tree would give them (Django's AlterField is
+        // judged against the app's earlier migrations).
+        let folder = file.parent().unwrap().to_path_buf();
+        let read_folder = move |_: &str| {
+            let mut files = Vec::new();
+            for e in std::fs::read_dir(&folder).ok()? {
+                let p = e.ok()?.path();
+                if p.is_file() {
+                    let name = p.file_name()?.to_str()?.to_string();
+                    files.push((name, std::fs::read_to_string(&p).ok()?));
+                }
+            }
+            Some(files)
+        };
         let got: Vec<String> = guard
-            .classify(in_repo, &content)
+            .classify_in_folder(in_repo, &content, &read_folder)
             .iter()
-            .map(|f| format!("{} {}", f.line, f.class.as_str()))
+            .map(|f| {
+                let acknowledged = if f.acknowledged.is_some() {
+                    "+acknowledged"
+                } else {
+                    ""
+                };
+                format!("{} {}{acknowledged}", f.line, f.class.as_str())
+            })
             .collect();
         assert_eq!(&got, want, "{key}");
         seen += 1;
@@ -425,4 +446,159 @@ fn rollback_counts_the_first_parent_commits_it_undoes() {
         assert_undoes(&out, count);
         assert!(work.join(".git/fastrevert/first-parents").exists());
     }
+}
+
+/// A range that only edits old migrations (a magic comment on each) holds nothing to judge; an
+/// edit that adds a destructive call is judged and said to be an edit.
+#[test]
+fn edits_to_old_migrations_are_judged_by_what_they_change() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let old = "class AddEmail < ActiveRecord::Migration[7.0]\n  def change\n    add_column :users, :email, :string\n    remove_column :users, :legacy\n  end\nend\n";
+    env.commit(
+        &work,
+        &[("db/migrate/1_add_email.rb", old)],
+        "Old migration",
+    );
+    env.git(&work, &["tag", "--no-sign", "before-edit"]);
+    let frozen = format!(
+        "# frozen_string_literal: true\n\n{}",
+        old.replace("  add_column", "  add_column  ")
+    );
+    env.commit(
+        &work,
+        &[("db/migrate/1_add_email.rb", &frozen)],
+        "Magic comment",
+    );
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "before-edit..HEAD", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["migrations"], serde_json::json!([]), "{j}");
+
+    let edited = frozen.replace(
+        "    remove_column :users, :legacy\n",
+        "    remove_column :users, :legacy\n    remove_column :users, :age\n",
+    );
+    env.commit(
+        &work,
+        &[("db/migrate/1_add_email.rb", &edited)],
+        "Edit an old migration",
+    );
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "before-edit..HEAD", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let j = json(&out);
+    let m = &j["migrations"][0];
+    assert_eq!(m["status"], "modified");
+    let findings = m["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["line"], 7);
+    assert_eq!(findings[0]["class"], "destructive");
+    assert!(findings[0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("edited an old migration"));
+    let human = stderr(&out);
+    assert!(human.contains("(edited old migration)"), "{human}");
+}
+
+/// After review, one migration is acknowledged by path (flag or git config) or by a marker with
+/// a reason in the file: reported, never refused, never silent.
+#[test]
+fn a_reviewed_migration_is_acknowledged_not_refused() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["tag", "--no-sign", "start"]);
+    let drop = "class DropLegacy < ActiveRecord::Migration[7.1]\n  def change\n    remove_column :users, :legacy\n  end\nend\n";
+    env.commit(
+        &work,
+        &[("db/migrate/2_drop_legacy.rb", drop)],
+        "Drop legacy",
+    );
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check-migrations", "start..HEAD", "--json"];
+        args.extend_from_slice(extra);
+        env.fr(&work).args(&args).output().unwrap()
+    };
+    assert_eq!(code(&check(&[])), 4);
+    let out = check(&["--allow-migration", "db/migrate/2_drop_legacy.rb"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["acknowledged"], 1);
+    assert_eq!(j["destructive"], 0);
+    assert!(j["migrations"][0]["findings"][0]["acknowledged"]
+        .as_str()
+        .unwrap()
+        .contains("--allow-migration"));
+    assert!(stderr(&out).contains("acknowledged"), "{}", stderr(&out));
+
+    env.git(
+        &work,
+        &[
+            "config",
+            "--add",
+            "fastrevert.allowMigration",
+            "db/migrate/2_drop_legacy.rb",
+        ],
+    );
+    assert_eq!(code(&check(&[])), 0);
+    env.git(
+        &work,
+        &["config", "--unset-all", "fastrevert.allowMigration"],
+    );
+
+    // A marker needs a reason.
+    let bare = format!("# fastrevert: rollback-safe\n{drop}");
+    env.commit(
+        &work,
+        &[("db/migrate/2_drop_legacy.rb", &bare)],
+        "Marker without a reason",
+    );
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "start..HEAD", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(json(&out)["migrations"][0]["findings"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("without a reason is not taken"));
+    let reasoned = format!("# fastrevert: rollback-safe legacy is unread since v41\n{drop}");
+    env.commit(
+        &work,
+        &[("db/migrate/2_drop_legacy.rb", &reasoned)],
+        "Marker with a reason",
+    );
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "start..HEAD", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(json(&out)["migrations"][0]["findings"][0]["acknowledged"]
+        .as_str()
+        .unwrap()
+        .contains("legacy is unread since v41"));
+
+    // A rollback over it says so in its warnings.
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "start", "--json", "--no-push"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        json(&out)["warnings"].to_string().contains("acknowledged"),
+        "{}",
+        json(&out)
+    );
 }

@@ -11,7 +11,7 @@ use crate::migrations::{Class, Dialect, Guard, Report};
 
 pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<Outcome> {
     let repo = &ctx.repo;
-    let guard = ctx.guard(&args.paths, args.dialect)?;
+    let guard = ctx.guard(&args.paths, args.dialect, &args.allow_migrations)?;
     let (label, report) = match &args.range {
         Some(range) if range.contains("..") => {
             let (from, to) = range
@@ -67,11 +67,17 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<Outcome> {
             "{} migration(s) in {label}: nothing destructive found, {unknown} statement(s) to check by hand.",
             report.migrations.len()
         ),
-        Some(Class::Additive) => format!(
-            "{} migration(s) in {label}, all additive: code can be rolled back over them.",
+        Some(Class::Additive | Class::Safe) => format!(
+            "{} migration(s) in {label}, additive or safe: code can be rolled back over them.",
             report.migrations.len()
         ),
     });
+    let acknowledged = report.acknowledged().count();
+    if acknowledged > 0 {
+        human.push(format!(
+            "{acknowledged} destructive statement(s) acknowledged after review (listed above)."
+        ));
+    }
     let json = json!({
         "command": "check-migrations",
         "range": label,
@@ -80,6 +86,8 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<Outcome> {
         "destructive": destructive,
         "unknown": unknown,
         "additive": report.count(Class::Additive),
+        "safe": report.count(Class::Safe),
+        "acknowledged": acknowledged,
     });
     if destructive > 0 {
         // The report is the answer; the exit code says it is not safe.
@@ -95,14 +103,38 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<Outcome> {
     Ok(Outcome { json, human })
 }
 
-/// One line per migration and one per statement that is not additive.
+/// One line per migration and one per statement that is neither additive nor safe, with any
+/// acknowledgement.
 pub fn report_lines(report: &Report) -> Vec<String> {
     let mut lines = Vec::new();
     for m in &report.migrations {
-        lines.push(format!("{} ({}): {}", m.file, m.status, m.class.as_str()));
-        for f in m.findings.iter().filter(|f| f.class != Class::Additive) {
+        let status = if m.status == "modified" {
+            "edited old migration"
+        } else {
+            m.status
+        };
+        let acknowledged = m
+            .findings
+            .iter()
+            .filter(|f| f.class == Class::Destructive && f.acknowledged.is_some())
+            .count();
+        let also = if acknowledged > 0 {
+            format!(" ({acknowledged} destructive statement(s) acknowledged)")
+        } else {
+            String::new()
+        };
+        lines.push(format!("{} ({status}): {}{also}", m.file, m.class.as_str()));
+        for f in m
+            .findings
+            .iter()
+            .filter(|f| !matches!(f.class, Class::Additive | Class::Safe))
+        {
+            let acknowledged = match &f.acknowledged {
+                Some(why) => format!(" [acknowledged: {why}]"),
+                None => String::new(),
+            };
             lines.push(format!(
-                "  line {}: {} {}: {}",
+                "  line {}: {} {}: {}{acknowledged}",
                 f.line,
                 f.class.as_str(),
                 f.statement,
@@ -126,7 +158,12 @@ impl From<SqlDialect> for Dialect {
 
 impl Ctx<'_> {
     /// The migration guard with paths and dialect from the command line, else git config.
-    pub fn guard(&self, paths: &[String], dialect: Option<SqlDialect>) -> Result<Guard> {
+    pub fn guard(
+        &self,
+        paths: &[String],
+        dialect: Option<SqlDialect>,
+        allowed: &[String],
+    ) -> Result<Guard> {
         let dialect = match (dialect, &self.settings.sql_dialect) {
             (Some(d), _) => d.into(),
             (None, Some(name)) => Dialect::parse(name).ok_or_else(|| {
@@ -140,13 +177,15 @@ impl Ctx<'_> {
         } else {
             paths
         };
-        Guard::new(paths, dialect)
+        let mut allowed_all = self.settings.allowed_migrations.clone();
+        allowed_all.extend(allowed.iter().cloned());
+        Ok(Guard::new(paths, dialect)?.allow(&allowed_all))
     }
 
     /// The guard with the migration index brought up to date for `commit`'s tree: checks of
     /// trees near it then read only directories that hold migrations. Saved unless dry run.
-    pub fn indexed_guard(&self, commit: git2::Oid) -> Result<Guard> {
-        let guard = self.guard(&[], None)?;
+    pub fn indexed_guard(&self, commit: git2::Oid, allowed: &[String]) -> Result<Guard> {
+        let guard = self.guard(&[], None, allowed)?;
         self.index_for(&guard, commit)?;
         Ok(guard)
     }
@@ -182,6 +221,15 @@ impl Ctx<'_> {
                 f.file, f.line, f.reason
             ));
         }
+        for f in report.acknowledged() {
+            warnings.push(format!(
+                "destructive migration {}:{} ({}) acknowledged: {}",
+                f.file,
+                f.line,
+                f.statement,
+                f.acknowledged.as_deref().unwrap_or_default()
+            ));
+        }
         if destructive.is_empty() {
             return Ok(());
         }
@@ -203,6 +251,7 @@ impl Ctx<'_> {
         ));
         err.hints.extend(destructive);
         Err(err
+            .hint("after reviewing one: --allow-migration <PATH>, or a `fastrevert: rollback-safe <why>` comment in it")
             .hint("check the schema first; pass --allow-destructive-migrations to go ahead anyway"))
     }
 }

@@ -37,7 +37,7 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<Outcome> {
     let mut migrations = Report::default();
     // Index where migrations live now, before the rollout: a rollback or revert in the
     // incident then reads only what the rollout changed.
-    let guard = ctx.indexed_guard(base.oid)?;
+    let guard = ctx.indexed_guard(base.oid, &[])?;
     if let Some(rollout) = rollout {
         migrations = guard.check_range(repo, base.oid, rollout)?;
         for f in migrations.destructive() {

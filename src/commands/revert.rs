@@ -621,7 +621,7 @@ fn guard_reverts(
     warnings: &mut Vec<String>,
 ) -> Result<Report> {
     let repo = &ctx.repo;
-    let guard = ctx.indexed_guard(base)?;
+    let guard = ctx.indexed_guard(base, &args.guard.allow_migrations)?;
     let mut report = Report::default();
     for t in targets {
         let parent_tree = repo.find_commit(t.parent)?.tree_id();

@@ -36,7 +36,7 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
             s.base, s.base
         ));
     }
-    let guard = ctx.indexed_guard(base.oid)?;
+    let guard = ctx.indexed_guard(base.oid, &args.guard.allow_migrations)?;
     let migrations = if on_first_parent_line {
         // The target is an ancestor: it is its own merge base, no need to walk for one.
         guard.check_trees(

@@ -207,7 +207,7 @@ fn guard_migrations(
     if !ctx.repo.graph_descendant_of(live, target)? {
         return Ok(());
     }
-    let guard = ctx.guard(&[], None)?;
+    let guard = ctx.guard(&[], None, &args.guard.allow_migrations)?;
     let report = guard.check_range(&ctx.repo, target, live)?;
     ctx.enforce_guard(
         &report,

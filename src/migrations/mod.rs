@@ -2,12 +2,13 @@
 //! whether code can be rolled back over them (additive), cannot (destructive), or needs a look
 //! (unknown).
 
-mod code;
 mod index;
+mod python;
+mod rails;
 pub mod sql;
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use git2::{Oid, Repository};
 use serde::Serialize;
@@ -38,6 +39,9 @@ pub const DEFAULT_PATHS: &[&str] = &[
 pub enum Class {
     /// Old code keeps working: new tables, nullable columns, indexes.
     Additive,
+    /// Changes the schema but nothing old code relies on: a relaxed constraint, a renamed or
+    /// dropped index, a field option only Django sees, a wider column.
+    Safe,
     /// Not recognised or not parsable: a warning.
     Unknown,
     /// Old code breaks: dropped, renamed or retyped columns and tables, new constraints.
@@ -48,6 +52,7 @@ impl Class {
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Additive => "additive",
+            Class::Safe => "safe",
             Class::Unknown => "unknown",
             Class::Destructive => "destructive",
         }
@@ -61,12 +66,99 @@ pub struct Finding {
     pub class: Class,
     pub statement: String,
     pub reason: String,
+    /// Acknowledged after review (a `fastrevert: rollback-safe` comment in the file, or
+    /// `--allow-migration`): said, never refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<String>,
+    /// The whole statement, whitespace folded: what an edit of the file is compared by.
+    #[serde(skip)]
+    pub key: String,
+}
+
+/// One migration file's text, for the framework readers: where each finding is, and how its
+/// SQL is parsed.
+pub struct Source<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub dialect: Dialect,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Source<'a> {
+    pub fn new(file: &'a str, text: &'a str, dialect: Dialect) -> Source<'a> {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Source {
+            file,
+            text,
+            dialect,
+            line_starts,
+        }
+    }
+
+    /// The 1-based line of a byte offset.
+    pub fn line_of(&self, byte: usize) -> usize {
+        self.line_starts
+            .partition_point(|&start| start <= byte)
+            .max(1)
+    }
+
+    pub fn finding(&self, line: usize, class: Class, statement: &str, reason: &str) -> Finding {
+        Finding {
+            file: self.file.to_string(),
+            line,
+            class,
+            statement: statement.to_string(),
+            reason: reason.to_string(),
+            acknowledged: None,
+            key: format!("{class:?} {statement}"),
+        }
+    }
+
+    /// A finding for the code at `range`: its first line shown, all of it compared.
+    pub fn finding_at(&self, range: std::ops::Range<usize>, class: Class, reason: &str) -> Finding {
+        let code = self.text.get(range.clone()).unwrap_or("");
+        let folded = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        let statement: String = if folded.chars().count() > 120 {
+            format!("{}…", folded.chars().take(119).collect::<String>())
+        } else {
+            folded.clone()
+        };
+        Finding {
+            file: self.file.to_string(),
+            line: self.line_of(range.start),
+            class,
+            statement,
+            reason: reason.to_string(),
+            acknowledged: None,
+            key: folded,
+        }
+    }
+
+    /// The findings of SQL inside code (`execute`, `RunSQL`, `op.execute`), whose first line
+    /// is `line` of the file; `call` is the code that runs it.
+    pub fn embedded_sql(
+        &self,
+        sql: &str,
+        line: usize,
+        call: std::ops::Range<usize>,
+    ) -> Vec<Finding> {
+        let mut found = sql::classify(self.file, sql, self.dialect);
+        if found.is_empty() {
+            return vec![self.finding_at(call, Class::Safe, "runs SQL with no statement")];
+        }
+        for f in &mut found {
+            f.line += line - 1;
+        }
+        found
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Migration {
     pub file: String,
-    /// `added` or `modified` in the range.
+    /// `added` or `modified` (an old migration edited) in the range.
     pub status: &'static str,
     /// The worst class of its statements.
     pub class: Class,
@@ -79,23 +171,40 @@ pub struct Report {
 }
 
 impl Report {
+    /// Findings of a class (destructive ones acknowledged after review not counted).
     pub fn count(&self, class: Class) -> usize {
         self.migrations
             .iter()
             .flat_map(|m| &m.findings)
-            .filter(|f| f.class == class)
+            .filter(|f| f.class == class && f.acknowledged.is_none())
             .count()
     }
 
+    /// The worst class that still needs attention.
     pub fn worst(&self) -> Option<Class> {
-        self.migrations.iter().map(|m| m.class).max()
+        self.migrations
+            .iter()
+            .flat_map(|m| &m.findings)
+            .filter(|f| f.acknowledged.is_none())
+            .map(|f| f.class)
+            .max()
+            .or_else(|| (!self.migrations.is_empty()).then_some(Class::Additive))
     }
 
+    /// Destructive findings nobody acknowledged: these refuse.
     pub fn destructive(&self) -> impl Iterator<Item = &Finding> {
         self.migrations
             .iter()
             .flat_map(|m| &m.findings)
-            .filter(|f| f.class == Class::Destructive)
+            .filter(|f| f.class == Class::Destructive && f.acknowledged.is_none())
+    }
+
+    /// Destructive findings acknowledged after review: reported, not refused.
+    pub fn acknowledged(&self) -> impl Iterator<Item = &Finding> {
+        self.migrations
+            .iter()
+            .flat_map(|m| &m.findings)
+            .filter(|f| f.class == Class::Destructive && f.acknowledged.is_some())
     }
 
     pub fn extend(&mut self, other: Report) {
@@ -111,10 +220,19 @@ impl Report {
 pub struct Guard {
     paths: Paths,
     pub dialect: Dialect,
+    /// Migrations acknowledged on the command line or in git config (`--allow-migration`).
+    allowed: Vec<String>,
+    /// Per Django migrations folder of a tree: each file's changes to the models, in order.
+    django: RefCell<HashMap<(Oid, String), FolderOps>>,
     /// Names the index file: another set of patterns finds other migrations.
     fingerprint: u64,
     index: RefCell<Option<index::Index>>,
 }
+
+/// Gives the files (name, content) of a folder of migrations.
+pub type FolderReader = dyn Fn(&str) -> Option<Vec<(String, String)>>;
+
+type FolderOps = std::rc::Rc<Vec<(String, Vec<python::StateOp>)>>;
 
 /// Which paths are migrations (shared with the threads that build the index).
 struct Paths {
@@ -151,7 +269,7 @@ fn has_migration_extension(name: &[u8]) -> bool {
 }
 
 /// Part of the index's fingerprint: change it when what counts as a migration changes.
-const RULES: &str = "fastrevert migration rules 1";
+const RULES: &str = "fastrevert migration rules 2";
 
 const MATCH: glob::MatchOptions = glob::MatchOptions {
     case_sensitive: true,
@@ -185,9 +303,20 @@ impl Guard {
                 components,
             },
             dialect,
+            allowed: Vec::new(),
+            django: RefCell::new(HashMap::new()),
             fingerprint: index::path_hash(&key),
             index: RefCell::new(None),
         })
+    }
+
+    /// Acknowledge these migrations (paths as in the tree) after review.
+    pub fn allow(mut self, paths: &[String]) -> Guard {
+        self.allowed = paths
+            .iter()
+            .map(|p| p.trim_start_matches("./").to_string())
+            .collect();
+        self
     }
 
     /// Whether a path is a migration that runs going forward.
@@ -200,13 +329,125 @@ impl Guard {
         self.paths.may_contain(dir)
     }
 
-    /// Classify one file's content by its kind.
+    /// Classify one file's content by its kind, alone: a Django `AlterField` cannot be
+    /// judged without the app's earlier migrations (see `classify_in_folder`).
     pub fn classify(&self, path: &str, content: &str) -> Vec<Finding> {
+        self.classify_with(path, content, None)
+    }
+
+    /// Classify a file whose folder's other files `read_folder` gives (name, content): Django's
+    /// `AlterField` is judged against the field as the earlier migrations left it.
+    pub fn classify_in_folder(
+        &self,
+        path: &str,
+        content: &str,
+        read_folder: &FolderReader,
+    ) -> Vec<Finding> {
+        let (dir, _) = path.rsplit_once('/').unwrap_or(("", path));
+        let folder = read_folder(dir).map(|files| self.folder_ops(dir, files));
+        self.classify_with(path, content, folder.as_deref())
+    }
+
+    fn classify_with(
+        &self,
+        path: &str,
+        content: &str,
+        folder: Option<&[(String, Vec<python::StateOp>)]>,
+    ) -> Vec<Finding> {
+        let mut findings = self.classify_alone(path, content, folder);
+        acknowledge(&mut findings, content, path, &self.allowed);
+        findings
+    }
+
+    fn classify_alone(
+        &self,
+        path: &str,
+        content: &str,
+        folder: Option<&[(String, Vec<python::StateOp>)]>,
+    ) -> Vec<Finding> {
+        let src = Source::new(path, content, self.dialect);
         if path.ends_with(".sql") {
             sql::classify(path, content, self.dialect)
+        } else if path.ends_with(".rb") {
+            rails::classify(&src)
         } else {
-            code::classify(path, content)
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let earlier = folder.map(|files| {
+                let mut state = python::State::new();
+                for (_, ops) in files.iter().take_while(|(file, _)| file.as_str() < name) {
+                    for op in ops {
+                        python::apply(&mut state, op);
+                    }
+                }
+                state
+            });
+            python::classify(&src, earlier.as_ref())
         }
+    }
+
+    /// Each Django migration of a folder with what it does to the models, by name.
+    fn folder_ops(
+        &self,
+        dir: &str,
+        files: Vec<(String, String)>,
+    ) -> Vec<(String, Vec<python::StateOp>)> {
+        let mut out: Vec<_> = files
+            .into_iter()
+            .filter(|(name, _)| name.ends_with(".py") && name != "__init__.py")
+            .map(|(name, text)| {
+                let full = format!("{dir}/{name}");
+                let ops = python::file_state_ops(&Source::new(&full, &text, self.dialect));
+                (name, ops)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// `classify_with` for a file of `tree`, its folder read once per tree and kept.
+    fn classify_in_tree(
+        &self,
+        repo: &Repository,
+        tree: Oid,
+        path: &str,
+        content: &str,
+    ) -> Vec<Finding> {
+        if !path.ends_with(".py") {
+            return self.classify_with(path, content, None);
+        }
+        let (dir, _) = path.rsplit_once('/').unwrap_or(("", path));
+        let key = (tree, dir.to_string());
+        let cached = self.django.borrow().get(&key).cloned();
+        let folder = match cached {
+            Some(folder) => Some(folder),
+            None => {
+                let files = read_tree_folder(repo, tree, dir);
+                files.map(|files| {
+                    let folder = std::rc::Rc::new(self.folder_ops(dir, files));
+                    self.django.borrow_mut().insert(key, folder.clone());
+                    folder
+                })
+            }
+        };
+        self.classify_with(path, content, folder.as_deref().map(Vec::as_slice))
+    }
+
+    /// A migration added whole, or what an edit of an old one changes in what runs forward;
+    /// then the acknowledgements.
+    fn judge(
+        &self,
+        repo: &Repository,
+        tree: Oid,
+        path: &str,
+        content: &str,
+        before: Option<&str>,
+    ) -> Vec<Finding> {
+        let mut findings = self.classify_in_tree(repo, tree, path, content);
+        if let Some(old) = before {
+            let old = self.classify_in_tree(repo, tree, path, old);
+            findings = edited(findings, old);
+        }
+        findings
     }
 
     /// Index a tree (usually the base branch's tip) so that later checks skip what is known to
@@ -247,18 +488,33 @@ impl Guard {
             &mut changed,
         )?;
         let mut report = Report::default();
-        for (path, (oid, status)) in changed {
+        for (path, (oid, old)) in changed {
             let blob = repo.find_blob(oid)?;
             let content = String::from_utf8_lossy(blob.content());
-            let findings = self.classify(&path, &content);
+            let before = match old {
+                Some(old) => {
+                    Some(String::from_utf8_lossy(repo.find_blob(old)?.content()).into_owned())
+                }
+                None => None,
+            };
+            let findings = self.judge(repo, to, &path, &content, before.as_deref());
+            if before.is_some() && findings.is_empty() {
+                // An edit that changes nothing that runs (a comment, formatting).
+                continue;
+            }
             let class = findings
                 .iter()
+                .filter(|f| f.acknowledged.is_none())
                 .map(|f| f.class)
                 .max()
                 .unwrap_or(Class::Additive);
             report.migrations.push(Migration {
                 file: path,
-                status,
+                status: if before.is_some() {
+                    "modified"
+                } else {
+                    "added"
+                },
                 class,
                 findings,
             });
@@ -288,7 +544,7 @@ fn changed_files(
     path: &mut String,
     from: Option<Oid>,
     to: Oid,
-    out: &mut BTreeMap<String, (Oid, &'static str)>,
+    out: &mut BTreeMap<String, (Oid, Option<Oid>)>,
 ) -> Result<()> {
     if from == Some(to) || walk.index.is_some_and(|ix| ix.is_clean(path, to)) {
         return Ok(());
@@ -315,8 +571,7 @@ fn changed_files(
             Some(git2::ObjectType::Blob) if has_migration_extension(entry.name_bytes()) => {
                 index::push_name(path, &entry);
                 if walk.guard.is_migration(path) {
-                    let status = if old.is_some() { "modified" } else { "added" };
-                    out.insert(path.clone(), (entry.id(), status));
+                    out.insert(path.clone(), (entry.id(), old));
                 }
             }
             _ => {}
@@ -324,6 +579,99 @@ fn changed_files(
         path.truncate(len);
     }
     Ok(())
+}
+
+/// The files of a folder of a tree, by name (`None` when it cannot be read).
+fn read_tree_folder(repo: &Repository, tree: Oid, dir: &str) -> Option<Vec<(String, String)>> {
+    let root = repo.find_tree(tree).ok()?;
+    let folder = if dir.is_empty() {
+        root
+    } else {
+        let entry = root.get_path(std::path::Path::new(dir)).ok()?;
+        repo.find_tree(entry.id()).ok()?
+    };
+    let mut files = Vec::new();
+    for entry in folder.iter() {
+        let Some(name) = entry.name().ok().filter(|n| n.ends_with(".py")) else {
+            continue;
+        };
+        if let Ok(blob) = repo.find_blob(entry.id()) {
+            files.push((
+                name.to_string(),
+                String::from_utf8_lossy(blob.content()).into_owned(),
+            ));
+        }
+    }
+    Some(files)
+}
+
+/// The findings of an edited old migration: only statements the edit adds are judged, and
+/// said to come from an edit; statements it drops are noted as safe. A comment or formatting
+/// edit leaves nothing.
+fn edited(new: Vec<Finding>, old: Vec<Finding>) -> Vec<Finding> {
+    let mut left: Vec<Option<Finding>> = old.into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    for mut f in new {
+        if let Some(slot) = left
+            .iter_mut()
+            .find(|o| o.as_ref().is_some_and(|o| o.key == f.key))
+        {
+            *slot = None;
+            continue;
+        }
+        f.reason = format!(
+            "edited an old migration (it runs again only on new databases): {}",
+            f.reason
+        );
+        out.push(f);
+    }
+    for gone in left.into_iter().flatten() {
+        if gone.statement.is_empty() {
+            continue;
+        }
+        out.push(Finding {
+            class: Class::Safe,
+            reason: "edited an old migration: no longer runs this (databases that ran it keep it)"
+                .into(),
+            ..gone
+        });
+    }
+    out
+}
+
+/// The marker a reviewer leaves in a migration: `# fastrevert: rollback-safe <why>` (or `--`
+/// in SQL).
+const MARKER: &str = "fastrevert: rollback-safe";
+
+/// Mark destructive findings acknowledged by a marker in the file or by `allowed` paths.
+fn acknowledge(findings: &mut [Finding], content: &str, path: &str, allowed: &[String]) {
+    let marker = content.lines().find_map(|line| {
+        let comment = line
+            .trim_start()
+            .trim_start_matches(['#', '-', '/', '*'])
+            .trim();
+        comment
+            .strip_prefix(MARKER)
+            .map(|why| why.trim().trim_start_matches([':', '-']).trim().to_string())
+    });
+    let by_flag = allowed.iter().any(|a| a == path);
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.class == Class::Destructive)
+    {
+        f.acknowledged = match (&marker, by_flag) {
+            (_, true) => Some("allowed by --allow-migration (fastrevert.allowMigration)".into()),
+            (Some(why), false) if !why.is_empty() => {
+                Some(format!("marked rollback-safe in the file: {why}"))
+            }
+            (Some(_), false) => {
+                f.reason
+                    .push_str(" (a rollback-safe marker without a reason is not taken: add why)");
+                None
+            }
+            (None, false) => None,
+        };
+    }
 }
 
 /// Whether the path components `dir` can be the start of a match of `pattern`.

@@ -161,6 +161,26 @@ pub fn classify(file: &str, sql: &str, dialect: Dialect) -> Vec<Finding> {
     let mut findings = Vec::new();
     for piece in split(sql) {
         let statement = one_line(piece.text);
+        // `DO $$ … EXECUTE '…' … $$`: the statements the block runs are what counts.
+        if let Some(executed) = do_block_statements(piece.text) {
+            if executed.is_empty() {
+                findings.push(finding(
+                    file,
+                    piece.line,
+                    Class::Unknown,
+                    statement,
+                    "a DO block; check what it runs by hand".into(),
+                ));
+            }
+            for inner in executed {
+                for mut f in classify(file, &inner, dialect) {
+                    f.line = piece.line;
+                    f.reason = format!("{} (run by a DO block)", f.reason);
+                    findings.push(f);
+                }
+            }
+            continue;
+        }
         let (class, reason) = match Parser::parse_sql(parser.as_ref(), piece.text) {
             Ok(parsed) if parsed.is_empty() => continue,
             Ok(parsed) => {
@@ -178,15 +198,66 @@ pub fn classify(file: &str, sql: &str, dialect: Dialect) -> Vec<Finding> {
                 format!("could not parse ({e}); check it by hand"),
             ),
         };
-        findings.push(Finding {
-            file: file.to_string(),
-            line: piece.line,
-            class,
-            statement,
-            reason,
-        });
+        findings.push(finding(file, piece.line, class, statement, reason));
     }
     findings
+}
+
+fn finding(file: &str, line: usize, class: Class, statement: String, reason: String) -> Finding {
+    Finding {
+        file: file.to_string(),
+        line,
+        class,
+        key: statement.clone(),
+        statement,
+        reason,
+        acknowledged: None,
+    }
+}
+
+/// For a PostgreSQL `DO` block: the SQL of its `EXECUTE '…'` strings (`None` when the
+/// statement is not a DO block).
+fn do_block_statements(text: &str) -> Option<Vec<String>> {
+    let head: String = text
+        .chars()
+        .take(3)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if !(head.starts_with("DO ") || head.starts_with("DO$") || head == "DO\n") {
+        return None;
+    }
+    let mut found = Vec::new();
+    let upper = text.to_ascii_uppercase();
+    let mut from = 0;
+    while let Some(at) = upper[from..].find("EXECUTE") {
+        let start = from + at + "EXECUTE".len();
+        from = start;
+        let rest = text[start..].trim_start();
+        // EXECUTE format('…', …) reads the same for this purpose.
+        let rest = rest
+            .strip_prefix("format(")
+            .or_else(|| rest.strip_prefix("FORMAT("))
+            .unwrap_or(rest)
+            .trim_start();
+        let Some(body) = rest.strip_prefix('\'') else {
+            continue;
+        };
+        let mut sql = String::new();
+        let mut chars = body.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\'' {
+                if chars.peek() == Some(&'\'') {
+                    sql.push('\'');
+                    chars.next();
+                    continue;
+                }
+                break;
+            }
+            sql.push(c);
+        }
+        found.push(sql);
+    }
+    Some(found)
 }
 
 fn one_line(text: &str) -> String {
@@ -481,6 +552,12 @@ mod tests {
         for (sql, class) in cases {
             assert_eq!(classes(sql), vec![class], "{sql}");
         }
+    }
+
+    #[test]
+    fn do_blocks_are_judged_by_what_they_execute() {
+        let sql = "DO $$\nBEGIN\n  IF EXISTS (SELECT 1) THEN\n    EXECUTE 'ALTER TABLE users DROP COLUMN legacy';\n  END IF;\nEND\n$$;\nDO $$ BEGIN EXECUTE format('CREATE INDEX i ON t (a)'); END $$;";
+        assert_eq!(classes(sql), vec![Class::Destructive, Class::Additive]);
     }
 
     #[test]

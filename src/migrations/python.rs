@@ -1,0 +1,751 @@
+//! Django and Alembic migrations, parsed with rustpython-parser. Django: the `operations` of
+//! `class Migration` (`database_operations` of `SeparateDatabaseAndState`, the forward SQL of
+//! `RunSQL`), `AlterField` judged against the field as the app's earlier migrations left it.
+//! Alembic: the `op.` and `batch_op.` calls of `upgrade()`.
+
+use std::collections::HashMap;
+
+use rustpython_parser::ast::{self, Expr, Ranged, Stmt};
+
+use super::{Class, Finding, Source};
+
+/// A field as a migration defines it: `models.CharField(max_length=20, null=True)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The class name, without its module: `CharField`.
+    pub kind: String,
+    /// Keyword arguments as source text: `max_length` → `20`.
+    pub options: HashMap<String, String>,
+}
+
+/// The fields of an app's models after its migrations ran: (model, field) → definition.
+pub type State = HashMap<(String, String), Field>;
+
+pub fn parse(text: &str, file: &str) -> Result<ast::Suite, String> {
+    match rustpython_parser::parse(text, rustpython_parser::Mode::Module, file) {
+        Ok(ast::Mod::Module(m)) => Ok(m.body),
+        Ok(_) => Err("not a module".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The findings of a Django or Alembic migration. `earlier` is the app's state before this
+/// migration (Django), when it can be known.
+pub fn classify(src: &Source<'_>, earlier: Option<&State>) -> Vec<Finding> {
+    let body = match parse(src.text, src.file) {
+        Ok(body) => body,
+        Err(e) => {
+            return vec![src.finding(
+                1,
+                Class::Unknown,
+                "",
+                &format!("could not parse this Python file ({e}); check it by hand"),
+            )]
+        }
+    };
+    if let Some(upgrade) = function(&body, "upgrade") {
+        let mut walk = Alembic {
+            src,
+            findings: Vec::new(),
+        };
+        walk.body(upgrade, "op");
+        return walk.findings;
+    }
+    let Some(operations) = django_operations(&body) else {
+        return vec![src.finding(
+            1,
+            Class::Unknown,
+            "",
+            "neither a Django migration (class Migration with operations) nor an Alembic one (def upgrade); check it by hand",
+        )];
+    };
+    let mut state = earlier.cloned();
+    let mut walk = Django {
+        src,
+        findings: Vec::new(),
+    };
+    for op in operations {
+        walk.operation(op, state.as_mut());
+    }
+    walk.findings
+}
+
+fn function<'a>(body: &'a [Stmt], name: &str) -> Option<&'a [Stmt]> {
+    body.iter().find_map(|s| match s {
+        Stmt::FunctionDef(f) if f.name.as_str() == name => Some(f.body.as_slice()),
+        _ => None,
+    })
+}
+
+/// The elements of `operations = [...]` in `class Migration`.
+pub fn django_operations(body: &[Stmt]) -> Option<&[Expr]> {
+    body.iter().find_map(|s| match s {
+        Stmt::ClassDef(c) if c.name.as_str() == "Migration" => {
+            c.body.iter().find_map(|s| match s {
+                Stmt::Assign(a) if a.targets.iter().any(|t| name_of(t) == Some("operations")) => {
+                    list(&a.value)
+                }
+                _ => None,
+            })
+        }
+        _ => None,
+    })
+}
+
+fn name_of(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Name(n) => Some(n.id.as_str()),
+        _ => None,
+    }
+}
+
+fn list(e: &Expr) -> Option<&[Expr]> {
+    match e {
+        Expr::List(l) => Some(&l.elts),
+        Expr::Tuple(t) => Some(&t.elts),
+        _ => None,
+    }
+}
+
+/// `migrations.AddField` → `AddField`; `op.add_column` → (`op`, `add_column`).
+fn callee(call: &ast::ExprCall) -> (Option<&str>, &str) {
+    match call.func.as_ref() {
+        Expr::Attribute(a) => (
+            match a.value.as_ref() {
+                Expr::Name(n) => Some(n.id.as_str()),
+                Expr::Attribute(inner) => Some(inner.attr.as_str()),
+                _ => None,
+            },
+            a.attr.as_str(),
+        ),
+        Expr::Name(n) => (None, n.id.as_str()),
+        _ => (None, ""),
+    }
+}
+
+/// An argument by keyword, else by position.
+fn arg<'a>(call: &'a ast::ExprCall, keyword: &str, position: usize) -> Option<&'a Expr> {
+    call.keywords
+        .iter()
+        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == keyword))
+        .map(|k| &k.value)
+        .or_else(|| call.args.get(position))
+}
+
+fn string(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Constant(c) => match &c.value {
+            ast::Constant::Str(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn text<'a>(src: &Source<'a>, e: &Expr) -> &'a str {
+    let r = e.range();
+    src.text
+        .get(usize::from(r.start())..usize::from(r.end()))
+        .unwrap_or("")
+}
+
+/// A field definition from its call, options as source text.
+pub fn field(src: &Source<'_>, e: &Expr) -> Option<Field> {
+    let Expr::Call(call) = e else { return None };
+    let (_, kind) = callee(call);
+    let mut options: HashMap<String, String> = call
+        .keywords
+        .iter()
+        .filter_map(|k| Some((k.arg.as_ref()?.to_string(), text(src, &k.value).to_string())))
+        .collect();
+    // ForeignKey("app.Model", CASCADE): the target is the first positional argument.
+    if let Some(first) = call.args.first() {
+        options
+            .entry("to".into())
+            .or_insert_with(|| text(src, first).to_string());
+    }
+    Some(Field {
+        kind: kind.to_string(),
+        options,
+    })
+}
+
+fn is_true(v: Option<&String>) -> bool {
+    v.is_some_and(|v| v == "True")
+}
+
+fn number(v: Option<&String>) -> Option<i64> {
+    v?.replace('_', "").parse().ok()
+}
+
+/// What an operation does to the app's models, as far as fields go.
+#[derive(Debug, Clone)]
+pub enum StateOp {
+    Set(String, String, Field),
+    Remove(String, String),
+    Rename(String, String, String),
+    RenameModel(String, String),
+    DeleteModel(String),
+}
+
+/// The state changes of one operation (`state_operations` for `SeparateDatabaseAndState`).
+pub fn state_ops(src: &Source<'_>, op: &Expr, out: &mut Vec<StateOp>) {
+    let Expr::Call(call) = op else { return };
+    let lower = |e: Option<&Expr>| e.and_then(string).map(|s| s.to_ascii_lowercase());
+    match callee(call).1 {
+        "CreateModel" => {
+            let Some(model) = lower(arg(call, "name", 0)) else {
+                return;
+            };
+            for f in arg(call, "fields", 1).and_then(list).unwrap_or_default() {
+                if let Some([name, def]) = list(f).and_then(|p| p.get(..2)) {
+                    if let (Some(name), Some(def)) = (string(name), field(src, def)) {
+                        out.push(StateOp::Set(model.clone(), name, def));
+                    }
+                }
+            }
+        }
+        "AddField" | "AlterField" => {
+            let model = lower(arg(call, "model_name", 0));
+            let name = arg(call, "name", 1).and_then(string);
+            let def = arg(call, "field", 2).and_then(|f| field(src, f));
+            if let (Some(model), Some(name), Some(def)) = (model, name, def) {
+                out.push(StateOp::Set(model, name, def));
+            }
+        }
+        "RemoveField" => {
+            if let (Some(model), Some(name)) = (
+                lower(arg(call, "model_name", 0)),
+                arg(call, "name", 1).and_then(string),
+            ) {
+                out.push(StateOp::Remove(model, name));
+            }
+        }
+        "RenameField" => {
+            let model = lower(arg(call, "model_name", 0));
+            let old = arg(call, "old_name", 1).and_then(string);
+            let new = arg(call, "new_name", 2).and_then(string);
+            if let (Some(model), Some(old), Some(new)) = (model, old, new) {
+                out.push(StateOp::Rename(model, old, new));
+            }
+        }
+        "RenameModel" => {
+            if let (Some(old), Some(new)) = (
+                lower(arg(call, "old_name", 0)),
+                lower(arg(call, "new_name", 1)),
+            ) {
+                out.push(StateOp::RenameModel(old, new));
+            }
+        }
+        "DeleteModel" => {
+            if let Some(model) = lower(arg(call, "name", 0)) {
+                out.push(StateOp::DeleteModel(model));
+            }
+        }
+        "SeparateDatabaseAndState" => {
+            for op in arg(call, "state_operations", 1)
+                .and_then(list)
+                .unwrap_or_default()
+            {
+                state_ops(src, op, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The state changes of a whole migration file, in order.
+pub fn file_state_ops(src: &Source<'_>) -> Vec<StateOp> {
+    let mut out = Vec::new();
+    if let Ok(body) = parse(src.text, src.file) {
+        for op in django_operations(&body).unwrap_or_default() {
+            state_ops(src, op, &mut out);
+        }
+    }
+    out
+}
+
+pub fn apply(state: &mut State, op: &StateOp) {
+    match op {
+        StateOp::Set(model, name, def) => {
+            state.insert((model.clone(), name.clone()), def.clone());
+        }
+        StateOp::Remove(model, name) => {
+            state.remove(&(model.clone(), name.clone()));
+        }
+        StateOp::Rename(model, old, new) => {
+            if let Some(def) = state.remove(&(model.clone(), old.clone())) {
+                state.insert((model.clone(), new.clone()), def);
+            }
+        }
+        StateOp::RenameModel(old, new) => {
+            let moved: Vec<_> = state.keys().filter(|(m, _)| m == old).cloned().collect();
+            for key in moved {
+                if let Some(def) = state.remove(&key) {
+                    state.insert((new.clone(), key.1), def);
+                }
+            }
+        }
+        StateOp::DeleteModel(model) => state.retain(|(m, _), _| m != model),
+    }
+}
+
+fn replay(src: &Source<'_>, op: &Expr, state: &mut State) {
+    let mut ops = Vec::new();
+    state_ops(src, op, &mut ops);
+    for o in &ops {
+        apply(state, o);
+    }
+}
+
+struct Django<'a, 'b> {
+    src: &'a Source<'b>,
+    findings: Vec<Finding>,
+}
+
+impl Django<'_, '_> {
+    fn push(&mut self, e: &Expr, class: Class, reason: String) {
+        let r = e.range();
+        self.findings.push(self.src.finding_at(
+            usize::from(r.start())..usize::from(r.end()),
+            class,
+            &reason,
+        ));
+    }
+
+    fn operation(&mut self, op: &Expr, mut state: Option<&mut State>) {
+        let Expr::Call(call) = op else {
+            self.push(
+                op,
+                Class::Unknown,
+                "an operation that is not a call; check it by hand".into(),
+            );
+            return;
+        };
+        let model = arg(call, "model_name", 0)
+            .and_then(string)
+            .unwrap_or_default();
+        let name = arg(call, "name", 1).and_then(string).unwrap_or_default();
+        use Class::*;
+        let (class, reason) = match callee(call).1 {
+            "CreateModel" => (Additive, "creates a table".to_string()),
+            "AddIndex" | "AddIndexConcurrently" => (Additive, "adds an index".into()),
+            "AddField" => self.add_field(call, &model, &name),
+            "AlterField" => {
+                let before = state
+                    .as_deref()
+                    .and_then(|s| s.get(&(model.to_ascii_lowercase(), name.clone())));
+                let after = arg(call, "field", 2).and_then(|f| field(self.src, f));
+                alter_field(before, after.as_ref(), &model, &name, state.is_some())
+            }
+            "RemoveField" => (
+                Destructive,
+                format!("removes {model}.{name}: old code that reads it breaks"),
+            ),
+            "RenameField" => (
+                Destructive,
+                format!(
+                    "renames {model}.{}: old code uses the old column",
+                    arg(call, "old_name", 1)
+                        .and_then(string)
+                        .unwrap_or_default()
+                ),
+            ),
+            "DeleteModel" => (
+                Destructive,
+                format!(
+                    "drops the table of {}",
+                    arg(call, "name", 0).and_then(string).unwrap_or_default()
+                ),
+            ),
+            "RenameModel" => (
+                Destructive,
+                format!(
+                    "renames the table of {}: old code uses the old one",
+                    arg(call, "old_name", 0)
+                        .and_then(string)
+                        .unwrap_or_default()
+                ),
+            ),
+            "AlterModelTable" => (
+                Destructive,
+                format!(
+                    "renames the table of {} (db_table): old code uses the old one",
+                    arg(call, "name", 0).and_then(string).unwrap_or_default()
+                ),
+            ),
+            "RemoveIndex"
+            | "RemoveIndexConcurrently"
+            | "RenameIndex"
+            | "RemoveConstraint"
+            | "AlterIndexTogether" => (
+                Safe,
+                "changes indexes or relaxes constraints: the old code's columns stay".into(),
+            ),
+            "AlterModelOptions" | "AlterModelManagers" => {
+                (Safe, "changes only Django's state, not the database".into())
+            }
+            "AddConstraint" | "AddConstraintNotValid" => (
+                Destructive,
+                "adds a constraint: old code may write rows it rejects".into(),
+            ),
+            "AlterUniqueTogether" => (
+                Unknown,
+                "changes unique constraints: check that old code's rows satisfy them".into(),
+            ),
+            "RunPython" => (Unknown, "runs code; check it by hand".into()),
+            "RunSQL" => {
+                match arg(call, "sql", 0) {
+                    Some(sql) => self.run_sql(op, sql),
+                    None => self.push(op, Unknown, "RunSQL without SQL; check it by hand".into()),
+                }
+                return;
+            }
+            "SeparateDatabaseAndState" => {
+                // Only `database_operations` touch the database; the state comes from
+                // `state_operations`, replayed after.
+                for inner in arg(call, "database_operations", 0)
+                    .and_then(list)
+                    .unwrap_or_default()
+                {
+                    self.operation(inner, None);
+                }
+                if let Some(s) = state.as_deref_mut() {
+                    replay(self.src, op, s);
+                }
+                return;
+            }
+            other => (
+                Unknown,
+                format!("{other} is not an operation git-fastrevert knows; check it by hand"),
+            ),
+        };
+        self.push(op, class, reason);
+        if let Some(s) = state {
+            replay(self.src, op, s);
+        }
+    }
+
+    fn add_field(&self, call: &ast::ExprCall, model: &str, name: &str) -> (Class, String) {
+        let Some(f) = arg(call, "field", 2).and_then(|f| field(self.src, f)) else {
+            return (
+                Class::Unknown,
+                "a field that is not a call; check it by hand".into(),
+            );
+        };
+        let nullable = is_true(f.options.get("null"));
+        if nullable
+            || f.options.contains_key("db_default")
+            || f.kind == "ManyToManyField"
+            || f.kind == "GeneratedField"
+        {
+            return (Class::Additive, format!("adds {model}.{name}"));
+        }
+        let why = if f.options.contains_key("default") {
+            "Django drops the column's default right after adding it, so the old code's inserts fail; use db_default or null=True"
+        } else {
+            "without a default the old code's inserts fail"
+        };
+        (
+            Class::Destructive,
+            format!("adds NOT NULL {model}.{name}: {why}"),
+        )
+    }
+
+    /// `RunSQL(sql, reverse_sql)`: the forward SQL, a string or a list of strings.
+    fn run_sql(&mut self, op: &Expr, sql: &Expr) {
+        let pieces: Vec<&Expr> = match list(sql) {
+            Some(items) => items.iter().collect(),
+            None => vec![sql],
+        };
+        for piece in pieces {
+            // `[("SQL with %s", [params])]`: the SQL is the tuple's first element.
+            let piece = list(piece).and_then(|t| t.first()).unwrap_or(piece);
+            match string(piece) {
+                Some(text) => {
+                    let r = op.range();
+                    let line = self.src.line_of(usize::from(piece.range().start()));
+                    let found = self.src.embedded_sql(
+                        &text,
+                        line,
+                        usize::from(r.start())..usize::from(r.end()),
+                    );
+                    self.findings.extend(found);
+                }
+                None => self.push(
+                    op,
+                    Class::Unknown,
+                    "runs SQL built at run time; check it by hand".into(),
+                ),
+            }
+        }
+    }
+}
+
+/// An `AlterField` against the field's definition before it.
+fn alter_field(
+    before: Option<&Field>,
+    after: Option<&Field>,
+    model: &str,
+    name: &str,
+    replayed: bool,
+) -> (Class, String) {
+    use Class::*;
+    let (Some(before), Some(after)) = (before, after) else {
+        let why = if replayed {
+            "its earlier definition was not found in this app's migrations"
+        } else {
+            "the app's earlier migrations could not be read"
+        };
+        return (
+            Unknown,
+            format!("alters {model}.{name}, and {why}; check it by hand"),
+        );
+    };
+    let field = format!("{model}.{name}");
+    if before.kind != after.kind {
+        return (
+            Destructive,
+            format!(
+                "changes {field} from {} to {}: the column's type changes",
+                before.kind, after.kind
+            ),
+        );
+    }
+    let get = |f: &Field, k: &str| f.options.get(k).cloned();
+    if is_true(before.options.get("null")) && !is_true(after.options.get("null")) {
+        return (
+            Destructive,
+            format!("makes {field} NOT NULL: old code that leaves it empty fails"),
+        );
+    }
+    for key in ["max_length", "max_digits", "decimal_places"] {
+        if let (Some(b), Some(a)) = (
+            number(before.options.get(key)),
+            number(after.options.get(key)),
+        ) {
+            if a < b {
+                return (
+                    Destructive,
+                    format!(
+                        "narrows {field} ({key} {b} → {a}): old code may write values it rejects"
+                    ),
+                );
+            }
+        }
+        if before.options.contains_key(key)
+            && !after.options.contains_key(key)
+            && key != "max_length"
+        {
+            return (Unknown, format!("drops {key} of {field}; check it by hand"));
+        }
+    }
+    if get(before, "db_column") != get(after, "db_column") {
+        return (
+            Destructive,
+            format!("renames the column of {field} (db_column)"),
+        );
+    }
+    if get(before, "to") != get(after, "to") {
+        return (Destructive, format!("points {field} at another model"));
+    }
+    for key in ["unique", "primary_key"] {
+        if !is_true(before.options.get(key)) && is_true(after.options.get(key)) {
+            return (
+                Destructive,
+                format!("makes {field} {key}: old code may write rows it rejects"),
+            );
+        }
+    }
+    let mut changed: Vec<&str> = before
+        .options
+        .keys()
+        .chain(after.options.keys())
+        .filter(|k| before.options.get(*k) != after.options.get(*k))
+        .map(String::as_str)
+        .collect();
+    changed.sort_unstable();
+    changed.dedup();
+    let what = if changed.is_empty() {
+        "nothing the database stores".to_string()
+    } else {
+        changed.join(", ")
+    };
+    (
+        Safe,
+        format!("alters {field} but keeps its column ({what})"),
+    )
+}
+
+struct Alembic<'a, 'b> {
+    src: &'a Source<'b>,
+    findings: Vec<Finding>,
+}
+
+impl Alembic<'_, '_> {
+    fn body(&mut self, body: &[Stmt], receiver: &str) {
+        for stmt in body {
+            match stmt {
+                Stmt::Expr(e) => self.expr(&e.value, receiver),
+                Stmt::With(w) => {
+                    // `with op.batch_alter_table("t") as batch_op:` — its calls act on the table.
+                    let batch = w.items.iter().find_map(|item| {
+                        let Expr::Call(c) = &item.context_expr else {
+                            return None;
+                        };
+                        (callee(c).1 == "batch_alter_table")
+                            .then(|| item.optional_vars.as_deref().and_then(name_of))?
+                    });
+                    self.body(&w.body, batch.unwrap_or(receiver));
+                }
+                Stmt::If(i) => {
+                    self.body(&i.body, receiver);
+                    self.body(&i.orelse, receiver);
+                }
+                Stmt::For(f) => self.body(&f.body, receiver),
+                _ => {}
+            }
+        }
+    }
+
+    fn push(&mut self, e: &Expr, class: Class, reason: String) {
+        let r = e.range();
+        self.findings.push(self.src.finding_at(
+            usize::from(r.start())..usize::from(r.end()),
+            class,
+            &reason,
+        ));
+    }
+
+    fn expr(&mut self, e: &Expr, receiver: &str) {
+        let Expr::Call(call) = e else { return };
+        let (on, name) = callee(call);
+        if on != Some(receiver) && on != Some("op") {
+            return;
+        }
+        // batch_op calls name no table: their arguments shift by one.
+        let shift = usize::from(on == Some(receiver) && receiver != "op");
+        let at = |n: usize| n.saturating_sub(shift);
+        use Class::*;
+        let (class, reason) = match name {
+            "create_table" => (Additive, "creates a table".to_string()),
+            "create_index" => (Additive, "adds an index".into()),
+            "add_column" => {
+                let column = call.args.get(at(1));
+                match column.and_then(|c| sa_column(self.src, c)) {
+                    Some((col, nullable, default)) if !nullable && !default => (
+                        Destructive,
+                        format!("adds NOT NULL column {col} without a server default: old code's inserts fail"),
+                    ),
+                    Some((col, _, _)) => (Additive, format!("adds column {col}")),
+                    None => (Unknown, "adds a column it cannot read; check it by hand".into()),
+                }
+            }
+            "drop_column" => (
+                Destructive,
+                "drops a column: old code that reads it breaks".into(),
+            ),
+            "drop_table" => (Destructive, "drops a table".into()),
+            "rename_table" => (
+                Destructive,
+                "renames a table: old code uses the old name".into(),
+            ),
+            "alter_column" => {
+                let kw = |k: &str| {
+                    call.keywords
+                        .iter()
+                        .find(|kw| kw.arg.as_ref().is_some_and(|a| a.as_str() == k))
+                        .map(|kw| text(self.src, &kw.value))
+                };
+                if kw("nullable") == Some("False") {
+                    (
+                        Destructive,
+                        "sets NOT NULL: old code that leaves it empty fails".into(),
+                    )
+                } else if kw("type_").is_some() {
+                    (Destructive, "changes a column's type".into())
+                } else if kw("new_column_name").is_some() {
+                    (
+                        Destructive,
+                        "renames a column: old code uses the old name".into(),
+                    )
+                } else {
+                    (
+                        Safe,
+                        "alters a column but keeps its name, type and NULL".into(),
+                    )
+                }
+            }
+            "create_unique_constraint" | "create_check_constraint" | "create_primary_key" => (
+                Destructive,
+                "adds a constraint: old code may write rows it rejects".into(),
+            ),
+            "create_foreign_key" => (
+                Unknown,
+                "adds a foreign key: check that old code keeps it satisfied".into(),
+            ),
+            "drop_index"
+            | "drop_constraint"
+            | "create_table_comment"
+            | "drop_table_comment"
+            | "bulk_insert" => (Safe, "keeps every column the old code uses".into()),
+            "execute" => {
+                let sql = call.args.first();
+                // op.execute("…") or op.execute(sa.text("…")).
+                let literal = sql.and_then(|s| {
+                    string(s).or_else(|| match s {
+                        Expr::Call(inner) => inner.args.first().and_then(string),
+                        _ => None,
+                    })
+                });
+                match (sql, literal) {
+                    (Some(s), Some(text)) => {
+                        let r = e.range();
+                        let line = self.src.line_of(usize::from(s.range().start()));
+                        let found = self.src.embedded_sql(
+                            &text,
+                            line,
+                            usize::from(r.start())..usize::from(r.end()),
+                        );
+                        self.findings.extend(found);
+                    }
+                    _ => self.push(
+                        e,
+                        Unknown,
+                        "runs SQL built at run time; check it by hand".into(),
+                    ),
+                }
+                return;
+            }
+            "batch_alter_table" | "get_bind" | "get_context" | "f" | "inline_literal" => return,
+            other => (
+                Unknown,
+                format!("op.{other} is not a call git-fastrevert knows; check it by hand"),
+            ),
+        };
+        self.push(e, class, reason);
+    }
+}
+
+/// `sa.Column("name", sa.String(), nullable=False, server_default=…)`: its name, whether it
+/// is nullable (SQLAlchemy's default), and whether it has a server default.
+fn sa_column(src: &Source<'_>, e: &Expr) -> Option<(String, bool, bool)> {
+    let Expr::Call(call) = e else { return None };
+    if callee(call).1 != "Column" {
+        return None;
+    }
+    let name = call.args.first().and_then(string).unwrap_or_default();
+    let kw = |k: &str| {
+        call.keywords
+            .iter()
+            .find(|kw| kw.arg.as_ref().is_some_and(|a| a.as_str() == k))
+            .map(|kw| text(src, &kw.value))
+    };
+    let primary = kw("primary_key") == Some("True");
+    let nullable = match kw("nullable") {
+        Some(v) => v != "False",
+        None => !primary,
+    };
+    let default = kw("server_default").is_some_and(|v| v != "None");
+    Some((name, nullable, default))
+}
