@@ -232,7 +232,13 @@ pub struct Guard {
 /// Gives the files (name, content) of a folder of migrations.
 pub type FolderReader = dyn Fn(&str) -> Option<Vec<(String, String)>>;
 
-type FolderOps = std::rc::Rc<Vec<(String, Vec<python::StateOp>)>>;
+/// What each migration of a folder does to the models or tables, by file name, in order.
+type FolderOps = std::rc::Rc<Vec<(String, FileOps)>>;
+
+enum FileOps {
+    Django(Vec<python::StateOp>),
+    Rails(Vec<rails::ColumnOp>),
+}
 
 /// Which paths are migrations (shared with the threads that build the index).
 struct Paths {
@@ -352,7 +358,7 @@ impl Guard {
         &self,
         path: &str,
         content: &str,
-        folder: Option<&[(String, Vec<python::StateOp>)]>,
+        folder: Option<&[(String, FileOps)]>,
     ) -> Vec<Finding> {
         let mut findings = self.classify_alone(path, content, folder);
         acknowledge(&mut findings, content, path, &self.allowed);
@@ -363,41 +369,63 @@ impl Guard {
         &self,
         path: &str,
         content: &str,
-        folder: Option<&[(String, Vec<python::StateOp>)]>,
+        folder: Option<&[(String, FileOps)]>,
     ) -> Vec<Finding> {
         let src = Source::new(path, content, self.dialect);
         if path.ends_with(".sql") {
             sql::classify(path, content, self.dialect)
-        } else if path.ends_with(".rb") {
-            rails::classify(&src)
         } else {
+            // What the migrations of the folder that sort before this one did.
             let name = path.rsplit('/').next().unwrap_or(path);
-            let earlier = folder.map(|files| {
-                let mut state = python::State::new();
-                for (_, ops) in files.iter().take_while(|(file, _)| file.as_str() < name) {
-                    for op in ops {
-                        python::apply(&mut state, op);
-                    }
-                }
-                state
+            let before = folder.map(|files| {
+                files
+                    .iter()
+                    .take_while(|(file, _)| file.as_str() < name)
+                    .map(|(_, ops)| ops)
+                    .collect::<Vec<_>>()
             });
-            python::classify(&src, earlier.as_ref())
+            if path.ends_with(".rb") {
+                let earlier = before.map(|files| {
+                    let mut columns = rails::Columns::new();
+                    for ops in files {
+                        if let FileOps::Rails(ops) = ops {
+                            ops.iter().for_each(|op| rails::apply(&mut columns, op));
+                        }
+                    }
+                    columns
+                });
+                rails::classify(&src, earlier.as_ref())
+            } else {
+                let earlier = before.map(|files| {
+                    let mut state = python::State::new();
+                    for ops in files {
+                        if let FileOps::Django(ops) = ops {
+                            ops.iter().for_each(|op| python::apply(&mut state, op));
+                        }
+                    }
+                    state
+                });
+                python::classify(&src, earlier.as_ref())
+            }
         }
     }
 
-    /// Each Django migration of a folder with what it does to the models, by name.
-    fn folder_ops(
-        &self,
-        dir: &str,
-        files: Vec<(String, String)>,
-    ) -> Vec<(String, Vec<python::StateOp>)> {
+    /// Each Django or Rails migration of a folder with what it does to the models or tables.
+    fn folder_ops(&self, dir: &str, files: Vec<(String, String)>) -> Vec<(String, FileOps)> {
         let mut out: Vec<_> = files
             .into_iter()
-            .filter(|(name, _)| name.ends_with(".py") && name != "__init__.py")
-            .map(|(name, text)| {
+            .filter(|(name, _)| name != "__init__.py")
+            .filter_map(|(name, text)| {
                 let full = format!("{dir}/{name}");
-                let ops = python::file_state_ops(&Source::new(&full, &text, self.dialect));
-                (name, ops)
+                let src = Source::new(&full, &text, self.dialect);
+                let ops = if name.ends_with(".py") {
+                    FileOps::Django(python::file_state_ops(&src))
+                } else if name.ends_with(".rb") {
+                    FileOps::Rails(rails::file_ops(&src))
+                } else {
+                    return None;
+                };
+                Some((name, ops))
             })
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -412,7 +440,7 @@ impl Guard {
         path: &str,
         content: &str,
     ) -> Vec<Finding> {
-        if !path.ends_with(".py") {
+        if !(path.ends_with(".py") || path.ends_with(".rb")) {
             return self.classify_with(path, content, None);
         }
         let (dir, _) = path.rsplit_once('/').unwrap_or(("", path));
@@ -592,7 +620,11 @@ fn read_tree_folder(repo: &Repository, tree: Oid, dir: &str) -> Option<Vec<(Stri
     };
     let mut files = Vec::new();
     for entry in folder.iter() {
-        let Some(name) = entry.name().ok().filter(|n| n.ends_with(".py")) else {
+        let Some(name) = entry
+            .name()
+            .ok()
+            .filter(|n| n.ends_with(".py") || n.ends_with(".rb"))
+        else {
             continue;
         };
         if let Ok(blob) = repo.find_blob(entry.id()) {

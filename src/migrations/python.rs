@@ -503,7 +503,7 @@ fn alter_field(
         );
     };
     let field = format!("{model}.{name}");
-    if before.kind != after.kind {
+    if before.kind != after.kind && widening(&before.kind, &after.kind) != Some(true) {
         return (
             Destructive,
             format!(
@@ -546,7 +546,9 @@ fn alter_field(
             format!("renames the column of {field} (db_column)"),
         );
     }
-    if get(before, "to") != get(after, "to") {
+    let model_of =
+        |f: &Field| get(f, "to").map(|t| t.trim_matches(['"', '\'']).to_ascii_lowercase());
+    if model_of(before) != model_of(after) || get(before, "to_field") != get(after, "to_field") {
         return (Destructive, format!("points {field} at another model"));
     }
     for key in ["unique", "primary_key"] {
@@ -575,6 +577,47 @@ fn alter_field(
         Safe,
         format!("alters {field} but keeps its column ({what})"),
     )
+}
+
+/// The column type a field class stores as, for the classes whose storage is known:
+/// (family, width), where within a family a wider type reads everything a narrower one held.
+fn family(kind: &str) -> Option<(&'static str, u8)> {
+    Some(match kind {
+        "CharField"
+        | "SlugField"
+        | "EmailField"
+        | "URLField"
+        | "CountryField"
+        | "PhoneNumberField"
+        | "PossiblePhoneNumberField"
+        | "IPAddressField"
+        | "FilePathField"
+        | "FileField"
+        | "ImageField" => ("text", 1),
+        "TextField" => ("text", 2),
+        "SmallIntegerField" | "PositiveSmallIntegerField" => ("int", 1),
+        "IntegerField" | "PositiveIntegerField" => ("int", 2),
+        "BigIntegerField" | "PositiveBigIntegerField" => ("int", 3),
+        "SmallAutoField" => ("auto", 1),
+        "AutoField" => ("auto", 2),
+        "BigAutoField" => ("auto", 3),
+        "BooleanField" | "NullBooleanField" => ("bool", 1),
+        "FloatField" => ("float", 1),
+        "JSONField" => ("json", 1),
+        _ if kind.ends_with("JSONField") => ("json", 1),
+        _ => return None,
+    })
+}
+
+/// Whether going from one field class to another keeps what old code reads and writes:
+/// `Some(true)` for the same storage or a wider one (CharField → TextField, IntegerField →
+/// BigIntegerField, a JSONField subclass), `Some(false)` for a narrower or another one, `None`
+/// when a class is not known.
+fn widening(before: &str, after: &str) -> Option<bool> {
+    let (b, a) = (family(before)?, family(after)?);
+    // A positive-only field rejects what the signed one took.
+    let adds_check = !before.starts_with("Positive") && after.starts_with("Positive");
+    Some(b.0 == a.0 && a.1 >= b.1 && !adds_check)
 }
 
 struct Alembic<'a, 'b> {

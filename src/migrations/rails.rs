@@ -6,14 +6,91 @@ use lib_ruby_parser::{Node, Parser, ParserOptions};
 
 use super::{Class, Finding, Source};
 
-/// The findings of one Rails migration.
-pub fn classify(src: &Source<'_>) -> Vec<Finding> {
+/// A column as the migrations so far left it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub ty: String,
+    pub nullable: bool,
+    pub limit: Option<i64>,
+    /// The database fills it in when an insert leaves it out.
+    pub default: bool,
+}
+
+/// The columns of the tables, by (table, column), after the earlier migrations.
+pub type Columns = std::collections::HashMap<(String, String), Column>;
+
+/// What a migration does to the columns, for the ones after it.
+#[derive(Debug, Clone)]
+pub enum ColumnOp {
+    Set(String, String, Column),
+    NotNull(String, String, bool),
+    Remove(String, String),
+    Rename(String, String, String),
+    RenameTable(String, String),
+    DropTable(String),
+}
+
+pub fn apply(columns: &mut Columns, op: &ColumnOp) {
+    match op {
+        ColumnOp::Set(t, c, col) => {
+            columns.insert((t.clone(), c.clone()), col.clone());
+        }
+        ColumnOp::NotNull(t, c, nullable) => {
+            if let Some(col) = columns.get_mut(&(t.clone(), c.clone())) {
+                col.nullable = *nullable;
+            }
+        }
+        ColumnOp::Remove(t, c) => {
+            columns.remove(&(t.clone(), c.clone()));
+        }
+        ColumnOp::Rename(t, old, new) => {
+            if let Some(col) = columns.remove(&(t.clone(), old.clone())) {
+                columns.insert((t.clone(), new.clone()), col);
+            }
+        }
+        ColumnOp::RenameTable(old, new) => {
+            let moved: Vec<_> = columns.keys().filter(|(t, _)| t == old).cloned().collect();
+            for key in moved {
+                if let Some(col) = columns.remove(&key) {
+                    columns.insert((new.clone(), key.1), col);
+                }
+            }
+        }
+        ColumnOp::DropTable(t) => columns.retain(|(table, _), _| table != t),
+    }
+}
+
+fn walk_file<'a, 'b>(src: &'a Source<'b>, earlier: Option<&Columns>) -> Option<Walk<'a, 'b>> {
     let options = ParserOptions {
         buffer_name: src.file.to_string(),
         ..Default::default()
     };
-    let parsed = Parser::new(src.text.as_bytes().to_vec(), options).do_parse();
-    let Some(ast) = parsed.ast else {
+    let ast = Parser::new(src.text.as_bytes().to_vec(), options)
+        .do_parse()
+        .ast?;
+    let mut walk = Walk {
+        src,
+        findings: Vec::new(),
+        forward_bodies: 0,
+        columns: earlier.cloned(),
+        created: Vec::new(),
+        ops: Vec::new(),
+        helpers: std::collections::HashMap::new(),
+        depth: 0,
+        added: Vec::new(),
+    };
+    walk.top(&ast);
+    Some(walk)
+}
+
+/// What a migration file does to the columns, in order.
+pub fn file_ops(src: &Source<'_>) -> Vec<ColumnOp> {
+    walk_file(src, None).map(|w| w.ops).unwrap_or_default()
+}
+
+/// The findings of one Rails migration; `earlier` is the columns before it, when known.
+pub fn classify(src: &Source<'_>, earlier: Option<&Columns>) -> Vec<Finding> {
+    let Some(mut walk) = walk_file(src, earlier) else {
         return vec![src.finding(
             1,
             Class::Unknown,
@@ -21,18 +98,12 @@ pub fn classify(src: &Source<'_>) -> Vec<Finding> {
             "could not parse this Ruby file; check it by hand",
         )];
     };
-    let mut walk = Walk {
-        src,
-        findings: Vec::new(),
-        forward_bodies: 0,
-    };
-    walk.top(&ast);
     if walk.forward_bodies > 0 && walk.findings.is_empty() {
         walk.findings.push(src.finding(
             1,
-            Class::Unknown,
+            Class::Safe,
             "",
-            "no schema call recognised (data or custom code); check it by hand",
+            "changes no schema (data only, or nothing)",
         ));
     }
     if walk.forward_bodies == 0 {
@@ -50,6 +121,16 @@ struct Walk<'a, 'b> {
     src: &'a Source<'b>,
     findings: Vec<Finding>,
     forward_bodies: usize,
+    /// The columns so far (`None` when the earlier migrations are not known).
+    columns: Option<Columns>,
+    /// Tables this migration creates: nothing old writes to them.
+    created: Vec<String>,
+    ops: Vec<ColumnOp>,
+    /// Methods the migration class defines, which its forward code may call.
+    helpers: std::collections::HashMap<String, Node>,
+    depth: usize,
+    /// Columns this migration adds: old code never writes them.
+    added: Vec<(String, String)>,
 }
 
 /// The text of a symbol or string literal.
@@ -93,6 +174,87 @@ fn is_true(node: Option<&Node>) -> bool {
 fn not_null_without_default(opts: &[(String, &Node)]) -> bool {
     is_false(option(opts, "null"))
         && option(opts, "default").is_none_or(|d| matches!(d, Node::Nil(_)))
+}
+
+/// Receiverless calls that change data or nothing: no schema finding.
+const DATA_OR_NOTHING: &[&str] = &[
+    "say",
+    "puts",
+    "print",
+    "p",
+    "pp",
+    "raise",
+    "fail",
+    "require",
+    "require_relative",
+    "sleep",
+    "disable_ddl_transaction!",
+    "lambda",
+    "proc",
+    "loop",
+    "format",
+    "sprintf",
+    "connection",
+    "quote",
+    "quote_table_name",
+    "quote_column_name",
+    "select_all",
+    "select_one",
+    "select_value",
+    "select_values",
+    "select_rows",
+    "exec_query",
+    "update",
+    "delete",
+    "insert",
+    "exec_update",
+    "exec_delete",
+    "exec_insert",
+    "table_exists?",
+    "column_exists?",
+    "index_exists?",
+    "foreign_key_exists?",
+    "check_constraint_exists?",
+    "index_name_exists?",
+    "data_source_exists?",
+    "reset_column_information",
+    "add_enum_value",
+    "migrate",
+    "reversible",
+    "announce",
+];
+
+/// Whether a column's options give it a default (not `default: nil`).
+fn has_default(opts: &[(String, &Node)]) -> bool {
+    option(opts, "default").is_some_and(|d| !matches!(d, Node::Nil(_)))
+}
+
+/// An integer literal.
+fn integer(node: &Node) -> Option<i64> {
+    match node {
+        Node::Int(i) => i.value.replace('_', "").parse().ok(),
+        _ => None,
+    }
+}
+
+/// Whether a column of type `before` can become `after` with old code still reading and
+/// writing it: the same type, or a wider one of the same kind.
+fn wider_or_same(before: &str, after: &str) -> bool {
+    fn rank(t: &str) -> Option<(&'static str, u8)> {
+        Some(match t {
+            "string" => ("text", 1),
+            "text" | "citext" => ("text", 2),
+            "integer" => ("int", 2),
+            "bigint" => ("int", 3),
+            "datetime" | "timestamp" => ("time", 1),
+            // Rails before 5.1 made integer ids.
+            "primary_key" => ("int", 2),
+            "timestamptz" => ("time", 2),
+            _ => return None,
+        })
+    }
+    before == after
+        || matches!((rank(before), rank(after)), (Some(b), Some(a)) if b.0 == a.0 && a.1 >= b.1)
 }
 
 /// Column types `t.<type>` and `add_column` take.
@@ -152,8 +314,27 @@ impl Walk<'_, '_> {
     }
 
     fn class_body(&mut self, node: &Node) {
+        // The class's own methods first: `up` may call one defined after it.
+        let statements = match node {
+            Node::Begin(b) => b.statements.as_slice(),
+            other => std::slice::from_ref(other),
+        };
+        for s in statements {
+            if let Node::Def(d) = s {
+                if !matches!(d.name.as_str(), "change" | "up" | "down") {
+                    if let Some(body) = &d.body {
+                        self.helpers.insert(d.name.clone(), body.as_ref().clone());
+                    }
+                }
+            }
+        }
+        for s in statements {
+            self.class_member(s);
+        }
+    }
+
+    fn class_member(&mut self, node: &Node) {
         match node {
-            Node::Begin(b) => b.statements.iter().for_each(|s| self.class_body(s)),
             Node::Def(d) if matches!(d.name.as_str(), "change" | "up") => {
                 self.forward_bodies += 1;
                 if let Some(body) = &d.body {
@@ -173,6 +354,111 @@ impl Walk<'_, '_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Record what a migration does to a column, for the later statements and migrations.
+    fn record(&mut self, op: ColumnOp) {
+        if let Some(columns) = &mut self.columns {
+            apply(columns, &op);
+        }
+        self.ops.push(op);
+    }
+
+    /// The column `t.<type> :name` or `add_column t, :name, :type` defines.
+    fn define(&mut self, table: &str, column: &str, ty: &str, opts: &[(String, &Node)]) {
+        let col = Column {
+            ty: ty.to_string(),
+            nullable: !is_false(option(opts, "null")),
+            limit: option(opts, "limit").and_then(integer),
+            default: has_default(opts),
+        };
+        self.added.push((table.to_string(), column.to_string()));
+        self.record(ColumnOp::Set(table.into(), column.into(), col));
+    }
+
+    /// A column this migration added that ends NOT NULL with no default: old code, which does
+    /// not know the column, cannot insert a row.
+    fn unfillable(
+        &self,
+        table: &str,
+        column: &str,
+        nullable: bool,
+        default: bool,
+    ) -> Option<String> {
+        let added = self.added.iter().any(|(t, c)| t == table && c == column);
+        (added && !nullable && !default && !self.created.iter().any(|t| t == table)).then(|| {
+            format!("leaves {table}.{column}, which this migration adds, NOT NULL without a default: old code's inserts fail")
+        })
+    }
+
+    /// `change_column` / `t.change`: judged against the column as the migrations left it.
+    fn change_column(
+        &mut self,
+        table: &str,
+        column: &str,
+        ty: &str,
+        opts: &[(String, &Node)],
+    ) -> (Class, String) {
+        let before = self
+            .columns
+            .as_ref()
+            .and_then(|c| c.get(&(table.to_string(), column.to_string())))
+            .cloned();
+        let nullable = match option(opts, "null") {
+            Some(Node::False(_)) => false,
+            Some(Node::True(_)) => true,
+            _ => before.as_ref().is_none_or(|b| b.nullable),
+        };
+        let limit = option(opts, "limit").and_then(integer);
+        // Rails changes the default only when one is given.
+        let default = match option(opts, "default") {
+            Some(_) => has_default(opts),
+            None => before.as_ref().is_some_and(|b| b.default),
+        };
+        self.record(ColumnOp::Set(
+            table.into(),
+            column.into(),
+            Column {
+                ty: ty.to_string(),
+                nullable,
+                limit: limit.or(before.as_ref().and_then(|b| b.limit)),
+                default,
+            },
+        ));
+        if let Some(why) = self.unfillable(table, column, nullable, default) {
+            return (Class::Destructive, why);
+        }
+        let Some(before) = before else {
+            return (
+                Class::Destructive,
+                format!("changes {table}.{column} to {ty}, and its earlier type is not known"),
+            );
+        };
+        if before.nullable && !nullable {
+            return (
+                Class::Destructive,
+                format!("sets NOT NULL on {table}.{column}: old code that leaves it empty fails"),
+            );
+        }
+        let narrower_limit = matches!((before.limit, limit), (Some(b), Some(a)) if a < b)
+            || (before.limit.is_none() && limit.is_some() && before.ty == ty);
+        if wider_or_same(&before.ty, ty) && !narrower_limit {
+            (
+                Class::Safe,
+                format!(
+                    "keeps {table}.{column} readable by old code ({} → {ty})",
+                    before.ty
+                ),
+            )
+        } else {
+            (
+                Class::Destructive,
+                format!(
+                    "changes {table}.{column} from {} to {ty}: the column's type changes",
+                    before.ty
+                ),
+            )
         }
     }
 
@@ -241,6 +527,23 @@ impl Walk<'_, '_> {
                 }
             }
             "create_table" | "create_join_table" => {
+                let name = call.args.first().and_then(literal).unwrap_or_default();
+                self.record(ColumnOp::DropTable(name.clone()));
+                self.created.push(name.clone());
+                let opts = options(&call.args);
+                if !is_false(option(&opts, "id")) {
+                    let col = Column {
+                        ty: "primary_key".into(),
+                        nullable: false,
+                        limit: None,
+                        default: true,
+                    };
+                    self.record(ColumnOp::Set(name.clone(), "id".into(), col));
+                }
+                let var = block_var(block.args.as_deref()).unwrap_or_default();
+                if let Some(body) = body {
+                    self.columns_of_new_table(body, &name, &var);
+                }
                 self.push(
                     block.call.as_ref(),
                     Class::Additive,
@@ -254,6 +557,51 @@ impl Walk<'_, '_> {
                     self.forward(body, table);
                 }
             }
+        }
+    }
+
+    /// The `t.<type> :name` columns of a `create_table` block.
+    fn columns_of_new_table(&mut self, node: &Node, table: &str, var: &str) {
+        match node {
+            Node::Begin(b) => b
+                .statements
+                .iter()
+                .for_each(|s| self.columns_of_new_table(s, table, var)),
+            Node::Send(send) if matches!(send.recv.as_deref(), Some(Node::Lvar(v)) if v.name == var) =>
+            {
+                let opts = options(&send.args);
+                let names: Vec<String> = send.args.iter().filter_map(literal).collect();
+                match send.method_name.as_str() {
+                    "timestamps" => {
+                        for c in ["created_at", "updated_at"] {
+                            let col = Column {
+                                ty: "datetime".into(),
+                                nullable: is_true(option(&opts, "null")),
+                                limit: None,
+                                default: has_default(&opts),
+                            };
+                            self.record(ColumnOp::Set(table.into(), c.into(), col));
+                        }
+                    }
+                    "references" | "belongs_to" => {
+                        for n in names {
+                            self.define(table, &format!("{n}_id"), "bigint", &opts);
+                        }
+                    }
+                    "column" => {
+                        if let (Some(n), Some(ty)) = (names.first(), names.get(1)) {
+                            self.define(table, n, ty, &opts);
+                        }
+                    }
+                    ty if COLUMN_TYPES.contains(&ty) => {
+                        for n in names {
+                            self.define(table, &n, ty, &opts);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
         }
     }
 
@@ -274,14 +622,19 @@ impl Walk<'_, '_> {
         let opts = options(args);
         let first = args.first().and_then(literal).unwrap_or_default();
         // `t.remove :x` inside `change_table :users do |t|`.
-        let on_table = match (&send.recv, table) {
-            (Some(recv), Some((tbl, var))) => match recv.as_ref() {
+        // `self.add_column …` is the migration's own call.
+        let recv = send
+            .recv
+            .as_deref()
+            .filter(|r| !matches!(r, Node::Self_(_)));
+        let on_table = match (recv, table) {
+            (Some(recv), Some((tbl, var))) => match recv {
                 Node::Lvar(v) if v.name == var => Some(tbl),
                 _ => None,
             },
             _ => None,
         };
-        if send.recv.is_some() && on_table.is_none() {
+        if recv.is_some() && on_table.is_none() {
             // A call on something else (a model, `connection`): data, not schema.
             if name == "execute" {
                 self.execute(node, args);
@@ -298,7 +651,11 @@ impl Walk<'_, '_> {
                 Destructive,
                 format!("renames a column of {t}: old code uses the old name"),
             ),
-            (Some(t), "change") => (Destructive, format!("changes a column's type in {t}")),
+            (Some(t), "change") => {
+                let ty = args.get(1).and_then(literal).unwrap_or_default();
+                let t = t.to_string();
+                self.change_column(&t, &first, &ty, &opts)
+            }
             (Some(t), "remove_timestamps") => {
                 (Destructive, format!("removes the timestamps of {t}"))
             }
@@ -342,7 +699,11 @@ impl Walk<'_, '_> {
                 Destructive,
                 format!("renames a column of {first}: old code uses the old name"),
             ),
-            (None, "change_column") => (Destructive, format!("changes a column's type in {first}")),
+            (None, "change_column") => {
+                let column = args.get(1).and_then(literal).unwrap_or_default();
+                let ty = args.get(2).and_then(literal).unwrap_or_default();
+                self.change_column(&first, &column, &ty, &opts)
+            }
             (None, "drop_table" | "drop_join_table") => {
                 (Destructive, format!("drops the table {first}"))
             }
@@ -385,7 +746,6 @@ impl Walk<'_, '_> {
                 | "rename_index"
                 | "remove_foreign_key"
                 | "remove_check_constraint"
-                | "change_column_default"
                 | "change_column_comment"
                 | "change_table_comment",
             ) => (Safe, "keeps every column the old code uses".into()),
@@ -393,10 +753,114 @@ impl Walk<'_, '_> {
                 self.execute(node, args);
                 return;
             }
-            // Data and reporting calls (`say`, model updates) change no schema.
-            _ => return,
+            (None, "change_column_default") => {
+                let column = args.get(1).and_then(literal).unwrap_or_default();
+                // `change_column_default :t, :c, nil` or `from: x, to: nil`.
+                let to_nil = match option(&opts, "to") {
+                    Some(v) => matches!(v, Node::Nil(_)),
+                    None => matches!(args.get(2), Some(Node::Nil(_))),
+                };
+                let key = (first.clone(), column.clone());
+                let nullable = self
+                    .columns
+                    .as_ref()
+                    .and_then(|c| c.get(&key))
+                    .is_none_or(|c| c.nullable);
+                if let Some(columns) = &mut self.columns {
+                    if let Some(c) = columns.get_mut(&key) {
+                        c.default = !to_nil;
+                    }
+                }
+                match self.unfillable(&first, &column, nullable, !to_nil) {
+                    Some(why) => (Destructive, why),
+                    None => (Safe, "keeps every column the old code uses".into()),
+                }
+            }
+            (None, "validate_foreign_key" | "validate_check_constraint") => {
+                (Safe, "validates a constraint the schema already has".into())
+            }
+            (None, other) if DATA_OR_NOTHING.contains(&other) => return,
+            (None, other) => {
+                // A method of the migration itself runs as forward code; anything else is a
+                // helper git-fastrevert cannot see into.
+                if let Some(body) = self.helpers.get(other).cloned() {
+                    if self.depth < 8 {
+                        self.depth += 1;
+                        self.forward(&body, table);
+                        self.depth -= 1;
+                    }
+                    return;
+                }
+                (
+                    Unknown,
+                    format!("calls {other}, which is not a schema call git-fastrevert knows; check it by hand"),
+                )
+            }
+        };
+        // The table the call acts on.
+        let target = on_table
+            .map(str::to_string)
+            .unwrap_or_else(|| first.clone());
+        self.track(name, on_table.is_some(), &target, args, &opts);
+        let (class, reason) = if class == Destructive && self.created.contains(&target) {
+            (
+                Additive,
+                format!(
+                    "{reason} (on {target}, which this migration creates: no old code uses it)"
+                ),
+            )
+        } else {
+            (class, reason)
         };
         self.push(node, class, reason);
+    }
+
+    /// Keep the columns up to date with a call (`on_table`: inside `change_table`, where the
+    /// table is not an argument).
+    fn track(
+        &mut self,
+        name: &str,
+        on_table: bool,
+        table: &str,
+        args: &[Node],
+        opts: &[(String, &Node)],
+    ) {
+        let skip = usize::from(!on_table);
+        let names: Vec<String> = args.iter().skip(skip).filter_map(literal).collect();
+        let arg = |i: usize| names.get(i).cloned().unwrap_or_default();
+        match (on_table, name) {
+            (false, "add_column") | (true, "column") => self.define(table, &arg(0), &arg(1), opts),
+            (true, ty) if COLUMN_TYPES.contains(&ty) => {
+                for n in &names {
+                    self.define(table, n, ty, opts);
+                }
+            }
+            (false, "add_reference" | "add_belongs_to") | (true, "references" | "belongs_to") => {
+                for n in &names {
+                    self.define(table, &format!("{n}_id"), "bigint", opts);
+                }
+            }
+            (false, "remove_column" | "remove_columns") | (true, "remove") => {
+                let cols: Vec<String> = if name == "remove_column" {
+                    vec![arg(0)]
+                } else {
+                    names.clone()
+                };
+                for c in cols {
+                    self.record(ColumnOp::Remove(table.into(), c));
+                }
+            }
+            (false, "rename_column") | (true, "rename") => {
+                self.record(ColumnOp::Rename(table.into(), arg(0), arg(1)));
+            }
+            (false, "change_column_null") | (true, "change_null") => {
+                let nullable = !matches!(args.get(skip + 1), Some(Node::False(_)));
+                self.record(ColumnOp::NotNull(table.into(), arg(0), nullable));
+            }
+            (false, "rename_table") => self.record(ColumnOp::RenameTable(table.into(), arg(0))),
+            (false, "drop_table") => self.record(ColumnOp::DropTable(table.into())),
+            _ => {}
+        }
     }
 
     /// `execute <<~SQL … SQL` or `execute "…"`: the SQL judged as SQL; anything built at run
@@ -497,7 +961,10 @@ mod tests {
             code,
             super::super::sql::Dialect::Generic,
         );
-        classify(&src).iter().map(|f| (f.line, f.class)).collect()
+        classify(&src, None)
+            .iter()
+            .map(|f| (f.line, f.class))
+            .collect()
     }
 
     #[test]
