@@ -60,13 +60,27 @@ pub fn classify(src: &Source<'_>, earlier: Option<&State>) -> Vec<Finding> {
         )];
     };
     let mut state = earlier.cloned();
+    // Models this migration creates: no old code reads or writes their tables.
+    let created: Vec<String> = operations
+        .iter()
+        .filter_map(|op| match op {
+            Expr::Call(call) if callee(call).1 == "CreateModel" => arg(call, "name", 0)
+                .and_then(string)
+                .map(|n| n.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
     let mut walk = Django {
         src,
         findings: Vec::new(),
+        created,
+        defaults_set: Vec::new(),
+        added_not_null: Vec::new(),
     };
-    for op in operations {
+    for op in &operations {
         walk.operation(op, state.as_mut());
     }
+    walk.settle_defaults();
     walk.findings
 }
 
@@ -77,19 +91,49 @@ fn function<'a>(body: &'a [Stmt], name: &str) -> Option<&'a [Stmt]> {
     })
 }
 
-/// The elements of `operations = [...]` in `class Migration`.
-pub fn django_operations(body: &[Stmt]) -> Option<&[Expr]> {
+/// The operations of `class Migration`: `operations = [...]`, also when built from lists the
+/// module defines (`operations = FIRST + [...]`).
+pub fn django_operations(body: &[Stmt]) -> Option<Vec<&Expr>> {
     body.iter().find_map(|s| match s {
         Stmt::ClassDef(c) if c.name.as_str() == "Migration" => {
             c.body.iter().find_map(|s| match s {
                 Stmt::Assign(a) if a.targets.iter().any(|t| name_of(t) == Some("operations")) => {
-                    list(&a.value)
+                    let mut out = Vec::new();
+                    elements(body, &a.value, &mut out, 0).then_some(out)
                 }
                 _ => None,
             })
         }
         _ => None,
     })
+}
+
+/// The items of a list expression, following `+` and names of module-level lists.
+fn elements<'a>(module: &'a [Stmt], e: &'a Expr, out: &mut Vec<&'a Expr>, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    match e {
+        Expr::List(_) | Expr::Tuple(_) => {
+            out.extend(list(e).unwrap_or_default());
+            true
+        }
+        Expr::BinOp(b) if matches!(b.op, ast::Operator::Add) => {
+            elements(module, &b.left, out, depth + 1) && elements(module, &b.right, out, depth + 1)
+        }
+        Expr::Name(n) => module.iter().rev().any(|s| match s {
+            Stmt::Assign(a) if a.targets.iter().any(|t| name_of(t) == Some(n.id.as_str())) => {
+                elements(module, &a.value, out, depth + 1)
+            }
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+/// `migrations.RunSQL.noop`.
+fn is_noop(e: &Expr) -> bool {
+    matches!(e, Expr::Attribute(a) if a.attr.as_str() == "noop")
 }
 
 fn name_of(e: &Expr) -> Option<&str> {
@@ -301,6 +345,11 @@ fn replay(src: &Source<'_>, op: &Expr, state: &mut State) {
 struct Django<'a, 'b> {
     src: &'a Source<'b>,
     findings: Vec<Finding>,
+    created: Vec<String>,
+    /// (table, column) given a database default by this migration's SQL.
+    defaults_set: Vec<(String, String)>,
+    /// (finding index, model, field) of NOT NULL fields added with only a Python default.
+    added_not_null: Vec<(usize, String, String)>,
 }
 
 impl Django<'_, '_> {
@@ -313,7 +362,33 @@ impl Django<'_, '_> {
         ));
     }
 
-    fn operation(&mut self, op: &Expr, mut state: Option<&mut State>) {
+    /// A NOT NULL field added with a Python default is fine when the migration's SQL gives its
+    /// column a database default after all (`ALTER COLUMN … SET DEFAULT`).
+    fn settle_defaults(&mut self) {
+        for (at, model, field) in std::mem::take(&mut self.added_not_null) {
+            let suffix = format!("_{model}");
+            let covered = self.defaults_set.iter().any(|(table, column)| {
+                *column == field && (table.ends_with(&suffix) || *table == model)
+            });
+            if covered {
+                if let Some(f) = self.findings.get_mut(at) {
+                    f.class = Class::Additive;
+                    f.reason = format!(
+                        "adds {model}.{field}, and the migration gives its column a database default"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Judge one operation against `state`, then apply it there (unless `database_only`: the
+    /// `database_operations` of `SeparateDatabaseAndState`, whose state comes from its
+    /// `state_operations`).
+    fn operation(&mut self, op: &Expr, state: Option<&mut State>) {
+        self.judge(op, state, false);
+    }
+
+    fn judge(&mut self, op: &Expr, mut state: Option<&mut State>, database_only: bool) {
         let Expr::Call(call) = op else {
             self.push(
                 op,
@@ -396,6 +471,7 @@ impl Django<'_, '_> {
             "RunPython" => (Unknown, "runs code; check it by hand".into()),
             "RunSQL" => {
                 match arg(call, "sql", 0) {
+                    Some(sql) if is_noop(sql) => {}
                     Some(sql) => self.run_sql(op, sql),
                     None => self.push(op, Unknown, "RunSQL without SQL; check it by hand".into()),
                 }
@@ -408,7 +484,7 @@ impl Django<'_, '_> {
                     .and_then(list)
                     .unwrap_or_default()
                 {
-                    self.operation(inner, None);
+                    self.judge(inner, state.as_deref_mut(), true);
                 }
                 if let Some(s) = state.as_deref_mut() {
                     replay(self.src, op, s);
@@ -420,8 +496,33 @@ impl Django<'_, '_> {
                 format!("{other} is not an operation git-fastrevert knows; check it by hand"),
             ),
         };
+        let target = arg(call, "model_name", 0)
+            .or_else(|| arg(call, "name", 0))
+            .and_then(string)
+            .map(|m| m.to_ascii_lowercase())
+            .unwrap_or_default();
+        let (class, reason) = if class > Safe && self.created.contains(&target) {
+            (
+                Additive,
+                format!(
+                    "{reason} (on {target}, which this migration creates: no old code uses it)"
+                ),
+            )
+        } else {
+            (class, reason)
+        };
+        if class == Destructive
+            && callee(call).1 == "AddField"
+            && reason.contains("drops the column's default")
+        {
+            self.added_not_null.push((
+                self.findings.len(),
+                model.to_ascii_lowercase(),
+                name.clone(),
+            ));
+        }
         self.push(op, class, reason);
-        if let Some(s) = state {
+        if let (Some(s), false) = (state, database_only) {
             replay(self.src, op, s);
         }
     }
@@ -463,6 +564,8 @@ impl Django<'_, '_> {
             let piece = list(piece).and_then(|t| t.first()).unwrap_or(piece);
             match string(piece) {
                 Some(text) => {
+                    self.defaults_set
+                        .extend(super::sql::defaults_set(&text, self.src.dialect));
                     let r = op.range();
                     let line = self.src.line_of(usize::from(piece.range().start()));
                     let found = self.src.embedded_sql(
@@ -513,7 +616,16 @@ fn alter_field(
         );
     }
     let get = |f: &Field, k: &str| f.options.get(k).cloned();
-    if is_true(before.options.get("null")) && !is_true(after.options.get("null")) {
+    // Old code's inserts always give a value when the old field had a default (or auto_now);
+    // with db_default the database fills it in.
+    let always_written = ["default", "auto_now", "auto_now_add"].iter().any(|k| {
+        before
+            .options
+            .get(*k)
+            .is_some_and(|v| v != "None" && v != "False")
+    }) || after.options.contains_key("db_default");
+    if is_true(before.options.get("null")) && !is_true(after.options.get("null")) && !always_written
+    {
         return (
             Destructive,
             format!("makes {field} NOT NULL: old code that leaves it empty fails"),

@@ -215,6 +215,32 @@ fn finding(file: &str, line: usize, class: Class, statement: String, reason: Str
     }
 }
 
+/// The (table, column) pairs SQL gives a default (`ALTER TABLE t ALTER COLUMN c SET DEFAULT`),
+/// lower case and unquoted.
+pub fn defaults_set(sql: &str, dialect: Dialect) -> Vec<(String, String)> {
+    let parser = dialect.parser();
+    let mut out = Vec::new();
+    for piece in split(sql) {
+        let Ok(parsed) = Parser::parse_sql(parser.as_ref(), piece.text) else {
+            continue;
+        };
+        for statement in parsed {
+            if let Statement::AlterTable(alter) = statement {
+                for op in &alter.operations {
+                    if let AlterTableOperation::AlterColumn {
+                        column_name,
+                        op: AlterColumnOperation::SetDefault { .. },
+                    } = op
+                    {
+                        out.push((norm(&alter.name), column_name.value.to_ascii_lowercase()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// For a PostgreSQL `DO` block: the SQL of its `EXECUTE '…'` strings (`None` when the
 /// statement is not a DO block).
 fn do_block_statements(text: &str) -> Option<Vec<String>> {
