@@ -51,7 +51,7 @@ pub struct GlobalArgs {
     #[arg(short = 'y', long, global = true)]
     pub yes: bool,
 
-    /// Print one JSON object on stdout; human messages go to stderr.
+    /// Print one JSON object on stdout; stderr then carries only warnings and errors.
     #[arg(long, global = true)]
     pub json: bool,
 

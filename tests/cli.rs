@@ -402,8 +402,11 @@ fn dry_run_writes_nothing_and_prints_the_plan() {
         let out = env.fr(&work).args(&args).arg("--json").output().unwrap();
         assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
         assert_eq!(json(&out)["dry_run"], true);
+        // For people the plan says so; under --json stderr is quiet.
+        assert!(!stderr(&out).contains("Dry run"), "{args:?}");
+        let out = env.fr(&work).args(&args).output().unwrap();
         assert!(
-            stderr(&out).contains("Dry run: nothing was written"),
+            String::from_utf8_lossy(&out.stdout).contains("Dry run: nothing was written"),
             "{args:?}"
         );
     }
@@ -751,4 +754,43 @@ fn verbose_shows_git_calls_and_quiet_only_the_result() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created branch q1"));
+}
+
+/// Under --json the JSON is the result: stderr stays empty unless there is a warning or an
+/// error to say.
+#[test]
+fn json_output_leaves_stderr_to_warnings_and_errors() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    for args in [
+        vec!["list", "--json"],
+        vec!["revert", "HEAD", "--dry-run", "--json"],
+        vec!["check-migrations", "HEAD~1..HEAD", "--json"],
+    ] {
+        let out = env.fr(&work).args(&args).output().unwrap();
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        let _ = json(&out);
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+    // A warning still shows (the pull request is found in the history, no forge asked), and
+    // so does an error.
+    let out = env
+        .fr(&work)
+        .args(["revert", "pr:7", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("warning:") && err.contains("found in the history"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--json", "--base", "no-such-branch"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).starts_with("error:"), "{}", stderr(&out));
 }

@@ -137,11 +137,13 @@ fn a_literal_ssh_key_signs_through_the_agent_flag_and_dry_runs_run_no_signer() {
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["signed"], true);
-    assert!(
-        stderr(&out).contains("would be signed: ssh"),
-        "{}",
-        stderr(&out)
-    );
+    let plan = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--no-push", "--dry-run"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(text.contains("would be signed: ssh"), "{text}");
     assert!(!log.exists(), "a dry run ran the signer");
     let out = env
         .fr(&work)

@@ -612,15 +612,12 @@ fn list_counts_first_parents_as_rollback_does_and_says_ahead() {
     assert_eq!(find("v1.0.0")["commits_since"], 2);
     let out = env
         .fr(&work)
-        .args(["rollback", "--to", "v1.0.0", "--dry-run", "--json"])
+        .args(["rollback", "--to", "v1.0.0", "--dry-run"])
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("undoing 2 commit(s)"),
-        "{}",
-        stderr(&out)
-    );
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("undoing 2 commit(s)"), "{plan}");
     let rc = find("v2.0.0-rc1");
     assert_eq!(rc["commits_since"], 0);
     assert_eq!(rc["commits_ahead"], 1);

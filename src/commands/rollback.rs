@@ -485,8 +485,8 @@ fn reset_mode(
         ));
         let local_tip = git::ref_target(repo, &local)?;
         if checked_out {
-            human.push(format!(
-                "Your checkout of {} was left alone; to update it: git switch {0} && git reset --keep {}/{0}",
+            warnings.push(format!(
+                "your checkout of {} was left alone; to update it: git switch {0} && git reset --keep {}/{0}",
                 s.base, s.remote
             ));
         } else if local_tip == Some(base.oid) {

@@ -123,7 +123,7 @@ impl Ui {
     /// A spinner while a slow step (fetch, push, an API call) runs; a plain line when nobody
     /// watches a terminal. It disappears when dropped.
     pub fn progress(&self, msg: &str) -> Option<indicatif::ProgressBar> {
-        if self.quiet {
+        if self.quiet || self.json {
             return None;
         }
         if !(self.interactive && self.color) {
@@ -206,14 +206,11 @@ impl Ui {
         }
     }
 
-    /// The result: stdout, or stderr when stdout carries JSON.
+    /// The result for people on stdout; with `--json` the JSON is the result, and stderr
+    /// carries only warnings and errors.
     pub fn result(&self, lines: &[String]) {
         if self.json {
-            if !self.quiet {
-                for line in lines {
-                    print_err(line);
-                }
-            }
+            return;
         } else {
             for line in lines {
                 print_out(line);
