@@ -209,9 +209,7 @@ impl Ui {
     /// The result for people on stdout; with `--json` the JSON is the result, and stderr
     /// carries only warnings and errors.
     pub fn result(&self, lines: &[String]) {
-        if self.json {
-            return;
-        } else {
+        if !self.json {
             for line in lines {
                 print_out(line);
             }
