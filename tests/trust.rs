@@ -729,3 +729,92 @@ fn hints_are_commands_that_work_when_pasted() {
     let out = run();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+/// The plan a person confirms lists every commit a rollback undoes (newest first, long lists
+/// folded with a count), names reverts, and says the same in the JSON.
+#[test]
+fn rollback_plan_lists_the_undone_commits_and_names_reverts() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["tag", "--no-sign", "before"]);
+    for i in 0..12 {
+        env.commit(
+            &work,
+            &[(&format!("n{i}.txt"), "n\n")],
+            &format!("Change {i}"),
+        );
+    }
+    env.commit(&work, &[("a.txt", "a\n")], "Add a");
+    let add_b = env.commit(&work, &[("b.txt", "b\n")], "Add b");
+    env.git(&work, &["revert", "--no-edit", &add_b]);
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let revert = env.rev(&work, "main");
+    let short = |id: &str| id[..7].to_string();
+
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "before", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("undoing 15 commit(s)"), "{plan}");
+    // Undone together with what it reverted: the two cancel out.
+    assert!(
+        plan.contains(&format!(
+            "{} Revert \"Add b\"  (a revert of {}, which is undone too)",
+            short(&revert),
+            short(&add_b)
+        )),
+        "{plan}"
+    );
+    assert!(plan.contains(" Change 5\n"), "{plan}");
+    assert!(!plan.contains(" Change 4\n"), "{plan}");
+    assert!(
+        plan.contains("… and 5 more first-parent commit(s)"),
+        "{plan}"
+    );
+    assert!(
+        plan.find("Add b").unwrap() < plan.find("Change 11").unwrap(),
+        "newest first"
+    );
+
+    // Undoing the revert alone brings "Add b" back: said in the plan and in the JSON.
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", &add_b, "--dry-run"])
+        .output()
+        .unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains(&format!(
+            "(a revert of {}: undoing it brings that change back)",
+            short(&add_b)
+        )),
+        "{plan}"
+    );
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "before", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    let j = json(&out);
+    assert_eq!(j["undone_count"], 15);
+    let undone = j["undone_commits"].as_array().unwrap();
+    assert_eq!(undone[0]["commit"], revert.as_str());
+    assert_eq!(undone[0]["reverts"], add_b.as_str());
+    assert_eq!(undone[0]["subject"], "Revert \"Add b\"");
+    assert_eq!(undone[1]["reverts"], serde_json::Value::Null);
+
+    // Reverting the revert says what it brings back.
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--dry-run"])
+        .output()
+        .unwrap();
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains("reverting it brings that change back"),
+        "{plan}"
+    );
+}

@@ -804,7 +804,20 @@ fn describe(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan, branch: &str, run: Run
         git::short(base.oid)
     ));
     for r in &plan.reverted {
-        out.push(format!("  {} {}", git::short(r.commit), r.subject));
+        let reverted = ctx.repo.find_commit(r.commit).ok().and_then(|c| {
+            crate::engine::message::reverts(&String::from_utf8_lossy(c.message_bytes()))
+                .map(str::to_string)
+        });
+        out.push(match reverted {
+            // Reverting a revert brings the original change back: say so.
+            Some(original) => format!(
+                "  {} {}  (a revert of {}: reverting it brings that change back)",
+                git::short(r.commit),
+                r.subject,
+                &original[..original.len().min(7)]
+            ),
+            None => format!("  {} {}", git::short(r.commit), r.subject),
+        });
     }
     let tip = git::short(plan.tip);
     if dry_run {

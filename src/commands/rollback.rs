@@ -15,6 +15,52 @@ use crate::git::{self, Role};
 /// At most this many undone commits are listed in the commit message.
 const LISTED_COMMITS: usize = 50;
 
+/// At most this many undone commits are listed in the plan a person reads; the rest are
+/// counted.
+const SHOWN_COMMITS: usize = 10;
+
+/// The plan's lines for the commits a rollback undoes, newest first: each with its subject, a
+/// revert named as one (undoing it brings the reverted change back), the rest counted.
+pub(crate) fn undone_lines(
+    repo: &git2::Repository,
+    undone: &[(String, String)],
+    more: usize,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let shown = if undone.len() > SHOWN_COMMITS + 2 {
+        SHOWN_COMMITS
+    } else {
+        undone.len()
+    };
+    for (id, subject) in &undone[..shown] {
+        let short = &id[..id.len().min(7)];
+        lines.push(match reverted_by(repo, id) {
+            // Undone together with the commit it reverted, the two cancel out.
+            Some(reverted) if undone.iter().any(|(u, _)| *u == reverted) => format!(
+                "  {short} {subject}  (a revert of {}, which is undone too)",
+                &reverted[..reverted.len().min(7)]
+            ),
+            Some(reverted) => format!(
+                "  {short} {subject}  (a revert of {}: undoing it brings that change back)",
+                &reverted[..reverted.len().min(7)]
+            ),
+            None => format!("  {short} {subject}"),
+        });
+    }
+    let rest = undone.len() - shown + more;
+    if rest > 0 {
+        lines.push(format!("  … and {rest} more first-parent commit(s)"));
+    }
+    lines
+}
+
+/// The commit `id` reverts, when it is a revert.
+fn reverted_by(repo: &git2::Repository, id: &str) -> Option<String> {
+    let commit = repo.find_commit(Oid::from_str(id).ok()?).ok()?;
+    let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+    message::reverts(&message).map(str::to_string)
+}
+
 pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
     let repo = &ctx.repo;
     let s = &ctx.settings;
@@ -92,6 +138,14 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<Outcome> {
     json["to_commit"] = json!(target.to_string());
     json["tree"] = json!(target_tree.to_string());
     json["undone"] = json!(undone.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>());
+    // The same list with subjects, reverts named (undoing a revert brings its change back).
+    json["undone_commits"] = json!(undone
+        .iter()
+        .map(
+            |(c, subject)| json!({"commit": c, "subject": subject, "reverts": reverted_by(repo, c)})
+        )
+        .collect::<Vec<_>>());
+    json["undone_count"] = json!(undone.len() + more);
     if json.get("pull_request").is_none() {
         json["pull_request"] = json!(null);
     }
@@ -276,6 +330,7 @@ fn commit_mode(
             git::short(target),
             if publish.direct { format!("{} itself", s.base) } else { format!("branch {branch}") }
         ));
+        human.extend(undone_lines(repo, undone, more));
         if ctx.will_push() {
             human.push(format!("Would push to {}.", s.remote));
         }
@@ -427,6 +482,7 @@ fn reset_mode(
                 git::short(target)
             )
         });
+        human.extend(undone_lines(repo, undone, more));
         if needs_force && !args.force {
             human.push("The real run needs --force (or a confirmation on a terminal): it drops commits from the branch.".into());
         }

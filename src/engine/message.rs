@@ -6,6 +6,16 @@ pub fn subject(message: &str) -> &str {
     message.split('\n').next().unwrap_or("")
 }
 
+/// The commit a revert's message says it reverts (`This reverts commit <id>`), if any.
+pub fn reverts(message: &str) -> Option<&str> {
+    let at = message.find("This reverts commit ")? + "This reverts commit ".len();
+    let id = &message[at..];
+    let end = id
+        .find(|c: char| !c.is_ascii_hexdigit())
+        .unwrap_or(id.len());
+    (end >= 7).then(|| &id[..end])
+}
+
 /// The title git gives the revert of a commit with this subject: `Revert "<subject>"`, or
 /// `Reapply "<original>"` for the revert of a revert.
 pub fn revert_title(subject: &str) -> String {
