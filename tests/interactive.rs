@@ -185,3 +185,83 @@ fn a_deploy_on_a_terminal_shows_files_written_of_total() {
     assert_eq!(out.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&out.stderr).contains(" files, "));
 }
+
+/// On a terminal a plan refused over a destructive migration shows the migration and asks;
+/// yes goes ahead (the warning says it was allowed).
+#[test]
+fn a_refused_plan_shows_the_migration_and_asks_on_a_terminal() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    env.git(&work, &["tag", "--no-sign", "v1.0.0"]);
+    env.git(&work, &["push", "-q", "origin", "v1.0.0"]);
+    env.commit(
+        &work,
+        &[(
+            "db/migrate/001_drop.sql",
+            "ALTER TABLE users DROP COLUMN legacy;\n",
+        )],
+        "Drop legacy",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let mut p = spawn(&env, &work, &["rollback"]);
+    p.expect("back to?").unwrap();
+    p.send("v1.0.0").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("\r").unwrap();
+    p.expect("How?").unwrap();
+    p.send("\r").unwrap(); // commit
+    p.expect("Why?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Refused:").unwrap();
+    p.expect("db/migrate/001_drop.sql:1").unwrap();
+    p.expect("Go ahead anyway").unwrap();
+    p.send("y").unwrap();
+    p.expect("The plan:").unwrap();
+    p.expect("Go ahead?").unwrap();
+    p.send("y").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    assert!(env
+        .git_output(&remote, &["rev-parse", "--verify", "rollback-to-v1.0.0"])
+        .status
+        .success());
+}
+
+/// A typo at a prompt is said and asked again; the picker labels releases with their tag and
+/// subject.
+#[test]
+fn a_typo_is_asked_again_and_releases_carry_tags_and_subjects() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let releases = env.path("site/releases");
+    std::fs::create_dir_all(&releases).unwrap();
+    env.git(&work, &["tag", "--no-sign", "v2.0.0", "main~1"]);
+    for rev in ["main~1", "main"] {
+        let out = env
+            .fr(&work)
+            .args(["deploy", rev, "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut p = spawn(&env, &work, &[]);
+    p.expect("What do you want to do?").unwrap();
+    p.send("Switch").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("\r").unwrap();
+    p.expect("Releases directory").unwrap();
+    p.send("/no/such/place\r").unwrap();
+    p.expect("try again").unwrap();
+    p.expect("Releases directory").unwrap();
+    p.send(format!("{}\r", releases.display())).unwrap();
+    p.expect("Switch to which release?").unwrap();
+    // The release of main~1 is labelled with its tag and its subject.
+    p.expect("v2.0.0  Merge pull request #7").unwrap();
+    p.send("\x1b").unwrap(); // back out: nothing changes
+    assert_eq!(exit_code(&mut p), 130);
+}

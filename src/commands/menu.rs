@@ -34,16 +34,37 @@ pub fn run(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
                 ))
                 .unwrap_or_default();
             let name = p.input("Snapshot name", &name_default)?;
-            let rollout = p.input("Revision about to be rolled out (empty: none)", "")?;
+            // A revision that is not there is asked again.
+            let rollout = retry(ui, || {
+                let rollout = p.input("Revision about to be rolled out (empty: none)", "")?;
+                if !rollout.trim().is_empty() {
+                    let ctx = Ctx::open(global, ui)?;
+                    crate::git::resolve_commit(&ctx.repo, rollout.trim())?;
+                }
+                Ok(rollout)
+            })?;
             let args = PrepareArgs {
                 name: Some(name),
                 rollout: Some(rollout).filter(|r| !r.trim().is_empty()),
                 sign: Default::default(),
             };
-            planned(global, ui, &|ctx| super::prepare::run(ctx, &args))
+            planned(global, ui, &|ctx, _| super::prepare::run(ctx, &args))
         }
         _ => switch(global, ui),
     }
+}
+
+/// Ask again after bad input (a typo), saying what was wrong; anything else ends the flow.
+fn retry<T>(ui: &Ui, mut ask: impl FnMut() -> Result<T>) -> Result<T> {
+    for _ in 0..5 {
+        match ask() {
+            Err(e) if e.kind == crate::error::Kind::BadInput => {
+                ui.warn(&format!("{}; try again", e.message))
+            }
+            other => return other,
+        }
+    }
+    ask()
 }
 
 /// Why, for the Revert-Reason trailer and the pull request (optional; Enter skips it).
@@ -69,7 +90,11 @@ pub fn revert(global: &GlobalArgs, ui: &Ui, mut args: RevertArgs) -> Result<Outc
     ask_reason(ui, &mut args.publish)?;
     let mut global = global.clone();
     global.no_fetch = true;
-    planned(&global, ui, &|ctx| super::revert::run(ctx, &args))
+    planned(&global, ui, &|ctx, allow| {
+        let mut args = args.clone();
+        args.guard.allow_destructive_migrations |= allow;
+        super::revert::run(ctx, &args)
+    })
 }
 
 /// `rollback` without `--to`: pick a rollout point or release tag, and how to go back.
@@ -99,7 +124,11 @@ pub fn rollback(global: &GlobalArgs, ui: &Ui, mut args: RollbackArgs) -> Result<
     args.force = true;
     let mut global = global.clone();
     global.no_fetch = true;
-    planned(&global, ui, &|ctx| super::rollback::run(ctx, &args))
+    planned(&global, ui, &|ctx, allow| {
+        let mut args = args.clone();
+        args.guard.allow_destructive_migrations |= allow;
+        super::rollback::run(ctx, &args)
+    })
 }
 
 #[cfg(unix)]
@@ -107,15 +136,27 @@ fn switch(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
     let repo = crate::git::open(None).ok();
     let mut args = SwitchArgs::default();
     args.dirs.wait = 60;
-    let configured = super::releases::release_dirs(repo.as_ref(), &args.dirs);
-    if configured.is_err() {
-        let p = ui.ask().ok_or_else(pick::cancelled)?;
-        let dir = p.input("Releases directory", "")?;
-        args.dirs.releases = Some(dir.into());
-    }
-    let rel = super::releases::release_dirs(repo.as_ref(), &args.dirs)?;
-    args.release = Some(pick::release(ui, &rel)?);
-    planned_host(global, ui, &|g| super::switch::run(g, ui, &args))
+    let rel = match super::releases::release_dirs(repo.as_ref(), &args.dirs) {
+        Ok(rel) => rel,
+        Err(_) => {
+            let p = ui.ask().ok_or_else(pick::cancelled)?;
+            // A typo is asked again, not the end of the flow.
+            retry(ui, || {
+                let dir = p.input(
+                    "Releases directory (the folder with one folder per release)",
+                    "",
+                )?;
+                args.dirs.releases = Some(dir.into());
+                super::releases::release_dirs(repo.as_ref(), &args.dirs)
+            })?
+        }
+    };
+    args.release = Some(pick::release(ui, &rel, repo.as_ref())?);
+    planned_host(global, ui, &|g, allow| {
+        let mut args = args.clone();
+        args.guard.allow_destructive_migrations |= allow;
+        super::switch::run(g, ui, &args)
+    })
 }
 
 #[cfg(not(unix))]
@@ -123,24 +164,52 @@ fn switch(_global: &GlobalArgs, _ui: &Ui) -> Result<Outcome> {
     Err(super::releases_unsupported())
 }
 
-/// Show the plan (a dry run), ask, then run for real.
+/// Show the plan (a dry run), ask, then run for real. The command gets whether destructive
+/// migrations were accepted after the person saw them.
 fn planned(
     global: &GlobalArgs,
     ui: &Ui,
-    command: &dyn Fn(&Ctx) -> Result<Outcome>,
+    command: &dyn for<'c> Fn(&Ctx<'c>, bool) -> Result<Outcome>,
 ) -> Result<Outcome> {
-    planned_host(global, ui, &|g| command(&Ctx::open(g, ui)?))
+    planned_host(global, ui, &|g, allow| command(&Ctx::open(g, ui)?, allow))
 }
 
 fn planned_host(
     global: &GlobalArgs,
     ui: &Ui,
-    command: &dyn Fn(&GlobalArgs) -> Result<Outcome>,
+    command: &dyn Fn(&GlobalArgs, bool) -> Result<Outcome>,
 ) -> Result<Outcome> {
     let mut dry = global.clone();
     dry.dry_run = true;
-    let plan = command(&dry)?;
     let p = ui.ask().ok_or_else(pick::cancelled)?;
+    // A refusal over destructive migrations shows what they are and asks, instead of ending
+    // the flow with a flag to pass.
+    let mut allow = false;
+    let plan = match command(&dry, false) {
+        Err(e)
+            if e.kind == crate::error::Kind::Refused
+                && e.message.contains("destructive migration") =>
+        {
+            crate::ui::print_err(&format!("\nRefused: {}", e.message));
+            for hint in e
+                .hints
+                .iter()
+                .filter(|h| !h.contains("--allow-destructive-migrations"))
+            {
+                crate::ui::print_err(&format!("  {hint}"));
+            }
+            crate::ui::print_err("");
+            if !p.confirm(
+                "Go ahead anyway, although the old code may break against the current schema?",
+                false,
+            )? {
+                return Err(pick::cancelled());
+            }
+            allow = true;
+            command(&dry, true)?
+        }
+        other => other?,
+    };
     crate::ui::print_err("\nThe plan:");
     for line in plan.human.iter().filter(|l| !l.starts_with("Dry run")) {
         crate::ui::print_err(&format!("  {line}"));
@@ -155,7 +224,7 @@ fn planned_host(
     let mut real = global.clone();
     real.yes = true;
     real.no_fetch = true;
-    command(&real)
+    command(&real, allow)
 }
 
 #[cfg(test)]
@@ -283,6 +352,95 @@ mod tests {
             .unwrap();
         let tagged = repo.revparse_single("v1.0.0^{tree}").unwrap().id();
         assert_eq!(repo.find_commit(tip).unwrap().tree_id(), tagged);
+    }
+
+    /// Commit a destructive SQL migration on main, after v1.0.0.
+    fn add_destructive_migration(repo: &git2::Repository) {
+        let head = repo.head().unwrap().peel_to_commit().unwrap();
+        let blob = repo
+            .blob(b"ALTER TABLE users DROP COLUMN legacy;\n")
+            .unwrap();
+        let mut migrate = repo.treebuilder(None).unwrap();
+        migrate.insert("001_drop.sql", blob, 0o100644).unwrap();
+        let mut db = repo.treebuilder(None).unwrap();
+        db.insert("migrate", migrate.write().unwrap(), 0o040000)
+            .unwrap();
+        let mut root = repo.treebuilder(Some(&head.tree().unwrap())).unwrap();
+        root.insert("db", db.write().unwrap(), 0o040000).unwrap();
+        let tree = repo.find_tree(root.write().unwrap()).unwrap();
+        let sig =
+            git2::Signature::new("T", "t@example.com", &git2::Time::new(1_700_000_100, 0)).unwrap();
+        repo.commit(
+            Some("refs/heads/main"),
+            &sig,
+            &sig,
+            "Drop legacy",
+            &tree,
+            &[&head],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_refused_plan_shows_the_findings_and_asks() {
+        let (dir, repo) = repo();
+        add_destructive_migration(&repo);
+        let prompter = Scripted::new(vec![
+            Answer::Pick("v1.0.0".into()),
+            Answer::Pick("commit:".into()),
+            Answer::Text(String::new()),
+            Answer::Yes, // go ahead anyway, over the migration
+            Answer::Yes, // go ahead with the plan
+        ]);
+        let ui = Ui::with_prompter(Box::new(prompter));
+        let outcome = rollback(&global(dir.path()), &ui, RollbackArgs::default()).unwrap();
+        assert_eq!(outcome.json["branch"], "rollback-to-v1.0.0");
+        assert!(
+            outcome.json["warnings"]
+                .to_string()
+                .contains("allowed by --allow-destructive-migrations"),
+            "{}",
+            outcome.json["warnings"]
+        );
+        // Saying no to the refusal writes nothing.
+        let (dir, repo) = super::tests::repo();
+        add_destructive_migration(&repo);
+        let refs = repo.references().unwrap().count();
+        let ui = scripted(vec![
+            Answer::Pick("v1.0.0".into()),
+            Answer::Pick("commit:".into()),
+            Answer::Text(String::new()),
+            Answer::No,
+        ]);
+        let err = rollback(&global(dir.path()), &ui, RollbackArgs::default()).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Interrupted);
+        assert_eq!(repo.references().unwrap().count(), refs);
+    }
+
+    #[test]
+    fn a_typo_is_asked_again() {
+        let (dir, repo) = repo();
+        let ui = scripted(vec![
+            Answer::Pick("Take a snapshot".into()),
+            Answer::Text("before-deploy".into()),
+            Answer::Text("no-such-revision".into()),
+            Answer::Text(String::new()),
+            Answer::Yes,
+        ]);
+        let outcome = run(&global(dir.path()), &ui).unwrap();
+        assert_eq!(outcome.json["tag"], "pre-rollout/before-deploy");
+        assert!(repo
+            .find_reference("refs/tags/pre-rollout/before-deploy")
+            .is_ok());
+    }
+
+    #[test]
+    fn picker_lines_fit_the_terminal() {
+        use crate::ui::prompt::fit;
+        assert_eq!(fit("short", 76), "short");
+        let long = "a".repeat(120);
+        assert_eq!(fit(&long, 76).chars().count(), 76);
+        assert!(fit(&long, 76).ends_with('…'));
     }
 
     #[test]

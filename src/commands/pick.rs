@@ -173,7 +173,11 @@ pub fn point(ctx: &Ctx) -> Result<String> {
 
 /// A release of a releases directory.
 #[cfg(unix)]
-pub fn release(ui: &Ui, rel: &crate::releases::Releases) -> Result<String> {
+pub fn release(
+    ui: &Ui,
+    rel: &crate::releases::Releases,
+    repo: Option<&git2::Repository>,
+) -> Result<String> {
     let Some(p) = ui.ask() else {
         return Err(missing(
             "the release to switch to",
@@ -198,8 +202,12 @@ pub fn release(ui: &Ui, rel: &crate::releases::Releases) -> Result<String> {
                 ""
             };
             let bad = if r.bad { "  BAD" } else { "" };
+            // What a person recognises: the tag or branch on it, and its subject.
+            let (names, subject) = repo.map_or((String::new(), String::new()), |repo| {
+                describe_release(repo, &r.id)
+            });
             format!(
-                "{}  deployed {}{mark}{bad}",
+                "{}{names}  {subject}  deployed {}{mark}{bad}",
                 &r.id[..12],
                 relative(r.deployed_at)
             )
@@ -209,6 +217,36 @@ pub fn release(ui: &Ui, rel: &crate::releases::Releases) -> Result<String> {
         .select("Switch to which release?", &items)?
         .ok_or_else(cancelled)?;
     Ok(list[chosen].id.clone())
+}
+
+/// The tags and branches pointing at a release's commit (`  v1.4.0`), and its subject, when
+/// the repository has them.
+#[cfg(unix)]
+fn describe_release(repo: &git2::Repository, id: &str) -> (String, String) {
+    let Ok(oid) = git2::Oid::from_str(id) else {
+        return (String::new(), String::new());
+    };
+    let Ok(commit) = repo.find_commit(oid) else {
+        return (String::new(), String::new());
+    };
+    let subject = message::subject(&String::from_utf8_lossy(commit.message_bytes())).to_string();
+    let mut names = Vec::new();
+    if let Ok(refs) = repo.references_glob("refs/tags/*") {
+        for r in refs.flatten() {
+            if r.peel_to_commit().is_ok_and(|c| c.id() == oid) {
+                if let Ok(name) = r.shorthand() {
+                    names.push(name.to_string());
+                }
+            }
+        }
+    }
+    names.sort();
+    let names = if names.is_empty() {
+        String::new()
+    } else {
+        format!("  {}", names.join(", "))
+    };
+    (names, subject)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<Outcome> {
     let rel = release_dirs(repo.as_ref(), &args.dirs)?;
     let name = match &args.release {
         Some(name) => name.clone(),
-        None => super::pick::release(ui, &rel)?,
+        None => super::pick::release(ui, &rel, repo.as_ref())?,
     };
     let short = |s: &str| s[..12.min(s.len())].to_string();
     if name == "previous" && args.mark_bad {

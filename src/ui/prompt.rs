@@ -40,9 +40,18 @@ fn prompt_error(e: dialoguer::Error) -> Error {
 
 impl Prompter for Terminal {
     fn select(&self, prompt: &str, items: &[String]) -> Result<Option<usize>> {
+        // One line per item on the terminal as it is (80 columns when it cannot say): a line
+        // that wraps breaks the picker's redraw.
+        let width = console::Term::stderr()
+            .size_checked()
+            .map_or(80, |(_, cols)| usize::from(cols));
+        let fitted: Vec<String> = items
+            .iter()
+            .map(|i| fit(i, width.saturating_sub(4)))
+            .collect();
         dialoguer::FuzzySelect::with_theme(&self.theme)
             .with_prompt(prompt)
-            .items(items)
+            .items(&fitted)
             .default(0)
             .max_length(15)
             .interact_opt()
@@ -59,12 +68,25 @@ impl Prompter for Terminal {
     }
 
     fn input(&self, prompt: &str, default: &str) -> Result<String> {
-        dialoguer::Input::<String>::with_theme(&self.theme)
+        let mut input = dialoguer::Input::<String>::with_theme(&self.theme)
             .with_prompt(prompt)
-            .default(default.to_string())
-            .interact_text()
-            .map_err(prompt_error)
+            .allow_empty(true);
+        // An empty default would show as `()`.
+        if !default.is_empty() {
+            input = input.default(default.to_string());
+        }
+        input.interact_text().map_err(prompt_error)
     }
+}
+
+/// `text` cut to `width` characters, with an ellipsis when cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width || width < 2 {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width - 1).collect();
+    out.push('…');
+    out
 }
 
 /// Answers given in advance, for tests of the flows.
