@@ -117,33 +117,65 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Lets `git fastrevert <TAB>` complete too: git's bash completion calls `_git_fastrevert` for
-/// the `fastrevert` subcommand, with the words starting at `git`.
+/// `git fastrevert <TAB>` completes too: git's completion hands the `fastrevert` subcommand to
+/// a function of ours, which asks the binary with the words as `git-fastrevert` would see them.
 const GIT_BASH_HOOK: &str = r#"
 # `git fastrevert <TAB>`: git's completion calls _git_<command>.
 _git_fastrevert() {
     local COMP_WORDS=(git-fastrevert "${COMP_WORDS[@]:2}")
     local COMP_CWORD=$((COMP_CWORD - 1))
-    _git__fastrevert git-fastrevert "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+    _clap_complete_git_fastrevert git-fastrevert "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
 }
 "#;
 
-/// The completion script for `shell`, as `completions <shell>` prints it.
+const GIT_ZSH_HOOK: &str = r#"
+# `git fastrevert <TAB>`: git's completion calls _git-<command> for user commands
+# (zstyle ':completion:*:*:git:*' user-commands fastrevert:'revert and roll back production').
+function _git-fastrevert() {
+    local -a words=("${words[@]}")
+    if [[ $words[1] == git ]]; then
+        words=("${(@)words[2,-1]}")
+        (( CURRENT-- ))
+    fi
+    words[1]=git-fastrevert
+    _clap_dynamic_completer_git_fastrevert
+}
+"#;
+
+const GIT_FISH_HOOK: &str = r#"
+# `git fastrevert <TAB>`
+complete --keep-order --exclusive --command git --condition '__fish_seen_subcommand_from fastrevert' --arguments "(set -l words (commandline --current-process --tokenize --cut-at-cursor); set -e words[1]; set words[1] git-fastrevert; GIT_FASTREVERT_COMPLETE=fish git-fastrevert -- \$words (commandline --current-token))"
+"#;
+
+/// The completion script for `shell`, as `completions <shell>` prints it: it asks the binary,
+/// which knows the repository's tags, revisions, releases and pull requests.
 pub fn completion(shell: clap_complete::Shell) -> String {
-    use clap::CommandFactory;
-    // The binary's own name throughout: with "git fastrevert" subcommand names come out mangled.
-    let mut cmd = Cli::command()
-        .name("git-fastrevert")
-        .bin_name("git-fastrevert");
+    use clap_complete::env::EnvCompleter;
+    use clap_complete::Shell;
+    let name = "git-fastrevert";
+    let var = crate::completion::VAR;
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "git-fastrevert", &mut out);
+    let written = match shell {
+        Shell::Bash => clap_complete::env::Bash.write_registration(var, name, name, name, &mut out),
+        Shell::Zsh => clap_complete::env::Zsh.write_registration(var, name, name, name, &mut out),
+        Shell::Fish => clap_complete::env::Fish.write_registration(var, name, name, name, &mut out),
+        Shell::Elvish => {
+            clap_complete::env::Elvish.write_registration(var, name, name, name, &mut out)
+        }
+        Shell::PowerShell => {
+            clap_complete::env::Powershell.write_registration(var, name, name, name, &mut out)
+        }
+        _ => Ok(()),
+    };
+    // Writing to memory cannot fail.
+    debug_assert!(written.is_ok());
     let mut script = String::from_utf8_lossy(&out).into_owned();
-    if shell == clap_complete::Shell::Bash {
-        // clap_complete names the case arms of a hyphenated binary's subcommands differently
-        // from the variable it matches them against; make them agree.
-        script = script.replace("git__subcmd__fastrevert", "git__fastrevert");
-        script.push_str(GIT_BASH_HOOK);
-    }
+    script.push_str(match shell {
+        Shell::Bash => GIT_BASH_HOOK,
+        Shell::Zsh => GIT_ZSH_HOOK,
+        Shell::Fish => GIT_FISH_HOOK,
+        _ => "",
+    });
     script
 }
 
@@ -220,7 +252,7 @@ pub struct AfterSwitchArgs {
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     /// The revision to deploy.
-    #[arg(value_name = "REV")]
+    #[arg(value_name = "REV", add = clap_complete::ArgValueCompleter::new(crate::completion::revisions))]
     pub rev: String,
 
     #[command(flatten)]
@@ -249,7 +281,7 @@ pub struct DeployArgs {
 pub struct SwitchArgs {
     /// The release: full or abbreviated id, a deployed tag or branch, or `previous`. On a
     /// terminal, leave it out to pick from the releases.
-    #[arg(value_name = "RELEASE")]
+    #[arg(value_name = "RELEASE", add = clap_complete::ArgValueCompleter::new(crate::completion::releases))]
     pub release: Option<String>,
 
     #[command(flatten)]
@@ -287,7 +319,7 @@ pub enum SqlDialect {
 #[derive(Debug, Args)]
 pub struct CheckMigrationsArgs {
     /// Commits whose migrations to check: A..B, or one commit [default: <remote>/<base>..HEAD].
-    #[arg(value_name = "RANGE")]
+    #[arg(value_name = "RANGE", add = clap_complete::ArgValueCompleter::new(crate::completion::revisions))]
     pub range: Option<String>,
 
     /// Where migrations live (glob, repeatable) [default: fastrevert.migrationPaths, else the
@@ -325,7 +357,7 @@ pub struct PrepareArgs {
     pub name: Option<String>,
 
     /// The revision about to be rolled out, recorded in the tag message.
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", add = clap_complete::ArgValueCompleter::new(crate::completion::revisions))]
     pub rollout: Option<String>,
 
     #[command(flatten)]
@@ -406,13 +438,13 @@ pub struct RevertArgs {
     /// Commits to revert: a commit, several, or a range A..B (first-parent commits of B not in A);
     /// pr:N, #N or !N mean --pr N. On a terminal, leave it out to pick from the base's recent
     /// commits.
-    #[arg(value_name = "REV")]
+    #[arg(value_name = "REV", add = clap_complete::ArgValueCompleter::new(crate::completion::revisions))]
     pub revs: Vec<String>,
 
     /// Revert a merged pull request (GitLab: merge request !N), found through the forge: a merge
     /// commit against parent 1, a squash commit as is, a rebase-merged or fast-forwarded one as
     /// its whole range (repeatable).
-    #[arg(long = "pr", value_name = "N")]
+    #[arg(long = "pr", value_name = "N", add = clap_complete::ArgValueCompleter::new(crate::completion::pull_requests))]
     pub prs: Vec<u64>,
 
     /// Parent to revert merge commits against [default: 1, the branch it was merged into].
@@ -442,7 +474,7 @@ pub enum RollbackMode {
 #[derive(Debug, Clone, Default, Args)]
 pub struct RollbackArgs {
     /// Where to go back to [default: the newest pre-rollout tag].
-    #[arg(long, value_name = "REF")]
+    #[arg(long, value_name = "REF", add = clap_complete::ArgValueCompleter::new(crate::completion::points))]
     pub to: Option<String>,
 
     /// How to go back.

@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod cli;
 pub mod commands;
+pub mod completion;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -24,6 +25,8 @@ use ui::Ui;
 
 /// Parse the command line, run the command, print its result and map it to the exit code.
 pub fn main() -> ExitCode {
+    // A shell asking for completions gets them and nothing else.
+    completion::answer_if_asked();
     tune_libgit2();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -794,3 +794,67 @@ fn json_output_leaves_stderr_to_warnings_and_errors() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).starts_with("error:"), "{}", stderr(&out));
 }
+
+/// Completion knows the repository: `rollback --to v<TAB>` offers tags, `revert <TAB>` recent
+/// commits and `pr:N`, for `git-fastrevert` and (through git's hook) `git fastrevert` in bash.
+#[test]
+fn completion_offers_tags_revisions_and_pull_requests() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["tag", "--no-sign", "v1.4.0", "main~1"]);
+    env.git(&work, &["tag", "--no-sign", "other"]);
+    let script = String::from_utf8(
+        env.fr(&work)
+            .args(["completions", "bash"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let script_file = env.path("completion.bash");
+    std::fs::write(&script_file, script).unwrap();
+    let complete = |words: &str, cword: usize, function: &str| {
+        let program = format!(
+            "source {file}; COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_TYPE=9; \
+             {function} git-fastrevert \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            file = script_file.display()
+        );
+        let mut cmd = std::process::Command::new("bash");
+        cmd.args(["--noprofile", "--norc", "-c", &program])
+            .current_dir(&work);
+        env.apply_to(&mut cmd);
+        cmd.env("PATH", crate::common::path_with_binary());
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let tags = complete(
+        "git-fastrevert rollback --to v",
+        3,
+        "_clap_complete_git_fastrevert",
+    );
+    assert_eq!(tags.trim(), "v1.4.0", "{tags}");
+    let head = env.rev(&work, "HEAD");
+    let revs = complete(
+        &format!("git-fastrevert revert {}", &head[..4]),
+        2,
+        "_clap_complete_git_fastrevert",
+    );
+    assert!(revs.lines().any(|l| l == &head[..7]), "{revs}");
+    let prs = complete(
+        "git-fastrevert revert pr:",
+        2,
+        "_clap_complete_git_fastrevert",
+    );
+    assert!(prs.lines().any(|l| l == "pr:7"), "{prs}");
+    // `git fastrevert …`: the words start at git; the hook shifts them.
+    let through_git = complete("git fastrevert rollback --to v", 4, "_git_fastrevert");
+    assert_eq!(through_git.trim(), "v1.4.0", "{through_git}");
+    let commands = complete("git fastrevert rol", 2, "_git_fastrevert");
+    assert_eq!(commands.trim(), "rollback", "{commands}");
+}
