@@ -131,6 +131,13 @@ fn elements<'a>(module: &'a [Stmt], e: &'a Expr, out: &mut Vec<&'a Expr>, depth:
     }
 }
 
+/// The findings of SQL `text`, written at `literal`, that the call `call` runs.
+fn sql_in_code(src: &Source<'_>, text: &str, literal: &Expr, call: &Expr) -> Vec<Finding> {
+    let r = call.range();
+    let line = src.line_of(usize::from(literal.range().start()));
+    src.embedded_sql(text, line, usize::from(r.start())..usize::from(r.end()))
+}
+
 /// `migrations.RunSQL.noop`.
 fn is_noop(e: &Expr) -> bool {
     matches!(e, Expr::Attribute(a) if a.attr.as_str() == "noop")
@@ -566,13 +573,7 @@ impl Django<'_, '_> {
                 Some(text) => {
                     self.defaults_set
                         .extend(super::sql::defaults_set(&text, self.src.dialect));
-                    let r = op.range();
-                    let line = self.src.line_of(usize::from(piece.range().start()));
-                    let found = self.src.embedded_sql(
-                        &text,
-                        line,
-                        usize::from(r.start())..usize::from(r.end()),
-                    );
+                    let found = sql_in_code(self.src, &text, piece, op);
                     self.findings.extend(found);
                 }
                 None => self.push(
@@ -855,13 +856,7 @@ impl Alembic<'_, '_> {
                 });
                 match (sql, literal) {
                     (Some(s), Some(text)) => {
-                        let r = e.range();
-                        let line = self.src.line_of(usize::from(s.range().start()));
-                        let found = self.src.embedded_sql(
-                            &text,
-                            line,
-                            usize::from(r.start())..usize::from(r.end()),
-                        );
+                        let found = sql_in_code(self.src, &text, s, e);
                         self.findings.extend(found);
                     }
                     _ => self.push(

@@ -893,24 +893,21 @@ impl Walk<'_, '_> {
 fn sql_text(node: &Node) -> Option<String> {
     match node {
         Node::Str(s) => Some(s.value.to_string_lossy()),
-        Node::Heredoc(h) => h
-            .parts
-            .iter()
-            .map(|p| match p {
-                Node::Str(s) => Some(s.value.to_string_lossy()),
-                _ => None,
-            })
-            .collect(),
-        Node::Dstr(d) => d
-            .parts
-            .iter()
-            .map(|p| match p {
-                Node::Str(s) => Some(s.value.to_string_lossy()),
-                _ => None,
-            })
-            .collect(),
+        Node::Heredoc(h) => literal_parts(&h.parts),
+        Node::Dstr(d) => literal_parts(&d.parts),
         _ => None,
     }
+}
+
+/// The text of string parts, when none of them is interpolated.
+fn literal_parts(parts: &[Node]) -> Option<String> {
+    parts
+        .iter()
+        .map(|p| match p {
+            Node::Str(s) => Some(s.value.to_string_lossy()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn block_var(args: Option<&Node>) -> Option<String> {
