@@ -80,9 +80,12 @@ fn write_dotenv(lines: &[(&str, String)]) {
         .iter()
         .map(|(k, v)| format!("{k}={}\n", value(v)))
         .collect();
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    // Never through a symlink someone else put there (the job runs in their checkout).
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    let written = options
         .open(&path)
         .and_then(|mut f| f.write_all(text.as_bytes()));
     if let Err(e) = written {

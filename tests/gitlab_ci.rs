@@ -437,7 +437,11 @@ fn gitlab_ci_component_installs_only_a_release_that_matches_its_checksum() {
         "{}",
         ran.log
     );
-    assert!(!work.join(".fastrevert-bin/git-fastrevert").exists());
+    assert!(
+        !ran.log.contains(&format!("git-fastrevert {version}")),
+        "{}",
+        ran.log
+    );
 
     serve(format!("{sum}  {asset}\n"));
     let ran = run_job(&env, &work, &fake.uri(), &given, system_path);
@@ -495,4 +499,40 @@ fn gitlab_ci_example_pipeline_uses_the_component_as_specified() {
         let job = include["inputs"]["job-name"].as_str().unwrap();
         assert!(!example[job].is_badvalue(), "the example configures {job}");
     }
+}
+
+/// A repository that ships `fastrevert.env` as a symlink cannot make the job write through it.
+#[test]
+fn gitlab_ci_outputs_never_follow_a_symlink_from_the_repository() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = runner_clone(&env);
+    let target = env.path("outside.txt");
+    std::fs::write(&target, "untouched\n").unwrap();
+    std::os::unix::fs::symlink(&target, work.join("fastrevert.env")).unwrap();
+    let ran = run_job(
+        &env,
+        &work,
+        &fake.uri(),
+        &[("command", "prepare")],
+        &path_with_binary(),
+    );
+    assert_eq!(ran.code, 0, "{}", ran.log);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "untouched\n");
+    assert!(!work.join("fastrevert.env").is_symlink());
+    assert_eq!(ran.outputs["FASTREVERT_RESULT"], "ok");
+
+    // The binary alone, pointed at a symlink: refuses to write through it (a warning).
+    std::fs::remove_file(work.join("fastrevert.env")).unwrap();
+    std::os::unix::fs::symlink(&target, work.join("fastrevert.env")).unwrap();
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "HEAD~1..HEAD"])
+        .env("GITLAB_CI", "true")
+        .env("FASTREVERT_DOTENV", work.join("fastrevert.env"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "untouched\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("could not write the job outputs"));
 }
