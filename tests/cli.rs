@@ -858,3 +858,53 @@ fn completion_offers_tags_revisions_and_pull_requests() {
     let commands = complete("git fastrevert rol", 2, "_git_fastrevert");
     assert_eq!(commands.trim(), "rollback", "{commands}");
 }
+
+/// The zsh and fish scripts complete a tag for `rollback --to`, for `git-fastrevert` and for
+/// `git fastrevert` (zsh's `_git` hands user commands to `_git-fastrevert`; fish's condition
+/// sees the subcommand).
+#[test]
+fn zsh_and_fish_complete_a_tag_for_both_spellings() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["tag", "--no-sign", "v1.4.0", "main~1"]);
+    let script = |shell: &str| {
+        let out = env.fr(&work).args(["completions", shell]).output().unwrap();
+        let file = env.path(&format!("completion.{shell}"));
+        std::fs::write(&file, out.stdout).unwrap();
+        file
+    };
+    let run = |program: &str, args: &[&str]| {
+        let mut cmd = std::process::Command::new(program);
+        cmd.args(args).current_dir(&work);
+        env.apply_to(&mut cmd);
+        cmd.env("PATH", crate::common::path_with_binary());
+        let out = cmd.output().unwrap_or_else(|e| {
+            panic!("{program} is needed for this test (.ci/run installs it): {e}")
+        });
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // zsh: the completion functions called as compsys would, `_describe` showing the values.
+    let zsh = script("zsh");
+    let program = format!(
+        "compdef() {{ : }}; _describe() {{ local arr=${{@[-1]}}; print -l -- ${{(P)arr}} }}; \
+         source {}; \
+         words=(git-fastrevert rollback --to v); CURRENT=4; _clap_dynamic_completer_git_fastrevert; \
+         words=(git fastrevert rollback --to v); CURRENT=5; _git-fastrevert",
+        zsh.display()
+    );
+    let out = run("zsh", &["-f", "-c", &program]);
+    assert_eq!(out, "v1.4.0:tag\nv1.4.0:tag\n", "{out}");
+    // fish: `complete -C` completes a command line as the shell would.
+    let fish = script("fish");
+    let program = format!(
+        "source {}; complete -C 'git-fastrevert rollback --to v'; complete -C 'git fastrevert rollback --to v'",
+        fish.display()
+    );
+    let out = run("fish", &["--no-config", "-c", &program]);
+    assert_eq!(out, "v1.4.0\ttag\nv1.4.0\ttag\n", "{out}");
+}
