@@ -818,3 +818,119 @@ fn rollback_plan_lists_the_undone_commits_and_names_reverts() {
         "{plan}"
     );
 }
+
+/// Every hint printed here is a command that works when pasted in the situation it is printed
+/// in: this test runs each one.
+#[test]
+fn hints_work_when_pasted() {
+    let env = Env::new();
+    let sh = |dir: &std::path::Path, line: &str| {
+        let mut cmd = std::process::Command::new("bash");
+        cmd.args(["--noprofile", "--norc", "-ec", line])
+            .current_dir(dir);
+        env.apply_to(&mut cmd);
+        cmd.env("PATH", crate::common::path_with_binary());
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "the hint `{line}` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let hint_after = |text: &str, marker: &str| -> String {
+        let at = text
+            .find(marker)
+            .unwrap_or_else(|| panic!("no '{marker}' in: {text}"))
+            + marker.len();
+        text[at..].lines().next().unwrap().trim().to_string()
+    };
+
+    // No remote: "add one and push".
+    let lonely = env.repo("lonely");
+    env.commit(&lonely, &[("x.txt", "x\n")], "Add x");
+    let out = env.fr(&lonely).args(["revert", "HEAD"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let bare = env.path("published.git");
+    env.git(
+        env.tmp.path(),
+        &["init", "-q", "--bare", bare.to_str().unwrap()],
+    );
+    let line = hint_after(&text, "add one and push: ").replace("<url>", bare.to_str().unwrap());
+    sh(&lonely, &line);
+    let branch = text
+        .split("Created branch ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(env
+        .git_output(&bare, &["rev-parse", "--verify", branch])
+        .status
+        .success());
+
+    // --no-push: "To publish it: git push origin <branch>".
+    let (work, remote) = env.cloned();
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--no-push"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let line = hint_after(&text, "To publish it: ");
+    sh(&work, &line);
+    let branch = format!("revert-{}", &env.rev(&work, "HEAD")[..7]);
+    assert!(env
+        .git_output(&remote, &["rev-parse", "--verify", &branch])
+        .status
+        .success());
+
+    // A reset dry run says the real run needs --force: with it, it runs.
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "HEAD~1", "--mode", "reset", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("needs --force"));
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "HEAD~1", "--mode", "reset", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // --direct with --no-fetch after the remote moved: "fetch the new tip (git fetch), then run
+    // the same command again".
+    let work = env.path("direct");
+    env.git(
+        env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            work.to_str().unwrap(),
+        ],
+    );
+    let other = env.path("other");
+    env.git(
+        env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            remote.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+    );
+    env.commit(&other, &[("moved.txt", "m\n")], "Move main");
+    env.git(&other, &["push", "-q", "origin", "main"]);
+    let target = env.rev(&work, "origin/main");
+    let args = ["revert", target.as_str(), "--direct", "--no-fetch", "--yes"];
+    let out = env.fr(&work).args(args).output().unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("fetch the new tip (git fetch)"), "{err}");
+    sh(&work, "git fetch");
+    let out = env.fr(&work).args(args).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
