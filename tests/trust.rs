@@ -933,4 +933,35 @@ fn hints_work_when_pasted() {
     sh(&work, "git fetch");
     let out = env.fr(&work).args(args).output().unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // A --direct conflict: the hint resolves on a new branch from the base (production's own
+    // branch exists), and the revert it names stops at the conflict, as it should.
+    let env = Env::new();
+    let (work, old) = env.cloned_with_conflict();
+    let out = env
+        .fr(&work)
+        .args(["revert", &old, "--direct", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let err = stderr(&out);
+    let line = hint_after(&err, "resolve it by hand: ");
+    let (switch, rest) = line.split_once(" && ").unwrap();
+    let revert = rest.split(',').next().unwrap();
+    env.git(&work, &["stash", "-q", "--include-untracked"]);
+    sh(&work, switch);
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["--noprofile", "--norc", "-c", revert])
+        .current_dir(&work);
+    env.apply_to(&mut cmd);
+    let out = cmd.output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("CONFLICT") || said.contains("conflict"),
+        "{revert}: {said}"
+    );
 }
