@@ -534,6 +534,36 @@ fn two_resets_in_one_second_keep_two_backups_and_going_forward_needs_no_force() 
         "{}",
         String::from_utf8_lossy(&dry.stdout)
     );
+    // The JSON plan says the same.
+    let dry = env
+        .fr(&work)
+        .args([
+            "rollback",
+            "--to",
+            "main~2",
+            "--mode",
+            "reset",
+            "--dry-run",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(json(&dry)["needs_force"], true);
+    let forced = env
+        .fr(&work)
+        .args([
+            "rollback",
+            "--to",
+            "main~2",
+            "--mode",
+            "reset",
+            "--dry-run",
+            "--json",
+            "--force",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(json(&forced)["needs_force"], false);
 }
 
 #[test]

@@ -487,7 +487,8 @@ fn reset_mode(
             human.push("The real run needs --force (or a confirmation on a terminal): it drops commits from the branch.".into());
         }
         human.push("Dry run: nothing was written.".into());
-        let json = json!({"mode": "reset", "branch": s.base, "commits": [], "pushed": false, "backup_ref": backup_ref});
+        // The plan says, as the human lines do, whether the real run needs --force.
+        let json = json!({"mode": "reset", "branch": s.base, "commits": [], "pushed": false, "backup_ref": backup_ref, "needs_force": needs_force && !args.force});
         return Ok(Outcome { json, human });
     }
     if needs_force && !args.force {
