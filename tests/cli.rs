@@ -857,6 +857,18 @@ fn completion_offers_tags_revisions_and_pull_requests() {
     assert_eq!(through_git.trim(), "v1.4.0", "{through_git}");
     let commands = complete("git fastrevert rol", 2, "_git_fastrevert");
     assert_eq!(commands.trim(), "rollback", "{commands}");
+    // Release ids of this host (fastrevert.releases), and `previous`.
+    let releases = env.path("site/releases");
+    std::fs::create_dir_all(&releases).unwrap();
+    env.git(
+        &work,
+        &["config", "fastrevert.releases", releases.to_str().unwrap()],
+    );
+    let out = env.fr(&work).args(["deploy", "HEAD"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let ids = complete("git-fastrevert switch ", 2, "_clap_complete_git_fastrevert");
+    assert!(ids.lines().any(|l| l == "previous"), "{ids}");
+    assert!(ids.lines().any(|l| l == &head[..12]), "{ids}");
 }
 
 /// The zsh and fish scripts complete a tag for `rollback --to`, for `git-fastrevert` and for

@@ -265,3 +265,22 @@ fn a_typo_is_asked_again_and_releases_carry_tags_and_subjects() {
     p.send("\x1b").unwrap(); // back out: nothing changes
     assert_eq!(exit_code(&mut p), 130);
 }
+
+/// On an 80-column terminal a picker line never wraps: a long subject is cut with an ellipsis.
+#[test]
+fn picker_lines_fit_an_80_column_terminal() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let long = format!("Rework the checkout {} END", "and the basket ".repeat(8));
+    env.commit(&work, &[("long.txt", "x\n")], &long);
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let mut p = spawn(&env, &work, &["revert"]);
+    p.get_process_mut().set_window_size(80, 24).unwrap();
+    p.expect("Revert which commit of main?").unwrap();
+    let shown = p.expect("…").unwrap();
+    let before = String::from_utf8_lossy(shown.before()).to_string();
+    assert!(before.contains("Rework the checkout"), "{before}");
+    assert!(!before.contains("END"), "the full line was drawn: {before}");
+    p.send("\x1b").unwrap();
+    assert_eq!(exit_code(&mut p), 130);
+}
