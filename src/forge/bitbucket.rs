@@ -4,10 +4,211 @@ use serde_json::{json, Value};
 
 use super::rest::Rest;
 use super::{
-    json_opt_text, json_text, query_value, status_error, Created, Forge, Http, Kind, NewPr,
-    PrCommit, PrInfo, PullRequest, Reply, SendError, Target, Token,
+    query_value, status_error, Created, Forge, Http, Kind, NewPr, PrCommit, PrInfo, PullRequest,
+    Reply, SendError, Target, Token,
 };
 use crate::error::{Error, Result};
+
+/// A pull request as Bitbucket Cloud (REST 2.0) or Data Center (REST 1.0) describes it: the
+/// fields of both shapes, each `None` or empty where that API has none.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Pull {
+    id: Option<u64>,
+    title: String,
+    state: String,
+    // Cloud
+    merge_commit: Option<Hash>,
+    source: Option<CloudEnd>,
+    destination: Option<CloudEnd>,
+    // Data Center
+    properties: Option<DcProperties>,
+    #[serde(rename = "fromRef")]
+    from_ref: Option<DcRef>,
+    #[serde(rename = "toRef")]
+    to_ref: Option<DcRef>,
+    links: Links,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Hash {
+    hash: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct CloudEnd {
+    branch: Name,
+    commit: Option<Hash>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Name {
+    name: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct DcProperties {
+    #[serde(rename = "mergeCommit")]
+    merge_commit: Option<DcCommit>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct DcCommit {
+    id: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct DcRef {
+    id: String,
+    #[serde(rename = "displayId")]
+    display_id: String,
+    #[serde(rename = "latestCommit")]
+    latest_commit: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Links {
+    html: Option<Href>,
+    /// Cloud: one link; Data Center: a list.
+    #[serde(rename = "self")]
+    self_links: Option<OneOrMany>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(Href),
+    Many(Vec<Href>),
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Href {
+    href: String,
+}
+
+/// A page of a list: Cloud links the `next` page, Data Center says `isLastPage` and where the
+/// next one starts.
+#[derive(Debug, serde::Deserialize)]
+struct Page<T> {
+    #[serde(default = "Vec::new")]
+    values: Vec<T>,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(rename = "isLastPage", default)]
+    is_last_page: Option<bool>,
+    #[serde(rename = "nextPageStart", default)]
+    next_page_start: Option<u64>,
+}
+
+/// A commit of a pull request: Cloud names it by `hash`, Data Center by `id`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Commit {
+    hash: Option<String>,
+    id: Option<String>,
+    message: String,
+}
+
+/// A comment (Cloud) or an activity holding one (Data Center).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct CommentEntry {
+    content: Option<CloudContent>,
+    comment: Option<DcComment>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct CloudContent {
+    raw: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct DcComment {
+    text: String,
+}
+
+/// Data Center's 409 for a pull request already open, which it names.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct Conflict {
+    errors: Vec<ConflictError>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ConflictError {
+    #[serde(rename = "existingPullRequest")]
+    existing: Option<Pull>,
+}
+
+impl Pull {
+    fn url(&self) -> String {
+        match &self.links.html {
+            Some(h) => h.href.clone(),
+            None => match &self.links.self_links {
+                Some(OneOrMany::Many(links)) => {
+                    links.first().map(|h| h.href.clone()).unwrap_or_default()
+                }
+                Some(OneOrMany::One(link)) => link.href.clone(),
+                None => String::new(),
+            },
+        }
+    }
+
+    /// What the commands need of it, read from whichever API's shape it has.
+    fn info(self, number: u64) -> PrInfo {
+        let url = self.url();
+        let merged = self.state == "MERGED";
+        let (merge_commit, head_ref, head_sha, base_ref) = match (self.source, self.from_ref) {
+            (Some(source), _) => (
+                self.merge_commit.map(|h| h.hash),
+                source.branch.name,
+                source.commit.map(|c| c.hash),
+                self.destination.map(|d| d.branch.name).unwrap_or_default(),
+            ),
+            (None, from) => (
+                self.properties.and_then(|p| p.merge_commit).map(|c| c.id),
+                from.as_ref()
+                    .map(|f| f.display_id.clone())
+                    .unwrap_or_default(),
+                from.and_then(|f| f.latest_commit),
+                self.to_ref.map(|t| t.display_id).unwrap_or_default(),
+            ),
+        };
+        PrInfo {
+            number,
+            title: self.title,
+            merged,
+            state: self.state,
+            merge_commit,
+            head_ref,
+            head_sha,
+            base_ref,
+            url,
+        }
+    }
+}
+
+/// A reply read as `T`, or an error saying the answer was not what the API describes.
+fn parse<T: serde::de::DeserializeOwned>(kind: Kind, reply: &Reply) -> Result<T> {
+    serde_json::from_str(&reply.body).map_err(|e| {
+        Error::failed(format!(
+            "{} sent an answer that is not the JSON expected ({e})",
+            kind.name()
+        ))
+        .hint("check fastrevert.apiUrl points at the API, then re-run")
+    })
+}
 
 pub struct Bitbucket {
     target: Target,
@@ -68,21 +269,16 @@ impl Bitbucket {
         })
     }
 
-    fn pull_request(&self, v: &Value, existing: bool) -> Result<PullRequest> {
-        let number = v["id"].as_u64().ok_or_else(|| {
+    fn pull_request(&self, pull: &Pull, existing: bool) -> Result<PullRequest> {
+        let number = pull.id.ok_or_else(|| {
             Error::failed(format!(
                 "{} answered without a pull request id",
                 self.target.kind.name()
             ))
         })?;
-        let url = if self.cloud() {
-            json_text(v, "/links/html/href")
-        } else {
-            json_text(v, "/links/self/0/href")
-        };
         Ok(PullRequest {
             number,
-            url,
+            url: pull.url(),
             existing,
             forge: self.target.kind,
         })
@@ -155,13 +351,13 @@ impl Bitbucket {
             }
         };
         Ok(match reply.status {
-            201 => Ok(self.pull_request(&reply.json(self.target.kind)?, false)?),
+            201 => Ok(self.pull_request(&parse(self.target.kind, &reply)?, false)?),
             // Cloud answers a duplicate with the pull request already open for the branch.
-            200 => Ok(self.pull_request(&reply.json(self.target.kind)?, true)?),
+            200 => Ok(self.pull_request(&parse(self.target.kind, &reply)?, true)?),
             409 => {
-                let v = reply.json(self.target.kind)?;
-                match v.pointer("/errors/0/existingPullRequest") {
-                    Some(existing) => Ok(self.pull_request(existing, true)?),
+                let conflict: Conflict = parse(self.target.kind, &reply)?;
+                match conflict.errors.into_iter().find_map(|e| e.existing) {
+                    Some(existing) => Ok(self.pull_request(&existing, true)?),
                     None => match self.find_open_pr(&pr.head, &pr.base)? {
                         Some(found) => Ok(found),
                         None => Err(reply),
@@ -185,23 +381,15 @@ impl Bitbucket {
     fn find_comment(&self, number: u64, body: &str) -> Result<Option<()>> {
         // Cloud lists comments, newest first on request; Data Center has them in the
         // pull request's activities, newest first.
-        let (path, list, text) = if self.cloud() {
-            (
-                format!(
-                    "{}/pullrequests/{number}/comments?sort=-created_on&pagelen=50",
-                    self.repo_path()
-                ),
-                "/values",
-                "/content/raw",
+        let path = if self.cloud() {
+            format!(
+                "{}/pullrequests/{number}/comments?sort=-created_on&pagelen=50",
+                self.repo_path()
             )
         } else {
-            (
-                format!(
-                    "{}/pull-requests/{number}/activities?limit=50",
-                    self.repo_path()
-                ),
-                "/values",
-                "/comment/text",
+            format!(
+                "{}/pull-requests/{number}/activities?limit=50",
+                self.repo_path()
             )
         };
         let reply = self.call("GET", &path, None)?;
@@ -213,13 +401,15 @@ impl Bitbucket {
                 message(&reply),
             ));
         }
-        let v = reply.json(self.target.kind)?;
-        let found = v
-            .pointer(list)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .any(|c| c.pointer(text).and_then(Value::as_str).map(str::trim) == Some(body.trim()));
+        let page: Page<CommentEntry> = parse(self.target.kind, &reply)?;
+        let found = page.values.iter().any(|entry| {
+            let text = match (&entry.content, &entry.comment) {
+                (Some(c), _) => c.raw.as_str(),
+                (None, Some(c)) => c.text.as_str(),
+                (None, None) => return false,
+            };
+            text.trim() == body.trim()
+        });
         Ok(found.then_some(()))
     }
 }
@@ -268,33 +458,8 @@ impl Forge for Bitbucket {
                 message(&reply),
             ));
         }
-        let v = reply.json(self.target.kind)?;
-        let state = json_text(&v, "/state");
-        Ok(if self.cloud() {
-            PrInfo {
-                number,
-                title: json_text(&v, "/title"),
-                merged: state == "MERGED",
-                merge_commit: json_opt_text(&v, "/merge_commit/hash"),
-                head_ref: json_text(&v, "/source/branch/name"),
-                head_sha: json_opt_text(&v, "/source/commit/hash"),
-                base_ref: json_text(&v, "/destination/branch/name"),
-                url: json_text(&v, "/links/html/href"),
-                state,
-            }
-        } else {
-            PrInfo {
-                number,
-                title: json_text(&v, "/title"),
-                merged: state == "MERGED",
-                merge_commit: json_opt_text(&v, "/properties/mergeCommit/id"),
-                head_ref: json_text(&v, "/fromRef/displayId"),
-                head_sha: json_opt_text(&v, "/fromRef/latestCommit"),
-                base_ref: json_text(&v, "/toRef/displayId"),
-                url: json_text(&v, "/links/self/0/href"),
-                state,
-            }
-        })
+        let pull: Pull = parse(self.target.kind, &reply)?;
+        Ok(pull.info(number))
     }
 
     fn pr_commits(&self, number: u64) -> Result<Vec<PrCommit>> {
@@ -310,23 +475,16 @@ impl Forge for Bitbucket {
                     message(&reply),
                 ));
             }
-            let v = reply.json(self.target.kind)?;
-            let id = if self.cloud() { "/hash" } else { "/id" };
-            commits.extend(
-                v["values"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|c| PrCommit {
-                        sha: json_text(c, id),
-                        message: json_text(c, "/message"),
-                    }),
-            );
+            let page: Page<Commit> = parse(self.target.kind, &reply)?;
+            commits.extend(page.values.into_iter().map(|c| PrCommit {
+                sha: c.hash.or(c.id).unwrap_or_default(),
+                message: c.message,
+            }));
             // Cloud pages with a `next` link, Data Center with `isLastPage`/`nextPageStart`.
             match (
-                v["next"].as_str(),
-                v["isLastPage"].as_bool(),
-                v["nextPageStart"].as_u64(),
+                page.next.as_deref(),
+                page.is_last_page,
+                page.next_page_start,
             ) {
                 (Some(next), _, _) => {
                     path = next
@@ -374,17 +532,12 @@ impl Forge for Bitbucket {
                 message(&reply),
             ));
         }
-        let v = reply.json(self.target.kind)?;
+        let page: Page<Pull> = parse(self.target.kind, &reply)?;
         // Data Center filters by the source branch only: the target must be the base too.
-        let into_base = |pr: &&Value| {
-            self.cloud()
-                || pr.pointer("/toRef/id").and_then(Value::as_str)
-                    == Some(format!("refs/heads/{base}").as_str())
-        };
-        match v["values"]
-            .as_array()
-            .and_then(|a| a.iter().find(into_base))
-        {
+        let wanted = format!("refs/heads/{base}");
+        let into_base =
+            |pr: &&Pull| self.cloud() || pr.to_ref.as_ref().is_some_and(|t| t.id == wanted);
+        match page.values.iter().find(into_base) {
             Some(pr) => Ok(Some(self.pull_request(pr, true)?)),
             None => Ok(None),
         }
@@ -452,27 +605,19 @@ impl Forge for Bitbucket {
                 message(&reply),
             ));
         }
-        let v = reply.json(self.target.kind)?;
-        let (head, merge) = if self.cloud() {
-            ("/source/branch/name", "/merge_commit/hash")
-        } else {
-            ("/fromRef/displayId", "/properties/mergeCommit/id")
-        };
-        Ok(v["values"]
-            .as_array()
+        let page: Page<Pull> = parse(self.target.kind, &reply)?;
+        Ok(page
+            .values
             .into_iter()
-            .flatten()
             .filter_map(|pr| {
+                let number = pr.id?;
                 Some(PrInfo {
-                    number: pr["id"].as_u64()?,
-                    title: json_text(pr, "/title"),
                     merged: true,
                     state: "MERGED".into(),
-                    merge_commit: json_opt_text(pr, merge),
-                    head_ref: json_text(pr, head),
                     head_sha: None,
                     base_ref: base.to_string(),
                     url: String::new(),
+                    ..pr.info(number)
                 })
             })
             .collect())

@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use super::{
-    json_opt_text, json_text, query_value, status_error, ApiCommit, Created, Forge, Http, Kind,
-    NewPr, PrCommit, PrInfo, PullRequest, Reply, SendError, Target, Token,
+    query_value, status_error, ApiCommit, Created, Forge, Http, Kind, NewPr, PrCommit, PrInfo,
+    PullRequest, Reply, SendError, Target, Token,
 };
 use crate::error::{Error, Result};
 
@@ -147,6 +147,77 @@ fn same_api_path(api: &str, location: &str) -> Option<String> {
     })
 }
 
+/// A pull request as GitHub's REST API describes it (the fields read here; a missing text is
+/// empty, as GitHub leaves some out on older or partial answers).
+#[derive(Debug, serde::Deserialize)]
+struct Pull {
+    number: u64,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    merged: bool,
+    #[serde(default)]
+    merged_at: Option<String>,
+    #[serde(default)]
+    merge_commit_sha: Option<String>,
+    #[serde(default)]
+    head: Option<Branch>,
+    #[serde(default)]
+    base: Option<Branch>,
+    #[serde(default)]
+    html_url: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Branch {
+    #[serde(rename = "ref", default)]
+    name: String,
+    #[serde(default)]
+    sha: Option<String>,
+}
+
+impl Pull {
+    fn info(self) -> PrInfo {
+        let merged = self.merged || self.merged_at.is_some();
+        PrInfo {
+            number: self.number,
+            title: self.title,
+            merged,
+            state: self.state,
+            merge_commit: self.merge_commit_sha,
+            head_sha: self.head.as_ref().and_then(|b| b.sha.clone()),
+            head_ref: self.head.map(|b| b.name).unwrap_or_default(),
+            base_ref: self.base.map(|b| b.name).unwrap_or_default(),
+            url: self.html_url,
+        }
+    }
+}
+
+/// A commit of a pull request (`GET /pulls/N/commits`).
+#[derive(Debug, serde::Deserialize)]
+struct PullCommit {
+    sha: String,
+    commit: PullCommitDetail,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct PullCommitDetail {
+    #[serde(default)]
+    message: String,
+}
+
+/// A reply read as `T`, or an error saying GitHub's answer was not what the API describes.
+fn parse<T: serde::de::DeserializeOwned>(reply: &Reply) -> Result<T> {
+    serde_json::from_str(&reply.body).map_err(|e| {
+        Error::failed(format!(
+            "GitHub sent an answer that is not the JSON expected ({e})"
+        ))
+        .hint("check fastrevert.apiUrl points at the API, then re-run")
+    })
+}
+
 /// GitHub's error text: `message` plus each `errors[].message`.
 fn message(reply: &Reply) -> String {
     let Ok(v) = serde_json::from_str::<Value>(&reply.body) else {
@@ -167,16 +238,13 @@ fn message(reply: &Reply) -> String {
     parts.join("; ")
 }
 
-fn pull_request(v: &Value, existing: bool) -> Result<PullRequest> {
-    let number = v["number"].as_u64().ok_or_else(|| {
-        Error::failed("GitHub answered without a pull request number").hint("re-run to retry")
-    })?;
-    Ok(PullRequest {
-        number,
-        url: json_text(v, "/html_url"),
+fn pull_request(pull: Pull, existing: bool) -> PullRequest {
+    PullRequest {
+        number: pull.number,
+        url: pull.html_url,
         existing,
         forge: Kind::GitHub,
-    })
+    }
 }
 
 impl Forge for GitHub {
@@ -198,18 +266,8 @@ impl Forge for GitHub {
                 message(&reply),
             ));
         }
-        let v = reply.json(Kind::GitHub)?;
-        Ok(PrInfo {
-            number,
-            title: json_text(&v, "/title"),
-            merged: v["merged"].as_bool().unwrap_or(false) || v["merged_at"].is_string(),
-            state: json_text(&v, "/state"),
-            merge_commit: v["merge_commit_sha"].as_str().map(str::to_string),
-            head_ref: json_text(&v, "/head/ref"),
-            head_sha: json_opt_text(&v, "/head/sha"),
-            base_ref: json_text(&v, "/base/ref"),
-            url: json_text(&v, "/html_url"),
-        })
+        let pull: Pull = parse(&reply)?;
+        Ok(pull.info())
     }
 
     fn pr_commits(&self, number: u64) -> Result<Vec<PrCommit>> {
@@ -229,12 +287,11 @@ impl Forge for GitHub {
                     message(&reply),
                 ));
             }
-            let v = reply.json(Kind::GitHub)?;
-            let list = v.as_array().cloned().unwrap_or_default();
+            let list: Vec<PullCommit> = parse(&reply)?;
             let full = list.len() == 100;
-            commits.extend(list.iter().map(|c| PrCommit {
-                sha: json_text(c, "/sha"),
-                message: json_text(c, "/commit/message"),
+            commits.extend(list.into_iter().map(|c| PrCommit {
+                sha: c.sha,
+                message: c.commit.message,
             }));
             if !full {
                 break;
@@ -260,11 +317,8 @@ impl Forge for GitHub {
                 message(&reply),
             ));
         }
-        let v = reply.json(Kind::GitHub)?;
-        match v.as_array().and_then(|a| a.first()) {
-            Some(pr) => Ok(Some(pull_request(pr, true)?)),
-            None => Ok(None),
-        }
+        let open: Vec<Pull> = parse(&reply)?;
+        Ok(open.into_iter().next().map(|pr| pull_request(pr, true)))
     }
 
     fn open_pr(&self, pr: &NewPr, warnings: &mut Vec<String>) -> Result<PullRequest> {
@@ -290,7 +344,7 @@ impl Forge for GitHub {
             }
         };
         let created = match reply.status {
-            201 | 200 => pull_request(&reply.json(Kind::GitHub)?, false)?,
+            201 | 200 => pull_request(parse(&reply)?, false),
             422 if message(&reply).contains("already exists") => {
                 return self.find_open_pr(&pr.head, &pr.base)?.ok_or_else(|| {
                     Error::failed(
@@ -332,23 +386,14 @@ impl Forge for GitHub {
                 message(&reply),
             ));
         }
-        let v = reply.json(Kind::GitHub)?;
-        Ok(v.as_array()
+        let closed: Vec<Pull> = parse(&reply)?;
+        Ok(closed
             .into_iter()
-            .flatten()
-            .filter(|pr| pr["merged_at"].is_string())
-            .filter_map(|pr| {
-                Some(PrInfo {
-                    number: pr["number"].as_u64()?,
-                    title: json_text(pr, "/title"),
-                    merged: true,
-                    state: "merged".into(),
-                    merge_commit: pr["merge_commit_sha"].as_str().map(str::to_string),
-                    head_ref: json_text(pr, "/head/ref"),
-                    head_sha: None,
-                    base_ref: json_text(pr, "/base/ref"),
-                    url: json_text(pr, "/html_url"),
-                })
+            .filter(|pr| pr.merged_at.is_some())
+            .map(|pr| PrInfo {
+                state: "merged".into(),
+                head_sha: None,
+                ..pr.info()
             })
             .collect())
     }

@@ -569,18 +569,6 @@ pub(crate) fn query_value(v: &str) -> String {
     out
 }
 
-/// The string at a JSON pointer of a forge's reply, or "" when it is missing.
-pub(crate) fn json_text(v: &Value, pointer: &str) -> String {
-    json_opt_text(v, pointer).unwrap_or_default()
-}
-
-/// The string at a JSON pointer of a forge's reply, if there is one.
-pub(crate) fn json_opt_text(v: &Value, pointer: &str) -> Option<String> {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
 /// A pull request number the forge does not know: bad input.
 pub fn pr_not_found(target: &Target, number: u64) -> Error {
     Error::bad_input(format!(
