@@ -642,7 +642,9 @@ fn gitlab_ci_job_token_reads_but_never_opens() {
     let j = json(&out);
     assert_eq!(j["reverted"], json!([merged]));
     assert!(
-        j["warnings"].to_string().contains("found in the history"),
+        j["warnings"]
+            .to_string()
+            .contains("!17 found in the history"),
         "{}",
         j["warnings"]
     );

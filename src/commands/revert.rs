@@ -438,8 +438,14 @@ fn from_history(
             } else {
                 subject.trim_end_matches(&squash_suffix).trim().to_string()
             };
+            // Said the way the forge that wrote the message writes it.
+            let reference = if merged_gitlab {
+                format!("!{n}")
+            } else {
+                format!("#{n}")
+            };
             warnings.push(format!(
-                "#{n} found in the history of {} as {} \"{subject}\" (no forge API was used)",
+                "{reference} found in the history of {} as {} \"{subject}\" (no forge API was used)",
                 ctx.settings.base,
                 git::short(oid)
             ));
