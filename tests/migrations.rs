@@ -189,6 +189,11 @@ fn rollback_is_refused_over_destructive_migrations_and_allowed_over_additive_one
         .unwrap();
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert_eq!(json(&out)["error"]["kind"], "refused");
+    // The findings travel with the refusal.
+    assert_eq!(
+        json(&out)["error"]["details"]["destructive_migrations"][0]["file"],
+        "db/migrate/90002_drop.sql"
+    );
     assert!(
         stderr(&out).contains("90002_drop.sql:1"),
         "{}",

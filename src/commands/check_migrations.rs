@@ -249,6 +249,11 @@ impl Ctx<'_> {
             "{what} goes over {} destructive migration statement(s): the old code may break against the current schema; nothing was written",
             destructive.len()
         ));
+        // The findings travel with the refusal (`--json` error.details, and the menu shows
+        // them and asks).
+        err.details = Some(serde_json::json!({
+            "destructive_migrations": report.destructive().collect::<Vec<_>>(),
+        }));
         err.hints.extend(destructive);
         Err(err
             .hint("after reviewing one: --allow-migration <PATH>, or a `fastrevert: rollback-safe <why>` comment in it")

@@ -188,7 +188,9 @@ fn planned_host(
     let plan = match command(&dry, false) {
         Err(e)
             if e.kind == crate::error::Kind::Refused
-                && e.message.contains("destructive migration") =>
+                && e.details
+                    .as_ref()
+                    .is_some_and(|d| d.get("destructive_migrations").is_some()) =>
         {
             crate::ui::print_err(&format!("\nRefused: {}", e.message));
             for hint in e
