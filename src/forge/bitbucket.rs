@@ -199,17 +199,6 @@ impl Pull {
     }
 }
 
-/// A reply read as `T`, or an error saying the answer was not what the API describes.
-fn parse<T: serde::de::DeserializeOwned>(kind: Kind, reply: &Reply) -> Result<T> {
-    serde_json::from_str(&reply.body).map_err(|e| {
-        Error::failed(format!(
-            "{} sent an answer that is not the JSON expected ({e})",
-            kind.name()
-        ))
-        .hint("check fastrevert.apiUrl points at the API, then re-run")
-    })
-}
-
 pub struct Bitbucket {
     target: Target,
     rest: Rest,
@@ -351,11 +340,11 @@ impl Bitbucket {
             }
         };
         Ok(match reply.status {
-            201 => Ok(self.pull_request(&parse(self.target.kind, &reply)?, false)?),
+            201 => Ok(self.pull_request(&reply.json(self.target.kind)?, false)?),
             // Cloud answers a duplicate with the pull request already open for the branch.
-            200 => Ok(self.pull_request(&parse(self.target.kind, &reply)?, true)?),
+            200 => Ok(self.pull_request(&reply.json(self.target.kind)?, true)?),
             409 => {
-                let conflict: Conflict = parse(self.target.kind, &reply)?;
+                let conflict: Conflict = reply.json(self.target.kind)?;
                 match conflict.errors.into_iter().find_map(|e| e.existing) {
                     Some(existing) => Ok(self.pull_request(&existing, true)?),
                     None => match self.find_open_pr(&pr.head, &pr.base)? {
@@ -401,7 +390,7 @@ impl Bitbucket {
                 message(&reply),
             ));
         }
-        let page: Page<CommentEntry> = parse(self.target.kind, &reply)?;
+        let page: Page<CommentEntry> = reply.json(self.target.kind)?;
         let found = page.values.iter().any(|entry| {
             let text = match (&entry.content, &entry.comment) {
                 (Some(c), _) => c.raw.as_str(),
@@ -458,7 +447,7 @@ impl Forge for Bitbucket {
                 message(&reply),
             ));
         }
-        let pull: Pull = parse(self.target.kind, &reply)?;
+        let pull: Pull = reply.json(self.target.kind)?;
         Ok(pull.info(number))
     }
 
@@ -475,7 +464,7 @@ impl Forge for Bitbucket {
                     message(&reply),
                 ));
             }
-            let page: Page<Commit> = parse(self.target.kind, &reply)?;
+            let page: Page<Commit> = reply.json(self.target.kind)?;
             commits.extend(page.values.into_iter().map(|c| PrCommit {
                 sha: c.hash.or(c.id).unwrap_or_default(),
                 message: c.message,
@@ -532,7 +521,7 @@ impl Forge for Bitbucket {
                 message(&reply),
             ));
         }
-        let page: Page<Pull> = parse(self.target.kind, &reply)?;
+        let page: Page<Pull> = reply.json(self.target.kind)?;
         // Data Center filters by the source branch only: the target must be the base too.
         let wanted = format!("refs/heads/{base}");
         let into_base =
@@ -605,7 +594,7 @@ impl Forge for Bitbucket {
                 message(&reply),
             ));
         }
-        let page: Page<Pull> = parse(self.target.kind, &reply)?;
+        let page: Page<Pull> = reply.json(self.target.kind)?;
         Ok(page
             .values
             .into_iter()

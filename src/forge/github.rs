@@ -208,16 +208,6 @@ struct PullCommitDetail {
     message: String,
 }
 
-/// A reply read as `T`, or an error saying GitHub's answer was not what the API describes.
-fn parse<T: serde::de::DeserializeOwned>(reply: &Reply) -> Result<T> {
-    serde_json::from_str(&reply.body).map_err(|e| {
-        Error::failed(format!(
-            "GitHub sent an answer that is not the JSON expected ({e})"
-        ))
-        .hint("check fastrevert.apiUrl points at the API, then re-run")
-    })
-}
-
 /// GitHub's error text: `message` plus each `errors[].message`.
 fn message(reply: &Reply) -> String {
     let Ok(v) = serde_json::from_str::<Value>(&reply.body) else {
@@ -266,7 +256,7 @@ impl Forge for GitHub {
                 message(&reply),
             ));
         }
-        let pull: Pull = parse(&reply)?;
+        let pull: Pull = reply.json(Kind::GitHub)?;
         Ok(pull.info())
     }
 
@@ -287,7 +277,7 @@ impl Forge for GitHub {
                     message(&reply),
                 ));
             }
-            let list: Vec<PullCommit> = parse(&reply)?;
+            let list: Vec<PullCommit> = reply.json(Kind::GitHub)?;
             let full = list.len() == 100;
             commits.extend(list.into_iter().map(|c| PrCommit {
                 sha: c.sha,
@@ -317,7 +307,7 @@ impl Forge for GitHub {
                 message(&reply),
             ));
         }
-        let open: Vec<Pull> = parse(&reply)?;
+        let open: Vec<Pull> = reply.json(Kind::GitHub)?;
         Ok(open.into_iter().next().map(|pr| pull_request(pr, true)))
     }
 
@@ -344,7 +334,7 @@ impl Forge for GitHub {
             }
         };
         let created = match reply.status {
-            201 | 200 => pull_request(parse(&reply)?, false),
+            201 | 200 => pull_request(reply.json(Kind::GitHub)?, false),
             422 if message(&reply).contains("already exists") => {
                 return self.find_open_pr(&pr.head, &pr.base)?.ok_or_else(|| {
                     Error::failed(
@@ -386,7 +376,7 @@ impl Forge for GitHub {
                 message(&reply),
             ));
         }
-        let closed: Vec<Pull> = parse(&reply)?;
+        let closed: Vec<Pull> = reply.json(Kind::GitHub)?;
         Ok(closed
             .into_iter()
             .filter(|pr| pr.merged_at.is_some())
@@ -518,7 +508,7 @@ impl GitHub {
                 message(&reply),
             ));
         }
-        let v = reply.json(Kind::GitHub)?;
+        let v: Value = reply.json(Kind::GitHub)?;
         if let Some(errors) = v["errors"].as_array().filter(|e| !e.is_empty()) {
             let text: Vec<&str> = errors
                 .iter()
@@ -619,7 +609,7 @@ impl GitHub {
                 message(&reply),
             ));
         }
-        let v = reply.json(Kind::GitHub)?;
+        let v: Value = reply.json(Kind::GitHub)?;
         let found = v
             .as_array()
             .into_iter()

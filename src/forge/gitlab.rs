@@ -95,7 +95,7 @@ impl GitLab {
         if reply.status != 200 {
             return Err(failure(what, &reply));
         }
-        parse(&reply)
+        reply.json(Kind::GitLab)
     }
 
     fn pull_request(&self, mr: &MergeRequest, existing: bool) -> PullRequest {
@@ -173,15 +173,6 @@ impl GitLab {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(reply: &Reply) -> Result<T> {
-    serde_json::from_str(&reply.body).map_err(|e| {
-        Error::failed(format!(
-            "GitLab sent an answer that is not the JSON expected ({e})"
-        ))
-        .hint("check fastrevert.apiUrl points at the API (…/api/v4), then re-run")
-    })
-}
-
 /// GitLab's error text, whatever shape its `message` has.
 fn message(reply: &Reply) -> String {
     let Ok(body) = serde_json::from_str::<ErrorBody>(&reply.body) else {
@@ -233,7 +224,7 @@ impl Forge for GitLab {
         if reply.status != 200 {
             return Err(failure(&format!("reading merge request !{number}"), &reply));
         }
-        let mr: MergeRequest = parse(&reply)?;
+        let mr: MergeRequest = reply.json(Kind::GitLab)?;
         let merged = mr.state == "merged";
         // A merge commit (reverted against parent 1), else the squash commit, else (fast-forward
         // and rebase merges) the last of the merge request's commits on the target.
@@ -327,7 +318,7 @@ impl Forge for GitLab {
             }
         };
         match reply.status {
-            201 => Ok(self.pull_request(&parse(&reply)?, false)),
+            201 => Ok(self.pull_request(&reply.json(Kind::GitLab)?, false)),
             409 => self.existing_after_conflict(pr, &reply),
             _ => Err(failure("opening the merge request", &reply)),
         }

@@ -10,8 +10,6 @@ mod rest;
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use crate::error::{Error, Result};
 
 pub use remote_url::parse_remote_url;
@@ -307,13 +305,21 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn json(&self, forge: Kind) -> Result<Value> {
+    /// The body read as `T` (a typed model, or a `Value`), or an error saying the answer was
+    /// not what the forge's API describes.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, forge: Kind) -> Result<T> {
         serde_json::from_str(&self.body).map_err(|e| {
+            let api = match forge {
+                Kind::GitLab => "the API (…/api/v4)",
+                _ => "the API",
+            };
             Error::failed(format!(
                 "{} sent an answer that is not the JSON expected ({e})",
                 forge.name()
             ))
-            .hint("check fastrevert.apiUrl points at the API, then re-run")
+            .hint(format!(
+                "check fastrevert.apiUrl points at {api}, then re-run"
+            ))
         })
     }
 }
