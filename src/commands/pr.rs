@@ -50,23 +50,11 @@ pub fn open_for_branch(
     let base = ctx.settings.base.clone();
     let by_hand = target.compare_url(&base, branch);
     let noun = target.kind.request_noun();
-    match forge::token_from_env(target.kind) {
-        None => {
-            warnings.push(format!(
-                "the {noun} was not opened: no {} token ({}); open it by hand: {by_hand}",
-                target.kind.name(),
-                forge::token_hint(target.kind)
-            ));
-            return Ok(None);
-        }
-        Some(token) if !token.writes() => {
-            warnings.push(format!(
-                "the {noun} was not opened: CI_JOB_TOKEN cannot open merge requests ({}); open it by hand: {by_hand}",
-                forge::token_hint(target.kind)
-            ));
-            return Ok(None);
-        }
-        Some(_) => {}
+    if let Some(why) = cannot_open(&target) {
+        warnings.push(format!(
+            "the {noun} was not opened: {why}; open it by hand: {by_hand}"
+        ));
+        return Ok(None);
     }
     let pushed = |e: Error| not_opened(branch, &target, &base, e);
     let forge = connect(ctx, &format!("opening the {noun}"))
@@ -140,6 +128,23 @@ impl Planned {
     }
 }
 
+/// Why the environment's token cannot open a request on `target` (none, or GitLab CI's job
+/// token, which reads only), with the variable to set.
+fn cannot_open(target: &Target) -> Option<String> {
+    match forge::token_from_env(target.kind) {
+        None => Some(format!(
+            "no {} token; {}",
+            target.kind.name(),
+            forge::token_hint(target.kind)
+        )),
+        Some(token) if !token.writes() => Some(format!(
+            "CI_JOB_TOKEN cannot open merge requests; {}",
+            forge::token_hint(target.kind)
+        )),
+        Some(_) => None,
+    }
+}
+
 /// What `open_for_branch` would do for a branch titled `title`, without doing it.
 pub fn plan(ctx: &Ctx, title: &str, publish: &PublishArgs) -> Planned {
     let target = ctx.forge_target();
@@ -173,14 +178,7 @@ pub fn plan(ctx: &Ctx, title: &str, publish: &PublishArgs) -> Planned {
         match &target {
             Err(e) => Some(e.message.clone()),
             Ok(None) => Some("no forge is configured or recognised from the remote (git config fastrevert.forge github|gitlab|bitbucket|bitbucket-datacenter)".into()),
-            Ok(Some(t)) => match forge::token_from_env(t.kind) {
-                None => Some(format!("no {} token; {}", t.kind.name(), forge::token_hint(t.kind))),
-                Some(token) if !token.writes() => Some(format!(
-                    "CI_JOB_TOKEN cannot open merge requests; {}",
-                    forge::token_hint(t.kind)
-                )),
-                Some(_) => None,
-            },
+            Ok(Some(t)) => cannot_open(t),
         }
     };
     planned.open = planned.why_not.is_none();
