@@ -82,6 +82,9 @@ pub struct Source<'a> {
     pub text: &'a str,
     pub dialect: Dialect,
     line_starts: Vec<usize>,
+    /// Set by a reader that needed the earlier migrations and was not given them (a Django
+    /// `AlterField`, a Rails `change_column`): only then is the folder read.
+    wanted_history: std::cell::Cell<bool>,
 }
 
 impl<'a> Source<'a> {
@@ -94,7 +97,13 @@ impl<'a> Source<'a> {
             text,
             dialect,
             line_starts,
+            wanted_history: std::cell::Cell::new(false),
         }
+    }
+
+    /// Say that judging this file needs the earlier migrations of its folder.
+    pub fn want_history(&self) {
+        self.wanted_history.set(true);
     }
 
     /// The 1-based line of a byte offset.
@@ -222,8 +231,9 @@ pub struct Guard {
     pub dialect: Dialect,
     /// Migrations acknowledged on the command line or in git config (`--allow-migration`).
     allowed: Vec<String>,
-    /// Per Django migrations folder of a tree: each file's changes to the models, in order.
-    django: RefCell<HashMap<(Oid, String), FolderOps>>,
+    /// Per migrations folder of a tree (Django or Rails): each file's changes to the models or
+    /// tables, in order, read once and only for a migration that asks.
+    folders: RefCell<HashMap<(Oid, String), FolderOps>>,
     /// Names the index file: another set of patterns finds other migrations.
     fingerprint: u64,
     index: RefCell<Option<index::Index>>,
@@ -310,7 +320,7 @@ impl Guard {
             },
             dialect,
             allowed: Vec::new(),
-            django: RefCell::new(HashMap::new()),
+            folders: RefCell::new(HashMap::new()),
             fingerprint: index::path_hash(&key),
             index: RefCell::new(None),
         })
@@ -360,18 +370,34 @@ impl Guard {
         content: &str,
         folder: Option<&[(String, FileOps)]>,
     ) -> Vec<Finding> {
-        let mut findings = self.classify_alone(path, content, folder);
+        let (findings, _) = self.classify_alone(path, content, folder);
+        self.acknowledged(findings, path, content)
+    }
+
+    fn acknowledged(&self, mut findings: Vec<Finding>, path: &str, content: &str) -> Vec<Finding> {
         acknowledge(&mut findings, content, path, &self.allowed);
         findings
     }
 
+    /// The findings, and whether they needed the earlier migrations that `folder` did not give.
     fn classify_alone(
         &self,
         path: &str,
         content: &str,
         folder: Option<&[(String, FileOps)]>,
-    ) -> Vec<Finding> {
+    ) -> (Vec<Finding>, bool) {
         let src = Source::new(path, content, self.dialect);
+        let findings = self.classify_source(&src, path, content, folder);
+        (findings, src.wanted_history.get())
+    }
+
+    fn classify_source(
+        &self,
+        src: &Source<'_>,
+        path: &str,
+        content: &str,
+        folder: Option<&[(String, FileOps)]>,
+    ) -> Vec<Finding> {
         if path.ends_with(".sql") {
             sql::classify(path, content, self.dialect)
         } else {
@@ -394,7 +420,7 @@ impl Guard {
                     }
                     columns
                 });
-                rails::classify(&src, earlier.as_ref())
+                rails::classify(src, earlier.as_ref())
             } else {
                 let earlier = before.map(|files| {
                     let mut state = python::State::new();
@@ -405,7 +431,7 @@ impl Guard {
                     }
                     state
                 });
-                python::classify(&src, earlier.as_ref())
+                python::classify(src, earlier.as_ref())
             }
         }
     }
@@ -440,19 +466,22 @@ impl Guard {
         path: &str,
         content: &str,
     ) -> Vec<Finding> {
-        if !(path.ends_with(".py") || path.ends_with(".rb")) {
-            return self.classify_with(path, content, None);
+        // Most migrations are judged alone; the folder's earlier migrations are read only for
+        // one that asks for them.
+        let (findings, wanted_history) = self.classify_alone(path, content, None);
+        if !wanted_history {
+            return self.acknowledged(findings, path, content);
         }
         let (dir, _) = path.rsplit_once('/').unwrap_or(("", path));
         let key = (tree, dir.to_string());
-        let cached = self.django.borrow().get(&key).cloned();
+        let cached = self.folders.borrow().get(&key).cloned();
         let folder = match cached {
             Some(folder) => Some(folder),
             None => {
                 let files = read_tree_folder(repo, tree, dir);
                 files.map(|files| {
                     let folder = std::rc::Rc::new(self.folder_ops(dir, files));
-                    self.django.borrow_mut().insert(key, folder.clone());
+                    self.folders.borrow_mut().insert(key, folder.clone());
                     folder
                 })
             }

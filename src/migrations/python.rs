@@ -414,6 +414,9 @@ impl Django<'_, '_> {
             "AddIndex" | "AddIndexConcurrently" => (Additive, "adds an index".into()),
             "AddField" => self.add_field(call, &model, &name),
             "AlterField" => {
+                if state.is_none() {
+                    self.src.want_history();
+                }
                 let before = state
                     .as_deref()
                     .and_then(|s| s.get(&(model.to_ascii_lowercase(), name.clone())));

@@ -60,7 +60,13 @@ pub fn apply(columns: &mut Columns, op: &ColumnOp) {
     }
 }
 
-fn walk_file<'a, 'b>(src: &'a Source<'b>, earlier: Option<&Columns>) -> Option<Walk<'a, 'b>> {
+/// Walk a migration; `ops_only` for an earlier one read for its column changes, whose own SQL
+/// need not be judged.
+fn walk_file<'a, 'b>(
+    src: &'a Source<'b>,
+    earlier: Option<&Columns>,
+    ops_only: bool,
+) -> Option<Walk<'a, 'b>> {
     let options = ParserOptions {
         buffer_name: src.file.to_string(),
         ..Default::default()
@@ -78,6 +84,7 @@ fn walk_file<'a, 'b>(src: &'a Source<'b>, earlier: Option<&Columns>) -> Option<W
         helpers: std::collections::HashMap::new(),
         depth: 0,
         added: Vec::new(),
+        ops_only,
     };
     walk.top(&ast);
     Some(walk)
@@ -85,12 +92,14 @@ fn walk_file<'a, 'b>(src: &'a Source<'b>, earlier: Option<&Columns>) -> Option<W
 
 /// What a migration file does to the columns, in order.
 pub fn file_ops(src: &Source<'_>) -> Vec<ColumnOp> {
-    walk_file(src, None).map(|w| w.ops).unwrap_or_default()
+    walk_file(src, None, true)
+        .map(|w| w.ops)
+        .unwrap_or_default()
 }
 
 /// The findings of one Rails migration; `earlier` is the columns before it, when known.
 pub fn classify(src: &Source<'_>, earlier: Option<&Columns>) -> Vec<Finding> {
-    let Some(mut walk) = walk_file(src, earlier) else {
+    let Some(mut walk) = walk_file(src, earlier, false) else {
         return vec![src.finding(
             1,
             Class::Unknown,
@@ -131,6 +140,8 @@ struct Walk<'a, 'b> {
     depth: usize,
     /// Columns this migration adds: old code never writes them.
     added: Vec<(String, String)>,
+    /// Only the column changes are wanted (an earlier migration replayed).
+    ops_only: bool,
 }
 
 /// The text of a symbol or string literal.
@@ -392,6 +403,20 @@ impl Walk<'_, '_> {
         })
     }
 
+    /// The column as the migrations so far left it; when they were not given, say that they
+    /// are wanted.
+    fn column(&self, table: &str, column: &str) -> Option<Column> {
+        match &self.columns {
+            Some(columns) => columns
+                .get(&(table.to_string(), column.to_string()))
+                .cloned(),
+            None => {
+                self.src.want_history();
+                None
+            }
+        }
+    }
+
     /// `change_column` / `t.change`: judged against the column as the migrations left it.
     fn change_column(
         &mut self,
@@ -400,11 +425,7 @@ impl Walk<'_, '_> {
         ty: &str,
         opts: &[(String, &Node)],
     ) -> (Class, String) {
-        let before = self
-            .columns
-            .as_ref()
-            .and_then(|c| c.get(&(table.to_string(), column.to_string())))
-            .cloned();
+        let before = self.column(table, column);
         let nullable = match option(opts, "null") {
             Some(Node::False(_)) => false,
             Some(Node::True(_)) => true,
@@ -761,11 +782,7 @@ impl Walk<'_, '_> {
                     None => matches!(args.get(2), Some(Node::Nil(_))),
                 };
                 let key = (first.clone(), column.clone());
-                let nullable = self
-                    .columns
-                    .as_ref()
-                    .and_then(|c| c.get(&key))
-                    .is_none_or(|c| c.nullable);
+                let nullable = self.column(&first, &column).is_none_or(|c| c.nullable);
                 if let Some(columns) = &mut self.columns {
                     if let Some(c) = columns.get_mut(&key) {
                         c.default = !to_nil;
@@ -869,6 +886,9 @@ impl Walk<'_, '_> {
     /// `execute <<~SQL … SQL` or `execute "…"`: the SQL judged as SQL; anything built at run
     /// time cannot be.
     fn execute(&mut self, node: &Node, args: &[Node]) {
+        if self.ops_only {
+            return;
+        }
         let range = node.expression().to_range();
         match args.first().and_then(|a| sql_text(a).map(|t| (a, t))) {
             Some((arg, sql)) => {
