@@ -626,6 +626,12 @@ fn gitlab_ci_job_token_reads_but_never_opens() {
         &[("pay.txt", "card\n")],
         "Pay by card\n\nSee merge request acme/platform/shop!17",
     );
+    // Newer, and merged in from another project: its !17 is not this project's.
+    env.commit(
+        &work,
+        &[("vendor/lib.txt", "lib\n")],
+        "Vendor lib\n\nSee merge request acme/lib!17",
+    );
     env.git(&work, &["push", "-q", "origin", "main"]);
     fake.mount(
         Mock::given(method("GET"))

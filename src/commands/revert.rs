@@ -401,15 +401,26 @@ fn from_history(
     let squash_suffix = format!("(#{n})");
     let bitbucket = format!("(pull request #{n})");
     let gitlab = format!("!{n}");
+    let project_slug = ctx
+        .forge_target()
+        .ok()
+        .flatten()
+        .filter(|t| t.kind == crate::forge::Kind::GitLab)
+        .map(|t| t.slug);
     let mut at = Some(base);
     for _ in 0..20_000 {
         let Some(oid) = at else { break };
         let commit = repo.find_commit(oid)?;
         let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
         let subject = crate::engine::message::subject(&message).to_string();
-        let merged_gitlab = message
-            .lines()
-            .any(|l| l.trim().starts_with("See merge request ") && l.trim().ends_with(&gitlab));
+        // `See merge request group/project!N`: of this project when it is known, so that a
+        // merge request of another project merged in (a subtree, a vendored copy) is not taken.
+        let merged_gitlab = message.lines().any(|l| {
+            l.trim()
+                .strip_prefix("See merge request ")
+                .and_then(|r| r.strip_suffix(&gitlab))
+                .is_some_and(|project| project_slug.as_deref().is_none_or(|s| s == project))
+        });
         let found = subject.starts_with(&merge_subject)
             || subject.ends_with(&squash_suffix)
             || (subject.starts_with("Merged in ") && subject.contains(&bitbucket))
