@@ -3,9 +3,9 @@
 
 use std::io::Write;
 
-use serde_json::Value;
-
 use crate::error::Error;
+use crate::migrations::{Class, Finding, Migration};
+use crate::outcome::Outcome;
 
 pub fn active() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
@@ -81,162 +81,134 @@ fn commit_link(sha: &str) -> String {
     }
 }
 
-/// The strings of a JSON array (nothing for anything else).
-pub(crate) fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Outputs, summary and annotations for a command that succeeded.
-pub fn publish(json: &Value) {
-    let text = |k: &str| json[k].as_str().unwrap_or_default().to_string();
-    set_output("branch", &text("branch"));
-    set_output("commits", &strings(&json["commits"]).join("\n"));
-    set_output("tree", &text("tree"));
-    let pr = &json["pull_request"];
+pub fn publish(outcome: &Outcome) {
+    let o = outcome.published();
+    set_output("branch", o.branch.unwrap_or_default());
+    set_output("commits", &o.commits.join("\n"));
+    set_output("tree", o.tree.unwrap_or_default());
     set_output(
         "pr-number",
-        &pr["number"]
-            .as_u64()
-            .map(|n| n.to_string())
+        &o.pull_request
+            .map(|p| p.number.to_string())
             .unwrap_or_default(),
     );
-    set_output("pr-url", pr["url"].as_str().unwrap_or_default());
-    for w in strings(&json["warnings"]) {
-        annotate("warning", "", &w);
+    set_output("pr-url", o.pull_request.map_or("", |p| p.url.as_str()));
+    for w in o.warnings {
+        annotate("warning", "", w);
     }
-    annotate_migrations(json);
+    annotate_migrations(o.migrations);
 
     let mut md = String::new();
-    let base = text("base");
-    match json["command"].as_str().unwrap_or_default() {
-        "revert" => {
-            let reverted = strings(&json["reverted"]);
+    let base = o.base;
+    match outcome {
+        Outcome::Revert(r) => {
             md.push_str(&format!(
                 "## git-fastrevert: reverted {} commit(s) on `{base}`\n\n",
-                reverted.len()
+                r.reverted.len()
             ));
-            for sha in &reverted {
+            for sha in &r.reverted {
                 md.push_str(&format!("- {}\n", commit_link(sha)));
             }
-            for sha in strings(&json["skipped"]) {
+            for sha in &r.skipped {
                 md.push_str(&format!(
                     "- {} already reverted: skipped\n",
-                    commit_link(&sha)
+                    commit_link(sha)
                 ));
             }
         }
-        "rollback" => md.push_str(&format!(
+        Outcome::Rollback(r) => md.push_str(&format!(
             "## git-fastrevert: rolled `{base}` back to `{}` ({})\n\n",
-            text("to"),
-            commit_link(&text("to_commit"))
+            r.to,
+            commit_link(&r.to_commit)
         )),
-        "prepare" => md.push_str(&format!(
+        Outcome::Prepare(p) => md.push_str(&format!(
             "## git-fastrevert: snapshot `{}` of `{base}` at {}\n\nBranch `{}`.\n",
-            text("tag"),
-            commit_link(&text("base_commit")),
-            text("staging_branch")
+            p.tag,
+            commit_link(&p.base_commit),
+            p.staging_branch
         )),
-        "check-migrations" => md.push_str(&format!(
+        Outcome::CheckMigrations(c) => md.push_str(&format!(
             "## git-fastrevert: migrations in `{}`\n\n",
-            text("range")
+            c.range
         )),
-        other => md.push_str(&format!("## git-fastrevert {other}\n\n")),
+        _ => md.push_str(&format!("## git-fastrevert {}\n\n", o.command)),
     }
-    if !text("branch").is_empty() {
+    if let Some(branch) = o.branch.filter(|b| !b.is_empty()) {
         md.push_str(&format!(
-            "\nBranch: `{}`{}\n",
-            text("branch"),
-            if json["pushed"] == true {
-                " (pushed)"
-            } else {
-                ""
-            }
+            "\nBranch: `{branch}`{}\n",
+            if o.pushed { " (pushed)" } else { "" }
         ));
     }
-    if let Some(url) = pr["url"].as_str() {
-        md.push_str(&format!("\nPull request: [#{}]({url})\n", pr["number"]));
+    if let Some(pr) = o.pull_request {
+        md.push_str(&format!("\nPull request: [#{}]({})\n", pr.number, pr.url));
     }
-    md.push_str(&migrations_table(json));
-    let warnings = strings(&json["warnings"]);
-    if !warnings.is_empty() {
+    md.push_str(&migrations_table(o.migrations));
+    if !o.warnings.is_empty() {
         md.push_str("\n### Warnings\n\n");
-        for w in warnings {
+        for w in o.warnings {
             md.push_str(&format!("- {w}\n"));
         }
     }
-    if json["dry_run"] == true {
+    if o.dry_run {
         md.push_str("\nDry run: nothing was written.\n");
     }
     append("GITHUB_STEP_SUMMARY", &format!("{md}\n"));
 }
 
 /// `::error file=…,line=…::` for destructive findings, `::warning …` for unknown ones.
-pub fn annotate_migrations(json: &Value) {
-    for m in json["migrations"].as_array().into_iter().flatten() {
-        for f in m["findings"].as_array().into_iter().flatten() {
-            let level = match f["class"].as_str() {
-                Some("destructive") => "error",
-                Some("unknown") => "warning",
-                _ => continue,
-            };
-            let props = format!(
-                "file={},line={},title={}",
-                escape_property(f["file"].as_str().unwrap_or_default()),
-                f["line"],
-                escape_property(&format!(
-                    "{} migration",
-                    f["class"].as_str().unwrap_or_default()
-                ))
-            );
-            annotate(
-                level,
-                &props,
-                &format!(
-                    "{}: {}",
-                    f["statement"].as_str().unwrap_or_default(),
-                    f["reason"].as_str().unwrap_or_default()
-                ),
-            );
-        }
+pub fn annotate_migrations(migrations: &[Migration]) {
+    annotate_findings(migrations.iter().flat_map(|m| &m.findings));
+}
+
+fn annotate_findings<'a>(findings: impl Iterator<Item = &'a Finding>) {
+    for f in findings {
+        let level = match f.class {
+            Class::Destructive => "error",
+            Class::Unknown => "warning",
+            _ => continue,
+        };
+        let props = format!(
+            "file={},line={},title={}",
+            escape_property(&f.file),
+            f.line,
+            escape_property(&format!("{} migration", f.class.as_str()))
+        );
+        annotate(level, &props, &format!("{}: {}", f.statement, f.reason));
     }
 }
 
-fn migrations_table(json: &Value) -> String {
-    let Some(list) = json["migrations"].as_array().filter(|l| !l.is_empty()) else {
+fn migrations_table(migrations: &[Migration]) -> String {
+    if migrations.is_empty() {
         return String::new();
-    };
+    }
     let mut md = String::from(
         "\n### Migrations\n\n| file | line | class | statement | why |\n|---|---:|---|---|---|\n",
     );
-    for m in list {
-        for f in m["findings"].as_array().into_iter().flatten() {
-            md.push_str(&format!(
-                "| `{}` | {} | {} | `{}` | {} |\n",
-                f["file"].as_str().unwrap_or_default(),
-                f["line"],
-                f["class"].as_str().unwrap_or_default(),
-                f["statement"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .replace('|', "\\\\|"),
-                f["reason"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .replace('|', "\\\\|")
-            ));
-        }
+    for f in migrations.iter().flat_map(|m| &m.findings) {
+        md.push_str(&format!(
+            "| `{}` | {} | {} | `{}` | {} |\n",
+            f.file,
+            f.line,
+            f.class.as_str(),
+            f.statement.replace('|', "\\\\|"),
+            f.reason.replace('|', "\\\\|")
+        ));
     }
     md
 }
 
 /// The error as an annotation and a summary section with what to do.
 pub fn fail(err: &Error) {
+    // A refusal over destructive migrations: its findings as annotations on the files.
+    if let Some(found) = err
+        .details
+        .as_ref()
+        .and_then(|d| d.get("destructive_migrations"))
+        .and_then(|f| serde_json::from_value::<Vec<Finding>>(f.clone()).ok())
+    {
+        annotate_findings(found.iter());
+    }
     let mut message = err.message.clone();
     if !err.conflicts.is_empty() {
         let paths: Vec<String> = err

@@ -73,7 +73,7 @@ fn pr_numbers(repo: &git2::Repository) -> Vec<(u64, String)> {
     for _ in 0..200 {
         let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
         let subject = crate::engine::message::subject(&message).to_string();
-        let number = crate::commands::pick::pr_number(&subject).or_else(|| {
+        let number = crate::flow::pick::pr_number(&subject).or_else(|| {
             message
                 .lines()
                 .find_map(|l| l.trim().strip_prefix("See merge request "))

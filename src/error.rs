@@ -1,5 +1,5 @@
 //! One error type for every command: a kind that maps to the documented exit code, a message,
-//! hints that say what to do next, and the conflicting paths of a failed revert.
+//! hints that say what to do next, the conflicting paths of a failed revert, and its cause.
 
 use std::fmt;
 
@@ -49,10 +49,10 @@ pub struct Error {
     /// The paths of a revert that conflicts, exactly as they are in the tree, with the kind.
     pub conflicts: Vec<ConflictDetail>,
     /// More about what happened, for `--json` (`error.details`).
-    pub details: Option<serde_json::Value>,
-    /// The command already printed its result (e.g. a report whose verdict is the exit code),
-    /// so `--json` must not print a second object.
-    pub reported: bool,
+    pub details: Option<Box<serde_json::Value>>,
+    /// What caused it (a libgit2 error, a failed git process, an I/O error), kept so that
+    /// code asks it what it is rather than reading the message, and people see the chain.
+    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 /// One conflicting path and what kind of conflict it is (`content`, `modify/delete`, …).
@@ -77,7 +77,7 @@ impl Error {
             hints: Vec::new(),
             conflicts: Vec::new(),
             details: None,
-            reported: false,
+            source: None,
         }
     }
 
@@ -98,9 +98,68 @@ impl Error {
         self
     }
 
-    pub fn reported(mut self) -> Self {
-        self.reported = true;
+    /// Keep what caused this error.
+    pub fn because(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(cause));
         self
+    }
+
+    /// The cause of type `T` somewhere in the chain.
+    pub fn cause<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        let mut at = std::error::Error::source(self);
+        while let Some(e) = at {
+            if let Some(found) = e.downcast_ref::<T>() {
+                return Some(found);
+            }
+            at = e.source();
+        }
+        None
+    }
+
+    /// libgit2's code for what failed, when libgit2 failed.
+    pub fn git_code(&self) -> Option<git2::ErrorCode> {
+        self.cause::<git2::Error>().map(git2::Error::code)
+    }
+
+    /// The causes people have not read yet: each in the chain whose text the message (or an
+    /// earlier cause) does not already hold.
+    pub fn causes(&self) -> Vec<String> {
+        let mut said = self.message.clone();
+        let mut out = Vec::new();
+        let mut at = std::error::Error::source(self);
+        while let Some(e) = at {
+            let text = e.to_string();
+            if !text.is_empty() && !said.contains(&text) {
+                said.push_str(&text);
+                out.push(text);
+            }
+            at = e.source();
+        }
+        out
+    }
+
+    /// The `error` object of `--json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut body = serde_json::json!({
+            "kind": self.kind.as_str(),
+            "message": self.message,
+        });
+        if !self.conflicts.is_empty() {
+            let paths: Vec<&str> = self.conflicts.iter().map(|c| c.path.as_str()).collect();
+            body["conflicts"] = serde_json::json!(paths);
+            body["conflict_details"] = serde_json::json!(self.conflicts);
+        }
+        if !self.hints.is_empty() {
+            body["hints"] = serde_json::json!(self.hints);
+        }
+        let causes = self.causes();
+        if !causes.is_empty() {
+            body["causes"] = serde_json::json!(causes);
+        }
+        if let Some(details) = &self.details {
+            body["details"] = (**details).clone();
+        }
+        body
     }
 
     /// Prefix the message with what was being done, keeping kind and hints.
@@ -116,16 +175,22 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl From<git2::Error> for Error {
     fn from(err: git2::Error) -> Self {
-        Error::failed(format!("git: {}", err.message()))
+        Error::failed(format!("git: {}", err.message())).because(err)
     }
 }
 
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Self {
-        Error::failed(err.to_string())
+        Error::failed(err.to_string()).because(err)
     }
 }

@@ -3,10 +3,9 @@
 
 use std::io::Write;
 
-use serde_json::Value;
-
-use crate::actions::strings;
 use crate::error::Error;
+use crate::migrations::Class;
+use crate::outcome::{Outcome, Published};
 
 pub fn active() -> bool {
     std::env::var("GITLAB_CI").is_ok_and(|v| v == "true")
@@ -30,43 +29,42 @@ fn loggable(text: &str) -> String {
 }
 
 /// `FASTREVERT_*` outputs of a result (success or failure), in a stable order.
-fn outputs(json: &Value, result: &str) -> Vec<(&'static str, String)> {
-    let text = |k: &str| json[k].as_str().unwrap_or_default().to_string();
-    let pr = &json["pull_request"];
+fn outputs(o: &Published, result: &str) -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("FASTREVERT_RESULT", result.to_string()),
-        ("FASTREVERT_COMMAND", text("command")),
-        ("FASTREVERT_BRANCH", text("branch")),
-        ("FASTREVERT_COMMITS", strings(&json["commits"]).join(" ")),
-        ("FASTREVERT_TREE", text("tree")),
-        ("FASTREVERT_PUSHED", (json["pushed"] == true).to_string()),
+        ("FASTREVERT_COMMAND", o.command.to_string()),
+        (
+            "FASTREVERT_BRANCH",
+            o.branch.unwrap_or_default().to_string(),
+        ),
+        ("FASTREVERT_COMMITS", o.commits.join(" ")),
+        ("FASTREVERT_TREE", o.tree.unwrap_or_default().to_string()),
+        ("FASTREVERT_PUSHED", o.pushed.to_string()),
         (
             "FASTREVERT_MR_IID",
-            pr["number"]
-                .as_u64()
-                .map(|n| n.to_string())
+            o.pull_request
+                .map(|p| p.number.to_string())
                 .unwrap_or_default(),
         ),
         (
             "FASTREVERT_MR_URL",
-            pr["url"].as_str().unwrap_or_default().to_string(),
+            o.pull_request.map(|p| p.url.clone()).unwrap_or_default(),
         ),
     ];
     for (key, field) in [
-        ("FASTREVERT_TAG", "tag"),
-        ("FASTREVERT_STAGING_BRANCH", "staging_branch"),
-        ("FASTREVERT_BACKUP_REF", "backup_ref"),
+        ("FASTREVERT_TAG", o.tag),
+        ("FASTREVERT_STAGING_BRANCH", o.staging_branch),
+        ("FASTREVERT_BACKUP_REF", o.backup_ref),
     ] {
-        if json[field].is_string() {
-            out.push((key, text(field)));
+        if let Some(value) = field {
+            out.push((key, value.to_string()));
         }
     }
-    let destructive = json["migrations"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|m| m["findings"].as_array().into_iter().flatten())
-        .filter(|f| f["class"] == "destructive")
+    let destructive = o
+        .migrations
+        .iter()
+        .flat_map(|m| &m.findings)
+        .filter(|f| f.class == Class::Destructive)
         .count();
     out.push(("FASTREVERT_DESTRUCTIVE_MIGRATIONS", destructive.to_string()));
     out
@@ -113,18 +111,19 @@ fn section(title: &str, body: &[String]) {
 }
 
 /// Outputs and the summary for a command that succeeded.
-pub fn publish(json: &Value) {
-    let outputs = outputs(json, "ok");
+pub fn publish(outcome: &Outcome) {
+    let published = outcome.published();
+    let outputs = outputs(&published, "ok");
     write_dotenv(&outputs);
     let mut body: Vec<String> = outputs
         .iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| format!("{k}={}", value(v)))
         .collect();
-    for w in strings(&json["warnings"]) {
+    for w in published.warnings {
         body.push(format!("warning: {w}"));
     }
-    if json["dry_run"] == true {
+    if published.dry_run {
         body.push("Dry run: nothing was written.".into());
     }
     section("git-fastrevert summary", &body);
@@ -132,7 +131,7 @@ pub fn publish(json: &Value) {
 
 /// Outputs and the summary for a command that failed: what happened and what to do.
 pub fn fail(err: &Error) {
-    let mut outputs = outputs(&Value::Null, err.kind.as_str());
+    let mut outputs = outputs(&Published::default(), err.kind.as_str());
     outputs.push(("FASTREVERT_ERROR", err.message.clone()));
     write_dotenv(&outputs);
     let mut body = vec![format!(
@@ -168,12 +167,23 @@ mod tests {
 
     #[test]
     fn outputs_carry_the_result_and_the_merge_request() {
-        let json = serde_json::json!({
-            "command": "revert", "branch": "revert-7-x", "commits": ["a", "b"], "tree": "t",
-            "pushed": true, "pull_request": {"number": 12, "url": "https://g/x/-/merge_requests/12"},
-            "migrations": []
-        });
-        let out = outputs(&json, "ok");
+        let commits = ["a".to_string(), "b".to_string()];
+        let pr = crate::forge::PullRequest {
+            number: 12,
+            url: "https://g/x/-/merge_requests/12".into(),
+            existing: false,
+            forge: crate::forge::Kind::GitLab,
+        };
+        let published = Published {
+            command: "revert",
+            branch: Some("revert-7-x"),
+            commits: &commits,
+            tree: Some("t"),
+            pushed: true,
+            pull_request: Some(&pr),
+            ..Default::default()
+        };
+        let out = outputs(&published, "ok");
         let get = |k: &str| {
             out.iter()
                 .find(|(key, _)| *key == k)

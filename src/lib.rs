@@ -7,10 +7,12 @@ pub mod completion;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod flow;
 pub mod forge;
 pub mod git;
 pub mod gitlab_ci;
 pub mod migrations;
+pub mod outcome;
 #[cfg(unix)]
 pub mod releases;
 pub mod ui;
@@ -35,7 +37,7 @@ pub fn main() -> ExitCode {
             let detail = err.render().to_string();
             let first = detail.lines().next().unwrap_or_default();
             let message = first.strip_prefix("error: ").unwrap_or(first);
-            let body = serde_json::json!({"error": {"kind": "bad_input", "message": message, "hints": ["run with --help for usage"]}});
+            let body = serde_json::json!({"error": Error::bad_input(message).hint("run with --help for usage").to_json()});
             ui::print_out(&body.to_string());
             ui::print_err(detail.trim_end());
             return ExitCode::from(error::Kind::BadInput.exit_code());
@@ -50,23 +52,44 @@ pub fn main() -> ExitCode {
     let result = run(&cli, &ui);
     git::overrides::clean_up();
     git::merge_tree::clean_up();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            if err.kind == error::Kind::Interrupted {
-                // A prompt may have hidden the cursor.
-                let _ = console::Term::stderr().show_cursor();
-            }
+    let err = match result {
+        Ok(None) => return ExitCode::SUCCESS,
+        Ok(Some(outcome)) => {
+            ui.render(&outcome);
             if actions::active() {
-                actions::fail(&err);
+                actions::publish(&outcome);
+            }
+            let Some(refusal) = outcome.refusal() else {
+                if gitlab_ci::active() {
+                    gitlab_ci::publish(&outcome);
+                }
+                return ExitCode::SUCCESS;
+            };
+            // A report whose verdict is the exit code: shown whole above, refused here
+            // without a second JSON object.
+            if actions::active() {
+                actions::fail(&refusal);
             }
             if gitlab_ci::active() {
-                gitlab_ci::fail(&err);
+                gitlab_ci::fail(&refusal);
             }
-            ui.error(&err);
-            ExitCode::from(err.kind.exit_code())
+            ui.error_text(&refusal);
+            return ExitCode::from(refusal.kind.exit_code());
         }
+        Err(err) => err,
+    };
+    if err.kind == error::Kind::Interrupted {
+        // A prompt may have hidden the cursor.
+        let _ = console::Term::stderr().show_cursor();
     }
+    if actions::active() {
+        actions::fail(&err);
+    }
+    if gitlab_ci::active() {
+        gitlab_ci::fail(&err);
+    }
+    ui.error(&err);
+    ExitCode::from(err.kind.exit_code())
 }
 
 /// Ctrl-C outside a prompt (a prompt reads it as a key): leave with 130 and the cursor shown.
@@ -99,7 +122,8 @@ fn tune_libgit2() {
     let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20) };
 }
 
-fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
+/// The command's outcome; `None` when it printed what was asked for itself (completions).
+fn run(cli: &Cli, ui: &Ui) -> error::Result<Option<commands::Outcome>> {
     let mut global = cli.global.clone();
     if let Some(dir) = global.directory.take() {
         // Every relative path on the command line is then relative to DIR, as with git -C.
@@ -111,10 +135,7 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
     let global = &global;
     let Some(command) = &cli.command else {
         if ui.interactive {
-            let outcome = commands::menu::run(global, ui)?;
-            ui.result(&outcome.human);
-            ui.json(&outcome.json);
-            return Ok(());
+            return commands::menu::run(global, ui).map(Some);
         }
         let _ = Cli::command().print_help();
         return Err(Error::bad_input("no command given")
@@ -137,27 +158,19 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<()> {
         Command::CheckMigrations(args) => commands::check_migrations::run(&ctx()?, args)?,
         #[cfg(unix)]
         Command::Completions(args) => {
-            print!("{}", cli::completion(args.shell));
-            return Ok(());
+            ui::print_script(&cli::completion(args.shell));
+            return Ok(None);
         }
         #[cfg(unix)]
         Command::Deploy(args) => commands::deploy::run(global, ui, args)?,
         #[cfg(unix)]
         Command::Switch(args) => commands::switch::run(global, ui, args)?,
         #[cfg(unix)]
-        Command::Releases(args) => commands::releases::run(global, ui, args)?,
+        Command::Releases(args) => commands::releases::run(args)?,
         #[cfg(not(unix))]
         Command::Deploy(_) | Command::Switch(_) | Command::Releases(_) => {
             return Err(commands::releases_unsupported())
         }
     };
-    ui.result(&outcome.human);
-    ui.json(&outcome.json);
-    if actions::active() {
-        actions::publish(&outcome.json);
-    }
-    if gitlab_ci::active() {
-        gitlab_ci::publish(&outcome.json);
-    }
-    Ok(())
+    Ok(Some(outcome))
 }

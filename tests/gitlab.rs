@@ -770,7 +770,7 @@ fn the_picker_offers_recently_merged_merge_requests() {
     let outcome = git_fastrevert::commands::menu::revert(&global, &ui, Default::default());
     std::env::remove_var("GITLAB_TOKEN");
     let outcome = outcome.unwrap();
-    assert_eq!(outcome.json["reverted"], json!([merge]));
-    assert_eq!(outcome.json["pull_request"]["number"], 70);
+    assert_eq!(outcome.json()["reverted"], json!([merge]));
+    assert_eq!(outcome.json()["pull_request"]["number"], 70);
     fake.verify();
 }

@@ -2,9 +2,10 @@
 //! choice they need. Every flow picks, shows the plan (a dry run of the very command that will
 //! run), asks, and only then runs it.
 
-use super::{pick, Ctx, Outcome};
+use super::{Ctx, Outcome};
 use crate::cli::{GlobalArgs, PrepareArgs, RevertArgs, RollbackArgs, RollbackMode, SwitchArgs};
 use crate::error::{Error, Result};
+use crate::flow::pick;
 use crate::ui::Ui;
 
 const ACTIONS: [&str; 4] = [
@@ -136,7 +137,7 @@ fn switch(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
     let repo = crate::git::open(None).ok();
     let mut args = SwitchArgs::default();
     args.dirs.wait = 60;
-    let rel = match super::releases::release_dirs(repo.as_ref(), &args.dirs) {
+    let rel = match crate::flow::release_dirs::release_dirs(repo.as_ref(), &args.dirs) {
         Ok(rel) => rel,
         Err(_) => {
             let p = ui.ask().ok_or_else(pick::cancelled)?;
@@ -147,7 +148,7 @@ fn switch(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
                     "",
                 )?;
                 args.dirs.releases = Some(dir.into());
-                super::releases::release_dirs(repo.as_ref(), &args.dirs)
+                crate::flow::release_dirs::release_dirs(repo.as_ref(), &args.dirs)
             })?
         }
     };
@@ -192,15 +193,7 @@ fn planned_host(
                     .as_ref()
                     .is_some_and(|d| d.get("destructive_migrations").is_some()) =>
         {
-            crate::ui::print_err(&format!("\nRefused: {}", e.message));
-            for hint in e
-                .hints
-                .iter()
-                .filter(|h| !h.contains("--allow-destructive-migrations"))
-            {
-                crate::ui::print_err(&format!("  {hint}"));
-            }
-            crate::ui::print_err("");
+            ui.show_refusal(&e, "--allow-destructive-migrations");
             if !p.confirm(
                 "Go ahead anyway, although the old code may break against the current schema?",
                 false,
@@ -212,14 +205,7 @@ fn planned_host(
         }
         other => other?,
     };
-    crate::ui::print_err("\nThe plan:");
-    for line in plan.human.iter().filter(|l| !l.starts_with("Dry run")) {
-        crate::ui::print_err(&format!("  {line}"));
-    }
-    for w in plan.json["warnings"].as_array().into_iter().flatten() {
-        crate::ui::print_err(&format!("  warning: {}", w.as_str().unwrap_or_default()));
-    }
-    crate::ui::print_err("");
+    ui.show_plan(&plan);
     if !p.confirm("Go ahead?", false)? {
         return Err(pick::cancelled());
     }
@@ -295,7 +281,7 @@ mod tests {
             Answer::Yes,
         ]);
         let outcome = run(&global(dir.path()), &ui).unwrap();
-        let branch = outcome.json["branch"].as_str().unwrap().to_string();
+        let branch = outcome.json()["branch"].as_str().unwrap().to_string();
         let tip = repo
             .find_reference(&format!("refs/heads/{branch}"))
             .unwrap()
@@ -346,7 +332,7 @@ mod tests {
             Answer::Yes,
         ]);
         let outcome = rollback(&global(dir.path()), &ui, RollbackArgs::default()).unwrap();
-        assert_eq!(outcome.json["branch"], "rollback-to-v1.0.0");
+        assert_eq!(outcome.json()["branch"], "rollback-to-v1.0.0");
         let tip = repo
             .find_reference("refs/heads/rollback-to-v1.0.0")
             .unwrap()
@@ -396,13 +382,13 @@ mod tests {
         ]);
         let ui = Ui::with_prompter(Box::new(prompter));
         let outcome = rollback(&global(dir.path()), &ui, RollbackArgs::default()).unwrap();
-        assert_eq!(outcome.json["branch"], "rollback-to-v1.0.0");
+        assert_eq!(outcome.json()["branch"], "rollback-to-v1.0.0");
         assert!(
-            outcome.json["warnings"]
+            outcome.json()["warnings"]
                 .to_string()
                 .contains("allowed by --allow-destructive-migrations"),
             "{}",
-            outcome.json["warnings"]
+            outcome.json()["warnings"]
         );
         // Saying no to the refusal writes nothing.
         let (dir, repo) = super::tests::repo();
@@ -430,7 +416,7 @@ mod tests {
             Answer::Yes,
         ]);
         let outcome = run(&global(dir.path()), &ui).unwrap();
-        assert_eq!(outcome.json["tag"], "pre-rollout/before-deploy");
+        assert_eq!(outcome.json()["tag"], "pre-rollout/before-deploy");
         assert!(repo
             .find_reference("refs/tags/pre-rollout/before-deploy")
             .is_ok());

@@ -80,11 +80,12 @@ impl GitCli {
         if out.status.success() {
             Ok(())
         } else {
-            Err(Error::failed(format!(
-                "git fetch {remote} failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-            .hint("check the remote and your credentials, or pass --no-fetch to work from what you have"))
+            let failed = FetchFailed {
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            };
+            Err(Error::failed(format!("git fetch {remote} failed: {failed}"))
+            .hint("check the remote and your credentials, or pass --no-fetch to work from what you have")
+            .because(failed))
         }
     }
 
@@ -203,3 +204,24 @@ impl PushFailure {
         self.rejected.iter().any(|(_, r)| r == rejection)
     }
 }
+
+/// `git fetch` failed: what it said.
+#[derive(Debug)]
+pub struct FetchFailed {
+    pub stderr: String,
+}
+
+impl FetchFailed {
+    /// The remote has no such ref (git's own words, the same in every git since 1.6).
+    pub fn missing_ref(&self) -> bool {
+        self.stderr.contains("couldn't find remote ref")
+    }
+}
+
+impl std::fmt::Display for FetchFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.stderr)
+    }
+}
+
+impl std::error::Error for FetchFailed {}

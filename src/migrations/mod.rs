@@ -34,7 +34,7 @@ pub const DEFAULT_PATHS: &[&str] = &[
     "**/*.up.sql",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Class {
     /// Old code keeps working: new tables, nullable columns, indexes.
@@ -59,7 +59,7 @@ impl Class {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Finding {
     pub file: String,
     pub line: usize,
@@ -180,6 +180,48 @@ pub struct Report {
 }
 
 impl Report {
+    /// One line per migration and one per statement that is neither additive nor safe, with any
+    /// acknowledgement.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for m in &self.migrations {
+            let status = if m.status == "modified" {
+                "edited old migration"
+            } else {
+                m.status
+            };
+            let acknowledged = m
+                .findings
+                .iter()
+                .filter(|f| f.class == Class::Destructive && f.acknowledged.is_some())
+                .count();
+            let also = if acknowledged > 0 {
+                format!(" ({acknowledged} destructive statement(s) acknowledged)")
+            } else {
+                String::new()
+            };
+            lines.push(format!("{} ({status}): {}{also}", m.file, m.class.as_str()));
+            for f in m
+                .findings
+                .iter()
+                .filter(|f| !matches!(f.class, Class::Additive | Class::Safe))
+            {
+                let acknowledged = match &f.acknowledged {
+                    Some(why) => format!(" [acknowledged: {why}]"),
+                    None => String::new(),
+                };
+                lines.push(format!(
+                    "  line {}: {} {}: {}{acknowledged}",
+                    f.line,
+                    f.class.as_str(),
+                    f.statement,
+                    f.reason
+                ));
+            }
+        }
+        lines
+    }
+
     /// Findings of a class (destructive ones acknowledged after review not counted).
     pub fn count(&self, class: Class) -> usize {
         self.migrations

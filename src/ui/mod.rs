@@ -2,6 +2,7 @@
 //! progress on stderr.
 
 pub mod prompt;
+mod render;
 
 use std::io::{IsTerminal, Write};
 
@@ -20,12 +21,20 @@ pub struct Ui {
     /// Whether a person can answer a prompt: stdin and stderr are terminals and CI is not set.
     pub interactive: bool,
     pub color: bool,
+    /// Warnings already on the screen: an outcome's warnings are shown once, whether they
+    /// were said as they arose, in a plan, or at the end.
+    shown: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// Print a line (or several) on stdout. See [`neutralize`].
 pub fn print_out(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{}", neutralize(text, crate::actions::active()));
+}
+
+/// A generated script (completions) on stdout, exactly as it is.
+pub fn print_script(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// Print a line (or several) on stderr. See [`neutralize`].
@@ -96,6 +105,7 @@ impl Ui {
             yes: global.yes,
             interactive,
             color,
+            shown: Default::default(),
         }
     }
 
@@ -109,6 +119,7 @@ impl Ui {
             yes: false,
             interactive: true,
             color: false,
+            shown: Default::default(),
         }
     }
 
@@ -189,7 +200,9 @@ impl Ui {
         }
     }
 
+    /// A warning, now; remembered so that the outcome that carries it does not repeat it.
     pub fn warn(&self, msg: &str) {
+        self.remember(msg);
         print_err(&format!(
             "{} {msg}",
             self.paint(console::Style::new().yellow().bold(), "warning:")
@@ -219,49 +232,6 @@ impl Ui {
     pub fn json(&self, value: &serde_json::Value) {
         if self.json {
             print_out(&value.to_string());
-        }
-    }
-
-    pub fn error(&self, err: &Error) {
-        if self.json && !err.reported {
-            let mut body = serde_json::json!({
-                "kind": err.kind.as_str(),
-                "message": err.message,
-            });
-            if !err.conflicts.is_empty() {
-                let paths: Vec<&str> = err.conflicts.iter().map(|c| c.path.as_str()).collect();
-                body["conflicts"] = serde_json::json!(paths);
-                body["conflict_details"] = serde_json::json!(err.conflicts);
-            }
-            if !err.hints.is_empty() {
-                body["hints"] = serde_json::json!(err.hints);
-            }
-            if let Some(details) = &err.details {
-                body["details"] = details.clone();
-            }
-            print_out(&serde_json::json!({ "error": body }).to_string());
-        }
-        let mut text = format!(
-            "{} {}",
-            self.paint(console::Style::new().red().bold(), "error:"),
-            err.message
-        );
-        if !err.message.ends_with('.') && !err.message.ends_with(':') {
-            text.push('.');
-        }
-        print_err(&text);
-        for c in &err.conflicts {
-            print_err(&format!(
-                "  {} ({})",
-                self.paint(console::Style::new().red(), &crate::git::quote_path(&c.raw)),
-                c.kind
-            ));
-        }
-        for hint in &err.hints {
-            print_err(&format!(
-                "{} {hint}",
-                self.paint(console::Style::new().cyan(), "hint:")
-            ));
         }
     }
 

@@ -79,10 +79,11 @@ pub fn commit(ctx: &Ctx) -> Result<Choice> {
                 target.kind.request_noun(),
                 ctx.settings.base
             ));
-            let merged = super::pr::connect(ctx, "listing pull requests").and_then(|f| match f {
-                Some(f) => f.recently_merged(&ctx.settings.base),
-                None => Ok(Vec::new()),
-            });
+            let merged =
+                super::pull_request::connect(ctx, "listing pull requests").and_then(|f| match f {
+                    Some(f) => f.recently_merged(&ctx.settings.base),
+                    None => Ok(Vec::new()),
+                });
             drop(progress);
             match merged {
                 Ok(prs) => {
@@ -137,8 +138,8 @@ pub fn point(ctx: &Ctx) -> Result<String> {
     let Some(p) = ctx.ui.ask() else {
         return Err(missing("where to roll back to", "--to <REF>"));
     };
-    let mut points = super::list::rollout_points(ctx)?;
-    points.extend(super::list::release_tags(ctx)?);
+    let mut points = super::points::rollout_points(ctx)?;
+    points.extend(super::points::release_tags(ctx)?);
     if points.is_empty() {
         return Err(Error::bad_input("there are no rollout points or release tags to roll back to")
             .hint("pass --to with a commit or branch; next time, run `git fastrevert prepare` before a rollout"));

@@ -1,13 +1,10 @@
 //! Opening the pull request after a branch was pushed, and finding what an earlier run of the
 //! same command already did, so that re-running finishes the job instead of duplicating it.
 
-use git2::Oid;
-
 use super::Ctx;
 use crate::cli::PublishArgs;
 use crate::error::{Error, Result};
 use crate::forge::{self, Forge, NewPr, PullRequest, Target};
-use crate::git;
 
 /// A client for the configured forge: `None` when no forge is configured or detected.
 /// `need` says why a token is required, for the error when it is missing.
@@ -219,68 +216,4 @@ pub fn not_opened(branch: &str, target: &Target, base: &str, e: Error) -> Error 
         target.compare_url(base, branch)
     ));
     err
-}
-
-/// The branch an earlier run left, here or on the remote, if it holds exactly this run's result:
-/// the tree `expected`, on top of the base. A branch of that name holding anything else is bad
-/// input: the name is taken.
-pub fn earlier_run(ctx: &Ctx, branch: &str, base: Oid, expected: Oid) -> Result<Option<Earlier>> {
-    let repo = &ctx.repo;
-    let local_ref = format!("refs/heads/{branch}");
-    let tracking = format!("refs/remotes/{}/{branch}", ctx.settings.remote);
-    let local = git::ref_target(repo, &local_ref)?;
-    let on_remote = if ctx.will_push() && !ctx.global.no_fetch {
-        let found = ctx
-            .git()
-            .ls_remote(&ctx.settings.remote, std::slice::from_ref(&local_ref))?;
-        found.first().and_then(|(_, oid)| Oid::from_str(oid).ok())
-    } else {
-        git::ref_target(repo, &tracking)?
-    };
-    let Some(tip) = local.or(on_remote) else {
-        return Ok(None);
-    };
-    if repo.find_commit(tip).is_err() {
-        ctx.git()
-            .fetch(&ctx.settings.remote, &[format!("+{local_ref}:{tracking}")])?;
-    }
-    let tree = repo.find_commit(tip)?.tree_id();
-    let on_base = tip != base && repo.graph_descendant_of(tip, base)?;
-    // Here and on the remote it must be the same run.
-    let same_everywhere = match (local, on_remote) {
-        (Some(l), Some(r)) => l == r,
-        _ => true,
-    };
-    if tree != expected || !on_base || !same_everywhere {
-        let why = if !on_base {
-            format!(
-                "is not on top of {} ({})",
-                ctx.settings.base,
-                git::short(base)
-            )
-        } else if !same_everywhere {
-            format!("differs here and on {}", ctx.settings.remote)
-        } else {
-            "holds a different result than this run computes".to_string()
-        };
-        return Err(Error::bad_input(format!(
-            "branch {branch} already exists and {why}; nothing was changed"
-        ))
-        .hint(format!("choose another branch name: --branch {branch}-2"))
-        .hint(format!(
-            "or, if that branch is an old attempt of yours, look at it (git log {}..{}) and delete it first",
-            git::short(base),
-            if local.is_some() { branch.to_string() } else { format!("{}/{branch}", ctx.settings.remote) }
-        )));
-    }
-    Ok(Some(Earlier {
-        tip,
-        pushed: on_remote == Some(tip),
-    }))
-}
-
-pub struct Earlier {
-    pub tip: Oid,
-    /// The remote has the branch at this tip already.
-    pub pushed: bool,
 }

@@ -1,0 +1,150 @@
+//! `deploy <REV>`: export REV's tree from the object database into its own release directory
+//! and switch the live link to it.
+
+use std::time::Duration;
+
+use super::release_dirs::{self, release_dirs};
+use crate::cli::{DeployArgs, GlobalArgs};
+use crate::error::Result;
+use crate::git;
+use crate::outcome;
+use crate::ui::Ui;
+
+pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::Deploy> {
+    let repo = git::open(None)?;
+    let rel = release_dirs(Some(&repo), &args.dirs)?;
+    let commit = git::resolve_commit(&repo, &args.rev)?;
+    let shared = release_dirs::shared_paths(Some(&repo), &args.shared)?;
+    let id = commit.to_string();
+    rel.check_link()?;
+    let old = rel.current();
+    let exists = rel.exists(&id);
+    let mut lines = Vec::new();
+    if global.dry_run {
+        lines.push(format!(
+            "Would {} {} and point {} at it (now {}).",
+            if exists {
+                "switch to the existing release"
+            } else {
+                "export"
+            },
+            &id[..12],
+            rel.link.display(),
+            old.as_deref().map_or("nothing", |o| &o[..12])
+        ));
+        lines.push("Dry run: nothing was written.".into());
+        return Ok(outcome::Deploy {
+            command: "deploy",
+            release: id,
+            path: None,
+            link: rel.link,
+            previous: old,
+            created: false,
+            linked: None,
+            changed: None,
+            pruned: Vec::new(),
+            dry_run: true,
+            check: None,
+            warnings: Vec::new(),
+            lines,
+        });
+    }
+    rel.check_writable()?;
+    let _lock = rel.lock(Duration::from_secs(args.dirs.wait))?;
+    let cleaned = rel.clean_leftovers()?;
+    if !cleaned.is_empty() {
+        ui.info(&format!(
+            "Removed {} leftover(s) of an interrupted deploy.",
+            cleaned.len()
+        ));
+    }
+    let progress = crate::releases::export::Progress::default();
+    let export = if exists {
+        rel.export(&repo, commit, &shared, args.copy, &progress)?
+    } else {
+        ui.counted(
+            &format!("Exporting {} into {}", &id[..12], rel.dir.display()),
+            &progress.total,
+            &progress.written,
+            || rel.export(&repo, commit, &shared, args.copy, &progress),
+        )?
+    };
+    let (created, linked, mut warnings) = (export.created, export.linked, export.warnings);
+    for w in &warnings {
+        ui.warn(w);
+    }
+    if created {
+        ui.trace(&format!(
+            "exported {} files in {} ms, flushed to disk in {} ms",
+            export.files,
+            export.write.as_millis(),
+            export.sync.as_millis()
+        ));
+    }
+    let changed = old.as_deref() != Some(id.as_str());
+    let mut after = release_dirs::AfterFlip::default();
+    if changed {
+        let mut history = rel.open_history()?;
+        rel.switch_to(&id)?;
+        let flipped_at = std::time::Instant::now();
+        // The site is on the new release now: a history line that cannot be written is a
+        // warning, not a failure.
+        if let Err(e) = history.append(old.as_deref(), &id, "deploy") {
+            let w = format!("{id:.12} is live, but the history was not updated ({}): `switch previous` will not know the release before it", e.message);
+            ui.warn(&w);
+            warnings.push(w);
+        }
+        let hooks = release_dirs::hooks(Some(&repo), &args.after);
+        after = release_dirs::after_flip(
+            &rel,
+            &mut history,
+            &args.after,
+            &hooks,
+            &id,
+            old.as_deref(),
+            flipped_at,
+        )?;
+    }
+    let pruned = rel.prune(args.keep)?;
+    lines.push(format!(
+        "{} {}: live at {}{}.",
+        if created {
+            "Deployed"
+        } else {
+            "Switched to the release already here,"
+        },
+        &id[..12],
+        rel.link.display(),
+        old.as_deref()
+            .map_or(String::new(), |o| format!(" (was {})", &o[..12]))
+    ));
+    if !changed {
+        lines.truncate(0);
+        lines.push(format!(
+            "{} is already live at {}; nothing changed.",
+            &id[..12],
+            rel.link.display()
+        ));
+    }
+    if !pruned.is_empty() {
+        lines.push(format!("Removed {} old release(s).", pruned.len()));
+    }
+    if changed && old.is_some() {
+        lines.push("To go back: git fastrevert switch previous".into());
+    }
+    Ok(outcome::Deploy {
+        command: "deploy",
+        path: Some(rel.dir.join(&id)),
+        release: id,
+        link: rel.link,
+        previous: old,
+        created,
+        linked: Some(linked),
+        changed: Some(changed),
+        pruned,
+        dry_run: false,
+        check: Some(after.check),
+        warnings,
+        lines,
+    })
+}

@@ -1,0 +1,118 @@
+//! The migration-guard policy: which guard a run uses (paths, dialect, acknowledged files), its
+//! index kept up to date, and the refusal of destructive migrations unless allowed.
+
+use super::Ctx;
+use crate::cli::SqlDialect;
+use crate::error::{Error, Result};
+use crate::migrations::{Class, Dialect, Guard, Report};
+
+impl From<SqlDialect> for Dialect {
+    fn from(d: SqlDialect) -> Dialect {
+        match d {
+            SqlDialect::Generic => Dialect::Generic,
+            SqlDialect::Postgres => Dialect::Postgres,
+            SqlDialect::Mysql => Dialect::Mysql,
+            SqlDialect::Sqlite => Dialect::Sqlite,
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// The migration guard with paths and dialect from the command line, else git config.
+    pub fn guard(
+        &self,
+        paths: &[String],
+        dialect: Option<SqlDialect>,
+        allowed: &[String],
+    ) -> Result<Guard> {
+        let dialect = match (dialect, &self.settings.sql_dialect) {
+            (Some(d), _) => d.into(),
+            (None, Some(name)) => Dialect::parse(name).ok_or_else(|| {
+                Error::bad_input(format!("fastrevert.sqlDialect is '{name}', which is not a dialect git-fastrevert knows"))
+                    .hint("use generic, postgres, mysql or sqlite")
+            })?,
+            (None, None) => Dialect::Generic,
+        };
+        let paths = if paths.is_empty() {
+            &self.settings.migration_paths
+        } else {
+            paths
+        };
+        let mut allowed_all = self.settings.allowed_migrations.clone();
+        allowed_all.extend(allowed.iter().cloned());
+        Ok(Guard::new(paths, dialect)?.allow(&allowed_all))
+    }
+
+    /// The guard with the migration index brought up to date for `commit`'s tree: checks of
+    /// trees near it then read only directories that hold migrations. Saved unless dry run.
+    pub fn indexed_guard(&self, commit: git2::Oid, allowed: &[String]) -> Result<Guard> {
+        let guard = self.guard(&[], None, allowed)?;
+        self.index_for(&guard, commit)?;
+        Ok(guard)
+    }
+
+    /// Bring the guard's migration index up to date for `commit`'s tree (saved unless dry run).
+    pub fn index_for(&self, guard: &Guard, commit: git2::Oid) -> Result<()> {
+        let tree = self.repo.find_commit(commit)?.tree_id();
+        guard.index_tree(&self.repo, tree, !self.global.dry_run);
+        Ok(())
+    }
+
+    /// Refuse to move code over destructive migrations unless allowed; otherwise turn the
+    /// report into warnings.
+    pub fn enforce_guard(
+        &self,
+        report: &Report,
+        what: &str,
+        allow: bool,
+        warnings: &mut Vec<String>,
+    ) -> Result<()> {
+        let destructive: Vec<String> = report
+            .destructive()
+            .map(|f| format!("{}:{}: {} ({})", f.file, f.line, f.statement, f.reason))
+            .collect();
+        for f in report
+            .migrations
+            .iter()
+            .flat_map(|m| &m.findings)
+            .filter(|f| f.class == Class::Unknown)
+        {
+            warnings.push(format!(
+                "migration {}:{} needs a look: {}",
+                f.file, f.line, f.reason
+            ));
+        }
+        for f in report.acknowledged() {
+            warnings.push(format!(
+                "destructive migration {}:{} ({}) acknowledged: {}",
+                f.file,
+                f.line,
+                f.statement,
+                f.acknowledged.as_deref().unwrap_or_default()
+            ));
+        }
+        if destructive.is_empty() {
+            return Ok(());
+        }
+        if allow {
+            warnings.push(format!(
+                "{what} goes over {} destructive migration statement(s), allowed by --allow-destructive-migrations",
+                destructive.len()
+            ));
+            return Ok(());
+        }
+        let mut err = Error::refused(format!(
+            "{what} goes over {} destructive migration statement(s): the old code may break against the current schema; nothing was written",
+            destructive.len()
+        ));
+        // The findings travel with the refusal (`--json` error.details, and the menu shows
+        // them and asks).
+        err.details = Some(Box::new(serde_json::json!({
+            "destructive_migrations": report.destructive().collect::<Vec<_>>(),
+        })));
+        err.hints.extend(destructive);
+        Err(err
+            .hint("after reviewing one: --allow-migration <PATH>, or a `fastrevert: rollback-safe <why>` comment in it")
+            .hint("check the schema first; pass --allow-destructive-migrations to go ahead anyway"))
+    }
+}

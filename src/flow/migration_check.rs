@@ -1,0 +1,92 @@
+//! `check-migrations [RANGE]`: classify the migrations a range adds or changes; exit 4 when
+//! rolling code back over them would break it.
+
+use super::Ctx;
+use crate::cli::CheckMigrationsArgs;
+use crate::error::{Error, Result};
+use crate::git;
+use crate::migrations::Class;
+use crate::outcome;
+
+pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<outcome::CheckMigrations> {
+    let repo = &ctx.repo;
+    let guard = ctx.guard(&args.paths, args.dialect, &args.allow_migrations)?;
+    let (label, report) = match &args.range {
+        Some(range) if range.contains("..") => {
+            let (from, to) = range
+                .split_once("..")
+                .filter(|(a, b)| {
+                    !a.is_empty() && !b.is_empty() && !b.starts_with('.') && !b.contains("..")
+                })
+                .ok_or_else(|| {
+                    Error::bad_input(format!("malformed range '{range}'"))
+                        .hint("write A..B, e.g. v1.4.0..main")
+                })?;
+            let (from_id, to_id) = (
+                git::resolve_commit(repo, from)?,
+                git::resolve_commit(repo, to)?,
+            );
+            ctx.index_for(&guard, to_id)?;
+            (range.clone(), guard.check_range(repo, from_id, to_id)?)
+        }
+        Some(rev) => {
+            let id = git::resolve_commit(repo, rev)?;
+            let commit = repo.find_commit(id)?;
+            let parent = commit.parent(0).ok().map(|p| p.tree_id());
+            (
+                format!("{rev}^..{rev}"),
+                guard.check_trees(repo, parent, commit.tree_id())?,
+            )
+        }
+        None => {
+            ctx.fetch(&[])?;
+            let base = ctx.base_tip()?;
+            let head = git::resolve_commit(repo, "HEAD")?;
+            ctx.index_for(&guard, head)?;
+            let short = base
+                .from_ref
+                .trim_start_matches("refs/remotes/")
+                .trim_start_matches("refs/heads/");
+            (
+                format!("{short}..HEAD"),
+                guard.check_range(repo, base.oid, head)?,
+            )
+        }
+    };
+    let mut lines = report.lines();
+    let destructive = report.count(Class::Destructive);
+    let unknown = report.count(Class::Unknown);
+    lines.push(match report.worst() {
+        None => format!("No migrations in {label}: code can be rolled back over it."),
+        Some(Class::Destructive) => format!(
+            "{} migration(s) in {label}: {destructive} destructive statement(s). Rolling code back over this range breaks it against the current schema.",
+            report.migrations.len()
+        ),
+        Some(Class::Unknown) => format!(
+            "{} migration(s) in {label}: nothing destructive found, {unknown} statement(s) to check by hand.",
+            report.migrations.len()
+        ),
+        Some(Class::Additive | Class::Safe) => format!(
+            "{} migration(s) in {label}, additive or safe: code can be rolled back over them.",
+            report.migrations.len()
+        ),
+    });
+    let acknowledged = report.acknowledged().count();
+    if acknowledged > 0 {
+        lines.push(format!(
+            "{acknowledged} destructive statement(s) acknowledged after review (listed above)."
+        ));
+    }
+    Ok(outcome::CheckMigrations {
+        command: "check-migrations",
+        range: label,
+        dialect: format!("{:?}", guard.dialect).to_lowercase(),
+        additive: report.count(Class::Additive),
+        safe: report.count(Class::Safe),
+        migrations: report.migrations,
+        destructive,
+        unknown,
+        acknowledged,
+        lines,
+    })
+}

@@ -1,0 +1,219 @@
+//! Between the commands and the engine: the context of a run (repository, settings, the base
+//! tip, fetching), the plans of a revert, a rollback and a snapshot, the migration-guard
+//! policy, and one publish pipeline that revert and rollback share. Flows never print; they
+//! return outcomes, and ask through `Ui`.
+
+pub mod deploy;
+pub mod guard;
+pub mod migration_check;
+pub mod pick;
+pub mod points;
+pub mod publish;
+pub mod pull_request;
+pub mod release_dirs;
+pub mod revert;
+pub mod rollback;
+pub mod snapshot;
+pub mod switch;
+
+use git2::{Oid, Repository};
+
+use crate::cli::GlobalArgs;
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::git::{self, remote::GitCli};
+use crate::ui::Ui;
+
+pub struct Ctx<'a> {
+    pub repo: Repository,
+    pub settings: Settings,
+    pub global: &'a GlobalArgs,
+    pub ui: &'a Ui,
+}
+
+/// Where the base branch's tip was read from.
+pub struct BaseTip {
+    pub oid: Oid,
+    /// `refs/remotes/<remote>/<base>` or `refs/heads/<base>`.
+    pub from_ref: String,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn open(global: &'a GlobalArgs, ui: &'a Ui) -> Result<Ctx<'a>> {
+        let repo = git::open(global.directory.as_deref())?;
+        let settings = Settings::load(&repo, global)?;
+        if crate::actions::active() && repo.is_shallow() {
+            ui.warn("this is a shallow clone (actions/checkout fetches one commit and no tags by default): set fetch-depth: 0 so history and tags are there");
+        }
+        Ok(Ctx {
+            repo,
+            settings,
+            global,
+            ui,
+        })
+    }
+
+    pub fn git(&self) -> GitCli {
+        let trace: Option<git::remote::Trace> = if self.ui.verbose {
+            Some(Box::new(|line: &str| {
+                crate::ui::print_err(&format!("+ {line}"))
+            }))
+        } else {
+            None
+        };
+        GitCli::new(&self.repo, self.ui.interactive, trace)
+    }
+
+    /// The forge pull requests go to, if the settings or the remote's host name one.
+    pub fn forge_target(&self) -> Result<Option<crate::forge::Target>> {
+        let remote = self.repo.find_remote(&self.settings.remote).ok();
+        let url = remote.as_ref().and_then(|r| r.url().ok());
+        let s = &self.settings;
+        crate::forge::detect(
+            url,
+            s.forge.as_deref(),
+            s.forge_repo.as_deref(),
+            s.api_url.as_deref(),
+        )
+    }
+
+    pub fn has_remote(&self) -> bool {
+        self.repo.find_remote(&self.settings.remote).is_ok()
+    }
+
+    /// Whether results go to the remote: it exists and `--no-push` was not given.
+    pub fn will_push(&self) -> bool {
+        !self.global.no_push && self.has_remote()
+    }
+
+    pub fn remote_base_ref(&self) -> String {
+        format!(
+            "refs/remotes/{}/{}",
+            self.settings.remote, self.settings.base
+        )
+    }
+
+    pub fn local_base_ref(&self) -> String {
+        format!("refs/heads/{}", self.settings.base)
+    }
+
+    /// Fetch the base branch (and `extra` refspecs) unless `--no-fetch` or there is no remote.
+    pub fn fetch(&self, extra: &[String]) -> Result<()> {
+        if self.global.no_fetch || !self.has_remote() {
+            return Ok(());
+        }
+        let s = &self.settings;
+        let mut refspecs = vec![format!("+refs/heads/{}:{}", s.base, self.remote_base_ref())];
+        refspecs.extend(extra.iter().cloned());
+        let _progress = self
+            .ui
+            .progress(&format!("Fetching {} from {}", s.base, s.remote));
+        self.git().fetch(&s.remote, &refspecs).map_err(|e| {
+            let missing = e.cause::<git::remote::FetchFailed>();
+            if missing.is_some_and(git::remote::FetchFailed::missing_ref) {
+                Error::bad_input(format!("the remote {} has no branch {}", s.remote, s.base))
+                    .hint("pass --base with the production branch, or set fastrevert.base")
+            } else {
+                e
+            }
+        })
+    }
+
+    /// Fetch the base branch, then the remote's tags. A tag that differs locally is not
+    /// overwritten; that only costs a warning, since what is local still works.
+    pub fn fetch_tags(&self) -> Result<()> {
+        self.fetch(&[])?;
+        if self.global.no_fetch || !self.has_remote() {
+            return Ok(());
+        }
+        if let Err(e) = self.git().fetch(
+            &self.settings.remote,
+            &["refs/tags/*:refs/tags/*".to_string()],
+        ) {
+            self.ui
+                .warn(&format!("tags were not all fetched: {}", e.message));
+        }
+        Ok(())
+    }
+
+    /// The production tip: the remote-tracking branch when it exists, else the local branch.
+    pub fn base_tip(&self) -> Result<BaseTip> {
+        for name in [self.remote_base_ref(), self.local_base_ref()] {
+            if let Some(oid) = git::ref_target(&self.repo, &name)? {
+                return Ok(BaseTip {
+                    oid,
+                    from_ref: name,
+                });
+            }
+        }
+        Err(Error::bad_input(format!("no branch '{}' here or on {}", self.settings.base, self.settings.remote))
+            .hint("pass --base with the production branch, or set it once: git config fastrevert.base <branch>"))
+    }
+}
+
+impl Ctx<'_> {
+    /// A REV in which the base branch's name means the base tip (`<remote>/<base>` after the
+    /// fetch), not a possibly stale local branch: `main`, `main~2`, `main^2`, `v1..main`. A
+    /// local branch that differs gets a warning.
+    pub fn base_rev(&self, rev: &str, tip: &BaseTip, warnings: &mut Vec<String>) -> String {
+        let base = &self.settings.base;
+        if tip.from_ref == self.local_base_ref() {
+            return rev.to_string();
+        }
+        let mut rewrote = false;
+        let side = |part: &str, rewrote: &mut bool| -> String {
+            match part.strip_prefix(base.as_str()) {
+                Some(rest) if rest.is_empty() || rest.starts_with(['~', '^', ':']) => {
+                    *rewrote = true;
+                    format!("{}{rest}", tip.from_ref)
+                }
+                _ => part.to_string(),
+            }
+        };
+        let out = match rev.split_once("..") {
+            Some((from, to)) if !rev.contains("...") => {
+                format!("{}..{}", side(from, &mut rewrote), side(to, &mut rewrote))
+            }
+            _ => side(rev, &mut rewrote),
+        };
+        if rewrote {
+            if let Ok(Some(local)) = git::ref_target(&self.repo, &self.local_base_ref()) {
+                if local != tip.oid {
+                    let warning = format!(
+                        "'{base}' in {rev} means the base tip {} ({}); the local branch {base} is at {}",
+                        tip.from_ref.trim_start_matches("refs/remotes/"),
+                        git::short(tip.oid),
+                        git::short(local)
+                    );
+                    if !warnings.contains(&warning) {
+                        warnings.push(warning);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Check the names given on the command line before any git process runs: a bad branch name
+/// is refused before the fetch, not after.
+pub fn check_given_names(ctx: &Ctx, publish: &crate::cli::PublishArgs) -> Result<()> {
+    if let Some(branch) = &publish.branch {
+        git::check_branch_name(&ctx.repo, branch)?;
+    }
+    if publish.branch.as_deref() == Some(ctx.settings.base.as_str()) && !publish.direct {
+        return Err(Error::bad_input(format!(
+            "--branch {0} names the production branch itself; the revert goes on a new branch",
+            ctx.settings.base
+        ))
+        .hint("to commit onto the production branch, use --direct instead of --branch")
+        .hint("or name a new branch: --branch revert/<what it undoes>"));
+    }
+    if publish.sign_with_github && (publish.direct || ctx.global.no_push) {
+        return Err(Error::bad_input(
+            "--sign-with-github creates a branch on GitHub; it does not go with --direct or --no-push",
+        )
+        .hint("drop --direct (the revert arrives as a pull request) or --no-push"));
+    }
+    Ok(())
+}

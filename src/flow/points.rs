@@ -1,0 +1,287 @@
+//! Rollout points (pre-rollout tags) and release tags, newest first, and the first-parent
+//! commits a rollback to one of them undoes.
+
+use git2::{Oid, Sort};
+
+use super::Ctx;
+use crate::engine::message;
+use crate::error::Result;
+use crate::git;
+use crate::outcome::{self, Point};
+
+/// `list`: every point with how far the base has moved since.
+pub fn list(ctx: &Ctx) -> Result<outcome::List> {
+    let mut points = rollout_points(ctx)?;
+    points.extend(release_tags(ctx)?);
+    let base = ctx.base_tip().ok();
+    if let Some(base) = &base {
+        for p in &mut points {
+            let oid = git2::Oid::from_str(&p.commit)?;
+            if oid != base.oid && ctx.repo.graph_descendant_of(oid, base.oid)? {
+                // Ahead of production: nothing to undo, its own commits to come.
+                let (ahead, more, _) = undone_commits(ctx, oid, base.oid)?;
+                p.commits_since = Some(0);
+                p.commits_ahead = Some(ahead.len() + more);
+            } else {
+                // Counted as the rollback to it counts: first parents of the base.
+                let (undone, more, _) = undone_commits(ctx, base.oid, oid)?;
+                p.commits_since = Some(undone.len() + more);
+            }
+        }
+    }
+    let mut lines = Vec::new();
+    if points.is_empty() {
+        lines.push("No rollout points or release tags yet. Take one before the next rollout: git fastrevert prepare".into());
+    }
+    for p in &points {
+        let since = match (p.commits_since, p.commits_ahead) {
+            (_, Some(n)) => format!("{n:>5} ahead of {}", ctx.settings.base),
+            (Some(n), None) => format!("{n:>5} commit(s) since"),
+            (None, None) => "    ? commit(s) since".to_string(),
+        };
+        lines.push(format!(
+            "{:<8} {:<32} {} {}  {since}",
+            p.kind,
+            p.name,
+            &p.commit[..7],
+            &p.date[..16.min(p.date.len())].replace('T', " "),
+        ));
+    }
+    Ok(outcome::List { points, lines })
+}
+
+fn tags(ctx: &Ctx, pattern: &str) -> Result<Vec<(String, git2::Oid)>> {
+    let mut out = Vec::new();
+    for r in ctx.repo.references_glob(pattern)? {
+        let r = r?;
+        if let (Ok(name), Some(oid)) = (r.name(), r.target()) {
+            out.push((name.trim_start_matches("refs/tags/").to_string(), oid));
+        }
+    }
+    Ok(out)
+}
+
+fn point(ctx: &Ctx, kind: &'static str, name: String, oid: git2::Oid) -> Result<Option<Point>> {
+    let repo = &ctx.repo;
+    let object = repo.find_object(oid, None)?;
+    let Ok(commit) = object.peel_to_commit() else {
+        return Ok(None);
+    };
+    let (timestamp, tag_message) = match object.as_tag() {
+        Some(tag) => (
+            tag.tagger()
+                .map_or(commit.time().seconds(), |t| t.when().seconds()),
+            tag.message().ok().flatten().unwrap_or("").to_string(),
+        ),
+        None => (commit.time().seconds(), String::new()),
+    };
+    let staging_branch = if kind == "rollout" {
+        let snapshot = name.strip_prefix(&ctx.settings.tag_prefix).unwrap_or(&name);
+        let branch = format!("{}{snapshot}", ctx.settings.staging_prefix);
+        let exists = git::ref_target(repo, &format!("refs/heads/{branch}"))?.is_some()
+            || git::ref_target(
+                repo,
+                &format!("refs/remotes/{}/{branch}", ctx.settings.remote),
+            )?
+            .is_some();
+        exists.then_some(branch)
+    } else {
+        None
+    };
+    Ok(Some(Point {
+        kind,
+        name,
+        commit: commit.id().to_string(),
+        date: rfc3339(timestamp),
+        timestamp,
+        commits_since: None,
+        commits_ahead: None,
+        staging_branch,
+        rollout: message::trailer(&tag_message, "Fastrevert-Rollout").map(str::to_string),
+    }))
+}
+
+/// Pre-rollout snapshots, newest first.
+pub fn rollout_points(ctx: &Ctx) -> Result<Vec<Point>> {
+    let mut points = Vec::new();
+    for (name, oid) in tags(ctx, &format!("refs/tags/{}*", ctx.settings.tag_prefix))? {
+        points.extend(point(ctx, "rollout", name, oid)?);
+    }
+    newest_first(&mut points);
+    Ok(points)
+}
+
+/// Version tags (`v1.2.3`, `1.2`, `release-1.4`…), newest first.
+pub fn release_tags(ctx: &Ctx) -> Result<Vec<Point>> {
+    let mut points = Vec::new();
+    for (name, oid) in tags(ctx, "refs/tags/*")? {
+        if name.starts_with(&ctx.settings.tag_prefix) || !looks_like_version(&name) {
+            continue;
+        }
+        points.extend(point(ctx, "release", name, oid)?);
+    }
+    newest_first(&mut points);
+    Ok(points)
+}
+
+fn newest_first(points: &mut [Point]) {
+    points.sort_by(|a, b| {
+        b.timestamp
+            .cmp(&a.timestamp)
+            .then_with(|| b.name.cmp(&a.name))
+    });
+}
+
+/// A name whose last path part is a version: optional letters and a separator, then digits
+/// and dots with at least one dot (`v1.2.0`, `release-2.0`, `app/1.4.1`).
+fn looks_like_version(name: &str) -> bool {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    let version =
+        last.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '-' || c == '_');
+    let core = version.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+pub fn rfc3339(seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| seconds.to_string())
+}
+
+/// At most this many undone commits are listed in the commit message.
+const LISTED_COMMITS: usize = 50;
+
+/// At most this many undone commits are listed in the plan a person reads; the rest are
+/// counted.
+const SHOWN_COMMITS: usize = 10;
+
+/// The plan's lines for the commits a rollback undoes, newest first: each with its subject, a
+/// revert named as one (undoing it brings the reverted change back), the rest counted.
+pub(crate) fn undone_lines(
+    repo: &git2::Repository,
+    undone: &[(String, String)],
+    more: usize,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let shown = if undone.len() > SHOWN_COMMITS + 2 {
+        SHOWN_COMMITS
+    } else {
+        undone.len()
+    };
+    for (id, subject) in &undone[..shown] {
+        let short = &id[..id.len().min(7)];
+        lines.push(match reverted_by(repo, id) {
+            // Undone together with the commit it reverted, the two cancel out.
+            Some(reverted) if undone.iter().any(|(u, _)| *u == reverted) => format!(
+                "  {short} {subject}  (a revert of {}, which is undone too)",
+                &reverted[..reverted.len().min(7)]
+            ),
+            Some(reverted) => format!(
+                "  {short} {subject}  (a revert of {}: undoing it brings that change back)",
+                &reverted[..reverted.len().min(7)]
+            ),
+            None => format!("  {short} {subject}"),
+        });
+    }
+    let rest = undone.len() - shown + more;
+    if rest > 0 {
+        lines.push(format!("  … and {rest} more first-parent commit(s)"));
+    }
+    lines
+}
+
+/// The commit `id` reverts, when it is a revert.
+pub(crate) fn reverted_by(repo: &git2::Repository, id: &str) -> Option<String> {
+    let commit = repo.find_commit(Oid::from_str(id).ok()?).ok()?;
+    let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+    message::reverts(&message).map(str::to_string)
+}
+
+/// Listed undone commits (id, subject), how many more were not listed, and whether the walk
+/// ended on the target.
+pub(crate) type Undone = (Vec<(String, String)>, usize, bool);
+
+/// First-parent commits of the base that the rollback undoes, newest first, capped; and
+/// whether that walk ended on `target` (it is on the base's first-parent line).
+pub(crate) fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<Undone> {
+    let repo = &ctx.repo;
+    // The usual case: the target is on the base's first-parent line, remembered between runs.
+    let mut remembered = git::first_parents::FirstParents::load(repo);
+    let found = remembered.line_to(base, target, LISTED_COMMITS, git::first_parents::FAR)?;
+    if !ctx.global.dry_run {
+        remembered.save();
+    }
+    let (newest, count, reached) = match found {
+        Some(line) => (line.newest, line.count, true),
+        None => first_parent_walk(repo, base, target)?,
+    };
+    let mut listed = Vec::with_capacity(newest.len());
+    for oid in newest {
+        let commit = repo.find_commit(oid)?;
+        let subject =
+            message::subject(&String::from_utf8_lossy(commit.message_bytes())).to_string();
+        listed.push((oid.to_string(), subject));
+    }
+    let more = count - listed.len();
+    Ok((listed, more, reached))
+}
+
+/// The newest `LISTED_COMMITS` first-parent commits of `base` not in `target`'s history, how
+/// many there are, and whether the walk ended on `target`: the full revision walk, for targets
+/// off the first-parent line.
+fn first_parent_walk(
+    repo: &git2::Repository,
+    base: Oid,
+    target: Oid,
+) -> Result<(Vec<Oid>, usize, bool)> {
+    let mut walk = repo.revwalk()?;
+    walk.push(base)?;
+    walk.hide(target)?;
+    walk.simplify_first_parent()?;
+    walk.set_sorting(Sort::TOPOLOGICAL)?;
+    let mut newest = Vec::new();
+    let mut count = 0;
+    let mut last = None;
+    for oid in walk {
+        let oid = oid?;
+        last = Some(oid);
+        count += 1;
+        if newest.len() < LISTED_COMMITS {
+            newest.push(oid);
+        }
+    }
+    let reached = match last {
+        Some(oid) => repo.find_commit(oid)?.parent_id(0).ok() == Some(target),
+        None => base == target,
+    };
+    Ok((newest, count, reached))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_version;
+
+    #[test]
+    fn version_tags() {
+        for yes in ["v1.2.0", "1.4", "release-2.0.1", "app/v3.1.4", "v1.0.0-rc1"] {
+            assert!(looks_like_version(yes), "{yes}");
+        }
+        for no in [
+            "v1",
+            "latest",
+            "pre-rollout/20260101-000000",
+            "v1..2",
+            "build-42",
+        ] {
+            assert!(!looks_like_version(no), "{no}");
+        }
+    }
+}

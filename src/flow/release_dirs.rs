@@ -1,0 +1,195 @@
+//! The release directories of this host as flags and git config name them, the shared paths,
+//! and what runs after a flip: hooks and the health check that flips back.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::cli::{AfterSwitchArgs, ReleaseDirArgs, ReleasesArgs};
+use crate::config::{KEY_AFTER_SWITCH, KEY_CURRENT, KEY_RELEASES, KEY_SHARED};
+use crate::error::{Error, Result};
+use crate::releases::after::{self, CheckResult};
+use crate::releases::{History, Releases};
+
+/// `releases`: the releases on this host, newest first, marking current and previous.
+pub fn list(args: &ReleasesArgs) -> Result<crate::outcome::Releases> {
+    let repo = crate::git::open(None).ok();
+    let rel = release_dirs(repo.as_ref(), &args.dirs)?;
+    let list = rel.list()?;
+    let mut human = Vec::new();
+    if list.is_empty() {
+        human.push(format!(
+            "No releases in {} yet: git fastrevert deploy <REV>",
+            rel.dir.display()
+        ));
+    }
+    for r in &list {
+        let mark = if r.current {
+            "* current "
+        } else if r.previous {
+            "  previous"
+        } else {
+            "          "
+        };
+        let bad = if r.bad { "  BAD" } else { "" };
+        human.push(format!(
+            "{mark} {}  {}{bad}",
+            &r.id[..12],
+            super::points::rfc3339(r.deployed_at)
+        ));
+    }
+    Ok(crate::outcome::Releases {
+        command: "releases",
+        releases_dir: rel.dir.clone(),
+        link: rel.link.clone(),
+        current: rel.current(),
+        previous: rel.previous(),
+        releases: list,
+        lines: human,
+    })
+}
+
+/// The releases directory and link from the flags, else from git config.
+pub fn release_dirs(repo: Option<&git2::Repository>, args: &ReleaseDirArgs) -> Result<Releases> {
+    let config = repo.and_then(|r| r.config().ok());
+    let from_config = |key: &str| -> Option<PathBuf> {
+        let value = config.as_ref()?.get_path(key).ok()?;
+        // A relative path in config is relative to the repository's top folder.
+        let base = repo?
+            .workdir()
+            .unwrap_or_else(|| repo.map_or(std::path::Path::new("."), |r| r.path()));
+        Some(if value.is_absolute() {
+            value
+        } else {
+            base.join(value)
+        })
+    };
+    let dir = args.releases.clone().or_else(|| from_config(KEY_RELEASES)).ok_or_else(|| {
+        Error::bad_input("no releases directory given")
+            .hint("pass --releases <DIR>, or set it once: git config fastrevert.releases /srv/app/releases")
+    })?;
+    let link = args.current.clone().or_else(|| from_config(KEY_CURRENT));
+    Releases::new(dir, link)
+}
+
+/// The values of a multi-valued key, after the ones given on the command line.
+fn with_config(repo: Option<&git2::Repository>, given: &[String], key: &str) -> Vec<String> {
+    let mut values = given.to_vec();
+    if let Some(config) = repo.and_then(|r| r.config().ok()) {
+        if let Ok(entries) = config.multivar(key, None) {
+            let _ = entries.for_each(|e| {
+                if let Some(v) = e.value().ok().filter(|v| !v.trim().is_empty()) {
+                    if !values.iter().any(|have| have == v) {
+                        values.push(v.to_string());
+                    }
+                }
+            });
+        }
+    }
+    values
+}
+
+/// The after-switch hooks: `--after-switch`, then `fastrevert.afterSwitch` (multi-valued).
+pub fn hooks(repo: Option<&git2::Repository>, args: &AfterSwitchArgs) -> Vec<String> {
+    with_config(repo, &args.after_switch, KEY_AFTER_SWITCH)
+}
+
+/// The shared paths: `--shared`, then `fastrevert.shared` (multi-valued), each checked.
+pub fn shared_paths(
+    repo: Option<&git2::Repository>,
+    given: &[String],
+) -> Result<Vec<Vec<Vec<u8>>>> {
+    with_config(repo, given, KEY_SHARED)
+        .iter()
+        .map(|p| crate::releases::export::check_shared_path(p))
+        .collect()
+}
+
+/// What ran after the flip.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct AfterFlip {
+    pub check: Option<CheckResult>,
+}
+
+/// After the link moved from `before` to `live`: the hooks, then the health check. When the
+/// check fails, the link flips back to `before`, `live` is marked bad, the hooks run again, and
+/// the error says exactly that, with the time the site spent on `live`.
+pub fn after_flip(
+    rel: &Releases,
+    history: &mut History,
+    args: &AfterSwitchArgs,
+    hooks: &[String],
+    live: &str,
+    before: Option<&str>,
+    flipped_at: Instant,
+) -> Result<AfterFlip> {
+    let short = |s: &str| s[..12.min(s.len())].to_string();
+    let failed_hooks = after::run_hooks(hooks, rel, live, before);
+    let check = (args.check.is_some() || args.check_url.is_some()).then(|| after::Check {
+        command: args.check.clone(),
+        url: args.check_url.clone(),
+        status: args.check_status,
+        timeout: Duration::from_secs_f64(args.check_timeout.max(0.1)),
+        retries: args.check_retries,
+    });
+    let result = check.map(|c| c.run(rel, live, before));
+    if let Some(result) = result.as_ref().filter(|r| !r.ok) {
+        let Some(before) = before else {
+            return Err(Error::failed(format!(
+                "the health check of {} failed ({}); there is no release to go back to, so it stays live",
+                short(live),
+                result.detail
+            ))
+            .hint("fix the release, or deploy another one"));
+        };
+        rel.switch_to(before)?;
+        let seconds = flipped_at.elapsed().as_secs_f64();
+        let _ = history.append(Some(live), before, "health check failed: flipped back");
+        let marked = rel.mark_bad(live).is_ok();
+        let again = after::run_hooks(hooks, rel, before, Some(live));
+        let mut err = Error::failed(format!(
+            "the health check of {} failed ({}); {} flipped back to {} after {seconds:.1} s on the new release{}",
+            short(live),
+            result.detail,
+            rel.link.display(),
+            short(before),
+            if marked { ", which is marked bad" } else { "" }
+        ))
+        .hint(format!(
+            "look at the release in {}, then deploy a fixed one",
+            rel.dir.join(live).display()
+        ));
+        if !again.is_empty() {
+            err = err.hint(format!(
+                "after flipping back, the after-switch hook `{}` failed too: {}",
+                again[0].command, again[0].output
+            ));
+        }
+        err.details = Some(Box::new(serde_json::json!({
+            "release": live,
+            "flipped_back_to": before,
+            "seconds_on_bad_release": seconds,
+            "marked_bad": marked,
+            "check": result,
+            "hook_failures": again,
+        })));
+        return Err(err);
+    }
+    if let Some(failure) = failed_hooks.first() {
+        let mut err = Error::failed(format!(
+            "{} now points at {}, but the after-switch hook `{}` failed ({}): {}",
+            rel.link.display(),
+            short(live),
+            failure.command,
+            failure
+                .code
+                .map_or("did not run".into(), |c| format!("exit {c}")),
+            failure.output
+        ))
+        .hint("the switch is done; fix what the hook does and run it by hand");
+        err.details = Some(Box::new(
+            serde_json::json!({"release": live, "hook_failures": failed_hooks}),
+        ));
+        return Err(err);
+    }
+    Ok(AfterFlip { check: result })
+}

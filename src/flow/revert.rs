@@ -1,0 +1,772 @@
+//! `revert <REV>...`: revert commits, ranges and merges on a new branch on top of the base tip.
+
+use git2::Oid;
+
+use super::{publish, pull_request, BaseTip, Ctx};
+use crate::cli::RevertArgs;
+use crate::engine::revert::{self as engine, RevertError, RevertOptions, RevertPlan, Reverted};
+use crate::error::{Error, Kind, Result};
+use crate::forge::{PrCommit, PrInfo};
+use crate::git::{self, Role};
+use crate::migrations::Report;
+use crate::outcome;
+
+pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
+    let repo = &ctx.repo;
+    if args.revs.is_empty() && args.prs.is_empty() {
+        return Err(
+            Error::bad_input("nothing to revert: no commit and no pull request given")
+                .hint("pass REV (a commit or a range A..B), or --pr N for a merged pull request"),
+        );
+    }
+    super::check_given_names(ctx, &args.publish)?;
+    ctx.fetch(&[])?;
+    let base = ctx.base_tip()?;
+    let mut warnings = Vec::new();
+    // `pr:N`, `#N` and `!N` (the Action's and the forges' spellings) mean `--pr N`.
+    let mut pr_numbers = args.prs.clone();
+    let mut revs = Vec::new();
+    for rev in &args.revs {
+        match pr_number(rev) {
+            Some(n) => pr_numbers.push(n),
+            None => revs.push(ctx.base_rev(rev, &base, &mut warnings)),
+        }
+    }
+    if let [only] = revs.as_slice() {
+        if only.bytes().all(|b| b.is_ascii_digit())
+            && only.len() < 6
+            && repo.revparse_single(only).is_err()
+        {
+            return Err(Error::bad_input(format!(
+                "'{only}' is not a commit here; a pull request is written pr:{only} or #{only}"
+            ))
+            .hint(format!("git fastrevert revert pr:{only}")));
+        }
+    }
+    let mut oids = if revs.is_empty() {
+        Vec::new()
+    } else {
+        engine::expand_revs(repo, &revs)?
+    };
+    let prs = merged_prs(ctx, base.oid, &pr_numbers, &mut oids, &mut warnings)?;
+    let mut seen = std::collections::HashSet::new();
+    oids.retain(|oid| seen.insert(*oid));
+    if oids.len() > 1 {
+        oids = engine::newest_first(repo, oids)?;
+    }
+    let targets = engine::check_targets(repo, &oids, args.mainline)?;
+    // Most reverted commits (merged pull requests) are on the base's first-parent line,
+    // remembered between runs; anything else takes the full ancestry check.
+    let mut remembered = git::first_parents::FirstParents::load(repo);
+    for t in &targets {
+        let on_line = remembered
+            .line_to(base.oid, t.commit, 0, git::first_parents::NEAR)?
+            .is_some();
+        if t.commit != base.oid && !on_line && !repo.graph_descendant_of(base.oid, t.commit)? {
+            return Err(Error::bad_input(format!(
+                "{} is not on {} ({} at {}): reverting it there would undo nothing that is live",
+                git::short(t.commit),
+                ctx.settings.base,
+                base.from_ref,
+                git::short(base.oid)
+            ))
+            .hint(format!(
+                "check the id with `git branch -a --contains {}`; to revert on another branch, pass --base <branch>",
+                git::short(t.commit)
+            )));
+        }
+    }
+    if !ctx.global.dry_run {
+        remembered.save();
+    }
+
+    let migrations = guard_reverts(ctx, args, base.oid, &targets, &mut warnings)?;
+
+    let publish = &args.publish;
+    let branch = match (&publish.branch, publish.direct, prs.as_slice()) {
+        (_, true, _) => ctx.settings.base.clone(),
+        (Some(name), false, _) => name.clone(),
+        // GitHub's own Revert button names the branch this way.
+        (None, false, [one]) if revs.is_empty() => format!(
+            "revert-{}-{}",
+            one.info.number,
+            one.info.head_ref.replace(
+                |c: char| !(c.is_ascii_alphanumeric() || "-_./".contains(c)),
+                "-"
+            )
+        ),
+        (None, false, [_, ..]) if revs.is_empty() => {
+            format!(
+                "revert-{}",
+                prs.iter()
+                    .map(|p| p.info.number.to_string())
+                    .collect::<Vec<_>>()
+                    .join("-")
+            )
+        }
+        (None, false, _) => format!("revert-{}", git::short(targets[0].commit)),
+    };
+    if !publish.direct {
+        git::check_branch_name(&ctx.repo, &branch)?;
+    }
+    git::stage_in_memory(repo)?;
+    let author = git::identity(repo, Role::Author, ctx.global.dry_run)?;
+    let committer = git::identity(repo, Role::Committer, ctx.global.dry_run)?;
+    // Made before any ref is written; a dry run says how it would sign but runs no signer.
+    let signer =
+        git::sign::Signer::for_repo(repo, &publish.sign.choice(), git::sign::What::Commit)?;
+    let opts = RevertOptions {
+        mainline: args.mainline,
+        squash: args.squash,
+        reason: publish.reason.as_deref(),
+        author: &author,
+        committer: &committer,
+        signer: signer.as_ref().filter(|_| !ctx.global.dry_run),
+    };
+    // Computed in memory first: an existing branch is an earlier run only if it holds exactly
+    // this result.
+    let mut plan = engine::revert(repo, base.oid, targets, &opts).map_err(|e| match e {
+        RevertError::Other(e) => e,
+        RevertError::Conflict { commit, conflicts } => {
+            conflict_error(ctx, &base, &branch, &commit, conflicts)
+        }
+    })?;
+    let earlier = if publish.direct || plan.reverted.is_empty() {
+        None
+    } else {
+        publish::earlier_run(ctx, &branch, base.oid, plan.tree)?
+    };
+    if let Some(e) = &earlier {
+        // An earlier run made this branch: finish its job instead of redoing it.
+        plan.tip = e.tip;
+        plan.commits = Vec::new();
+    }
+    warnings.extend(plan.notes.iter().cloned());
+    for s in &plan.skipped {
+        let by = match engine::reverting_commit(repo, base.oid, s.commit)? {
+            Some(r) => format!(" by {}", git::short(r)),
+            None => String::new(),
+        };
+        warnings.push(format!(
+            "{} \"{}\" is already reverted on {}{by}: skipped",
+            git::short(s.commit),
+            s.subject,
+            ctx.settings.base
+        ));
+    }
+
+    let dry_run = ctx.global.dry_run;
+    let nothing_left = plan.reverted.is_empty();
+    let request = || pr_text(ctx, &plan, &prs, &migrations, publish.reason.as_deref());
+    let comment_on: Vec<u64> = prs.iter().map(|p| p.info.number).collect();
+    let published = if !nothing_left && !dry_run {
+        publish::publish(
+            ctx,
+            &base,
+            &publish::Publication {
+                branch: &branch,
+                tip: plan.tip,
+                commits: plan.commits.len(),
+                earlier: earlier.as_ref(),
+                publish,
+                reflog: "fastrevert: revert",
+                request: &request,
+                comment_on: &comment_on,
+            },
+            &mut warnings,
+        )?
+    } else {
+        publish::Published {
+            pushed: false,
+            pull_request: None,
+        }
+    };
+    let (pushed, pull_request) = (published.pushed, published.pull_request);
+
+    let mut lines = describe(
+        ctx,
+        &base,
+        &plan,
+        &branch,
+        Run {
+            pushed,
+            dry_run,
+            direct: publish.direct,
+            resumed: earlier.is_some(),
+            opened_request: pull_request.is_some(),
+        },
+    );
+    let planned_request = (dry_run && !nothing_left).then(|| {
+        let (title, _) = request();
+        pull_request::plan(ctx, &title, publish)
+    });
+    if let Some(planned) = &planned_request {
+        // Before the closing "Dry run: nothing was written."
+        let at = lines.len().saturating_sub(1);
+        lines.insert(at, planned.line());
+    }
+    if earlier.is_some() && !dry_run {
+        lines.insert(0, format!("Branch {branch} from an earlier run already reverts all of it; finishing that run."));
+    }
+    if let Some(p) = &pull_request {
+        lines.push(pull_request::describe(p));
+    }
+    if let (Some(signer), false) = (&signer, nothing_left) {
+        lines.push(signer.said("commits", dry_run));
+    }
+    if publish.sign_with_github && !nothing_left {
+        lines.push("GitHub creates and signs the commits (--sign-with-github).".into());
+    }
+    if !migrations.migrations.is_empty() {
+        lines.push("Migrations in the reverted commits:".into());
+        lines.extend(migrations.lines());
+    }
+    let ids = |list: &[Reverted]| {
+        list.iter()
+            .map(|r| r.commit.to_string())
+            .collect::<Vec<_>>()
+    };
+    Ok(outcome::Revert {
+        command: "revert",
+        base: ctx.settings.base.clone(),
+        base_commit: base.oid.to_string(),
+        branch: (!nothing_left).then_some(branch),
+        commits: if dry_run {
+            Vec::new()
+        } else {
+            plan.commits.iter().map(|c| c.to_string()).collect()
+        },
+        reverted: ids(&plan.reverted),
+        skipped: ids(&plan.skipped),
+        tree: plan.tree.to_string(),
+        pushed,
+        pull_request,
+        pull_request_plan: planned_request,
+        reverted_pull_requests: comment_on,
+        resumed: earlier.is_some(),
+        signed: (signer.is_some() || publish.sign_with_github) && !nothing_left,
+        dry_run,
+        migrations: migrations.migrations,
+        warnings,
+        lines,
+    })
+}
+
+/// A merged pull request and how its merge left it on the base.
+pub struct MergedPr {
+    pub info: PrInfo,
+    pub method: &'static str,
+}
+
+/// Look the pull requests up and add the commits their merges left on the base to `oids`:
+/// a merge commit (reverted against parent 1), a squash commit, or a rebased range.
+fn merged_prs(
+    ctx: &Ctx,
+    base: git2::Oid,
+    numbers: &[u64],
+    oids: &mut Vec<git2::Oid>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<MergedPr>> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let repo = &ctx.repo;
+    // Without a forge API (none configured, or no token), the base's own history says which
+    // commit merged a pull request, as the forges write it.
+    let forge = match pull_request::connect(ctx, "revert --pr") {
+        Ok(Some(forge)) => forge,
+        other => {
+            let why = match other {
+                Err(e) => e,
+                _ => Error::bad_input("revert --pr needs to know the forge, and none is configured or recognisable from the remote")
+                    .hint("git config fastrevert.forge github (or gitlab, bitbucket, bitbucket-datacenter) and fastrevert.repo owner/name"),
+            };
+            return numbers
+                .iter()
+                .map(|&n| from_history(ctx, base, n, oids, warnings, &why))
+                .collect();
+        }
+    };
+    let kind = forge.target().kind;
+    let (noun, reference) = (kind.request_noun(), |n: u64| kind.reference(n));
+    let mut found = Vec::new();
+    for &n in numbers {
+        let progress = ctx
+            .ui
+            .progress(&format!("Looking up {noun} {}", reference(n)));
+        let info = match forge.get_pr(n) {
+            Ok(info) => info,
+            // GitLab CI's job token may not read merge requests: the history still says.
+            Err(e) if forge.read_only() && e.kind == crate::error::Kind::Failed => {
+                drop(progress);
+                let why =
+                    Error::bad_input(format!("CI_JOB_TOKEN could not read it ({})", e.message))
+                        .hint(crate::forge::token_hint(kind));
+                found.push(from_history(ctx, base, n, oids, warnings, &why)?);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        drop(progress);
+        if !info.merged {
+            return Err(Error::bad_input(format!(
+                "{noun} {} is not merged (it is {}), so there is nothing to revert",
+                reference(n),
+                info.state.to_lowercase()
+            ))
+            .hint("close it instead, or name the commits to revert"));
+        }
+        if info.base_ref != ctx.settings.base {
+            warnings.push(format!(
+                "{} was merged into {}, not {}",
+                reference(n),
+                info.base_ref,
+                ctx.settings.base
+            ));
+        }
+        let sha = info.merge_commit.clone().ok_or_else(|| {
+            Error::failed(format!(
+                "{} did not say which commit merged {}",
+                kind.name(),
+                reference(n)
+            ))
+            .hint("name the commits to revert instead")
+        })?;
+        let merge = git::resolve_commit(repo, &sha).map_err(|_| {
+            Error::bad_input(format!(
+                "the commit that merged {} ({}) is not in this clone",
+                reference(n),
+                &sha[..sha.len().min(12)]
+            ))
+            .hint(format!(
+                "fetch {} (or the whole history: git fetch --unshallow), then re-run",
+                info.base_ref
+            ))
+        })?;
+        let commit = repo.find_commit(merge)?;
+        let method = if commit.parent_count() > 1 {
+            oids.push(merge);
+            "merge"
+        } else {
+            let pr_commits = forge.pr_commits(n)?;
+            match rebased_range(repo, merge, &pr_commits)? {
+                Some(range) => {
+                    oids.extend(range);
+                    "rebase"
+                }
+                None => {
+                    oids.push(merge);
+                    "squash"
+                }
+            }
+        };
+        found.push(MergedPr { info, method });
+    }
+    Ok(found)
+}
+
+/// `pr:N`, `#N` or GitLab's `!N`.
+fn pr_number(rev: &str) -> Option<u64> {
+    rev.strip_prefix("pr:")
+        .or_else(|| rev.strip_prefix('#'))
+        .or_else(|| rev.strip_prefix('!'))
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|n| n.parse().ok())
+}
+
+/// A pull request found on the base's first-parent line by the message its forge wrote: GitHub
+/// `Merge pull request #N from owner/branch` or a squash `… (#N)`, Bitbucket `Merged in branch
+/// (pull request #N)`, GitLab `See merge request group/project!N`.
+fn from_history(
+    ctx: &Ctx,
+    base: git2::Oid,
+    n: u64,
+    oids: &mut Vec<git2::Oid>,
+    warnings: &mut Vec<String>,
+    no_api: &Error,
+) -> Result<MergedPr> {
+    let repo = &ctx.repo;
+    let merge_subject = format!("Merge pull request #{n} ");
+    let squash_suffix = format!("(#{n})");
+    let bitbucket = format!("(pull request #{n})");
+    let gitlab = format!("!{n}");
+    let project_slug = ctx
+        .forge_target()
+        .ok()
+        .flatten()
+        .filter(|t| t.kind == crate::forge::Kind::GitLab)
+        .map(|t| t.slug);
+    let mut at = Some(base);
+    for _ in 0..20_000 {
+        let Some(oid) = at else { break };
+        let commit = repo.find_commit(oid)?;
+        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let subject = crate::engine::message::subject(&message).to_string();
+        // `See merge request group/project!N`: of this project when it is known, so that a
+        // merge request of another project merged in (a subtree, a vendored copy) is not taken.
+        let merged_gitlab = message.lines().any(|l| {
+            l.trim()
+                .strip_prefix("See merge request ")
+                .and_then(|r| r.strip_suffix(&gitlab))
+                .is_some_and(|project| project_slug.as_deref().is_none_or(|s| s == project))
+        });
+        let found = subject.starts_with(&merge_subject)
+            || subject.ends_with(&squash_suffix)
+            || (subject.starts_with("Merged in ") && subject.contains(&bitbucket))
+            || merged_gitlab;
+        if found {
+            let body_title = message
+                .split_once("\n\n")
+                .and_then(|(_, b)| b.lines().next())
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string);
+            // GitLab: `Merge branch 'feature' into 'main'`, the title on the body's first line.
+            let gitlab_branch = subject
+                .strip_prefix("Merge branch '")
+                .and_then(|rest| rest.split_once("' into '"))
+                .map(|(branch, _)| branch.to_string());
+            let head_ref = subject
+                .strip_prefix(&merge_subject)
+                .and_then(|rest| rest.strip_prefix("from "))
+                .map(|r| r.rsplit_once('/').map_or(r, |(_, b)| b).to_string())
+                .or(gitlab_branch)
+                .unwrap_or_default();
+            let title = if subject.starts_with(&merge_subject)
+                || (merged_gitlab && commit.parent_count() > 1)
+            {
+                body_title.unwrap_or(subject.clone())
+            } else {
+                subject.trim_end_matches(&squash_suffix).trim().to_string()
+            };
+            // Said the way the forge that wrote the message writes it.
+            let reference = if merged_gitlab {
+                format!("!{n}")
+            } else {
+                format!("#{n}")
+            };
+            warnings.push(format!(
+                "{reference} found in the history of {} as {} \"{subject}\" (no forge API was used)",
+                ctx.settings.base,
+                git::short(oid)
+            ));
+            oids.push(oid);
+            return Ok(MergedPr {
+                info: PrInfo {
+                    number: n,
+                    title,
+                    merged: true,
+                    state: "merged".into(),
+                    merge_commit: Some(oid.to_string()),
+                    head_ref,
+                    head_sha: None,
+                    base_ref: ctx.settings.base.clone(),
+                    url: String::new(),
+                },
+                method: if commit.parent_count() > 1 {
+                    "merge"
+                } else {
+                    "squash"
+                },
+            });
+        }
+        at = commit.parent_id(0).ok();
+    }
+    let mut err = Error::bad_input(format!(
+        "pull request #{n} is not in the history of {} as a merge or squash commit, and {}",
+        ctx.settings.base,
+        no_api.message.trim_end_matches('.')
+    ));
+    err.hints = no_api.hints.clone();
+    Err(err)
+}
+
+/// The commits a rebase or fast-forward merge put on the base: the first-parent chain ending at
+/// `tip` made of the pull request's commits (the same ids after a fast-forward, the same
+/// subjects after a rebase). The chain follows the commit graph; the forge's list order is
+/// never trusted (Bitbucket lists newest first, GitHub oldest first). `None` when the chain is
+/// not the pull request's commits, all of them.
+fn rebased_range(
+    repo: &git2::Repository,
+    tip: git2::Oid,
+    pr_commits: &[PrCommit],
+) -> Result<Option<Vec<git2::Oid>>> {
+    if pr_commits.len() < 2 {
+        return Ok(None);
+    }
+    let subject = |text: &str| crate::engine::message::subject(text).to_string();
+    let mut ids: std::collections::HashSet<&str> =
+        pr_commits.iter().map(|c| c.sha.as_str()).collect();
+    let mut subjects: Vec<String> = pr_commits.iter().map(|c| subject(&c.message)).collect();
+    let mut chain = Vec::new();
+    let mut at = repo.find_commit(tip)?;
+    while chain.len() < pr_commits.len() {
+        if at.parent_count() != 1 {
+            return Ok(None);
+        }
+        let id = at.id().to_string();
+        let own = subject(&String::from_utf8_lossy(at.message_bytes()));
+        // The same id (fast-forward) or, after a rebase, a subject not used up yet.
+        let same_id = ids.remove(id.as_str());
+        match subjects.iter().position(|s| *s == own) {
+            Some(i) => {
+                subjects.swap_remove(i);
+            }
+            None if same_id => {}
+            None => return Ok(None),
+        }
+        chain.push(at.id());
+        if chain.len() < pr_commits.len() {
+            at = at.parent(0)?;
+        }
+    }
+    Ok(Some(chain))
+}
+
+/// The pull request's title and body.
+fn pr_text(
+    ctx: &Ctx,
+    plan: &RevertPlan,
+    prs: &[MergedPr],
+    migrations: &Report,
+    reason: Option<&str>,
+) -> (String, String) {
+    let target = ctx.forge_target().ok().flatten();
+    let kind = target
+        .as_ref()
+        .map_or(crate::forge::Kind::GitHub, |t| t.kind);
+    let slug = target.map(|t| t.slug).unwrap_or_default();
+    // GitLab's own revert button writes "This reverts merge request !N".
+    let reverts = |n: u64| match kind {
+        crate::forge::Kind::GitLab => format!("This reverts merge request !{n}"),
+        _ => format!("Reverts {slug}#{n}"),
+    };
+    let (title, mut body) = match prs {
+        [one] => (
+            format!("Revert \"{}\"", one.info.title),
+            reverts(one.info.number),
+        ),
+        [_, ..] => (
+            format!(
+                "Revert {}",
+                prs.iter()
+                    .map(|p| kind.reference(p.info.number))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            prs.iter()
+                .map(|p| reverts(p.info.number))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        [] => {
+            let title = match plan.reverted.as_slice() {
+                [one] => crate::engine::message::revert_title(&one.subject),
+                many => format!("Revert {} commits", many.len()),
+            };
+            let lines: Vec<String> = plan
+                .reverted
+                .iter()
+                .map(|r| format!("- {} {}", r.commit, r.subject))
+                .collect();
+            (title, format!("This reverts:\n\n{}", lines.join("\n")))
+        }
+    };
+    if let Some(reason) = reason.filter(|r| !r.trim().is_empty()) {
+        body.push_str(&format!("\n\nReason: {reason}"));
+    }
+    if !migrations.migrations.is_empty() {
+        body.push_str("\n\nMigrations in the reverted commits:\n");
+        for line in migrations.lines() {
+            body.push_str(&format!("\n    {line}"));
+        }
+    }
+    (title, body)
+}
+
+/// Run the migration guard on what the reverted commits did: refuse destructive migrations,
+/// and warn that reverting the addition of a migration leaves the schema as it is.
+fn guard_reverts(
+    ctx: &Ctx,
+    args: &RevertArgs,
+    base: Oid,
+    targets: &[Reverted],
+    warnings: &mut Vec<String>,
+) -> Result<Report> {
+    let repo = &ctx.repo;
+    let guard = ctx.indexed_guard(base, &args.guard.allow_migrations)?;
+    let mut report = Report::default();
+    for t in targets {
+        let parent_tree = repo.find_commit(t.parent)?.tree_id();
+        let changes = guard.check_trees(
+            repo,
+            Some(parent_tree),
+            repo.find_commit(t.commit)?.tree_id(),
+        )?;
+        for m in changes.migrations.iter().filter(|m| m.status == "added") {
+            warnings.push(format!(
+                "reverting {} removes the migration {}, but the database keeps what it did: the file goes, the schema stays",
+                git::short(t.commit),
+                m.file
+            ));
+        }
+        report.extend(changes);
+    }
+    let what = match targets {
+        [one] => format!("reverting {}", git::short(one.commit)),
+        many => format!("reverting {} commits", many.len()),
+    };
+    ctx.enforce_guard(
+        &report,
+        &what,
+        args.guard.allow_destructive_migrations,
+        warnings,
+    )?;
+    Ok(report)
+}
+
+fn conflict_error(
+    ctx: &Ctx,
+    base: &BaseTip,
+    branch: &str,
+    commit: &Reverted,
+    conflicts: Vec<crate::engine::merge::Conflict>,
+) -> Error {
+    let short = git::short(commit.commit);
+    let mut err = Error::new(
+        Kind::Conflict,
+        format!(
+            "reverting {short} \"{}\" conflicts with {} in {} path(s); nothing was written",
+            commit.subject,
+            ctx.settings.base,
+            conflicts.len()
+        ),
+    );
+    err.conflicts = conflicts
+        .iter()
+        .map(|c| crate::error::ConflictDetail {
+            path: git::path_text(&c.path),
+            kind: c.reason.to_string(),
+            raw: c.path.clone(),
+        })
+        .collect();
+    let start = base
+        .from_ref
+        .strip_prefix("refs/remotes/")
+        .or_else(|| base.from_ref.strip_prefix("refs/heads/"))
+        .unwrap_or(&base.from_ref);
+    let m = if commit.is_merge { " -m 1" } else { "" };
+    // With --direct the branch is production itself, which exists: resolve on a new one.
+    let work = if branch == ctx.settings.base {
+        format!("revert-{short}")
+    } else {
+        branch.to_string()
+    };
+    err.hints.push(if ctx.has_remote() {
+        format!(
+            "resolve it by hand: git switch -c {work} {start} && git revert{m} {short}, fix the files, git add them, git revert --continue, then git push {} {work}",
+            ctx.settings.remote
+        )
+    } else {
+        format!(
+            "resolve it by hand: git switch -c {work} {start} && git revert{m} {short}, fix the files, git add them, git revert --continue"
+        )
+    });
+    err
+}
+
+/// How the run went, for the lines that describe it.
+struct Run {
+    pushed: bool,
+    dry_run: bool,
+    direct: bool,
+    /// The branch came from an earlier run.
+    resumed: bool,
+    /// A pull request is open for it (it replaces the advice to open one).
+    opened_request: bool,
+}
+
+fn describe(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan, branch: &str, run: Run) -> Vec<String> {
+    let Run {
+        pushed,
+        dry_run,
+        direct,
+        resumed,
+        opened_request,
+    } = run;
+    let s = &ctx.settings;
+    let mut out = Vec::new();
+    if plan.reverted.is_empty() {
+        out.push(format!(
+            "Nothing to revert: everything asked for is already reverted on {}.",
+            s.base
+        ));
+        return out;
+    }
+    let verb = if dry_run { "Would revert" } else { "Reverted" };
+    out.push(format!(
+        "{verb} {} commit(s) on {} ({}):",
+        plan.reverted.len(),
+        s.base,
+        git::short(base.oid)
+    ));
+    for r in &plan.reverted {
+        let reverted = ctx.repo.find_commit(r.commit).ok().and_then(|c| {
+            crate::engine::message::reverts(&String::from_utf8_lossy(c.message_bytes()))
+                .map(str::to_string)
+        });
+        out.push(match reverted {
+            // Reverting a revert brings the original change back: say so.
+            Some(original) => format!(
+                "  {} {}  (a revert of {}: reverting it brings that change back)",
+                git::short(r.commit),
+                r.subject,
+                &original[..original.len().min(7)]
+            ),
+            None => format!("  {} {}", git::short(r.commit), r.subject),
+        });
+    }
+    let tip = git::short(plan.tip);
+    if dry_run {
+        let target = if direct {
+            format!("{}/{} directly", s.remote, s.base)
+        } else {
+            format!("branch {branch}")
+        };
+        out.push(if resumed {
+            format!(
+                "Would finish {target} from an earlier run, at {tip} (tree {}).",
+                plan.tree
+            )
+        } else {
+            format!(
+                "Would create {} commit(s) on {target}; tree {}.",
+                plan.commits.len(),
+                plan.tree
+            )
+        });
+        if ctx.will_push() {
+            out.push(format!("Would push to {}.", s.remote));
+        }
+        out.push("Dry run: nothing was written.".to_string());
+    } else if direct {
+        out.push(match pushed {
+            true => format!("Pushed {tip} to {}/{}.", s.remote, s.base),
+            false => format!("Moved {} to {tip}.", s.base),
+        });
+    } else {
+        out.push(if resumed {
+            format!("Branch {branch} (from an earlier run) is at {tip}.")
+        } else {
+            format!("Created branch {branch} at {tip}.")
+        });
+        if !pushed {
+            out.push(publish::not_pushed(ctx, branch));
+        } else if !opened_request {
+            out.push(format!(
+                "Pushed {branch} to {}: open a pull request from it into {}.",
+                s.remote, s.base
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,506 @@
+//! `rollback`: return production to a snapshot, release tag or commit, either as one commit
+//! restoring that tree or by moving the base branch back with a backup.
+
+use git2::Oid;
+
+use super::points::{reverted_by, undone_commits, undone_lines};
+use super::publish::{self, push_failed};
+use super::{pull_request, BaseTip, Ctx};
+use crate::cli::{RollbackArgs, RollbackMode};
+use crate::engine::message;
+use crate::engine::revert::{commit_tree, RevertOptions};
+use crate::error::{Error, Result};
+use crate::git::{self, Role};
+use crate::outcome::{self, Undone};
+
+/// Where the rollback goes and what it undoes.
+struct Target {
+    /// As the user named it (`pre-rollout/…`, `v1.4.0`, a commit).
+    name: String,
+    commit: Oid,
+    tree: Oid,
+    /// Listed undone first-parent commits (id, subject), newest first.
+    undone: Vec<(String, String)>,
+    /// How many more were not listed.
+    more: usize,
+}
+
+impl Target {
+    fn undone_count(&self) -> usize {
+        self.undone.len() + self.more
+    }
+}
+
+/// What a mode did: the fields of the outcome that differ between the two.
+struct Done {
+    mode: &'static str,
+    branch: Option<String>,
+    commits: Vec<String>,
+    pushed: bool,
+    pull_request: Option<crate::forge::PullRequest>,
+    pull_request_plan: Option<Option<pull_request::Planned>>,
+    resumed: Option<bool>,
+    signed: Option<bool>,
+    backup_ref: Option<Option<String>>,
+    needs_force: Option<bool>,
+    lines: Vec<String>,
+}
+
+impl Done {
+    fn new(mode: &'static str, branch: Option<String>) -> Done {
+        Done {
+            mode,
+            branch,
+            commits: Vec::new(),
+            pushed: false,
+            pull_request: None,
+            pull_request_plan: None,
+            resumed: None,
+            signed: None,
+            backup_ref: None,
+            needs_force: None,
+            lines: Vec::new(),
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<outcome::Rollback> {
+    let repo = &ctx.repo;
+    let s = &ctx.settings;
+    super::check_given_names(ctx, &args.publish)?;
+    ctx.fetch_tags()?;
+    let base = ctx.base_tip()?;
+    let name = match &args.to {
+        Some(to) => to.clone(),
+        None => newest_snapshot(ctx)?,
+    };
+    let mut warnings = Vec::new();
+    let commit = git::resolve_commit(repo, &ctx.base_rev(&name, &base, &mut warnings))?;
+    let tree = repo.find_commit(commit)?.tree_id();
+    let (undone, more, on_first_parent_line) = undone_commits(ctx, base.oid, commit)?;
+    // The walk above answers the common case; a full ancestry check walks the history again.
+    if commit != base.oid && !on_first_parent_line && !repo.graph_descendant_of(base.oid, commit)? {
+        warnings.push(format!(
+            "{name} is not an ancestor of {}: going back to it also drops what it has that {} lacks",
+            s.base, s.base
+        ));
+    }
+    let guard = ctx.indexed_guard(base.oid, &args.guard.allow_migrations)?;
+    let migrations = if on_first_parent_line {
+        // The target is an ancestor: it is its own merge base, no need to walk for one.
+        guard.check_trees(repo, Some(tree), repo.find_commit(base.oid)?.tree_id())?
+    } else {
+        guard.check_range(repo, commit, base.oid)?
+    };
+    ctx.enforce_guard(
+        &migrations,
+        &format!("rolling {} back to {name}", s.base),
+        args.guard.allow_destructive_migrations,
+        &mut warnings,
+    )?;
+    let target = Target {
+        name,
+        commit,
+        tree,
+        undone,
+        more,
+    };
+    let mut done = match args.mode {
+        RollbackMode::Commit => commit_mode(ctx, args, &base, &target, &mut warnings)?,
+        RollbackMode::Reset => reset_mode(ctx, args, &base, &target, &mut warnings)?,
+    };
+    if !migrations.migrations.is_empty() {
+        done.lines
+            .push(format!("Migrations since {}:", target.name));
+        done.lines.extend(migrations.lines());
+    }
+    Ok(outcome::Rollback {
+        command: "rollback",
+        mode: done.mode,
+        base: s.base.clone(),
+        base_commit: base.oid.to_string(),
+        to_commit: target.commit.to_string(),
+        tree: target.tree.to_string(),
+        branch: done.branch,
+        commits: done.commits,
+        pushed: done.pushed,
+        pull_request: done.pull_request,
+        pull_request_plan: done.pull_request_plan,
+        resumed: done.resumed,
+        signed: done.signed,
+        backup_ref: done.backup_ref,
+        needs_force: done.needs_force,
+        undone: target.undone.iter().map(|(c, _)| c.clone()).collect(),
+        // The same list with subjects, reverts named (undoing a revert brings its change back).
+        undone_commits: target
+            .undone
+            .iter()
+            .map(|(c, subject)| Undone {
+                commit: c.clone(),
+                subject: subject.clone(),
+                reverts: reverted_by(repo, c),
+            })
+            .collect(),
+        undone_count: target.undone_count(),
+        to: target.name,
+        dry_run: ctx.global.dry_run,
+        migrations: migrations.migrations,
+        warnings,
+        lines: done.lines,
+    })
+}
+
+/// A ref name as part of a branch name: `/` and anything git forbids become `-`
+/// (`pre-rollout/x` → `pre-rollout-x`, `HEAD~2` → `HEAD-2`).
+fn branch_safe(name: &str, commit: Oid) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let keep = c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if keep && !(c == '.' && out.ends_with('.')) {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out
+        .trim_matches(|c| c == '-' || c == '.')
+        .trim_end_matches(".lock")
+        .to_string();
+    if out.is_empty() {
+        git::short(commit)
+    } else {
+        out
+    }
+}
+
+/// The newest `pre-rollout/` tag, by the date it was made.
+fn newest_snapshot(ctx: &Ctx) -> Result<String> {
+    let points = super::points::rollout_points(ctx)?;
+    points.into_iter().next().map(|p| p.name).ok_or_else(|| {
+        Error::bad_input(format!(
+            "there is no {}* tag to roll back to",
+            ctx.settings.tag_prefix
+        ))
+        .hint("pass --to with a tag, branch or commit (see `git fastrevert list`)")
+        .hint("in GitHub Actions, check out with fetch-depth: 0, or the tags are not there")
+    })
+}
+
+/// One commit on top of the base restoring the target's tree, published as a revert is.
+fn commit_mode(
+    ctx: &Ctx,
+    args: &RollbackArgs,
+    base: &BaseTip,
+    target: &Target,
+    warnings: &mut Vec<String>,
+) -> Result<Done> {
+    let repo = &ctx.repo;
+    let s = &ctx.settings;
+    let publish = &args.publish;
+    let name = &target.name;
+    if repo.find_commit(base.oid)?.tree_id() == target.tree {
+        let mut done = Done::new("commit", None);
+        done.lines.push(format!(
+            "Nothing to do: {} already has the tree of {name}.",
+            s.base
+        ));
+        return Ok(done);
+    }
+    let branch = match (&publish.branch, publish.direct) {
+        (_, true) => s.base.clone(),
+        (Some(b), false) => b.clone(),
+        (None, false) => format!("rollback-to-{}", branch_safe(name, target.commit)),
+    };
+    if !publish.direct {
+        git::check_branch_name(&ctx.repo, &branch)?;
+    }
+    let earlier = if publish.direct {
+        None
+    } else {
+        publish::earlier_run(ctx, &branch, base.oid, target.tree)?
+    };
+    git::stage_in_memory(repo)?;
+    let dry_run = ctx.global.dry_run;
+    let author = git::identity(repo, Role::Author, dry_run)?;
+    let committer = git::identity(repo, Role::Committer, dry_run)?;
+    let signer =
+        git::sign::Signer::for_repo(repo, &publish.sign.choice(), git::sign::What::Commit)?;
+    let opts = RevertOptions {
+        mainline: None,
+        squash: false,
+        reason: publish.reason.as_deref(),
+        author: &author,
+        committer: &committer,
+        signer: signer.as_ref().filter(|_| !dry_run),
+    };
+    let msg = message::rollback_message(
+        name,
+        &target.commit.to_string(),
+        &target.undone,
+        target.more,
+        opts.reason,
+    );
+    let tip = match &earlier {
+        Some(e) => e.tip,
+        None => commit_tree(repo, target.tree, base.oid, &msg, &opts)?,
+    };
+    let title = format!("Roll back {} to {name}", s.base);
+    let mut done = Done::new("commit", Some(branch.clone()));
+    let undone_count = target.undone_count();
+    if dry_run {
+        done.lines.push(format!(
+            "Would roll {} back to {name} ({}) with one commit on {}, undoing {undone_count} commit(s).",
+            s.base,
+            git::short(target.commit),
+            if publish.direct { format!("{} itself", s.base) } else { format!("branch {branch}") }
+        ));
+        done.lines
+            .extend(undone_lines(repo, &target.undone, target.more));
+        if ctx.will_push() {
+            done.lines.push(format!("Would push to {}.", s.remote));
+        }
+        let planned = pull_request::plan(ctx, &title, publish);
+        done.lines.push(planned.line());
+        done.pull_request_plan = Some(Some(planned));
+        done.lines.push("Dry run: nothing was written.".into());
+    } else {
+        let body = msg
+            .split_once("\n\n")
+            .map_or(String::new(), |(_, b)| b.to_string());
+        let request = || (title.clone(), body.clone());
+        let published = publish::publish(
+            ctx,
+            base,
+            &publish::Publication {
+                branch: &branch,
+                tip,
+                commits: 1,
+                earlier: earlier.as_ref(),
+                publish,
+                reflog: "fastrevert: rollback",
+                request: &request,
+                comment_on: &[],
+            },
+            warnings,
+        )?;
+        done.pushed = published.pushed;
+        done.lines.push(if publish.direct {
+            format!(
+                "Rolled {} back to {name}: {} {}.",
+                s.base,
+                if published.pushed { "pushed" } else { "moved to" },
+                git::short(tip)
+            )
+        } else if earlier.is_none() && !publish.sign_with_github {
+            format!(
+                "Created branch {branch} at {}: the tree of {name}, undoing {undone_count} commit(s) of {}.",
+                git::short(tip),
+                s.base
+            )
+        } else {
+            format!("Branch {branch} from an earlier run already rolls back to {name}; finishing that run.")
+        });
+        if !publish.direct {
+            done.lines
+                .push(match (&published.pull_request, published.pushed) {
+                    (Some(p), _) => pull_request::describe(p),
+                    (None, true) => format!(
+                        "Pushed {branch} to {}: open a pull request from it into {}.",
+                        s.remote, s.base
+                    ),
+                    (None, false) => publish::not_pushed(ctx, &branch),
+                });
+        }
+        done.pull_request = published.pull_request;
+        if earlier.is_none() {
+            done.commits = vec![tip.to_string()];
+        }
+        done.pull_request_plan = Some(None);
+    }
+    if let Some(signer) = &signer {
+        done.lines.push(signer.said("commit", dry_run));
+    }
+    if publish.sign_with_github {
+        done.lines
+            .push("GitHub creates and signs the commit (--sign-with-github).".into());
+    }
+    done.resumed = Some(earlier.is_some());
+    done.signed = Some(signer.is_some() || publish.sign_with_github);
+    Ok(done)
+}
+
+/// Move the base branch itself back to the target, after keeping its tip as a backup ref.
+fn reset_mode(
+    ctx: &Ctx,
+    args: &RollbackArgs,
+    base: &BaseTip,
+    to: &Target,
+    warnings: &mut Vec<String>,
+) -> Result<Done> {
+    let repo = &ctx.repo;
+    let s = &ctx.settings;
+    let dry_run = ctx.global.dry_run;
+    let (target_name, target) = (to.name.as_str(), to.commit);
+    let mut done = Done::new("reset", Some(s.base.clone()));
+    done.backup_ref = Some(None);
+    if base.oid == target {
+        done.lines.push(format!(
+            "Nothing to do: {} is already at {target_name}.",
+            s.base
+        ));
+        return Ok(done);
+    }
+    let stamp = time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year][month][day]-[hour][minute][second]"
+        ))
+        .map_err(|e| Error::failed(e.to_string()))?;
+    // Two resets within one second get their own backups: a counter after the time.
+    let mut backup_ref = format!("refs/fastrevert/backup/{}/{stamp}", s.base);
+    let mut n = 1;
+    while git::ref_target(repo, &backup_ref)?.is_some() {
+        n += 1;
+        backup_ref = format!("refs/fastrevert/backup/{}/{stamp}-{n}", s.base);
+    }
+    // Going forward (to a backup of a later tip) drops nothing and needs no --force.
+    let forward = repo.graph_descendant_of(target, base.oid)?;
+    let needs_force = !forward && to.undone_count() > 0;
+    let local = ctx.local_base_ref();
+    let pushing = ctx.will_push();
+    let undone_count = to.undone_count();
+    done.backup_ref = Some(Some(backup_ref.clone()));
+
+    if !pushing && git::ref_target(repo, &local)? != Some(base.oid) {
+        return Err(Error::refused(format!(
+            "the local branch {} is not at {} ({}); nothing was moved",
+            s.base,
+            git::short(base.oid),
+            base.from_ref
+        ))
+        .hint("push instead (drop --no-push), or bring the local branch up to date first"));
+    }
+    let checked_out = git::is_checked_out(repo, &local)?;
+    if !pushing && checked_out {
+        return Err(Error::refused(format!(
+            "{} is checked out here, and git-fastrevert never moves your checkout; nothing was moved",
+            s.base
+        ))
+        .hint(format!("use --mode commit, or move it yourself: git branch backup-{stamp} && git reset --keep {target_name}")));
+    }
+    if dry_run {
+        done.lines.push(if forward {
+            format!(
+                "Would move {} forward from {} to {target_name} ({}), dropping nothing, keeping {backup_ref}.",
+                if pushing { format!("{}/{}", s.remote, s.base) } else { s.base.clone() },
+                git::short(base.oid),
+                git::short(target)
+            )
+        } else {
+            format!(
+                "Would move {} from {} back to {target_name} ({}), dropping {undone_count} commit(s), keeping {backup_ref}.",
+                if pushing { format!("{}/{}", s.remote, s.base) } else { s.base.clone() },
+                git::short(base.oid),
+                git::short(target)
+            )
+        });
+        done.lines.extend(undone_lines(repo, &to.undone, to.more));
+        if needs_force && !args.force {
+            done.lines.push("The real run needs --force (or a confirmation on a terminal): it drops commits from the branch.".into());
+        }
+        done.lines.push("Dry run: nothing was written.".into());
+        // The plan says, as the lines do, whether the real run needs --force.
+        done.needs_force = Some(needs_force && !args.force);
+        return Ok(done);
+    }
+    if needs_force && !args.force {
+        if !ctx.ui.interactive {
+            return Err(Error::refused(format!(
+                "--mode reset moves {} back and drops {undone_count} commit(s) from it; it needs --force",
+                s.base
+            ))
+            .hint("pass --force (a backup ref is kept), or use --mode commit to go back with a new commit"));
+        }
+        ctx.ui.confirm(
+            &format!("Move {} back to {target_name}, dropping {undone_count} commit(s)? A backup is kept at {backup_ref}.", s.base),
+            "--mode reset",
+        )?;
+    }
+
+    git::create_refs(
+        repo,
+        &[(backup_ref.clone(), base.oid)],
+        "fastrevert: backup before rollback --mode reset",
+    )?;
+    if pushing {
+        let _progress = ctx.ui.progress(&format!(
+            "Pushing {} and {backup_ref} to {}",
+            s.base, s.remote
+        ));
+        let specs = vec![
+            format!("{target}:refs/heads/{}", s.base),
+            format!("{}:{backup_ref}", base.oid),
+        ];
+        let lease = vec![(format!("refs/heads/{}", s.base), Some(base.oid.to_string()))];
+        if let Err(f) = ctx.git().push(&s.remote, &specs, true, &lease)? {
+            return Err(push_failed(
+                &format!("kept the backup {backup_ref} locally; {} on {} was not moved", s.base, s.remote),
+                &f,
+                format!(
+                    "git push --atomic --force-with-lease=refs/heads/{0}:{1} {2} {target}:refs/heads/{0} {1}:{backup_ref}",
+                    s.base, base.oid, s.remote
+                ),
+            ));
+        }
+        done.pushed = true;
+        done.lines.push(format!(
+            "Moved {}/{} back to {target_name} ({}); the old tip {} is kept as {backup_ref} here and on {}.",
+            s.remote,
+            s.base,
+            git::short(target),
+            git::short(base.oid),
+            s.remote
+        ));
+        let local_tip = git::ref_target(repo, &local)?;
+        if checked_out {
+            warnings.push(format!(
+                "your checkout of {} was left alone; to update it: git switch {0} && git reset --keep {}/{0}",
+                s.base, s.remote
+            ));
+        } else if local_tip == Some(base.oid) {
+            // Production has moved: a local ref that cannot follow is a warning with the
+            // command that finishes the job, not a failure.
+            if let Err(e) = git::move_ref(
+                repo,
+                &local,
+                target,
+                base.oid,
+                "fastrevert: rollback --mode reset",
+            ) {
+                warnings.push(format!(
+                    "{}/{} was moved and the backup pushed, but the local branch {} could not follow ({}); to update it: git update-ref {local} {target} {}",
+                    s.remote, s.base, s.base, e.message, base.oid
+                ));
+            }
+        } else if local_tip.is_some() {
+            warnings.push(format!(
+                "the local branch {} was not at the old tip and was left alone",
+                s.base
+            ));
+        }
+    } else {
+        git::move_ref(
+            repo,
+            &local,
+            target,
+            base.oid,
+            "fastrevert: rollback --mode reset",
+        )?;
+        done.lines.push(format!(
+            "Moved {} back to {target_name} ({}); the old tip {} is kept as {backup_ref}.",
+            s.base,
+            git::short(target),
+            git::short(base.oid)
+        ));
+    }
+    Ok(done)
+}

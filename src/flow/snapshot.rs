@@ -1,0 +1,170 @@
+//! `prepare [NAME]`: snapshot the production tip as an annotated tag and a staging branch, just
+//! before a rollout, pushed atomically.
+
+use super::publish::push_failed;
+use super::Ctx;
+use crate::cli::PrepareArgs;
+use crate::engine::message;
+use crate::error::{Error, Result};
+use crate::git::{self, Role};
+use crate::migrations::Report;
+use crate::outcome;
+
+pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
+    let repo = &ctx.repo;
+    let s = &ctx.settings;
+    ctx.fetch(&[])?;
+    let base = ctx.base_tip()?;
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => time::OffsetDateTime::now_utc()
+            .format(time::macros::format_description!(
+                "[year][month][day]-[hour][minute][second]"
+            ))
+            .map_err(|e| Error::failed(e.to_string()))?,
+    };
+    let tag = format!("{}{name}", s.tag_prefix);
+    let branch = format!("{}{name}", s.staging_prefix);
+    let tag_ref = format!("refs/tags/{tag}");
+    let branch_ref = format!("refs/heads/{branch}");
+    git::check_ref_name(&tag_ref, &tag)?;
+    git::check_branch_name(repo, &branch)?;
+    let rollout = match &args.rollout {
+        Some(rev) => Some(git::resolve_commit(repo, rev)?),
+        None => None,
+    };
+    let mut warnings = Vec::new();
+    let mut migrations = Report::default();
+    // Index where migrations live now, before the rollout: a rollback or revert in the
+    // incident then reads only what the rollout changed.
+    let guard = ctx.indexed_guard(base.oid, &[])?;
+    if let Some(rollout) = rollout {
+        migrations = guard.check_range(repo, base.oid, rollout)?;
+        for f in migrations.destructive() {
+            warnings.push(format!(
+                "the rollout runs a destructive migration ({}:{}: {}): a code rollback alone cannot undo it",
+                f.file, f.line, f.reason
+            ));
+        }
+    }
+
+    for r in [&tag_ref, &branch_ref] {
+        if repo.find_reference(r).is_ok() {
+            return Err(taken(&name, r, "here"));
+        }
+    }
+    let pushing = ctx.will_push();
+    if pushing && !ctx.global.no_fetch {
+        let existing = ctx
+            .git()
+            .ls_remote(&s.remote, &[tag_ref.clone(), branch_ref.clone()])?;
+        if let Some((r, _)) = existing.first() {
+            return Err(taken(&name, r, &format!("on {}", s.remote)));
+        }
+    }
+
+    git::stage_in_memory(repo)?;
+    let tagger = git::identity(repo, Role::Committer, ctx.global.dry_run)?;
+    let rollout_sha = rollout.map(|r| r.to_string());
+    let tag_message = message::snapshot_message(
+        &name,
+        &s.base,
+        &base.oid.to_string(),
+        rollout_sha.as_deref(),
+        &warnings,
+    );
+    let signer = git::sign::Signer::for_repo(repo, &args.sign.choice(), git::sign::What::Tag)?;
+    // Signed before any ref is written; a dry run says how it would sign but runs no signer.
+    let tag_oid = git::sign::tag(
+        repo,
+        &tag,
+        base.oid,
+        &tagger,
+        &tag_message,
+        signer.as_ref().filter(|_| !ctx.global.dry_run),
+    )?;
+
+    let dry_run = ctx.global.dry_run;
+    let mut pushed = false;
+    let mut lines = Vec::new();
+    let short = git::short(base.oid);
+    if dry_run {
+        lines.push(format!(
+            "Would snapshot {} at {short} as tag {tag} and branch {branch}.",
+            s.base
+        ));
+        if pushing {
+            lines.push(format!("Would push both to {} atomically.", s.remote));
+        }
+        lines.push("Dry run: nothing was written.".into());
+    } else {
+        git::persist(repo, &[tag_oid])?;
+        git::create_refs(
+            repo,
+            &[(tag_ref.clone(), tag_oid), (branch_ref.clone(), base.oid)],
+            "fastrevert: prepare",
+        )?;
+        lines.push(format!(
+            "Snapshot of {} at {short}: tag {tag}, branch {branch}.",
+            s.base
+        ));
+        if pushing {
+            let _progress = ctx
+                .ui
+                .progress(&format!("Pushing {tag} and {branch} to {}", s.remote));
+            let specs = vec![
+                format!("{tag_ref}:{tag_ref}"),
+                format!("{branch_ref}:{branch_ref}"),
+            ];
+            // A lease expecting nothing: an existing name on the remote is never moved.
+            let leases = vec![(tag_ref.clone(), None), (branch_ref.clone(), None)];
+            if let Err(f) = ctx.git().push(&s.remote, &specs, true, &leases)? {
+                return Err(push_failed(
+                    &format!("created tag {tag} and branch {branch} locally"),
+                    &f,
+                    format!("git push --atomic {} {tag_ref} {branch_ref}", s.remote),
+                ));
+            }
+            pushed = true;
+            lines.push(format!("Pushed both to {}.", s.remote));
+        } else if ctx.has_remote() {
+            lines.push(format!(
+                "Not pushed (--no-push): they are here only. To publish them: git push --atomic {} {tag_ref} {branch_ref}",
+                s.remote
+            ));
+        } else {
+            lines.push(format!(
+                "Not pushed: there is no remote {}, so they are here only.",
+                s.remote
+            ));
+        }
+        lines.push(format!(
+            "If the rollout goes wrong: git fastrevert rollback --to {tag}"
+        ));
+    }
+    if let Some(signer) = &signer {
+        lines.push(signer.said("tag", dry_run));
+    }
+    Ok(outcome::Prepare {
+        command: "prepare",
+        base: s.base.clone(),
+        base_commit: base.oid.to_string(),
+        name,
+        tag,
+        staging_branch: branch,
+        rollout: rollout_sha,
+        pushed,
+        signed: signer.is_some(),
+        dry_run,
+        migrations: migrations.migrations,
+        warnings,
+        lines,
+    })
+}
+
+fn taken(name: &str, existing: &str, place: &str) -> Error {
+    Error::bad_input(format!(
+        "the snapshot name {name} is taken: {existing} exists {place}; nothing was changed"
+    ))
+    .hint("pick another name, or leave NAME out to use the current UTC time")
+}

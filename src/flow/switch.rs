@@ -1,0 +1,237 @@
+//! `switch <RELEASE|previous>`: point the live link at another release atomically. Safe to run
+//! twice: switching to the current release changes nothing.
+
+use std::time::{Duration, Instant};
+
+use super::release_dirs::{self, release_dirs};
+use crate::cli::{GlobalArgs, SwitchArgs};
+use crate::error::{Error, Result};
+use crate::outcome;
+use crate::ui::Ui;
+
+pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::Switch> {
+    let repo = crate::git::open(None).ok();
+    let rel = release_dirs(repo.as_ref(), &args.dirs)?;
+    let name = match &args.release {
+        Some(name) => name.clone(),
+        None => super::pick::release(ui, &rel, repo.as_ref())?,
+    };
+    let short = |s: &str| s[..12.min(s.len())].to_string();
+    if name == "previous" && args.mark_bad {
+        // A re-run of `switch previous --mark-bad` (a fleet loop run twice) has nothing left
+        // to do: going back once more would take down the release it went back to.
+        if let Some(bad) = rel.left_bad_release() {
+            let current = rel.current().unwrap_or_default();
+            let mut human = vec![format!(
+                "{} already points at {}, switched to from {} (marked bad); nothing changed.",
+                rel.link.display(),
+                short(&current),
+                short(&bad)
+            )];
+            if let Some(older) = rel.previous() {
+                human.push(format!(
+                    "If {} is bad too: git fastrevert switch {} --mark-bad",
+                    short(&current),
+                    short(&older)
+                ));
+            }
+            return Ok(outcome::Switch {
+                command: "switch",
+                previous: Some(current.clone()),
+                release: current,
+                link: rel.link,
+                changed: false,
+                marked_bad: Some(false),
+                elapsed_us: None,
+                dry_run: global.dry_run,
+                check: None,
+                warnings: Some(Vec::new()),
+                lines: human,
+            });
+        }
+    }
+    let id = rel.resolve(&name, repo.as_ref())?;
+    rel.check_link()?;
+    let mut guard_warnings = Vec::new();
+    if let (Some(live), true) = (rel.current(), repo.is_some()) {
+        guard_migrations(global, ui, args, &live, &id, &mut guard_warnings)?;
+    }
+    if rel.current().as_deref() != Some(id.as_str()) {
+        if let Some(note) = rel.bad_note(&id) {
+            refuse_bad(ui, args, &short(&id), &note, global.dry_run)?;
+        }
+    }
+    if global.dry_run {
+        let old = rel.current();
+        let human = vec![
+            format!(
+                "Would point {} at {} (now {}).",
+                rel.link.display(),
+                short(&id),
+                old.as_deref().map_or("nothing".into(), short)
+            ),
+            "Dry run: nothing was written.".into(),
+        ];
+        return Ok(outcome::Switch {
+            command: "switch",
+            release: id,
+            previous: old,
+            link: rel.link,
+            changed: false,
+            marked_bad: None,
+            elapsed_us: None,
+            dry_run: true,
+            check: None,
+            warnings: None,
+            lines: human,
+        });
+    }
+    let _lock = rel.lock(Duration::from_secs(args.dirs.wait))?;
+    // Read under the lock: another switch may have just moved it.
+    let old = rel.current();
+    let started = Instant::now();
+    let changed = old.as_deref() != Some(id.as_str());
+    let mut history = if changed {
+        Some(rel.open_history()?)
+    } else {
+        None
+    };
+    if changed {
+        if let (true, Some(old)) = (args.mark_bad, &old) {
+            rel.mark_bad(old)?;
+        }
+        rel.switch_to(&id)?;
+    }
+    let elapsed = started.elapsed();
+    let mut warnings = guard_warnings;
+    let mut after = release_dirs::AfterFlip::default();
+    if let Some(history) = history.as_mut() {
+        let flipped_at = Instant::now();
+        let action = if args.mark_bad {
+            "switch (left release marked bad)"
+        } else {
+            "switch"
+        };
+        // The link has moved: a history line that cannot be written is a warning.
+        if let Err(e) = history.append(old.as_deref(), &id, action) {
+            warnings.push(format!(
+                "{} is live, but the history was not updated ({})",
+                short(&id),
+                e.message
+            ));
+        }
+        let hooks = release_dirs::hooks(repo.as_ref(), &args.after);
+        after = release_dirs::after_flip(
+            &rel,
+            history,
+            &args.after,
+            &hooks,
+            &id,
+            old.as_deref(),
+            flipped_at,
+        )?;
+    }
+    if changed && rel.is_bad(&id) {
+        warnings.push(format!(
+            "{} was marked bad when it was left; it is live again",
+            short(&id)
+        ));
+    }
+    ui.trace(&format!("switched in {} µs", elapsed.as_micros()));
+    let human = if changed {
+        vec![format!(
+            "{} now points at {}{}.",
+            rel.link.display(),
+            short(&id),
+            old.as_deref().map_or(String::new(), |o| format!(
+                " (was {}{})",
+                short(o),
+                if args.mark_bad { ", marked bad" } else { "" }
+            ))
+        )]
+    } else {
+        vec![format!(
+            "{} already points at {}; nothing changed.",
+            rel.link.display(),
+            short(&id)
+        )]
+    };
+    Ok(outcome::Switch {
+        command: "switch",
+        marked_bad: Some(args.mark_bad && changed && old.is_some()),
+        release: id,
+        previous: old,
+        link: rel.link,
+        changed,
+        elapsed_us: Some(elapsed.as_micros() as u64),
+        dry_run: false,
+        check: Some(after.check),
+        warnings: Some(warnings),
+        lines: human,
+    })
+}
+
+/// A release marked bad goes live again only with `--force`, or when a person confirms it.
+fn refuse_bad(ui: &Ui, args: &SwitchArgs, short: &str, note: &str, dry_run: bool) -> Result<()> {
+    if args.force {
+        return Ok(());
+    }
+    if ui.interactive && !dry_run {
+        return ui.confirm(
+            &format!("{short} was marked bad ({note}). Put it live again?"),
+            "switching to a release marked bad",
+        );
+    }
+    Err(Error::refused(format!(
+        "{short} was marked bad ({note}); nothing was changed"
+    ))
+    .hint(format!(
+        "to put it live anyway: git fastrevert switch {short} --force --releases {}",
+        args.dirs
+            .releases
+            .as_ref()
+            .map_or("<DIR>".to_string(), |d| d.display().to_string())
+    )))
+}
+
+/// Going from the live release back to an older one moves the code over the migrations in
+/// between, as a rollback does: the same guard, the same refusal (exit 4) of destructive ones
+/// unless `--allow-destructive-migrations`. Only with the repository at hand and both releases
+/// known to it.
+fn guard_migrations(
+    global: &GlobalArgs,
+    ui: &Ui,
+    args: &SwitchArgs,
+    live: &str,
+    target: &str,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    // With the repository at hand, a configuration it cannot read is an error, not a reason
+    // to skip the guard.
+    let ctx = super::Ctx::open(global, ui)?;
+    let (Ok(live), Ok(target)) = (git2::Oid::from_str(live), git2::Oid::from_str(target)) else {
+        return Ok(());
+    };
+    if live == target
+        || ctx.repo.find_commit(live).is_err()
+        || ctx.repo.find_commit(target).is_err()
+    {
+        return Ok(());
+    }
+    // Only going back matters: the migrations the live release has that the target lacks.
+    if !ctx.repo.graph_descendant_of(live, target)? {
+        return Ok(());
+    }
+    let guard = ctx.guard(&[], None, &args.guard.allow_migrations)?;
+    let report = guard.check_range(&ctx.repo, target, live)?;
+    ctx.enforce_guard(
+        &report,
+        &format!(
+            "switching back from {} to {}",
+            crate::git::short(live),
+            crate::git::short(target)
+        ),
+        args.guard.allow_destructive_migrations,
+        warnings,
+    )
+}

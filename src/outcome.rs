@@ -1,0 +1,379 @@
+//! What each command produced: one type per command, the `--json` contract as types. The
+//! terminal renderer (`ui::render`), the Actions and GitLab CI publishers and the menu read
+//! these, never JSON keys. `lines` are what a person reads; warnings travel here and are shown
+//! once.
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::flow::pull_request::Planned;
+use crate::forge::PullRequest;
+use crate::migrations::Migration;
+
+#[derive(Debug)]
+pub enum Outcome {
+    Revert(Revert),
+    Rollback(Rollback),
+    Prepare(Prepare),
+    List(List),
+    CheckMigrations(CheckMigrations),
+    Deploy(Deploy),
+    Switch(Switch),
+    Releases(Releases),
+}
+
+/// `revert`.
+#[derive(Debug, Serialize)]
+pub struct Revert {
+    pub command: &'static str,
+    pub base: String,
+    pub base_commit: String,
+    /// `None` when there was nothing left to revert.
+    pub branch: Option<String>,
+    /// The commits made (none in a dry run or when an earlier run made them).
+    pub commits: Vec<String>,
+    pub reverted: Vec<String>,
+    pub skipped: Vec<String>,
+    pub tree: String,
+    pub pushed: bool,
+    pub pull_request: Option<PullRequest>,
+    pub pull_request_plan: Option<Planned>,
+    pub reverted_pull_requests: Vec<u64>,
+    pub resumed: bool,
+    pub signed: bool,
+    pub dry_run: bool,
+    pub migrations: Vec<Migration>,
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+/// One first-parent commit a rollback undoes.
+#[derive(Debug, Serialize)]
+pub struct Undone {
+    pub commit: String,
+    pub subject: String,
+    /// The commit it reverts, when it is a revert (undoing it brings that change back).
+    pub reverts: Option<String>,
+}
+
+/// `rollback`, in either mode.
+#[derive(Debug, Serialize)]
+pub struct Rollback {
+    pub command: &'static str,
+    /// `commit` or `reset`.
+    pub mode: &'static str,
+    pub base: String,
+    pub base_commit: String,
+    pub to: String,
+    pub to_commit: String,
+    pub tree: String,
+    /// The branch written: the new branch (commit mode), the base itself (reset, `--direct`);
+    /// `None` when there was nothing to do in commit mode.
+    pub branch: Option<String>,
+    pub commits: Vec<String>,
+    pub pushed: bool,
+    pub pull_request: Option<PullRequest>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pull_request_plan: Option<Option<Planned>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed: Option<bool>,
+    /// Reset mode: where the old tip is kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_ref: Option<Option<String>>,
+    /// Reset mode, dry run: the real run needs `--force`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs_force: Option<bool>,
+    pub undone: Vec<String>,
+    pub undone_commits: Vec<Undone>,
+    pub undone_count: usize,
+    pub dry_run: bool,
+    pub migrations: Vec<Migration>,
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+/// `prepare`.
+#[derive(Debug, Serialize)]
+pub struct Prepare {
+    pub command: &'static str,
+    pub base: String,
+    pub base_commit: String,
+    pub name: String,
+    pub tag: String,
+    pub staging_branch: String,
+    pub rollout: Option<String>,
+    pub pushed: bool,
+    pub signed: bool,
+    pub dry_run: bool,
+    pub migrations: Vec<Migration>,
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+/// A rollout point or release tag, as `list` shows it.
+#[derive(Debug, Serialize)]
+pub struct Point {
+    /// `rollout` for a pre-rollout snapshot, `release` for a version tag.
+    pub kind: &'static str,
+    /// The tag name, e.g. `pre-rollout/20261126-101500` or `v1.4.0`.
+    pub name: String,
+    pub commit: String,
+    /// When the tag (or, for a lightweight tag, the commit) was made, UTC, RFC 3339.
+    pub date: String,
+    #[serde(skip)]
+    pub timestamp: i64,
+    /// How many first-parent commits the base has gained since (what a rollback to it
+    /// undoes); `null` when the base is unknown.
+    pub commits_since: Option<usize>,
+    /// How many first-parent commits it is ahead of the base (a tag not yet rolled out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits_ahead: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub staging_branch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<String>,
+}
+
+/// `list`: its JSON is the array of points.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct List {
+    pub points: Vec<Point>,
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+/// `check-migrations`. Destructive statements make it a refusal (exit 4) that still shows the
+/// whole report.
+#[derive(Debug, Serialize)]
+pub struct CheckMigrations {
+    pub command: &'static str,
+    pub range: String,
+    pub dialect: String,
+    pub migrations: Vec<Migration>,
+    pub destructive: usize,
+    pub unknown: usize,
+    pub additive: usize,
+    pub safe: usize,
+    pub acknowledged: usize,
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+/// `deploy`.
+#[derive(Debug, Serialize)]
+pub struct Deploy {
+    pub command: &'static str,
+    pub release: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<std::path::PathBuf>,
+    pub link: std::path::PathBuf,
+    pub previous: Option<String>,
+    pub created: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linked: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed: Option<bool>,
+    pub pruned: Vec<String>,
+    pub dry_run: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<Option<crate::releases::after::CheckResult>>,
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+/// `switch`.
+#[derive(Debug, Serialize)]
+pub struct Switch {
+    pub command: &'static str,
+    pub release: String,
+    pub previous: Option<String>,
+    pub link: std::path::PathBuf,
+    pub changed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marked_bad: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elapsed_us: Option<u64>,
+    pub dry_run: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<Option<crate::releases::after::CheckResult>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Vec<String>>,
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+/// `releases`.
+#[derive(Debug, Serialize)]
+pub struct Releases {
+    pub command: &'static str,
+    pub releases_dir: std::path::PathBuf,
+    pub link: std::path::PathBuf,
+    pub current: Option<String>,
+    pub previous: Option<String>,
+    pub releases: Vec<crate::releases::Release>,
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+/// What the CI publishers (GitHub Actions, GitLab CI) report of any outcome.
+#[derive(Default)]
+pub struct Published<'a> {
+    pub command: &'a str,
+    pub base: &'a str,
+    pub branch: Option<&'a str>,
+    pub commits: &'a [String],
+    pub tree: Option<&'a str>,
+    pub pushed: bool,
+    pub pull_request: Option<&'a PullRequest>,
+    pub dry_run: bool,
+    pub migrations: &'a [Migration],
+    pub warnings: &'a [String],
+    pub tag: Option<&'a str>,
+    pub staging_branch: Option<&'a str>,
+    pub backup_ref: Option<&'a str>,
+}
+
+impl Outcome {
+    /// The `--json` object.
+    pub fn json(&self) -> serde_json::Value {
+        let value = match self {
+            Outcome::Revert(o) => serde_json::to_value(o),
+            Outcome::Rollback(o) => serde_json::to_value(o),
+            Outcome::Prepare(o) => serde_json::to_value(o),
+            Outcome::List(o) => serde_json::to_value(o),
+            Outcome::CheckMigrations(o) => serde_json::to_value(o),
+            Outcome::Deploy(o) => serde_json::to_value(o),
+            Outcome::Switch(o) => serde_json::to_value(o),
+            Outcome::Releases(o) => serde_json::to_value(o),
+        };
+        // Every field is a string, number, bool, list or map of those: serialising cannot fail.
+        value.unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The lines a person reads, on stdout.
+    pub fn lines(&self) -> &[String] {
+        match self {
+            Outcome::Revert(o) => &o.lines,
+            Outcome::Rollback(o) => &o.lines,
+            Outcome::Prepare(o) => &o.lines,
+            Outcome::List(o) => &o.lines,
+            Outcome::CheckMigrations(o) => &o.lines,
+            Outcome::Deploy(o) => &o.lines,
+            Outcome::Switch(o) => &o.lines,
+            Outcome::Releases(o) => &o.lines,
+        }
+    }
+
+    pub fn warnings(&self) -> &[String] {
+        match self {
+            Outcome::Revert(o) => &o.warnings,
+            Outcome::Rollback(o) => &o.warnings,
+            Outcome::Prepare(o) => &o.warnings,
+            Outcome::Deploy(o) => &o.warnings,
+            Outcome::Switch(o) => o.warnings.as_deref().unwrap_or_default(),
+            Outcome::List(_) | Outcome::CheckMigrations(_) | Outcome::Releases(_) => &[],
+        }
+    }
+
+    pub fn warnings_mut(&mut self) -> Option<&mut Vec<String>> {
+        match self {
+            Outcome::Revert(o) => Some(&mut o.warnings),
+            Outcome::Rollback(o) => Some(&mut o.warnings),
+            Outcome::Prepare(o) => Some(&mut o.warnings),
+            Outcome::Deploy(o) => Some(&mut o.warnings),
+            Outcome::Switch(o) => o.warnings.as_mut(),
+            Outcome::List(_) | Outcome::CheckMigrations(_) | Outcome::Releases(_) => None,
+        }
+    }
+
+    /// The exit this outcome calls for although it is complete: `check-migrations` finding
+    /// destructive statements is a report and a refusal at once.
+    pub fn refusal(&self) -> Option<Error> {
+        match self {
+            Outcome::CheckMigrations(o) if o.destructive > 0 => Some(
+                Error::refused(format!(
+                    "{} holds {} destructive migration statement(s)",
+                    o.range, o.destructive
+                ))
+                .hint("make the schema change in two steps (add, deploy, then remove), or roll forward instead"),
+            ),
+            _ => None,
+        }
+    }
+
+    /// What CI publishers report of it.
+    pub fn published(&self) -> Published<'_> {
+        match self {
+            Outcome::Revert(o) => Published {
+                command: o.command,
+                base: &o.base,
+                branch: o.branch.as_deref(),
+                commits: &o.commits,
+                tree: Some(&o.tree),
+                pushed: o.pushed,
+                pull_request: o.pull_request.as_ref(),
+                dry_run: o.dry_run,
+                migrations: &o.migrations,
+                warnings: &o.warnings,
+                ..Default::default()
+            },
+            Outcome::Rollback(o) => Published {
+                command: o.command,
+                base: &o.base,
+                branch: o.branch.as_deref(),
+                commits: &o.commits,
+                tree: Some(&o.tree),
+                pushed: o.pushed,
+                pull_request: o.pull_request.as_ref(),
+                dry_run: o.dry_run,
+                migrations: &o.migrations,
+                warnings: &o.warnings,
+                backup_ref: o.backup_ref.as_ref().and_then(|b| b.as_deref()),
+                ..Default::default()
+            },
+            Outcome::Prepare(o) => Published {
+                command: o.command,
+                base: &o.base,
+                pushed: o.pushed,
+                dry_run: o.dry_run,
+                migrations: &o.migrations,
+                warnings: &o.warnings,
+                tag: Some(&o.tag),
+                staging_branch: Some(&o.staging_branch),
+                ..Default::default()
+            },
+            Outcome::CheckMigrations(o) => Published {
+                command: o.command,
+                migrations: &o.migrations,
+                ..Default::default()
+            },
+            Outcome::Deploy(o) => Published {
+                command: o.command,
+                dry_run: o.dry_run,
+                warnings: &o.warnings,
+                ..Default::default()
+            },
+            Outcome::Switch(o) => Published {
+                command: o.command,
+                dry_run: o.dry_run,
+                warnings: o.warnings.as_deref().unwrap_or_default(),
+                ..Default::default()
+            },
+            Outcome::List(_) => Published {
+                command: "list",
+                ..Default::default()
+            },
+            Outcome::Releases(o) => Published {
+                command: o.command,
+                ..Default::default()
+            },
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Outcomes and errors as people and scripts read them: the lines on stdout or the JSON, each
+//! warning once on stderr, and errors with their hints and causes.
+
+use super::{print_err, print_out, Ui};
+use crate::error::Error;
+use crate::outcome::Outcome;
+
+impl Ui {
+    /// Note a warning as shown; whether it had been shown before.
+    pub(super) fn remember(&self, msg: &str) -> bool {
+        match self.shown.lock() {
+            Ok(mut shown) => !shown.insert(msg.to_string()),
+            // A poisoned set only means a thread panicked while holding it: show again.
+            Err(_) => false,
+        }
+    }
+
+    /// The result: warnings not shown yet on stderr, then the lines on stdout (or, with
+    /// `--json`, the JSON object).
+    pub fn render(&self, outcome: &Outcome) {
+        for w in outcome.warnings() {
+            if !self.remember(w) {
+                self.warn(w);
+            }
+        }
+        self.result(outcome.lines());
+        self.json(&outcome.json());
+    }
+
+    /// A dry run shown as the plan to confirm: its lines and its warnings, which the real
+    /// run's outcome then does not repeat.
+    pub fn show_plan(&self, plan: &Outcome) {
+        print_err("\nThe plan:");
+        for line in plan.lines().iter().filter(|l| !l.starts_with("Dry run")) {
+            print_err(&format!("  {line}"));
+        }
+        for w in plan.warnings() {
+            self.remember(w);
+            print_err(&format!("  warning: {w}"));
+        }
+        print_err("");
+    }
+
+    /// A refusal a person may still overrule: what it found and what to do, without the flag
+    /// that the question replaces.
+    pub fn show_refusal(&self, err: &Error, flag: &str) {
+        print_err(&format!("\nRefused: {}", err.message));
+        for hint in err.hints.iter().filter(|h| !h.contains(flag)) {
+            print_err(&format!("  {hint}"));
+        }
+        print_err("");
+    }
+
+    /// The error for people (stderr) and, with `--json`, for scripts (stdout).
+    pub fn error(&self, err: &Error) {
+        if self.json {
+            print_out(&serde_json::json!({ "error": err.to_json() }).to_string());
+        }
+        self.error_text(err);
+    }
+
+    /// The error for people only: message, conflicting paths, causes, hints.
+    pub fn error_text(&self, err: &Error) {
+        let mut text = format!(
+            "{} {}",
+            self.paint(console::Style::new().red().bold(), "error:"),
+            err.message
+        );
+        if !err.message.ends_with('.') && !err.message.ends_with(':') {
+            text.push('.');
+        }
+        print_err(&text);
+        for c in &err.conflicts {
+            print_err(&format!(
+                "  {} ({})",
+                self.paint(console::Style::new().red(), &crate::git::quote_path(&c.raw)),
+                c.kind
+            ));
+        }
+        for cause in err.causes() {
+            print_err(&format!(
+                "{} {cause}",
+                self.paint(console::Style::new().dim(), "caused by:")
+            ));
+        }
+        for hint in &err.hints {
+            print_err(&format!(
+                "{} {hint}",
+                self.paint(console::Style::new().cyan(), "hint:")
+            ));
+        }
+    }
+}
