@@ -284,3 +284,44 @@ fn picker_lines_fit_an_80_column_terminal() {
     p.send("\x1b").unwrap();
     assert_eq!(exit_code(&mut p), 130);
 }
+
+/// A warning is said once in the interactive flow: in the plan, not again by the dry run
+/// before it or by the real run after it.
+#[test]
+fn a_warning_appears_once_in_the_interactive_flow() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.commit(
+        &work,
+        &[(
+            "db/migrate/002_add_nickname.sql",
+            "ALTER TABLE users ADD COLUMN nickname text;\n",
+        )],
+        "Add nickname column",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let mut p = spawn(&env, &work, &["revert"]);
+    let mut seen = String::new();
+    let mut upto = |p: &mut expectrl::session::OsSession, what: &str| {
+        let found = p.expect(what).unwrap();
+        seen.push_str(&String::from_utf8_lossy(found.before()));
+        seen.push_str(what);
+    };
+    upto(&mut p, "Revert which commit of main?");
+    p.send("Add nickname").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("\r").unwrap();
+    upto(&mut p, "Why?");
+    p.send("\r").unwrap();
+    upto(&mut p, "The plan:");
+    upto(&mut p, "Go ahead?");
+    p.send("y").unwrap();
+    let rest = p.expect(Eof).unwrap();
+    seen.push_str(&String::from_utf8_lossy(rest.as_bytes()));
+    assert_eq!(
+        seen.matches("removes the migration").count(),
+        1,
+        "the warning once, in the plan:\n{seen}"
+    );
+    assert!(seen.contains("Created branch revert-"), "{seen}");
+}

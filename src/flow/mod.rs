@@ -29,6 +29,9 @@ pub struct Ctx<'a> {
     pub settings: Settings,
     pub global: &'a GlobalArgs,
     pub ui: &'a Ui,
+    /// The forge to talk to instead of the one settings and environment name (embedding,
+    /// tests): it makes a client each time one is needed.
+    pub forge: Option<Box<dyn Fn() -> Box<dyn crate::forge::Forge> + 'a>>,
 }
 
 /// Where the base branch's tip was read from.
@@ -50,7 +53,14 @@ impl<'a> Ctx<'a> {
             settings,
             global,
             ui,
+            forge: None,
         })
+    }
+
+    /// Talk to the forge `make` gives instead of the configured one.
+    pub fn with_forge(mut self, make: impl Fn() -> Box<dyn crate::forge::Forge> + 'a) -> Self {
+        self.forge = Some(Box::new(make));
+        self
     }
 
     pub fn git(&self) -> GitCli {
@@ -66,6 +76,9 @@ impl<'a> Ctx<'a> {
 
     /// The forge pull requests go to, if the settings or the remote's host name one.
     pub fn forge_target(&self) -> Result<Option<crate::forge::Target>> {
+        if let Some(make) = &self.forge {
+            return Ok(Some(make().target().clone()));
+        }
         let remote = self.repo.find_remote(&self.settings.remote).ok();
         let url = remote.as_ref().and_then(|r| r.url().ok());
         let s = &self.settings;
@@ -217,3 +230,6 @@ pub fn check_given_names(ctx: &Ctx, publish: &crate::cli::PublishArgs) -> Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

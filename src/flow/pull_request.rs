@@ -9,6 +9,9 @@ use crate::forge::{self, Forge, NewPr, PullRequest, Target};
 /// A client for the configured forge: `None` when no forge is configured or detected.
 /// `need` says why a token is required, for the error when it is missing.
 pub fn connect(ctx: &Ctx, need: &str) -> Result<Option<Box<dyn Forge>>> {
+    if let Some(make) = &ctx.forge {
+        return Ok(Some(make()));
+    }
     let Some(target) = ctx.forge_target()? else {
         return Ok(None);
     };
@@ -47,7 +50,7 @@ pub fn open_for_branch(
     let base = ctx.settings.base.clone();
     let by_hand = target.compare_url(&base, branch);
     let noun = target.kind.request_noun();
-    if let Some(why) = cannot_open(&target) {
+    if let Some(why) = cannot_open(ctx, &target) {
         warnings.push(format!(
             "the {noun} was not opened: {why}; open it by hand: {by_hand}"
         ));
@@ -127,7 +130,12 @@ impl Planned {
 
 /// Why the environment's token cannot open a request on `target` (none, or GitLab CI's job
 /// token, which reads only), with the variable to set.
-fn cannot_open(target: &Target) -> Option<String> {
+fn cannot_open(ctx: &Ctx, target: &Target) -> Option<String> {
+    if let Some(make) = &ctx.forge {
+        return make()
+            .read_only()
+            .then(|| format!("the {} client reads only", target.kind.name()));
+    }
     match forge::token_from_env(target.kind) {
         None => Some(format!(
             "no {} token; {}",
@@ -175,7 +183,7 @@ pub fn plan(ctx: &Ctx, title: &str, publish: &PublishArgs) -> Planned {
         match &target {
             Err(e) => Some(e.message.clone()),
             Ok(None) => Some("no forge is configured or recognised from the remote (git config fastrevert.forge github|gitlab|bitbucket|bitbucket-datacenter)".into()),
-            Ok(Some(t)) => cannot_open(t),
+            Ok(Some(t)) => cannot_open(ctx, t),
         }
     };
     planned.open = planned.why_not.is_none();
