@@ -17,8 +17,11 @@ pub enum Outcome {
     Prepare(Prepare),
     List(List),
     CheckMigrations(CheckMigrations),
+    #[cfg(unix)]
     Deploy(Deploy),
+    #[cfg(unix)]
     Switch(Switch),
+    #[cfg(unix)]
     Releases(Releases),
 }
 
@@ -166,6 +169,7 @@ pub struct CheckMigrations {
 }
 
 /// `deploy`.
+#[cfg(unix)]
 #[derive(Debug, Serialize)]
 pub struct Deploy {
     pub command: &'static str,
@@ -189,6 +193,7 @@ pub struct Deploy {
 }
 
 /// `switch`.
+#[cfg(unix)]
 #[derive(Debug, Serialize)]
 pub struct Switch {
     pub command: &'static str,
@@ -210,6 +215,7 @@ pub struct Switch {
 }
 
 /// `releases`.
+#[cfg(unix)]
 #[derive(Debug, Serialize)]
 pub struct Releases {
     pub command: &'static str,
@@ -249,8 +255,11 @@ impl Outcome {
             Outcome::Prepare(o) => serde_json::to_value(o),
             Outcome::List(o) => serde_json::to_value(o),
             Outcome::CheckMigrations(o) => serde_json::to_value(o),
+            #[cfg(unix)]
             Outcome::Deploy(o) => serde_json::to_value(o),
+            #[cfg(unix)]
             Outcome::Switch(o) => serde_json::to_value(o),
+            #[cfg(unix)]
             Outcome::Releases(o) => serde_json::to_value(o),
         };
         // Every field is a string, number, bool, list or map of those: serialising cannot fail.
@@ -265,8 +274,11 @@ impl Outcome {
             Outcome::Prepare(o) => &o.lines,
             Outcome::List(o) => &o.lines,
             Outcome::CheckMigrations(o) => &o.lines,
+            #[cfg(unix)]
             Outcome::Deploy(o) => &o.lines,
+            #[cfg(unix)]
             Outcome::Switch(o) => &o.lines,
+            #[cfg(unix)]
             Outcome::Releases(o) => &o.lines,
         }
     }
@@ -276,20 +288,13 @@ impl Outcome {
             Outcome::Revert(o) => &o.warnings,
             Outcome::Rollback(o) => &o.warnings,
             Outcome::Prepare(o) => &o.warnings,
+            #[cfg(unix)]
             Outcome::Deploy(o) => &o.warnings,
+            #[cfg(unix)]
             Outcome::Switch(o) => o.warnings.as_deref().unwrap_or_default(),
-            Outcome::List(_) | Outcome::CheckMigrations(_) | Outcome::Releases(_) => &[],
-        }
-    }
-
-    pub fn warnings_mut(&mut self) -> Option<&mut Vec<String>> {
-        match self {
-            Outcome::Revert(o) => Some(&mut o.warnings),
-            Outcome::Rollback(o) => Some(&mut o.warnings),
-            Outcome::Prepare(o) => Some(&mut o.warnings),
-            Outcome::Deploy(o) => Some(&mut o.warnings),
-            Outcome::Switch(o) => o.warnings.as_mut(),
-            Outcome::List(_) | Outcome::CheckMigrations(_) | Outcome::Releases(_) => None,
+            Outcome::List(_) | Outcome::CheckMigrations(_) => &[],
+            #[cfg(unix)]
+            Outcome::Releases(_) => &[],
         }
     }
 
@@ -354,12 +359,14 @@ impl Outcome {
                 migrations: &o.migrations,
                 ..Default::default()
             },
+            #[cfg(unix)]
             Outcome::Deploy(o) => Published {
                 command: o.command,
                 dry_run: o.dry_run,
                 warnings: &o.warnings,
                 ..Default::default()
             },
+            #[cfg(unix)]
             Outcome::Switch(o) => Published {
                 command: o.command,
                 dry_run: o.dry_run,
@@ -370,6 +377,7 @@ impl Outcome {
                 command: "list",
                 ..Default::default()
             },
+            #[cfg(unix)]
             Outcome::Releases(o) => Published {
                 command: o.command,
                 ..Default::default()

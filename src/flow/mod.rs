@@ -3,17 +3,21 @@
 //! policy, and one publish pipeline that revert and rollback share. Flows never print; they
 //! return outcomes, and ask through `Ui`.
 
+#[cfg(unix)]
 pub mod deploy;
 pub mod guard;
+pub mod interactive;
 pub mod migration_check;
 pub mod pick;
 pub mod points;
 pub mod publish;
 pub mod pull_request;
+#[cfg(unix)]
 pub mod release_dirs;
 pub mod revert;
 pub mod rollback;
 pub mod snapshot;
+#[cfg(unix)]
 pub mod switch;
 
 use git2::{Oid, Repository};
@@ -206,6 +210,15 @@ impl Ctx<'_> {
         }
         out
     }
+}
+
+/// The current UTC time as names use it (`20261202-101500`): snapshots, backups.
+pub fn stamp() -> Result<String> {
+    time::OffsetDateTime::now_utc()
+        .format(time::macros::format_description!(
+            "[year][month][day]-[hour][minute][second]"
+        ))
+        .map_err(|e| Error::failed(e.to_string()))
 }
 
 /// Check the names given on the command line before any git process runs: a bad branch name

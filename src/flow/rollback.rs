@@ -350,11 +350,7 @@ fn reset_mode(
         ));
         return Ok(done);
     }
-    let stamp = time::OffsetDateTime::now_utc()
-        .format(time::macros::format_description!(
-            "[year][month][day]-[hour][minute][second]"
-        ))
-        .map_err(|e| Error::failed(e.to_string()))?;
+    let stamp = super::stamp()?;
     // Two resets within one second get their own backups: a counter after the time.
     let mut backup_ref = format!("refs/fastrevert/backup/{}/{stamp}", s.base);
     let mut n = 1;

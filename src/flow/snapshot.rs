@@ -17,11 +17,7 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
     let base = ctx.base_tip()?;
     let name = match &args.name {
         Some(n) => n.clone(),
-        None => time::OffsetDateTime::now_utc()
-            .format(time::macros::format_description!(
-                "[year][month][day]-[hour][minute][second]"
-            ))
-            .map_err(|e| Error::failed(e.to_string()))?,
+        None => super::stamp()?,
     };
     let tag = format!("{}{name}", s.tag_prefix);
     let branch = format!("{}{name}", s.staging_prefix);
