@@ -6,14 +6,16 @@ use std::ffi::OsStr;
 
 use clap_complete::engine::CompletionCandidate;
 
+use crate::git::Repo;
+
 /// The environment variable that makes the binary answer a completion request.
 pub const VAR: &str = "GIT_FASTREVERT_COMPLETE";
 
 /// How many first-parent commits of HEAD are offered by id.
 const RECENT: usize = 30;
 
-fn repo() -> Option<git2::Repository> {
-    git2::Repository::open_from_env().ok()
+fn repo() -> Option<Repo> {
+    Repo::from_env()
 }
 
 fn matching(current: &OsStr, candidates: Vec<CompletionCandidate>) -> Vec<CompletionCandidate> {
@@ -25,16 +27,17 @@ fn matching(current: &OsStr, candidates: Vec<CompletionCandidate>) -> Vec<Comple
 }
 
 /// Names under `prefix` (`refs/tags/`, `refs/heads/`, …), newest commit first.
-fn names(repo: &git2::Repository, glob: &str, strip: &str, help: &str) -> Vec<CompletionCandidate> {
+fn names(repo: &Repo, glob: &str, strip: &str, help: &str) -> Vec<CompletionCandidate> {
     let mut found: Vec<(i64, String)> = Vec::new();
-    if let Ok(refs) = repo.references_glob(glob) {
-        for r in refs.flatten() {
-            let Some(name) = r.name().ok().and_then(|n| n.strip_prefix(strip)) else {
-                continue;
-            };
-            let when = r.peel_to_commit().map_or(0, |c| c.time().seconds());
-            found.push((when, name.to_string()));
-        }
+    for (full, _) in repo.refs(glob).unwrap_or_default() {
+        let Some(name) = full.strip_prefix(strip) else {
+            continue;
+        };
+        let when = repo
+            .find_commit_named(&full)
+            .and_then(|c| repo.commit(c).ok())
+            .map_or(0, |c| c.time);
+        found.push((when, name.to_string()));
     }
     found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     found
@@ -44,35 +47,28 @@ fn names(repo: &git2::Repository, glob: &str, strip: &str, help: &str) -> Vec<Co
 }
 
 /// Recent first-parent commits of HEAD by short id, with their subjects.
-fn recent_commits(repo: &git2::Repository) -> Vec<CompletionCandidate> {
-    let mut out = Vec::new();
-    let Ok(mut commit) = repo.head().and_then(|h| h.peel_to_commit()) else {
-        return out;
+fn recent_commits(repo: &Repo) -> Vec<CompletionCandidate> {
+    let Some(head) = repo.head_commit() else {
+        return Vec::new();
     };
-    for _ in 0..RECENT {
-        let subject =
-            crate::engine::message::subject(&String::from_utf8_lossy(commit.message_bytes()))
-                .to_string();
-        out.push(
-            CompletionCandidate::new(crate::git::short(commit.id())).help(Some(subject.into())),
-        );
-        match commit.parent(0) {
-            Ok(p) => commit = p,
-            Err(_) => break,
-        }
-    }
-    out
+    repo.first_parent_line(head, RECENT)
+        .into_iter()
+        .map(|c| {
+            let subject = c.subject().to_string();
+            CompletionCandidate::new(crate::git::short(c.id)).help(Some(subject.into()))
+        })
+        .collect()
 }
 
 /// Pull request numbers the recent history names (`Merge pull request #N`, `(#N)`, `!N`).
-fn pr_numbers(repo: &git2::Repository) -> Vec<(u64, String)> {
+fn pr_numbers(repo: &Repo) -> Vec<(u64, String)> {
     let mut out = Vec::new();
-    let Ok(mut commit) = repo.head().and_then(|h| h.peel_to_commit()) else {
+    let Some(head) = repo.head_commit() else {
         return out;
     };
-    for _ in 0..200 {
-        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
-        let subject = crate::engine::message::subject(&message).to_string();
+    for commit in repo.first_parent_line(head, 200) {
+        let message = &commit.message;
+        let subject = commit.subject().to_string();
         let number = crate::flow::pick::pr_number(&subject).or_else(|| {
             message
                 .lines()
@@ -84,10 +80,6 @@ fn pr_numbers(repo: &git2::Repository) -> Vec<(u64, String)> {
             if !out.iter().any(|(m, _)| *m == n) {
                 out.push((n, subject));
             }
-        }
-        match commit.parent(0) {
-            Ok(p) => commit = p,
-            Err(_) => break,
         }
     }
     out
@@ -152,7 +144,7 @@ pub fn releases(current: &OsStr) -> Vec<CompletionCandidate> {
     let dir = repo
         .as_ref()
         .and_then(|r| r.config().ok())
-        .and_then(|c| c.get_path("fastrevert.releases").ok());
+        .and_then(|c| c.path("fastrevert.releases"));
     if let Some(dir) = dir {
         if let Ok(entries) = std::fs::read_dir(&dir) {
             for e in entries.flatten() {

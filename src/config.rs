@@ -1,10 +1,9 @@
 //! Settings from the command line and git config (`fastrevert.*`), read through git's own
 //! layering (repository, global, system).
 
-use git2::Repository;
-
 use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
+use crate::git::Repo;
 
 pub const KEY_REMOTE: &str = "fastrevert.remote";
 pub const DEFAULT_REMOTE: &str = "origin";
@@ -44,15 +43,15 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn load(repo: &Repository, global: &GlobalArgs) -> Result<Settings> {
+    pub fn load(repo: &Repo, global: &GlobalArgs) -> Result<Settings> {
         let config = repo.config()?;
-        let get = |key: &str| config.get_string(key).ok().filter(|v| !v.trim().is_empty());
+        let get = |key: &str| config.string(key).filter(|v| !v.trim().is_empty());
         let named = global.remote.clone().or_else(|| get(KEY_REMOTE));
         if let Some(name) = &named {
             crate::git::check_remote_name(name)?;
             // Only a missing default means "work locally": a named remote that is not there
             // is a typo, and going on would work from a stale local branch.
-            if repo.find_remote(name).is_err() {
+            if !repo.has_remote(name) {
                 let known = crate::git::remote_names(repo)?;
                 return Err(Error::bad_input(format!(
                     "there is no remote '{name}' (from {})",
@@ -74,7 +73,7 @@ impl Settings {
             .base
             .clone()
             .or_else(|| get(KEY_BASE))
-            .or_else(|| remote_head_branch(repo, &remote))
+            .or_else(|| repo.remote_head_branch(&remote))
             .unwrap_or_else(|| DEFAULT_BASE.to_string());
         let base = base
             .strip_prefix("refs/heads/")
@@ -87,35 +86,12 @@ impl Settings {
             tag_prefix: get(KEY_TAG_PREFIX).unwrap_or_else(|| DEFAULT_TAG_PREFIX.to_string()),
             staging_prefix: get(KEY_STAGING_PREFIX)
                 .unwrap_or_else(|| DEFAULT_STAGING_PREFIX.to_string()),
-            migration_paths: multi(&config, KEY_MIGRATION_PATHS)?,
-            allowed_migrations: multi(&config, KEY_ALLOW_MIGRATION)?,
+            migration_paths: config.all(KEY_MIGRATION_PATHS)?,
+            allowed_migrations: config.all(KEY_ALLOW_MIGRATION)?,
             sql_dialect: get(KEY_SQL_DIALECT),
             forge: get(KEY_FORGE),
             forge_repo: get(KEY_REPO),
             api_url: get(KEY_API_URL),
         })
     }
-}
-
-fn multi(config: &git2::Config, key: &str) -> Result<Vec<String>> {
-    let mut values = Vec::new();
-    if let Ok(entries) = config.multivar(key, None) {
-        entries.for_each(|entry| {
-            if let Ok(v) = entry.value() {
-                values.push(v.to_string());
-            }
-        })?;
-    }
-    Ok(values)
-}
-
-/// The branch `refs/remotes/<remote>/HEAD` points at, as `git clone` records it.
-fn remote_head_branch(repo: &Repository, remote: &str) -> Option<String> {
-    let head = repo
-        .find_reference(&format!("refs/remotes/{remote}/HEAD"))
-        .ok()?;
-    let target = head.symbolic_target().ok()??;
-    target
-        .strip_prefix(&format!("refs/remotes/{remote}/"))
-        .map(str::to_string)
 }

@@ -116,11 +116,6 @@ impl Error {
         None
     }
 
-    /// libgit2's code for what failed, when libgit2 failed.
-    pub fn git_code(&self) -> Option<git2::ErrorCode> {
-        self.cause::<git2::Error>().map(git2::Error::code)
-    }
-
     /// The causes people have not read yet: each in the chain whose text the message (or an
     /// earlier cause) does not already hold.
     pub fn causes(&self) -> Vec<String> {
@@ -180,12 +175,6 @@ impl std::error::Error for Error {
         self.source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
-    }
-}
-
-impl From<git2::Error> for Error {
-    fn from(err: git2::Error) -> Self {
-        Error::failed(format!("git: {}", err.message())).because(err)
     }
 }
 

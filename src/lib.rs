@@ -1,6 +1,5 @@
 //! git-fastrevert: revert, roll back and snapshot production branches on objects and refs only.
 
-pub mod actions;
 pub mod cli;
 pub mod commands;
 pub mod completion;
@@ -10,7 +9,6 @@ pub mod error;
 pub mod flow;
 pub mod forge;
 pub mod git;
-pub mod gitlab_ci;
 pub mod migrations;
 pub mod outcome;
 #[cfg(unix)]
@@ -23,13 +21,13 @@ use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command};
 use error::Error;
-use ui::Ui;
+use ui::{actions, gitlab_ci, Ui};
 
 /// Parse the command line, run the command, print its result and map it to the exit code.
 pub fn main() -> ExitCode {
     // A shell asking for completions gets them and nothing else.
     completion::answer_if_asked();
-    tune_libgit2();
+    git::tune();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if err.use_stderr() && std::env::args().any(|a| a == "--json") => {
@@ -47,7 +45,7 @@ pub fn main() -> ExitCode {
     let ui = Ui::new(&cli.global);
     #[cfg(unix)]
     if ui.interactive {
-        exit_on_interrupt();
+        ui::exit_on_interrupt();
     }
     let result = run(&cli, &ui);
     git::overrides::clean_up();
@@ -80,7 +78,7 @@ pub fn main() -> ExitCode {
     };
     if err.kind == error::Kind::Interrupted {
         // A prompt may have hidden the cursor.
-        let _ = console::Term::stderr().show_cursor();
+        ui::show_cursor();
     }
     if actions::active() {
         actions::fail(&err);
@@ -90,36 +88,6 @@ pub fn main() -> ExitCode {
     }
     ui.error(&err);
     ExitCode::from(err.kind.exit_code())
-}
-
-/// Ctrl-C outside a prompt (a prompt reads it as a key): leave with 130 and the cursor shown.
-#[cfg(unix)]
-fn exit_on_interrupt() {
-    extern "C" fn on_interrupt(_: libc::c_int) {
-        let msg = b"\x1b[?25h\ninterrupted\n";
-        // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffer is static.
-        unsafe {
-            libc::write(2, msg.as_ptr().cast(), msg.len());
-            libc::_exit(130);
-        }
-    }
-    // SAFETY: installs a handler that only makes async-signal-safe calls.
-    unsafe {
-        libc::signal(
-            libc::SIGINT,
-            on_interrupt as *const () as libc::sighandler_t,
-        );
-    }
-}
-
-/// libgit2 settings for reading large histories fast.
-fn tune_libgit2() {
-    // libgit2 re-hashes every object it reads (a third of a tree walk); git does not.
-    git2::opts::strict_hash_verification(false);
-    // Trees above 4 KiB are not cached by default, so the merge and the migration guard would
-    // each inflate the same large directories again.
-    // SAFETY: called first thing in main, before any thread exists.
-    let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20) };
 }
 
 /// The command's outcome; `None` when it printed what was asked for itself (completions).

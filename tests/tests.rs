@@ -12,6 +12,7 @@ mod gitlab;
 mod gitlab_ci;
 mod hostile;
 mod interactive;
+mod layers;
 mod migrations;
 mod releases;
 mod signing;

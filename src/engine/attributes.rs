@@ -165,7 +165,8 @@ impl<'r> Attributes<'r> {
         let mut path = dir.to_vec();
         path.extend_from_slice(b".gitattributes");
         let entry = tree.get_path(super::merge::as_path(&path)).ok()?;
-        if entry.kind() != Some(ObjectType::Blob) || entry.filemode() == 0o120000 {
+        if entry.kind() != Some(ObjectType::Blob) || entry.filemode() == crate::git::FileMode::LINK
+        {
             return None;
         }
         Some(self.repo.find_blob(entry.id()).ok()?.content().to_vec())

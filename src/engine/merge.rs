@@ -14,12 +14,13 @@ use git2::{build::TreeUpdateBuilder, Oid, Repository, Tree};
 
 use super::attributes::{Attributes, Driver};
 use super::similarity;
-use crate::git::merge_file;
+use crate::git::{merge_file, FileMode};
 
-const MODE_TREE: i32 = 0o040000;
-const MODE_EXEC: i32 = 0o100755;
-const MODE_LINK: i32 = 0o120000;
-const MODE_GITLINK: i32 = 0o160000;
+// Raw file modes, as git writes them in trees (one definition, in the git layer).
+const MODE_TREE: i32 = FileMode::TREE;
+const MODE_EXEC: i32 = FileMode::EXECUTABLE;
+const MODE_LINK: i32 = FileMode::LINK;
+const MODE_GITLINK: i32 = FileMode::SUBMODULE;
 
 /// git's rename threshold: 50% similar.
 const RENAME_MIN_SCORE: u64 = similarity::MAX_SCORE / 2;

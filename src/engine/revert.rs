@@ -7,11 +7,12 @@ use git2::{Oid, Repository, Signature, Sort};
 use super::merge::{merge_trees, Conflict};
 use super::message;
 use crate::error::{Error, Result};
-use crate::git;
+use crate::git::{self, Repo};
 
 /// The commits named by REV arguments (commits and `A..B` ranges), newest first, each once.
 /// A range is B's first-parent history down to A, so a merged pull request is one commit.
-pub fn expand_revs(repo: &Repository, revs: &[String]) -> Result<Vec<Oid>> {
+pub fn expand_revs(repo: &Repo, revs: &[String]) -> Result<Vec<Oid>> {
+    let repo = repo.raw();
     let mut found = Vec::new();
     for rev in revs {
         if rev.contains("...") {
@@ -25,8 +26,8 @@ pub fn expand_revs(repo: &Repository, revs: &[String]) -> Result<Vec<Oid>> {
                 return Err(Error::bad_input(format!("malformed range '{rev}'"))
                     .hint("write both ends, e.g. v1.4.0..main or abc1234..def5678"));
             }
-            let from_id = git::resolve_commit(repo, from)?;
-            let to_id = git::resolve_commit(repo, to)?;
+            let from_id = git::resolve_commit_in(repo, from)?;
+            let to_id = git::resolve_commit_in(repo, to)?;
             let mut walk = repo.revwalk()?;
             walk.push(to_id)?;
             walk.hide(from_id)?;
@@ -42,20 +43,24 @@ pub fn expand_revs(repo: &Repository, revs: &[String]) -> Result<Vec<Oid>> {
             }
             found.extend(commits);
         } else {
-            found.push(git::resolve_commit(repo, rev)?);
+            found.push(git::resolve_commit_in(repo, rev)?);
         }
     }
     let mut seen = HashSet::new();
     found.retain(|oid| seen.insert(*oid));
     if revs.len() > 1 {
-        found = newest_first(repo, found)?;
+        found = newest_first_in(repo, found)?;
     }
     Ok(found)
 }
 
 /// Order commits so that a commit comes before its ancestors, walking only the history between
 /// them.
-pub fn newest_first(repo: &Repository, commits: Vec<Oid>) -> Result<Vec<Oid>> {
+pub fn newest_first(repo: &Repo, commits: Vec<Oid>) -> Result<Vec<Oid>> {
+    newest_first_in(repo.raw(), commits)
+}
+
+fn newest_first_in(repo: &Repository, commits: Vec<Oid>) -> Result<Vec<Oid>> {
     let wanted: HashSet<Oid> = commits.iter().copied().collect();
     let Ok(bottom) = repo.merge_base_octopus(&commits) else {
         return Ok(commits);
@@ -202,10 +207,11 @@ fn is_shallow_boundary(repo: &Repository, oid: Oid) -> bool {
 
 /// Check every target before anything is computed, so bad input fails fast.
 pub fn check_targets(
-    repo: &Repository,
+    repo: &Repo,
     targets: &[Oid],
     mainline: Option<usize>,
 ) -> Result<Vec<Reverted>> {
+    let repo = repo.raw();
     targets
         .iter()
         .map(|&oid| revert_parent(repo, oid, mainline))
@@ -214,11 +220,12 @@ pub fn check_targets(
 
 /// Revert `targets` (newest first) on top of `base`, one commit each or one in all.
 pub fn revert(
-    repo: &Repository,
+    repo: &Repo,
     base: Oid,
     targets: Vec<Reverted>,
     opts: &RevertOptions<'_>,
 ) -> std::result::Result<RevertPlan, RevertError> {
+    let repo = repo.raw();
     let mut tip = base;
     let mut tree = repo.find_commit(base)?.tree_id();
     let mut plan = RevertPlan {
@@ -260,7 +267,7 @@ pub fn revert(
                 target.is_merge.then_some(parent_sha.as_str()),
                 opts.reason,
             );
-            tip = commit_tree(repo, tree, tip, &msg, opts)?;
+            tip = commit_tree_in(repo, tree, tip, &msg, opts)?;
             plan.commits.push(tip);
         }
         plan.reverted.push(target);
@@ -272,7 +279,7 @@ pub fn revert(
             .map(|r| (r.commit.to_string(), r.subject.clone()))
             .collect();
         let msg = message::squash_message(&listed, opts.reason);
-        tip = commit_tree(repo, tree, tip, &msg, opts)?;
+        tip = commit_tree_in(repo, tree, tip, &msg, opts)?;
         plan.commits.push(tip);
     }
     plan.tip = tip;
@@ -281,7 +288,8 @@ pub fn revert(
 }
 
 /// The commit on the base after `target` whose message says it reverts it, if there is one.
-pub fn reverting_commit(repo: &Repository, base: Oid, target: Oid) -> Result<Option<Oid>> {
+pub fn reverting_commit(repo: &Repo, base: Oid, target: Oid) -> Result<Option<Oid>> {
+    let repo = repo.raw();
     let needle = format!("This reverts commit {target}");
     let mut walk = repo.revwalk()?;
     walk.push(base)?;
@@ -298,6 +306,16 @@ pub fn reverting_commit(repo: &Repository, base: Oid, target: Oid) -> Result<Opt
 }
 
 pub fn commit_tree(
+    repo: &Repo,
+    tree: Oid,
+    parent: Oid,
+    msg: &str,
+    opts: &RevertOptions<'_>,
+) -> Result<Oid> {
+    commit_tree_in(repo.raw(), tree, parent, msg, opts)
+}
+
+fn commit_tree_in(
     repo: &Repository,
     tree: Oid,
     parent: Oid,

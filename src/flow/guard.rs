@@ -45,15 +45,15 @@ impl Ctx<'_> {
 
     /// The guard with the migration index brought up to date for `commit`'s tree: checks of
     /// trees near it then read only directories that hold migrations. Saved unless dry run.
-    pub fn indexed_guard(&self, commit: git2::Oid, allowed: &[String]) -> Result<Guard> {
+    pub fn indexed_guard(&self, commit: crate::git::Oid, allowed: &[String]) -> Result<Guard> {
         let guard = self.guard(&[], None, allowed)?;
         self.index_for(&guard, commit)?;
         Ok(guard)
     }
 
     /// Bring the guard's migration index up to date for `commit`'s tree (saved unless dry run).
-    pub fn index_for(&self, guard: &Guard, commit: git2::Oid) -> Result<()> {
-        let tree = self.repo.find_commit(commit)?.tree_id();
+    pub fn index_for(&self, guard: &Guard, commit: crate::git::Oid) -> Result<()> {
+        let tree = self.repo.tree_of(commit)?;
         guard.index_tree(&self.repo, tree, !self.global.dry_run);
         Ok(())
     }

@@ -55,7 +55,7 @@ pub fn ask_snapshot(global: &GlobalArgs, ui: &Ui) -> Result<PrepareArgs> {
 #[cfg(unix)]
 pub fn ask_release_dirs(
     ui: &Ui,
-    repo: Option<&git2::Repository>,
+    repo: Option<&crate::git::Repo>,
     dirs: &mut crate::cli::ReleaseDirArgs,
 ) -> Result<crate::releases::Releases> {
     if let Ok(rel) = super::release_dirs::release_dirs(repo, dirs) {

@@ -31,11 +31,14 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<outcome::CheckMigrat
         }
         Some(rev) => {
             let id = git::resolve_commit(repo, rev)?;
-            let commit = repo.find_commit(id)?;
-            let parent = commit.parent(0).ok().map(|p| p.tree_id());
+            let commit = repo.commit(id)?;
+            let parent = match commit.parents.first() {
+                Some(&p) => Some(repo.tree_of(p)?),
+                None => None,
+            };
             (
                 format!("{rev}^..{rev}"),
-                guard.check_trees(repo, parent, commit.tree_id())?,
+                guard.check_trees(repo, parent, commit.tree)?,
             )
         }
         None => {

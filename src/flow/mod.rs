@@ -20,7 +20,7 @@ pub mod snapshot;
 #[cfg(unix)]
 pub mod switch;
 
-use git2::{Oid, Repository};
+use crate::git::{Oid, Repo};
 
 use crate::cli::GlobalArgs;
 use crate::config::Settings;
@@ -29,7 +29,7 @@ use crate::git::{self, remote::GitCli};
 use crate::ui::Ui;
 
 pub struct Ctx<'a> {
-    pub repo: Repository,
+    pub repo: Repo,
     pub settings: Settings,
     pub global: &'a GlobalArgs,
     pub ui: &'a Ui,
@@ -49,7 +49,7 @@ impl<'a> Ctx<'a> {
     pub fn open(global: &'a GlobalArgs, ui: &'a Ui) -> Result<Ctx<'a>> {
         let repo = git::open(global.directory.as_deref())?;
         let settings = Settings::load(&repo, global)?;
-        if crate::actions::active() && repo.is_shallow() {
+        if crate::ui::actions::active() && repo.is_shallow() {
             ui.warn("this is a shallow clone (actions/checkout fetches one commit and no tags by default): set fetch-depth: 0 so history and tags are there");
         }
         Ok(Ctx {
@@ -83,11 +83,10 @@ impl<'a> Ctx<'a> {
         if let Some(make) = &self.forge {
             return Ok(Some(make().target().clone()));
         }
-        let remote = self.repo.find_remote(&self.settings.remote).ok();
-        let url = remote.as_ref().and_then(|r| r.url().ok());
+        let url = self.repo.remote_url(&self.settings.remote);
         let s = &self.settings;
         crate::forge::detect(
-            url,
+            url.as_deref(),
             s.forge.as_deref(),
             s.forge_repo.as_deref(),
             s.api_url.as_deref(),
@@ -95,7 +94,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn has_remote(&self) -> bool {
-        self.repo.find_remote(&self.settings.remote).is_ok()
+        self.repo.has_remote(&self.settings.remote)
     }
 
     /// Whether results go to the remote: it exists and `--no-push` was not given.

@@ -1,10 +1,7 @@
 //! Pickers for the choices a command needs when it runs on a terminal without them. Without a
 //! terminal they fail fast, naming the argument that supplies the choice.
 
-use git2::Sort;
-
 use super::Ctx;
-use crate::engine::message;
 use crate::error::{Error, Kind, Result};
 use crate::ui::Ui;
 
@@ -108,21 +105,16 @@ pub fn commit(ctx: &Ctx) -> Result<Choice> {
             }
         }
     }
-    let mut walk = repo.revwalk()?;
-    walk.push(base.oid)?;
-    walk.simplify_first_parent()?;
-    walk.set_sorting(Sort::TOPOLOGICAL)?;
-    for oid in walk.take(200) {
-        let c = repo.find_commit(oid?)?;
-        let subject = message::subject(&String::from_utf8_lossy(c.message_bytes())).to_string();
+    for c in repo.first_parent_line(base.oid, 200) {
+        let subject = c.subject().to_string();
         let pr = pr_number(&subject).map_or(String::new(), |n| format!("  #{n}"));
-        let author = c.author().name().ok().unwrap_or("?").to_string();
         items.push(format!(
-            "{}  {subject}  ({author}, {}){pr}",
-            crate::git::short(c.id()),
-            relative(c.time().seconds())
+            "{}  {subject}  ({}, {}){pr}",
+            crate::git::short(c.id),
+            c.author,
+            relative(c.time)
         ));
-        choices.push(Choice::Commit(c.id().to_string()));
+        choices.push(Choice::Commit(c.id.to_string()));
     }
     let chosen = p
         .select(
@@ -152,8 +144,7 @@ pub fn point(ctx: &Ctx) -> Result<String> {
                 .as_ref()
                 .and_then(|b| {
                     ctx.repo
-                        .graph_ahead_behind(b.oid, git2::Oid::from_str(&pt.commit).ok()?)
-                        .ok()
+                        .ahead_behind(b.oid, crate::git::Oid::from_str(&pt.commit).ok()?)
                 })
                 .map_or(String::new(), |(ahead, _)| {
                     format!(", {ahead} commit(s) since")
@@ -177,7 +168,7 @@ pub fn point(ctx: &Ctx) -> Result<String> {
 pub fn release(
     ui: &Ui,
     rel: &crate::releases::Releases,
-    repo: Option<&git2::Repository>,
+    repo: Option<&crate::git::Repo>,
 ) -> Result<String> {
     let Some(p) = ui.ask() else {
         return Err(missing(
@@ -223,25 +214,15 @@ pub fn release(
 /// The tags and branches pointing at a release's commit (`  v1.4.0`), and its subject, when
 /// the repository has them.
 #[cfg(unix)]
-fn describe_release(repo: &git2::Repository, id: &str) -> (String, String) {
-    let Ok(oid) = git2::Oid::from_str(id) else {
+fn describe_release(repo: &crate::git::Repo, id: &str) -> (String, String) {
+    let Ok(oid) = crate::git::Oid::from_str(id) else {
         return (String::new(), String::new());
     };
-    let Ok(commit) = repo.find_commit(oid) else {
+    let Ok(commit) = repo.commit(oid) else {
         return (String::new(), String::new());
     };
-    let subject = message::subject(&String::from_utf8_lossy(commit.message_bytes())).to_string();
-    let mut names = Vec::new();
-    if let Ok(refs) = repo.references_glob("refs/tags/*") {
-        for r in refs.flatten() {
-            if r.peel_to_commit().is_ok_and(|c| c.id() == oid) {
-                if let Ok(name) = r.shorthand() {
-                    names.push(name.to_string());
-                }
-            }
-        }
-    }
-    names.sort();
+    let subject = commit.subject().to_string();
+    let names = repo.tags_at(oid);
     let names = if names.is_empty() {
         String::new()
     } else {

@@ -1,7 +1,7 @@
 //! Rollout points (pre-rollout tags) and release tags, newest first, and the first-parent
 //! commits a rollback to one of them undoes.
 
-use git2::{Oid, Sort};
+use crate::git::Oid;
 
 use super::Ctx;
 use crate::engine::message;
@@ -16,8 +16,8 @@ pub fn list(ctx: &Ctx) -> Result<outcome::List> {
     let base = ctx.base_tip().ok();
     if let Some(base) = &base {
         for p in &mut points {
-            let oid = git2::Oid::from_str(&p.commit)?;
-            if oid != base.oid && ctx.repo.graph_descendant_of(oid, base.oid)? {
+            let oid = crate::git::Oid::from_str(&p.commit)?;
+            if oid != base.oid && ctx.repo.is_descendant(oid, base.oid)? {
                 // Ahead of production: nothing to undo, its own commits to come.
                 let (ahead, more, _) = undone_commits(ctx, oid, base.oid)?;
                 p.commits_since = Some(0);
@@ -50,31 +50,26 @@ pub fn list(ctx: &Ctx) -> Result<outcome::List> {
     Ok(outcome::List { points, lines })
 }
 
-fn tags(ctx: &Ctx, pattern: &str) -> Result<Vec<(String, git2::Oid)>> {
-    let mut out = Vec::new();
-    for r in ctx.repo.references_glob(pattern)? {
-        let r = r?;
-        if let (Ok(name), Some(oid)) = (r.name(), r.target()) {
-            out.push((name.trim_start_matches("refs/tags/").to_string(), oid));
-        }
-    }
-    Ok(out)
+fn tags(ctx: &Ctx, pattern: &str) -> Result<Vec<(String, crate::git::Oid)>> {
+    Ok(ctx
+        .repo
+        .refs(pattern)?
+        .into_iter()
+        .map(|(name, oid)| (name.trim_start_matches("refs/tags/").to_string(), oid))
+        .collect())
 }
 
-fn point(ctx: &Ctx, kind: &'static str, name: String, oid: git2::Oid) -> Result<Option<Point>> {
+fn point(
+    ctx: &Ctx,
+    kind: &'static str,
+    name: String,
+    oid: crate::git::Oid,
+) -> Result<Option<Point>> {
     let repo = &ctx.repo;
-    let object = repo.find_object(oid, None)?;
-    let Ok(commit) = object.peel_to_commit() else {
+    let Some(tag) = repo.tag_info(oid)? else {
         return Ok(None);
     };
-    let (timestamp, tag_message) = match object.as_tag() {
-        Some(tag) => (
-            tag.tagger()
-                .map_or(commit.time().seconds(), |t| t.when().seconds()),
-            tag.message().ok().flatten().unwrap_or("").to_string(),
-        ),
-        None => (commit.time().seconds(), String::new()),
-    };
+    let (timestamp, tag_message) = (tag.time, tag.message);
     let staging_branch = if kind == "rollout" {
         let snapshot = name.strip_prefix(&ctx.settings.tag_prefix).unwrap_or(&name);
         let branch = format!("{}{snapshot}", ctx.settings.staging_prefix);
@@ -91,7 +86,7 @@ fn point(ctx: &Ctx, kind: &'static str, name: String, oid: git2::Oid) -> Result<
     Ok(Some(Point {
         kind,
         name,
-        commit: commit.id().to_string(),
+        commit: tag.commit.to_string(),
         date: rfc3339(timestamp),
         timestamp,
         commits_since: None,
@@ -166,7 +161,7 @@ const SHOWN_COMMITS: usize = 10;
 /// The plan's lines for the commits a rollback undoes, newest first: each with its subject, a
 /// revert named as one (undoing it brings the reverted change back), the rest counted.
 pub(crate) fn undone_lines(
-    repo: &git2::Repository,
+    repo: &crate::git::Repo,
     undone: &[(String, String)],
     more: usize,
 ) -> Vec<String> {
@@ -199,10 +194,9 @@ pub(crate) fn undone_lines(
 }
 
 /// The commit `id` reverts, when it is a revert.
-pub(crate) fn reverted_by(repo: &git2::Repository, id: &str) -> Option<String> {
-    let commit = repo.find_commit(Oid::from_str(id).ok()?).ok()?;
-    let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
-    message::reverts(&message).map(str::to_string)
+pub(crate) fn reverted_by(repo: &crate::git::Repo, id: &str) -> Option<String> {
+    let commit = repo.commit(Oid::from_str(id).ok()?).ok()?;
+    message::reverts(&commit.message).map(str::to_string)
 }
 
 /// Listed undone commits (id, subject), how many more were not listed, and whether the walk
@@ -225,10 +219,7 @@ pub(crate) fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<Undone
     };
     let mut listed = Vec::with_capacity(newest.len());
     for oid in newest {
-        let commit = repo.find_commit(oid)?;
-        let subject =
-            message::subject(&String::from_utf8_lossy(commit.message_bytes())).to_string();
-        listed.push((oid.to_string(), subject));
+        listed.push((oid.to_string(), repo.commit(oid)?.subject().to_string()));
     }
     let more = count - listed.len();
     Ok((listed, more, reached))
@@ -238,28 +229,13 @@ pub(crate) fn undone_commits(ctx: &Ctx, base: Oid, target: Oid) -> Result<Undone
 /// many there are, and whether the walk ended on `target`: the full revision walk, for targets
 /// off the first-parent line.
 fn first_parent_walk(
-    repo: &git2::Repository,
+    repo: &crate::git::Repo,
     base: Oid,
     target: Oid,
 ) -> Result<(Vec<Oid>, usize, bool)> {
-    let mut walk = repo.revwalk()?;
-    walk.push(base)?;
-    walk.hide(target)?;
-    walk.simplify_first_parent()?;
-    walk.set_sorting(Sort::TOPOLOGICAL)?;
-    let mut newest = Vec::new();
-    let mut count = 0;
-    let mut last = None;
-    for oid in walk {
-        let oid = oid?;
-        last = Some(oid);
-        count += 1;
-        if newest.len() < LISTED_COMMITS {
-            newest.push(oid);
-        }
-    }
+    let (newest, count, last) = repo.first_parents_since(base, target, LISTED_COMMITS)?;
     let reached = match last {
-        Some(oid) => repo.find_commit(oid)?.parent_id(0).ok() == Some(target),
+        Some(oid) => repo.first_parent(oid)? == Some(target),
         None => base == target,
     };
     Ok((newest, count, reached))

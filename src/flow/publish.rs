@@ -2,13 +2,13 @@
 //! persisted, refs written last, the push, the pull request, comments on what it reverts), and
 //! the direct path onto the base branch itself.
 
-use git2::Oid;
+use crate::git::Oid;
 
 use super::{pull_request, BaseTip, Ctx};
 use crate::cli::PublishArgs;
 use crate::error::{Error, Result};
 use crate::forge::PullRequest;
-use crate::git::{self, remote::Rejection};
+use crate::git::{self, remote::Rejection, FileMode};
 
 /// Put the branch's commits (`base..tip`, one line of first parents) on GitHub through its
 /// API, which signs them, instead of pushing them; then fetch what GitHub made.
@@ -40,18 +40,10 @@ pub fn create_through_forge(ctx: &Ctx, branch: &str, base: Oid, tip: Oid) -> Res
 /// (an executable bit, a symlink, a submodule, a name that is not UTF-8) is refused here, before
 /// anything is created.
 pub fn api_commits(
-    repo: &git2::Repository,
+    repo: &crate::git::Repo,
     base: Oid,
     tip: Oid,
 ) -> Result<Vec<crate::forge::ApiCommit>> {
-    let mut line = Vec::new();
-    let mut at = tip;
-    while at != base {
-        let commit = repo.find_commit(at)?;
-        line.push(commit.id());
-        at = commit.parent_id(0)?;
-    }
-    line.reverse();
     let limit = |path: &str, why: &str| {
         Error::bad_input(format!(
             "{path} {why}, which GitHub's commit API cannot write; nothing was created"
@@ -59,44 +51,32 @@ pub fn api_commits(
         .hint("run without --sign-with-github (the commits are then pushed unsigned), or sign them locally with -S")
     };
     let mut out = Vec::new();
-    for oid in line {
-        let commit = repo.find_commit(oid)?;
-        let parent = commit.parent(0)?;
-        let diff = repo.diff_tree_to_tree(Some(&parent.tree()?), Some(&commit.tree()?), None)?;
+    for commit in repo.file_changes(base, tip)? {
         let (mut additions, mut deletions) = (Vec::new(), Vec::new());
-        for delta in diff.deltas() {
-            let new = delta.new_file();
-            let old = delta.old_file();
-            if delta.status() == git2::Delta::Deleted {
-                let path =
-                    std::str::from_utf8(old.path_bytes().unwrap_or_default()).map_err(|_| {
-                        limit(
-                            &git::quote_path(old.path_bytes().unwrap_or_default()),
-                            "has a name that is not UTF-8",
-                        )
-                    })?;
+        for change in commit.changes {
+            let path = std::str::from_utf8(&change.path).map_err(|_| {
+                limit(
+                    &git::quote_path(&change.path),
+                    "has a name that is not UTF-8",
+                )
+            })?;
+            let Some((mode, content)) = change.new else {
                 deletions.push(path.to_string());
                 continue;
-            }
-            let bytes = new.path_bytes().unwrap_or_default();
-            let path = std::str::from_utf8(bytes)
-                .map_err(|_| limit(&git::quote_path(bytes), "has a name that is not UTF-8"))?;
-            match new.mode() {
-                git2::FileMode::Blob => {}
-                git2::FileMode::BlobExecutable => return Err(limit(path, "is executable")),
-                git2::FileMode::Link => return Err(limit(path, "is a symlink")),
-                git2::FileMode::Commit => return Err(limit(path, "is a submodule")),
+            };
+            match mode {
+                Some(FileMode::Blob) => {}
+                Some(FileMode::Executable) => return Err(limit(path, "is executable")),
+                Some(FileMode::Link) => return Err(limit(path, "is a symlink")),
+                Some(FileMode::Submodule) => return Err(limit(path, "is a submodule")),
                 _ => return Err(limit(path, "is of a kind")),
             }
-            if old.mode() == git2::FileMode::BlobExecutable {
+            if change.old_mode == Some(FileMode::Executable) {
                 return Err(limit(path, "loses its executable bit"));
             }
-            additions.push((
-                path.to_string(),
-                repo.find_blob(new.id())?.content().to_vec(),
-            ));
+            additions.push((path.to_string(), content));
         }
-        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let message = commit.message;
         let (headline, body) = match message.split_once('\n') {
             Some((h, b)) => (h.to_string(), b.trim_start_matches('\n').to_string()),
             None => (message.clone(), String::new()),
@@ -106,7 +86,7 @@ pub fn api_commits(
             body,
             additions,
             deletions,
-            tree: commit.tree_id().to_string(),
+            tree: commit.tree.to_string(),
         });
     }
     Ok(out)
@@ -344,12 +324,12 @@ pub fn earlier_run(ctx: &Ctx, branch: &str, base: Oid, expected: Oid) -> Result<
     let Some(tip) = local.or(on_remote) else {
         return Ok(None);
     };
-    if repo.find_commit(tip).is_err() {
+    if !repo.has_commit(tip) {
         ctx.git()
             .fetch(&ctx.settings.remote, &[format!("+{local_ref}:{tracking}")])?;
     }
-    let tree = repo.find_commit(tip)?.tree_id();
-    let on_base = tip != base && repo.graph_descendant_of(tip, base)?;
+    let tree = repo.tree_of(tip)?;
+    let on_base = tip != base && repo.is_descendant(tip, base)?;
     // Here and on the remote it must be the same run.
     let same_everywhere = match (local, on_remote) {
         (Some(l), Some(r)) => l == r,

@@ -49,14 +49,14 @@ pub fn list(args: &ReleasesArgs) -> Result<crate::outcome::Releases> {
 }
 
 /// The releases directory and link from the flags, else from git config.
-pub fn release_dirs(repo: Option<&git2::Repository>, args: &ReleaseDirArgs) -> Result<Releases> {
+pub fn release_dirs(repo: Option<&crate::git::Repo>, args: &ReleaseDirArgs) -> Result<Releases> {
     let config = repo.and_then(|r| r.config().ok());
     let from_config = |key: &str| -> Option<PathBuf> {
-        let value = config.as_ref()?.get_path(key).ok()?;
+        let value = config.as_ref()?.path(key)?;
         // A relative path in config is relative to the repository's top folder.
         let base = repo?
             .workdir()
-            .unwrap_or_else(|| repo.map_or(std::path::Path::new("."), |r| r.path()));
+            .unwrap_or_else(|| repo.map_or(std::path::Path::new("."), |r| r.git_dir()));
         Some(if value.is_absolute() {
             value
         } else {
@@ -72,30 +72,28 @@ pub fn release_dirs(repo: Option<&git2::Repository>, args: &ReleaseDirArgs) -> R
 }
 
 /// The values of a multi-valued key, after the ones given on the command line.
-fn with_config(repo: Option<&git2::Repository>, given: &[String], key: &str) -> Vec<String> {
+fn with_config(repo: Option<&crate::git::Repo>, given: &[String], key: &str) -> Vec<String> {
     let mut values = given.to_vec();
-    if let Some(config) = repo.and_then(|r| r.config().ok()) {
-        if let Ok(entries) = config.multivar(key, None) {
-            let _ = entries.for_each(|e| {
-                if let Some(v) = e.value().ok().filter(|v| !v.trim().is_empty()) {
-                    if !values.iter().any(|have| have == v) {
-                        values.push(v.to_string());
-                    }
-                }
-            });
+    let configured = repo
+        .and_then(|r| r.config().ok())
+        .and_then(|c| c.all(key).ok())
+        .unwrap_or_default();
+    for v in configured {
+        if !v.trim().is_empty() && !values.contains(&v) {
+            values.push(v);
         }
     }
     values
 }
 
 /// The after-switch hooks: `--after-switch`, then `fastrevert.afterSwitch` (multi-valued).
-pub fn hooks(repo: Option<&git2::Repository>, args: &AfterSwitchArgs) -> Vec<String> {
+pub fn hooks(repo: Option<&crate::git::Repo>, args: &AfterSwitchArgs) -> Vec<String> {
     with_config(repo, &args.after_switch, KEY_AFTER_SWITCH)
 }
 
 /// The shared paths: `--shared`, then `fastrevert.shared` (multi-valued), each checked.
 pub fn shared_paths(
-    repo: Option<&git2::Repository>,
+    repo: Option<&crate::git::Repo>,
     given: &[String],
 ) -> Result<Vec<Vec<Vec<u8>>>> {
     with_config(repo, given, KEY_SHARED)

@@ -1,6 +1,6 @@
 //! `revert <REV>...`: revert commits, ranges and merges on a new branch on top of the base tip.
 
-use git2::Oid;
+use crate::git::Oid;
 
 use super::{publish, pull_request, BaseTip, Ctx};
 use crate::cli::RevertArgs;
@@ -35,7 +35,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
     if let [only] = revs.as_slice() {
         if only.bytes().all(|b| b.is_ascii_digit())
             && only.len() < 6
-            && repo.revparse_single(only).is_err()
+            && repo.find_commit_named(only).is_none()
         {
             return Err(Error::bad_input(format!(
                 "'{only}' is not a commit here; a pull request is written pr:{only} or #{only}"
@@ -62,7 +62,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
         let on_line = remembered
             .line_to(base.oid, t.commit, 0, git::first_parents::NEAR)?
             .is_some();
-        if t.commit != base.oid && !on_line && !repo.graph_descendant_of(base.oid, t.commit)? {
+        if t.commit != base.oid && !on_line && !repo.is_descendant(base.oid, t.commit)? {
             return Err(Error::bad_input(format!(
                 "{} is not on {} ({} at {}): reverting it there would undo nothing that is live",
                 git::short(t.commit),
@@ -262,9 +262,9 @@ pub struct MergedPr {
 /// a merge commit (reverted against parent 1), a squash commit, or a rebased range.
 fn merged_prs(
     ctx: &Ctx,
-    base: git2::Oid,
+    base: crate::git::Oid,
     numbers: &[u64],
-    oids: &mut Vec<git2::Oid>,
+    oids: &mut Vec<crate::git::Oid>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<MergedPr>> {
     if numbers.is_empty() {
@@ -343,8 +343,7 @@ fn merged_prs(
                 info.base_ref
             ))
         })?;
-        let commit = repo.find_commit(merge)?;
-        let method = if commit.parent_count() > 1 {
+        let method = if repo.commit(merge)?.parents.len() > 1 {
             oids.push(merge);
             "merge"
         } else {
@@ -379,9 +378,9 @@ fn pr_number(rev: &str) -> Option<u64> {
 /// (pull request #N)`, GitLab `See merge request group/project!N`.
 fn from_history(
     ctx: &Ctx,
-    base: git2::Oid,
+    base: crate::git::Oid,
     n: u64,
-    oids: &mut Vec<git2::Oid>,
+    oids: &mut Vec<crate::git::Oid>,
     warnings: &mut Vec<String>,
     no_api: &Error,
 ) -> Result<MergedPr> {
@@ -399,9 +398,9 @@ fn from_history(
     let mut at = Some(base);
     for _ in 0..20_000 {
         let Some(oid) = at else { break };
-        let commit = repo.find_commit(oid)?;
-        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
-        let subject = crate::engine::message::subject(&message).to_string();
+        let commit = repo.commit(oid)?;
+        let message = &commit.message;
+        let subject = commit.subject().to_string();
         // `See merge request group/project!N`: of this project when it is known, so that a
         // merge request of another project merged in (a subtree, a vendored copy) is not taken.
         let merged_gitlab = message.lines().any(|l| {
@@ -432,7 +431,7 @@ fn from_history(
                 .or(gitlab_branch)
                 .unwrap_or_default();
             let title = if subject.starts_with(&merge_subject)
-                || (merged_gitlab && commit.parent_count() > 1)
+                || (merged_gitlab && commit.parents.len() > 1)
             {
                 body_title.unwrap_or(subject.clone())
             } else {
@@ -462,14 +461,14 @@ fn from_history(
                     base_ref: ctx.settings.base.clone(),
                     url: String::new(),
                 },
-                method: if commit.parent_count() > 1 {
+                method: if commit.parents.len() > 1 {
                     "merge"
                 } else {
                     "squash"
                 },
             });
         }
-        at = commit.parent_id(0).ok();
+        at = commit.parents.first().copied();
     }
     let mut err = Error::bad_input(format!(
         "pull request #{n} is not in the history of {} as a merge or squash commit, and {}",
@@ -486,10 +485,10 @@ fn from_history(
 /// never trusted (Bitbucket lists newest first, GitHub oldest first). `None` when the chain is
 /// not the pull request's commits, all of them.
 fn rebased_range(
-    repo: &git2::Repository,
-    tip: git2::Oid,
+    repo: &crate::git::Repo,
+    tip: crate::git::Oid,
     pr_commits: &[PrCommit],
-) -> Result<Option<Vec<git2::Oid>>> {
+) -> Result<Option<Vec<crate::git::Oid>>> {
     if pr_commits.len() < 2 {
         return Ok(None);
     }
@@ -498,13 +497,13 @@ fn rebased_range(
         pr_commits.iter().map(|c| c.sha.as_str()).collect();
     let mut subjects: Vec<String> = pr_commits.iter().map(|c| subject(&c.message)).collect();
     let mut chain = Vec::new();
-    let mut at = repo.find_commit(tip)?;
+    let mut at = repo.commit(tip)?;
     while chain.len() < pr_commits.len() {
-        if at.parent_count() != 1 {
+        let [parent] = at.parents[..] else {
             return Ok(None);
-        }
-        let id = at.id().to_string();
-        let own = subject(&String::from_utf8_lossy(at.message_bytes()));
+        };
+        let id = at.id.to_string();
+        let own = at.subject().to_string();
         // The same id (fast-forward) or, after a rebase, a subject not used up yet.
         let same_id = ids.remove(id.as_str());
         match subjects.iter().position(|s| *s == own) {
@@ -514,9 +513,9 @@ fn rebased_range(
             None if same_id => {}
             None => return Ok(None),
         }
-        chain.push(at.id());
+        chain.push(at.id);
         if chain.len() < pr_commits.len() {
-            at = at.parent(0)?;
+            at = repo.commit(parent)?;
         }
     }
     Ok(Some(chain))
@@ -596,12 +595,8 @@ fn guard_reverts(
     let guard = ctx.indexed_guard(base, &args.guard.allow_migrations)?;
     let mut report = Report::default();
     for t in targets {
-        let parent_tree = repo.find_commit(t.parent)?.tree_id();
-        let changes = guard.check_trees(
-            repo,
-            Some(parent_tree),
-            repo.find_commit(t.commit)?.tree_id(),
-        )?;
+        let parent_tree = repo.tree_of(t.parent)?;
+        let changes = guard.check_trees(repo, Some(parent_tree), repo.tree_of(t.commit)?)?;
         for m in changes.migrations.iter().filter(|m| m.status == "added") {
             warnings.push(format!(
                 "reverting {} removes the migration {}, but the database keeps what it did: the file goes, the schema stays",
@@ -710,10 +705,11 @@ fn describe(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan, branch: &str, run: Run
         git::short(base.oid)
     ));
     for r in &plan.reverted {
-        let reverted = ctx.repo.find_commit(r.commit).ok().and_then(|c| {
-            crate::engine::message::reverts(&String::from_utf8_lossy(c.message_bytes()))
-                .map(str::to_string)
-        });
+        let reverted = ctx
+            .repo
+            .commit(r.commit)
+            .ok()
+            .and_then(|c| crate::engine::message::reverts(&c.message).map(str::to_string));
         out.push(match reverted {
             // Reverting a revert brings the original change back: say so.
             Some(original) => format!(

@@ -1,7 +1,7 @@
 //! `rollback`: return production to a snapshot, release tag or commit, either as one commit
 //! restoring that tree or by moving the base branch back with a backup.
 
-use git2::Oid;
+use crate::git::Oid;
 
 use super::points::{reverted_by, undone_commits, undone_lines};
 use super::publish::{self, push_failed};
@@ -76,10 +76,10 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<outcome::Rollback> {
     };
     let mut warnings = Vec::new();
     let commit = git::resolve_commit(repo, &ctx.base_rev(&name, &base, &mut warnings))?;
-    let tree = repo.find_commit(commit)?.tree_id();
+    let tree = repo.tree_of(commit)?;
     let (undone, more, on_first_parent_line) = undone_commits(ctx, base.oid, commit)?;
     // The walk above answers the common case; a full ancestry check walks the history again.
-    if commit != base.oid && !on_first_parent_line && !repo.graph_descendant_of(base.oid, commit)? {
+    if commit != base.oid && !on_first_parent_line && !repo.is_descendant(base.oid, commit)? {
         warnings.push(format!(
             "{name} is not an ancestor of {}: going back to it also drops what it has that {} lacks",
             s.base, s.base
@@ -88,7 +88,7 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<outcome::Rollback> {
     let guard = ctx.indexed_guard(base.oid, &args.guard.allow_migrations)?;
     let migrations = if on_first_parent_line {
         // The target is an ancestor: it is its own merge base, no need to walk for one.
-        guard.check_trees(repo, Some(tree), repo.find_commit(base.oid)?.tree_id())?
+        guard.check_trees(repo, Some(tree), repo.tree_of(base.oid)?)?
     } else {
         guard.check_range(repo, commit, base.oid)?
     };
@@ -198,7 +198,7 @@ fn commit_mode(
     let s = &ctx.settings;
     let publish = &args.publish;
     let name = &target.name;
-    if repo.find_commit(base.oid)?.tree_id() == target.tree {
+    if repo.tree_of(base.oid)? == target.tree {
         let mut done = Done::new("commit", None);
         done.lines.push(format!(
             "Nothing to do: {} already has the tree of {name}.",
@@ -359,7 +359,7 @@ fn reset_mode(
         backup_ref = format!("refs/fastrevert/backup/{}/{stamp}-{n}", s.base);
     }
     // Going forward (to a backup of a later tip) drops nothing and needs no --force.
-    let forward = repo.graph_descendant_of(target, base.oid)?;
+    let forward = repo.is_descendant(target, base.oid)?;
     let needs_force = !forward && to.undone_count() > 0;
     let local = ctx.local_base_ref();
     let pushing = ctx.will_push();

@@ -45,7 +45,7 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
     }
 
     for r in [&tag_ref, &branch_ref] {
-        if repo.find_reference(r).is_ok() {
+        if repo.has_ref(r) {
             return Err(taken(&name, r, "here"));
         }
     }

@@ -209,17 +209,17 @@ fn guard_migrations(
     // With the repository at hand, a configuration it cannot read is an error, not a reason
     // to skip the guard.
     let ctx = super::Ctx::open(global, ui)?;
-    let (Ok(live), Ok(target)) = (git2::Oid::from_str(live), git2::Oid::from_str(target)) else {
+    let (Ok(live), Ok(target)) = (
+        crate::git::Oid::from_str(live),
+        crate::git::Oid::from_str(target),
+    ) else {
         return Ok(());
     };
-    if live == target
-        || ctx.repo.find_commit(live).is_err()
-        || ctx.repo.find_commit(target).is_err()
-    {
+    if live == target || !ctx.repo.has_commit(live) || !ctx.repo.has_commit(target) {
         return Ok(());
     }
     // Only going back matters: the migrations the live release has that the target lacks.
-    if !ctx.repo.graph_descendant_of(live, target)? {
+    if !ctx.repo.is_descendant(live, target)? {
         return Ok(());
     }
     let guard = ctx.guard(&[], None, &args.guard.allow_migrations)?;

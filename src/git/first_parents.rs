@@ -104,7 +104,8 @@ pub struct FirstParents<'r> {
 }
 
 impl<'r> FirstParents<'r> {
-    pub fn load(repo: &'r Repository) -> FirstParents<'r> {
+    pub fn load(repo: &'r super::Repo) -> FirstParents<'r> {
+        let repo = repo.raw();
         FirstParents {
             repo,
             chain: load(repo),
@@ -335,7 +336,8 @@ mod tests {
         bounds: Bounds,
         persist: bool,
     ) -> Result<Option<Line>> {
-        let mut remembered = FirstParents::load(repo);
+        let repo = super::super::Repo::new(Repository::open(repo.path()).unwrap());
+        let mut remembered = FirstParents::load(&repo);
         let line = remembered.line_to(base, target, keep, bounds)?;
         if persist {
             remembered.save();

@@ -1,5 +1,5 @@
-//! The only place that calls git2 for repository access, refs and identities; `remote` runs the
-//! `git` binary for fetch and push.
+//! The only place, with the engine, that calls git2: repository access (`Repo`), refs,
+//! identities, signing; `remote` runs the `git` binary for fetch and push.
 
 pub mod cache;
 pub mod first_parents;
@@ -7,16 +7,35 @@ pub mod merge_file;
 pub mod merge_tree;
 pub mod overrides;
 pub mod remote;
+pub mod repo;
 pub mod sign;
+
+pub use repo::{CommitInfo, FileMode, Oid, Repo};
 
 use std::path::Path;
 
-use git2::{ErrorCode, ObjectType, Oid, Repository, Signature, Time};
+use git2::{ErrorCode, ObjectType, Repository, Signature, Time};
 
 use crate::error::{Error, Result};
 
+/// libgit2 settings for reading large histories fast.
+pub fn tune() {
+    // libgit2 re-hashes every object it reads (a third of a tree walk); git does not.
+    git2::opts::strict_hash_verification(false);
+    // Trees above 4 KiB are not cached by default, so the merge and the migration guard would
+    // each inflate the same large directories again.
+    // SAFETY: called first thing in main, before any thread exists.
+    let _ = unsafe { git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20) };
+}
+
+impl From<git2::Error> for Error {
+    fn from(err: git2::Error) -> Self {
+        Error::failed(format!("git: {}", err.message())).because(err)
+    }
+}
+
 /// Open the repository containing `dir` (or the current directory), bare or not.
-pub fn open(dir: Option<&Path>) -> Result<Repository> {
+pub fn open(dir: Option<&Path>) -> Result<Repo> {
     let start = match dir {
         Some(d) => d.to_path_buf(),
         None => std::env::current_dir()?,
@@ -30,15 +49,15 @@ pub fn open(dir: Option<&Path>) -> Result<Repository> {
         .hint("run the command inside a clone of your project, or pass -C <DIR>")
     })?;
     overrides::apply(&repo)?;
-    Ok(repo)
+    Ok(Repo::new(repo))
 }
 
 /// Send every object written through `repo` from now on to memory instead of disk.
 ///
 /// Nothing reaches the repository until [`persist`] copies what a result needs, so a conflict,
 /// a refusal or `--dry-run` leaves no trace. The backend stays attached for the life of `repo`.
-pub fn stage_in_memory(repo: &Repository) -> Result<()> {
-    let odb = repo.odb()?;
+pub fn stage_in_memory(repo: &Repo) -> Result<()> {
+    let odb = repo.raw().odb()?;
     // Highest priority: libgit2 writes to the first backend that accepts writes.
     odb.add_new_mempack_backend(1000)?;
     Ok(())
@@ -46,7 +65,8 @@ pub fn stage_in_memory(repo: &Repository) -> Result<()> {
 
 /// Copy the objects reachable from `roots` that are only in memory to the repository on disk.
 /// Objects already on disk end the walk, so the cost follows what was created.
-pub fn persist(repo: &Repository, roots: &[Oid]) -> Result<()> {
+pub fn persist(repo: &Repo, roots: &[Oid]) -> Result<()> {
+    let repo = repo.raw();
     let disk = Repository::open(repo.path())?;
     let disk_odb = disk.odb()?;
     copy_missing(repo, roots, &disk_odb, &disk_odb)
@@ -105,7 +125,15 @@ pub enum Role {
 
 /// The author or committer identity as git would use it: `GIT_{AUTHOR,COMMITTER}_{NAME,EMAIL,DATE}`
 /// first, then `user.name` / `user.email`. A dry run, which writes nothing, may go on without.
-pub fn identity(repo: &Repository, role: Role, dry_run: bool) -> Result<Signature<'static>> {
+pub fn identity(repo: &Repo, role: Role, dry_run: bool) -> Result<Signature<'static>> {
+    identity_in(repo.raw(), role, dry_run)
+}
+
+pub(crate) fn identity_in(
+    repo: &Repository,
+    role: Role,
+    dry_run: bool,
+) -> Result<Signature<'static>> {
     let prefix = match role {
         Role::Author => "GIT_AUTHOR",
         Role::Committer => "GIT_COMMITTER",
@@ -178,7 +206,11 @@ fn parse_offset(tz: &str) -> Option<i32> {
 }
 
 /// The commit a revision names, with a bad-input error naming the revision when there is none.
-pub fn resolve_commit(repo: &Repository, rev: &str) -> Result<Oid> {
+pub fn resolve_commit(repo: &Repo, rev: &str) -> Result<Oid> {
+    resolve_commit_in(repo.raw(), rev)
+}
+
+pub(crate) fn resolve_commit_in(repo: &Repository, rev: &str) -> Result<Oid> {
     let object = repo.revparse_single(rev).map_err(|e| {
         Error::bad_input(format!("unknown revision '{rev}'")).hint(match e.code() {
             ErrorCode::Ambiguous => {
@@ -194,7 +226,11 @@ pub fn resolve_commit(repo: &Repository, rev: &str) -> Result<Oid> {
 }
 
 /// The id a ref points at, `None` when it does not exist.
-pub fn ref_target(repo: &Repository, name: &str) -> Result<Option<Oid>> {
+pub fn ref_target(repo: &Repo, name: &str) -> Result<Option<Oid>> {
+    ref_target_in(repo.raw(), name)
+}
+
+fn ref_target_in(repo: &Repository, name: &str) -> Result<Option<Oid>> {
     match repo.find_reference(name) {
         Ok(r) => Ok(r.resolve().ok().and_then(|r| r.target())),
         Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
@@ -223,7 +259,7 @@ pub fn check_ref_name(full: &str, shown: &str) -> Result<()> {
 /// Refuse a branch name that git refuses (`git check-ref-format --branch`), or that another
 /// name would resolve to first: `HEAD`, `@`, `refs/…`, and `<remote>/…`, which would shadow a
 /// remote-tracking branch so that `origin/main` then means the new local branch.
-pub fn check_branch_name(repo: &Repository, name: &str) -> Result<()> {
+pub fn check_branch_name(repo: &Repo, name: &str) -> Result<()> {
     check_ref_name(&format!("refs/heads/{name}"), name)?;
     let shadowed = if name == "HEAD" || name == "@" || name.starts_with("refs/") {
         Some(name.to_string())
@@ -243,8 +279,9 @@ pub fn check_branch_name(repo: &Repository, name: &str) -> Result<()> {
 }
 
 /// The names of the configured remotes.
-pub fn remote_names(repo: &Repository) -> Result<Vec<String>> {
+pub fn remote_names(repo: &Repo) -> Result<Vec<String>> {
     Ok(repo
+        .raw()
         .remotes()?
         .iter()
         .filter_map(|name| name.ok().flatten().map(str::to_string))
@@ -263,9 +300,8 @@ pub fn check_remote_name(name: &str) -> Result<()> {
 }
 
 /// The commit a revision names, if it names one (for finding a deployed release by tag).
-pub fn deployed_commit(repo: &Repository, name: &str) -> Option<String> {
-    let commit = repo.revparse_single(name).ok()?.peel_to_commit().ok()?;
-    Some(commit.id().to_string())
+pub fn deployed_commit(repo: &Repo, name: &str) -> Option<String> {
+    repo.find_commit_named(name).map(|id| id.to_string())
 }
 
 /// A path as text without losing anything: itself when it is UTF-8, else as git quotes it.
@@ -319,20 +355,21 @@ pub fn quote_path(path: &[u8]) -> String {
 
 /// Create refs that must not exist yet, all or none: each is locked, checked and written in
 /// one transaction, so a concurrent writer is detected, not overwritten.
-pub fn create_refs(repo: &Repository, refs: &[(String, Oid)], log_message: &str) -> Result<()> {
+pub fn create_refs(repo: &Repo, refs: &[(String, Oid)], log_message: &str) -> Result<()> {
+    let repo = repo.raw();
     let mut tx = repo.transaction()?;
     for (name, _) in refs {
         tx.lock_ref(name)?;
     }
     for (name, _) in refs {
-        if ref_target(repo, name)?.is_some() || repo.find_reference(name).is_ok() {
+        if ref_target_in(repo, name)?.is_some() || repo.find_reference(name).is_ok() {
             return Err(
                 Error::bad_input(format!("{name} already exists; nothing was changed"))
                     .hint("choose another name"),
             );
         }
     }
-    let committer = identity(repo, Role::Committer, false).ok();
+    let committer = identity_in(repo, Role::Committer, false).ok();
     for (name, oid) in refs {
         tx.set_target(name, *oid, committer.as_ref(), log_message)?;
     }
@@ -341,14 +378,9 @@ pub fn create_refs(repo: &Repository, refs: &[(String, Oid)], log_message: &str)
 }
 
 /// Move a ref from `old` to `new`, failing if it changed in between (compare-and-swap).
-pub fn move_ref(
-    repo: &Repository,
-    name: &str,
-    new: Oid,
-    old: Oid,
-    log_message: &str,
-) -> Result<()> {
-    repo.reference_matching(name, new, true, old, log_message)
+pub fn move_ref(repo: &Repo, name: &str, new: Oid, old: Oid, log_message: &str) -> Result<()> {
+    repo.raw()
+        .reference_matching(name, new, true, old, log_message)
         .map(|_| ())
         .map_err(|e| match e.code() {
             ErrorCode::Modified => Error::failed(format!(
@@ -360,7 +392,8 @@ pub fn move_ref(
 }
 
 /// Whether a branch is checked out in the main worktree or a linked one.
-pub fn is_checked_out(repo: &Repository, branch_ref: &str) -> Result<bool> {
+pub fn is_checked_out(repo: &Repo, branch_ref: &str) -> Result<bool> {
+    let repo = repo.raw();
     if !repo.is_bare() && head_branch(repo).as_deref() == Some(branch_ref) {
         return Ok(true);
     }
@@ -406,12 +439,13 @@ mod tests {
     #[test]
     fn refs_are_created_once_and_moved_only_from_the_expected_value() {
         let dir = tempfile::tempdir().unwrap();
-        let repo = Repository::init_bare(dir.path()).unwrap();
-        let tree = repo.treebuilder(None).unwrap().write().unwrap();
-        let tree = repo.find_tree(tree).unwrap();
+        let raw = Repository::init_bare(dir.path()).unwrap();
+        let repo = Repo::new(Repository::open(dir.path()).unwrap());
+        let tree = raw.treebuilder(None).unwrap().write().unwrap();
+        let tree = raw.find_tree(tree).unwrap();
         let sig = Signature::new("T", "t@example.com", &Time::new(0, 0)).unwrap();
-        let a = repo.commit(None, &sig, &sig, "a", &tree, &[]).unwrap();
-        let b = repo.commit(None, &sig, &sig, "b", &tree, &[]).unwrap();
+        let a = raw.commit(None, &sig, &sig, "a", &tree, &[]).unwrap();
+        let b = raw.commit(None, &sig, &sig, "b", &tree, &[]).unwrap();
         let refs = vec![
             ("refs/heads/x".to_string(), a),
             ("refs/tags/y".to_string(), a),

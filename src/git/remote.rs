@@ -4,8 +4,6 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use git2::Repository;
-
 use crate::error::{Error, Result};
 
 /// Receives each git command line before it runs (for `-v`).
@@ -37,8 +35,11 @@ pub struct PushFailure {
 }
 
 impl GitCli {
-    pub fn new(repo: &Repository, may_prompt: bool, trace: Option<Trace>) -> GitCli {
-        let dir = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
+    pub fn new(repo: &super::Repo, may_prompt: bool, trace: Option<Trace>) -> GitCli {
+        let dir = repo
+            .workdir()
+            .unwrap_or_else(|| repo.git_dir())
+            .to_path_buf();
         GitCli {
             dir,
             may_prompt,

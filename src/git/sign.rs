@@ -57,7 +57,8 @@ pub struct Signer {
 
 impl Signer {
     /// Whether `what` is signed here, and how.
-    pub fn for_repo(repo: &Repository, choice: &Choice, what: What) -> Result<Option<Signer>> {
+    pub fn for_repo(repo: &super::Repo, choice: &Choice, what: What) -> Result<Option<Signer>> {
+        let repo = repo.raw();
         let config = repo.config()?;
         let get = |k: &str| config.get_string(k).ok().filter(|v| !v.is_empty());
         let flag = |k: &str| config.get_bool(k).unwrap_or(false);
@@ -105,7 +106,7 @@ impl Signer {
             None if format == Format::Ssh => default_ssh_key(&get("gpg.ssh.defaultKeyCommand"))?,
             // git signs as the committer when no key is named.
             None => {
-                let who = super::identity(repo, super::Role::Committer, true)?;
+                let who = super::identity_in(repo, super::Role::Committer, true)?;
                 format!(
                     "{} <{}>",
                     who.name().unwrap_or_default(),
@@ -318,13 +319,14 @@ pub fn commit(
 /// Write an annotated tag object, signed when `signer` says so (the signature appended to the
 /// message, as `git tag -s`).
 pub fn tag(
-    repo: &Repository,
+    repo: &super::Repo,
     name: &str,
     target: Oid,
     tagger: &Signature<'_>,
     message: &str,
     signer: Option<&Signer>,
 ) -> Result<Oid> {
+    let repo = repo.raw();
     let Some(signer) = signer else {
         let object = repo.find_object(target, None)?;
         return Ok(repo.tag_annotation_create(name, &object, tagger, message)?);

@@ -12,7 +12,8 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use git2::{Oid, Repository, Tree, TreeEntry};
+use crate::git::repo::{Entry, Tree};
+use crate::git::{Oid, Repo};
 
 use super::Paths;
 use crate::error::Result;
@@ -26,8 +27,6 @@ const LATEST: u8 = 2;
 /// Beyond this many records the file is not written (and a larger one is not read): the index
 /// is rebuilt from one tree instead of growing without bound.
 const MAX_RECORDS: usize = 1 << 22;
-const TREE_MODE: i32 = 0o040000;
-
 #[derive(Clone, Copy)]
 struct State {
     clean: bool,
@@ -51,8 +50,8 @@ pub(super) fn path_hash(path: &str) -> u64 {
 
 impl Index {
     /// The saved index for these patterns, or an empty one. `persist`: whether `save` writes.
-    pub(super) fn open(repo: &Repository, fingerprint: u64, persist: bool) -> Index {
-        let path = cache::path(repo, &format!("migrations-{fingerprint:016x}.idx"));
+    pub(super) fn open(repo: &Repo, fingerprint: u64, persist: bool) -> Index {
+        let path = repo.cache_path(&format!("migrations-{fingerprint:016x}.idx"));
         let mut index = Index::empty(fingerprint, persist.then(|| path.clone()));
         // A damaged file could call a folder with migrations clean: the cache's checksum keeps
         // it out, and the index is rebuilt.
@@ -120,7 +119,7 @@ impl Index {
     }
 
     /// Index a whole tree (the root of a commit).
-    pub(super) fn refresh(&mut self, repo: &Repository, paths: &Paths, tree: Oid) -> Result<()> {
+    pub(super) fn refresh(&mut self, repo: &Repo, paths: &Paths, tree: Oid) -> Result<()> {
         if self.latest.is_empty() {
             self.build_in_parallel(repo, paths, tree)?;
         }
@@ -133,7 +132,7 @@ impl Index {
     /// down and index those on every core (each thread with its own repository handle, since
     /// one is not shared across threads). The top levels are then visited as usual and find
     /// their subtrees indexed.
-    fn build_in_parallel(&mut self, repo: &Repository, paths: &Paths, tree: Oid) -> Result<()> {
+    fn build_in_parallel(&mut self, repo: &Repo, paths: &Paths, tree: Oid) -> Result<()> {
         const UNITS_PER_THREAD: usize = 16;
         const MAX_DEPTH: usize = 4;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
@@ -147,8 +146,8 @@ impl Index {
             }
             let mut next = Vec::new();
             for (path, id) in &units {
-                let t = repo.find_tree(*id)?;
-                for entry in t.iter().filter(|e| e.filemode() == TREE_MODE) {
+                let t = repo.tree(*id)?;
+                for entry in t.iter().filter(|e| e.is_tree()) {
                     let mut child = path.clone();
                     push_name(&mut child, &entry);
                     if paths.may_contain(&child) {
@@ -162,7 +161,7 @@ impl Index {
             units = next;
         }
         let taken = std::sync::atomic::AtomicUsize::new(0);
-        let work = |repo: &Repository| -> Result<Index> {
+        let work = |repo: &Repo| -> Result<Index> {
             let mut part = Index::empty(self.fingerprint, None);
             loop {
                 let i = taken.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -173,13 +172,13 @@ impl Index {
                 part.visit(repo, paths, &mut path, *id)?;
             }
         };
-        let git_dir = repo.path().to_path_buf();
         let parts = std::thread::scope(|scope| {
             let helpers: Vec<_> = (1..threads)
                 .map(|_| {
-                    let git_dir = &git_dir;
+                    // A handle is not shared across threads; each opens its own.
+                    let own = repo.reopen();
                     let work = &work;
-                    scope.spawn(move || work(&Repository::open(git_dir)?))
+                    scope.spawn(move || work(&own?))
                 })
                 .collect();
             let mut parts = vec![work(repo)];
@@ -200,23 +199,17 @@ impl Index {
     }
 
     /// Whether nothing under `tree` (at `path`) is a migration, indexing what was not yet.
-    fn visit(
-        &mut self,
-        repo: &Repository,
-        paths: &Paths,
-        path: &mut String,
-        tree: Oid,
-    ) -> Result<bool> {
+    fn visit(&mut self, repo: &Repo, paths: &Paths, path: &mut String, tree: Oid) -> Result<bool> {
         let hash = path_hash(path);
         if let Some(state) = self.states.get_mut(&(hash, tree)) {
             state.keep = true;
             return Ok(state.clean);
         }
-        let current = repo.find_tree(tree)?;
+        let current = repo.tree(tree)?;
         // The last indexed version of this directory: entries it shares are known already.
         let base = match self.latest.get(&hash) {
             Some(&id) => match self.states.get(&(hash, id)) {
-                Some(state) => Some((repo.find_tree(id)?, state.clean)),
+                Some(state) => Some((repo.tree(id)?, state.clean)),
                 None => None,
             },
             None => None,
@@ -227,7 +220,7 @@ impl Index {
         let mut cursor = Cursor::new(base.as_ref().map(|b| &b.0));
         for entry in current.iter() {
             let shared = cursor.same(&entry);
-            if entry.filemode() == TREE_MODE {
+            if entry.is_tree() {
                 push_name(path, &entry);
                 // A shared subtree is answered from its record without being read.
                 if paths.may_contain(path) && !self.visit(repo, paths, path, entry.id())? {
@@ -236,8 +229,8 @@ impl Index {
                 path.truncate(len);
             } else if clean
                 && !(shared && base_clean)
-                && entry.kind() == Some(git2::ObjectType::Blob)
-                && super::has_migration_extension(entry.name_bytes())
+                && entry.is_blob()
+                && super::has_migration_extension(entry.name())
             {
                 push_name(path, &entry);
                 clean = !paths.is_migration(path);
@@ -289,11 +282,11 @@ impl Index {
     }
 }
 
-pub(super) fn push_name(path: &mut String, entry: &TreeEntry) {
+pub(super) fn push_name(path: &mut String, entry: &Entry) {
     if !path.is_empty() {
         path.push('/');
     }
-    path.push_str(&String::from_utf8_lossy(entry.name_bytes()));
+    path.push_str(&String::from_utf8_lossy(entry.name()));
 }
 
 /// Walks another tree alongside one being iterated (both are sorted the way git sorts tree
@@ -310,7 +303,7 @@ impl<'a> Cursor<'a> {
 
     /// The entry of the other tree with the same name and kind (file or directory) as `entry`,
     /// if any. Entries must be asked for in tree order.
-    pub(super) fn counterpart(&mut self, entry: &TreeEntry) -> Option<TreeEntry<'a>> {
+    pub(super) fn counterpart(&mut self, entry: &Entry) -> Option<Entry<'a>> {
         let other = self.other?;
         while let Some(candidate) = other.get(self.next) {
             match git_order(&candidate, entry) {
@@ -326,23 +319,23 @@ impl<'a> Cursor<'a> {
     }
 
     /// Whether the other tree has this very entry (same name, kind and id).
-    fn same(&mut self, entry: &TreeEntry) -> bool {
+    fn same(&mut self, entry: &Entry) -> bool {
         self.counterpart(entry)
             .is_some_and(|c| c.id() == entry.id())
     }
 }
 
 /// Git's order of tree entries: by name, a directory's name as if it ended in '/'.
-fn git_order(a: &TreeEntry, b: &TreeEntry) -> Ordering {
-    let (an, bn) = (a.name_bytes(), b.name_bytes());
+fn git_order(a: &Entry, b: &Entry) -> Ordering {
+    let (an, bn) = (a.name(), b.name());
     let common = an.len().min(bn.len());
     match an[..common].cmp(&bn[..common]) {
         Ordering::Equal => {}
         other => return other,
     }
-    let next = |name: &[u8], e: &TreeEntry| match name.get(common) {
+    let next = |name: &[u8], e: &Entry| match name.get(common) {
         Some(&c) => c,
-        None if e.filemode() == TREE_MODE => b'/',
+        None if e.is_tree() => b'/',
         None => 0,
     };
     next(an, a).cmp(&next(bn, b))
@@ -403,7 +396,8 @@ mod tests {
         }
     }
 
-    fn write_tree(repo: &Repository, files: &BTreeMap<String, String>) -> Oid {
+    fn write_tree(repo: &Repo, files: &BTreeMap<String, String>) -> Oid {
+        let repo = repo.raw();
         let empty = repo
             .find_tree(repo.treebuilder(None).unwrap().write().unwrap())
             .unwrap();
@@ -416,7 +410,7 @@ mod tests {
     }
 
     /// A history of trees in which migrations come and go in nested and top-level folders.
-    fn history(repo: &Repository, seed: u64, steps: usize) -> Vec<Oid> {
+    fn history(repo: &Repo, seed: u64, steps: usize) -> Vec<Oid> {
         let mut rng = Rng(seed);
         let mut files = BTreeMap::new();
         for i in 0..40 {
@@ -470,7 +464,7 @@ mod tests {
     #[test]
     fn checks_with_the_index_find_what_checks_without_it_find() {
         let dir = tempfile::tempdir().unwrap();
-        let repo = Repository::init_bare(dir.path()).unwrap();
+        let repo = Repo::new(git2::Repository::init_bare(dir.path()).unwrap());
         for (seed, patterns) in [
             (7u64, vec![]),
             (11, vec![]),
@@ -509,7 +503,7 @@ mod tests {
     #[test]
     fn a_migration_folder_appearing_deep_in_an_indexed_clean_folder_is_found() {
         let dir = tempfile::tempdir().unwrap();
-        let repo = Repository::init_bare(dir.path()).unwrap();
+        let repo = Repo::new(git2::Repository::init_bare(dir.path()).unwrap());
         let mut files = BTreeMap::new();
         for i in 0..50 {
             files.insert(
@@ -520,12 +514,7 @@ mod tests {
         let before = write_tree(&repo, &files);
         let g = guard(&[]);
         g.index_tree(&repo, before, true);
-        let src = repo
-            .find_tree(before)
-            .unwrap()
-            .get_name("src")
-            .unwrap()
-            .id();
+        let src = repo.tree(before).unwrap().id_at("src").unwrap();
         assert!(g.index.borrow().as_ref().unwrap().is_clean("src", src));
         files.insert(
             "src/m01/p03/migrations/0002_drop.sql".into(),
@@ -555,7 +544,7 @@ mod tests {
     #[test]
     fn the_file_is_kept_per_pattern_set_and_a_damaged_one_is_rebuilt() {
         let dir = tempfile::tempdir().unwrap();
-        let repo = Repository::init_bare(dir.path()).unwrap();
+        let repo = Repo::new(git2::Repository::init_bare(dir.path()).unwrap());
         let trees = history(&repo, 5, 10);
         let tip = *trees.last().unwrap();
         let folder = dir.path().join("fastrevert");

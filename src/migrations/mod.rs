@@ -10,7 +10,7 @@ pub mod sql;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
-use git2::{Oid, Repository};
+use crate::git::{Oid, Repo};
 use serde::Serialize;
 
 pub use sql::Dialect;
@@ -501,13 +501,7 @@ impl Guard {
     }
 
     /// `classify_with` for a file of `tree`, its folder read once per tree and kept.
-    fn classify_in_tree(
-        &self,
-        repo: &Repository,
-        tree: Oid,
-        path: &str,
-        content: &str,
-    ) -> Vec<Finding> {
+    fn classify_in_tree(&self, repo: &Repo, tree: Oid, path: &str, content: &str) -> Vec<Finding> {
         // Most migrations are judged alone; the folder's earlier migrations are read only for
         // one that asks for them.
         let (findings, wanted_history) = self.classify_alone(path, content, None);
@@ -535,7 +529,7 @@ impl Guard {
     /// then the acknowledgements.
     fn judge(
         &self,
-        repo: &Repository,
+        repo: &Repo,
         tree: Oid,
         path: &str,
         content: &str,
@@ -552,7 +546,7 @@ impl Guard {
     /// Index a tree (usually the base branch's tip) so that later checks skip what is known to
     /// hold no migration. Saved for later runs when `persist`. The index only saves time: if it
     /// cannot be built (say, a tree is missing), checks read what differs instead.
-    pub fn index_tree(&self, repo: &Repository, tree: Oid, persist: bool) {
+    pub fn index_tree(&self, repo: &Repo, tree: Oid, persist: bool) {
         let mut index = self
             .index
             .borrow_mut()
@@ -571,7 +565,7 @@ impl Guard {
     }
 
     /// The migrations added or changed between two trees (`from` = `None` for everything).
-    pub fn check_trees(&self, repo: &Repository, from: Option<Oid>, to: Oid) -> Result<Report> {
+    pub fn check_trees(&self, repo: &Repo, from: Option<Oid>, to: Oid) -> Result<Report> {
         let mut changed = BTreeMap::new();
         let index = self.index.borrow();
         let mut path = String::new();
@@ -588,12 +582,10 @@ impl Guard {
         )?;
         let mut report = Report::default();
         for (path, (oid, old)) in changed {
-            let blob = repo.find_blob(oid)?;
-            let content = String::from_utf8_lossy(blob.content());
+            let blob = repo.blob(oid)?;
+            let content = String::from_utf8_lossy(&blob);
             let before = match old {
-                Some(old) => {
-                    Some(String::from_utf8_lossy(repo.find_blob(old)?.content()).into_owned())
-                }
+                Some(old) => Some(String::from_utf8_lossy(&repo.blob(old)?).into_owned()),
                 None => None,
             };
             let findings = self.judge(repo, to, &path, &content, before.as_deref());
@@ -622,15 +614,15 @@ impl Guard {
     }
 
     /// The migrations of the commits in `from..to`: the changes since their merge base.
-    pub fn check_range(&self, repo: &Repository, from: Oid, to: Oid) -> Result<Report> {
+    pub fn check_range(&self, repo: &Repo, from: Oid, to: Oid) -> Result<Report> {
         let start = repo.merge_base(from, to).unwrap_or(from);
-        let from_tree = repo.find_commit(start)?.tree_id();
-        self.check_trees(repo, Some(from_tree), repo.find_commit(to)?.tree_id())
+        let from_tree = repo.tree_of(start)?;
+        self.check_trees(repo, Some(from_tree), repo.tree_of(to)?)
     }
 }
 
 struct Walk<'a> {
-    repo: &'a Repository,
+    repo: &'a Repo,
     guard: &'a Guard,
     index: Option<&'a index::Index>,
 }
@@ -648,9 +640,9 @@ fn changed_files(
     if from == Some(to) || walk.index.is_some_and(|ix| ix.is_clean(path, to)) {
         return Ok(());
     }
-    let to_tree = walk.repo.find_tree(to)?;
+    let to_tree = walk.repo.tree(to)?;
     let from_tree = match from {
-        Some(f) => Some(walk.repo.find_tree(f)?),
+        Some(f) => Some(walk.repo.tree(f)?),
         None => None,
     };
     let mut before = index::Cursor::new(from_tree.as_ref());
@@ -660,20 +652,16 @@ fn changed_files(
         if old == Some(entry.id()) {
             continue;
         }
-        match entry.kind() {
-            Some(git2::ObjectType::Tree) => {
-                index::push_name(path, &entry);
-                if walk.guard.may_contain(path) {
-                    changed_files(walk, path, old, entry.id(), out)?;
-                }
+        if entry.is_tree() {
+            index::push_name(path, &entry);
+            if walk.guard.may_contain(path) {
+                changed_files(walk, path, old, entry.id(), out)?;
             }
-            Some(git2::ObjectType::Blob) if has_migration_extension(entry.name_bytes()) => {
-                index::push_name(path, &entry);
-                if walk.guard.is_migration(path) {
-                    out.insert(path.clone(), (entry.id(), old));
-                }
+        } else if entry.is_blob() && has_migration_extension(entry.name()) {
+            index::push_name(path, &entry);
+            if walk.guard.is_migration(path) {
+                out.insert(path.clone(), (entry.id(), old));
             }
-            _ => {}
         }
         path.truncate(len);
     }
@@ -681,27 +669,25 @@ fn changed_files(
 }
 
 /// The files of a folder of a tree, by name (`None` when it cannot be read).
-fn read_tree_folder(repo: &Repository, tree: Oid, dir: &str) -> Option<Vec<(String, String)>> {
-    let root = repo.find_tree(tree).ok()?;
+fn read_tree_folder(repo: &Repo, tree: Oid, dir: &str) -> Option<Vec<(String, String)>> {
+    let root = repo.tree(tree).ok()?;
     let folder = if dir.is_empty() {
         root
     } else {
-        let entry = root.get_path(std::path::Path::new(dir)).ok()?;
-        repo.find_tree(entry.id()).ok()?
+        repo.tree(root.id_at(dir)?).ok()?
     };
     let mut files = Vec::new();
     for entry in folder.iter() {
-        let Some(name) = entry
-            .name()
+        let Some(name) = std::str::from_utf8(entry.name())
             .ok()
             .filter(|n| n.ends_with(".py") || n.ends_with(".rb"))
         else {
             continue;
         };
-        if let Ok(blob) = repo.find_blob(entry.id()) {
+        if let Ok(blob) = repo.blob(entry.id()) {
             files.push((
                 name.to_string(),
-                String::from_utf8_lossy(blob.content()).into_owned(),
+                String::from_utf8_lossy(&blob).into_owned(),
             ));
         }
     }

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
-use git2::{ObjectType, Oid, Repository};
+use crate::git::{FileMode, Oid, Repo};
 use std::sync::atomic::Ordering;
 
 use rustix::fs::{linkat, mkdirat, openat, symlinkat, AtFlags, Mode, OFlags};
@@ -123,7 +123,7 @@ pub fn check_shared_path(path: &str) -> Result<Vec<Vec<u8>>> {
 impl Plan {
     /// Read the tree and check every name before anything is written.
     pub fn read(
-        repo: &Repository,
+        repo: &Repo,
         tree: Oid,
         previous: Option<Oid>,
         shared: &[Vec<Vec<u8>>],
@@ -145,20 +145,20 @@ impl Plan {
         // Beside each folder, the live release's tree at the same path, if it has one.
         let mut stack = vec![(0usize, tree, previous)];
         while let Some((dir, tree_id, before)) = stack.pop() {
-            let tree = repo.find_tree(tree_id)?;
+            let tree = repo.tree(tree_id)?;
             let before = match before {
-                Some(oid) => repo.find_tree(oid).ok(),
+                Some(oid) => repo.tree(oid).ok(),
                 None => None,
             };
             let was = |name: &[u8]| {
-                let entry = before.as_ref()?.get_name_bytes(name)?;
-                Some((entry.id(), entry.filemode()))
+                let entry = before.as_ref()?.entry(name)?;
+                Some((entry.id(), entry.mode()))
             };
             let mut subtrees = Vec::new();
             for entry in tree.iter() {
-                let name = entry.name_bytes().to_vec();
-                let mode = entry.filemode();
-                let is_link = mode == 0o120000;
+                let name = entry.name().to_vec();
+                let mode = entry.mode();
+                let is_link = mode == Some(FileMode::Link);
                 if let Some(why) = refused_name(&name, is_link) {
                     return Err(Error::bad_input(format!(
                         "the tree holds {}, whose name has {why}; git refuses to check it out, and so does deploy (nothing was written)",
@@ -172,18 +172,19 @@ impl Plan {
                 }
                 let full = plan.path(dir, &name);
                 if shared_paths.contains(&full) {
-                    let seed =
-                        (entry.kind() == Some(ObjectType::Blob) && !is_link).then_some(entry.id());
+                    let seed = (entry.is_blob() && !is_link).then_some(entry.id());
                     plan.shared_replaced.push((full, seed));
                     continue;
                 }
                 let before = was(&name);
-                match entry.kind() {
-                    Some(ObjectType::Tree) => {
-                        let old_tree = before.filter(|(_, m)| *m == 0o040000).map(|(o, _)| o);
+                match mode {
+                    Some(FileMode::Tree) => {
+                        let old_tree = before
+                            .filter(|(_, m)| *m == Some(FileMode::Tree))
+                            .map(|(o, _)| o);
                         subtrees.push((name, entry.id(), old_tree));
                     }
-                    Some(ObjectType::Commit) => {
+                    Some(FileMode::Submodule) => {
                         plan.submodules.push(plan.path(dir, &name));
                         subtrees.push((name, Oid::ZERO_SHA1, None));
                     }
@@ -200,7 +201,7 @@ impl Plan {
                         name,
                         oid: entry.id(),
                         kind: Kind::File {
-                            executable: mode == 0o100755,
+                            executable: mode == Some(FileMode::Executable),
                         },
                     }),
                 }
@@ -304,7 +305,7 @@ impl Plan {
     /// `previous`: the live release's top directory, to hard-link the files it shares.
     pub fn write(
         &self,
-        repo: &Repository,
+        repo: &Repo,
         root: &OwnedFd,
         previous: Option<&OwnedFd>,
         progress: &Progress,
@@ -321,7 +322,7 @@ impl Plan {
         for link in &self.links {
             let target = match &link.kind {
                 Kind::Shared(target) => target.clone(),
-                _ => repo.find_blob(link.oid)?.content().to_vec(),
+                _ => repo.blob(link.oid)?,
             };
             let parent = cursor.enter(self, link.dir)?;
             symlinkat(bytes(&target), parent, bytes(&link.name))
@@ -331,17 +332,16 @@ impl Plan {
             .map_or(1, |n| n.get())
             .clamp(1, 8);
         let chunk = self.files.len().div_ceil(threads).max(1);
-        let git_dir = repo.path().to_path_buf();
         std::thread::scope(|scope| -> Result<()> {
             let handles: Vec<_> = self
                 .files
                 .chunks(chunk)
                 .map(|files| {
-                    let git_dir = &git_dir;
+                    // A handle is not shared across threads; each opens its own.
+                    let own = repo.reopen();
                     scope.spawn(move || -> Result<()> {
-                        // A Repository is not shared across threads; each opens its own.
-                        let repo = Repository::open(git_dir)?;
-                        let odb = repo.odb()?;
+                        let repo = own?;
+                        let odb = repo.blobs()?;
                         let mut cursor = Cursor::new(root)?;
                         let mut before = previous.map(Cursor::new).transpose()?;
                         for file in files {
@@ -362,14 +362,13 @@ impl Plan {
                                     }
                                 }
                             }
-                            let object = odb.read(file.oid)?;
                             let parent = cursor.enter(self, file.dir)?;
                             // git keeps only the executable bit; the files are read-only so that
                             // the next release can share them (hard links) as they are.
                             let mode = if executable { 0o555 } else { 0o444 };
                             let fd = create_file(parent, &file.name, mode)
                                 .map_err(|e| self.io_error(file.dir, &file.name, e))?;
-                            File::from(fd).write_all(object.data())?;
+                            odb.with(file.oid, |data| File::from(fd).write_all(data))??;
                             counted();
                         }
                         Ok(())
@@ -422,7 +421,7 @@ pub struct Progress {
 /// blob's size (one written by this export, not edited since), else `false` and the caller
 /// writes it. A link that the filesystem refuses (another filesystem) stops linking.
 fn link_unchanged(
-    odb: &git2::Odb<'_>,
+    odb: &crate::git::repo::Blobs<'_>,
     before: &mut Cursor,
     plan: &Plan,
     file: &Entry,
@@ -436,7 +435,7 @@ fn link_unchanged(
     let Ok(stat) = rustix::fs::statat(old_dir, bytes(&file.name), AtFlags::SYMLINK_NOFOLLOW) else {
         return false;
     };
-    let Ok((size, _)) = odb.read_header(file.oid) else {
+    let Ok(size) = odb.size(file.oid) else {
         return false;
     };
     let regular =

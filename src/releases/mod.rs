@@ -16,7 +16,7 @@ use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use git2::{Oid, Repository};
+use crate::git::{Oid, Repo};
 use rustix::fs::{openat, renameat, unlinkat, AtFlags, Mode, OFlags};
 
 use crate::error::{Error, Result};
@@ -378,7 +378,7 @@ impl Releases {
 
     /// A release named by full id, unique abbreviation, `previous`, or (with a repository) any
     /// revision that was deployed.
-    pub fn resolve(&self, name: &str, repo: Option<&Repository>) -> Result<String> {
+    pub fn resolve(&self, name: &str, repo: Option<&Repo>) -> Result<String> {
         if name == "previous" {
             return self.previous().ok_or_else(|| {
                 Error::bad_input("there is no previous release to go back to")
@@ -533,7 +533,7 @@ impl Releases {
     /// else as a folder (log, tmp, uploads).
     fn prepare_shared(
         &self,
-        repo: &Repository,
+        repo: &Repo,
         shared: &[Vec<Vec<u8>>],
         replaced: &[(Vec<u8>, Option<Oid>)],
     ) -> Result<()> {
@@ -554,7 +554,7 @@ impl Releases {
                     if let Some(parent) = path.parent() {
                         fs::create_dir_all(parent)?;
                     }
-                    fs::write(&path, repo.find_blob(blob)?.content())?;
+                    fs::write(&path, repo.blob(blob)?)?;
                 }
                 None => fs::create_dir_all(&path)?,
             }
@@ -565,7 +565,7 @@ impl Releases {
     /// Export `commit`'s tree into `<dir>/<id>` unless it is there already.
     pub fn export(
         &self,
-        repo: &Repository,
+        repo: &Repo,
         commit: Oid,
         shared: &[Vec<Vec<u8>>],
         copy: bool,
@@ -586,15 +586,14 @@ impl Releases {
         let live_tree = live
             .as_deref()
             .and_then(|id| Oid::from_str(id).ok())
-            .and_then(|oid| repo.find_commit(oid).ok())
-            .map(|c| c.tree_id());
+            .and_then(|oid| repo.tree_of(oid).ok());
         let live_root = match (&live, live_tree) {
             (Some(id), Some(_)) => export::open_dir(self.fd.as_fd(), id.as_bytes()).ok(),
             _ => None,
         };
         let plan = export::Plan::read(
             repo,
-            repo.find_commit(commit)?.tree_id(),
+            repo.tree_of(commit)?,
             live_root.as_ref().and(live_tree),
             shared,
         )?;

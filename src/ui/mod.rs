@@ -1,6 +1,8 @@
 //! Everything that reaches the terminal: results on stdout, messages on stderr, prompts and
 //! progress on stderr.
 
+pub mod actions;
+pub mod gitlab_ci;
 pub mod prompt;
 mod render;
 
@@ -29,7 +31,7 @@ pub struct Ui {
 /// Print a line (or several) on stdout. See [`neutralize`].
 pub fn print_out(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", neutralize(text, crate::actions::active()));
+    let _ = writeln!(out, "{}", neutralize(text, actions::active()));
 }
 
 /// A generated script (completions) on stdout, exactly as it is.
@@ -40,7 +42,7 @@ pub fn print_script(text: &str) {
 /// Print a line (or several) on stderr. See [`neutralize`].
 pub fn print_err(text: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", neutralize(text, crate::actions::active()));
+    let _ = writeln!(err, "{}", neutralize(text, actions::active()));
 }
 
 /// In GitHub Actions the runner reads every line of both streams for workflow commands: a line
@@ -79,6 +81,31 @@ pub fn neutralize(text: &str, actions: bool) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Ctrl-C outside a prompt (a prompt reads it as a key): leave with 130 and the cursor shown.
+#[cfg(unix)]
+pub fn exit_on_interrupt() {
+    extern "C" fn on_interrupt(_: libc::c_int) {
+        let msg = b"\x1b[?25h\ninterrupted\n";
+        // SAFETY: write(2) and _exit(2) are async-signal-safe; the buffer is static.
+        unsafe {
+            libc::write(2, msg.as_ptr().cast(), msg.len());
+            libc::_exit(130);
+        }
+    }
+    // SAFETY: installs a handler that only makes async-signal-safe calls.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            on_interrupt as *const () as libc::sighandler_t,
+        );
+    }
+}
+
+/// Show the cursor again (a prompt may have hidden it).
+pub fn show_cursor() {
+    let _ = console::Term::stderr().show_cursor();
 }
 
 /// `CI=true` (set by GitHub Actions and most CI systems) means nobody is there to answer.

@@ -1,0 +1,116 @@
+//! The layers hold in the source itself: libgit2 only in the git layer and the engine, HTTP
+//! only in `forge/`, the terminal only in `ui/`, and commands that are short and call no other
+//! command. Test code (`tests.rs`, `*_tests.rs`, and what follows `#[cfg(test)]`) may build its
+//! fixtures as it likes.
+
+use std::path::{Path, PathBuf};
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Each production source file under `src/`, relative path and text without its tests.
+fn production() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&root, &mut files);
+    files
+        .into_iter()
+        .filter_map(|path| {
+            let name = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let file = path.file_name().unwrap().to_string_lossy().to_string();
+            if file == "tests.rs" || file.ends_with("_tests.rs") {
+                return None;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = match text.find("#[cfg(test)]") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            };
+            Some((name, code))
+        })
+        .collect()
+}
+
+fn offenders(allowed: &[&str], needles: &[&str]) -> Vec<String> {
+    production()
+        .into_iter()
+        .filter(|(name, _)| !allowed.iter().any(|a| name.starts_with(a)))
+        .filter_map(|(name, code)| {
+            let found: Vec<&str> = needles
+                .iter()
+                .copied()
+                .filter(|n| {
+                    code.lines()
+                        .any(|l| !l.trim_start().starts_with("//") && l.contains(n))
+                })
+                .collect();
+            (!found.is_empty()).then(|| format!("{name}: {}", found.join(", ")))
+        })
+        .collect()
+}
+
+#[test]
+fn libgit2_is_used_only_by_the_git_layer_and_the_engine() {
+    let found = offenders(&["git/", "engine/"], &["git2", ".raw()"]);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn only_forge_talks_http() {
+    let found = offenders(&["forge/"], &["reqwest", "octocrab"]);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn only_ui_writes_to_the_terminal() {
+    let found = offenders(
+        &["ui/"],
+        &[
+            "println!",
+            "eprintln!",
+            "print!(",
+            "eprint!(",
+            "io::stdout",
+            "io::stderr",
+            "console::Term",
+        ],
+    );
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn commands_are_short_and_call_no_other_command() {
+    let mut found = Vec::new();
+    for (name, code) in production() {
+        let Some(command) = name.strip_prefix("commands/") else {
+            continue;
+        };
+        let lines = code.lines().count();
+        if lines > 120 {
+            found.push(format!("{name}: {lines} lines"));
+        }
+        if command != "menu.rs" && command != "mod.rs" {
+            let calls_another = code.lines().any(|l| {
+                l.contains("super::")
+                    && !l.contains("super::{Ctx, Outcome}")
+                    && !l.contains("super::Outcome")
+            });
+            if calls_another {
+                found.push(format!("{name}: calls another command"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
