@@ -183,3 +183,35 @@ impl From<std::io::Error> for Error {
         Error::failed(err.to_string()).because(err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_are_said_once_each() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let err = Error::failed("cannot write the job outputs").because(io);
+        assert_eq!(err.causes(), ["permission denied"]);
+        assert_eq!(
+            err.to_json()["causes"],
+            serde_json::json!(["permission denied"])
+        );
+        // A cause the message already says is not repeated.
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let err = Error::failed("reading x: no such file").because(io);
+        assert!(err.causes().is_empty());
+        assert!(err.to_json().get("causes").is_none());
+    }
+
+    #[test]
+    fn a_cause_is_found_by_its_type() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let err = Error::failed("x").because(io);
+        assert_eq!(
+            err.cause::<std::io::Error>().map(|e| e.kind()),
+            Some(std::io::ErrorKind::NotFound)
+        );
+        assert!(err.cause::<std::fmt::Error>().is_none());
+    }
+}

@@ -1,4 +1,6 @@
 //! git-fastrevert: revert, roll back and snapshot production branches on objects and refs only.
+//!
+//! The layout, one line per module, is in `docs/architecture.md`.
 
 pub mod cli;
 pub mod commands;

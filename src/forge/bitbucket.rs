@@ -4,8 +4,8 @@ use serde_json::{json, Value};
 
 use super::rest::Rest;
 use super::{
-    query_value, status_error, Created, Forge, Http, Kind, NewPr, PrCommit, PrInfo, PullRequest,
-    Reply, SendError, Target, Token,
+    query_value, status_error, Created, Forge, Http, NewPr, PrCommit, PrInfo, PullRequest, Reply,
+    SendError, Target, Token,
 };
 use crate::error::{Error, Result};
 
@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 /// fields of both shapes, each `None` or empty where that API has none.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
-struct Pull {
+pub struct Pull {
     id: Option<u64>,
     title: String,
     state: String,
@@ -199,48 +199,175 @@ impl Pull {
     }
 }
 
-pub struct Bitbucket {
+/// What differs between Bitbucket Cloud and Data Center: paths, request shapes and queries.
+/// Each flavour is its own type, so neither carries the other's branches.
+pub trait Flavour {
+    /// The repository's API path: `/repositories/ws/slug` or `/projects/P/repos/slug`.
+    fn repo_path(target: &Target) -> String;
+    /// The pull requests' collection in paths.
+    const PRS: &'static str;
+    /// The pull request as this flavour wants it created.
+    fn new_pr_body(target: &Target, pr: &NewPr) -> Value;
+    /// The newest comments of a pull request (Cloud: its comments; Data Center: its
+    /// activities).
+    fn newest_comments(repo: &str, number: u64) -> String;
+    /// The open pull requests from `head`, and into `base` where the query can say so.
+    fn open_from(repo: &str, head: &str, base: &str) -> String;
+    /// Whether a pull request the open-request query found targets `base`.
+    fn targets(pr: &Pull, base: &str) -> bool;
+    /// The pull requests merged into `base` lately, newest first.
+    fn merged_into(repo: &str, base: &str) -> String;
+    fn comment_body(text: &str) -> Value;
+}
+
+/// Bitbucket Cloud (bitbucket.org, API 2.0).
+pub struct Cloud;
+
+/// Bitbucket Data Center / Server (REST 1.0).
+pub struct DataCenter;
+
+impl Flavour for Cloud {
+    const PRS: &'static str = "pullrequests";
+
+    fn repo_path(target: &Target) -> String {
+        format!("/repositories/{}/{}", target.owner(), target.repo())
+    }
+
+    fn new_pr_body(_target: &Target, pr: &NewPr) -> Value {
+        // Cloud names reviewers by account id or {uuid}.
+        let reviewers: Vec<Value> = pr
+            .reviewers
+            .iter()
+            .map(|r| {
+                if r.starts_with('{') {
+                    json!({"uuid": r})
+                } else {
+                    json!({"account_id": r})
+                }
+            })
+            .collect();
+        json!({
+            "title": pr.title,
+            "description": pr.body,
+            "source": {"branch": {"name": pr.head}},
+            "destination": {"branch": {"name": pr.base}},
+            "reviewers": reviewers,
+            "draft": pr.draft,
+            "close_source_branch": true,
+        })
+    }
+
+    fn newest_comments(repo: &str, number: u64) -> String {
+        format!("{repo}/pullrequests/{number}/comments?sort=-created_on&pagelen=50")
+    }
+
+    fn open_from(repo: &str, head: &str, base: &str) -> String {
+        format!(
+            "{repo}/pullrequests?state=OPEN&q={}",
+            query_value(&format!(
+                "source.branch.name=\"{}\" AND destination.branch.name=\"{}\"",
+                bbql_string(head),
+                bbql_string(base)
+            ))
+        )
+    }
+
+    fn targets(_pr: &Pull, _base: &str) -> bool {
+        // The query already names the destination.
+        true
+    }
+
+    fn merged_into(repo: &str, base: &str) -> String {
+        format!(
+            "{repo}/pullrequests?state=MERGED&q={}&sort=-updated_on&pagelen=30",
+            query_value(&format!(
+                "destination.branch.name=\"{}\"",
+                bbql_string(base)
+            ))
+        )
+    }
+
+    fn comment_body(text: &str) -> Value {
+        json!({"content": {"raw": text}})
+    }
+}
+
+impl Flavour for DataCenter {
+    const PRS: &'static str = "pull-requests";
+
+    fn repo_path(target: &Target) -> String {
+        format!("/projects/{}/repos/{}", target.owner(), target.repo())
+    }
+
+    fn new_pr_body(target: &Target, pr: &NewPr) -> Value {
+        let repository = json!({"slug": target.repo(), "project": {"key": target.owner()}});
+        let reviewers: Vec<Value> = pr
+            .reviewers
+            .iter()
+            .map(|r| json!({"user": {"name": r}}))
+            .collect();
+        json!({
+            "title": pr.title,
+            "description": pr.body,
+            "draft": pr.draft,
+            "fromRef": {"id": format!("refs/heads/{}", pr.head), "repository": repository},
+            "toRef": {"id": format!("refs/heads/{}", pr.base), "repository": repository},
+            "reviewers": reviewers,
+        })
+    }
+
+    fn newest_comments(repo: &str, number: u64) -> String {
+        format!("{repo}/pull-requests/{number}/activities?limit=50")
+    }
+
+    fn open_from(repo: &str, head: &str, _base: &str) -> String {
+        format!(
+            "{repo}/pull-requests?state=OPEN&direction=OUTGOING&at={}",
+            query_value(&format!("refs/heads/{head}"))
+        )
+    }
+
+    fn targets(pr: &Pull, base: &str) -> bool {
+        // Data Center filters by the source branch only: the target must be the base too.
+        let wanted = format!("refs/heads/{base}");
+        pr.to_ref.as_ref().is_some_and(|t| t.id == wanted)
+    }
+
+    fn merged_into(repo: &str, base: &str) -> String {
+        format!(
+            "{repo}/pull-requests?state=MERGED&at={}&order=NEWEST&limit=30",
+            query_value(&format!("refs/heads/{base}"))
+        )
+    }
+
+    fn comment_body(text: &str) -> Value {
+        json!({"text": text})
+    }
+}
+
+pub struct Bitbucket<F: Flavour> {
     target: Target,
     rest: Rest,
     http: Http,
+    flavour: std::marker::PhantomData<F>,
 }
 
-impl Bitbucket {
-    pub fn new(target: Target, token: Token, http: Http) -> Result<Bitbucket> {
+impl<F: Flavour> Bitbucket<F> {
+    pub fn new(target: Target, token: Token, http: Http) -> Result<Bitbucket<F>> {
         Ok(Bitbucket {
             rest: Rest::new(&target.api, token, &http)?,
             target,
             http,
+            flavour: std::marker::PhantomData,
         })
     }
 
-    fn cloud(&self) -> bool {
-        self.target.kind == Kind::BitbucketCloud
-    }
-
-    /// The repository's API path: `/repositories/ws/slug` or `/projects/P/repos/slug`.
     fn repo_path(&self) -> String {
-        if self.cloud() {
-            format!(
-                "/repositories/{}/{}",
-                self.target.owner(),
-                self.target.repo()
-            )
-        } else {
-            format!(
-                "/projects/{}/repos/{}",
-                self.target.owner(),
-                self.target.repo()
-            )
-        }
+        F::repo_path(&self.target)
     }
 
     fn prs(&self) -> &'static str {
-        if self.cloud() {
-            "pullrequests"
-        } else {
-            "pull-requests"
-        }
+        F::PRS
     }
 
     fn send(
@@ -274,48 +401,9 @@ impl Bitbucket {
     }
 }
 
-impl Bitbucket {
-    /// The pull request as Bitbucket wants it created.
+impl<F: Flavour> Bitbucket<F> {
     fn new_pr_body(&self, pr: &NewPr) -> Value {
-        if self.cloud() {
-            // Cloud names reviewers by account id or {uuid}.
-            let reviewers: Vec<Value> = pr
-                .reviewers
-                .iter()
-                .map(|r| {
-                    if r.starts_with('{') {
-                        json!({"uuid": r})
-                    } else {
-                        json!({"account_id": r})
-                    }
-                })
-                .collect();
-            json!({
-                "title": pr.title,
-                "description": pr.body,
-                "source": {"branch": {"name": pr.head}},
-                "destination": {"branch": {"name": pr.base}},
-                "reviewers": reviewers,
-                "draft": pr.draft,
-                "close_source_branch": true,
-            })
-        } else {
-            let repository =
-                json!({"slug": self.target.repo(), "project": {"key": self.target.owner()}});
-            let reviewers: Vec<Value> = pr
-                .reviewers
-                .iter()
-                .map(|r| json!({"user": {"name": r}}))
-                .collect();
-            json!({
-                "title": pr.title,
-                "description": pr.body,
-                "draft": pr.draft,
-                "fromRef": {"id": format!("refs/heads/{}", pr.head), "repository": repository},
-                "toRef": {"id": format!("refs/heads/{}", pr.base), "repository": repository},
-                "reviewers": reviewers,
-            })
-        }
+        F::new_pr_body(&self.target, pr)
     }
 
     /// Create the pull request: `Ok(Ok(pr))` when it is there (made now or already open),
@@ -370,17 +458,7 @@ impl Bitbucket {
     fn find_comment(&self, number: u64, body: &str) -> Result<Option<()>> {
         // Cloud lists comments, newest first on request; Data Center has them in the
         // pull request's activities, newest first.
-        let path = if self.cloud() {
-            format!(
-                "{}/pullrequests/{number}/comments?sort=-created_on&pagelen=50",
-                self.repo_path()
-            )
-        } else {
-            format!(
-                "{}/pull-requests/{number}/activities?limit=50",
-                self.repo_path()
-            )
-        };
+        let path = F::newest_comments(&self.repo_path(), number);
         let reply = self.call("GET", &path, None)?;
         if reply.status != 200 {
             return Err(status_error(
@@ -428,7 +506,7 @@ fn message(reply: &Reply) -> String {
         .unwrap_or_default()
 }
 
-impl Forge for Bitbucket {
+impl<F: Flavour> Forge for Bitbucket<F> {
     fn target(&self) -> &Target {
         &self.target
     }
@@ -495,23 +573,7 @@ impl Forge for Bitbucket {
     }
 
     fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {
-        let path = if self.cloud() {
-            format!(
-                "{}/pullrequests?state=OPEN&q={}",
-                self.repo_path(),
-                query_value(&format!(
-                    "source.branch.name=\"{}\" AND destination.branch.name=\"{}\"",
-                    bbql_string(head),
-                    bbql_string(base)
-                ))
-            )
-        } else {
-            format!(
-                "{}/pull-requests?state=OPEN&direction=OUTGOING&at={}",
-                self.repo_path(),
-                query_value(&format!("refs/heads/{head}"))
-            )
-        };
+        let path = F::open_from(&self.repo_path(), head, base);
         let reply = self.call("GET", &path, None)?;
         if reply.status != 200 {
             return Err(status_error(
@@ -522,11 +584,7 @@ impl Forge for Bitbucket {
             ));
         }
         let page: Page<Pull> = reply.json(self.target.kind)?;
-        // Data Center filters by the source branch only: the target must be the base too.
-        let wanted = format!("refs/heads/{base}");
-        let into_base =
-            |pr: &&Pull| self.cloud() || pr.to_ref.as_ref().is_some_and(|t| t.id == wanted);
-        match page.values.iter().find(into_base) {
+        match page.values.iter().find(|pr| F::targets(pr, base)) {
             Some(pr) => Ok(Some(self.pull_request(pr, true)?)),
             None => Ok(None),
         }
@@ -569,22 +627,7 @@ impl Forge for Bitbucket {
     }
 
     fn recently_merged(&self, base: &str) -> Result<Vec<PrInfo>> {
-        let path = if self.cloud() {
-            format!(
-                "{}/pullrequests?state=MERGED&q={}&sort=-updated_on&pagelen=30",
-                self.repo_path(),
-                query_value(&format!(
-                    "destination.branch.name=\"{}\"",
-                    bbql_string(base)
-                ))
-            )
-        } else {
-            format!(
-                "{}/pull-requests?state=MERGED&at={}&order=NEWEST&limit=30",
-                self.repo_path(),
-                query_value(&format!("refs/heads/{base}"))
-            )
-        };
+        let path = F::merged_into(&self.repo_path(), base);
         let reply = self.call("GET", &path, None)?;
         if reply.status != 200 {
             return Err(status_error(
@@ -614,11 +657,7 @@ impl Forge for Bitbucket {
 
     fn comment(&self, number: u64, body: &str) -> Result<()> {
         let path = format!("{}/{}/{number}/comments", self.repo_path(), self.prs());
-        let payload = if self.cloud() {
-            json!({"content": {"raw": body}})
-        } else {
-            json!({"text": body})
-        };
+        let payload = F::comment_body(body);
         let outcome = self.http.create(
             self.target.kind,
             "POST",

@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 
 use super::rest::Rest;
 use super::{
-    query_value, status_error, Created, Forge, Http, Kind, NewPr, PrCommit, PrInfo, PullRequest,
-    Reply, Target, Token,
+    path_segment, query_value, status_error, Created, Forge, Http, Kind, NewPr, PrCommit, PrInfo,
+    PullRequest, Reply, Target, Token,
 };
 use crate::error::{Error, Result};
 
@@ -80,7 +80,7 @@ impl GitLab {
 
     /// `/projects/group%2Fsub%2Fproject`: the full path, URL-encoded, is the project's id.
     fn project(&self) -> String {
-        format!("/projects/{}", query_value(&self.target.slug))
+        format!("/projects/{}", path_segment(&self.target.slug))
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Reply> {

@@ -283,9 +283,12 @@ pub fn connect(target: Target, token: Token, trace: Option<Trace>) -> Result<Box
     Ok(match target.kind {
         Kind::GitHub => Box::new(github::GitHub::new(target, token, http)?),
         Kind::GitLab => Box::new(gitlab::GitLab::new(target, token, http)?),
-        Kind::BitbucketCloud | Kind::BitbucketDataCenter => {
-            Box::new(bitbucket::Bitbucket::new(target, token, http)?)
-        }
+        Kind::BitbucketCloud => Box::new(bitbucket::Bitbucket::<bitbucket::Cloud>::new(
+            target, token, http,
+        )?),
+        Kind::BitbucketDataCenter => Box::new(bitbucket::Bitbucket::<bitbucket::DataCenter>::new(
+            target, token, http,
+        )?),
     })
 }
 
@@ -562,17 +565,21 @@ pub fn probe_status(url: &str, timeout: Duration) -> std::result::Result<u16, St
     })
 }
 
-/// A value for a URL query, percent-encoded (RFC 3986 unreserved characters stay as they are).
+/// A value for a URL query, encoded as forms and query strings are
+/// (`application/x-www-form-urlencoded`).
 pub(crate) fn query_value(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
+}
+
+/// A value as one segment of a URL path: everything but RFC 3986's unreserved characters is
+/// percent-encoded, `/` included (GitLab's `group%2Fproject` ids).
+pub(crate) fn path_segment(v: &str) -> String {
+    const ENCODED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(v, ENCODED).to_string()
 }
 
 /// A pull request number the forge does not know: bad input.

@@ -30,9 +30,22 @@ pub fn tune() {
 
 impl From<git2::Error> for Error {
     fn from(err: git2::Error) -> Self {
-        Error::failed(format!("git: {}", err.message())).because(err)
+        Error::failed(format!("git: {}", err.message())).because(Libgit2Error(err))
     }
 }
+
+/// A libgit2 failure as the cause of an `Error`: shown by its message; its class and code are
+/// there for code to ask (`code()`), not for people.
+#[derive(Debug)]
+pub struct Libgit2Error(pub git2::Error);
+
+impl std::fmt::Display for Libgit2Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.message())
+    }
+}
+
+impl std::error::Error for Libgit2Error {}
 
 /// Open the repository containing `dir` (or the current directory), bare or not.
 pub fn open(dir: Option<&Path>) -> Result<Repo> {

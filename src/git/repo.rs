@@ -166,7 +166,7 @@ pub struct TagInfo {
 
 /// What a libgit2 failure was doing, kept as the cause.
 fn reading(what: impl std::fmt::Display) -> impl FnOnce(git2::Error) -> Error {
-    move |e| Error::failed(format!("git: {what}: {}", e.message())).because(e)
+    move |e| Error::failed(format!("git: {what}: {}", e.message())).because(super::Libgit2Error(e))
 }
 
 impl Repo {
