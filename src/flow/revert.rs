@@ -7,12 +7,11 @@ use crate::cli::RevertArgs;
 use crate::engine::revert::{self as engine, RevertError, RevertOptions, RevertPlan, Reverted};
 use crate::error::{Error, Kind, Result};
 use crate::forge::{PrCommit, PrInfo};
-use crate::git::{self, Role};
+use crate::git;
 use crate::migrations::Report;
 use crate::outcome;
 
 pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
-    let repo = &ctx.repo;
     if args.revs.is_empty() && args.prs.is_empty() {
         return Err(
             Error::bad_input("nothing to revert: no commit and no pull request given")
@@ -23,141 +22,21 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
     ctx.fetch(&[])?;
     let base = ctx.base_tip()?;
     let mut warnings = Vec::new();
-    // `pr:N`, `#N` and `!N` (the Action's and the forges' spellings) mean `--pr N`.
-    let mut pr_numbers = args.prs.clone();
-    let mut revs = Vec::new();
-    for rev in &args.revs {
-        match pr_number(rev) {
-            Some(n) => pr_numbers.push(n),
-            None => revs.push(ctx.base_rev(rev, &base, &mut warnings)),
-        }
-    }
-    if let [only] = revs.as_slice() {
-        if only.bytes().all(|b| b.is_ascii_digit())
-            && only.len() < 6
-            && repo.find_commit_named(only).is_none()
-        {
-            return Err(Error::bad_input(format!(
-                "'{only}' is not a commit here; a pull request is written pr:{only} or #{only}"
-            ))
-            .hint(format!("git fastrevert revert pr:{only}")));
-        }
-    }
-    let mut oids = if revs.is_empty() {
-        Vec::new()
-    } else {
-        engine::expand_revs(repo, &revs)?
-    };
-    let prs = merged_prs(ctx, base.oid, &pr_numbers, &mut oids, &mut warnings)?;
-    let mut seen = std::collections::HashSet::new();
-    oids.retain(|oid| seen.insert(*oid));
-    if oids.len() > 1 {
-        oids = engine::newest_first(repo, oids)?;
-    }
-    let targets = engine::check_targets(repo, &oids, args.mainline)?;
-    // Most reverted commits (merged pull requests) are on the base's first-parent line,
-    // remembered between runs; anything else takes the full ancestry check.
-    let mut remembered = git::first_parents::FirstParents::load(repo);
-    for t in &targets {
-        let on_line = remembered
-            .line_to(base.oid, t.commit, 0, git::first_parents::NEAR)?
-            .is_some();
-        if t.commit != base.oid && !on_line && !repo.is_descendant(base.oid, t.commit)? {
-            return Err(Error::bad_input(format!(
-                "{} is not on {} ({} at {}): reverting it there would undo nothing that is live",
-                git::short(t.commit),
-                ctx.settings.base,
-                base.from_ref,
-                git::short(base.oid)
-            ))
-            .hint(format!(
-                "check the id with `git branch -a --contains {}`; to revert on another branch, pass --base <branch>",
-                git::short(t.commit)
-            )));
-        }
-    }
-    if !ctx.global.dry_run {
-        remembered.save();
-    }
-
-    let migrations = guard_reverts(ctx, args, base.oid, &targets, &mut warnings)?;
-
+    let targets = targets(ctx, args, &base, &mut warnings)?;
+    let migrations = guard_reverts(ctx, args, base.oid, &targets.commits, &mut warnings)?;
     let publish = &args.publish;
-    let branch = match (&publish.branch, publish.direct, prs.as_slice()) {
-        (_, true, _) => ctx.settings.base.clone(),
-        (Some(name), false, _) => name.clone(),
-        // GitHub's own Revert button names the branch this way.
-        (None, false, [one]) if revs.is_empty() => format!(
-            "revert-{}-{}",
-            one.info.number,
-            one.info.head_ref.replace(
-                |c: char| !(c.is_ascii_alphanumeric() || "-_./".contains(c)),
-                "-"
-            )
-        ),
-        (None, false, [_, ..]) if revs.is_empty() => {
-            format!(
-                "revert-{}",
-                prs.iter()
-                    .map(|p| p.info.number.to_string())
-                    .collect::<Vec<_>>()
-                    .join("-")
-            )
-        }
-        (None, false, _) => format!("revert-{}", git::short(targets[0].commit)),
-    };
+    let branch = branch_name(ctx, args, &targets);
     if !publish.direct {
         git::check_branch_name(&ctx.repo, &branch)?;
     }
-    git::stage_in_memory(repo)?;
-    let author = git::identity(repo, Role::Author, ctx.global.dry_run)?;
-    let committer = git::identity(repo, Role::Committer, ctx.global.dry_run)?;
-    // Made before any ref is written; a dry run says how it would sign but runs no signer.
-    let signer =
-        git::sign::Signer::for_repo(repo, &publish.sign.choice(), git::sign::What::Commit)?;
-    let opts = RevertOptions {
-        mainline: args.mainline,
-        squash: args.squash,
-        reason: publish.reason.as_deref(),
-        author: &author,
-        committer: &committer,
-        signer: signer.as_ref().filter(|_| !ctx.global.dry_run),
-    };
-    // Computed in memory first: an existing branch is an earlier run only if it holds exactly
-    // this result.
-    let mut plan = engine::revert(repo, base.oid, targets, &opts).map_err(|e| match e {
-        RevertError::Other(e) => e,
-        RevertError::Conflict { commit, conflicts } => {
-            conflict_error(ctx, &base, &branch, &commit, conflicts)
-        }
-    })?;
-    let earlier = if publish.direct || plan.reverted.is_empty() {
-        None
-    } else {
-        publish::earlier_run(ctx, &branch, base.oid, plan.tree)?
-    };
-    if let Some(e) = &earlier {
-        // An earlier run made this branch: finish its job instead of redoing it.
-        plan.tip = e.tip;
-        plan.commits = Vec::new();
-    }
-    warnings.extend(plan.notes.iter().cloned());
-    for s in &plan.skipped {
-        let by = match engine::reverting_commit(repo, base.oid, s.commit)? {
-            Some(r) => format!(" by {}", git::short(r)),
-            None => String::new(),
-        };
-        warnings.push(format!(
-            "{} \"{}\" is already reverted on {}{by}: skipped",
-            git::short(s.commit),
-            s.subject,
-            ctx.settings.base
-        ));
-    }
+    let authorship = git::Authorship::new(&ctx.repo, &publish.sign.choice(), ctx.global.dry_run)?;
+    let (plan, earlier) = compute(ctx, args, &base, targets.commits, &branch, &authorship)?;
+    skipped(ctx, &base, &plan, &mut warnings)?;
 
+    let prs = &targets.prs;
     let dry_run = ctx.global.dry_run;
     let nothing_left = plan.reverted.is_empty();
-    let request = || pr_text(ctx, &plan, &prs, &migrations, publish.reason.as_deref());
+    let request = || pr_text(ctx, &plan, prs, &migrations, publish.reason.as_deref());
     let comment_on: Vec<u64> = prs.iter().map(|p| p.info.number).collect();
     let published = if !nothing_left && !dry_run {
         publish::publish(
@@ -181,25 +60,18 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
             pull_request: None,
         }
     };
-    let (pushed, pull_request) = (published.pushed, published.pull_request);
-
-    let mut lines = describe(
-        ctx,
-        &base,
-        &plan,
-        &branch,
-        Run {
-            pushed,
-            dry_run,
-            direct: publish.direct,
-            resumed: earlier.is_some(),
-            opened_request: pull_request.is_some(),
-        },
-    );
     let planned_request = (dry_run && !nothing_left).then(|| {
         let (title, _) = request();
         pull_request::plan(ctx, &title, publish)
     });
+    let run = Run {
+        pushed: published.pushed,
+        dry_run,
+        direct: publish.direct,
+        resumed: earlier.is_some(),
+        opened_request: published.pull_request.is_some(),
+    };
+    let mut lines = describe(ctx, &base, &plan, &branch, run);
     if let Some(planned) = &planned_request {
         // Before the closing "Dry run: nothing was written."
         let at = lines.len().saturating_sub(1);
@@ -208,10 +80,10 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
     if earlier.is_some() && !dry_run {
         lines.insert(0, format!("Branch {branch} from an earlier run already reverts all of it; finishing that run."));
     }
-    if let Some(p) = &pull_request {
+    if let Some(p) = &published.pull_request {
         lines.push(pull_request::describe(p));
     }
-    if let (Some(signer), false) = (&signer, nothing_left) {
+    if let (Some(signer), false) = (&authorship.signer, nothing_left) {
         lines.push(signer.said("commits", dry_run));
     }
     if publish.sign_with_github && !nothing_left {
@@ -221,11 +93,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
         lines.push("Migrations in the reverted commits:".into());
         lines.extend(migrations.lines());
     }
-    let ids = |list: &[Reverted]| {
-        list.iter()
-            .map(|r| r.commit.to_string())
-            .collect::<Vec<_>>()
-    };
+    let ids = |list: &[Reverted]| list.iter().map(|r| r.commit.to_string()).collect();
     Ok(outcome::Revert {
         command: "revert",
         base: ctx.settings.base.clone(),
@@ -239,17 +107,180 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
         reverted: ids(&plan.reverted),
         skipped: ids(&plan.skipped),
         tree: plan.tree.to_string(),
-        pushed,
-        pull_request,
+        pushed: published.pushed,
+        pull_request: published.pull_request,
         pull_request_plan: planned_request,
         reverted_pull_requests: comment_on,
         resumed: earlier.is_some(),
-        signed: (signer.is_some() || publish.sign_with_github) && !nothing_left,
+        signed: (authorship.signer.is_some() || publish.sign_with_github) && !nothing_left,
         dry_run,
         migrations: migrations.migrations,
         warnings,
         lines,
     })
+}
+
+/// What a revert undoes: the commits (newest first, each checked) and the merged pull
+/// requests they came from.
+struct Targets {
+    commits: Vec<Reverted>,
+    prs: Vec<MergedPr>,
+    /// Commits were named (not only pull requests).
+    named_commits: bool,
+}
+
+/// The commits and pull requests named, resolved against the base: `pr:N`, `#N` and `!N` mean
+/// `--pr N`; every commit must be live on the base.
+fn targets(
+    ctx: &Ctx,
+    args: &RevertArgs,
+    base: &BaseTip,
+    warnings: &mut Vec<String>,
+) -> Result<Targets> {
+    let repo = &ctx.repo;
+    let mut pr_numbers = args.prs.clone();
+    let mut revs = Vec::new();
+    for rev in &args.revs {
+        match pr_number(rev) {
+            Some(n) => pr_numbers.push(n),
+            None => revs.push(ctx.base_rev(rev, base, warnings)),
+        }
+    }
+    if let [only] = revs.as_slice() {
+        if only.bytes().all(|b| b.is_ascii_digit())
+            && only.len() < 6
+            && repo.find_commit_named(only).is_none()
+        {
+            return Err(Error::bad_input(format!(
+                "'{only}' is not a commit here; a pull request is written pr:{only} or #{only}"
+            ))
+            .hint(format!("git fastrevert revert pr:{only}")));
+        }
+    }
+    let mut oids = if revs.is_empty() {
+        Vec::new()
+    } else {
+        engine::expand_revs(repo, &revs)?
+    };
+    let prs = merged_prs(ctx, base.oid, &pr_numbers, &mut oids, warnings)?;
+    let mut seen = std::collections::HashSet::new();
+    oids.retain(|oid| seen.insert(*oid));
+    if oids.len() > 1 {
+        oids = engine::newest_first(repo, oids)?;
+    }
+    let commits = engine::check_targets(repo, &oids, args.mainline)?;
+    // Most reverted commits (merged pull requests) are on the base's first-parent line,
+    // remembered between runs; anything else takes the full ancestry check.
+    let mut remembered = git::first_parents::FirstParents::load(repo);
+    for t in &commits {
+        let on_line = remembered
+            .line_to(base.oid, t.commit, 0, git::first_parents::NEAR)?
+            .is_some();
+        if t.commit != base.oid && !on_line && !repo.is_descendant(base.oid, t.commit)? {
+            return Err(Error::bad_input(format!(
+                "{} is not on {} ({} at {}): reverting it there would undo nothing that is live",
+                git::short(t.commit),
+                ctx.settings.base,
+                base.from_ref,
+                git::short(base.oid)
+            ))
+            .hint(format!(
+                "check the id with `git branch -a --contains {}`; to revert on another branch, pass --base <branch>",
+                git::short(t.commit)
+            )));
+        }
+    }
+    if !ctx.global.dry_run {
+        remembered.save();
+    }
+    Ok(Targets {
+        commits,
+        prs,
+        named_commits: !revs.is_empty(),
+    })
+}
+
+/// The branch the revert goes on: the base itself (`--direct`), `--branch`, or named as the
+/// forges' own revert buttons name it.
+fn branch_name(ctx: &Ctx, args: &RevertArgs, targets: &Targets) -> String {
+    let publish = &args.publish;
+    let prs = targets.prs.as_slice();
+    match (&publish.branch, publish.direct, prs) {
+        (_, true, _) => ctx.settings.base.clone(),
+        (Some(name), false, _) => name.clone(),
+        // GitHub's own Revert button names the branch this way.
+        (None, false, [one]) if !targets.named_commits => format!(
+            "revert-{}-{}",
+            one.info.number,
+            one.info.head_ref.replace(
+                |c: char| !(c.is_ascii_alphanumeric() || "-_./".contains(c)),
+                "-"
+            )
+        ),
+        (None, false, [_, ..]) if !targets.named_commits => format!(
+            "revert-{}",
+            prs.iter()
+                .map(|p| p.info.number.to_string())
+                .collect::<Vec<_>>()
+                .join("-")
+        ),
+        (None, false, _) => format!("revert-{}", git::short(targets.commits[0].commit)),
+    }
+}
+
+/// The revert computed in memory, and the earlier run that already made exactly this result
+/// on `branch`, if there is one (its commits are then not made again).
+fn compute(
+    ctx: &Ctx,
+    args: &RevertArgs,
+    base: &BaseTip,
+    commits: Vec<Reverted>,
+    branch: &str,
+    authorship: &git::Authorship,
+) -> Result<(RevertPlan, Option<publish::Earlier>)> {
+    let opts = RevertOptions {
+        mainline: args.mainline,
+        squash: args.squash,
+        reason: args.publish.reason.as_deref(),
+        author: &authorship.author,
+        committer: &authorship.committer,
+        signer: authorship.signing(),
+    };
+    let mut plan = engine::revert(&ctx.repo, base.oid, commits, &opts).map_err(|e| match e {
+        RevertError::Other(e) => e,
+        RevertError::Conflict { commit, conflicts } => {
+            conflict_error(ctx, base, branch, &commit, conflicts)
+        }
+    })?;
+    let earlier = if args.publish.direct || plan.reverted.is_empty() {
+        None
+    } else {
+        publish::earlier_run(ctx, branch, base.oid, plan.tree)?
+    };
+    if let Some(e) = &earlier {
+        // An earlier run made this branch: finish its job instead of redoing it.
+        plan.tip = e.tip;
+        plan.commits = Vec::new();
+    }
+    Ok((plan, earlier))
+}
+
+/// The engine's notes, and a warning for each commit already reverted on the base.
+fn skipped(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan, warnings: &mut Vec<String>) -> Result<()> {
+    warnings.extend(plan.notes.iter().cloned());
+    for s in &plan.skipped {
+        let by = match engine::reverting_commit(&ctx.repo, base.oid, s.commit)? {
+            Some(r) => format!(" by {}", git::short(r)),
+            None => String::new(),
+        };
+        warnings.push(format!(
+            "{} \"{}\" is already reverted on {}{by}: skipped",
+            git::short(s.commit),
+            s.subject,
+            ctx.settings.base
+        ));
+    }
+    Ok(())
 }
 
 /// A merged pull request and how its merge left it on the base.

@@ -10,7 +10,7 @@ use crate::cli::{RollbackArgs, RollbackMode};
 use crate::engine::message;
 use crate::engine::revert::{commit_tree, RevertOptions};
 use crate::error::{Error, Result};
-use crate::git::{self, Role};
+use crate::git;
 use crate::outcome::{self, Undone};
 
 /// Where the rollback goes and what it undoes.
@@ -219,19 +219,15 @@ fn commit_mode(
     } else {
         publish::earlier_run(ctx, &branch, base.oid, target.tree)?
     };
-    git::stage_in_memory(repo)?;
     let dry_run = ctx.global.dry_run;
-    let author = git::identity(repo, Role::Author, dry_run)?;
-    let committer = git::identity(repo, Role::Committer, dry_run)?;
-    let signer =
-        git::sign::Signer::for_repo(repo, &publish.sign.choice(), git::sign::What::Commit)?;
+    let authorship = git::Authorship::new(repo, &publish.sign.choice(), dry_run)?;
     let opts = RevertOptions {
         mainline: None,
         squash: false,
         reason: publish.reason.as_deref(),
-        author: &author,
-        committer: &committer,
-        signer: signer.as_ref().filter(|_| !dry_run),
+        author: &authorship.author,
+        committer: &authorship.committer,
+        signer: authorship.signing(),
     };
     let msg = message::rollback_message(
         name,
@@ -317,7 +313,7 @@ fn commit_mode(
         }
         done.pull_request_plan = Some(None);
     }
-    if let Some(signer) = &signer {
+    if let Some(signer) = &authorship.signer {
         done.lines.push(signer.said("commit", dry_run));
     }
     if publish.sign_with_github {
@@ -325,7 +321,7 @@ fn commit_mode(
             .push("GitHub creates and signs the commit (--sign-with-github).".into());
     }
     done.resumed = Some(earlier.is_some());
-    done.signed = Some(signer.is_some() || publish.sign_with_github);
+    done.signed = Some(authorship.signer.is_some() || publish.sign_with_github);
     Ok(done)
 }
 
@@ -351,13 +347,7 @@ fn reset_mode(
         return Ok(done);
     }
     let stamp = super::stamp()?;
-    // Two resets within one second get their own backups: a counter after the time.
-    let mut backup_ref = format!("refs/fastrevert/backup/{}/{stamp}", s.base);
-    let mut n = 1;
-    while git::ref_target(repo, &backup_ref)?.is_some() {
-        n += 1;
-        backup_ref = format!("refs/fastrevert/backup/{}/{stamp}-{n}", s.base);
-    }
+    let backup_ref = backup_ref(ctx, &stamp)?;
     // Going forward (to a backup of a later tip) drops nothing and needs no --force.
     let forward = repo.is_descendant(target, base.oid)?;
     let needs_force = !forward && to.undone_count() > 0;
@@ -384,17 +374,20 @@ fn reset_mode(
         .hint(format!("use --mode commit, or move it yourself: git branch backup-{stamp} && git reset --keep {target_name}")));
     }
     if dry_run {
+        let moved = if pushing {
+            format!("{}/{}", s.remote, s.base)
+        } else {
+            s.base.clone()
+        };
         done.lines.push(if forward {
             format!(
-                "Would move {} forward from {} to {target_name} ({}), dropping nothing, keeping {backup_ref}.",
-                if pushing { format!("{}/{}", s.remote, s.base) } else { s.base.clone() },
+                "Would move {moved} forward from {} to {target_name} ({}), dropping nothing, keeping {backup_ref}.",
                 git::short(base.oid),
                 git::short(target)
             )
         } else {
             format!(
-                "Would move {} from {} back to {target_name} ({}), dropping {undone_count} commit(s), keeping {backup_ref}.",
-                if pushing { format!("{}/{}", s.remote, s.base) } else { s.base.clone() },
+                "Would move {moved} from {} back to {target_name} ({}), dropping {undone_count} commit(s), keeping {backup_ref}.",
                 git::short(base.oid),
                 git::short(target)
             )
@@ -428,61 +421,9 @@ fn reset_mode(
         "fastrevert: backup before rollback --mode reset",
     )?;
     if pushing {
-        let _progress = ctx.ui.progress(&format!(
-            "Pushing {} and {backup_ref} to {}",
-            s.base, s.remote
-        ));
-        let specs = vec![
-            format!("{target}:refs/heads/{}", s.base),
-            format!("{}:{backup_ref}", base.oid),
-        ];
-        let lease = vec![(format!("refs/heads/{}", s.base), Some(base.oid.to_string()))];
-        if let Err(f) = ctx.git().push(&s.remote, &specs, true, &lease)? {
-            return Err(push_failed(
-                &format!("kept the backup {backup_ref} locally; {} on {} was not moved", s.base, s.remote),
-                &f,
-                format!(
-                    "git push --atomic --force-with-lease=refs/heads/{0}:{1} {2} {target}:refs/heads/{0} {1}:{backup_ref}",
-                    s.base, base.oid, s.remote
-                ),
-            ));
-        }
+        let line = push_reset(ctx, base, to, &backup_ref, checked_out, warnings)?;
         done.pushed = true;
-        done.lines.push(format!(
-            "Moved {}/{} back to {target_name} ({}); the old tip {} is kept as {backup_ref} here and on {}.",
-            s.remote,
-            s.base,
-            git::short(target),
-            git::short(base.oid),
-            s.remote
-        ));
-        let local_tip = git::ref_target(repo, &local)?;
-        if checked_out {
-            warnings.push(format!(
-                "your checkout of {} was left alone; to update it: git switch {0} && git reset --keep {}/{0}",
-                s.base, s.remote
-            ));
-        } else if local_tip == Some(base.oid) {
-            // Production has moved: a local ref that cannot follow is a warning with the
-            // command that finishes the job, not a failure.
-            if let Err(e) = git::move_ref(
-                repo,
-                &local,
-                target,
-                base.oid,
-                "fastrevert: rollback --mode reset",
-            ) {
-                warnings.push(format!(
-                    "{}/{} was moved and the backup pushed, but the local branch {} could not follow ({}); to update it: git update-ref {local} {target} {}",
-                    s.remote, s.base, s.base, e.message, base.oid
-                ));
-            }
-        } else if local_tip.is_some() {
-            warnings.push(format!(
-                "the local branch {} was not at the old tip and was left alone",
-                s.base
-            ));
-        }
+        done.lines.push(line);
     } else {
         git::move_ref(
             repo,
@@ -499,4 +440,87 @@ fn reset_mode(
         ));
     }
     Ok(done)
+}
+
+/// A new backup ref for the base's tip: two resets within one second get their own (a
+/// counter after the time).
+fn backup_ref(ctx: &Ctx, stamp: &str) -> Result<String> {
+    let base = &ctx.settings.base;
+    let mut name = format!("refs/fastrevert/backup/{base}/{stamp}");
+    let mut n = 1;
+    while git::ref_target(&ctx.repo, &name)?.is_some() {
+        n += 1;
+        name = format!("refs/fastrevert/backup/{base}/{stamp}-{n}");
+    }
+    Ok(name)
+}
+
+/// Move the base on the remote back to the target and push the backup, atomically and only
+/// if the base is still where it was read (a lease); then have the local branch follow.
+/// Once the remote has moved, what fails here is a warning. Returns the line that says it.
+fn push_reset(
+    ctx: &Ctx,
+    base: &BaseTip,
+    to: &Target,
+    backup_ref: &str,
+    checked_out: bool,
+    warnings: &mut Vec<String>,
+) -> Result<String> {
+    let (repo, s) = (&ctx.repo, &ctx.settings);
+    let (target_name, target) = (to.name.as_str(), to.commit);
+    let local = ctx.local_base_ref();
+    let _progress = ctx.ui.progress(&format!(
+        "Pushing {} and {backup_ref} to {}",
+        s.base, s.remote
+    ));
+    let specs = vec![
+        format!("{target}:refs/heads/{}", s.base),
+        format!("{}:{backup_ref}", base.oid),
+    ];
+    let lease = vec![(format!("refs/heads/{}", s.base), Some(base.oid.to_string()))];
+    if let Err(f) = ctx.git().push(&s.remote, &specs, true, &lease)? {
+        return Err(push_failed(
+            &format!("kept the backup {backup_ref} locally; {} on {} was not moved", s.base, s.remote),
+            &f,
+            format!(
+                "git push --atomic --force-with-lease=refs/heads/{0}:{1} {2} {target}:refs/heads/{0} {1}:{backup_ref}",
+                s.base, base.oid, s.remote
+            ),
+        ));
+    }
+    let local_tip = git::ref_target(repo, &local)?;
+    if checked_out {
+        warnings.push(format!(
+            "your checkout of {} was left alone; to update it: git switch {0} && git reset --keep {}/{0}",
+            s.base, s.remote
+        ));
+    } else if local_tip == Some(base.oid) {
+        // Production has moved: a local ref that cannot follow is a warning with the
+        // command that finishes the job, not a failure.
+        if let Err(e) = git::move_ref(
+            repo,
+            &local,
+            target,
+            base.oid,
+            "fastrevert: rollback --mode reset",
+        ) {
+            warnings.push(format!(
+                "{}/{} was moved and the backup pushed, but the local branch {} could not follow ({}); to update it: git update-ref {local} {target} {}",
+                s.remote, s.base, s.base, e.message, base.oid
+            ));
+        }
+    } else if local_tip.is_some() {
+        warnings.push(format!(
+            "the local branch {} was not at the old tip and was left alone",
+            s.base
+        ));
+    }
+    Ok(format!(
+        "Moved {}/{} back to {target_name} ({}); the old tip {} is kept as {backup_ref} here and on {}.",
+        s.remote,
+        s.base,
+        git::short(target),
+        git::short(base.oid),
+        s.remote
+    ))
 }

@@ -15,55 +15,20 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
     let s = &ctx.settings;
     ctx.fetch(&[])?;
     let base = ctx.base_tip()?;
-    let name = match &args.name {
-        Some(n) => n.clone(),
-        None => super::stamp()?,
-    };
-    let tag = format!("{}{name}", s.tag_prefix);
-    let branch = format!("{}{name}", s.staging_prefix);
-    let tag_ref = format!("refs/tags/{tag}");
-    let branch_ref = format!("refs/heads/{branch}");
-    git::check_ref_name(&tag_ref, &tag)?;
-    git::check_branch_name(repo, &branch)?;
+    let names = names(ctx, args)?;
     let rollout = match &args.rollout {
         Some(rev) => Some(git::resolve_commit(repo, rev)?),
         None => None,
     };
     let mut warnings = Vec::new();
-    let mut migrations = Report::default();
-    // Index where migrations live now, before the rollout: a rollback or revert in the
-    // incident then reads only what the rollout changed.
-    let guard = ctx.indexed_guard(base.oid, &[])?;
-    if let Some(rollout) = rollout {
-        migrations = guard.check_range(repo, base.oid, rollout)?;
-        for f in migrations.destructive() {
-            warnings.push(format!(
-                "the rollout runs a destructive migration ({}:{}: {}): a code rollback alone cannot undo it",
-                f.file, f.line, f.reason
-            ));
-        }
-    }
-
-    for r in [&tag_ref, &branch_ref] {
-        if repo.has_ref(r) {
-            return Err(taken(&name, r, "here"));
-        }
-    }
-    let pushing = ctx.will_push();
-    if pushing && !ctx.global.no_fetch {
-        let existing = ctx
-            .git()
-            .ls_remote(&s.remote, &[tag_ref.clone(), branch_ref.clone()])?;
-        if let Some((r, _)) = existing.first() {
-            return Err(taken(&name, r, &format!("on {}", s.remote)));
-        }
-    }
-
+    let migrations = rollout_migrations(ctx, base.oid, rollout, &mut warnings)?;
+    names.not_taken(ctx)?;
     git::stage_in_memory(repo)?;
-    let tagger = git::identity(repo, Role::Committer, ctx.global.dry_run)?;
+    let dry_run = ctx.global.dry_run;
+    let tagger = git::identity(repo, Role::Committer, dry_run)?;
     let rollout_sha = rollout.map(|r| r.to_string());
     let tag_message = message::snapshot_message(
-        &name,
+        &names.name,
         &s.base,
         &base.oid.to_string(),
         rollout_sha.as_deref(),
@@ -73,14 +38,21 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
     // Signed before any ref is written; a dry run says how it would sign but runs no signer.
     let tag_oid = git::sign::tag(
         repo,
-        &tag,
+        &names.tag,
         base.oid,
         &tagger,
         &tag_message,
-        signer.as_ref().filter(|_| !ctx.global.dry_run),
+        signer.as_ref().filter(|_| !dry_run),
     )?;
 
-    let dry_run = ctx.global.dry_run;
+    let Names {
+        tag,
+        branch,
+        tag_ref,
+        branch_ref,
+        ..
+    } = &names;
+    let pushing = ctx.will_push();
     let mut pushed = false;
     let mut lines = Vec::new();
     let short = git::short(base.oid);
@@ -105,22 +77,7 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
             s.base
         ));
         if pushing {
-            let _progress = ctx
-                .ui
-                .progress(&format!("Pushing {tag} and {branch} to {}", s.remote));
-            let specs = vec![
-                format!("{tag_ref}:{tag_ref}"),
-                format!("{branch_ref}:{branch_ref}"),
-            ];
-            // A lease expecting nothing: an existing name on the remote is never moved.
-            let leases = vec![(tag_ref.clone(), None), (branch_ref.clone(), None)];
-            if let Err(f) = ctx.git().push(&s.remote, &specs, true, &leases)? {
-                return Err(push_failed(
-                    &format!("created tag {tag} and branch {branch} locally"),
-                    &f,
-                    format!("git push --atomic {} {tag_ref} {branch_ref}", s.remote),
-                ));
-            }
+            names.push(ctx)?;
             pushed = true;
             lines.push(format!("Pushed both to {}.", s.remote));
         } else if ctx.has_remote() {
@@ -145,9 +102,9 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
         command: "prepare",
         base: s.base.clone(),
         base_commit: base.oid.to_string(),
-        name,
-        tag,
-        staging_branch: branch,
+        name: names.name.clone(),
+        tag: tag.clone(),
+        staging_branch: branch.clone(),
         rollout: rollout_sha,
         pushed,
         signed: signer.is_some(),
@@ -156,6 +113,110 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
         warnings,
         lines,
     })
+}
+
+/// A snapshot's names: the tag and the staging branch.
+struct Names {
+    name: String,
+    tag: String,
+    branch: String,
+    tag_ref: String,
+    branch_ref: String,
+}
+
+/// The names for `NAME` (the current UTC time by default), checked as git checks them.
+fn names(ctx: &Ctx, args: &PrepareArgs) -> Result<Names> {
+    let s = &ctx.settings;
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => super::stamp()?,
+    };
+    let tag = format!("{}{name}", s.tag_prefix);
+    let branch = format!("{}{name}", s.staging_prefix);
+    let tag_ref = format!("refs/tags/{tag}");
+    let branch_ref = format!("refs/heads/{branch}");
+    git::check_ref_name(&tag_ref, &tag)?;
+    git::check_branch_name(&ctx.repo, &branch)?;
+    Ok(Names {
+        name,
+        tag,
+        branch,
+        tag_ref,
+        branch_ref,
+    })
+}
+
+impl Names {
+    /// Neither name may exist here or on the remote: a snapshot never moves another.
+    fn not_taken(&self, ctx: &Ctx) -> Result<()> {
+        for r in [&self.tag_ref, &self.branch_ref] {
+            if ctx.repo.has_ref(r) {
+                return Err(taken(&self.name, r, "here"));
+            }
+        }
+        if ctx.will_push() && !ctx.global.no_fetch {
+            let existing = ctx.git().ls_remote(
+                &ctx.settings.remote,
+                &[self.tag_ref.clone(), self.branch_ref.clone()],
+            )?;
+            if let Some((r, _)) = existing.first() {
+                return Err(taken(&self.name, r, &format!("on {}", ctx.settings.remote)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Push both, atomically, each only if the remote has no such name yet (a lease expecting
+    /// nothing).
+    fn push(&self, ctx: &Ctx) -> Result<()> {
+        let remote = &ctx.settings.remote;
+        let Names {
+            tag,
+            branch,
+            tag_ref,
+            branch_ref,
+            ..
+        } = self;
+        let _progress = ctx
+            .ui
+            .progress(&format!("Pushing {tag} and {branch} to {remote}"));
+        let specs = vec![
+            format!("{tag_ref}:{tag_ref}"),
+            format!("{branch_ref}:{branch_ref}"),
+        ];
+        let leases = vec![(tag_ref.clone(), None), (branch_ref.clone(), None)];
+        match ctx.git().push(remote, &specs, true, &leases)? {
+            Ok(()) => Ok(()),
+            Err(f) => Err(push_failed(
+                &format!("created tag {tag} and branch {branch} locally"),
+                &f,
+                format!("git push --atomic {remote} {tag_ref} {branch_ref}"),
+            )),
+        }
+    }
+}
+
+/// The migrations the rollout brings (each destructive one a warning: a code rollback alone
+/// cannot undo it), after indexing where migrations live now, so that a rollback or revert in
+/// the incident reads only what the rollout changed.
+fn rollout_migrations(
+    ctx: &Ctx,
+    base: crate::git::Oid,
+    rollout: Option<crate::git::Oid>,
+    warnings: &mut Vec<String>,
+) -> Result<Report> {
+    let guard = ctx.indexed_guard(base, &[])?;
+    let Some(rollout) = rollout else {
+        return Ok(Report::default());
+    };
+    let migrations = guard.check_range(&ctx.repo, base, rollout)?;
+    for f in migrations.destructive() {
+        warnings.push(format!(
+            "the rollout runs a destructive migration ({}:{}: {}): a code rollback alone cannot undo it",
+            f.file, f.line, f.reason
+        ));
+    }
+    Ok(migrations)
 }
 
 fn taken(name: &str, existing: &str, place: &str) -> Error {

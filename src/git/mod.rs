@@ -130,6 +130,33 @@ pub fn copy_missing(
     Ok(())
 }
 
+/// Who writes new commits and how they are signed, settled before anything is written; from
+/// then on new objects go to memory until `persist`. A dry run says how it would sign but
+/// runs no signer.
+pub struct Authorship {
+    pub author: Signature<'static>,
+    pub committer: Signature<'static>,
+    pub signer: Option<sign::Signer>,
+    dry_run: bool,
+}
+
+impl Authorship {
+    pub fn new(repo: &Repo, sign: &sign::Choice, dry_run: bool) -> Result<Authorship> {
+        stage_in_memory(repo)?;
+        Ok(Authorship {
+            author: identity(repo, Role::Author, dry_run)?,
+            committer: identity(repo, Role::Committer, dry_run)?,
+            signer: sign::Signer::for_repo(repo, sign, sign::What::Commit)?,
+            dry_run,
+        })
+    }
+
+    /// The signer that runs: none in a dry run.
+    pub fn signing(&self) -> Option<&sign::Signer> {
+        self.signer.as_ref().filter(|_| !self.dry_run)
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub enum Role {
     Author,
