@@ -16,38 +16,9 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         Some(name) => name.clone(),
         None => super::pick::release(ui, &rel, repo.as_ref())?,
     };
-    let short = |s: &str| s[..12.min(s.len())].to_string();
     if name == "previous" && args.mark_bad {
-        // A re-run of `switch previous --mark-bad` (a fleet loop run twice) has nothing left
-        // to do: going back once more would take down the release it went back to.
-        if let Some(bad) = rel.left_bad_release() {
-            let current = rel.current().unwrap_or_default();
-            let mut human = vec![format!(
-                "{} already points at {}, switched to from {} (marked bad); nothing changed.",
-                rel.link.display(),
-                short(&current),
-                short(&bad)
-            )];
-            if let Some(older) = rel.previous() {
-                human.push(format!(
-                    "If {} is bad too: git fastrevert switch {} --mark-bad",
-                    short(&current),
-                    short(&older)
-                ));
-            }
-            return Ok(outcome::Switch {
-                command: "switch",
-                previous: Some(current.clone()),
-                release: current,
-                link: rel.link,
-                changed: false,
-                marked_bad: Some(false),
-                elapsed_us: None,
-                dry_run: global.dry_run,
-                check: None,
-                warnings: Some(Vec::new()),
-                lines: human,
-            });
+        if let Some(done) = already_back(&rel, global.dry_run) {
+            return Ok(done);
         }
     }
     let id = rel.resolve(&name, repo.as_ref())?;
@@ -62,29 +33,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         }
     }
     if global.dry_run {
-        let old = rel.current();
-        let human = vec![
-            format!(
-                "Would point {} at {} (now {}).",
-                rel.link.display(),
-                short(&id),
-                old.as_deref().map_or("nothing".into(), short)
-            ),
-            "Dry run: nothing was written.".into(),
-        ];
-        return Ok(outcome::Switch {
-            command: "switch",
-            release: id,
-            previous: old,
-            link: rel.link,
-            changed: false,
-            marked_bad: None,
-            elapsed_us: None,
-            dry_run: true,
-            check: None,
-            warnings: None,
-            lines: human,
-        });
+        return Ok(planned(rel, id));
     }
     let _lock = rel.lock(Duration::from_secs(args.dirs.wait))?;
     // Read under the lock: another switch may have just moved it.
@@ -112,13 +61,16 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         } else {
             "switch"
         };
-        // The link has moved: a history line that cannot be written is a warning.
+        // The link has moved: a history line that cannot be written is a warning, said now
+        // in case a hook or the check fails after it.
         if let Err(e) = history.append(old.as_deref(), &id, action) {
-            warnings.push(format!(
+            let w = format!(
                 "{} is live, but the history was not updated ({})",
                 short(&id),
                 e.message
-            ));
+            );
+            ui.warn(&w);
+            warnings.push(w);
         }
         let hooks = release_dirs::hooks(repo.as_ref(), &args.after);
         after = release_dirs::after_flip(
@@ -169,6 +121,70 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         warnings: Some(warnings),
         lines: human,
     })
+}
+
+fn short(id: &str) -> String {
+    id[..12.min(id.len())].to_string()
+}
+
+/// A re-run of `switch previous --mark-bad` (a fleet loop run twice) has nothing left to do:
+/// going back once more would take down the release it went back to.
+fn already_back(rel: &crate::releases::Releases, dry_run: bool) -> Option<outcome::Switch> {
+    let bad = rel.left_bad_release()?;
+    let current = rel.current().unwrap_or_default();
+    let mut lines = vec![format!(
+        "{} already points at {}, switched to from {} (marked bad); nothing changed.",
+        rel.link.display(),
+        short(&current),
+        short(&bad)
+    )];
+    if let Some(older) = rel.previous() {
+        lines.push(format!(
+            "If {} is bad too: git fastrevert switch {} --mark-bad",
+            short(&current),
+            short(&older)
+        ));
+    }
+    Some(outcome::Switch {
+        command: "switch",
+        previous: Some(current.clone()),
+        release: current,
+        link: rel.link.clone(),
+        changed: false,
+        marked_bad: Some(false),
+        elapsed_us: None,
+        dry_run,
+        check: None,
+        warnings: Some(Vec::new()),
+        lines,
+    })
+}
+
+/// What a dry run says: where the link would point.
+fn planned(rel: crate::releases::Releases, id: String) -> outcome::Switch {
+    let old = rel.current();
+    let lines = vec![
+        format!(
+            "Would point {} at {} (now {}).",
+            rel.link.display(),
+            short(&id),
+            old.as_deref().map_or("nothing".into(), short)
+        ),
+        "Dry run: nothing was written.".into(),
+    ];
+    outcome::Switch {
+        command: "switch",
+        release: id,
+        previous: old,
+        link: rel.link,
+        changed: false,
+        marked_bad: None,
+        elapsed_us: None,
+        dry_run: true,
+        check: None,
+        warnings: None,
+        lines,
+    }
 }
 
 /// A release marked bad goes live again only with `--force`, or when a person confirms it.
