@@ -920,3 +920,33 @@ fn zsh_and_fish_complete_a_tag_for_both_spellings() {
     let out = run("fish", &["--no-config", "-c", &program]);
     assert_eq!(out, "v1.4.0\ttag\nv1.4.0\ttag\n", "{out}");
 }
+
+/// An error keeps what caused it: people read it as a "caused by" line under the message, and
+/// scripts as `error.causes`, apart from the message and its hints.
+#[test]
+fn an_error_shows_its_cause_below_the_message() {
+    let env = Env::new();
+    let outside = env.path("not-a-repo");
+    std::fs::create_dir_all(&outside).unwrap();
+    let out = env.fr(&outside).args(["list"]).output().unwrap();
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("error: ") && l.ends_with("is not in a git repository."))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(lines[at + 1].starts_with("caused by: "), "{err}");
+    assert!(lines[at + 2].starts_with("hint: "), "{err}");
+
+    let out = env.fr(&outside).args(["list", "--json"]).output().unwrap();
+    let j = json(&out);
+    assert_eq!(j["error"]["kind"], "bad_input");
+    assert!(j["error"]["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("is not in a git repository"));
+    let causes = j["error"]["causes"].as_array().unwrap();
+    assert_eq!(causes.len(), 1, "{j}");
+    assert!(!causes[0].as_str().unwrap().is_empty());
+}

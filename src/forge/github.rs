@@ -21,7 +21,7 @@ impl GitHub {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Error::failed(format!("cannot start the HTTP runtime: {e}")))?;
+            .map_err(|e| Error::failed("cannot start the HTTP runtime").because(e))?;
         let Token::Bearer(secret) = token else {
             return Err(
                 Error::bad_input("GitHub takes a token, not a user and password")
@@ -43,7 +43,7 @@ impl GitHub {
                 .set_read_timeout(Some(http.request_timeout))
                 .set_write_timeout(Some(http.request_timeout))
                 .build()
-                .map_err(|e| Error::failed(format!("cannot set up the GitHub client: {e}")))?
+                .map_err(|e| Error::failed("cannot set up the GitHub client").because(e))?
         };
         Ok(GitHub {
             target,

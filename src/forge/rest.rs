@@ -18,13 +18,13 @@ impl Rest {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Error::failed(format!("cannot start the HTTP runtime: {e}")))?;
+            .map_err(|e| Error::failed("cannot start the HTTP runtime").because(e))?;
         let client = reqwest::Client::builder()
             .connect_timeout(http.connect_timeout)
             .timeout(http.request_timeout)
             .user_agent(concat!("git-fastrevert/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::failed(format!("cannot set up the HTTP client: {e}")))?;
+            .map_err(|e| Error::failed("cannot set up the HTTP client").because(e))?;
         Ok(Rest {
             api: api.trim_end_matches('/').to_string(),
             token,

@@ -54,12 +54,9 @@ pub fn open(dir: Option<&Path>) -> Result<Repo> {
         None => std::env::current_dir()?,
     };
     let repo = Repository::discover(&start).map_err(|e| {
-        Error::bad_input(format!(
-            "{} is not in a git repository ({})",
-            start.display(),
-            e.message()
-        ))
-        .hint("run the command inside a clone of your project, or pass -C <DIR>")
+        Error::bad_input(format!("{} is not in a git repository", start.display()))
+            .hint("run the command inside a clone of your project, or pass -C <DIR>")
+            .because(Libgit2Error(e))
     })?;
     overrides::apply(&repo)?;
     Ok(Repo::new(repo))

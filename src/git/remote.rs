@@ -57,8 +57,9 @@ impl GitCli {
             cmd.env("GIT_TERMINAL_PROMPT", "0");
         }
         cmd.output().map_err(|e| {
-            Error::failed(format!("could not run git: {e}"))
+            Error::failed("could not run git")
                 .hint("install git and make sure it is on PATH")
+                .because(e)
         })
     }
 

@@ -266,7 +266,7 @@ fn default_ssh_key(command: &Option<String>) -> Result<String> {
         .arg(command)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| Error::failed(format!("gpg.ssh.defaultKeyCommand could not run: {e}")))?;
+        .map_err(|e| Error::failed("gpg.ssh.defaultKeyCommand could not run").because(e))?;
     let text = String::from_utf8_lossy(&out.stdout);
     match text.lines().next().map(str::trim) {
         Some(line) if out.status.success() && literal_ssh_key(line).is_some() => {
