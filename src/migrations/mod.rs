@@ -568,27 +568,33 @@ impl Guard {
     pub fn check_trees(&self, repo: &Repo, from: Option<Oid>, to: Oid) -> Result<Report> {
         let mut changed = BTreeMap::new();
         let index = self.index.borrow();
-        let mut path = String::new();
+        let (mut path, mut raw) = (String::new(), Vec::new());
         changed_files(
             &Walk {
                 repo,
                 guard: self,
                 index: index.as_ref(),
             },
-            &mut path,
+            (&mut path, &mut raw),
             from,
             to,
             &mut changed,
         )?;
         let mut report = Report::default();
-        for (path, (oid, old)) in changed {
+        for (raw, (path, oid, old)) in changed {
             let blob = repo.blob(oid)?;
             let content = String::from_utf8_lossy(&blob);
             let before = match old {
                 Some(old) => Some(String::from_utf8_lossy(&repo.blob(old)?).into_owned()),
                 None => None,
             };
-            let findings = self.judge(repo, to, &path, &content, before.as_deref());
+            let mut findings = self.judge(repo, to, &path, &content, before.as_deref());
+            // Patterns and readers see the name as text; people see it without loss, so that
+            // two names that are not UTF-8 are never one.
+            let file = crate::git::path_text(&raw);
+            for f in findings.iter_mut().filter(|f| f.file != file) {
+                f.file = file.clone();
+            }
             if before.is_some() && findings.is_empty() {
                 // An edit that changes nothing that runs (a comment, formatting).
                 continue;
@@ -600,7 +606,7 @@ impl Guard {
                 .max()
                 .unwrap_or(Class::Additive);
             report.migrations.push(Migration {
-                file: path,
+                file,
                 status: if before.is_some() {
                     "modified"
                 } else {
@@ -627,15 +633,16 @@ struct Walk<'a> {
     index: Option<&'a index::Index>,
 }
 
-/// Migrations of `to` that `from` does not have or has with other content. Identical subtrees
-/// are skipped, and so are subtrees the index knows hold no migration, so the cost follows the
-/// change; with anchored patterns (no leading `**/`) unrelated directories are not even read.
+/// Migrations of `to` that `from` does not have or has with other content, by path as bytes
+/// (with the path as text that patterns match). Identical subtrees are skipped, and so are
+/// subtrees the index knows hold no migration, so the cost follows the change; with anchored
+/// patterns (no leading `**/`) unrelated directories are not even read.
 fn changed_files(
     walk: &Walk,
-    path: &mut String,
+    (path, raw): (&mut String, &mut Vec<u8>),
     from: Option<Oid>,
     to: Oid,
-    out: &mut BTreeMap<String, (Oid, Option<Oid>)>,
+    out: &mut BTreeMap<Vec<u8>, (String, Oid, Option<Oid>)>,
 ) -> Result<()> {
     if from == Some(to) || walk.index.is_some_and(|ix| ix.is_clean(path, to)) {
         return Ok(());
@@ -646,24 +653,31 @@ fn changed_files(
         None => None,
     };
     let mut before = index::Cursor::new(from_tree.as_ref());
-    let len = path.len();
+    let (len, raw_len) = (path.len(), raw.len());
     for entry in to_tree.iter() {
         let old = before.counterpart(&entry).map(|e| e.id());
         if old == Some(entry.id()) {
             continue;
         }
-        if entry.is_tree() {
-            index::push_name(path, &entry);
+        let is_tree = entry.is_tree();
+        let migration_file = entry.is_blob() && has_migration_extension(entry.name());
+        if !is_tree && !migration_file {
+            continue;
+        }
+        index::push_name(path, &entry);
+        if !raw.is_empty() {
+            raw.push(b'/');
+        }
+        raw.extend_from_slice(entry.name());
+        if is_tree {
             if walk.guard.may_contain(path) {
-                changed_files(walk, path, old, entry.id(), out)?;
+                changed_files(walk, (&mut *path, &mut *raw), old, entry.id(), out)?;
             }
-        } else if entry.is_blob() && has_migration_extension(entry.name()) {
-            index::push_name(path, &entry);
-            if walk.guard.is_migration(path) {
-                out.insert(path.clone(), (entry.id(), old));
-            }
+        } else if walk.guard.is_migration(path) {
+            out.insert(raw.clone(), (path.clone(), entry.id(), old));
         }
         path.truncate(len);
+        raw.truncate(raw_len);
     }
     Ok(())
 }
@@ -780,6 +794,39 @@ fn prefix_matches(pattern: &[glob::Pattern], dir: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two migrations whose names differ only in bytes that are not UTF-8 are two findings,
+    /// each named without loss, never one name for both.
+    #[test]
+    fn migrations_named_in_bytes_that_are_not_utf8_are_each_judged() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = git2::Repository::init_bare(dir.path()).unwrap();
+        let dropping = raw.blob(b"ALTER TABLE users DROP COLUMN email;\n").unwrap();
+        let mut folder = raw.treebuilder(None).unwrap();
+        for name in [b"1_\xff.sql".to_vec(), b"1_\xfe.sql".to_vec()] {
+            folder.insert(name, dropping, 0o100644).unwrap();
+        }
+        let folder_id = folder.write().unwrap();
+        let mut db = raw.treebuilder(None).unwrap();
+        db.insert("migrate", folder_id, 0o040000).unwrap();
+        let db_id = db.write().unwrap();
+        let mut top = raw.treebuilder(None).unwrap();
+        top.insert("db", db_id, 0o040000).unwrap();
+        let root = top.write().unwrap();
+        drop((folder, db, top));
+        let repo = Repo::new(raw);
+        let guard = Guard::new(&[], Dialect::Generic).unwrap();
+        let report = guard.check_trees(&repo, None, root).unwrap();
+        let files: Vec<&str> = report.migrations.iter().map(|m| m.file.as_str()).collect();
+        assert_eq!(
+            files,
+            ["\"db/migrate/1_\\376.sql\"", "\"db/migrate/1_\\377.sql\""]
+        );
+        assert_eq!(report.count(Class::Destructive), 2);
+        for m in &report.migrations {
+            assert!(m.findings.iter().all(|f| f.file == m.file));
+        }
+    }
 
     #[test]
     fn default_paths_cover_the_common_frameworks() {
