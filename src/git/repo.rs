@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use git2::{ErrorCode, ObjectType, Repository};
+use git2::{ObjectType, Repository};
 
 pub use git2::Oid;
 
@@ -36,21 +36,11 @@ impl FileMode {
     pub fn from_raw(mode: i32) -> Option<FileMode> {
         match mode {
             Self::TREE => Some(FileMode::Tree),
-            Self::BLOB | 0o100664 => Some(FileMode::Blob),
+            Self::BLOB => Some(FileMode::Blob),
             Self::EXECUTABLE => Some(FileMode::Executable),
             Self::LINK => Some(FileMode::Link),
             Self::SUBMODULE => Some(FileMode::Submodule),
             _ => None,
-        }
-    }
-
-    pub fn raw(self) -> i32 {
-        match self {
-            FileMode::Tree => Self::TREE,
-            FileMode::Blob => Self::BLOB,
-            FileMode::Executable => Self::EXECUTABLE,
-            FileMode::Link => Self::LINK,
-            FileMode::Submodule => Self::SUBMODULE,
         }
     }
 }
@@ -466,15 +456,17 @@ impl Repo {
                     });
                     continue;
                 }
+                let mode = FileMode::from_raw(new.mode().into());
+                // A submodule's commit has no content here; a blob that cannot be read is an
+                // error, never an empty file.
+                let content = match mode {
+                    Some(FileMode::Submodule) => Vec::new(),
+                    _ => repo.find_blob(new.id())?.content().to_vec(),
+                };
                 changes.push(FileChange {
                     path: new.path_bytes().unwrap_or_default().to_vec(),
                     old_mode: FileMode::from_raw(old.mode().into()),
-                    new: Some((
-                        FileMode::from_raw(new.mode().into()),
-                        repo.find_blob(new.id())
-                            .map(|b| b.content().to_vec())
-                            .unwrap_or_default(),
-                    )),
+                    new: Some((mode, content)),
                 });
             }
             out.push(CommitChanges {
@@ -511,19 +503,6 @@ impl Config {
     /// A value; `None` when unset.
     pub fn string(&self, key: &str) -> Option<String> {
         self.git.get_string(key).ok()
-    }
-
-    /// A boolean as git reads one (`true`, `yes`, `on`, `1`…); `None` when unset, an error
-    /// when set to something else.
-    pub fn bool(&self, key: &str) -> Result<Option<bool>> {
-        match self.git.get_bool(key) {
-            Ok(v) => Ok(Some(v)),
-            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
-            Err(e) => Err(
-                Error::bad_input(format!("{key} is not a boolean: {}", e.message()))
-                    .hint(format!("git config {key} true (or false)")),
-            ),
-        }
     }
 
     /// A path, `~/` expanded; `None` when unset.

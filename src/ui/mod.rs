@@ -256,12 +256,6 @@ impl Ui {
         }
     }
 
-    pub fn json(&self, value: &serde_json::Value) {
-        if self.json {
-            print_out(&value.to_string());
-        }
-    }
-
     /// Ask before a step that changes shared state. `--yes` answers yes; without a person to
     /// ask, the missing `--yes` is an error.
     pub fn confirm(&self, question: &str, what: &str) -> Result<()> {

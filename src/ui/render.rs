@@ -24,7 +24,10 @@ impl Ui {
             }
         }
         self.result(outcome.lines());
-        self.json(&outcome.json());
+        // Serialised only when asked for.
+        if self.json {
+            print_out(&outcome.json().to_string());
+        }
     }
 
     /// A dry run shown as the plan to confirm: its lines and its warnings, which the real
