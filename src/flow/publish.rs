@@ -2,13 +2,11 @@
 //! persisted, refs written last, the push, the pull request, comments on what it reverts), and
 //! the direct path onto the base branch itself.
 
-use crate::git::Oid;
-
 use super::{pull_request, BaseTip, Ctx};
 use crate::cli::PublishArgs;
 use crate::error::{Error, Result};
 use crate::forge::PullRequest;
-use crate::git::{self, remote::Rejection, FileMode};
+use crate::git::{self, remote::Rejection, FileMode, Oid};
 
 /// Put the branch's commits (`base..tip`, one line of first parents) on GitHub through its
 /// API, which signs them, instead of pushing them; then fetch what GitHub made.
