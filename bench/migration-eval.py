@@ -35,9 +35,10 @@ def labels(path):
 
 def verdict(migration):
     classes = [f["class"] for f in migration["findings"] if not f.get("acknowledged")]
-    if "destructive" in classes:
+    # Destructive findings and files the guard cannot read both refuse (exit 4).
+    if "destructive" in classes or "unknown" in classes:
         return "refused"
-    if "unknown" in classes:
+    if "review" in classes:
         return "warned"
     return "passed"
 
@@ -73,7 +74,7 @@ def main():
         v = verdict(by_file[file])
         matrix[(label, v)] += 1
         if (label == "destructive") != (v == "refused"):
-            reasons = sorted({f["reason"] for f in by_file[file]["findings"] if f["class"] in ("destructive", "unknown")})
+            reasons = sorted({f["reason"] for f in by_file[file]["findings"] if f["class"] in ("destructive", "unknown", "review")})
             wrong.append((file, label, v, reasons[:2]))
 
     safe = sum(matrix[("safe", v)] for v in ("refused", "warned", "passed"))

@@ -240,8 +240,8 @@ pub struct AfterSwitchArgs {
     #[arg(long, value_name = "CODE", default_value_t = 200)]
     pub check_status: u16,
 
-    /// Seconds one check attempt may take.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    /// Seconds one check attempt may take (more than 0, at most 3600).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = seconds)]
     pub check_timeout: f64,
 
     /// Attempts before the check counts as failed (one second apart).
@@ -275,6 +275,13 @@ pub struct DeployArgs {
 
     #[command(flatten)]
     pub after: AfterSwitchArgs,
+
+    #[command(flatten)]
+    pub guard: GuardArgs,
+
+    /// Deploy even a release marked bad (BAD_RELEASE), putting it live again.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -490,4 +497,19 @@ pub struct RollbackArgs {
 
     #[command(flatten)]
     pub guard: GuardArgs,
+}
+
+/// A number of seconds for a timeout: finite, more than 0, at most an hour.
+fn seconds(value: &str) -> Result<f64, String> {
+    let n: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{value}' is not a number of seconds"))?;
+    if n.is_finite() && n > 0.0 && n <= 3600.0 {
+        Ok(n)
+    } else {
+        Err(format!(
+            "'{value}' is not a timeout: give a number of seconds above 0 and at most 3600"
+        ))
+    }
 }

@@ -161,6 +161,7 @@ pub struct CheckMigrations {
     pub migrations: Vec<Migration>,
     pub destructive: usize,
     pub unknown: usize,
+    pub review: usize,
     pub additive: usize,
     pub safe: usize,
     pub acknowledged: usize,
@@ -308,6 +309,13 @@ impl Outcome {
                     o.range, o.destructive
                 ))
                 .hint("make the schema change in two steps (add, deploy, then remove), or roll forward instead"),
+            ),
+            Outcome::CheckMigrations(o) if o.unknown > 0 => Some(
+                Error::refused(format!(
+                    "{} holds {} migration finding(s) git-fastrevert cannot read: whether code can be rolled back over them is unknown",
+                    o.range, o.unknown
+                ))
+                .hint("review each, then acknowledge it: --allow-migration <PATH>, or a `fastrevert: rollback-safe <why>` comment in it"),
             ),
             _ => None,
         }

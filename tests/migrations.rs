@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use git_fastrevert::migrations::{Dialect, Guard};
 
@@ -621,5 +622,239 @@ fn a_reviewed_migration_is_acknowledged_not_refused() {
         json(&out)["warnings"].to_string().contains("acknowledged"),
         "{}",
         json(&out)
+    );
+}
+
+/// A Laravel migration the guard cannot read is an unknown finding that refuses a rollback
+/// over it (exit 4), never "no migrations"; acknowledging it lets the rollback through.
+#[test]
+fn a_migration_in_a_language_the_guard_cannot_read_refuses_until_acknowledged() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let file = "database/migrations/2024_01_01_000000_drop_votes_from_users.php";
+    env.commit(
+        &work,
+        &[(
+            file,
+            "<?php\nreturn new class extends Migration {\n    public function up(): void {\n        Schema::table('users', function (Blueprint $table) { $table->dropColumn('votes'); });\n    }\n};\n",
+        )],
+        "Drop votes",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "main~1..main", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["unknown"], 1, "{j}");
+    assert_eq!(j["migrations"][0]["file"], file);
+    assert_eq!(j["migrations"][0]["class"], "unknown");
+    // Even when --paths names the files.
+    let out = env
+        .fr(&work)
+        .args([
+            "check-migrations",
+            "main~1..main",
+            "--paths",
+            "database/migrations/*.php",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("cannot read"), "{said}");
+    assert!(!said.contains("No migrations"), "{said}");
+
+    let before = env.git(&work, &["for-each-ref"]);
+    let out = env
+        .fr(&work)
+        .args(["rollback", "--to", "main~1", "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains(file), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
+    assert_eq!(env.git(&work, &["for-each-ref"]), before, "nothing written");
+
+    for allow in [
+        vec!["--allow-migration", file],
+        vec!["--allow-destructive-migrations"],
+    ] {
+        let mut args = vec!["rollback", "--to", "main~1", "--no-push", "--json"];
+        args.extend(allow.iter().copied());
+        let branch = format!("rb-{}", allow.len());
+        args.extend(["--branch", branch.as_str()]);
+        let out = env.fr(&work).args(&args).output().unwrap();
+        assert_eq!(code(&out), 0, "{allow:?}: {}", stderr(&out));
+        let j = json(&out);
+        assert_eq!(
+            j["tree"].as_str().unwrap(),
+            env.rev(&work, "main~1^{tree}"),
+            "{j}"
+        );
+        assert!(j["warnings"].to_string().contains(file), "{j}");
+    }
+}
+
+/// A Ruby migration nested 100,000 deep, and one of a million unary operators, neither crash
+/// the guard: the first is an unknown finding (exit 4) that --allow-destructive-migrations
+/// lets through, the second is read on the parser's own stack.
+#[test]
+fn a_deeply_nested_migration_is_unknown_and_never_crashes_the_guard() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let n = 100_000;
+    let deep = format!(
+        "class Deep < ActiveRecord::Migration[7.0]\n  def change\n    x = {}{}\n  end\nend\n",
+        "[".repeat(n),
+        "]".repeat(n)
+    );
+    let unary = format!(
+        "class Unary < ActiveRecord::Migration[7.0]\n  def change\n    x = {}y\n  end\nend\n",
+        "!".repeat(1_000_000)
+    );
+    let big = format!("-- {}\n", "x".repeat(2 << 20));
+    env.commit(
+        &work,
+        &[
+            ("db/migrate/20240101000000_deep.rb", &deep),
+            ("db/migrate/20240101000001_unary.rb", &unary),
+            ("db/migrate/20240101000002_big.sql", &big),
+        ],
+        "Hostile migrations",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "main~1..main", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let j = json(&out);
+    let class = |name: &str| {
+        j["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["file"].as_str().unwrap().ends_with(name))
+            .map(|m| m["class"].as_str().unwrap().to_string())
+    };
+    assert_eq!(class("_deep.rb").as_deref(), Some("unknown"), "{j}");
+    assert_eq!(class("_big.sql").as_deref(), Some("unknown"), "{j}");
+    assert_eq!(class("_unary.rb").as_deref(), Some("safe"), "{j}");
+    for args in [
+        vec!["revert", "main", "--no-push"],
+        vec!["rollback", "--to", "main~1", "--no-push"],
+    ] {
+        let out = env.fr(&work).args(&args).output().unwrap();
+        assert_eq!(code(&out), 4, "{args:?}: {}", stderr(&out));
+        let mut allowed = args.clone();
+        allowed.push("--allow-destructive-migrations");
+        let out = env.fr(&work).args(&allowed).output().unwrap();
+        assert_eq!(code(&out), 0, "{allowed:?}: {}", stderr(&out));
+    }
+}
+
+/// Down halves are not forward code: Diesel's down.sql and goose's Down section drop what the
+/// up half added, and a rollback over them is not refused for it.
+#[test]
+fn down_halves_of_diesel_and_goose_are_not_judged_as_forward_code() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.commit(
+        &work,
+        &[
+            (
+                "migrations/2024-01-01-000000_add_bio/up.sql",
+                "ALTER TABLE users ADD COLUMN bio TEXT;\n",
+            ),
+            (
+                "migrations/2024-01-01-000000_add_bio/down.sql",
+                "ALTER TABLE users DROP COLUMN bio;\n",
+            ),
+            (
+                "db/migrations/20240101000000_add_archived.sql",
+                "-- +goose Up\nALTER TABLE projects ADD COLUMN archived_at TIMESTAMP NULL;\n\n-- +goose Down\nALTER TABLE projects DROP COLUMN archived_at;\n",
+            ),
+        ],
+        "Add bio and archived_at",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "main~1..main", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["migrations"].as_array().unwrap().len(), 2, "{j}");
+    assert_eq!(j["destructive"], 0, "{j}");
+    assert_eq!(j["additive"], 2, "{j}");
+}
+
+/// Run by root on a checkout another user owns (the usual sudo), git refuses the repository:
+/// the guard is never skipped in silence, and the message names safe.directory.
+#[cfg(unix)]
+#[test]
+fn a_repository_owned_by_another_user_is_an_error_that_names_safe_directory() {
+    let uid = Command::new("id").arg("-u").output().unwrap();
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        eprintln!("skipped: needs root to give the checkout to another user");
+        return;
+    }
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let releases = env.path("releases");
+    std::fs::create_dir_all(&releases).unwrap();
+    let deploy = |rev: &str| {
+        let out = env
+            .fr(&work)
+            .args(["deploy", rev, "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    };
+    deploy("main");
+    env.commit(
+        &work,
+        &[(
+            "db/migrate/20240101000000_drop.sql",
+            "ALTER TABLE t DROP COLUMN c;\n",
+        )],
+        "Drop c",
+    );
+    deploy("main");
+    let live = std::fs::read_link(env.path("current")).unwrap();
+    let chown = Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(&work)
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    // The test's git config trusts no directory.
+    for args in [
+        vec![
+            "switch",
+            "previous",
+            "--releases",
+            releases.to_str().unwrap(),
+        ],
+        vec!["check-migrations", "main~1..main"],
+        vec!["rollback", "--to", "main~1", "--no-push"],
+    ] {
+        let out = env.fr(&work).args(&args).output().unwrap();
+        let err = stderr(&out);
+        assert_ne!(code(&out), 0, "{args:?}: {err}");
+        assert!(err.contains("owned by another user"), "{args:?}: {err}");
+        assert!(err.contains("safe.directory"), "{args:?}: {err}");
+    }
+    assert_eq!(
+        std::fs::read_link(env.path("current")).unwrap(),
+        live,
+        "the link did not move"
     );
 }

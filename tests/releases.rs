@@ -1016,3 +1016,183 @@ fn an_unchanged_file_is_a_hard_link_to_the_live_release() {
         std::fs::metadata(&file).unwrap().ino()
     );
 }
+
+/// `deploy` refuses what `switch` refuses: a release marked bad (exit 4 without --force, and a
+/// warning with it), and going back over a destructive migration.
+#[test]
+fn deploy_honours_bad_releases_and_the_migration_guard() {
+    let env = Env::new();
+    let repo = env.repo("app");
+    env.commit(
+        &repo,
+        &[(
+            "migrations/0001_users.sql",
+            "CREATE TABLE users (id int, email text);\n",
+        )],
+        "Users",
+    );
+    let good = env.rev(&repo, "main");
+    env.commit(&repo, &[("app.txt", "v2\n")], "v2");
+    let bad = env.rev(&repo, "main");
+    let releases = site(&env);
+    env.git(
+        &repo,
+        &["config", "fastrevert.releases", releases.to_str().unwrap()],
+    );
+    let link = releases.parent().unwrap().join("current");
+    let deploy = |args: &[&str]| {
+        env.fr(&repo)
+            .arg("deploy")
+            .args(args)
+            .arg("--json")
+            .output()
+            .unwrap()
+    };
+    for rev in [&good, &bad] {
+        let out = deploy(&[rev]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let out = env
+        .fr(&repo)
+        .args(["switch", "previous", "--mark-bad"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&good));
+
+    // A CI re-run of the bad deploy: refused, nothing moves.
+    let out = deploy(&[&bad]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("marked bad"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&good));
+    let out = env
+        .fr(&repo)
+        .args(["--dry-run", "deploy", &bad])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "a dry run says it too: {}", stderr(&out));
+    let out = deploy(&[&bad, "--force"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["changed"], true);
+    assert!(j["warnings"].to_string().contains("marked bad"), "{j}");
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&bad));
+
+    // A destructive migration after the live release: deploying the older revision is a
+    // rollback over it.
+    env.commit(
+        &repo,
+        &[(
+            "migrations/0002_rename.sql",
+            "ALTER TABLE users RENAME COLUMN email TO mail;\n",
+        )],
+        "Rename email",
+    );
+    let out = deploy(&["main"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let live = std::fs::read_link(&link).unwrap();
+    let out = deploy(&[&good]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("0002_rename.sql"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_link(&link).unwrap(), live);
+    let out = deploy(&[&good, "--allow-destructive-migrations"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&good));
+}
+
+/// Two deploys at once: the one that waited for the lock starts from what the other left
+/// live, so its failed health check flips back to the other's release, not past it.
+#[test]
+fn a_deploy_that_waited_for_the_lock_flips_back_to_what_the_other_left_live() {
+    let env = Env::new();
+    let repo = env.repo("app");
+    let first = env.rev(&repo, "main");
+    env.commit(&repo, &[("app.txt", "healthy\n")], "Healthy");
+    let healthy = env.rev(&repo, "main");
+    env.commit(&repo, &[("app.txt", "broken\n")], "Broken");
+    let broken = env.rev(&repo, "main");
+    let releases = site(&env);
+    let link = releases.parent().unwrap().join("current");
+    let deploy = |rev: &str, check: &str| {
+        let mut cmd = env.fr(&repo);
+        cmd.args(["deploy", rev, "--check", check, "--check-retries", "1"])
+            .args(["--wait", "60", "--releases"])
+            .arg(&releases)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        cmd
+    };
+    let out = deploy(&first, "true").output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // The healthy deploy holds the lock through a slow check; the broken one waits for it.
+    let slow = deploy(&healthy, "sleep 2").spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let waiting = deploy(&broken, "false").spawn().unwrap();
+    let slow = slow.wait_with_output().unwrap();
+    assert_eq!(code(&slow), 0, "{}", stderr(&slow));
+    let waiting = waiting.wait_with_output().unwrap();
+    assert_eq!(code(&waiting), 1, "{}", stderr(&waiting));
+    assert!(
+        std::fs::read_link(&link).unwrap().ends_with(&healthy),
+        "{}",
+        stderr(&waiting)
+    );
+}
+
+/// Timeouts that are not a number of seconds are refused before anything runs: `inf` once
+/// panicked after the flip.
+#[test]
+fn a_check_timeout_that_is_not_a_number_of_seconds_is_refused_before_anything_runs() {
+    let env = Env::new();
+    let repo = env.repo("app");
+    let releases = site(&env);
+    for timeout in ["inf", "1e300", "NaN", "0", "-1"] {
+        let out = env
+            .fr(&repo)
+            .args(["deploy", "main", "--check", "true"])
+            .arg(format!("--check-timeout={timeout}"))
+            .arg("--releases")
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{timeout}: {}", stderr(&out));
+        assert!(stderr(&out).contains("seconds"), "{}", stderr(&out));
+        assert_eq!(std::fs::read_dir(&releases).unwrap().count(), 0);
+    }
+}
+
+/// Under sudo the history and the bad mark name the person who ran sudo, not root.
+#[test]
+fn history_and_marks_name_the_sudo_user() {
+    let env = Env::new();
+    let repo = env.repo("app");
+    env.commit(&repo, &[("app.txt", "v2\n")], "v2");
+    let releases = site(&env);
+    for rev in ["main~1", "main"] {
+        let out = env
+            .fr(&repo)
+            .args(["deploy", rev, "--releases"])
+            .arg(&releases)
+            .env("SUDO_USER", "alice")
+            .env("USER", "root")
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let out = env
+        .fr(&repo)
+        .args(["switch", "previous", "--mark-bad", "--releases"])
+        .arg(&releases)
+        .env("SUDO_USER", "alice")
+        .env("USER", "root")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let history = std::fs::read_to_string(releases.join(".fastrevert-history")).unwrap();
+    assert!(history.contains("alice"), "{history}");
+    assert!(!history.contains("root"), "{history}");
+    let mark =
+        std::fs::read_to_string(releases.join(env.rev(&repo, "main")).join("BAD_RELEASE")).unwrap();
+    assert!(mark.contains("alice"), "{mark}");
+}

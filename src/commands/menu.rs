@@ -91,7 +91,7 @@ pub fn rollback(global: &GlobalArgs, ui: &Ui, mut args: RollbackArgs) -> Result<
 
 #[cfg(unix)]
 fn switch(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
-    let repo = crate::git::open(None).ok();
+    let repo = crate::git::open_if_any(None)?;
     let mut args = SwitchArgs::default();
     args.dirs.wait = 60;
     let rel = interactive::ask_release_dirs(ui, repo.as_ref(), &mut args.dirs)?;

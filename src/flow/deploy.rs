@@ -17,10 +17,12 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     let shared = release_dirs::shared_paths(Some(&repo), &args.shared)?;
     let id = commit.to_string();
     rel.check_link()?;
-    let old = rel.current();
     let exists = rel.exists(&id);
     let mut lines = Vec::new();
     if global.dry_run {
+        let old = rel.current();
+        let mut warnings = Vec::new();
+        refuse_unsafe(global, ui, args, &rel, old.as_deref(), &id, &mut warnings)?;
         lines.push(format!(
             "Would {} {} and point {} at it (now {}).",
             if exists {
@@ -45,12 +47,25 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
             pruned: Vec::new(),
             dry_run: true,
             check: None,
-            warnings: Vec::new(),
+            warnings,
             lines,
         });
     }
     rel.check_writable()?;
     let _lock = rel.lock(Duration::from_secs(args.dirs.wait))?;
+    // Read under the lock: a deploy that waited for another must start from what that one
+    // left live, or a failed check would flip back past it.
+    let old = rel.current();
+    let mut guard_warnings = Vec::new();
+    refuse_unsafe(
+        global,
+        ui,
+        args,
+        &rel,
+        old.as_deref(),
+        &id,
+        &mut guard_warnings,
+    )?;
     let cleaned = rel.clean_leftovers()?;
     if !cleaned.is_empty() {
         ui.info(&format!(
@@ -69,10 +84,12 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
             || rel.export(&repo, commit, &shared, args.copy, &progress),
         )?
     };
-    let (created, linked, mut warnings) = (export.created, export.linked, export.warnings);
-    for w in &warnings {
+    let (created, linked) = (export.created, export.linked);
+    for w in &export.warnings {
         ui.warn(w);
     }
+    let mut warnings = guard_warnings;
+    warnings.extend(export.warnings);
     if created {
         ui.trace(&format!(
             "exported {} files in {} ms, flushed to disk in {} ms",
@@ -147,4 +164,32 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
         warnings,
         lines,
     })
+}
+
+/// What `switch` refuses, `deploy` refuses too: a release marked bad (exit 4 without
+/// `--force`), and going back over destructive or unreadable migrations.
+fn refuse_unsafe(
+    global: &GlobalArgs,
+    ui: &Ui,
+    args: &DeployArgs,
+    rel: &crate::releases::Releases,
+    live: Option<&str>,
+    id: &str,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    if live == Some(id) {
+        return Ok(());
+    }
+    if let Some(note) = rel.bad_note(id) {
+        let again = format!("deploy {} --force", args.rev);
+        release_dirs::refuse_bad(ui, args.force, rel, id, &note, global.dry_run, &again)?;
+        warnings.push(format!(
+            "{} was marked bad ({note}); it goes live again",
+            &id[..12.min(id.len())]
+        ));
+    }
+    if let Some(live) = live {
+        release_dirs::guard_migrations(global, ui, &args.guard, live, id, warnings)?;
+    }
+    Ok(())
 }

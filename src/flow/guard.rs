@@ -58,8 +58,8 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// Refuse to move code over destructive migrations unless allowed; otherwise turn the
-    /// report into warnings.
+    /// Refuse to move code over destructive migrations, or over migrations the guard cannot
+    /// read, unless allowed; otherwise turn the report into warnings.
     pub fn enforce_guard(
         &self,
         report: &Report,
@@ -67,15 +67,21 @@ impl Ctx<'_> {
         allow: bool,
         warnings: &mut Vec<String>,
     ) -> Result<()> {
-        let destructive: Vec<String> = report
-            .destructive()
-            .map(|f| format!("{}:{}: {} ({})", f.file, f.line, f.statement, f.reason))
+        let refusing: Vec<String> = report
+            .refusing()
+            .map(|f| {
+                if f.statement.is_empty() {
+                    format!("{}: {} ({})", f.file, f.class.as_str(), f.reason)
+                } else {
+                    format!("{}:{}: {} ({})", f.file, f.line, f.statement, f.reason)
+                }
+            })
             .collect();
         for f in report
             .migrations
             .iter()
             .flat_map(|m| &m.findings)
-            .filter(|f| f.class == Class::Unknown)
+            .filter(|f| f.class == Class::Review)
         {
             warnings.push(format!(
                 "migration {}:{} needs a look: {}",
@@ -84,33 +90,46 @@ impl Ctx<'_> {
         }
         for f in report.acknowledged() {
             warnings.push(format!(
-                "destructive migration {}:{} ({}) acknowledged: {}",
+                "{} migration {}:{} ({}) acknowledged: {}",
+                f.class.as_str(),
                 f.file,
                 f.line,
-                f.statement,
+                if f.statement.is_empty() {
+                    &f.reason
+                } else {
+                    &f.statement
+                },
                 f.acknowledged.as_deref().unwrap_or_default()
             ));
         }
-        if destructive.is_empty() {
+        if refusing.is_empty() {
             return Ok(());
         }
+        let unknown = report.count(Class::Unknown);
+        let destructive = report.count(Class::Destructive);
+        let counted = match (destructive, unknown) {
+            (d, 0) => format!("{d} destructive migration statement(s)"),
+            (0, u) => format!("{u} migration(s) it cannot read (unknown is not safe)"),
+            (d, u) => format!(
+                "{d} destructive migration statement(s) and {u} migration(s) it cannot read"
+            ),
+        };
         if allow {
             warnings.push(format!(
-                "{what} goes over {} destructive migration statement(s), allowed by --allow-destructive-migrations",
-                destructive.len()
+                "{what} goes over {counted}, allowed by --allow-destructive-migrations: {}",
+                refusing.join("; ")
             ));
             return Ok(());
         }
         let mut err = Error::refused(format!(
-            "{what} goes over {} destructive migration statement(s): the old code may break against the current schema; nothing was written",
-            destructive.len()
+            "{what} goes over {counted}: the old code may break against the current schema; nothing was written"
         ));
         // The findings travel with the refusal (`--json` error.details, and the menu shows
         // them and asks).
         err.details = Some(Box::new(serde_json::json!({
-            "destructive_migrations": report.destructive().collect::<Vec<_>>(),
+            "destructive_migrations": report.refusing().collect::<Vec<_>>(),
         })));
-        err.hints.extend(destructive);
+        err.hints.extend(refusing);
         Err(err
             .hint("after reviewing one: --allow-migration <PATH>, or a `fastrevert: rollback-safe <why>` comment in it")
             .hint("check the schema first; pass --allow-destructive-migrations to go ahead anyway"))

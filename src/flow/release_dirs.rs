@@ -12,7 +12,7 @@ use crate::releases::{History, Releases};
 
 /// `releases`: the releases on this host, newest first, marking current and previous.
 pub fn list(args: &ReleasesArgs) -> Result<crate::outcome::Releases> {
-    let repo = crate::git::open(None).ok();
+    let repo = crate::git::open_if_any(None)?;
     let rel = release_dirs(repo.as_ref(), &args.dirs)?;
     let list = rel.list()?;
     let mut human = Vec::new();
@@ -190,4 +190,86 @@ pub fn after_flip(
         return Err(err);
     }
     Ok(AfterFlip { check: result })
+}
+
+/// A release marked bad goes live again only with `--force`, or when a person confirms it.
+/// `again` is the command (after `git fastrevert`) that does it anyway.
+pub fn refuse_bad(
+    ui: &crate::ui::Ui,
+    force: bool,
+    rel: &Releases,
+    id: &str,
+    note: &str,
+    dry_run: bool,
+    again: &str,
+) -> Result<()> {
+    let short = id.get(..12).unwrap_or(id);
+    if force {
+        return Ok(());
+    }
+    if ui.interactive && !dry_run {
+        return ui.confirm(
+            &format!("{short} was marked bad ({note}). Put it live again?"),
+            "putting a release marked bad live",
+        );
+    }
+    Err(Error::refused(format!(
+        "{short} was marked bad ({note}); nothing was changed"
+    ))
+    .hint(format!(
+        "to put it live anyway: git fastrevert {again} --releases {}",
+        rel.dir.display()
+    )))
+}
+
+/// Going from the live release back to an older one moves the code over the migrations in
+/// between, as a rollback does: the same guard, the same refusal (exit 4) of destructive or
+/// unreadable ones unless `--allow-destructive-migrations`. When the repository cannot compare
+/// the two (a release it does not have), that is said, never passed over in silence.
+pub fn guard_migrations(
+    global: &crate::cli::GlobalArgs,
+    ui: &crate::ui::Ui,
+    args: &crate::cli::GuardArgs,
+    live: &str,
+    target: &str,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    // With the repository at hand, a configuration it cannot read is an error, not a reason
+    // to skip the guard.
+    let ctx = super::Ctx::open(global, ui)?;
+    let (Ok(live), Ok(target)) = (
+        crate::git::Oid::from_str(live),
+        crate::git::Oid::from_str(target),
+    ) else {
+        return Ok(());
+    };
+    if live == target {
+        return Ok(());
+    }
+    if let Some(missing) = [live, target]
+        .into_iter()
+        .find(|&id| !ctx.repo.has_commit(id))
+    {
+        warnings.push(format!(
+            "the migration guard could not compare the releases: {} is not in this repository (fetch it); check the migrations between them by hand",
+            crate::git::short(missing)
+        ));
+        return Ok(());
+    }
+    // Only going back matters: the migrations the live release has that the target lacks.
+    if !ctx.repo.is_descendant(live, target)? {
+        return Ok(());
+    }
+    let guard = ctx.guard(&[], None, &args.allow_migrations)?;
+    let report = guard.check_range(&ctx.repo, target, live)?;
+    ctx.enforce_guard(
+        &report,
+        &format!(
+            "going back from {} to {}",
+            crate::git::short(live),
+            crate::git::short(target)
+        ),
+        args.allow_destructive_migrations,
+        warnings,
+    )
 }

@@ -210,10 +210,17 @@ fn rollout_migrations(
         return Ok(Report::default());
     };
     let migrations = guard.check_range(&ctx.repo, base, rollout)?;
-    for f in migrations.destructive() {
+    for f in migrations.refusing() {
         warnings.push(format!(
-            "the rollout runs a destructive migration ({}:{}: {}): a code rollback alone cannot undo it",
-            f.file, f.line, f.reason
+            "the rollout runs {} migration ({}:{}: {}): a code rollback alone cannot undo it",
+            if f.class == crate::migrations::Class::Unknown {
+                "an unreadable"
+            } else {
+                "a destructive"
+            },
+            f.file,
+            f.line,
+            f.reason
         ));
     }
     Ok(migrations)

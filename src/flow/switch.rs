@@ -5,12 +5,12 @@ use std::time::{Duration, Instant};
 
 use super::release_dirs::{self, release_dirs};
 use crate::cli::{GlobalArgs, SwitchArgs};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::outcome;
 use crate::ui::Ui;
 
 pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::Switch> {
-    let repo = crate::git::open(None).ok();
+    let repo = crate::git::open_if_any(None)?;
     let rel = release_dirs(repo.as_ref(), &args.dirs)?;
     let name = match &args.release {
         Some(name) => name.clone(),
@@ -25,11 +25,12 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
     rel.check_link()?;
     let mut guard_warnings = Vec::new();
     if let (Some(live), true) = (rel.current(), repo.is_some()) {
-        guard_migrations(global, ui, args, &live, &id, &mut guard_warnings)?;
+        release_dirs::guard_migrations(global, ui, &args.guard, &live, &id, &mut guard_warnings)?;
     }
     if rel.current().as_deref() != Some(id.as_str()) {
         if let Some(note) = rel.bad_note(&id) {
-            refuse_bad(ui, args, &short(&id), &note, global.dry_run)?;
+            let again = format!("switch {} --force", short(&id));
+            release_dirs::refuse_bad(ui, args.force, &rel, &id, &note, global.dry_run, &again)?;
         }
     }
     if global.dry_run {
@@ -185,69 +186,4 @@ fn planned(rel: crate::releases::Releases, id: String) -> outcome::Switch {
         warnings: None,
         lines,
     }
-}
-
-/// A release marked bad goes live again only with `--force`, or when a person confirms it.
-fn refuse_bad(ui: &Ui, args: &SwitchArgs, short: &str, note: &str, dry_run: bool) -> Result<()> {
-    if args.force {
-        return Ok(());
-    }
-    if ui.interactive && !dry_run {
-        return ui.confirm(
-            &format!("{short} was marked bad ({note}). Put it live again?"),
-            "switching to a release marked bad",
-        );
-    }
-    Err(Error::refused(format!(
-        "{short} was marked bad ({note}); nothing was changed"
-    ))
-    .hint(format!(
-        "to put it live anyway: git fastrevert switch {short} --force --releases {}",
-        args.dirs
-            .releases
-            .as_ref()
-            .map_or("<DIR>".to_string(), |d| d.display().to_string())
-    )))
-}
-
-/// Going from the live release back to an older one moves the code over the migrations in
-/// between, as a rollback does: the same guard, the same refusal (exit 4) of destructive ones
-/// unless `--allow-destructive-migrations`. Only with the repository at hand and both releases
-/// known to it.
-fn guard_migrations(
-    global: &GlobalArgs,
-    ui: &Ui,
-    args: &SwitchArgs,
-    live: &str,
-    target: &str,
-    warnings: &mut Vec<String>,
-) -> Result<()> {
-    // With the repository at hand, a configuration it cannot read is an error, not a reason
-    // to skip the guard.
-    let ctx = super::Ctx::open(global, ui)?;
-    let (Ok(live), Ok(target)) = (
-        crate::git::Oid::from_str(live),
-        crate::git::Oid::from_str(target),
-    ) else {
-        return Ok(());
-    };
-    if live == target || !ctx.repo.has_commit(live) || !ctx.repo.has_commit(target) {
-        return Ok(());
-    }
-    // Only going back matters: the migrations the live release has that the target lacks.
-    if !ctx.repo.is_descendant(live, target)? {
-        return Ok(());
-    }
-    let guard = ctx.guard(&[], None, &args.guard.allow_migrations)?;
-    let report = guard.check_range(&ctx.repo, target, live)?;
-    ctx.enforce_guard(
-        &report,
-        &format!(
-            "switching back from {} to {}",
-            crate::git::short(live),
-            crate::git::short(target)
-        ),
-        args.guard.allow_destructive_migrations,
-        warnings,
-    )
 }

@@ -54,12 +54,38 @@ pub fn open(dir: Option<&Path>) -> Result<Repo> {
         None => std::env::current_dir()?,
     };
     let repo = Repository::discover(&start).map_err(|e| {
+        if e.code() == git2::ErrorCode::Owner {
+            // git's `safe.directory` check: the repository is there, but owned by another user.
+            return Error::failed(format!(
+                "the repository at {} is owned by another user, so git refuses to use it (dubious ownership); nothing was read or changed",
+                start.display()
+            ))
+            .hint(format!(
+                "run as the user who owns it (e.g. sudo -u <owner> git fastrevert …), or trust it: git config --global --add safe.directory {}",
+                start.display()
+            ))
+            .because(Libgit2Error(e));
+        }
         Error::bad_input(format!("{} is not in a git repository", start.display()))
             .hint("run the command inside a clone of your project, or pass -C <DIR>")
             .because(Libgit2Error(e))
     })?;
     overrides::apply(&repo)?;
     Ok(Repo::new(repo))
+}
+
+/// The repository around `dir` when there is one: `None` only when there is none at all. One
+/// that is there but cannot be used (owned by another user, damaged) is an error, so that the
+/// checks that need it are never skipped in silence.
+pub fn open_if_any(dir: Option<&Path>) -> Result<Option<Repo>> {
+    let start = match dir {
+        Some(d) => d.to_path_buf(),
+        None => std::env::current_dir()?,
+    };
+    match Repository::discover(&start) {
+        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+        _ => open(Some(&start)).map(Some),
+    }
 }
 
 /// Send every object written through `repo` from now on to memory instead of disk.

@@ -230,7 +230,7 @@ impl Index {
             } else if clean
                 && !(shared && base_clean)
                 && entry.is_blob()
-                && super::has_migration_extension(entry.name())
+                && super::could_be_migration(entry.name())
             {
                 push_name(path, &entry);
                 clean = !paths.is_migration(path);

@@ -17,20 +17,25 @@ pub use sql::Dialect;
 
 use crate::error::{Error, Result};
 
-/// Where migrations live in the common frameworks: Rails, Django, Alembic, Flyway, Prisma,
-/// golang-migrate and plain `*.up.sql`.
+/// Where migrations live in the common frameworks, wherever in the tree: Rails (`db/migrate`,
+/// multi-database `db/<name>_migrate`), Django, Alembic (also inside a package), Laravel and
+/// Doctrine, Knex, Sequelize, TypeORM, Flyway, Liquibase, Prisma, Diesel, golang-migrate, goose,
+/// dbmate, Ecto, EF Core and plain `*.up.sql`.
 pub const DEFAULT_PATHS: &[&str] = &[
     "db/migrate/**",
     "**/db/migrate/**",
+    "db/*_migrate/**",
+    "**/db/*_migrate/**",
     "migrations/**",
-    "**/migrations/*.sql",
-    "**/migrations/*.py",
+    "**/migrations/**",
+    "**/Migrations/**",
     "alembic/versions/*.py",
     "**/alembic/versions/*.py",
-    "db/migration/V*.sql",
-    "**/db/migration/V*.sql",
-    "prisma/migrations/*/migration.sql",
-    "**/prisma/migrations/*/migration.sql",
+    "db/migration/**",
+    "**/db/migration/**",
+    "**/db/changelog/**",
+    "**/migration/*.ts",
+    "**/migration/*.js",
     "**/*.up.sql",
 ];
 
@@ -42,17 +47,28 @@ pub enum Class {
     /// Changes the schema but nothing old code relies on: a relaxed constraint, a renamed or
     /// dropped index, a field option only Django sees, a wider column.
     Safe,
-    /// Not recognised or not parsable: a warning.
+    /// Read, but what it does to old code depends on data or on code the guard does not see
+    /// (a data migration, a new foreign key): a warning to check by hand.
+    Review,
+    /// Cannot be read (a language the guard has no reader for, a parse error, a file too large
+    /// or too deeply nested, an unparsable statement): refused like a destructive one, since
+    /// what the guard cannot read it cannot call safe.
     Unknown,
     /// Old code breaks: dropped, renamed or retyped columns and tables, new constraints.
     Destructive,
 }
 
 impl Class {
+    /// Whether a finding of this class refuses a rollback over it unless acknowledged.
+    pub fn refuses(self) -> bool {
+        matches!(self, Class::Destructive | Class::Unknown)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Class::Additive => "additive",
             Class::Safe => "safe",
+            Class::Review => "review",
             Class::Unknown => "unknown",
             Class::Destructive => "destructive",
         }
@@ -125,6 +141,12 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// The finding for a file the guard cannot read. Compared by the whole content, so that
+    /// any edit of an old unreadable migration is reported, never taken for "unchanged".
+    pub fn unreadable(&self, reason: &str) -> Finding {
+        unreadable(self.file, self.text.as_bytes(), reason)
+    }
+
     /// A finding for the code at `range`: its first line shown, all of it compared.
     pub fn finding_at(&self, range: std::ops::Range<usize>, class: Class, reason: &str) -> Finding {
         let code = self.text.get(range.clone()).unwrap_or("");
@@ -193,10 +215,10 @@ impl Report {
             let acknowledged = m
                 .findings
                 .iter()
-                .filter(|f| f.class == Class::Destructive && f.acknowledged.is_some())
+                .filter(|f| f.class.refuses() && f.acknowledged.is_some())
                 .count();
             let also = if acknowledged > 0 {
-                format!(" ({acknowledged} destructive statement(s) acknowledged)")
+                format!(" ({acknowledged} finding(s) acknowledged)")
             } else {
                 String::new()
             };
@@ -210,11 +232,15 @@ impl Report {
                     Some(why) => format!(" [acknowledged: {why}]"),
                     None => String::new(),
                 };
+                let statement = if f.statement.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", f.statement)
+                };
                 lines.push(format!(
-                    "  line {}: {} {}: {}{acknowledged}",
+                    "  line {}: {}{statement}: {}{acknowledged}",
                     f.line,
                     f.class.as_str(),
-                    f.statement,
                     f.reason
                 ));
             }
@@ -242,20 +268,20 @@ impl Report {
             .or_else(|| (!self.migrations.is_empty()).then_some(Class::Additive))
     }
 
-    /// Destructive findings nobody acknowledged: these refuse.
-    pub fn destructive(&self) -> impl Iterator<Item = &Finding> {
+    /// Destructive and unknown findings nobody acknowledged: these refuse.
+    pub fn refusing(&self) -> impl Iterator<Item = &Finding> {
         self.migrations
             .iter()
             .flat_map(|m| &m.findings)
-            .filter(|f| f.class == Class::Destructive && f.acknowledged.is_none())
+            .filter(|f| f.class.refuses() && f.acknowledged.is_none())
     }
 
-    /// Destructive findings acknowledged after review: reported, not refused.
+    /// Destructive and unknown findings acknowledged after review: reported, not refused.
     pub fn acknowledged(&self) -> impl Iterator<Item = &Finding> {
         self.migrations
             .iter()
             .flat_map(|m| &m.findings)
-            .filter(|f| f.class == Class::Destructive && f.acknowledged.is_some())
+            .filter(|f| f.class.refuses() && f.acknowledged.is_some())
     }
 
     pub fn extend(&mut self, other: Report) {
@@ -303,11 +329,7 @@ impl Paths {
     /// Whether a path is a migration that runs going forward.
     fn is_migration(&self, path: &str) -> bool {
         let name = path.rsplit('/').next().unwrap_or(path);
-        let runs_forward = !(name.ends_with(".down.sql")
-            || name == "__init__.py"
-            || name.starts_with('U') && name.contains("__") && name.ends_with(".sql"));
-        runs_forward
-            && has_migration_extension(name.as_bytes())
+        could_be_migration(name.as_bytes())
             && self.patterns.iter().any(|p| p.matches_with(path, MATCH))
     }
 
@@ -318,16 +340,193 @@ impl Paths {
     }
 }
 
-/// Only files with these extensions can be migrations: checking the name first also keeps the
-/// glob match off the bulk of a large tree.
-fn has_migration_extension(name: &[u8]) -> bool {
-    [b".sql".as_slice(), b".rb", b".py"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
+/// How the guard reads a file that a migration pattern matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Sql,
+    Ruby,
+    Python,
+    /// A migration the guard has no reader for; names the language for the message.
+    Unreadable(&'static str),
+}
+
+/// How a file named `name` is read, or `None` when it is no forward migration in whatever
+/// folder it stands: documentation, placeholders, framework configuration, generated snapshots,
+/// and the down halves of up/down pairs. Anything else that a pattern matches is a migration,
+/// read when the guard knows its language and an unknown finding when it does not.
+fn reader(name: &[u8]) -> Option<Reader> {
+    let lower = name.to_ascii_lowercase();
+    let ends = |ext: &str| lower.ends_with(ext.as_bytes());
+    let not_migrations = [
+        ".md",
+        ".txt",
+        ".rst",
+        ".adoc",
+        ".mako",
+        ".ini",
+        ".cfg",
+        ".toml",
+        ".lock",
+        ".pyc",
+        ".log",
+        ".png",
+        ".jpg",
+        ".svg",
+        ".gif",
+        ".snap",
+        "_test.go",
+        ".down.sql",
+        // Drizzle's snapshots; EF Core's designer files and model snapshot.
+        "_snapshot.json",
+        ".designer.cs",
+        "modelsnapshot.cs",
+    ];
+    let not_migration_names: [&[u8]; 4] =
+        [b"__init__.py", b"env.py", b"down.sql", b"_journal.json"];
+    let flyway_undo = name.starts_with(b"U") && name.windows(2).any(|w| w == b"__");
+    if name.is_empty()
+        || name.starts_with(b".")
+        || lower.starts_with(b"readme")
+        || lower.starts_with(b"license")
+        || not_migration_names.contains(&lower.as_slice())
+        || not_migrations.iter().any(|ext| ends(ext))
+        || flyway_undo && ends(".sql")
+    {
+        return None;
+    }
+    let unreadable = [
+        (".php", "PHP (Laravel, Doctrine)"),
+        (".js", "JavaScript (Knex, Sequelize)"),
+        (".mjs", "JavaScript (Knex, Sequelize)"),
+        (".cjs", "JavaScript (Knex, Sequelize)"),
+        (".ts", "TypeScript (TypeORM, Knex)"),
+        (".mts", "TypeScript (TypeORM, Knex)"),
+        (".go", "Go (goose)"),
+        (".ex", "Elixir (Ecto)"),
+        (".exs", "Elixir (Ecto)"),
+        (".cs", "C# (EF Core)"),
+        (".java", "Java (Flyway)"),
+        (".kt", "Kotlin (Flyway)"),
+        (".xml", "XML (Liquibase)"),
+        (".yaml", "YAML (Liquibase)"),
+        (".yml", "YAML (Liquibase)"),
+        (".json", "JSON (Liquibase)"),
+    ];
+    Some(if ends(".sql") {
+        Reader::Sql
+    } else if ends(".rb") {
+        Reader::Ruby
+    } else if ends(".py") {
+        Reader::Python
+    } else {
+        Reader::Unreadable(
+            unreadable
+                .iter()
+                .find(|(ext, _)| ends(ext))
+                .map_or("this kind of file", |(_, what)| what),
+        )
+    })
+}
+
+/// Whether a file of this name can be a migration: checking the name first also keeps the glob
+/// match off most files of a large tree.
+fn could_be_migration(name: &[u8]) -> bool {
+    reader(name).is_some()
+}
+
+/// The finding for a file the guard cannot read, compared by its whole content.
+fn unreadable(file: &str, content: &[u8], reason: &str) -> Finding {
+    Finding {
+        file: file.to_string(),
+        line: 1,
+        class: Class::Unknown,
+        statement: String::new(),
+        reason: reason.to_string(),
+        acknowledged: None,
+        key: format!("unreadable {:016x}", crate::git::cache::fnv1a(content)),
+    }
+}
+
+/// Larger files are not parsed: an unknown finding instead of seconds and gigabytes.
+const MAX_MIGRATION_BYTES: usize = 1 << 20;
+/// Deeper bracket nesting is not parsed: the parsers recurse once per level.
+const MAX_NESTING: usize = 1000;
+/// The parsers and the walks over what they return recurse per level of nesting; they run on
+/// a thread with this much stack (reserved, touched only as deep as a file goes), so that no
+/// file can overflow the tool's own.
+const PARSER_STACK: usize = 256 << 20;
+
+/// Why a file is not handed to a parser: too large, or too deeply nested.
+fn too_hard_to_parse(content: &str) -> Option<String> {
+    if content.len() > MAX_MIGRATION_BYTES {
+        return Some(format!(
+            "is {} bytes, more than the {MAX_MIGRATION_BYTES} the guard reads",
+            content.len()
+        ));
+    }
+    // Brackets are counted through strings and comments too: an overestimate only ever makes a
+    // file unknown, never safe.
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for b in content.bytes() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    (deepest > MAX_NESTING).then(|| {
+        format!("nests brackets {deepest} deep, more than the {MAX_NESTING} the guard reads")
+    })
+}
+
+/// Run `work` on a thread with the parsers' stack; `None` when it could not start or failed.
+fn on_parser_stack<T: Send>(work: impl FnOnce() -> T + Send) -> Option<T> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("migration-parser".into())
+            .stack_size(PARSER_STACK)
+            .spawn_scoped(scope, work)
+            .ok()?
+            .join()
+            .ok()
+    })
+}
+
+/// The forward half of a SQL migration: the down sections of goose (`-- +goose Down`), dbmate
+/// (`-- migrate:down`) and sql-migrate (`-- +migrate Down`) blanked, lines kept in place.
+pub fn forward_sql(sql: &str) -> std::borrow::Cow<'_, str> {
+    fn marker(line: &str) -> Option<bool> {
+        let comment = line.trim().strip_prefix("--")?.trim().to_ascii_lowercase();
+        let words: Vec<&str> = comment.split_whitespace().collect();
+        match words.as_slice() {
+            ["+goose", "up", ..] | ["migrate:up", ..] | ["+migrate", "up", ..] => Some(true),
+            ["+goose", "down", ..] | ["migrate:down", ..] | ["+migrate", "down", ..] => Some(false),
+            _ => None,
+        }
+    }
+    if !sql.lines().any(|l| marker(l) == Some(false)) {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let mut forward = true;
+    let mut out = String::with_capacity(sql.len());
+    for line in sql.split_inclusive('\n') {
+        if let Some(up) = marker(line) {
+            forward = up;
+        }
+        if forward {
+            out.push_str(line);
+        } else if line.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Part of the index's fingerprint: change it when what counts as a migration changes.
-const RULES: &str = "fastrevert migration rules 2";
+const RULES: &str = "fastrevert migration rules 3";
 
 const MATCH: glob::MatchOptions = glob::MatchOptions {
     case_sensitive: true,
@@ -422,80 +621,67 @@ impl Guard {
     }
 
     /// The findings, and whether they needed the earlier migrations that `folder` did not give.
+    /// A file is parsed on a thread of its own with a large stack, after checks of its size and
+    /// nesting: whatever a file holds, the worst it can do is be an unknown finding.
     fn classify_alone(
         &self,
         path: &str,
         content: &str,
         folder: Option<&[(String, FileOps)]>,
     ) -> (Vec<Finding>, bool) {
-        let src = Source::new(path, content, self.dialect);
-        let findings = self.classify_source(&src, path, content, folder);
-        (findings, src.wanted_history.get())
-    }
-
-    fn classify_source(
-        &self,
-        src: &Source<'_>,
-        path: &str,
-        content: &str,
-        folder: Option<&[(String, FileOps)]>,
-    ) -> Vec<Finding> {
-        if path.ends_with(".sql") {
-            sql::classify(path, content, self.dialect)
-        } else {
-            // What the migrations of the folder that sort before this one did.
-            let name = path.rsplit('/').next().unwrap_or(path);
-            let before = folder.map(|files| {
-                files
-                    .iter()
-                    .take_while(|(file, _)| file.as_str() < name)
-                    .map(|(_, ops)| ops)
-                    .collect::<Vec<_>>()
-            });
-            if path.ends_with(".rb") {
-                let earlier = before.map(|files| {
-                    let mut columns = rails::Columns::new();
-                    for ops in files {
-                        if let FileOps::Rails(ops) = ops {
-                            ops.iter().for_each(|op| rails::apply(&mut columns, op));
-                        }
-                    }
-                    columns
-                });
-                rails::classify(src, earlier.as_ref())
-            } else {
-                let earlier = before.map(|files| {
-                    let mut state = python::State::new();
-                    for ops in files {
-                        if let FileOps::Django(ops) = ops {
-                            ops.iter().for_each(|op| python::apply(&mut state, op));
-                        }
-                    }
-                    state
-                });
-                python::classify(src, earlier.as_ref())
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let kind = match reader(name.as_bytes()) {
+            Some(Reader::Unreadable(what)) => {
+                let reason = format!(
+                    "git-fastrevert cannot read migrations in {what}: what it does to the schema is unknown; review it by hand"
+                );
+                return (vec![unreadable(path, content.as_bytes(), &reason)], false);
             }
+            Some(kind) => kind,
+            // Not a forward migration by its name, but asked for directly: by its extension.
+            None if name.ends_with(".rb") => Reader::Ruby,
+            None if name.ends_with(".py") => Reader::Python,
+            None => Reader::Sql,
+        };
+        if let Some(why) = too_hard_to_parse(content) {
+            let reason = format!("not read: the file {why}; review it by hand");
+            return (vec![unreadable(path, content.as_bytes(), &reason)], false);
         }
+        let dialect = self.dialect;
+        on_parser_stack(|| {
+            let src = Source::new(path, content, dialect);
+            let findings = classify_source(kind, &src, folder);
+            (findings, src.wanted_history.get())
+        })
+        .unwrap_or_else(|| {
+            let reason = "the parser failed on this file; review it by hand";
+            (vec![unreadable(path, content.as_bytes(), reason)], false)
+        })
     }
 
-    /// Each Django or Rails migration of a folder with what it does to the models or tables.
+    /// Each Django or Rails migration of a folder with what it does to the models or tables;
+    /// files too large or too deep to parse are left out (each is judged on its own as unknown).
     fn folder_ops(&self, dir: &str, files: Vec<(String, String)>) -> Vec<(String, FileOps)> {
-        let mut out: Vec<_> = files
-            .into_iter()
-            .filter(|(name, _)| name != "__init__.py")
-            .filter_map(|(name, text)| {
-                let full = format!("{dir}/{name}");
-                let src = Source::new(&full, &text, self.dialect);
-                let ops = if name.ends_with(".py") {
-                    FileOps::Django(python::file_state_ops(&src))
-                } else if name.ends_with(".rb") {
-                    FileOps::Rails(rails::file_ops(&src))
-                } else {
-                    return None;
-                };
-                Some((name, ops))
-            })
-            .collect();
+        let dialect = self.dialect;
+        let mut out: Vec<_> = on_parser_stack(|| {
+            files
+                .into_iter()
+                .filter(|(name, text)| name != "__init__.py" && too_hard_to_parse(text).is_none())
+                .filter_map(|(name, text)| {
+                    let full = format!("{dir}/{name}");
+                    let src = Source::new(&full, &text, dialect);
+                    let ops = if name.ends_with(".py") {
+                        FileOps::Django(python::file_state_ops(&src))
+                    } else if name.ends_with(".rb") {
+                        FileOps::Rails(rails::file_ops(&src))
+                    } else {
+                        return None;
+                    };
+                    Some((name, ops))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
@@ -627,6 +813,53 @@ impl Guard {
     }
 }
 
+/// The findings of a file the guard has a reader for; `folder` is what the folder's earlier
+/// migrations did, when known.
+fn classify_source(
+    kind: Reader,
+    src: &Source<'_>,
+    folder: Option<&[(String, FileOps)]>,
+) -> Vec<Finding> {
+    // What the migrations of the folder that sort before this one did.
+    let name = src.file.rsplit('/').next().unwrap_or(src.file);
+    let before = folder.map(|files| {
+        files
+            .iter()
+            .take_while(|(file, _)| file.as_str() < name)
+            .map(|(_, ops)| ops)
+            .collect::<Vec<_>>()
+    });
+    match kind {
+        Reader::Ruby => {
+            let earlier = before.map(|files| {
+                let mut columns = rails::Columns::new();
+                for ops in files {
+                    if let FileOps::Rails(ops) = ops {
+                        ops.iter().for_each(|op| rails::apply(&mut columns, op));
+                    }
+                }
+                columns
+            });
+            rails::classify(src, earlier.as_ref())
+        }
+        Reader::Python => {
+            let earlier = before.map(|files| {
+                let mut state = python::State::new();
+                for ops in files {
+                    if let FileOps::Django(ops) = ops {
+                        ops.iter().for_each(|op| python::apply(&mut state, op));
+                    }
+                }
+                state
+            });
+            python::classify(src, earlier.as_ref())
+        }
+        Reader::Sql | Reader::Unreadable(_) => {
+            sql::classify(src.file, &forward_sql(src.text), src.dialect)
+        }
+    }
+}
+
 struct Walk<'a> {
     repo: &'a Repo,
     guard: &'a Guard,
@@ -660,7 +893,7 @@ fn changed_files(
             continue;
         }
         let is_tree = entry.is_tree();
-        let migration_file = entry.is_blob() && has_migration_extension(entry.name());
+        let migration_file = entry.is_blob() && could_be_migration(entry.name());
         if !is_tree && !migration_file {
             continue;
         }
@@ -758,10 +991,7 @@ fn acknowledge(findings: &mut [Finding], content: &str, path: &str, allowed: &[S
             .map(|why| why.trim().trim_start_matches([':', '-']).trim().to_string())
     });
     let by_flag = allowed.iter().any(|a| a == path);
-    for f in findings
-        .iter_mut()
-        .filter(|f| f.class == Class::Destructive)
-    {
+    for f in findings.iter_mut().filter(|f| f.class.refuses()) {
         f.acknowledged = match (&marker, by_flag) {
             (_, true) => Some("allowed by --allow-migration (fastrevert.allowMigration)".into()),
             (Some(why), false) if !why.is_empty() => {

@@ -35,12 +35,9 @@ pub fn classify(src: &Source<'_>, earlier: Option<&State>) -> Vec<Finding> {
     let body = match parse(src.text, src.file) {
         Ok(body) => body,
         Err(e) => {
-            return vec![src.finding(
-                1,
-                Class::Unknown,
-                "",
-                &format!("could not parse this Python file ({e}); check it by hand"),
-            )]
+            return vec![src.unreadable(&format!(
+                "could not parse this Python file ({e}); review it by hand"
+            ))]
         }
     };
     if let Some(upgrade) = function(&body, "upgrade") {
@@ -52,11 +49,8 @@ pub fn classify(src: &Source<'_>, earlier: Option<&State>) -> Vec<Finding> {
         return walk.findings;
     }
     let Some(operations) = django_operations(&body) else {
-        return vec![src.finding(
-            1,
-            Class::Unknown,
-            "",
-            "neither a Django migration (class Migration with operations) nor an Alembic one (def upgrade); check it by hand",
+        return vec![src.unreadable(
+            "neither a Django migration (class Migration with operations) nor an Alembic one (def upgrade); review it by hand",
         )];
     };
     let mut state = earlier.cloned();
@@ -475,15 +469,15 @@ impl Django<'_, '_> {
                 "adds a constraint: old code may write rows it rejects".into(),
             ),
             "AlterUniqueTogether" => (
-                Unknown,
+                Review,
                 "changes unique constraints: check that old code's rows satisfy them".into(),
             ),
-            "RunPython" => (Unknown, "runs code; check it by hand".into()),
+            "RunPython" => (Review, "runs code; check it by hand".into()),
             "RunSQL" => {
                 match arg(call, "sql", 0) {
                     Some(sql) if is_noop(sql) => {}
                     Some(sql) => self.run_sql(op, sql),
-                    None => self.push(op, Unknown, "RunSQL without SQL; check it by hand".into()),
+                    None => self.push(op, Review, "RunSQL without SQL; check it by hand".into()),
                 }
                 return;
             }
@@ -502,7 +496,7 @@ impl Django<'_, '_> {
                 return;
             }
             other => (
-                Unknown,
+                Review,
                 format!("{other} is not an operation git-fastrevert knows; check it by hand"),
             ),
         };
@@ -581,7 +575,7 @@ impl Django<'_, '_> {
                 }
                 None => self.push(
                     op,
-                    Class::Unknown,
+                    Class::Review,
                     "runs SQL built at run time; check it by hand".into(),
                 ),
             }
@@ -605,7 +599,7 @@ fn alter_field(
             "the app's earlier migrations could not be read"
         };
         return (
-            Unknown,
+            Review,
             format!("alters {model}.{name}, and {why}; check it by hand"),
         );
     };
@@ -653,7 +647,7 @@ fn alter_field(
             && !after.options.contains_key(key)
             && key != "max_length"
         {
-            return (Unknown, format!("drops {key} of {field}; check it by hand"));
+            return (Review, format!("drops {key} of {field}; check it by hand"));
         }
     }
     if get(before, "db_column") != get(after, "db_column") {
@@ -840,7 +834,7 @@ impl Alembic<'_, '_> {
                 "adds a constraint: old code may write rows it rejects".into(),
             ),
             "create_foreign_key" => (
-                Unknown,
+                Review,
                 "adds a foreign key: check that old code keeps it satisfied".into(),
             ),
             "drop_index"
@@ -864,7 +858,7 @@ impl Alembic<'_, '_> {
                     }
                     _ => self.push(
                         e,
-                        Unknown,
+                        Review,
                         "runs SQL built at run time; check it by hand".into(),
                     ),
                 }
@@ -872,7 +866,7 @@ impl Alembic<'_, '_> {
             }
             "batch_alter_table" | "get_bind" | "get_context" | "f" | "inline_literal" => return,
             other => (
-                Unknown,
+                Review,
                 format!("op.{other} is not a call git-fastrevert knows; check it by hand"),
             ),
         };

@@ -100,12 +100,7 @@ pub fn file_ops(src: &Source<'_>) -> Vec<ColumnOp> {
 /// The findings of one Rails migration; `earlier` is the columns before it, when known.
 pub fn classify(src: &Source<'_>, earlier: Option<&Columns>) -> Vec<Finding> {
     let Some(mut walk) = walk_file(src, earlier, false) else {
-        return vec![src.finding(
-            1,
-            Class::Unknown,
-            "",
-            "could not parse this Ruby file; check it by hand",
-        )];
+        return vec![src.unreadable("could not parse this Ruby file; review it by hand")];
     };
     if walk.forward_bodies > 0 && walk.findings.is_empty() {
         walk.findings.push(src.finding(
@@ -116,12 +111,8 @@ pub fn classify(src: &Source<'_>, earlier: Option<&Columns>) -> Vec<Finding> {
         ));
     }
     if walk.forward_bodies == 0 {
-        walk.findings.push(src.finding(
-            1,
-            Class::Unknown,
-            "",
-            "no change, up or self.up method found; check it by hand",
-        ));
+        walk.findings
+            .push(src.unreadable("no change, up or self.up method found; review it by hand"));
     }
     walk.findings
 }
@@ -702,7 +693,7 @@ impl Walk<'_, '_> {
                 "adds a check constraint: old code may write rows it rejects".into(),
             ),
             (Some(_), other) => (
-                Unknown,
+                Review,
                 format!("{other} on a changed table; check it by hand"),
             ),
             (None, "remove_column" | "remove_columns") => (
@@ -754,7 +745,7 @@ impl Walk<'_, '_> {
                 | "create_enum" | "add_enum_value",
             ) => (Additive, "adds to the schema".into()),
             (None, "add_foreign_key") => (
-                Unknown,
+                Review,
                 format!("adds a foreign key to {first}: check that old code keeps it satisfied"),
             ),
             (None, "add_check_constraint") => (
@@ -809,7 +800,7 @@ impl Walk<'_, '_> {
                     return;
                 }
                 (
-                    Unknown,
+                    Review,
                     format!("calls {other}, which is not a schema call git-fastrevert knows; check it by hand"),
                 )
             }
@@ -902,7 +893,7 @@ impl Walk<'_, '_> {
             }
             None => self.findings.push(self.src.finding_at(
                 range,
-                Class::Unknown,
+                Class::Review,
                 "runs SQL built at run time; check it by hand",
             )),
         }

@@ -193,14 +193,28 @@ pub fn classify(file: &str, sql: &str, dialect: Dialect) -> Vec<Finding> {
                 }
                 worst
             }
+            // sqlparser has no ALTER SEQUENCE; what it changes (type, increment, owner) is
+            // invisible to old code that only calls nextval.
+            Err(_) if starts_with_words(piece.text, &["alter", "sequence"]) => (
+                Class::Review,
+                "changes a sequence (not parsed); check it by hand".into(),
+            ),
             Err(e) => (
                 Class::Unknown,
-                format!("could not parse ({e}); check it by hand"),
+                format!("could not parse ({e}), so it cannot be called safe; review it by hand"),
             ),
         };
         findings.push(finding(file, piece.line, class, statement, reason));
     }
     findings
+}
+
+/// Whether `sql` starts with these words, in any case.
+fn starts_with_words(sql: &str, words: &[&str]) -> bool {
+    let mut have = sql.split_whitespace();
+    words
+        .iter()
+        .all(|w| have.next().is_some_and(|h| h.eq_ignore_ascii_case(w)))
 }
 
 fn finding(file: &str, line: usize, class: Class, statement: String, reason: String) -> Finding {
@@ -332,7 +346,7 @@ fn statement_class(s: &Statement, created: &mut HashSet<String>) -> (Class, Stri
         ),
         Statement::Insert(_) => (Additive, "inserts rows".into()),
         Statement::Update(_) | Statement::Delete(_) => (
-            Unknown,
+            Review,
             "changes data: rolling code back does not undo it; check it by hand".into(),
         ),
         Statement::Truncate(t) => (
@@ -389,7 +403,7 @@ fn statement_class(s: &Statement, created: &mut HashSet<String>) -> (Class, Stri
             worst
         }
         other => (
-            Unknown,
+            Review,
             format!(
                 "{} is not classified; check it by hand",
                 first_words(&other.to_string())
@@ -483,7 +497,7 @@ fn alter_class(op: &AlterTableOperation, table: &ObjectName, new_table: bool) ->
                 format!("changes the type of column {column_name}"),
             ),
             AlterColumnOperation::DropDefault if !new_table => (
-                Unknown,
+                Review,
                 format!(
                     "drops the default of {column_name}: old inserts that relied on it may fail"
                 ),
@@ -500,7 +514,7 @@ fn alter_class(op: &AlterTableOperation, table: &ObjectName, new_table: bool) ->
                 format!("adds a check constraint to {table}: old code may write rows it rejects"),
             ),
             TableConstraint::ForeignKey(_) => (
-                Unknown,
+                Review,
                 format!("adds a foreign key to {table}: check that old code keeps it satisfied"),
             ),
             _ => (Additive, format!("adds an index to {table}")),
@@ -572,8 +586,9 @@ mod tests {
             ("ALTER TABLE t ALTER COLUMN c DROP NOT NULL", Additive),
             ("ALTER TABLE t ADD CONSTRAINT u UNIQUE (c)", Destructive),
             ("ALTER TABLE t ADD CONSTRAINT k CHECK (c > 0)", Destructive),
-            ("UPDATE t SET c = 1", Unknown),
+            ("UPDATE t SET c = 1", Review),
             ("THIS IS NOT SQL", Unknown),
+            ("ALTER SEQUENCE s AS bigint", Review),
         ];
         for (sql, class) in cases {
             assert_eq!(classes(sql), vec![class], "{sql}");

@@ -673,9 +673,13 @@ impl History {
     }
 }
 
-/// Who is doing it: `$USER`, `$LOGNAME`, else the numeric user id.
+/// Who ran the command: under `sudo`, the person who ran sudo (`SUDO_USER`), not root.
 fn user_name() -> String {
-    std::env::var("USER")
+    std::env::var("SUDO_USER")
+        .ok()
+        .filter(|u| !u.is_empty() && u != "root")
+        .ok_or(())
+        .or_else(|_| std::env::var("USER"))
         .or_else(|_| std::env::var("LOGNAME"))
         .ok()
         .filter(|u| !u.is_empty())

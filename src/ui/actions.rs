@@ -156,7 +156,8 @@ pub fn publish(outcome: &Outcome) {
     append("GITHUB_STEP_SUMMARY", &format!("{md}\n"));
 }
 
-/// `::error file=…,line=…::` for destructive findings, `::warning …` for unknown ones.
+/// `::error file=…,line=…::` for destructive and unreadable findings, `::warning …` for the
+/// ones to check by hand.
 pub fn annotate_migrations(migrations: &[Migration]) {
     annotate_findings(migrations.iter().flat_map(|m| &m.findings));
 }
@@ -164,8 +165,8 @@ pub fn annotate_migrations(migrations: &[Migration]) {
 fn annotate_findings<'a>(findings: impl Iterator<Item = &'a Finding>) {
     for f in findings {
         let level = match f.class {
-            Class::Destructive => "error",
-            Class::Unknown => "warning",
+            Class::Destructive | Class::Unknown => "error",
+            Class::Review => "warning",
             _ => continue,
         };
         let props = format!(
