@@ -1196,3 +1196,161 @@ fn history_and_marks_name_the_sudo_user() {
         std::fs::read_to_string(releases.join(env.rev(&repo, "main")).join("BAD_RELEASE")).unwrap();
     assert!(mark.contains("alice"), "{mark}");
 }
+
+/// Whether release `rev` in `releases` holds exactly what `git archive rev | tar -x` writes.
+fn assert_release_is_git(env: &Env, repo: &Path, releases: &Path, rev: &str) {
+    let id = env.rev(repo, rev);
+    let extracted = env.path(&format!("archive-{id}"));
+    let _ = std::fs::remove_dir_all(&extracted);
+    std::fs::create_dir(&extracted).unwrap();
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "git archive {id} | tar -x --no-same-permissions -C \"$0\""
+        ))
+        .arg(&extracted)
+        .current_dir(repo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        read_only_as_tar_writes_it(snapshot(&releases.join(&id), &["REVISION", "BAD_RELEASE"])),
+        snapshot(&extracted, &[]),
+        "release {id} differs from git archive"
+    );
+}
+
+/// A hot fix edited in place in the live release (same size, written in place; appended;
+/// truncated and rewritten) changes the inode other releases share: the next deploy never
+/// links it, and switching to a release that shares it writes the file anew from git first.
+#[test]
+fn hand_edits_in_a_live_release_never_reach_another_release() {
+    use std::io::{Seek, Write};
+    let env = Env::new();
+    let repo = env.repo("app");
+    env.commit(
+        &repo,
+        &[
+            ("config.py", "DEBUG = False\n"),
+            ("app.py", "print('v1')\n"),
+            ("lib/util.py", "X = 1\n"),
+        ],
+        "v1",
+    );
+    env.commit(&repo, &[("app.py", "print('v2')\n")], "v2");
+    env.commit(&repo, &[("app.py", "print('v3')\n")], "v3");
+    let releases = site(&env);
+    let deploy = |rev: &str| {
+        let out = env
+            .fr(&repo)
+            .args(["deploy", rev, "--json", "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        json(&out)
+    };
+    let switch = |to: &str| {
+        let out = env
+            .fr(&repo)
+            .args(["switch", to, "--json", "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        json(&out)
+    };
+    // An edit as root makes during an incident: the file made writable, changed, made
+    // read-only again (the inode stays the same).
+    let edit = |path: &Path, how: &dyn Fn(&mut std::fs::File)| {
+        let mut perm = std::fs::metadata(path).unwrap().permissions();
+        perm.set_mode(0o644);
+        std::fs::set_permissions(path, perm.clone()).unwrap();
+        let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        how(&mut f);
+        drop(f);
+        perm.set_mode(0o444);
+        std::fs::set_permissions(path, perm).unwrap();
+    };
+    deploy("main~2");
+    let j = deploy("main~1");
+    assert!(j["linked"].as_u64().unwrap() >= 2, "{j}");
+    let (v1, v2, v3) = (
+        releases.join(env.rev(&repo, "main~2")),
+        releases.join(env.rev(&repo, "main~1")),
+        releases.join(env.rev(&repo, "main")),
+    );
+    // Same size, in place, in the live release: the release before it shares the inode.
+    edit(&v2.join("config.py"), &|f| {
+        f.write_all(b"DEBUG = True!\n").unwrap()
+    });
+    assert_eq!(
+        std::fs::read_to_string(v1.join("config.py")).unwrap(),
+        "DEBUG = True!\n",
+        "the two releases share the file"
+    );
+    // Appended (as a hook's `>>` would) and truncated-and-rewritten.
+    edit(&v2.join("lib/util.py"), &|f| {
+        f.seek(std::io::SeekFrom::End(0)).unwrap();
+        f.write_all(b"DEBUG = True\n").unwrap();
+    });
+    edit(&v2.join("README"), &|f| {
+        f.set_len(0).unwrap();
+        f.write_all(b"HELLO\n").unwrap();
+    });
+
+    // The next deploy writes the edited files anew: its release is git's.
+    let j = deploy("main");
+    assert!(j["linked"].as_u64().unwrap() < 3, "{j}");
+    assert_release_is_git(&env, &repo, &releases, "main");
+    for f in ["config.py", "lib/util.py", "README"] {
+        assert_ne!(
+            std::fs::metadata(v3.join(f)).unwrap().ino(),
+            std::fs::metadata(v2.join(f)).unwrap().ino(),
+            "{f} shares the edited inode"
+        );
+    }
+    // Going back to the first release: its copies of the edited files are written anew
+    // before the flip, and it says which.
+    let j = switch(&env.rev(&repo, "main~2"));
+    let said = j["warnings"].to_string();
+    assert!(said.contains("config.py"), "{j}");
+    assert!(said.contains("written anew from git"), "{j}");
+    assert_release_is_git(&env, &repo, &releases, "main~2");
+    // The release that was edited by hand keeps the edit until it goes live again.
+    assert_eq!(
+        std::fs::read_to_string(v2.join("config.py")).unwrap(),
+        "DEBUG = True!\n"
+    );
+    let j = switch(&env.rev(&repo, "main~1"));
+    assert!(j["warnings"].to_string().contains("config.py"), "{j}");
+    assert_release_is_git(&env, &repo, &releases, "main~1");
+    // Nothing edited since: nothing said, nothing rewritten.
+    let j = switch(&env.rev(&repo, "main"));
+    assert_eq!(j["warnings"], serde_json::json!([]), "{j}");
+
+    // Without the repository the edit cannot be repaired: the switch refuses, naming it.
+    edit(&v3.join("app.py"), &|f| {
+        f.write_all(b"print('v9')\n").unwrap()
+    });
+    let elsewhere = env.path("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = env
+        .fr(&elsewhere)
+        .args(["switch", &env.rev(&repo, "main~1"), "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "main~1 is untouched: {}", stderr(&out));
+    let out = env
+        .fr(&elsewhere)
+        .args(["switch", &env.rev(&repo, "main"), "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("app.py"), "{}", stderr(&out));
+    assert!(std::fs::read_link(env.path("site/current"))
+        .unwrap()
+        .ends_with(env.rev(&repo, "main~1")));
+}

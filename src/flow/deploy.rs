@@ -101,6 +101,13 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     let changed = old.as_deref() != Some(id.as_str());
     let mut after = release_dirs::AfterFlip::default();
     if changed {
+        if !created {
+            // A release already here goes live as git has it: edits since are written anew.
+            for w in rel.verify(&id, Some(&repo))? {
+                ui.warn(&w);
+                warnings.push(w);
+            }
+        }
         let mut history = rel.open_history()?;
         rel.switch_to(&id)?;
         let flipped_at = std::time::Instant::now();
@@ -114,6 +121,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
         let hooks = release_dirs::hooks(Some(&repo), &args.after);
         after = release_dirs::after_flip(
             &rel,
+            Some(&repo),
             &mut history,
             &args.after,
             &hooks,

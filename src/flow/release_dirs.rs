@@ -111,8 +111,10 @@ pub struct AfterFlip {
 /// After the link moved from `before` to `live`: the hooks, then the health check. When the
 /// check fails, the link flips back to `before`, `live` is marked bad, the hooks run again, and
 /// the error says exactly that, with the time the site spent on `live`.
+#[allow(clippy::too_many_arguments)]
 pub fn after_flip(
     rel: &Releases,
+    repo: Option<&crate::git::Repo>,
     history: &mut History,
     args: &AfterSwitchArgs,
     hooks: &[String],
@@ -139,6 +141,8 @@ pub fn after_flip(
             ))
             .hint("fix the release, or deploy another one"));
         };
+        // Back as git has it: a file the new release shared and someone edited is not carried.
+        let repaired = rel.verify(before, repo);
         rel.switch_to(before)?;
         let seconds = flipped_at.elapsed().as_secs_f64();
         let _ = history.append(Some(live), before, "health check failed: flipped back");
@@ -156,6 +160,16 @@ pub fn after_flip(
             "look at the release in {}, then deploy a fixed one",
             rel.dir.join(live).display()
         ));
+        match repaired {
+            Ok(said) => err.hints.extend(said),
+            Err(e) => {
+                err = err.hint(format!(
+                    "{} is live again, but: {}",
+                    short(before),
+                    e.message
+                ))
+            }
+        }
         if !again.is_empty() {
             err = err.hint(format!(
                 "after flipping back, the after-switch hook `{}` failed too: {}",

@@ -47,6 +47,8 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         None
     };
     if changed {
+        // The release goes live as git has it: files edited since its deploy are written anew.
+        guard_warnings.extend(rel.verify(&id, repo.as_ref())?);
         if let (true, Some(old)) = (args.mark_bad, &old) {
             rel.mark_bad(old)?;
         }
@@ -76,6 +78,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         let hooks = release_dirs::hooks(repo.as_ref(), &args.after);
         after = release_dirs::after_flip(
             &rel,
+            repo.as_ref(),
             history,
             &args.after,
             &hooks,

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
+use super::manifest::{self, Manifest, Record, Stamp};
 use crate::git::{FileMode, Oid, Repo};
 use std::sync::atomic::Ordering;
 
@@ -300,16 +301,36 @@ impl Plan {
         parts.join(&b'/')
     }
 
+    /// The path of every directory from the release's top (`""` for the top itself).
+    fn dir_paths(&self) -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = Vec::with_capacity(self.dirs.len());
+        for (i, d) in self.dirs.iter().enumerate() {
+            if i == 0 {
+                out.push(Vec::new());
+                continue;
+            }
+            let mut path = out[d.parent].clone();
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(&d.name);
+            out.push(path);
+        }
+        out
+    }
+
     /// Write everything under `root`, an empty directory this process created: directories and
-    /// symlinks first, then the files spread over the available cores.
-    /// `previous`: the live release's top directory, to hard-link the files it shares.
+    /// symlinks first, then the files spread over the available cores. Returns the record of
+    /// every file written (its manifest).
+    /// `previous`: the live release's top directory and its manifest, to hard-link the files
+    /// it shares and that are still as it wrote them.
     pub fn write(
         &self,
         repo: &Repo,
         root: &OwnedFd,
-        previous: Option<&OwnedFd>,
+        previous: Option<(&OwnedFd, &Manifest)>,
         progress: &Progress,
-    ) -> Result<()> {
+    ) -> Result<Vec<Record>> {
         progress
             .total
             .store(self.entries(), std::sync::atomic::Ordering::Relaxed);
@@ -332,54 +353,88 @@ impl Plan {
             .map_or(1, |n| n.get())
             .clamp(1, 8);
         let chunk = self.files.len().div_ceil(threads).max(1);
-        std::thread::scope(|scope| -> Result<()> {
+        let dir_paths = self.dir_paths();
+        let dir_paths = &dir_paths;
+        std::thread::scope(|scope| -> Result<Vec<Record>> {
             let handles: Vec<_> = self
                 .files
                 .chunks(chunk)
                 .map(|files| {
                     // A handle is not shared across threads; each opens its own.
                     let own = repo.reopen();
-                    scope.spawn(move || -> Result<()> {
+                    scope.spawn(move || -> Result<Vec<Record>> {
                         let repo = own?;
                         let odb = repo.blobs()?;
                         let mut cursor = Cursor::new(root)?;
-                        let mut before = previous.map(Cursor::new).transpose()?;
+                        let mut before = previous
+                            .map(|(fd, manifest)| Cursor::new(fd).map(|c| (c, manifest)))
+                            .transpose()?;
+                        let mut records = Vec::with_capacity(files.len());
                         for file in files {
                             let Kind::File { executable } = file.kind else {
                                 continue;
                             };
+                            let mut path = dir_paths[file.dir].clone();
+                            if !path.is_empty() {
+                                path.push(b'/');
+                            }
+                            path.extend_from_slice(&file.name);
                             let counted = || {
                                 progress
                                     .written
                                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
                             };
                             if file.same && !progress.no_links.load(Ordering::Relaxed) {
-                                if let Some(before) = before.as_mut() {
-                                    let parent = cursor.enter(self, file.dir)?;
-                                    if link_unchanged(&odb, before, self, file, parent, progress) {
-                                        counted();
-                                        continue;
+                                if let Some((before, manifest)) = before.as_mut() {
+                                    let recorded = manifest.get(&path).filter(|r| {
+                                        r.oid == file.oid && r.executable == executable
+                                    });
+                                    if let Some(recorded) = recorded {
+                                        let parent = cursor.enter(self, file.dir)?;
+                                        let linked = link_unchanged(
+                                            before, self, file, recorded, parent, progress,
+                                        );
+                                        if let Some(stamp) = linked {
+                                            records.push(Record {
+                                                path,
+                                                oid: file.oid,
+                                                executable,
+                                                stamp,
+                                            });
+                                            counted();
+                                            continue;
+                                        }
                                     }
                                 }
                             }
                             let parent = cursor.enter(self, file.dir)?;
                             // git keeps only the executable bit; the files are read-only so that
                             // the next release can share them (hard links) as they are.
-                            let mode = if executable { 0o555 } else { 0o444 };
-                            let fd = create_file(parent, &file.name, mode)
+                            let fd = create_file(parent, &file.name, manifest::mode(executable))
                                 .map_err(|e| self.io_error(file.dir, &file.name, e))?;
-                            odb.with(file.oid, |data| File::from(fd).write_all(data))??;
+                            let mut out = File::from(fd);
+                            odb.with(file.oid, |data| out.write_all(data))??;
+                            let stat = rustix::fs::fstat(&out).map_err(std::io::Error::from)?;
+                            records.push(Record {
+                                path,
+                                oid: file.oid,
+                                executable,
+                                stamp: Stamp::of(&stat),
+                            });
                             counted();
                         }
-                        Ok(())
+                        Ok(records)
                     })
                 })
                 .collect();
+            let mut records = Vec::with_capacity(self.files.len());
             for h in handles {
-                h.join()
-                    .map_err(|_| Error::failed("a writer thread panicked"))??;
+                records.extend(
+                    h.join()
+                        .map_err(|_| Error::failed("a writer thread panicked"))??,
+                );
             }
-            Ok(())
+            Ok(records)
         })
     }
 
@@ -417,54 +472,52 @@ pub struct Progress {
     pub no_links: std::sync::atomic::AtomicBool,
 }
 
-/// Hard-link an unchanged file from the live release: only a plain, read-only file of the
-/// blob's size (one written by this export, not edited since), else `false` and the caller
-/// writes it. A link that the filesystem refuses (another filesystem) stops linking.
+/// Hard-link an unchanged file from the live release: only while it is still the very file
+/// the live release's manifest recorded (same inode, change and modification times and size:
+/// nothing has written to it, chmod-ed or replaced it since), else `None` and the caller writes
+/// it anew. Returns the linked file's stamp. A link that the filesystem refuses (another
+/// filesystem) stops linking.
 fn link_unchanged(
-    odb: &crate::git::repo::Blobs<'_>,
     before: &mut Cursor,
     plan: &Plan,
     file: &Entry,
+    recorded: &Record,
     parent: BorrowedFd<'_>,
     progress: &Progress,
-) -> bool {
+) -> Option<Stamp> {
     // The live release may lack the folder, or hold something else there: then write.
-    let Ok(old_dir) = before.enter(plan, file.dir) else {
-        return false;
-    };
-    let Ok(stat) = rustix::fs::statat(old_dir, bytes(&file.name), AtFlags::SYMLINK_NOFOLLOW) else {
-        return false;
-    };
-    let Ok(size) = odb.size(file.oid) else {
-        return false;
-    };
-    let regular =
-        rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile;
-    let read_only = stat.st_mode & 0o222 == 0;
-    if !regular || !read_only || stat.st_size as u64 != size as u64 {
-        return false;
+    let old_dir = before.enter(plan, file.dir).ok()?;
+    let stat = rustix::fs::statat(old_dir, bytes(&file.name), AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    if !manifest::as_written(&stat, recorded.executable)
+        || !Stamp::of(&stat).same_content_as(&recorded.stamp)
+    {
+        return None;
     }
-    match linkat(
+    if let Err(e) = linkat(
         old_dir,
         bytes(&file.name),
         parent,
         bytes(&file.name),
         AtFlags::empty(),
     ) {
-        Ok(()) => {
-            progress.linked.fetch_add(1, Ordering::Relaxed);
-            true
+        if e == rustix::io::Errno::XDEV
+            || e == rustix::io::Errno::PERM
+            || e == rustix::io::Errno::MLINK
+        {
+            progress.no_links.store(true, Ordering::Relaxed);
         }
-        Err(e) => {
-            if e == rustix::io::Errno::XDEV
-                || e == rustix::io::Errno::PERM
-                || e == rustix::io::Errno::MLINK
-            {
-                progress.no_links.store(true, Ordering::Relaxed);
-            }
-            false
-        }
+        return None;
     }
+    let linked = rustix::fs::statat(parent, bytes(&file.name), AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    // A write between the check and the link shows as a modification time (or size) that is
+    // no longer the recorded one: then the link is taken back and the file written anew.
+    let stamp = Stamp::of(&linked);
+    if !stamp.same_content_as(&recorded.stamp) {
+        let _ = rustix::fs::unlinkat(parent, bytes(&file.name), AtFlags::empty());
+        return None;
+    }
+    progress.linked.fetch_add(1, Ordering::Relaxed);
+    Some(stamp)
 }
 
 /// Create a file that must not exist, never through a symlink.

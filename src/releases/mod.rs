@@ -8,6 +8,7 @@
 
 pub mod after;
 pub mod export;
+pub mod manifest;
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -465,6 +466,59 @@ impl Releases {
         Ok(())
     }
 
+    /// Check release `id` against its manifest before it goes live: a file edited, replaced or
+    /// removed since the deploy wrote it (a hand edit in another release that shared it by
+    /// hard link, say) is written anew from git. Returns what to warn about; an error when a
+    /// changed file cannot be repaired (no repository, or a blob it lacks), naming the files.
+    pub fn verify(&self, id: &str, repo: Option<&Repo>) -> Result<Vec<String>> {
+        let Some(mut manifest) = manifest::Manifest::read(self.fd.as_fd(), id) else {
+            return Ok(vec![format!(
+                "{} has no manifest (deployed by an older git-fastrevert, or its manifest is damaged): its files could not be checked against git",
+                &id[..12.min(id.len())]
+            )]);
+        };
+        let release = export::open_dir(self.fd.as_fd(), id.as_bytes()).map_err(io_err)?;
+        let changed = manifest::changed(&release, &manifest);
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let names: Vec<String> = changed
+            .iter()
+            .take(10)
+            .map(|&i| crate::git::quote_path(&manifest.records[i].path))
+            .collect();
+        let more = if changed.len() > names.len() {
+            format!(" and {} more", changed.len() - names.len())
+        } else {
+            String::new()
+        };
+        let short = &id[..12.min(id.len())];
+        let repaired = repo.map(|repo| manifest::repair(&release, &mut manifest, &changed, repo));
+        match repaired {
+            Some(Ok(())) => {
+                manifest.write(self.fd.as_fd(), id, TEMP_PREFIX)?;
+                Ok(vec![format!(
+                    "{} file(s) of {short} were no longer as deployed (edited in place?) and were written anew from git: {}{more}",
+                    changed.len(),
+                    names.join(", ")
+                )])
+            }
+            Some(Err(e)) => Err(Error::bad_input(format!(
+                "{} file(s) of {short} are no longer as deployed (edited in place?) and could not be written anew from git ({}): {}{more}; nothing was changed",
+                changed.len(),
+                e.message,
+                names.join(", ")
+            ))
+            .hint("deploy the revision again (git fastrevert deploy <REV>), or restore the files by hand")),
+            None => Err(Error::bad_input(format!(
+                "{} file(s) of {short} are no longer as deployed (edited in place?): {}{more}; nothing was changed",
+                changed.len(),
+                names.join(", ")
+            ))
+            .hint("run the command inside the repository, so they can be written anew from git")),
+        }
+    }
+
     /// Open the history for appending, before the link moves: a history that cannot be
     /// written (a symlink planted in its place) stops the command while nothing has changed.
     pub fn open_history(&self) -> Result<History> {
@@ -521,6 +575,7 @@ impl Releases {
                 // Rename first, so a half-deleted release never carries a release's name.
                 let doomed = self.dir.join(format!("{TEMP_PREFIX}prune-{}", r.id));
                 fs::rename(&r.path, &doomed)?;
+                manifest::remove(self.fd.as_fd(), &r.id);
                 fs::remove_dir_all(&doomed)?;
                 removed.push(r.id);
             }
@@ -587,8 +642,14 @@ impl Releases {
             .as_deref()
             .and_then(|id| Oid::from_str(id).ok())
             .and_then(|oid| repo.tree_of(oid).ok());
+        // Linking needs the live release's manifest: without it (or with a damaged one) no
+        // file of it can be known to be as git has it, so none is shared.
         let live_root = match (&live, live_tree) {
-            (Some(id), Some(_)) => export::open_dir(self.fd.as_fd(), id.as_bytes()).ok(),
+            (Some(id), Some(_)) => manifest::Manifest::read(self.fd.as_fd(), id).and_then(|m| {
+                export::open_dir(self.fd.as_fd(), id.as_bytes())
+                    .ok()
+                    .map(|fd| (fd, m))
+            }),
             _ => None,
         };
         let plan = export::Plan::read(
@@ -603,7 +664,12 @@ impl Releases {
         let written = export::open_dir(self.fd.as_fd(), temp.as_bytes())
             .map_err(|e| Error::from(io_err(e)))
             .and_then(|root| {
-                plan.write(repo, &root, live_root.as_ref(), progress)?;
+                let records = plan.write(
+                    repo,
+                    &root,
+                    live_root.as_ref().map(|(fd, m)| (fd, m)),
+                    progress,
+                )?;
                 let fd = export::create_file(root.as_fd(), REVISION.as_bytes(), 0o666)
                     .map_err(io_err)?;
                 File::from(fd).write_all(format!("{id}\n").as_bytes())?;
@@ -612,6 +678,8 @@ impl Releases {
                 // Everything on disk before the release appears under its name.
                 flush_filesystem(&File::from(root))?;
                 stats.sync = synced.elapsed();
+                // The manifest before the name: a release never appears without one.
+                manifest::Manifest::new(records).write(self.fd.as_fd(), &id, TEMP_PREFIX)?;
                 renameat(&self.fd, temp.as_str(), &self.fd, id.as_str()).map_err(io_err)?;
                 Ok(())
             });
