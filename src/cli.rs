@@ -220,7 +220,7 @@ pub struct ReleaseDirArgs {
 }
 
 /// What runs after the live link moves: hooks, and a health check that flips back.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct AfterSwitchArgs {
     /// Run CMD (through sh) after every flip, with FASTREVERT_RELEASE, FASTREVERT_PREVIOUS,
     /// FASTREVERT_RELEASE_PATH and FASTREVERT_LINK set; repeatable [also fastrevert.afterSwitch].
@@ -247,6 +247,26 @@ pub struct AfterSwitchArgs {
     /// Attempts before the check counts as failed (one second apart).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub check_retries: u32,
+
+    /// Seconds one hook may take before it is killed with every process it started (more than
+    /// 0, at most 3600).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0, value_parser = seconds)]
+    pub hook_timeout: f64,
+}
+
+/// The same defaults as on the command line (the menu builds its arguments from these).
+impl Default for AfterSwitchArgs {
+    fn default() -> AfterSwitchArgs {
+        AfterSwitchArgs {
+            after_switch: Vec::new(),
+            check: None,
+            check_url: None,
+            check_status: 200,
+            check_timeout: 10.0,
+            check_retries: 3,
+            hook_timeout: 300.0,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -1354,3 +1354,93 @@ fn hand_edits_in_a_live_release_never_reach_another_release() {
         .unwrap()
         .ends_with(env.rev(&repo, "main~1")));
 }
+
+/// Whether a process whose command line holds `marker` is still running.
+fn running(marker: &str) -> bool {
+    Command::new("pgrep")
+        .args(["-f", marker])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Hooks and checks never hang production: a hook that leaves a background child does not
+/// keep the deploy (or its lock) waiting, a hook or a check that hangs is killed at its
+/// timeout with everything it started, and a rollback right after is never blocked.
+#[test]
+fn hooks_and_checks_are_bounded_and_killed_with_their_children() {
+    let env = Env::new();
+    let repo = env.repo("app");
+    env.commit(&repo, &[("app.txt", "v2\n")], "v2");
+    env.commit(&repo, &[("app.txt", "v3\n")], "v3");
+    let releases = site(&env);
+    let run = |args: &[&str]| {
+        let started = std::time::Instant::now();
+        let out = env
+            .fr(&repo)
+            .args(args)
+            .arg("--releases")
+            .arg(&releases)
+            .output()
+            .unwrap();
+        (out, started.elapsed())
+    };
+    // A background child of a hook: the deploy ends at once, and so does a switch after it.
+    let (out, took) = run(&["deploy", "main~2", "--after-switch", "sleep 371 &"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    let (out, took) = run(&["deploy", "main~1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    let (out, _) = run(&["switch", "previous", "--wait", "2"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let _ = Command::new("pkill").args(["-f", "sleep 371"]).status();
+
+    // A check that leaves a background child and passes: not waited for.
+    let (out, took) = run(&["switch", "previous", "--check", "sleep 372 & true"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    let _ = Command::new("pkill").args(["-f", "sleep 372"]).status();
+
+    // A check that hangs, with a child: killed whole at --check-timeout, then the flip back.
+    let (out, took) = run(&[
+        "switch",
+        "previous",
+        "--check",
+        "sleep 373 & sleep 374",
+        "--check-timeout",
+        "1",
+        "--check-retries",
+        "1",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("took longer than 1 s"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(
+        !running("sleep 373") && !running("sleep 374"),
+        "the check's processes live on"
+    );
+
+    // A hook that hangs: killed at --hook-timeout, said, and the lock is free.
+    let (out, took) = run(&[
+        "deploy",
+        "main",
+        "--after-switch",
+        "sleep 375 & sleep 376",
+        "--hook-timeout",
+        "1",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--hook-timeout"), "{}", stderr(&out));
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(
+        !running("sleep 375") && !running("sleep 376"),
+        "the hook's processes live on"
+    );
+    let (out, _) = run(&["switch", "previous", "--wait", "2"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

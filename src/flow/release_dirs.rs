@@ -123,12 +123,13 @@ pub fn after_flip(
     flipped_at: Instant,
 ) -> Result<AfterFlip> {
     let short = |s: &str| s[..12.min(s.len())].to_string();
-    let failed_hooks = after::run_hooks(hooks, rel, live, before);
+    let hook_timeout = Duration::from_secs_f64(args.hook_timeout);
+    let failed_hooks = after::run_hooks(hooks, rel, live, before, hook_timeout);
     let check = (args.check.is_some() || args.check_url.is_some()).then(|| after::Check {
         command: args.check.clone(),
         url: args.check_url.clone(),
         status: args.check_status,
-        timeout: Duration::from_secs_f64(args.check_timeout.max(0.1)),
+        timeout: Duration::from_secs_f64(args.check_timeout),
         retries: args.check_retries,
     });
     let result = check.map(|c| c.run(rel, live, before));
@@ -147,7 +148,7 @@ pub fn after_flip(
         let seconds = flipped_at.elapsed().as_secs_f64();
         let _ = history.append(Some(live), before, "health check failed: flipped back");
         let marked = rel.mark_bad(live).is_ok();
-        let again = after::run_hooks(hooks, rel, before, Some(live));
+        let again = after::run_hooks(hooks, rel, before, Some(live), hook_timeout);
         let mut err = Error::failed(format!(
             "the health check of {} failed ({}); {} flipped back to {} after {seconds:.1} s on the new release{}",
             short(live),

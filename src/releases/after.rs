@@ -51,29 +51,39 @@ fn shorten(bytes: &[u8]) -> String {
     }
 }
 
-/// Run each hook through `sh -c`, in order, with the release ids in the environment.
+/// Run each hook through `sh -c`, in order, with the release ids in the environment, each
+/// bounded by `timeout`.
 pub fn run_hooks(
     hooks: &[String],
     rel: &Releases,
     live: &str,
     before: Option<&str>,
+    timeout: Duration,
 ) -> Vec<Failure> {
     let mut failures = Vec::new();
     for hook in hooks {
         let mut cmd = Command::new("sh");
-        cmd.arg("-c").arg(hook).stdin(Stdio::null());
+        cmd.arg("-c").arg(hook);
         environment(&mut cmd, rel, live, before);
-        match cmd.output() {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => failures.push(Failure {
+        match run_bounded(&mut cmd, timeout) {
+            Ok(ran) if ran.code == Some(0) => {}
+            Ok(ran) => failures.push(Failure {
                 command: hook.clone(),
-                code: out.status.code(),
-                output: shorten(&[out.stdout, out.stderr].concat()),
+                code: ran.code,
+                output: if ran.timed_out {
+                    format!(
+                        "took longer than {} s (--hook-timeout) and was killed with everything it started; {}",
+                        timeout.as_secs_f64(),
+                        ran.output
+                    )
+                } else {
+                    ran.output
+                },
             }),
             Err(e) => failures.push(Failure {
                 command: hook.clone(),
                 code: None,
-                output: e.to_string(),
+                output: e,
             }),
         }
     }
@@ -112,14 +122,19 @@ impl Check {
             let mut cmd = Command::new("sh");
             cmd.arg("-c").arg(command).stdin(Stdio::null());
             environment(&mut cmd, rel, live, before);
-            let out = run_with_timeout(&mut cmd, self.timeout)?;
-            if !out.status.success() {
+            let ran = run_bounded(&mut cmd, self.timeout)
+                .map_err(|e| format!("could not run the check: {e}"))?;
+            if ran.timed_out {
+                return Err(format!(
+                    "the check took longer than {} s and was killed with everything it started",
+                    self.timeout.as_secs_f64()
+                ));
+            }
+            if ran.code != Some(0) {
                 return Err(format!(
                     "`{command}` exited with {}: {}",
-                    out.status
-                        .code()
-                        .map_or("a signal".into(), |c| c.to_string()),
-                    shorten(&[out.stdout, out.stderr].concat())
+                    ran.code.map_or("a signal".into(), |c| c.to_string()),
+                    ran.output
                 ));
             }
         }
@@ -133,27 +148,55 @@ impl Check {
     }
 }
 
-/// Run a command, killing it when it takes longer than `timeout`.
-fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<std::process::Output, String> {
+/// How a bounded command ended.
+struct Ran {
+    /// Its exit code; `None` when a signal ended it.
+    code: Option<i32>,
+    timed_out: bool,
+    /// What it printed (stdout and stderr together), shortened.
+    output: String,
+}
+
+/// Run a command in a process group of its own, its output into an unnamed temporary file
+/// (never a pipe: a background child it leaves would hold a pipe open, and reading it would
+/// wait for that child), waiting for the command itself and no longer than `timeout`. At the
+/// timeout the whole group is killed: the command and every process it started.
+fn run_bounded(cmd: &mut Command, timeout: Duration) -> Result<Ran, String> {
+    use std::io::{Read, Seek};
+    use std::os::unix::process::CommandExt;
+    let mut log =
+        tempfile::tempfile().map_err(|e| format!("no temporary file for its output: {e}"))?;
+    let out = log.try_clone().map_err(|e| e.to_string())?;
+    let err = log.try_clone().map_err(|e| e.to_string())?;
     let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .process_group(0)
         .spawn()
-        .map_err(|e| format!("could not run the check: {e}"))?;
+        .map_err(|e| e.to_string())?;
+    let group = rustix::process::Pid::from_child(&child);
     let started = Instant::now();
-    loop {
+    let (status, timed_out) = loop {
         match child.try_wait() {
-            Ok(Some(_)) => return child.wait_with_output().map_err(|e| e.to_string()),
+            Ok(Some(status)) => break (status, false),
             Ok(None) if started.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "the check took longer than {} s",
-                    timeout.as_secs_f64()
-                ));
+                let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+                match child.wait() {
+                    Ok(status) => break (status, true),
+                    Err(e) => return Err(e.to_string()),
+                }
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(e) => return Err(e.to_string()),
         }
-    }
+    };
+    let mut printed = Vec::new();
+    let _ = log.rewind();
+    let _ = log.take(64 * 1024).read_to_end(&mut printed);
+    Ok(Ran {
+        code: status.code(),
+        timed_out,
+        output: shorten(&printed),
+    })
 }
