@@ -216,13 +216,52 @@ fn github_rerun_finds_the_pushed_branch_and_the_open_pr() {
 }
 
 /// Commit a squash merge and a rebase merge on top of the clone, pushed.
-fn squash_and_rebase(env: &Env, work: &Path) -> (String, String, String) {
+/// Two merged pull requests on main: #8 squashed (its two commits, on no branch, are one commit
+/// on main) and #9 rebased (its two commits are on main with new ids and the same changes).
+/// Their own commits stay on the remote under `refs` (GitHub's `refs/pull/N/head`), when given,
+/// as forges keep them. The local branches are gone, as after a merge.
+struct Merged {
+    squash: String,
+    part1: String,
+    part2: String,
+    /// #8's commits and #9's, oldest first.
+    coupons: [String; 2],
+    rebased: [String; 2],
+}
+
+fn squash_and_rebase(env: &Env, work: &Path, refs: Option<(&str, &str)>) -> Merged {
+    env.git(work, &["switch", "-q", "-c", "coupons"]);
+    let c1 = env.commit(work, &[("squashed.txt", "part\n")], "WIP coupons");
+    let c2 = env.commit(work, &[("squashed.txt", "all of it\n")], "Fix coupons");
+    env.git(work, &["switch", "-q", "-c", "rebased", "main"]);
+    let r1 = env.commit(work, &[("rebased1.txt", "one\n")], "Rebased part 1");
+    let r2 = env.commit(work, &[("rebased2.txt", "two\n")], "Rebased part 2");
+    env.git(work, &["switch", "-q", "main"]);
     let squash = env.commit(work, &[("squashed.txt", "all of it\n")], "Add coupons (#8)");
-    let part1 = env.commit(work, &[("rebased1.txt", "one\n")], "Rebased part 1");
-    let part2 = env.commit(work, &[("rebased2.txt", "two\n")], "Rebased part 2");
+    env.git(work, &["cherry-pick", "--allow-empty", &r1, &r2]);
+    let (part1, part2) = (env.rev(work, "HEAD~1"), env.rev(work, "HEAD"));
+    assert_ne!(part2, r2, "rebased commits have new ids");
     env.git(work, &["push", "-q", "origin", "main"]);
-    let _ = part1;
-    (squash, env.rev(work, "HEAD~1"), part2)
+    if let Some((coupons, rebased)) = refs {
+        env.git(
+            work,
+            &[
+                "push",
+                "-q",
+                "origin",
+                &format!("coupons:{coupons}"),
+                &format!("rebased:{rebased}"),
+            ],
+        );
+    }
+    env.git(work, &["branch", "-q", "-D", "coupons", "rebased"]);
+    Merged {
+        squash,
+        part1,
+        part2,
+        coupons: [c1, c2],
+        rebased: [r1, r2],
+    }
 }
 
 #[test]
@@ -232,7 +271,13 @@ fn github_pr_reverts_merge_squash_and_rebase_merges_and_comments() {
     let work = github(&env, &fake);
     let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
     let feature = env.rev(&work, &format!("{merge}^2"));
-    let (squash, part1, part2) = squash_and_rebase(&env, &work);
+    let Merged {
+        squash,
+        part1,
+        part2,
+        coupons,
+        rebased,
+    } = squash_and_rebase(&env, &work, Some(("refs/pull/8/head", "refs/pull/9/head")));
     let pr = |n: &str, title: &str, sha: &str, head_ref: &str| {
         Mock::given(method("GET"))
             .and(path(format!("/repos/acme/shop/pulls/{n}")))
@@ -246,6 +291,7 @@ fn github_pr_reverts_merge_squash_and_rebase_merges_and_comments() {
                         ("MERGE_SHA", sha),
                         ("HEAD_REF", head_ref),
                         ("HEAD_SHA", &feature),
+                        ("COMMITS", "2"),
                     ],
                 ),
             ))
@@ -310,9 +356,9 @@ fn github_pr_reverts_merge_squash_and_rebase_merges_and_comments() {
     fake.mount(commits(
         "8",
         "WIP coupons",
-        &feature,
+        &coupons[0],
         "Fix coupons",
-        &feature,
+        &coupons[1],
     ));
     fake.mount(
         create_pr_mock(
@@ -336,9 +382,9 @@ fn github_pr_reverts_merge_squash_and_rebase_merges_and_comments() {
     fake.mount(commits(
         "9",
         "Rebased part 1",
-        &feature,
+        &rebased[0],
         "Rebased part 2",
-        &feature,
+        &rebased[1],
     ));
     fake.mount(
         create_pr_mock(
@@ -523,7 +569,9 @@ fn bitbucket_cloud_reverts_a_squash_merged_pr() {
     let env = Env::new();
     let fake = Fake::start();
     let (work, _remote) = env.cloned();
-    let (squash, _, _) = squash_and_rebase(&env, &work);
+    let Merged {
+        squash, coupons, ..
+    } = squash_and_rebase(&env, &work, None);
     env.git(&work, &["config", "fastrevert.forge", "bitbucket"]);
     env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
     fake.mount(
@@ -552,9 +600,9 @@ fn bitbucket_cloud_reverts_a_squash_merged_pr() {
                 fixture(
                     "bitbucket-cloud/pullrequest-commits.json",
                     &[
-                        ("SHA1", "b1"),
+                        ("SHA1", &coupons[0]),
                         ("MESSAGE1", "WIP"),
-                        ("SHA2", "b2"),
+                        ("SHA2", &coupons[1]),
                         ("MESSAGE2", "More WIP"),
                     ],
                 ),
@@ -803,6 +851,7 @@ fn the_picker_offers_recently_merged_pull_requests() {
                         ("MERGE_SHA", &merge),
                         ("HEAD_REF", "feature"),
                         ("HEAD_SHA", &feature),
+                        ("COMMITS", "1"),
                     ],
                 ),
             ))
@@ -866,6 +915,7 @@ fn a_create_or_comment_whose_answer_is_lost_is_found_not_repeated() {
                         ("MERGE_SHA", &merge),
                         ("HEAD_REF", "feature"),
                         ("HEAD_SHA", &feature),
+                        ("COMMITS", "1"),
                     ],
                 ),
             ))
@@ -969,17 +1019,27 @@ fn a_create_or_comment_whose_answer_is_lost_is_found_not_repeated() {
 fn bitbucket_pr_commit_ranges_follow_the_graph_not_the_list_order() {
     let env = Env::new();
     let (work, _remote) = env.cloned();
-    let (_squash, part1, part2) = squash_and_rebase(&env, &work);
+    let Merged {
+        part1,
+        part2,
+        rebased,
+        ..
+    } = squash_and_rebase(&env, &work, None);
     env.git(&work, &["config", "fastrevert.forge", "bitbucket"]);
     env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
     // Rebased: other ids, same subjects. Fast-forwarded: the very ids.
+    // Rebased: the request's own commits (here in the clone) have other ids and the same
+    // changes as the ones on main. Fast-forwarded: the very ids. Commits that are nowhere here
+    // (and Bitbucket Cloud keeps no ref to fetch them by): which commits landed cannot be
+    // told, so nothing is reverted.
     for (case, sha1, sha2) in [
+        ("rebase", rebased[0].as_str(), rebased[1].as_str()),
+        ("fast-forward", part1.as_str(), part2.as_str()),
         (
-            "rebase",
+            "unknown",
             "1111111111111111111111111111111111111111",
             "2222222222222222222222222222222222222222",
         ),
-        ("fast-forward", part1.as_str(), part2.as_str()),
     ] {
         let fake = Fake::start();
         fake.mount(
@@ -1024,8 +1084,17 @@ fn bitbucket_pr_commit_ranges_follow_the_graph_not_the_list_order() {
             .env("BITBUCKET_API_URL", fake.uri())
             .output()
             .unwrap();
-        assert_eq!(code(&out), 0, "{case}: {}", stderr(&out));
-        assert_eq!(json(&out)["reverted"], json!([part2, part1]), "{case}");
+        if case == "unknown" {
+            assert_eq!(code(&out), 2, "{case}: {}", stderr(&out));
+            assert!(
+                stderr(&out).contains("revert <first commit>^.."),
+                "{}",
+                stderr(&out)
+            );
+        } else {
+            assert_eq!(code(&out), 0, "{case}: {}", stderr(&out));
+            assert_eq!(json(&out)["reverted"], json!([part2, part1]), "{case}");
+        }
         fake.verify();
     }
 }
@@ -1109,6 +1178,7 @@ fn github_redirects_for_a_renamed_repository_are_followed_on_the_same_host_only(
                         ("MERGE_SHA", &merge),
                         ("HEAD_REF", "feature"),
                         ("HEAD_SHA", &feature),
+                        ("COMMITS", "1"),
                     ],
                 ),
             ))

@@ -10,6 +10,7 @@ pub mod interactive;
 pub mod migration_check;
 pub mod pick;
 pub mod points;
+pub mod pr_commits;
 pub mod publish;
 pub mod pull_request;
 #[cfg(unix)]

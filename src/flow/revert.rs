@@ -6,7 +6,7 @@ use super::{publish, pull_request, BaseTip, Ctx};
 use crate::cli::RevertArgs;
 use crate::engine::revert::{self as engine, RevertError, RevertOptions, RevertPlan, Reverted};
 use crate::error::{Error, Kind, Result};
-use crate::forge::{PrCommit, PrInfo};
+use crate::forge::PrInfo;
 use crate::git;
 use crate::migrations::Report;
 use crate::outcome;
@@ -301,7 +301,6 @@ fn merged_prs(
     if numbers.is_empty() {
         return Ok(Vec::new());
     }
-    let repo = &ctx.repo;
     // Without a forge API (none configured, or no token), the base's own history says which
     // commit merged a pull request, as the forges write it.
     let forge = match pull_request::connect(ctx, "revert --pr") {
@@ -355,41 +354,9 @@ fn merged_prs(
                 ctx.settings.base
             ));
         }
-        let sha = info.merge_commit.clone().ok_or_else(|| {
-            Error::failed(format!(
-                "{} did not say which commit merged {}",
-                kind.name(),
-                reference(n)
-            ))
-            .hint("name the commits to revert instead")
-        })?;
-        let merge = git::resolve_commit(repo, &sha).map_err(|_| {
-            Error::bad_input(format!(
-                "the commit that merged {} ({}) is not in this clone",
-                reference(n),
-                &sha[..sha.len().min(12)]
-            ))
-            .hint(format!(
-                "fetch {} (or the whole history: git fetch --unshallow), then re-run",
-                info.base_ref
-            ))
-        })?;
-        let method = if repo.commit(merge)?.parents.len() > 1 {
-            oids.push(merge);
-            "merge"
-        } else {
-            let pr_commits = forge.pr_commits(n)?;
-            match rebased_range(repo, merge, &pr_commits)? {
-                Some(range) => {
-                    oids.extend(range);
-                    "rebase"
-                }
-                None => {
-                    oids.push(merge);
-                    "squash"
-                }
-            }
-        };
+        let landed = super::pr_commits::landed(ctx, base, &info, forge.as_ref(), warnings)?;
+        oids.extend(landed.commits);
+        let method = landed.method;
         found.push(MergedPr { info, method });
     }
     Ok(found)
@@ -491,6 +458,7 @@ fn from_history(
                     head_sha: None,
                     base_ref: ctx.settings.base.clone(),
                     url: String::new(),
+                    ..PrInfo::default()
                 },
                 method: if commit.parents.len() > 1 {
                     "merge"
@@ -508,48 +476,6 @@ fn from_history(
     ));
     err.hints = no_api.hints.clone();
     Err(err)
-}
-
-/// The commits a rebase or fast-forward merge put on the base: the first-parent chain ending at
-/// `tip` made of the pull request's commits (the same ids after a fast-forward, the same
-/// subjects after a rebase). The chain follows the commit graph; the forge's list order is
-/// never trusted (Bitbucket lists newest first, GitHub oldest first). `None` when the chain is
-/// not the pull request's commits, all of them.
-fn rebased_range(
-    repo: &crate::git::Repo,
-    tip: crate::git::Oid,
-    pr_commits: &[PrCommit],
-) -> Result<Option<Vec<crate::git::Oid>>> {
-    if pr_commits.len() < 2 {
-        return Ok(None);
-    }
-    let subject = |text: &str| crate::engine::message::subject(text).to_string();
-    let mut ids: std::collections::HashSet<&str> =
-        pr_commits.iter().map(|c| c.sha.as_str()).collect();
-    let mut subjects: Vec<String> = pr_commits.iter().map(|c| subject(&c.message)).collect();
-    let mut chain = Vec::new();
-    let mut at = repo.commit(tip)?;
-    while chain.len() < pr_commits.len() {
-        let [parent] = at.parents[..] else {
-            return Ok(None);
-        };
-        let id = at.id.to_string();
-        let own = at.subject().to_string();
-        // The same id (fast-forward) or, after a rebase, a subject not used up yet.
-        let same_id = ids.remove(id.as_str());
-        match subjects.iter().position(|s| *s == own) {
-            Some(i) => {
-                subjects.swap_remove(i);
-            }
-            None if same_id => {}
-            None => return Ok(None),
-        }
-        chain.push(at.id);
-        if chain.len() < pr_commits.len() {
-            at = repo.commit(parent)?;
-        }
-    }
-    Ok(Some(chain))
 }
 
 /// The pull request's title and body.

@@ -10,7 +10,7 @@ use git2::{Oid, Repository, Signature, Time};
 use super::Ctx;
 use crate::cli::{GlobalArgs, RevertArgs, RollbackArgs};
 use crate::error::{Kind, Result};
-use crate::forge::{self, Forge, NewPr, PrCommit, PrInfo, PullRequest, Target};
+use crate::forge::{self, Forge, NewPr, PrInfo, PullRequest, Target};
 use crate::ui::prompt::{Answer, Scripted};
 use crate::ui::Ui;
 
@@ -41,10 +41,11 @@ impl Forge for FakeForge {
             head_sha: None,
             base_ref: "main".into(),
             url: "https://forge.test/o/r/pull/7".into(),
+            ..PrInfo::default()
         })
     }
-    fn pr_commits(&self, _number: u64) -> Result<Vec<PrCommit>> {
-        Ok(Vec::new())
+    fn pr_commits(&self, _number: u64) -> Result<forge::CommitList> {
+        Ok(forge::CommitList::default())
     }
     fn find_open_pr(&self, _head: &str, _base: &str) -> Result<Option<PullRequest>> {
         Ok(None)

@@ -4,8 +4,8 @@ use serde_json::{json, Value};
 
 use super::rest::Rest;
 use super::{
-    query_value, status_error, Created, Forge, Http, NewPr, PrCommit, PrInfo, PullRequest, Reply,
-    SendError, Target, Token,
+    query_value, status_error, CommitList, Created, Forge, Http, NewPr, PrCommit, PrInfo,
+    PullRequest, Reply, SendError, Target, Token,
 };
 use crate::error::{Error, Result};
 
@@ -169,6 +169,11 @@ impl Pull {
     fn info(self, number: u64) -> PrInfo {
         let url = self.url();
         let merged = self.state == "MERGED";
+        // Data Center keeps each pull request's source as a ref on the remote; Cloud keeps none.
+        let head_ref_on_remote = self
+            .from_ref
+            .is_some()
+            .then(|| format!("refs/pull-requests/{number}/from"));
         let (merge_commit, head_ref, head_sha, base_ref) = match (self.source, self.from_ref) {
             (Some(source), _) => (
                 self.merge_commit.map(|h| h.hash),
@@ -195,6 +200,8 @@ impl Pull {
             head_sha,
             base_ref,
             url,
+            head_ref_on_remote,
+            ..PrInfo::default()
         }
     }
 }
@@ -218,6 +225,10 @@ pub trait Flavour {
     /// The pull requests merged into `base` lately, newest first.
     fn merged_into(repo: &str, base: &str) -> String;
     fn comment_body(text: &str) -> Value;
+    /// The first page of a pull request's commits, as long as the API allows.
+    fn commits_path(repo: &str, number: u64) -> String;
+    /// Why an empty list of a merged pull request's commits says nothing, where it does not.
+    const EMPTY_WHEN_MERGED: Option<&'static str>;
 }
 
 /// Bitbucket Cloud (bitbucket.org, API 2.0).
@@ -290,6 +301,15 @@ impl Flavour for Cloud {
     fn comment_body(text: &str) -> Value {
         json!({"content": {"raw": text}})
     }
+
+    fn commits_path(repo: &str, number: u64) -> String {
+        // The default page holds 10; 100 is the most Cloud gives.
+        format!("{repo}/pullrequests/{number}/commits?pagelen=100")
+    }
+
+    const EMPTY_WHEN_MERGED: Option<&'static str> = Some(
+        "Bitbucket Cloud lists no commits of a pull request once its source branch is deleted",
+    );
 }
 
 impl Flavour for DataCenter {
@@ -343,6 +363,13 @@ impl Flavour for DataCenter {
     fn comment_body(text: &str) -> Value {
         json!({"text": text})
     }
+
+    fn commits_path(repo: &str, number: u64) -> String {
+        // The default page holds 25.
+        format!("{repo}/pull-requests/{number}/commits?limit=100")
+    }
+
+    const EMPTY_WHEN_MERGED: Option<&'static str> = None;
 }
 
 pub struct Bitbucket<F: Flavour> {
@@ -529,10 +556,11 @@ impl<F: Flavour> Forge for Bitbucket<F> {
         Ok(pull.info(number))
     }
 
-    fn pr_commits(&self, number: u64) -> Result<Vec<PrCommit>> {
+    fn pr_commits(&self, number: u64) -> Result<CommitList> {
+        const MAX_PAGES: usize = 50;
         let mut commits = Vec::new();
-        let mut path = format!("{}/{}/{number}/commits", self.repo_path(), self.prs());
-        for _ in 0..10 {
+        let mut path = F::commits_path(&self.repo_path(), number);
+        for _ in 0..MAX_PAGES {
             let reply = self.call("GET", &path, None)?;
             if reply.status != 200 {
                 return Err(status_error(
@@ -553,23 +581,45 @@ impl<F: Flavour> Forge for Bitbucket<F> {
                 page.is_last_page,
                 page.next_page_start,
             ) {
+                // The next page is followed on this API only: a token never goes elsewhere.
                 (Some(next), _, _) => {
                     path = next
                         .strip_prefix(self.rest.api())
-                        .unwrap_or(next)
+                        .filter(|rest| rest.starts_with('/'))
+                        .ok_or_else(|| {
+                            Error::failed(format!(
+                                "Bitbucket named a next page of the commits of #{number} that is not on {}; not followed",
+                                self.rest.api()
+                            ))
+                        })?
                         .to_string()
                 }
                 (None, Some(false), Some(start)) => {
                     path = format!(
-                        "{}/{}/{number}/commits?start={start}",
-                        self.repo_path(),
-                        self.prs()
+                        "{}&start={start}",
+                        F::commits_path(&self.repo_path(), number)
                     )
                 }
-                _ => break,
+                (None, Some(false), None) => {
+                    return Ok(CommitList {
+                        commits,
+                        short: Some("Bitbucket said there were more pages but not where".into()),
+                    })
+                }
+                _ => {
+                    let short = F::EMPTY_WHEN_MERGED
+                        .filter(|_| commits.is_empty())
+                        .map(str::to_string);
+                    return Ok(CommitList { commits, short });
+                }
             }
         }
-        Ok(commits)
+        Ok(CommitList {
+            commits,
+            short: Some(format!(
+                "more than {MAX_PAGES} pages of commits were not read"
+            )),
+        })
     }
 
     fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {

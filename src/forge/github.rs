@@ -4,10 +4,15 @@
 use serde_json::{json, Value};
 
 use super::{
-    query_value, status_error, ApiCommit, Created, Forge, Http, Kind, NewPr, PrCommit, PrInfo,
-    PullRequest, Reply, SendError, Target, Token,
+    query_value, status_error, ApiCommit, CommitList, Created, Forge, Http, Kind, NewPr, PrCommit,
+    PrInfo, PullRequest, Reply, SendError, Target, Token,
 };
 use crate::error::{Error, Result};
+
+/// GitHub's own cap on the commits it lists of one pull request.
+const LISTED_AT_MOST: usize = 250;
+/// Pages read of one list at most (100 entries each).
+const MAX_PAGES: usize = 50;
 
 pub struct GitHub {
     target: Target,
@@ -86,6 +91,8 @@ impl GitHub {
                     ratelimit_remaining: header("x-ratelimit-remaining"),
                     ratelimit_reset: header("x-ratelimit-reset"),
                     location: header("location"),
+                    link: header("link"),
+                    next_page: None,
                     body: String::new(),
                 };
                 reply.body = client
@@ -162,6 +169,9 @@ struct Pull {
     merged_at: Option<String>,
     #[serde(default)]
     merge_commit_sha: Option<String>,
+    /// How many commits the pull request has (the commit list stops at 250).
+    #[serde(default)]
+    commits: Option<u64>,
     #[serde(default)]
     head: Option<Branch>,
     #[serde(default)]
@@ -191,6 +201,9 @@ impl Pull {
             head_ref: self.head.map(|b| b.name).unwrap_or_default(),
             base_ref: self.base.map(|b| b.name).unwrap_or_default(),
             url: self.html_url,
+            commit_count: self.commits,
+            head_ref_on_remote: Some(format!("refs/pull/{}/head", self.number)),
+            ..PrInfo::default()
         }
     }
 }
@@ -260,10 +273,10 @@ impl Forge for GitHub {
         Ok(pull.info())
     }
 
-    fn pr_commits(&self, number: u64) -> Result<Vec<PrCommit>> {
+    fn pr_commits(&self, number: u64) -> Result<CommitList> {
         let mut commits = Vec::new();
-        // GitHub lists at most 250 commits of a pull request.
-        for page in 1..=3 {
+        // Every page to the end; GitHub itself lists at most 250 commits of a pull request.
+        for page in 1..=MAX_PAGES {
             let path = format!(
                 "{}/pulls/{number}/commits?per_page=100&page={page}",
                 self.repo_path()
@@ -278,16 +291,28 @@ impl Forge for GitHub {
                 ));
             }
             let list: Vec<PullCommit> = reply.json(Kind::GitHub)?;
-            let full = list.len() == 100;
+            let more = list.len() == 100
+                && reply
+                    .link
+                    .as_deref()
+                    .is_none_or(|link| link.contains("rel=\"next\""));
             commits.extend(list.into_iter().map(|c| PrCommit {
                 sha: c.sha,
                 message: c.commit.message,
             }));
-            if !full {
-                break;
+            if !more {
+                let short = (commits.len() >= LISTED_AT_MOST).then(|| {
+                    format!("GitHub lists at most {LISTED_AT_MOST} commits of a pull request")
+                });
+                return Ok(CommitList { commits, short });
             }
         }
-        Ok(commits)
+        Ok(CommitList {
+            short: Some(format!(
+                "more than {MAX_PAGES} pages of commits were not read"
+            )),
+            commits,
+        })
     }
 
     fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {

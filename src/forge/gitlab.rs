@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 
 use super::rest::Rest;
 use super::{
-    path_segment, query_value, status_error, Created, Forge, Http, Kind, NewPr, PrCommit, PrInfo,
-    PullRequest, Reply, Target, Token,
+    path_segment, query_value, status_error, CommitList, Created, Forge, Http, Kind, NewPr,
+    PrCommit, PrInfo, PullRequest, Reply, Target, Token,
 };
 use crate::error::{Error, Result};
 
@@ -21,15 +21,61 @@ struct MergeRequest {
     merge_commit_sha: Option<String>,
     #[serde(default)]
     squash_commit_sha: Option<String>,
-    /// Set by newer GitLab for every merge method: the commit the merge left on the target.
-    #[serde(default)]
-    merged_commit_sha: Option<String>,
     /// The source branch's head.
     #[serde(default)]
     sha: Option<String>,
+    /// The target's commit the merge request's diff starts from: after GitLab's rebase for a
+    /// fast-forward merge, the target's tip it rebased onto.
+    #[serde(default)]
+    diff_refs: Option<DiffRefs>,
     source_branch: String,
     target_branch: String,
     web_url: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct DiffRefs {
+    #[serde(default)]
+    start_sha: Option<String>,
+}
+
+impl MergeRequest {
+    /// How GitLab merged it, by its own fields: a merge commit (whose second parent may be a
+    /// squash commit) is a merge, a squash commit alone a squash, neither a fast-forward (of
+    /// the rebased source branch), which leaves the source's head on the target.
+    fn merged(&self) -> (Option<String>, Option<super::MergeMethod>) {
+        use super::MergeMethod::*;
+        if self.state != "merged" {
+            return (None, None);
+        }
+        match (&self.merge_commit_sha, &self.squash_commit_sha) {
+            (Some(merge), _) => (Some(merge.clone()), Some(Merge)),
+            (None, Some(squash)) => (Some(squash.clone()), Some(Squash)),
+            (None, None) => (self.sha.clone(), Some(Rebase)),
+        }
+    }
+
+    fn info(self) -> PrInfo {
+        let (merge_commit, method) = self.merged();
+        let rebased_onto = (method == Some(super::MergeMethod::Rebase))
+            .then(|| self.diff_refs.and_then(|d| d.start_sha))
+            .flatten();
+        PrInfo {
+            number: self.iid,
+            merged: self.state == "merged",
+            merge_commit,
+            method,
+            head_ref_on_remote: Some(format!("refs/merge-requests/{}/head", self.iid)),
+            rebased_onto,
+            head_sha: self.sha,
+            head_ref: self.source_branch,
+            base_ref: self.target_branch,
+            url: self.web_url,
+            state: self.state,
+            title: self.title,
+            commit_count: None,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,48 +271,56 @@ impl Forge for GitLab {
             return Err(failure(&format!("reading merge request !{number}"), &reply));
         }
         let mr: MergeRequest = reply.json(Kind::GitLab)?;
-        let merged = mr.state == "merged";
-        // A merge commit (reverted against parent 1), else the squash commit, else (fast-forward
-        // and rebase merges) the last of the merge request's commits on the target.
-        let merge_commit = mr
-            .merge_commit_sha
-            .clone()
-            .or_else(|| mr.squash_commit_sha.clone())
-            .or_else(|| mr.merged_commit_sha.clone())
-            .or_else(|| mr.sha.clone().filter(|_| merged));
-        Ok(PrInfo {
-            number: mr.iid,
-            merged,
-            merge_commit,
-            head_sha: mr.sha,
-            head_ref: mr.source_branch,
-            base_ref: mr.target_branch,
-            url: mr.web_url,
-            state: mr.state,
-            title: mr.title,
-        })
+        Ok(mr.info())
     }
 
-    fn pr_commits(&self, number: u64) -> Result<Vec<PrCommit>> {
+    fn pr_commits(&self, number: u64) -> Result<CommitList> {
         const PER_PAGE: usize = 100;
+        const MAX_PAGES: usize = 50;
         let mut commits = Vec::new();
-        for page in 1..=20 {
+        let mut page = 1;
+        for _ in 0..MAX_PAGES {
             let path = format!(
                 "{}/merge_requests/{number}/commits?per_page={PER_PAGE}&page={page}",
                 self.project()
             );
-            let batch: Vec<Commit> =
-                self.get(&path, &format!("listing the commits of !{number}"))?;
-            let last = batch.len() < PER_PAGE;
+            let reply = self.call("GET", &path, None)?;
+            if reply.status != 200 {
+                return Err(failure(
+                    &format!("listing the commits of !{number}"),
+                    &reply,
+                ));
+            }
+            let batch: Vec<Commit> = reply.json(Kind::GitLab)?;
+            let full = batch.len() == PER_PAGE;
             commits.extend(batch.into_iter().map(|c| PrCommit {
                 sha: c.id,
                 message: c.message,
             }));
-            if last {
-                break;
+            // `x-next-page` names the next page, empty on the last; without the header (some
+            // proxies drop it) a full page means there may be more.
+            let next = match reply.next_page.as_deref().map(str::trim) {
+                Some("") => None,
+                Some(n) => n.parse::<usize>().ok().filter(|&n| n > page),
+                None if full => Some(page + 1),
+                None => None,
+            };
+            match next {
+                Some(n) => page = n,
+                None => {
+                    return Ok(CommitList {
+                        commits,
+                        short: None,
+                    })
+                }
             }
         }
-        Ok(commits)
+        Ok(CommitList {
+            commits,
+            short: Some(format!(
+                "more than {MAX_PAGES} pages of commits were not read"
+            )),
+        })
     }
 
     fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {
@@ -351,19 +405,8 @@ impl Forge for GitLab {
         Ok(merged
             .into_iter()
             .map(|mr| PrInfo {
-                number: mr.iid,
-                merged: true,
-                merge_commit: mr
-                    .merge_commit_sha
-                    .or(mr.squash_commit_sha)
-                    .or(mr.merged_commit_sha)
-                    .or(mr.sha),
                 head_sha: None,
-                head_ref: mr.source_branch,
-                base_ref: mr.target_branch,
-                url: mr.web_url,
-                state: mr.state,
-                title: mr.title,
+                ..mr.info()
             })
             .collect())
     }
@@ -380,6 +423,8 @@ mod tests {
             ratelimit_remaining: None,
             ratelimit_reset: None,
             location: None,
+            link: None,
+            next_page: None,
             body: body.into(),
         }
     }

@@ -189,25 +189,54 @@ pub fn check_transport(api: &str) -> Result<()> {
 }
 
 /// A pull request as the commands need it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PrInfo {
     pub number: u64,
     pub title: String,
     pub merged: bool,
     pub state: String,
     /// The commit the merge left on the base (merge commit, squash commit, or the last
-    /// rebased commit).
+    /// rebased commit), as the forge wrote it: checked against git before use.
     pub merge_commit: Option<String>,
     pub head_ref: String,
     pub head_sha: Option<String>,
     pub base_ref: String,
     pub url: String,
+    /// How it was merged, where the forge's own fields say (GitLab's merge and squash
+    /// commits); otherwise git's graph decides.
+    pub method: Option<MergeMethod>,
+    /// How many commits the request has, where the forge says (GitHub's `commits`).
+    pub commit_count: Option<u64>,
+    /// The ref the remote serves with the request's head, where it keeps one (GitHub
+    /// `refs/pull/N/head`, GitLab `refs/merge-requests/N/head`, Data Center
+    /// `refs/pull-requests/N/from`): what completes a commit list the forge cut short.
+    pub head_ref_on_remote: Option<String>,
+    /// The base commit a fast-forward or rebase merge built on, where the forge says (GitLab's
+    /// `diff_refs.start_sha`): no commit of the request lies at or below it.
+    pub rebased_onto: Option<String>,
+}
+
+/// How a request was merged, in the forge's own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeMethod {
+    Merge,
+    Squash,
+    /// Rebased or fast-forwarded: the request's commits themselves are on the base.
+    Rebase,
 }
 
 #[derive(Debug, Clone)]
 pub struct PrCommit {
     pub sha: String,
     pub message: String,
+}
+
+/// The commits of a request as the forge listed them, and whether that list may be short.
+#[derive(Debug, Clone, Default)]
+pub struct CommitList {
+    pub commits: Vec<PrCommit>,
+    /// Why the list may not hold every commit (a cap, a page limit, a deleted branch).
+    pub short: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -248,7 +277,8 @@ pub struct ApiCommit {
 pub trait Forge {
     fn target(&self) -> &Target;
     fn get_pr(&self, number: u64) -> Result<PrInfo>;
-    fn pr_commits(&self, number: u64) -> Result<Vec<PrCommit>>;
+    /// Every page of the request's commits, and whether the list may still be short.
+    fn pr_commits(&self, number: u64) -> Result<CommitList>;
     fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>>;
     /// Open the pull request, or find the one already open for the branch. Labels and
     /// reviewers that cannot be set are warnings, not failures.
@@ -304,6 +334,9 @@ pub struct Reply {
     pub ratelimit_reset: Option<String>,
     /// Where a redirect points.
     pub location: Option<String>,
+    /// The next page of a list: GitHub's `Link` header, GitLab's `x-next-page`.
+    pub link: Option<String>,
+    pub next_page: Option<String>,
     pub body: String,
 }
 

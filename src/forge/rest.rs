@@ -76,6 +76,7 @@ impl Rest {
             let status = response.status().as_u16();
             // Bitbucket sends `x-ratelimit-*`, GitLab `ratelimit-*`.
             let location = header("location");
+            let (link, next_page) = (header("link"), header("x-next-page"));
             let (retry_after, remaining, reset) = (
                 header("retry-after"),
                 header("x-ratelimit-remaining").or_else(|| header("ratelimit-remaining")),
@@ -88,6 +89,8 @@ impl Rest {
                 ratelimit_remaining: remaining,
                 ratelimit_reset: reset,
                 location,
+                link,
+                next_page,
                 body,
             })
         })

@@ -91,6 +91,92 @@ impl GitCli {
         }
     }
 
+    /// Fetch the objects of one ref of the remote without writing any ref (FETCH_HEAD
+    /// included), and say where it points: `None` when the remote has no such ref.
+    pub fn fetch_objects(&self, remote: &str, name: &str) -> Result<Option<String>> {
+        let found = self.ls_remote(remote, &[name.to_string()])?;
+        let Some((_, oid)) = found.into_iter().find(|(n, _)| n == name) else {
+            return Ok(None);
+        };
+        self.fetch(remote, &[name.to_string()])?;
+        Ok(Some(oid))
+    }
+
+    /// `git patch-id --stable` of each commit's change against its first parent, by commit;
+    /// a commit whose change is empty has none.
+    pub fn patch_ids(
+        &self,
+        commits: &[String],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        use std::io::{Read, Write};
+        use std::process::Stdio;
+        let could_not = |e: std::io::Error| {
+            Error::failed("could not run git to compare changes (git patch-id)")
+                .hint("install git and make sure it is on PATH")
+                .because(e)
+        };
+        let args = [
+            "log",
+            "--no-walk=unsorted",
+            "--stdin",
+            "-p",
+            "--diff-merges=first-parent",
+            "--no-color",
+            "--no-ext-diff",
+            "--format=commit %H",
+        ];
+        if let Some(trace) = &self.trace {
+            trace(&format!("git {} | git patch-id --stable", args.join(" ")));
+        }
+        let mut log = Command::new("git")
+            .arg("-C")
+            .arg(&self.dir)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(could_not)?;
+        let Some(diffs) = log.stdout.take() else {
+            return Err(Error::failed("git log gave no output to read"));
+        };
+        let mut ids = Command::new("git")
+            .arg("-C")
+            .arg(&self.dir)
+            .args(["patch-id", "--stable"])
+            .stdin(Stdio::from(diffs))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(could_not)?;
+        let list: String = commits.iter().map(|c| format!("{c}\n")).collect();
+        let mut input = log.stdin.take();
+        let writer = std::thread::spawn(move || {
+            if let Some(stdin) = input.as_mut() {
+                let _ = stdin.write_all(list.as_bytes());
+            }
+        });
+        let mut out = String::new();
+        if let Some(mut stdout) = ids.stdout.take() {
+            stdout.read_to_string(&mut out).map_err(could_not)?;
+        }
+        let _ = writer.join();
+        let (logged, hashed) = (
+            log.wait().map_err(could_not)?,
+            ids.wait().map_err(could_not)?,
+        );
+        if !logged.success() || !hashed.success() {
+            return Err(Error::failed(
+                "git could not compare the changes of the pull request's commits (git log -p | git patch-id)",
+            ));
+        }
+        Ok(out
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(patch, commit)| (commit.to_string(), patch.to_string()))
+            .collect())
+    }
+
     /// The ids of the named refs on the remote (`git ls-remote`).
     pub fn ls_remote(&self, remote: &str, refs: &[String]) -> Result<Vec<(String, String)>> {
         super::check_remote_name(remote)?;

@@ -389,6 +389,24 @@ impl Repo {
         Ok((newest, count, last))
     }
 
+    /// Every commit of `tip`'s history not in `hide`'s, oldest first (parents before their
+    /// children), at most `limit` of them (`None` when there are more).
+    pub fn commits_since(&self, tip: Oid, hide: Oid, limit: usize) -> Result<Option<Vec<Oid>>> {
+        let mut walk = self.git.revwalk().map_err(reading("walking the history"))?;
+        walk.push(tip)
+            .and_then(|_| walk.hide(hide))
+            .and_then(|_| walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE))
+            .map_err(reading("walking the history"))?;
+        let mut out = Vec::new();
+        for oid in walk {
+            if out.len() == limit {
+                return Ok(None);
+            }
+            out.push(oid.map_err(reading("walking the history"))?);
+        }
+        Ok(Some(out))
+    }
+
     /// The commits of `tip`'s first-parent line, newest first, at most `limit`.
     pub fn first_parent_line(&self, tip: Oid, limit: usize) -> Vec<CommitInfo> {
         let mut out = Vec::new();
