@@ -14,6 +14,7 @@ mod hostile;
 mod interactive;
 mod layers;
 mod migrations;
+mod pr_truth;
 mod releases;
 mod signing;
 mod trust;

@@ -100,8 +100,26 @@ pub fn landed(
         _ => {}
     }
     let list = forge.pr_commits(info.number)?;
+    // Bitbucket lists nothing once the source branch is gone; its squash commits say what they
+    // are in the message it writes for them.
+    let bitbucket = matches!(
+        kind,
+        crate::forge::Kind::BitbucketCloud | crate::forge::Kind::BitbucketDataCenter
+    );
+    if list.commits.is_empty() && bitbucket && bitbucket_squash(&commit.message, info.number) {
+        return Ok(Landed {
+            commits: vec![merge],
+            method: "squash",
+        });
+    }
     let listed = whole_list(ctx, info, list, merge, &reference, kind.name())?;
     match_on_base(ctx, info, merge, listed, &reference, warnings)
+}
+
+/// Bitbucket's own message for a squash merge: `Merged in <branch> (pull request #N)`.
+fn bitbucket_squash(message: &str, n: u64) -> bool {
+    let subject = crate::engine::message::subject(message);
+    subject.starts_with("Merged in ") && subject.ends_with(&format!("(pull request #{n})"))
 }
 
 /// `sha` as an object id, only when it is one written out in full (never a name to resolve).
@@ -307,13 +325,7 @@ fn match_on_base(
     let floor = info.rebased_onto.as_deref().and_then(checked_id);
     // The base's candidates: single-parent commits down from the merge, as many as the request
     // has (and more, to find where dropped changes went).
-    let mut chain = Vec::new();
-    for c in repo.first_parent_line(merge, order.len() + DROPPED_WITHIN) {
-        if c.parents.len() != 1 || Some(c.id) == floor {
-            break;
-        }
-        chain.push(c);
-    }
+    let chain = repo.first_parent_line(merge, order.len() + DROPPED_WITHIN);
     let wanted: Vec<String> = order
         .iter()
         .chain(chain.iter().map(|c| &c.id))
@@ -328,7 +340,8 @@ fn match_on_base(
     let mut skipped = Vec::new();
     let mut left = order.len();
     for c in &chain {
-        if left == 0 {
+        // Merge commits and the commit the forge says it rebased onto end the request.
+        if left == 0 || c.parents.len() != 1 || Some(c.id) == floor {
             break;
         }
         let by_change = newest_time - c.time <= ONE_REBASE;
