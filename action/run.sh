@@ -37,6 +37,16 @@ revs=()
 
 # Lists come comma or newline separated.
 split() { tr ',\n' '  ' <<<"$1"; }
+# The items of a list input (labels, reviewers): separated by commas or newlines, each
+# trimmed; spaces inside an item stay ("good first issue" is one label).
+items() {
+  local item
+  while IFS= read -r item; do
+    item="${item#"${item%%[![:space:]]*}"}"
+    item="${item%"${item##*[![:space:]]}"}"
+    if [ -n "$item" ]; then printf '%s\n' "$item"; fi
+  done < <(tr ',' '\n' <<<"$1")
+}
 
 # One target word: refused when it would read as an option.
 target_word() {
@@ -109,8 +119,8 @@ if [ "$command" = revert ] || [ "$command" = rollback ]; then
     *) fail "sign-commits is '${INPUT_SIGN_COMMITS}', not true or false" ;;
   esac
   [ -n "${INPUT_REASON:-}" ] && args+=("--reason=$INPUT_REASON")
-  for l in $(split "${INPUT_LABELS:-}"); do args+=("--label=$l"); done
-  for r in $(split "${INPUT_REVIEWERS:-}"); do args+=("--reviewer=$r"); done
+  while IFS= read -r l; do args+=("--label=$l"); done < <(items "${INPUT_LABELS:-}")
+  while IFS= read -r r; do args+=("--reviewer=$r"); done < <(items "${INPUT_REVIEWERS:-}")
 fi
 
 extra=()

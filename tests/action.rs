@@ -437,7 +437,7 @@ fn hostile_action_inputs_never_become_flags() {
         Mock::given(method("POST"))
             .and(path("/repos/acme/shop/issues/52/labels"))
             .and(wiremock::matchers::body_json(
-                json!({"labels": ["--direct", "--allow-destructive-migrations"]}),
+                json!({"labels": ["--direct", "good first issue", "sev 1", "--allow-destructive-migrations"]}),
             ))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
             .expect(1),
@@ -450,7 +450,11 @@ fn hostile_action_inputs_never_become_flags() {
             ("command", "revert"),
             ("target", "HEAD"),
             ("reason", reason),
-            ("labels", "--direct,--allow-destructive-migrations"),
+            // Commas and newlines separate labels; spaces inside one stay.
+            (
+                "labels",
+                "--direct, good first issue,sev 1\n--allow-destructive-migrations\n",
+            ),
         ],
     );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);

@@ -367,7 +367,12 @@ fn a_rejected_push_says_what_was_done_and_how_to_retry() {
     let env = Env::new();
     let (work, remote) = env.cloned();
     let hook = remote.join("hooks/pre-receive");
-    std::fs::write(&hook, "#!/bin/sh\necho 'pushes are frozen' >&2\nexit 1\n").unwrap();
+    // A hook that explains itself over several lines, one with a terminal escape in it.
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'pushes are frozen' >&2\necho 'until 14:00 UTC: ask #release' >&2\nprintf 'x\\033]52;c;Zm9v\\007y\\n' >&2\nexit 1\n",
+    )
+    .unwrap();
     std::os::unix::fs::PermissionsExt::set_mode(
         &mut std::fs::metadata(&hook).unwrap().permissions(),
         0o755,
@@ -382,6 +387,13 @@ fn a_rejected_push_says_what_was_done_and_how_to_retry() {
         "{err}"
     );
     assert!(err.contains(&format!("git push origin {branch}")), "{err}");
+    // Every line the hook said, under the tool's own message, and none raw.
+    assert!(err.contains("remote: pushes are frozen"), "{err}");
+    assert!(
+        err.contains("remote: until 14:00 UTC: ask #release"),
+        "{err}"
+    );
+    assert!(!err.contains('\u{1b}'), "{err:?}");
     assert!(env
         .git_output(&remote, &["rev-parse", "--verify", "-q", &branch])
         .stdout

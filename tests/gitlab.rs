@@ -656,6 +656,37 @@ fn gitlab_ci_job_token_reads_but_never_opens() {
     );
     assert_no_token(&out);
     fake.verify();
+
+    // GitLab versions whose merge request routes ignore job tokens answer 404: the history
+    // is asked all the same, and the warning names the token.
+    let eighteen = env.commit(
+        &work,
+        &[("ship.txt", "ship\n")],
+        "Ship it\n\nSee merge request acme/platform/shop!18",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{PROJECT}/merge_requests/18")))
+            .and(header("job-token", JOB_TOKEN))
+            .respond_with(reply(404, fixture("gitlab/not-found-404.json", &[])))
+            .expect(1),
+    );
+    let mut cmd = env.fr(&work);
+    cmd.args(["revert", "!18", "--json", "--no-push"]);
+    ci(&mut cmd);
+    let out = cmd.output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["reverted"], json!([eighteen]));
+    assert!(
+        j["warnings"]
+            .to_string()
+            .contains("CI_JOB_TOKEN could not read !18"),
+        "{}",
+        j["warnings"]
+    );
+    fake.verify();
 }
 
 /// A dry run says whether a merge request would be opened, where, and with what; or why not.

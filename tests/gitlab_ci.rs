@@ -228,7 +228,7 @@ fn gitlab_ci_component_reverts_a_merge_request_and_writes_dotenv_outputs() {
                 "title": "Revert \"Add feature\"",
                 "description": "This reverts merge request !7\n\nReason: checkout errors",
                 "remove_source_branch": true,
-                "labels": "incident,rollback",
+                "labels": "incident,good first issue,sev 1",
             })))
             .respond_with(reply(
                 201,
@@ -262,7 +262,7 @@ fn gitlab_ci_component_reverts_a_merge_request_and_writes_dotenv_outputs() {
         &[
             ("command", "revert"),
             ("target", "!7"),
-            ("labels", "incident, rollback"),
+            ("labels", "incident, good first issue,\nsev 1"),
             ("reason", "checkout errors"),
         ],
         &path_with_binary(),

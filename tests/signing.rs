@@ -524,14 +524,22 @@ fn sign_with_github_creates_the_commits_through_the_api() {
                 "commit": {"oid": "2222222222222222222222222222222222222222", "tree": {"oid": "3333333333333333333333333333333333333333"}}
             }}}))),
     );
+    // The branch holds GitHub's wrong commit: it is left for the person to look at, never
+    // deleted by the tool (only a branch still at the base, holding nothing, is).
     fake.mount(
-        Mock::given(method("DELETE"))
+        Mock::given(method("GET"))
             .and(path(format!(
-                "/repos/acme/shop/git/refs/heads/revert-{}",
+                "/repos/acme/shop/git/ref/heads/revert-{}",
                 &env.rev(&work, "HEAD")[..7]
             )))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                j!({"object": {"sha": "2222222222222222222222222222222222222222", "type": "commit"}}),
+            )),
+    );
+    fake.mount(
+        Mock::given(method("DELETE"))
             .respond_with(ResponseTemplate::new(204))
-            .expect(1),
+            .expect(0),
     );
     let out = env
         .fr(&work)

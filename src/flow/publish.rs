@@ -121,10 +121,13 @@ pub fn push_branch(ctx: &Ctx, branch: &str, tip: Oid) -> Result<()> {
 /// Lines describing what a failed push left behind and how to finish by hand.
 pub fn push_failed(done: &str, failure: &git::remote::PushFailure, retry: String) -> Error {
     let said = format!("{} {}", failure.describe(), failure.stderr).to_ascii_lowercase();
-    let err = Error::failed(format!(
-        "{done}, but the push failed: {}",
-        failure.describe()
-    ));
+    // git's own words under the tool's: a hook's reasons, a connection refused.
+    let mut message = format!("{done}, but the push failed: {}", failure.describe());
+    for line in failure.git_said() {
+        message.push_str("\n  ");
+        message.push_str(&line);
+    }
+    let err = Error::failed(message);
     // Pushing the same unsigned commit again would fail the same way.
     if said.contains("sign") || said.contains("verified") {
         return err.hint(

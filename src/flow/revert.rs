@@ -326,9 +326,16 @@ fn merged_prs(
             .progress(&format!("Looking up {noun} {}", reference(n)));
         let info = match forge.get_pr(n) {
             Ok(info) => info,
-            // GitLab CI's job token may not read merge requests: the history still says.
-            Err(e) if forge.read_only() && e.kind == crate::error::Kind::Failed => {
+            // GitLab CI's job token may not read merge requests (many versions answer 404 or
+            // 401 to it): the history still says, and the warning names the token.
+            Err(e) if forge.read_only() => {
                 drop(progress);
+                warnings.push(format!(
+                    "CI_JOB_TOKEN could not read {} ({}); it was looked up in the history of {} instead (set GITLAB_TOKEN to use the API)",
+                    reference(n),
+                    e.message,
+                    ctx.settings.base
+                ));
                 let why =
                     Error::bad_input(format!("CI_JOB_TOKEN could not read it ({})", e.message))
                         .hint(crate::forge::token_hint(kind));

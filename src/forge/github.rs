@@ -17,9 +17,16 @@ const MAX_PAGES: usize = 50;
 pub struct GitHub {
     target: Target,
     client: octocrab::Octocrab,
+    /// GitHub Enterprise serves GraphQL at `https://host/api/graphql`, beside the REST API at
+    /// `/api/v3`, not under it: a client whose base is the host.
+    graphql: Option<octocrab::Octocrab>,
     rt: tokio::runtime::Runtime,
     http: Http,
 }
+
+/// Where a renamed or transferred repository now answers (`/repositories/<id>`), by API and
+/// repository, once a redirect said so: kept for the rest of the run, by every client of it.
+static MOVED: std::sync::Mutex<Vec<(String, String, String)>> = std::sync::Mutex::new(Vec::new());
 
 impl GitHub {
     pub fn new(target: Target, token: Token, http: Http) -> Result<GitHub> {
@@ -33,33 +40,41 @@ impl GitHub {
                     .hint(super::token_hint(Kind::GitHub)),
             );
         };
-        let client = {
+        let build = |base: &str| -> Result<octocrab::Octocrab> {
             let _guard = rt.enter();
             octocrab::Octocrab::builder()
-                .base_uri(target.api.as_str())
+                .base_uri(base)
                 .map_err(|e| {
-                    Error::bad_input(format!(
-                        "the GitHub API address {} is not valid: {e}",
-                        target.api
-                    ))
+                    Error::bad_input(format!("the GitHub API address {base} is not valid: {e}"))
                 })?
-                .personal_token(secret)
+                .personal_token(secret.clone())
                 .set_connect_timeout(Some(http.connect_timeout))
                 .set_read_timeout(Some(http.request_timeout))
                 .set_write_timeout(Some(http.request_timeout))
                 .build()
-                .map_err(|e| Error::failed("cannot set up the GitHub client").because(e))?
+                .map_err(|e| Error::failed("cannot set up the GitHub client").because(e))
+        };
+        let client = build(target.api.as_str())?;
+        let graphql = match target.api.trim_end_matches('/').strip_suffix("/api/v3") {
+            Some(host) => Some(build(host)?),
+            None => None,
         };
         Ok(GitHub {
             target,
             client,
+            graphql,
             rt,
             http,
         })
     }
 
     fn repo_path(&self) -> String {
-        format!("/repos/{}/{}", self.target.owner(), self.target.repo())
+        let moved = MOVED.lock().ok().and_then(|m| {
+            m.iter()
+                .find(|(api, slug, _)| *api == self.target.api && *slug == self.target.slug)
+                .map(|(_, _, to)| to.clone())
+        });
+        moved.unwrap_or_else(|| format!("/repos/{}/{}", self.target.owner(), self.target.repo()))
     }
 
     fn send(
@@ -68,16 +83,39 @@ impl GitHub {
         path: &str,
         body: Option<&Value>,
     ) -> std::result::Result<Reply, SendError> {
-        let client = &self.client;
+        self.send_with(&self.client, method, path, body)
+    }
+
+    /// One request, with the media type GitHub documents for its REST API.
+    fn send_with(
+        &self,
+        client: &octocrab::Octocrab,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> std::result::Result<Reply, SendError> {
         let timeout = self.http.request_timeout;
+        let method = match method {
+            "POST" => http::Method::POST,
+            "DELETE" => http::Method::DELETE,
+            "PATCH" => http::Method::PATCH,
+            "GET" => http::Method::GET,
+            other => return Err(SendError::Other(format!("no such HTTP method: {other}"))),
+        };
         self.rt.block_on(async move {
             let request = async {
-                let response = match method {
-                    "POST" => client._post(path, body).await,
-                    "DELETE" => client._delete(path, None::<&()>).await,
-                    _ => client._get(path).await,
-                }
-                .map_err(|e| SendError::Other(e.to_string()))?;
+                let builder = http::Request::builder()
+                    .method(method)
+                    .uri(path)
+                    .header(http::header::ACCEPT, "application/vnd.github+json")
+                    .header("x-github-api-version", "2022-11-28");
+                let request = client
+                    .build_request(builder, body)
+                    .map_err(|e| SendError::Other(e.to_string()))?;
+                let response = client
+                    .execute(request)
+                    .await
+                    .map_err(|e| SendError::Other(e.to_string()))?;
                 let header = |name: &str| {
                     response
                         .headers()
@@ -112,9 +150,17 @@ impl GitHub {
         let reply = self.http.call(Kind::GitHub, method, path, &|| {
             self.send(method, path, body.as_ref())
         })?;
-        // A renamed or transferred repository answers reads with a redirect to its new
-        // address: followed once, on the same API host only (a token never goes elsewhere).
-        if method != "GET" || !matches!(reply.status, 301 | 302 | 307 | 308) {
+        self.follow(method, path, body, reply)
+    }
+
+    /// A renamed or transferred repository answers with a redirect to its new address:
+    /// followed once, on the same API origin only (a token never goes elsewhere), a 307 or
+    /// 308 with the same method and body, a 301 or 302 for reads; the new address is kept for
+    /// the rest of the run.
+    fn follow(&self, method: &str, path: &str, body: Option<Value>, reply: Reply) -> Result<Reply> {
+        let keeps_method = matches!(reply.status, 307 | 308);
+        let follows = keeps_method || (method == "GET" && matches!(reply.status, 301 | 302));
+        if !follows {
             return Ok(reply);
         }
         let location = reply.location.clone().unwrap_or_default();
@@ -130,10 +176,40 @@ impl GitHub {
             ))
             .hint("check fastrevert.repo and fastrevert.apiUrl"));
         };
+        // `/repos/o/r/pulls/7` → `/repositories/42/pulls/7`: the repository's new prefix.
+        let repo = self.repo_path();
+        if let Some(rest) = path.strip_prefix(repo.as_str()) {
+            let new_prefix = moved
+                .split('?')
+                .next()
+                .and_then(|p| p.strip_suffix(rest.split('?').next().unwrap_or(rest)));
+            if let (Some(prefix), Ok(mut m)) = (new_prefix.filter(|p| !p.is_empty()), MOVED.lock())
+            {
+                m.retain(|(api, slug, _)| *api != self.target.api || *slug != self.target.slug);
+                m.push((
+                    self.target.api.clone(),
+                    self.target.slug.clone(),
+                    prefix.to_string(),
+                ));
+            }
+        }
         self.http.call(Kind::GitHub, method, &moved, &|| {
-            self.send(method, &moved, None)
+            self.send(method, &moved, body.as_ref())
         })
     }
+}
+
+/// The `rel="next"` address of a `Link` header.
+fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (url, rel) = part.split_once(';')?;
+        rel.contains("rel=\"next\"").then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
 }
 
 /// The path under `api` that `location` names, if it is on the same scheme, host and port.
@@ -291,11 +367,8 @@ impl Forge for GitHub {
                 ));
             }
             let list: Vec<PullCommit> = reply.json(Kind::GitHub)?;
-            let more = list.len() == 100
-                && reply
-                    .link
-                    .as_deref()
-                    .is_none_or(|link| link.contains("rel=\"next\""));
+            let more =
+                list.len() == 100 && reply.link.as_deref().is_none_or(|l| next_link(l).is_some());
             commits.extend(list.into_iter().map(|c| PrCommit {
                 sha: c.sha,
                 message: c.commit.message,
@@ -347,7 +420,7 @@ impl Forge for GitHub {
             &|| self.find_open_pr(&pr.head, &pr.base),
         )?;
         let reply = match outcome {
-            Created::Reply(reply) => reply,
+            Created::Reply(reply) => self.follow("POST", &path, Some(body.clone()), reply)?,
             // An attempt whose answer was lost opened it; labels and reviewers come next.
             Created::Found(found) => {
                 let created = PullRequest {
@@ -420,26 +493,40 @@ impl Forge for GitHub {
         commits: &[ApiCommit],
     ) -> Result<Vec<String>> {
         let refs = format!("{}/git/refs", self.repo_path());
-        let reply = self.call(
+        let payload = json!({"ref": format!("refs/heads/{branch}"), "sha": base});
+        // A lost answer is looked up before sending again: the branch at `base` is this run's.
+        let outcome = self.http.create(
+            Kind::GitHub,
             "POST",
             &refs,
-            Some(json!({"ref": format!("refs/heads/{branch}"), "sha": base})),
+            &|| self.send("POST", &refs, Some(&payload)),
+            &|| {
+                Ok(self
+                    .branch_head(branch)?
+                    .filter(|at| at == base)
+                    .map(|_| ()))
+            },
         )?;
-        match reply.status {
-            201 => {}
-            422 if message(&reply).contains("already exists") => {
-                return Err(Error::bad_input(format!(
-                    "branch {branch} already exists on GitHub; nothing was created"
-                ))
-                .hint(format!("choose another name: --branch {branch}-2")))
-            }
-            _ => {
-                return Err(status_error(
-                    Kind::GitHub,
-                    &format!("creating branch {branch}"),
-                    &reply,
-                    message(&reply),
-                ))
+        if let Created::Reply(reply) = outcome {
+            match reply.status {
+                201 => {}
+                // A branch left at the base by an earlier run holds nothing: it is used.
+                422 if message(&reply).contains("already exists")
+                    && self.branch_head(branch)?.as_deref() == Some(base) => {}
+                422 if message(&reply).contains("already exists") => {
+                    return Err(Error::bad_input(format!(
+                        "branch {branch} already exists on GitHub with other commits; nothing was created"
+                    ))
+                    .hint(format!("choose another name: --branch {branch}-2")))
+                }
+                _ => {
+                    return Err(status_error(
+                        Kind::GitHub,
+                        &format!("creating branch {branch}"),
+                        &reply,
+                        message(&reply),
+                    ))
+                }
             }
         }
         let mut head = base.to_string();
@@ -450,10 +537,24 @@ impl Forge for GitHub {
                     made.push(oid.clone());
                     head = oid;
                 }
-                Err(e) => {
-                    // Leave no half-made branch behind when nothing of it is usable.
-                    if made.is_empty() {
-                        let _ = self.call("DELETE", &format!("{refs}/heads/{branch}"), None);
+                Err(mut e) => {
+                    // Leave no empty branch behind: deleted only while it is still at the base
+                    // (nothing of this run on it), and said.
+                    let empty = made.is_empty()
+                        && matches!(self.branch_head(branch), Ok(Some(at)) if at == base);
+                    if empty {
+                        let path = self
+                            .branch_ref(branch)
+                            .replacen("/git/ref/", "/git/refs/", 1);
+                        let deleted = self
+                            .call("DELETE", &path, None)
+                            .is_ok_and(|r| r.status == 204);
+                        e.hints.retain(|h| !h.contains("kept"));
+                        e = e.hint(if deleted {
+                            format!("the empty branch {branch} was deleted on GitHub; re-run to retry")
+                        } else {
+                            format!("the empty branch {branch} is still on GitHub; re-run to retry (it is used again)")
+                        });
                     }
                     return Err(e);
                 }
@@ -473,7 +574,7 @@ impl Forge for GitHub {
             &|| self.find_comment(number, body),
         )?;
         let reply = match outcome {
-            Created::Reply(reply) => reply,
+            Created::Reply(reply) => self.follow("POST", &path, Some(payload.clone()), reply)?,
             Created::Found(()) => return Ok(()),
         };
         if reply.status == 201 || reply.status == 200 {
@@ -490,12 +591,61 @@ impl Forge for GitHub {
 }
 
 impl GitHub {
-    /// Where GraphQL is: `/graphql` beside api.github.com, `/api/graphql` on GitHub Enterprise.
+    /// Where GraphQL is: `/graphql` beside api.github.com; on GitHub Enterprise `/api/graphql`
+    /// of the host (sent through the client whose base is the host).
     fn graphql_path(&self) -> String {
-        match self.target.api.strip_suffix("/api/v3") {
-            Some(host) => format!("{host}/api/graphql"),
+        match self.graphql {
+            Some(_) => "/api/graphql".into(),
             None => "/graphql".into(),
         }
+    }
+
+    /// The branch's ref path in the API: each part of the name percent-encoded, so that `#`,
+    /// `?` or `%` in a branch name never address another ref.
+    fn branch_ref(&self, branch: &str) -> String {
+        let parts: Vec<String> = branch.split('/').map(super::path_segment).collect();
+        format!("{}/git/ref/heads/{}", self.repo_path(), parts.join("/"))
+    }
+
+    /// Where the branch points on GitHub, if it exists.
+    fn branch_head(&self, branch: &str) -> Result<Option<String>> {
+        let reply = self.call("GET", &self.branch_ref(branch), None)?;
+        match reply.status {
+            200 => {
+                let v: Value = reply.json(Kind::GitHub)?;
+                Ok(v["object"]["sha"].as_str().map(str::to_string))
+            }
+            404 => Ok(None),
+            _ => Err(status_error(
+                Kind::GitHub,
+                &format!("reading branch {branch}"),
+                &reply,
+                message(&reply),
+            )),
+        }
+    }
+
+    /// After an answer that was lost: whether the commit was made anyway, that is, the branch
+    /// moved from `head` to a commit on it with the tree computed here.
+    fn commit_made(&self, branch: &str, head: &str, commit: &ApiCommit) -> Result<Option<String>> {
+        let Some(now) = self.branch_head(branch)? else {
+            return Ok(None);
+        };
+        if now == head {
+            return Ok(None);
+        }
+        let reply = self.call(
+            "GET",
+            &format!("{}/git/commits/{now}", self.repo_path()),
+            None,
+        )?;
+        if reply.status != 200 {
+            return Ok(None);
+        }
+        let v: Value = reply.json(Kind::GitHub)?;
+        let parent = v["parents"][0]["sha"].as_str();
+        let tree = v["tree"]["sha"].as_str();
+        Ok((parent == Some(head) && tree == Some(commit.tree.as_str())).then_some(now))
     }
 
     /// One `createCommitOnBranch` (GitHub signs what it creates), checked against the tree
@@ -520,11 +670,20 @@ impl GitHub {
             "fileChanges": {"additions": additions, "deletions": deletions},
             "expectedHeadOid": head,
         });
-        let reply = self.call(
+        let payload = json!({"query": query, "variables": {"input": input}});
+        let client = self.graphql.as_ref().unwrap_or(&self.client);
+        let path = self.graphql_path();
+        let outcome = self.http.create(
+            Kind::GitHub,
             "POST",
-            &self.graphql_path(),
-            Some(json!({"query": query, "variables": {"input": input}})),
+            &path,
+            &|| self.send_with(client, "POST", &path, Some(&payload)),
+            &|| self.commit_made(branch, head, commit),
         )?;
+        let reply = match outcome {
+            Created::Found(oid) => return Ok(oid),
+            Created::Reply(reply) => reply,
+        };
         if reply.status != 200 {
             return Err(status_error(
                 Kind::GitHub,
@@ -582,29 +741,69 @@ impl GitHub {
             }
         }
         if !pr.reviewers.is_empty() {
-            let path = format!(
-                "{}/pulls/{}/requested_reviewers",
-                self.repo_path(),
-                created.number
-            );
-            // `org/team` is a team (by its slug); anything else a user.
-            let (teams, users): (Vec<&String>, Vec<&String>) =
-                pr.reviewers.iter().partition(|r| r.contains('/'));
+            self.request_reviews(created.number, &pr.reviewers, warnings)?;
+        }
+        Ok(())
+    }
+
+    /// Ask for reviews: users by login, `org/team` by the team's slug when the team is in the
+    /// repository's organisation (GitHub asks teams of that organisation only). When GitHub
+    /// refuses the lot (it does not say whom), each is asked alone: a refused one is a warning,
+    /// the others are kept.
+    fn request_reviews(
+        &self,
+        number: u64,
+        reviewers: &[String],
+        warnings: &mut Vec<String>,
+    ) -> Result<()> {
+        let owner = self.target.owner().to_ascii_lowercase();
+        let mut asked: Vec<(Option<&str>, Option<&str>, &str)> = Vec::new();
+        for r in reviewers {
+            match r.split_once('/') {
+                Some((org, slug)) if org.to_ascii_lowercase() == owner => {
+                    asked.push((None, Some(slug), r))
+                }
+                Some((org, _)) => warnings.push(format!(
+                    "team {r} was not asked to review: it belongs to {org}, and GitHub asks only teams of {}",
+                    self.target.owner()
+                )),
+                None => asked.push((Some(r.as_str()), None, r)),
+            }
+        }
+        if asked.is_empty() {
+            return Ok(());
+        }
+        let path = format!("{}/pulls/{number}/requested_reviewers", self.repo_path());
+        let body = |some: &[(Option<&str>, Option<&str>, &str)]| {
+            let users: Vec<&str> = some.iter().filter_map(|a| a.0).collect();
+            let teams: Vec<&str> = some.iter().filter_map(|a| a.1).collect();
             let mut body = serde_json::Map::new();
             if !users.is_empty() {
                 body.insert("reviewers".into(), json!(users));
             }
             if !teams.is_empty() {
-                let slugs: Vec<&str> = teams
-                    .iter()
-                    .map(|t| t.rsplit_once('/').map_or(t.as_str(), |(_, slug)| slug))
-                    .collect();
-                body.insert("team_reviewers".into(), json!(slugs));
+                body.insert("team_reviewers".into(), json!(teams));
             }
-            let reply = self.call("POST", &path, Some(Value::Object(body)))?;
+            Value::Object(body)
+        };
+        let reply = self.call("POST", &path, Some(body(&asked)))?;
+        if reply.status == 201 || reply.status == 200 {
+            return Ok(());
+        }
+        if asked.len() == 1 || reply.status != 422 {
+            warnings.push(format!(
+                "reviewers were not requested ({}: {})",
+                reply.status,
+                message(&reply)
+            ));
+            return Ok(());
+        }
+        for one in &asked {
+            let reply = self.call("POST", &path, Some(body(std::slice::from_ref(one))))?;
             if reply.status != 201 && reply.status != 200 {
                 warnings.push(format!(
-                    "reviewers were not requested ({}: {})",
+                    "{} was not asked to review ({}: {})",
+                    one.2,
                     reply.status,
                     message(&reply)
                 ));
@@ -620,27 +819,42 @@ impl GitHub {
         let since = since
             .format(&time::format_description::well_known::Rfc3339)
             .map_err(|e| Error::failed(e.to_string()))?;
-        let path = format!(
+        let mut path = format!(
             "{}/issues/{number}/comments?since={}&per_page=100",
             self.repo_path(),
             query_value(&since)
         );
-        let reply = self.call("GET", &path, None)?;
-        if reply.status != 200 {
-            return Err(status_error(
-                Kind::GitHub,
-                &format!("reading the comments of #{number}"),
-                &reply,
-                message(&reply),
-            ));
+        // Every page: a busy pull request has more than a page of comments in an hour.
+        for _ in 0..MAX_PAGES {
+            let reply = self.call("GET", &path, None)?;
+            if reply.status != 200 {
+                return Err(status_error(
+                    Kind::GitHub,
+                    &format!("reading the comments of #{number}"),
+                    &reply,
+                    message(&reply),
+                ));
+            }
+            let v: Value = reply.json(Kind::GitHub)?;
+            let found = v
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| c["body"].as_str().map(str::trim) == Some(body.trim()));
+            if found {
+                return Ok(Some(()));
+            }
+            match reply
+                .link
+                .as_deref()
+                .and_then(next_link)
+                .and_then(|next| same_api_path(&self.target.api, &next))
+            {
+                Some(next) => path = next,
+                None => return Ok(None),
+            }
         }
-        let v: Value = reply.json(Kind::GitHub)?;
-        let found = v
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|c| c["body"].as_str().map(str::trim) == Some(body.trim()));
-        Ok(found.then_some(()))
+        Ok(None)
     }
 }
 

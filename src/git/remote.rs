@@ -288,6 +288,35 @@ impl PushFailure {
         }
     }
 
+    /// What git and the remote said about it, in their own words: every `remote:` line (a
+    /// pre-receive hook's reasons) and git's `error:`/`fatal:` lines (an ssh connection
+    /// refused), at most 40, control characters shown escaped so that no line can move the
+    /// cursor or talk to a terminal.
+    pub fn git_said(&self) -> Vec<String> {
+        self.stderr
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| {
+                l.starts_with("remote:")
+                    || l.starts_with("error:")
+                    || l.starts_with("fatal:")
+                    || l.starts_with("ssh:")
+            })
+            .take(40)
+            .map(|l| {
+                l.chars()
+                    .map(|c| {
+                        if c.is_control() && c != '\t' {
+                            format!("\\u{{{:x}}}", c as u32)
+                        } else {
+                            c.to_string()
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     pub fn any(&self, rejection: &Rejection) -> bool {
         self.rejected.iter().any(|(_, r)| r == rejection)
     }
