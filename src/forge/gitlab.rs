@@ -293,6 +293,13 @@ impl Forge for GitLab {
             }
             let batch: Vec<Commit> = reply.json(Kind::GitLab)?;
             let full = batch.len() == PER_PAGE;
+            // Some GitLab versions name a next page that is empty: an empty page is the end.
+            if batch.is_empty() {
+                return Ok(CommitList {
+                    commits,
+                    short: None,
+                });
+            }
             commits.extend(batch.into_iter().map(|c| PrCommit {
                 sha: c.id,
                 message: c.message,
