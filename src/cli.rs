@@ -293,6 +293,12 @@ pub struct DeployArgs {
     #[arg(long = "shared", value_name = "PATH")]
     pub shared: Vec<String>,
 
+    /// A file kept outside the releases (.env, config/master.key): a symlink in the release to
+    /// DIR/../shared/PATH, which must exist there or is seeded once from the tree's file;
+    /// never created as a folder; repeatable [also fastrevert.sharedFile].
+    #[arg(long = "shared-file", value_name = "PATH")]
+    pub shared_files: Vec<String>,
+
     #[command(flatten)]
     pub after: AfterSwitchArgs,
 

@@ -24,6 +24,7 @@ pub const KEY_API_URL: &str = "fastrevert.apiUrl";
 pub const KEY_CURRENT: &str = "fastrevert.current";
 /// Multi-valued: paths kept outside the releases, linked into each.
 pub const KEY_SHARED: &str = "fastrevert.shared";
+pub const KEY_SHARED_FILE: &str = "fastrevert.sharedFile";
 /// Multi-valued: commands run after every switch of the live link.
 pub const KEY_AFTER_SWITCH: &str = "fastrevert.afterSwitch";
 

@@ -1444,3 +1444,93 @@ fn hooks_and_checks_are_bounded_and_killed_with_their_children() {
     let (out, _) = run(&["switch", "previous", "--wait", "2"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+/// Shared files are files: `--shared-file .env` must be in the shared folder or in the tree,
+/// never made a folder. Shared folders start with the tree's contents (`storage/logs` and all).
+/// A symlink planted inside the shared folder is never followed.
+#[test]
+fn shared_files_and_folders_are_what_they_say_and_never_followed() {
+    let env = Env::new();
+    let repo = env.repo("app");
+    env.commit(
+        &repo,
+        &[
+            ("storage/logs/.gitignore", "*\n!.gitignore\n"),
+            ("storage/app/public/.gitignore", "*\n!.gitignore\n"),
+            ("config/database.yml", "adapter: sqlite\n"),
+            ("app.php", "<?php\n"),
+        ],
+        "App",
+    );
+    let releases = site(&env);
+    let shared = releases.parent().unwrap().join("shared");
+    let deploy = |extra: &[&str]| {
+        env.fr(&repo)
+            .args(["deploy", "main", "--releases"])
+            .arg(&releases)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // .env is in no tree: it must be put in the shared folder first.
+    let out = deploy(&["--shared-file", ".env"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("put the file there first"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!shared.join(".env").exists(), "nothing made in its place");
+    let deployed = std::fs::read_dir(&releases)
+        .unwrap()
+        .filter(|e| {
+            !e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.')
+        })
+        .count();
+    assert_eq!(deployed, 0, "nothing deployed");
+
+    std::fs::write(shared.join(".env"), "APP_KEY=secret\n").unwrap();
+    let out = deploy(&["--shared-file", ".env", "--shared", "storage"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let live = releases.parent().unwrap().join("current");
+    assert_eq!(
+        std::fs::read_to_string(live.join(".env")).unwrap(),
+        "APP_KEY=secret\n"
+    );
+    assert!(std::fs::symlink_metadata(live.join(".env"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // The tree's folder seeded the shared one.
+    assert!(shared.join("storage/logs/.gitignore").is_file());
+    assert!(shared.join("storage/app/public/.gitignore").is_file());
+
+    // A shared folder where a file is expected, and the other way round: refused.
+    std::fs::remove_file(shared.join(".env")).unwrap();
+    std::fs::create_dir(shared.join(".env")).unwrap();
+    env.commit(&repo, &[("app.php", "<?php // 2\n")], "Two");
+    let out = deploy(&["--shared-file", ".env"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a plain file"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A symlink planted in the shared folder, where a folder of a shared path goes.
+    let elsewhere = env.path("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, shared.join("config")).unwrap();
+    let out = deploy(&["--shared", "config/database.yml"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("never followed"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).unwrap().count(),
+        0,
+        "written through the link"
+    );
+}

@@ -14,7 +14,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     let repo = git::open(None)?;
     let rel = release_dirs(Some(&repo), &args.dirs)?;
     let commit = git::resolve_commit(&repo, &args.rev)?;
-    let shared = release_dirs::shared_paths(Some(&repo), &args.shared)?;
+    let shared = release_dirs::shared_paths(Some(&repo), &args.shared, &args.shared_files)?;
     let id = commit.to_string();
     rel.check_link()?;
     let exists = rel.exists(&id);

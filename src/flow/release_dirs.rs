@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::cli::{AfterSwitchArgs, ReleaseDirArgs, ReleasesArgs};
-use crate::config::{KEY_AFTER_SWITCH, KEY_CURRENT, KEY_RELEASES, KEY_SHARED};
+use crate::config::{KEY_AFTER_SWITCH, KEY_CURRENT, KEY_RELEASES, KEY_SHARED, KEY_SHARED_FILE};
 use crate::error::{Error, Result};
 use crate::releases::after::{self, CheckResult};
 use crate::releases::{History, Releases};
@@ -91,14 +91,20 @@ pub fn hooks(repo: Option<&crate::git::Repo>, args: &AfterSwitchArgs) -> Vec<Str
     with_config(repo, &args.after_switch, KEY_AFTER_SWITCH)
 }
 
-/// The shared paths: `--shared`, then `fastrevert.shared` (multi-valued), each checked.
+/// The shared paths: `--shared`, then `fastrevert.shared` (multi-valued), and the shared
+/// files: `--shared-file`, then `fastrevert.sharedFile`; each checked.
 pub fn shared_paths(
     repo: Option<&crate::git::Repo>,
-    given: &[String],
-) -> Result<Vec<Vec<Vec<u8>>>> {
-    with_config(repo, given, KEY_SHARED)
+    folders: &[String],
+    files: &[String],
+) -> Result<Vec<crate::releases::export::Shared>> {
+    use crate::releases::export::check_shared_path;
+    let folders = with_config(repo, folders, KEY_SHARED);
+    let files = with_config(repo, files, KEY_SHARED_FILE);
+    folders
         .iter()
-        .map(|p| crate::releases::export::check_shared_path(p))
+        .map(|p| check_shared_path(p, false))
+        .chain(files.iter().map(|p| check_shared_path(p, true)))
         .collect()
 }
 

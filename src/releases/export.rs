@@ -97,13 +97,23 @@ pub struct Plan {
     pub submodules: Vec<Vec<u8>>,
     /// Top-level entries that stand where the release's own files go, left out.
     pub replaced: Vec<Vec<u8>>,
-    /// Shared paths the tree had something at (replaced by the link), with that entry when it
-    /// was a regular file (to seed a shared file that does not exist yet).
-    pub shared_replaced: Vec<(Vec<u8>, Option<Oid>)>,
+    /// Shared paths the tree had something at (replaced by the link), with that entry: what
+    /// seeds a shared file or folder that does not exist yet.
+    pub shared_replaced: Vec<(Vec<u8>, Oid, Option<FileMode>)>,
 }
 
-/// A shared path given by the operator (`--shared`): relative, each part a name git accepts.
-pub fn check_shared_path(path: &str) -> Result<Vec<Vec<u8>>> {
+/// A path kept outside the releases, in the shared folder beside them.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    pub parts: Vec<Vec<u8>>,
+    /// Given as a file (`--shared-file`): never made a folder. Otherwise (`--shared`) a folder,
+    /// unless the tree has a file there.
+    pub file: bool,
+}
+
+/// A shared path given by the operator (`--shared`, `--shared-file`): relative, each part a
+/// name git accepts.
+pub fn check_shared_path(path: &str, file: bool) -> Result<Shared> {
     let parts: Vec<Vec<u8>> = path
         .trim_end_matches('/')
         .split('/')
@@ -113,23 +123,19 @@ pub fn check_shared_path(path: &str) -> Result<Vec<Vec<u8>>> {
         || parts.iter().any(|p| refused_name(p, false).is_some())
         || (parts.len() == 1 && RESERVED.iter().any(|r| r.as_bytes() == parts[0].as_slice()));
     if bad {
-        return Err(
-            Error::bad_input(format!("--shared {path} is not a path inside a release"))
-                .hint("give a relative path such as log, tmp/pids or config/database.yml"),
-        );
+        return Err(Error::bad_input(format!(
+            "--shared{} {path} is not a path inside a release",
+            if file { "-file" } else { "" }
+        ))
+        .hint("give a relative path such as log, tmp/pids or config/database.yml"));
     }
-    Ok(parts)
+    Ok(Shared { parts, file })
 }
 
 impl Plan {
     /// Read the tree and check every name before anything is written.
-    pub fn read(
-        repo: &Repo,
-        tree: Oid,
-        previous: Option<Oid>,
-        shared: &[Vec<Vec<u8>>],
-    ) -> Result<Plan> {
-        let shared_paths: Vec<Vec<u8>> = shared.iter().map(|p| p.join(&b'/')).collect();
+    pub fn read(repo: &Repo, tree: Oid, previous: Option<Oid>, shared: &[Shared]) -> Result<Plan> {
+        let shared_paths: Vec<Vec<u8>> = shared.iter().map(|p| p.parts.join(&b'/')).collect();
         let mut plan = Plan {
             dirs: vec![Dir {
                 parent: 0,
@@ -173,8 +179,7 @@ impl Plan {
                 }
                 let full = plan.path(dir, &name);
                 if shared_paths.contains(&full) {
-                    let seed = (entry.is_blob() && !is_link).then_some(entry.id());
-                    plan.shared_replaced.push((full, seed));
+                    plan.shared_replaced.push((full, entry.id(), mode));
                     continue;
                 }
                 let before = was(&name);
@@ -230,8 +235,8 @@ impl Plan {
                     .filter(|(_, oid, _)| !oid.is_zero()),
             );
         }
-        for parts in shared {
-            plan.add_shared(parts)?;
+        for s in shared {
+            plan.add_shared(&s.parts)?;
         }
         // Writers walk directories in index order; entries were found in pop order.
         plan.files.sort_by_key(|e| e.dir);
@@ -542,6 +547,69 @@ pub fn open_dir(dir: BorrowedFd<'_>, name: &[u8]) -> rustix::io::Result<OwnedFd>
 
 fn bytes(b: &[u8]) -> &OsStr {
     OsStr::from_bytes(b)
+}
+
+/// A name as the file system calls take it.
+pub fn os(b: &[u8]) -> &OsStr {
+    bytes(b)
+}
+
+/// Fill `into` (a folder this process just made) with the tree's folder at `path`: files,
+/// executables, symlinks (written, never followed) and folders, every name checked as git
+/// checks it. Submodules are left out.
+pub fn seed(repo: &Repo, tree: Oid, into: &OwnedFd, path: &[u8]) -> Result<()> {
+    let mut stack = vec![(tree, into.try_clone()?, path.to_vec(), 0usize)];
+    while let Some((tree_id, dir, at, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Err(Error::bad_input(format!(
+                "the tree is deeper than {MAX_DEPTH} directories under {}; nothing was deployed",
+                quote_path(path)
+            )));
+        }
+        let tree = repo.tree(tree_id)?;
+        for entry in tree.iter() {
+            let name = entry.name().to_vec();
+            let mode = entry.mode();
+            let is_link = mode == Some(FileMode::Link);
+            let mut full = at.clone();
+            full.push(b'/');
+            full.extend_from_slice(&name);
+            if let Some(why) = refused_name(&name, is_link) {
+                return Err(Error::bad_input(format!(
+                    "the tree holds {}, whose name has {why}; it does not go into the shared folder (nothing was deployed)",
+                    quote_path(&full)
+                )));
+            }
+            let failed = |e: rustix::io::Errno| {
+                Error::bad_input(format!(
+                    "cannot start shared/{} from the tree: {}",
+                    quote_path(&full),
+                    std::io::Error::from(e)
+                ))
+            };
+            match mode {
+                Some(FileMode::Tree) => {
+                    mkdirat(&dir, bytes(&name), Mode::from_raw_mode(0o755)).map_err(failed)?;
+                    let sub = open_dir(dir.as_fd(), &name).map_err(failed)?;
+                    stack.push((entry.id(), sub, full, depth + 1));
+                }
+                Some(FileMode::Submodule) => {}
+                _ if is_link => {
+                    symlinkat(bytes(&repo.blob(entry.id())?), &dir, bytes(&name)).map_err(failed)?
+                }
+                _ => {
+                    let perm = if mode == Some(FileMode::Executable) {
+                        0o755
+                    } else {
+                        0o644
+                    };
+                    let fd = create_file(dir.as_fd(), &name, perm).map_err(failed)?;
+                    File::from(fd).write_all(&repo.blob(entry.id())?)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The open directories from the release's top down to the one last entered, so that entries

@@ -126,6 +126,15 @@ fn io_err(e: rustix::io::Errno) -> std::io::Error {
     e.into()
 }
 
+fn shared_error(path: &Path, what: &str, e: rustix::io::Errno) -> Error {
+    Error::bad_input(format!(
+        "the shared path {} {what} ({}); nothing was deployed",
+        path.display(),
+        io_err(e)
+    ))
+    .hint("look at the shared folder beside the releases and fix it by hand")
+}
+
 impl Releases {
     /// `link` defaults to `current` beside the releases directory.
     pub fn new(dir: PathBuf, link: Option<PathBuf>) -> Result<Releases> {
@@ -583,35 +592,97 @@ impl Releases {
         Ok(removed)
     }
 
-    /// The shared folder beside the releases (`<releases>/../shared`) holds each shared path;
-    /// one that is missing is created: seeded with the tree's file when the tree had one there,
-    /// else as a folder (log, tmp, uploads).
+    /// The shared folder beside the releases (`<releases>/../shared`) holds each shared path.
+    /// One that is missing is made once: a shared file from the tree's file at that path (and
+    /// never as a folder: without one in the tree it must be put there first), a shared folder
+    /// with the tree's folder's contents (storage/logs and all), or empty. Everything is
+    /// written through directory descriptors: a symlink planted inside the shared folder is
+    /// never followed.
     fn prepare_shared(
         &self,
         repo: &Repo,
-        shared: &[Vec<Vec<u8>>],
-        replaced: &[(Vec<u8>, Option<Oid>)],
+        shared: &[export::Shared],
+        replaced: &[(Vec<u8>, Oid, Option<crate::git::FileMode>)],
     ) -> Result<()> {
-        use std::os::unix::ffi::OsStrExt;
-        let root = self.dir.parent().unwrap_or(&self.dir).join("shared");
-        for parts in shared {
-            let joined = parts.join(&b'/');
-            let path = root.join(std::ffi::OsStr::from_bytes(&joined));
-            if fs::symlink_metadata(&path).is_ok() {
-                continue;
+        use crate::git::FileMode;
+        if shared.is_empty() {
+            return Ok(());
+        }
+        let root_path = self.dir.parent().unwrap_or(&self.dir).join("shared");
+        match fs::create_dir(&root_path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e.into()),
+        }
+        let root = openat(
+            rustix::fs::CWD,
+            &root_path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| shared_error(&root_path, "cannot be opened as a plain folder", e))?;
+        for item in shared {
+            let joined = item.parts.join(&b'/');
+            let shown = crate::git::quote_path(&joined);
+            let (name, folders) = item.parts.split_last().unwrap_or((&item.parts[0], &[]));
+            let mut dir = root.try_clone()?;
+            for folder in folders {
+                let _ = rustix::fs::mkdirat(&dir, export::os(folder), Mode::from_raw_mode(0o755));
+                dir = export::open_dir(dir.as_fd(), folder)
+                    .map_err(|e| shared_error(&root_path.join(export::os(&joined)), "has a folder on its way that is a symlink or not a folder; it is never followed", e))?;
             }
-            let seed = replaced
-                .iter()
-                .find(|(p, _)| *p == joined)
-                .and_then(|(_, s)| *s);
-            match seed {
-                Some(blob) => {
-                    if let Some(parent) = path.parent() {
-                        fs::create_dir_all(parent)?;
+            let seed = replaced.iter().find(|(p, _, _)| *p == joined);
+            let tree_file =
+                seed.filter(|(_, _, m)| matches!(m, Some(FileMode::Blob | FileMode::Executable)));
+            let tree_folder = seed.filter(|(_, _, m)| *m == Some(FileMode::Tree));
+            let as_file = item.file || tree_file.is_some();
+            match rustix::fs::statat(&dir, export::os(name), AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(st) => {
+                    let kind = rustix::fs::FileType::from_raw_mode(st.st_mode);
+                    let fits = if as_file {
+                        kind == rustix::fs::FileType::RegularFile
+                    } else {
+                        kind == rustix::fs::FileType::Directory
+                    };
+                    if !fits {
+                        return Err(Error::bad_input(format!(
+                            "shared/{shown} is not a plain {}; nothing was deployed",
+                            if as_file { "file" } else { "folder" }
+                        ))
+                        .hint(format!(
+                            "look at {} and replace it by hand",
+                            root_path.join(export::os(&joined)).display()
+                        )));
                     }
-                    fs::write(&path, repo.blob(blob)?)?;
                 }
-                None => fs::create_dir_all(&path)?,
+                Err(rustix::io::Errno::NOENT) if as_file => {
+                    let Some((_, blob, _)) = tree_file else {
+                        return Err(Error::bad_input(format!(
+                            "shared/{shown} does not exist, and the tree has no file there to start it from; nothing was deployed"
+                        ))
+                        .hint(format!(
+                            "put the file there first: {}",
+                            root_path.join(export::os(&joined)).display()
+                        )));
+                    };
+                    let fd = export::create_file(dir.as_fd(), name, 0o644).map_err(io_err)?;
+                    File::from(fd).write_all(&repo.blob(*blob)?)?;
+                }
+                Err(rustix::io::Errno::NOENT) => {
+                    rustix::fs::mkdirat(&dir, export::os(name), Mode::from_raw_mode(0o755))
+                        .map_err(io_err)?;
+                    if let Some((_, tree, _)) = tree_folder {
+                        let into = export::open_dir(dir.as_fd(), name).map_err(io_err)?;
+                        export::seed(repo, *tree, &into, &joined)?;
+                    }
+                }
+                Err(e) => {
+                    return Err(shared_error(
+                        &root_path.join(export::os(&joined)),
+                        "cannot be read",
+                        e,
+                    ))
+                }
             }
         }
         Ok(())
@@ -622,7 +693,7 @@ impl Releases {
         &self,
         repo: &Repo,
         commit: Oid,
-        shared: &[Vec<Vec<u8>>],
+        shared: &[export::Shared],
         copy: bool,
         progress: &export::Progress,
     ) -> Result<Export> {
@@ -701,7 +772,7 @@ impl Releases {
                     crate::git::quote_path(p)
                 )
             })
-            .chain(plan.shared_replaced.iter().map(|(path, _)| {
+            .chain(plan.shared_replaced.iter().map(|(path, _, _)| {
                 format!(
                     "the tree's {0} was replaced by a link to shared/{0}",
                     crate::git::quote_path(path)
