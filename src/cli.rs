@@ -222,6 +222,12 @@ pub struct ReleaseDirArgs {
 /// What runs after the live link moves: hooks, and a health check that flips back.
 #[derive(Debug, Clone, Args)]
 pub struct AfterSwitchArgs {
+    /// Run CMD (through sh) in the release before the link moves to it (composer install,
+    /// asset builds, caches), with the variables --after-switch gets; a failure leaves the
+    /// link where it was; repeatable [also fastrevert.beforeSwitch].
+    #[arg(long = "before-switch", value_name = "CMD")]
+    pub before_switch: Vec<String>,
+
     /// Run CMD (through sh) after every flip, with FASTREVERT_RELEASE, FASTREVERT_PREVIOUS,
     /// FASTREVERT_RELEASE_PATH and FASTREVERT_LINK set; repeatable [also fastrevert.afterSwitch].
     #[arg(long = "after-switch", value_name = "CMD")]
@@ -258,6 +264,7 @@ pub struct AfterSwitchArgs {
 impl Default for AfterSwitchArgs {
     fn default() -> AfterSwitchArgs {
         AfterSwitchArgs {
+            before_switch: Vec::new(),
             after_switch: Vec::new(),
             check: None,
             check_url: None,
@@ -308,6 +315,20 @@ pub struct DeployArgs {
     /// Deploy even a release marked bad (BAD_RELEASE), putting it live again.
     #[arg(long)]
     pub force: bool,
+
+    /// Why, recorded in the releases' history (shown by `releases`).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+
+    /// Export the release and stop: the link does not move (no hooks, no check); `switch`
+    /// puts it live later.
+    #[arg(long)]
+    pub no_switch: bool,
+
+    /// When a --before-switch hook fails, keep the new release to look at (it is removed
+    /// otherwise).
+    #[arg(long)]
+    pub keep_failed: bool,
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -323,6 +344,10 @@ pub struct SwitchArgs {
     /// Leave a BAD_RELEASE note (time, user) in the release being left.
     #[arg(long)]
     pub mark_bad: bool,
+
+    /// Why, recorded in the releases' history (shown by `releases`).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
 
     #[command(flatten)]
     pub after: AfterSwitchArgs,

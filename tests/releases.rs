@@ -1534,3 +1534,94 @@ fn shared_files_and_folders_are_what_they_say_and_never_followed() {
         "written through the link"
     );
 }
+
+/// `--before-switch` runs build steps in the new release before the link moves: a failing one
+/// leaves the link where it was and removes the release (or keeps it with --keep-failed).
+/// `--no-switch` stages a release. `--reason` is recorded, and `releases` shows each release's
+/// tag, subject, who put it live and why.
+#[test]
+fn before_switch_no_switch_and_the_releases_listing() {
+    let env = Env::new();
+    let repo = env.repo("app");
+    env.commit(&repo, &[("composer.json", "{}\n")], "v1");
+    env.git(&repo, &["tag", "v1.0.0"]);
+    let v1 = env.rev(&repo, "main");
+    env.commit(&repo, &[("app.php", "<?php\n")], "Checkout v2");
+    let v2 = env.rev(&repo, "main");
+    let releases = site(&env);
+    let link = releases.parent().unwrap().join("current");
+    let run = |args: &[&str]| {
+        env.fr(&repo)
+            .args(args)
+            .arg("--releases")
+            .arg(&releases)
+            .env("SUDO_USER", "alice")
+            .output()
+            .unwrap()
+    };
+    // A build step: it runs in the release, which is not live yet.
+    let build = "test \"$(pwd)\" = \"$FASTREVERT_RELEASE_PATH\" && ! test \"$(readlink \"$FASTREVERT_LINK\")\" = \"releases/$FASTREVERT_RELEASE\" && mkdir vendor && echo ok > vendor/autoload.php";
+    let out = run(&[
+        "deploy",
+        &v1,
+        "--before-switch",
+        build,
+        "--reason",
+        "first release",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(link.join("vendor/autoload.php")).unwrap(),
+        "ok\n"
+    );
+    // A failing build: the link stays, the release is removed.
+    let out = run(&[
+        "deploy",
+        &v2,
+        "--before-switch",
+        "echo no composer >&2; exit 3",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("no composer"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("was not moved"), "{}", stderr(&out));
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&v1));
+    assert!(
+        !releases.join(&v2).exists(),
+        "the failed release is removed"
+    );
+    let out = run(&["deploy", &v2, "--before-switch", "exit 3", "--keep-failed"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(releases.join(&v2).exists(), "--keep-failed keeps it");
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&v1));
+
+    // Staged, then put live by switch.
+    std::fs::remove_dir_all(releases.join(&v2)).unwrap();
+    let out = run(&["deploy", &v2, "--no-switch", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["changed"], true);
+    assert!(releases.join(&v2).exists());
+    assert!(
+        std::fs::read_link(&link).unwrap().ends_with(&v1),
+        "staged, not live"
+    );
+    let out = run(&["switch", &v2[..12], "--reason", "checkout v2"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&v2));
+
+    let out = run(&["releases"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(said.contains("v1.0.0 v1"), "{said}");
+    assert!(said.contains("by alice: first release"), "{said}");
+    assert!(
+        said.contains("Checkout v2") && said.contains("by alice: checkout v2"),
+        "{said}"
+    );
+    let out = run(&["releases", "--json"]);
+    let j = json(&out);
+    let newest = &j["releases"][0];
+    assert_eq!(newest["id"], v2.as_str(), "{j}");
+    assert_eq!(newest["deployer"], "alice");
+    assert_eq!(newest["reason"], "checkout v2");
+    assert_eq!(j["releases"][1]["tags"], serde_json::json!(["v1.0.0"]));
+}

@@ -57,15 +57,18 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     // left live, or a failed check would flip back past it.
     let old = rel.current();
     let mut guard_warnings = Vec::new();
-    refuse_unsafe(
-        global,
-        ui,
-        args,
-        &rel,
-        old.as_deref(),
-        &id,
-        &mut guard_warnings,
-    )?;
+    // A release only staged does not go live: what guards going live waits for `switch`.
+    if !args.no_switch {
+        refuse_unsafe(
+            global,
+            ui,
+            args,
+            &rel,
+            old.as_deref(),
+            &id,
+            &mut guard_warnings,
+        )?;
+    }
     let cleaned = rel.clean_leftovers()?;
     if !cleaned.is_empty() {
         ui.info(&format!(
@@ -98,9 +101,35 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
             export.sync.as_millis()
         ));
     }
+    if args.no_switch {
+        return Ok(staged(rel, id, old, created, linked, warnings));
+    }
     let changed = old.as_deref() != Some(id.as_str());
     let mut after = release_dirs::AfterFlip::default();
     if changed {
+        // Build steps in the new release, before anything points at it.
+        let before = release_dirs::before_hooks(Some(&repo), &args.after);
+        if let Err(mut e) =
+            release_dirs::before_flip(&rel, &args.after, &before, &id, old.as_deref())
+        {
+            if created && !args.keep_failed {
+                e = e.hint(match rel.remove(&id) {
+                    Ok(()) => "the new release was removed (--keep-failed keeps it to look at)"
+                        .to_string(),
+                    Err(r) => format!(
+                        "the new release could not be removed ({}): {}",
+                        r.message,
+                        rel.dir.join(&id).display()
+                    ),
+                });
+            } else {
+                e = e.hint(format!(
+                    "the release is kept in {}",
+                    rel.dir.join(&id).display()
+                ));
+            }
+            return Err(e);
+        }
         if !created {
             // A release already here goes live as git has it: edits since are written anew.
             for w in rel.verify(&id, Some(&repo))? {
@@ -113,7 +142,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
         let flipped_at = std::time::Instant::now();
         // The site is on the new release now: a history line that cannot be written is a
         // warning, not a failure.
-        if let Err(e) = history.append(old.as_deref(), &id, "deploy") {
+        if let Err(e) = history.append(old.as_deref(), &id, "deploy", args.reason.as_deref()) {
             let w = format!("{id:.12} is live, but the history was not updated ({}): `switch previous` will not know the release before it", e.message);
             ui.warn(&w);
             warnings.push(w);
@@ -200,4 +229,41 @@ fn refuse_unsafe(
         release_dirs::guard_migrations(global, ui, &args.guard, live, id, warnings)?;
     }
     Ok(())
+}
+
+/// `deploy --no-switch`: the release is there, and nothing points at it yet.
+fn staged(
+    rel: crate::releases::Releases,
+    id: String,
+    old: Option<String>,
+    created: bool,
+    linked: usize,
+    warnings: Vec<String>,
+) -> outcome::Deploy {
+    let lines = vec![
+        format!(
+            "Staged {} in {}; {} still points at {}.",
+            &id[..12],
+            rel.dir.join(&id).display(),
+            rel.link.display(),
+            old.as_deref().map_or("nothing", |o| &o[..12])
+        ),
+        format!("To put it live: git fastrevert switch {}", &id[..12]),
+    ];
+    outcome::Deploy {
+        command: "deploy",
+        path: Some(rel.dir.join(&id)),
+        release: id,
+        link: rel.link,
+        previous: old,
+        created,
+        linked: Some(linked),
+        // A new release on disk is a change; the link did not move.
+        changed: Some(created),
+        pruned: Vec::new(),
+        dry_run: false,
+        check: None,
+        warnings,
+        lines,
+    }
 }

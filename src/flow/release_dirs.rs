@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::cli::{AfterSwitchArgs, ReleaseDirArgs, ReleasesArgs};
-use crate::config::{KEY_AFTER_SWITCH, KEY_CURRENT, KEY_RELEASES, KEY_SHARED, KEY_SHARED_FILE};
+use crate::config::{
+    KEY_AFTER_SWITCH, KEY_BEFORE_SWITCH, KEY_CURRENT, KEY_RELEASES, KEY_SHARED, KEY_SHARED_FILE,
+};
 use crate::error::{Error, Result};
 use crate::releases::after::{self, CheckResult};
 use crate::releases::{History, Releases};
@@ -14,7 +16,20 @@ use crate::releases::{History, Releases};
 pub fn list(args: &ReleasesArgs) -> Result<crate::outcome::Releases> {
     let repo = crate::git::open_if_any(None)?;
     let rel = release_dirs(repo.as_ref(), &args.dirs)?;
-    let list = rel.list()?;
+    let mut list = rel.list()?;
+    // What each release is, from the repository when it is at hand.
+    if let Some(repo) = repo.as_ref() {
+        for r in &mut list {
+            let Ok(oid) = crate::git::Oid::from_str(&r.id) else {
+                continue;
+            };
+            if let Ok(commit) = repo.commit(oid) {
+                r.subject = Some(commit.subject().to_string());
+            }
+            r.tags = repo.tags_at(oid);
+        }
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut human = Vec::new();
     if list.is_empty() {
         human.push(format!(
@@ -31,9 +46,21 @@ pub fn list(args: &ReleasesArgs) -> Result<crate::outcome::Releases> {
             "          "
         };
         let bad = if r.bad { "  BAD" } else { "" };
+        let what = match (r.tags.first(), &r.subject) {
+            (Some(tag), Some(subject)) => format!("  {tag} {subject}"),
+            (Some(tag), None) => format!("  {tag}"),
+            (None, Some(subject)) => format!("  {subject}"),
+            (None, None) => String::new(),
+        };
+        let who = match (&r.deployer, &r.reason) {
+            (Some(user), Some(why)) => format!(" by {user}: {why}"),
+            (Some(user), None) => format!(" by {user}"),
+            _ => String::new(),
+        };
         human.push(format!(
-            "{mark} {}  {}{bad}",
+            "{mark} {}{what}  ({}, {}{who}){bad}",
             &r.id[..12],
+            age(now - r.deployed_at),
             super::points::rfc3339(r.deployed_at)
         ));
     }
@@ -86,6 +113,50 @@ fn with_config(repo: Option<&crate::git::Repo>, given: &[String], key: &str) -> 
     values
 }
 
+/// The before-switch hooks: `--before-switch`, then `fastrevert.beforeSwitch` (multi-valued).
+pub fn before_hooks(repo: Option<&crate::git::Repo>, args: &AfterSwitchArgs) -> Vec<String> {
+    with_config(repo, &args.before_switch, KEY_BEFORE_SWITCH)
+}
+
+/// Run the before-switch hooks in release `id` (their working folder), before the link moves
+/// to it. The first that fails is an error that says the link did not move.
+pub fn before_flip(
+    rel: &Releases,
+    args: &AfterSwitchArgs,
+    hooks: &[String],
+    id: &str,
+    live: Option<&str>,
+) -> Result<()> {
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let timeout = Duration::from_secs_f64(args.hook_timeout);
+    let path = rel.dir.join(id);
+    let failed = after::run_hooks(hooks, rel, id, live, timeout, Some(&path));
+    let Some(failure) = failed.first() else {
+        return Ok(());
+    };
+    let mut err = Error::failed(format!(
+        "the before-switch hook `{}` failed in {} ({}): {}; {} was not moved{}",
+        failure.command,
+        &id[..12.min(id.len())],
+        failure
+            .code
+            .map_or("did not finish".into(), |c| format!("exit {c}")),
+        failure.output,
+        rel.link.display(),
+        live.map_or(String::new(), |l| format!(
+            " (still {})",
+            &l[..12.min(l.len())]
+        ))
+    ))
+    .hint("fix what the hook needs, then run the command again");
+    err.details = Some(Box::new(
+        serde_json::json!({"release": id, "hook_failures": failed}),
+    ));
+    Err(err)
+}
+
 /// The after-switch hooks: `--after-switch`, then `fastrevert.afterSwitch` (multi-valued).
 pub fn hooks(repo: Option<&crate::git::Repo>, args: &AfterSwitchArgs) -> Vec<String> {
     with_config(repo, &args.after_switch, KEY_AFTER_SWITCH)
@@ -130,7 +201,7 @@ pub fn after_flip(
 ) -> Result<AfterFlip> {
     let short = |s: &str| s[..12.min(s.len())].to_string();
     let hook_timeout = Duration::from_secs_f64(args.hook_timeout);
-    let failed_hooks = after::run_hooks(hooks, rel, live, before, hook_timeout);
+    let failed_hooks = after::run_hooks(hooks, rel, live, before, hook_timeout, None);
     let check = (args.check.is_some() || args.check_url.is_some()).then(|| after::Check {
         command: args.check.clone(),
         url: args.check_url.clone(),
@@ -152,9 +223,14 @@ pub fn after_flip(
         let repaired = rel.verify(before, repo);
         rel.switch_to(before)?;
         let seconds = flipped_at.elapsed().as_secs_f64();
-        let _ = history.append(Some(live), before, "health check failed: flipped back");
+        let _ = history.append(
+            Some(live),
+            before,
+            "health check failed: flipped back",
+            None,
+        );
         let marked = rel.mark_bad(live).is_ok();
-        let again = after::run_hooks(hooks, rel, before, Some(live), hook_timeout);
+        let again = after::run_hooks(hooks, rel, before, Some(live), hook_timeout, None);
         let mut err = Error::failed(format!(
             "the health check of {} failed ({}); {} flipped back to {} after {seconds:.1} s on the new release{}",
             short(live),
@@ -293,4 +369,14 @@ pub fn guard_migrations(
         args.allow_destructive_migrations,
         warnings,
     )
+}
+
+/// How long ago, as a person says it.
+fn age(seconds: i64) -> String {
+    match seconds.max(0) {
+        s if s < 120 => format!("{s} s ago"),
+        s if s < 2 * 3600 => format!("{} min ago", s / 60),
+        s if s < 2 * 86400 => format!("{} h ago", s / 3600),
+        s => format!("{} days ago", s / 86400),
+    }
 }

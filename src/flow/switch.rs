@@ -49,6 +49,8 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
     if changed {
         // The release goes live as git has it: files edited since its deploy are written anew.
         guard_warnings.extend(rel.verify(&id, repo.as_ref())?);
+        let before = release_dirs::before_hooks(repo.as_ref(), &args.after);
+        release_dirs::before_flip(&rel, &args.after, &before, &id, old.as_deref())?;
         if let (true, Some(old)) = (args.mark_bad, &old) {
             rel.mark_bad(old)?;
         }
@@ -66,7 +68,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         };
         // The link has moved: a history line that cannot be written is a warning, said now
         // in case a hook or the check fails after it.
-        if let Err(e) = history.append(old.as_deref(), &id, action) {
+        if let Err(e) = history.append(old.as_deref(), &id, action, args.reason.as_deref()) {
             let w = format!(
                 "{} is live, but the history was not updated ({})",
                 short(&id),

@@ -59,11 +59,15 @@ pub fn run_hooks(
     live: &str,
     before: Option<&str>,
     timeout: Duration,
+    cwd: Option<&std::path::Path>,
 ) -> Vec<Failure> {
     let mut failures = Vec::new();
     for hook in hooks {
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(hook);
+        if let Some(dir) = cwd {
+            cmd.current_dir(dir);
+        }
         environment(&mut cmd, rel, live, before);
         match run_bounded(&mut cmd, timeout) {
             Ok(ran) if ran.code == Some(0) => {}

@@ -53,6 +53,12 @@ pub struct Release {
     pub current: bool,
     pub previous: bool,
     pub bad: bool,
+    /// Who put it live last, and why (from the history).
+    pub deployer: Option<String>,
+    pub reason: Option<String>,
+    /// The tags naming its commit, and its subject (with the repository at hand).
+    pub tags: Vec<String>,
+    pub subject: Option<String>,
 }
 
 /// What an export did.
@@ -81,6 +87,8 @@ pub struct Event {
     pub from: Option<String>,
     pub to: String,
     pub action: String,
+    /// Why, as `--reason` said (kept escaped).
+    pub reason: Option<String>,
 }
 
 /// A release directory's name: a full commit id (SHA-1 or SHA-256), lower-case hex.
@@ -298,6 +306,7 @@ impl Releases {
                     from,
                     to: f[3].into(),
                     action: f[4].into(),
+                    reason: f.get(5).filter(|r| !r.is_empty()).map(|r| r.to_string()),
                 })
             })
             .collect()
@@ -355,6 +364,7 @@ impl Releases {
     pub fn list(&self) -> Result<Vec<Release>> {
         let current = self.current();
         let previous = self.previous();
+        let history = self.history();
         let mut out = Vec::new();
         for entry in fs::read_dir(&self.dir)? {
             let entry = entry?;
@@ -368,10 +378,15 @@ impl Releases {
                 .unwrap_or(SystemTime::UNIX_EPOCH)
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .unwrap_or_default();
+            let last = history.iter().rev().find(|e| e.to == name);
             out.push(Release {
                 current: current.as_deref() == Some(name.as_str()),
                 previous: previous.as_deref() == Some(name.as_str()),
                 bad: self.is_bad(&name),
+                deployer: last.map(|e| e.user.clone()),
+                reason: last.and_then(|e| e.reason.clone()),
+                tags: Vec::new(),
+                subject: None,
                 id: name,
                 path,
                 deployed_at: deployed.as_secs() as i64,
@@ -576,16 +591,25 @@ impl Releases {
         Ok(removed)
     }
 
+    /// Remove one release (not the live one): renamed aside first, so a half-deleted release
+    /// never carries a release's name, then deleted with its manifest.
+    pub fn remove(&self, id: &str) -> Result<()> {
+        if !self.exists(id) || self.current().as_deref() == Some(id) {
+            return Ok(());
+        }
+        let doomed = self.dir.join(format!("{TEMP_PREFIX}prune-{id}"));
+        fs::rename(self.dir.join(id), &doomed)?;
+        manifest::remove(self.fd.as_fd(), id);
+        fs::remove_dir_all(&doomed)?;
+        Ok(())
+    }
+
     /// Delete the oldest releases beyond `keep`, never the current or previous one.
     pub fn prune(&self, keep: usize) -> Result<Vec<String>> {
         let mut removed = Vec::new();
         for (i, r) in self.list()?.into_iter().enumerate() {
             if i >= keep && !r.current && !r.previous {
-                // Rename first, so a half-deleted release never carries a release's name.
-                let doomed = self.dir.join(format!("{TEMP_PREFIX}prune-{}", r.id));
-                fs::rename(&r.path, &doomed)?;
-                manifest::remove(self.fd.as_fd(), &r.id);
-                fs::remove_dir_all(&doomed)?;
+                self.remove(&r.id)?;
                 removed.push(r.id);
             }
         }
@@ -796,15 +820,23 @@ pub struct History {
 }
 
 impl History {
-    /// Append one line: time, user, the release left (or `-`), the release now live, action.
-    pub fn append(&mut self, from: Option<&str>, to: &str, action: &str) -> Result<()> {
+    /// Append one line: time, user, the release left (or `-`), the release now live, action,
+    /// and the reason given, if any.
+    pub fn append(
+        &mut self,
+        from: Option<&str>,
+        to: &str,
+        action: &str,
+        reason: Option<&str>,
+    ) -> Result<()> {
         let line = format!(
-            "{}\t{}\t{}\t{}\t{}\n",
+            "{}\t{}\t{}\t{}\t{}\t{}\n",
             now_rfc3339(),
             escape_field(&user_name()),
             from.filter(|id| is_release_name(id)).unwrap_or("-"),
             to,
-            escape_field(action)
+            escape_field(action),
+            escape_field(reason.unwrap_or(""))
         );
         self.file
             .write_all(line.as_bytes())
