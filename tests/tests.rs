@@ -16,6 +16,7 @@ mod interactive;
 mod layers;
 mod migrations;
 mod pr_truth;
+mod recipes;
 mod releases;
 mod signing;
 mod trust;
