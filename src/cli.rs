@@ -306,6 +306,12 @@ pub struct DeployArgs {
     #[arg(long = "shared-file", value_name = "PATH")]
     pub shared_files: Vec<String>,
 
+    /// A path of the release the application writes to (bootstrap/cache, tmp): its files are
+    /// left writable and never shared with another release; repeatable [also
+    /// fastrevert.writable].
+    #[arg(long = "writable", value_name = "PATH")]
+    pub writable: Vec<String>,
+
     #[command(flatten)]
     pub after: AfterSwitchArgs,
 

@@ -26,6 +26,7 @@ pub const KEY_CURRENT: &str = "fastrevert.current";
 pub const KEY_SHARED: &str = "fastrevert.shared";
 pub const KEY_SHARED_FILE: &str = "fastrevert.sharedFile";
 pub const KEY_BEFORE_SWITCH: &str = "fastrevert.beforeSwitch";
+pub const KEY_WRITABLE: &str = "fastrevert.writable";
 /// Multi-valued: commands run after every switch of the live link.
 pub const KEY_AFTER_SWITCH: &str = "fastrevert.afterSwitch";
 

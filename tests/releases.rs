@@ -1625,3 +1625,59 @@ fn before_switch_no_switch_and_the_releases_listing() {
     assert_eq!(newest["reason"], "checkout v2");
     assert_eq!(j["releases"][1]["tags"], serde_json::json!(["v1.0.0"]));
 }
+
+/// `--writable` leaves the files under a path writable for the application, never shared with
+/// another release and not checked against git when switching (they are meant to change).
+#[test]
+fn writable_paths_are_writable_and_never_shared() {
+    use std::os::unix::fs::MetadataExt;
+    let env = Env::new();
+    let repo = env.repo("app");
+    env.commit(
+        &repo,
+        &[
+            ("bootstrap/cache/packages.php", "<?php return [];\n"),
+            ("app.php", "1\n"),
+        ],
+        "v1",
+    );
+    env.commit(&repo, &[("app.php", "2\n")], "v2");
+    let releases = site(&env);
+    let deploy = |rev: &str| {
+        let out = env
+            .fr(&repo)
+            .args(["deploy", rev, "--writable", "bootstrap/cache", "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    };
+    deploy("main~1");
+    deploy("main");
+    let (v1, v2) = (
+        releases.join(env.rev(&repo, "main~1")),
+        releases.join(env.rev(&repo, "main")),
+    );
+    let cache = "bootstrap/cache/packages.php";
+    let meta = std::fs::metadata(v2.join(cache)).unwrap();
+    assert_ne!(meta.permissions().mode() & 0o200, 0, "writable");
+    assert_ne!(
+        meta.ino(),
+        std::fs::metadata(v1.join(cache)).unwrap().ino(),
+        "not shared"
+    );
+    // The application writes its cache; going back says nothing of it and leaves it.
+    std::fs::write(v1.join(cache), "<?php return ['x'];\n").unwrap();
+    let out = env
+        .fr(&repo)
+        .args(["switch", "previous", "--json", "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["warnings"], serde_json::json!([]));
+    assert_eq!(
+        std::fs::read_to_string(v1.join(cache)).unwrap(),
+        "<?php return ['x'];\n"
+    );
+}

@@ -14,7 +14,11 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     let repo = git::open(None)?;
     let rel = release_dirs(Some(&repo), &args.dirs)?;
     let commit = git::resolve_commit(&repo, &args.rev)?;
-    let shared = release_dirs::shared_paths(Some(&repo), &args.shared, &args.shared_files)?;
+    let options = crate::releases::export::Options {
+        shared: release_dirs::shared_paths(Some(&repo), &args.shared, &args.shared_files)?,
+        writable: release_dirs::writable_paths(Some(&repo), &args.writable)?,
+        copy: args.copy,
+    };
     let id = commit.to_string();
     rel.check_link()?;
     let exists = rel.exists(&id);
@@ -78,13 +82,13 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     }
     let progress = crate::releases::export::Progress::default();
     let export = if exists {
-        rel.export(&repo, commit, &shared, args.copy, &progress)?
+        rel.export(&repo, commit, &options, &progress)?
     } else {
         ui.counted(
             &format!("Exporting {} into {}", &id[..12], rel.dir.display()),
             &progress.total,
             &progress.written,
-            || rel.export(&repo, commit, &shared, args.copy, &progress),
+            || rel.export(&repo, commit, &options, &progress),
         )?
     };
     let (created, linked) = (export.created, export.linked);

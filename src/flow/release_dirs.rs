@@ -113,6 +113,15 @@ fn with_config(repo: Option<&crate::git::Repo>, given: &[String], key: &str) -> 
     values
 }
 
+/// The writable paths: `--writable`, then `fastrevert.writable` (multi-valued), each checked
+/// as a path inside a release.
+pub fn writable_paths(repo: Option<&crate::git::Repo>, given: &[String]) -> Result<Vec<Vec<u8>>> {
+    with_config(repo, given, crate::config::KEY_WRITABLE)
+        .iter()
+        .map(|p| crate::releases::export::check_shared_path(p, false).map(|s| s.parts.join(&b'/')))
+        .collect()
+}
+
 /// The before-switch hooks: `--before-switch`, then `fastrevert.beforeSwitch` (multi-valued).
 pub fn before_hooks(repo: Option<&crate::git::Repo>, args: &AfterSwitchArgs) -> Vec<String> {
     with_config(repo, &args.before_switch, KEY_BEFORE_SWITCH)

@@ -102,6 +102,23 @@ pub struct Plan {
     pub shared_replaced: Vec<(Vec<u8>, Oid, Option<FileMode>)>,
 }
 
+/// How a release is written.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Paths kept outside the release (symlinks to the shared folder).
+    pub shared: Vec<Shared>,
+    /// Paths the application writes to: their files are writable, never shared with another
+    /// release, and not in the manifest (they are meant to change).
+    pub writable: Vec<Vec<u8>>,
+    /// Share no file with the live release.
+    pub copy: bool,
+}
+
+/// Whether `path` is `prefix` or below it.
+fn is_under(path: &[u8], prefix: &[u8]) -> bool {
+    path.starts_with(prefix) && (path.len() == prefix.len() || path[prefix.len()] == b'/')
+}
+
 /// A path kept outside the releases, in the shared folder beside them.
 #[derive(Debug, Clone)]
 pub struct Shared {
@@ -334,6 +351,7 @@ impl Plan {
         repo: &Repo,
         root: &OwnedFd,
         previous: Option<(&OwnedFd, &Manifest)>,
+        writable: &[Vec<u8>],
         progress: &Progress,
     ) -> Result<Vec<Record>> {
         progress
@@ -389,6 +407,16 @@ impl Plan {
                                     .written
                                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
                             };
+                            if writable.iter().any(|w| is_under(&path, w)) {
+                                let parent = cursor.enter(self, file.dir)?;
+                                let mode = if executable { 0o755 } else { 0o644 };
+                                let fd = create_file(parent, &file.name, mode)
+                                    .map_err(|e| self.io_error(file.dir, &file.name, e))?;
+                                let mut out = File::from(fd);
+                                odb.with(file.oid, |data| out.write_all(data))??;
+                                counted();
+                                continue;
+                            }
                             if file.same && !progress.no_links.load(Ordering::Relaxed) {
                                 if let Some((before, manifest)) = before.as_mut() {
                                     let recorded = manifest.get(&path).filter(|r| {

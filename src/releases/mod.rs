@@ -717,10 +717,10 @@ impl Releases {
         &self,
         repo: &Repo,
         commit: Oid,
-        shared: &[export::Shared],
-        copy: bool,
+        options: &export::Options,
         progress: &export::Progress,
     ) -> Result<Export> {
+        let (shared, copy) = (options.shared.as_slice(), options.copy);
         let id = commit.to_string();
         let mut stats = Export::default();
         if self.exists(&id) {
@@ -763,6 +763,7 @@ impl Releases {
                     repo,
                     &root,
                     live_root.as_ref().map(|(fd, m)| (fd, m)),
+                    &options.writable,
                     progress,
                 )?;
                 let fd = export::create_file(root.as_fd(), REVISION.as_bytes(), 0o666)
