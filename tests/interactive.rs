@@ -325,3 +325,47 @@ fn a_warning_appears_once_in_the_interactive_flow() {
     );
     assert!(seen.contains("Created branch revert-"), "{seen}");
 }
+
+/// `switch` without a release, on a terminal: pick one, see the plan (the flip, the hooks,
+/// the check), and answer; no leaves the link where it was.
+#[test]
+fn switch_without_a_release_shows_the_plan_and_asks() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let releases = env.path("site/releases");
+    std::fs::create_dir_all(&releases).unwrap();
+    for rev in ["main~1", "main"] {
+        let out = env
+            .fr(&work)
+            .args(["deploy", rev, "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+    }
+    let link = env.path("site/current");
+    let live = std::fs::read_link(&link).unwrap();
+    let args = [
+        "switch",
+        "--releases",
+        releases.to_str().unwrap(),
+        "--after-switch",
+        "true",
+    ];
+    let pick_older = |answer: &str| {
+        let mut p = spawn(&env, &work, &args);
+        p.expect("Switch to which release?").unwrap();
+        p.send(DOWN).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        p.send("\r").unwrap();
+        p.expect("Would point").unwrap();
+        p.expect("after the flip: true").unwrap();
+        p.expect("?").unwrap();
+        p.send(answer).unwrap();
+        exit_code(&mut p)
+    };
+    assert_eq!(pick_older("n"), 130);
+    assert_eq!(std::fs::read_link(&link).unwrap(), live, "no moves nothing");
+    assert_eq!(pick_older("y"), 0);
+    assert_ne!(std::fs::read_link(&link).unwrap(), live);
+}

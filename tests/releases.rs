@@ -1681,3 +1681,68 @@ fn writable_paths_are_writable_and_never_shared() {
         "<?php return ['x'];\n"
     );
 }
+
+/// A dry run's plan names what runs around the flip and what pruning would remove.
+#[test]
+fn a_deploy_plan_lists_hooks_checks_and_what_pruning_removes() {
+    let env = Env::new();
+    let repo = env.repo("app");
+    for n in 1..=3 {
+        env.commit(&repo, &[("app.txt", &format!("{n}\n"))], &format!("v{n}"));
+    }
+    let releases = site(&env);
+    for rev in ["main~3", "main~2", "main~1"] {
+        let out = env
+            .fr(&repo)
+            .args(["deploy", rev, "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let out = env
+        .fr(&repo)
+        .args([
+            "--dry-run",
+            "deploy",
+            "main",
+            "--keep",
+            "2",
+            "--before-switch",
+            "make build",
+            "--after-switch",
+            "systemctl reload app",
+            "--check-url",
+            "http://127.0.0.1:9/up",
+            "--releases",
+        ])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let plan = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        plan.contains("before the flip, in the release: make build"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("after the flip: systemctl reload app"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("health check: http://127.0.0.1:9/up"),
+        "{plan}"
+    );
+    let oldest = env.rev(&repo, "main~3");
+    assert!(
+        plan.contains(&format!("removes 1 old release(s): {}", &oldest[..12])),
+        "{plan}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&releases)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().len() == 40)
+            .count(),
+        3
+    );
+}

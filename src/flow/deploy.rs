@@ -38,6 +38,13 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
             rel.link.display(),
             old.as_deref().map_or("nothing", |o| &o[..12])
         ));
+        // Pruning after this deploy keeps it and the one it replaces.
+        let pruned: Vec<String> = rel
+            .to_prune(args.keep)?
+            .into_iter()
+            .filter(|p| *p != id && Some(p) != old.as_ref())
+            .collect();
+        lines.extend(release_dirs::plan_lines(Some(&repo), &args.after, &pruned));
         lines.push("Dry run: nothing was written.".into());
         return Ok(outcome::Deploy {
             command: "deploy",

@@ -34,7 +34,18 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         }
     }
     if global.dry_run {
-        return Ok(planned(rel, id));
+        return Ok(planned(&rel, id, repo.as_ref(), args));
+    }
+    // Picked on a terminal: the plan first, then a question.
+    if args.release.is_none() && rel.current().as_deref() != Some(id.as_str()) {
+        let plan = planned(&rel, id.clone(), repo.as_ref(), args);
+        for line in plan.lines.iter().filter(|l| !l.starts_with("Dry run")) {
+            ui.info(line);
+        }
+        ui.confirm(
+            &format!("Point {} at {}?", rel.link.display(), short(&id)),
+            "switching releases",
+        )?;
     }
     let _lock = rel.lock(Duration::from_secs(args.dirs.wait))?;
     // Read under the lock: another switch may have just moved it.
@@ -166,23 +177,31 @@ fn already_back(rel: &crate::releases::Releases, dry_run: bool) -> Option<outcom
     })
 }
 
-/// What a dry run says: where the link would point.
-fn planned(rel: crate::releases::Releases, id: String) -> outcome::Switch {
+/// What a dry run says: where the link would point, what is marked bad, and what runs around
+/// the flip.
+fn planned(
+    rel: &crate::releases::Releases,
+    id: String,
+    repo: Option<&crate::git::Repo>,
+    args: &SwitchArgs,
+) -> outcome::Switch {
     let old = rel.current();
-    let lines = vec![
-        format!(
-            "Would point {} at {} (now {}).",
-            rel.link.display(),
-            short(&id),
-            old.as_deref().map_or("nothing".into(), short)
-        ),
-        "Dry run: nothing was written.".into(),
-    ];
+    let mut lines = vec![format!(
+        "Would point {} at {} (now {}).",
+        rel.link.display(),
+        short(&id),
+        old.as_deref().map_or("nothing".into(), short)
+    )];
+    if let (true, Some(old)) = (args.mark_bad, &old) {
+        lines.push(format!("  and mark {} bad", short(old)));
+    }
+    lines.extend(release_dirs::plan_lines(repo, &args.after, &[]));
+    lines.push("Dry run: nothing was written.".into());
     outcome::Switch {
         command: "switch",
         release: id,
         previous: old,
-        link: rel.link,
+        link: rel.link.clone(),
         changed: false,
         marked_bad: None,
         elapsed_us: None,

@@ -606,14 +606,23 @@ impl Releases {
 
     /// Delete the oldest releases beyond `keep`, never the current or previous one.
     pub fn prune(&self, keep: usize) -> Result<Vec<String>> {
-        let mut removed = Vec::new();
-        for (i, r) in self.list()?.into_iter().enumerate() {
-            if i >= keep && !r.current && !r.previous {
-                self.remove(&r.id)?;
-                removed.push(r.id);
-            }
+        let doomed = self.to_prune(keep)?;
+        for id in &doomed {
+            self.remove(id)?;
         }
-        Ok(removed)
+        Ok(doomed)
+    }
+
+    /// What `prune(keep)` would remove now: the oldest releases beyond `keep`, never the
+    /// current or previous one.
+    pub fn to_prune(&self, keep: usize) -> Result<Vec<String>> {
+        Ok(self
+            .list()?
+            .into_iter()
+            .enumerate()
+            .filter(|(i, r)| *i >= keep && !r.current && !r.previous)
+            .map(|(_, r)| r.id)
+            .collect())
     }
 
     /// The shared folder beside the releases (`<releases>/../shared`) holds each shared path.

@@ -271,8 +271,9 @@ impl Ui {
         if self.prompter.confirm(question, false)? {
             Ok(())
         } else {
+            // Answering no is a cancel (exit 130), as the contract's exit codes say.
             Err(Error::new(
-                crate::error::Kind::Refused,
+                crate::error::Kind::Interrupted,
                 "not confirmed; nothing was changed",
             ))
         }
