@@ -1213,10 +1213,26 @@ fn assert_release_is_git(env: &Env, repo: &Path, releases: &Path, rev: &str) {
         .status()
         .unwrap();
     assert!(status.success());
-    assert_eq!(
-        read_only_as_tar_writes_it(snapshot(&releases.join(&id), &["REVISION", "BAD_RELEASE"])),
-        snapshot(&extracted, &[]),
-        "release {id} differs from git archive"
+    let ours =
+        read_only_as_tar_writes_it(snapshot(&releases.join(&id), &["REVISION", "BAD_RELEASE"]));
+    let theirs = snapshot(&extracted, &[]);
+    let differ: Vec<String> = ours
+        .keys()
+        .chain(theirs.keys())
+        .filter(|p| ours.get(*p) != theirs.get(*p))
+        .map(|p| {
+            format!(
+                "{}: {:?} / {:?}",
+                p.display(),
+                ours.get(p).map(|e| (&e.0, e.1)),
+                theirs.get(p).map(|e| (&e.0, e.1))
+            )
+        })
+        .take(5)
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "release {id} differs from git archive at {differ:?}"
     );
 }
 
@@ -1745,4 +1761,98 @@ fn a_deploy_plan_lists_hooks_checks_and_what_pruning_removes() {
             .count(),
         3
     );
+}
+
+/// kill -9 at any moment of a switch that repairs hand-edited files, or of a deploy waiting on
+/// a before-switch step: the link always names a whole release, a release it names is git's,
+/// and the next switch finishes the job.
+#[test]
+fn a_switch_killed_while_repairing_or_a_deploy_killed_before_the_flip_leaves_no_broken_state() {
+    use std::io::Write;
+    use std::os::unix::fs::MetadataExt;
+    let env = Env::new();
+    let repo = repo_with_history(&env, 2_000);
+    let releases = site(&env);
+    let link = env.path("site/current");
+    let (old, new) = (env.rev(&repo, "main~1"), env.rev(&repo, "main"));
+    for rev in [&old, &new] {
+        let out = env
+            .fr(&repo)
+            .args(["deploy", rev, "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    // Hand edits in the live release, in files it shares with the old one.
+    let mut edited = 0;
+    for (path, (kind, _, _)) in snapshot(&releases.join(&new), &["REVISION"]) {
+        let (a, b) = (
+            releases.join(&old).join(&path),
+            releases.join(&new).join(&path),
+        );
+        let shared = kind == "file"
+            && std::fs::metadata(&a).is_ok_and(|m| m.ino() == std::fs::metadata(&b).unwrap().ino());
+        if shared && edited < 400 {
+            let mut perm = std::fs::metadata(&b).unwrap().permissions();
+            perm.set_mode(0o644);
+            std::fs::set_permissions(&b, perm).unwrap();
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(&b)
+                .unwrap()
+                .write_all(b"edited\n")
+                .unwrap();
+            edited += 1;
+        }
+    }
+    assert!(edited > 100, "{edited}");
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    for round in 0..6u32 {
+        let delay = (seed.wrapping_mul(round + 3) % 40) as u64;
+        let mut child = env
+            .fr(&repo)
+            .args(["switch", &old, "--releases"])
+            .arg(&releases)
+            .stderr(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let live = std::fs::read_link(&link).unwrap();
+        let live_id = live.file_name().unwrap().to_str().unwrap().to_string();
+        assert!(live_id == old || live_id == new, "round {round}: {live_id}");
+        if live_id == old {
+            assert_release_is_git(&env, &repo, &releases, "main~1");
+            break;
+        }
+    }
+    let out = env
+        .fr(&repo)
+        .args(["switch", &old, "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_release_is_git(&env, &repo, &releases, "main~1");
+
+    // A deploy killed while its build step runs: the link never moved.
+    let live = std::fs::read_link(&link).unwrap();
+    let mut child = env
+        .fr(&repo)
+        .args(["deploy", &new, "--before-switch", "sleep 5", "--releases"])
+        .arg(&releases)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(std::fs::read_link(&link).unwrap(), live);
+    let _ = Command::new("pkill").args(["-f", "sleep 5"]).status();
 }

@@ -320,6 +320,39 @@ fn open_path(root: &OwnedFd, dir: &[u8]) -> Option<OwnedFd> {
     Some(fd)
 }
 
+/// The folders of the changed files of a release: where repairs write their temporary files.
+pub fn folders_of(manifest: &Manifest, changed: &[usize]) -> Vec<Vec<u8>> {
+    let mut dirs: Vec<Vec<u8>> = changed
+        .iter()
+        .map(|&i| split_path(&manifest.records[i].path).0.to_vec())
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// Remove what a repair that was killed left in these folders of a release: its temporary
+/// files, which only a repair makes.
+pub fn clean_repairs(release: &OwnedFd, dirs: &[Vec<u8>]) {
+    for dir in dirs {
+        let Some(fd) = open_path(release, dir) else {
+            continue;
+        };
+        let Ok(listing) = rustix::fs::Dir::read_from(&fd) else {
+            continue;
+        };
+        for entry in listing.flatten() {
+            let name = entry.file_name().to_bytes();
+            if name.starts_with(REPAIR_PREFIX.as_bytes()) {
+                let _ = unlinkat(&fd, entry.file_name(), AtFlags::empty());
+            }
+        }
+    }
+}
+
+/// What a repair's temporary files are called, before the process id.
+const REPAIR_PREFIX: &str = ".fastrevert-repair-";
+
 /// Write the changed files of a release anew from git, each under a temporary name renamed
 /// over the path (which breaks any hard link to the edited inode, leaving the other release
 /// that shares it as it is), and record them. Returns the paths repaired.
@@ -339,7 +372,7 @@ pub fn repair(
             ))
         })?;
         let data = repo.blob(r.oid)?;
-        let temp = format!(".fastrevert-repair-{}", std::process::id());
+        let temp = format!("{REPAIR_PREFIX}{}", std::process::id());
         let _ = unlinkat(&parent, temp.as_str(), AtFlags::empty());
         let fd = super::export::create_file(parent.as_fd(), temp.as_bytes(), mode(r.executable))
             .map_err(std::io::Error::from)?;

@@ -502,6 +502,16 @@ impl Releases {
             )]);
         };
         let release = export::open_dir(self.fd.as_fd(), id.as_bytes()).map_err(io_err)?;
+        // A repair killed midway said beforehand where it would write: clean up there first.
+        // Not a `.tmp-` name: a deploy's clean-up must not take it before it is used.
+        let journal = format!(".fastrevert-repairing-{id}");
+        if let Ok(mut f) = self.open_own(&journal, OFlags::RDONLY) {
+            let mut text = Vec::new();
+            let _ = f.read_to_end(&mut text);
+            let dirs: Vec<Vec<u8>> = text.split(|&b| b == 0).map(<[u8]>::to_vec).collect();
+            manifest::clean_repairs(&release, &dirs);
+            let _ = unlinkat(&self.fd, journal.as_str(), AtFlags::empty());
+        }
         let changed = manifest::changed(&release, &manifest);
         if changed.is_empty() {
             return Ok(Vec::new());
@@ -517,10 +527,17 @@ impl Releases {
             String::new()
         };
         let short = &id[..12.min(id.len())];
-        let repaired = repo.map(|repo| manifest::repair(&release, &mut manifest, &changed, repo));
+        let repaired = repo.map(|repo| {
+            let dirs = manifest::folders_of(&manifest, &changed);
+            let mut f = self.open_own(&journal, OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC)?;
+            f.write_all(&dirs.join(&0u8))?;
+            f.sync_all()?;
+            manifest::repair(&release, &mut manifest, &changed, repo)
+        });
         match repaired {
             Some(Ok(())) => {
                 manifest.write(self.fd.as_fd(), id, TEMP_PREFIX)?;
+                let _ = unlinkat(&self.fd, journal.as_str(), AtFlags::empty());
                 Ok(vec![format!(
                     "{} file(s) of {short} were no longer as deployed (edited in place?) and were written anew from git: {}{more}",
                     changed.len(),
@@ -600,6 +617,11 @@ impl Releases {
         let doomed = self.dir.join(format!("{TEMP_PREFIX}prune-{id}"));
         fs::rename(self.dir.join(id), &doomed)?;
         manifest::remove(self.fd.as_fd(), id);
+        let _ = unlinkat(
+            &self.fd,
+            format!(".fastrevert-repairing-{id}").as_str(),
+            AtFlags::empty(),
+        );
         fs::remove_dir_all(&doomed)?;
         Ok(())
     }
