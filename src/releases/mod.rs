@@ -13,7 +13,6 @@ pub mod manifest;
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -230,8 +229,9 @@ impl Releases {
         let mut file = self.open_own(LOCK, OFlags::RDWR | OFlags::CREATE)?;
         let started = Instant::now();
         loop {
-            // SAFETY: flock on a file descriptor we own; no memory is shared with the call.
-            let got = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+            let got =
+                rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+                    .is_ok();
             if got {
                 let _ = file.set_len(0);
                 let _ = file.write_all(format!("{}\n", std::process::id()).as_bytes());
@@ -886,25 +886,18 @@ fn user_name() -> String {
         .or_else(|_| std::env::var("LOGNAME"))
         .ok()
         .filter(|u| !u.is_empty())
-        // SAFETY: getuid cannot fail and touches no memory of ours.
-        .unwrap_or_else(|| format!("uid {}", unsafe { libc::getuid() }))
+        .unwrap_or_else(|| format!("uid {}", rustix::process::getuid().as_raw()))
 }
 
 /// Flush everything written to the filesystem holding `dir`: one `syncfs(2)` on Linux instead
 /// of an fsync per file; elsewhere `sync(2)`.
 fn flush_filesystem(dir: &File) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
-    {
-        // SAFETY: syncfs on a descriptor we own; it only flushes the filesystem.
-        if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-    }
+    rustix::fs::syncfs(dir)?;
     #[cfg(not(target_os = "linux"))]
     {
         let _ = dir;
-        // SAFETY: sync takes no arguments and cannot fail.
-        unsafe { libc::sync() };
+        rustix::fs::sync();
     }
     Ok(())
 }
