@@ -805,3 +805,52 @@ fn the_picker_offers_recently_merged_merge_requests() {
     assert_eq!(outcome.json()["pull_request"]["number"], 70);
     fake.verify();
 }
+
+/// A GitLab or Bitbucket that redirects to another address (another port here) is not
+/// followed: the other server receives nothing, no token in particular, and the message says
+/// why.
+#[test]
+fn a_redirect_to_another_origin_carries_no_token() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let elsewhere = Fake::start();
+    elsewhere.mount(Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)));
+    let api = Fake::start();
+    api.mount(
+        Mock::given(method("GET")).respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/stolen", elsewhere.uri()).as_str()),
+        ),
+    );
+    for (forge, repo, api_url, vars) in [
+        (
+            "gitlab",
+            "acme/platform/shop",
+            format!("{}/api/v4", api.uri()),
+            [("GITLAB_TOKEN", TOKEN)],
+        ),
+        (
+            "bitbucket-datacenter",
+            "ACME/shop",
+            api.uri(),
+            [("BITBUCKET_TOKEN", TOKEN)],
+        ),
+    ] {
+        env.git(&work, &["config", "fastrevert.forge", forge]);
+        env.git(&work, &["config", "fastrevert.repo", repo]);
+        env.git(&work, &["config", "fastrevert.apiUrl", &api_url]);
+        let mut cmd = env.fr(&work);
+        cmd.args(["revert", "--pr", "7", "--json"]);
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(code(&out), 1, "{forge}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not followed"),
+            "{forge}: {}",
+            stderr(&out)
+        );
+        assert_eq!(elsewhere.count(), 0, "{forge}: the other server was asked");
+    }
+}

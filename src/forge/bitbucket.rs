@@ -407,9 +407,10 @@ impl<F: Flavour> Bitbucket<F> {
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Reply> {
-        self.http.call(self.target.kind, method, path, &|| {
+        let reply = self.http.call(self.target.kind, method, path, &|| {
             self.send(method, path, body.as_ref())
-        })
+        })?;
+        self.rest.no_redirect(self.target.kind, path, reply)
     }
 
     fn pull_request(&self, pull: &Pull, existing: bool) -> Result<PullRequest> {

@@ -130,9 +130,10 @@ impl GitLab {
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Reply> {
-        self.http.call(Kind::GitLab, method, path, &|| {
+        let reply = self.http.call(Kind::GitLab, method, path, &|| {
             self.rest.send(method, path, body.as_ref())
-        })
+        })?;
+        self.rest.no_redirect(Kind::GitLab, path, reply)
     }
 
     /// A GET answered 200, read as `T`.

@@ -19,7 +19,23 @@ impl Rest {
             .enable_all()
             .build()
             .map_err(|e| Error::failed("cannot start the HTTP runtime").because(e))?;
+        // Redirects are followed only to the same scheme, host and port as the request: the
+        // credential headers (PRIVATE-TOKEN, JOB-TOKEN, Authorization) never reach another
+        // origin, nor plain http. A redirect elsewhere comes back as the answer, refused below.
+        let policy = reqwest::redirect::Policy::custom(|attempt| {
+            let same = attempt.previous().first().is_some_and(|first| {
+                first.scheme() == attempt.url().scheme()
+                    && first.host_str() == attempt.url().host_str()
+                    && first.port_or_known_default() == attempt.url().port_or_known_default()
+            });
+            if same && attempt.previous().len() < 5 {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        });
         let client = reqwest::Client::builder()
+            .redirect(policy)
             .connect_timeout(http.connect_timeout)
             .timeout(http.request_timeout)
             .user_agent(concat!("git-fastrevert/", env!("CARGO_PKG_VERSION")))
@@ -35,6 +51,20 @@ impl Rest {
 
     pub fn api(&self) -> &str {
         &self.api
+    }
+
+    /// A redirect that was not followed (to another origin) is an error that says so.
+    pub fn no_redirect(&self, forge: super::Kind, path: &str, reply: Reply) -> Result<Reply> {
+        if !(300..400).contains(&reply.status) {
+            return Ok(reply);
+        }
+        Err(Error::failed(format!(
+            "{} redirected {path} to {}, which is not on {}; not followed, so that the token goes nowhere else",
+            forge.name(),
+            reply.location.as_deref().unwrap_or("nowhere"),
+            self.api
+        ))
+        .hint("check the API address (fastrevert.apiUrl) and the repository (fastrevert.repo)"))
     }
 
     pub fn token(&self) -> &Token {
