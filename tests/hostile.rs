@@ -564,3 +564,54 @@ fn file_names_and_subjects_never_start_a_workflow_command_in_actions_mode() {
         }
     }
 }
+
+/// A `.gitattributes` line of `**/a/` ten times over cannot make a revert backtrack without
+/// end: it matches as git's wildmatch does (which aborts `**` backtracking), in the time git
+/// takes; and a line of 2,048 bytes or more is ignored, as git ignores it.
+#[test]
+fn hostile_attribute_patterns_match_as_git_does_in_bounded_time() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let pattern = format!("{}z", "**/a/".repeat(10));
+    let deep = format!("{}b.txt", "a/".repeat(30));
+    let long = format!("{} merge=union\n", "x".repeat(2100));
+    env.commit(
+        &work,
+        &[
+            (".gitattributes", &format!("{pattern} merge=union\n{long}")),
+            (&deep, "1\n2\n3\n4\n5\n6\n7\n"),
+        ],
+        "Attributes and a deep file",
+    );
+    // Reverting the first change merges the file (the second changed it too): its merge
+    // attributes are looked up.
+    env.commit(&work, &[(&deep, "one\n2\n3\n4\n5\n6\n7\n")], "First change");
+    env.commit(
+        &work,
+        &[(&deep, "one\n2\n3\n4\n5\n6\nseven\n")],
+        "Second change",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    // git's answer for the deep path, and for the long line's pattern.
+    let said = env.git(
+        &work,
+        &["check-attr", "merge", "--", &deep, &"x".repeat(2100)],
+    );
+    assert!(said.lines().all(|l| l.ends_with(": unspecified")), "{said}");
+    let started = std::time::Instant::now();
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD~1", "--no-push", "--json"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    // git's own revert of the same commit.
+    env.git(&work, &["revert", "--no-edit", "HEAD~1"]);
+    assert_eq!(
+        json(&out)["tree"],
+        env.rev(&work, "HEAD^{tree}").as_str(),
+        "git's tree"
+    );
+}

@@ -102,6 +102,10 @@ impl<'r> Attributes<'r> {
         let mut lines = Vec::new();
         for raw in text.split(|&b| b == b'\n') {
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            // git ignores a line of 2,048 bytes or more (ATTR_MAX_LINE_LENGTH).
+            if raw.len() >= 2048 {
+                continue;
+            }
             let line = trim_start(raw);
             if line.is_empty() || line[0] == b'#' {
                 continue;
@@ -412,8 +416,15 @@ fn dowild(p: &[u8], mut pi: usize, t: &[u8], mut ti: usize, pathname: bool) -> W
                             }
                             ti += 1;
                         }
+                        // As git: past a `**` the literal is nowhere further on, so no later
+                        // start can match either; this is what keeps `**` from backtracking
+                        // without end.
                         if t_ch != next {
-                            return Wild::NoMatch;
+                            return if match_slash {
+                                Wild::AbortAll
+                            } else {
+                                Wild::NoMatch
+                            };
                         }
                     }
                     let matched = dowild(p, pi, t, ti, pathname);
