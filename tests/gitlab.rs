@@ -854,3 +854,53 @@ fn a_redirect_to_another_origin_carries_no_token() {
         assert_eq!(elsewhere.count(), 0, "{forge}: the other server was asked");
     }
 }
+
+/// Replies without limits: an answer larger than the tool reads is refused (not held whole,
+/// not retried), and a wrong-typed one is quoted in a few hundred bytes, never echoed whole.
+#[test]
+fn huge_or_wrong_answers_are_bounded_in_what_is_read_and_said() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = gitlab(&env, &fake);
+    // 40 MiB: more than the 32 MiB read.
+    let huge = format!("[\"{}\"]", "A".repeat(40 << 20));
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{PROJECT}/merge_requests/7")))
+            .respond_with(reply(200, huge))
+            .expect(1),
+    );
+    let out = run(&env, &work, &["revert", "--pr", "7", "--json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("larger than 32 MiB"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stderr.len() < 4096, "{} bytes said", out.stderr.len());
+    fake.verify();
+
+    // A 5 MB string where an object belongs: serde quotes it, the tool cuts it.
+    let fake = Fake::start();
+    env.git(
+        &work,
+        &[
+            "config",
+            "fastrevert.apiUrl",
+            &format!("{}/api/v4", fake.uri()),
+        ],
+    );
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{PROJECT}/merge_requests/7")))
+            .respond_with(reply(200, format!("\"{}\"", "B".repeat(5 << 20)))),
+    );
+    let out = run(&env, &work, &["revert", "--pr", "7", "--json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not the JSON expected"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stderr.len() < 4096, "{} bytes said", out.stderr.len());
+}

@@ -133,10 +133,22 @@ impl GitHub {
                     next_page: None,
                     body: String::new(),
                 };
-                reply.body = client
-                    .body_to_string(response)
+                // Read up to the limit, never more: a huge answer is refused, not held whole.
+                let limited = http_body_util::Limited::new(response.into_body(), super::MAX_BODY);
+                let bytes = http_body_util::BodyExt::collect(limited)
                     .await
-                    .map_err(|e| SendError::Other(e.to_string()))?;
+                    .map_err(|e| {
+                        if e.is::<http_body_util::LengthLimitError>() {
+                            SendError::Refused(format!(
+                                "the answer is larger than {} MiB; it was not read",
+                                super::MAX_BODY >> 20
+                            ))
+                        } else {
+                            SendError::Other(e.to_string())
+                        }
+                    })?
+                    .to_bytes();
+                reply.body = String::from_utf8_lossy(&bytes).into_owned();
                 Ok(reply)
             };
             match tokio::time::timeout(timeout, request).await {

@@ -350,13 +350,26 @@ impl Reply {
                 _ => "the API",
             };
             Error::failed(format!(
-                "{} sent an answer that is not the JSON expected ({e})",
-                forge.name()
+                "{} sent an answer that is not the JSON expected ({})",
+                forge.name(),
+                quoted(&e.to_string())
             ))
             .hint(format!(
                 "check fastrevert.apiUrl points at {api}, then re-run"
             ))
         })
+    }
+}
+
+/// The most of a forge's answer the tool reads: a larger one is an error, never held whole.
+pub const MAX_BODY: usize = 32 << 20;
+
+/// Text from a server as a message quotes it: at most a few hundred characters.
+pub fn quoted(text: &str) -> String {
+    const MOST: usize = 300;
+    match text.char_indices().nth(MOST) {
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], text.len()),
+        None => text.to_string(),
     }
 }
 
@@ -501,6 +514,11 @@ impl Http {
                     unknown = true;
                     backoff
                 }
+                Err(SendError::Refused(e)) => {
+                    self.trace(&format!("{method} {path} -> {e}"));
+                    return Err(Error::failed(format!("{}: {e}", forge.name()))
+                        .hint("check the API address (fastrevert.apiUrl)"));
+                }
                 Err(SendError::Other(e)) => {
                     self.trace(&format!("{method} {path} -> {e}"));
                     last = format!("could not reach {}: {e}", forge.name());
@@ -543,6 +561,8 @@ pub enum Created<T> {
 pub enum SendError {
     Timeout,
     Other(String),
+    /// An answer the tool will not read (larger than it reads): not sent again.
+    Refused(String),
 }
 
 fn rate_limit_wait(reply: &Reply) -> Option<Duration> {
@@ -631,7 +651,7 @@ pub fn status_error(forge: Kind, what: &str, reply: &Reply, message: String) -> 
     let detail = if message.is_empty() {
         String::new()
     } else {
-        format!(": {message}")
+        format!(": {}", quoted(&message))
     };
     let err = Error::failed(format!(
         "{what}: {} answered {}{detail}",

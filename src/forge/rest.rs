@@ -112,7 +112,19 @@ impl Rest {
                 header("x-ratelimit-remaining").or_else(|| header("ratelimit-remaining")),
                 header("x-ratelimit-reset").or_else(|| header("ratelimit-reset")),
             );
-            let body = response.text().await.map_err(classify)?;
+            // Read up to the limit, never more: a huge answer is refused, not held whole.
+            let mut response = response;
+            let mut bytes = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(classify)? {
+                if bytes.len() + chunk.len() > super::MAX_BODY {
+                    return Err(SendError::Refused(format!(
+                        "the answer is larger than {} MiB; it was not read",
+                        super::MAX_BODY >> 20
+                    )));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            let body = String::from_utf8_lossy(&bytes).into_owned();
             Ok(Reply {
                 status,
                 retry_after,
