@@ -268,7 +268,8 @@ fn a_direct_revert_declined_at_the_prompt_moves_nothing() {
     };
     args.publish.direct = true;
     let err = super::revert::run(&ctx, &args).unwrap_err();
-    assert_eq!(err.kind, Kind::Refused);
+    // Answering no is a cancel: exit 130.
+    assert_eq!(err.kind, Kind::Interrupted);
     assert_eq!(remote_tip(&s.remote, "main"), Some(s.merge));
     assert_eq!(calls.borrow().as_slice(), ["get #7"]);
 }
