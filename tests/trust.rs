@@ -995,3 +995,78 @@ fn hints_work_when_pasted() {
         "{revert}: {said}"
     );
 }
+
+/// A token passed as configuration (the Action's `http.extraheader`) is never on disk where
+/// another user could read it: not while the command runs, not after it is killed.
+#[test]
+fn configuration_from_the_environment_leaves_no_secret_on_disk() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.git(&work, &["push", "-q", "origin", "main:production"]);
+    env.git(&work, &["fetch", "-q", "origin"]);
+    let tmp = env.path("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let secret = "AUTHORIZATION: basic c2VjcmV0LXRva2VuLXZhbHVl";
+    let with_secret = |cmd: &mut std::process::Command| {
+        cmd.env("TMPDIR", &tmp)
+            .env("GIT_CONFIG_COUNT", "2")
+            .env("GIT_CONFIG_KEY_0", "http.https://github.com/.extraheader")
+            .env("GIT_CONFIG_VALUE_0", secret)
+            .env("GIT_CONFIG_KEY_1", "fastrevert.base")
+            .env("GIT_CONFIG_VALUE_1", "production");
+    };
+    let holding = || {
+        let mut found = Vec::new();
+        let mut stack = vec![tmp.clone(), std::path::PathBuf::from("/tmp")];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                let Ok(m) = std::fs::symlink_metadata(&p) else {
+                    continue;
+                };
+                if m.is_dir() && p.starts_with(&tmp) {
+                    stack.push(p);
+                } else if m.is_file() && m.len() < 1 << 20 {
+                    if std::fs::read(&p)
+                        .is_ok_and(|b| b.windows(secret.len()).any(|w| w == secret.as_bytes()))
+                    {
+                        found.push(p);
+                    }
+                }
+            }
+        }
+        found
+    };
+    // Read like any other configuration: a key with a subsection and a plain one.
+    let mut cmd = env.fr(&work);
+    cmd.args(["revert", "HEAD", "--no-push", "--dry-run", "--json"]);
+    with_secret(&mut cmd);
+    let out = cmd.output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["base"], "production");
+    // While a command runs (a build step that waits), and after it is killed.
+    let releases = env.path("site/releases");
+    std::fs::create_dir_all(&releases).unwrap();
+    let mut cmd = env.fr(&work);
+    cmd.args(["deploy", "main", "--before-switch", "sleep 3", "--releases"])
+        .arg(&releases)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    with_secret(&mut cmd);
+    let mut child = cmd.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert_eq!(
+        holding(),
+        Vec::<std::path::PathBuf>::new(),
+        "during the run"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(holding(), Vec::<std::path::PathBuf>::new(), "after kill -9");
+    let _ = std::process::Command::new("pkill")
+        .args(["-f", "sleep 3"])
+        .status();
+}

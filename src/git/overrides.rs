@@ -1,17 +1,28 @@
 //! `git -c key=value` reaches a program run as `git fastrevert` through `GIT_CONFIG_PARAMETERS`
 //! (and `git --config-env` / `GIT_CONFIG_COUNT` through `GIT_CONFIG_KEY_<n>`/`GIT_CONFIG_VALUE_<n>`).
-//! libgit2 reads neither, so the values are written to a private file that is added at the
-//! highest level of the repository's configuration, as git layers them, and removed when the
-//! process ends.
+//! libgit2 reads neither, so the values are written in git's configuration format to a file of
+//! this process's own, added at the highest level of the repository's configuration, as git
+//! layers them. The values can be secrets (the Action's `http.extraheader` token): on Linux the
+//! file has no name at all (an unnamed temporary file, read by libgit2 through
+//! `/proc/self/fd/N`), so nothing is left after a kill -9; elsewhere it is a 0600 file in a
+//! 0700 folder, removed when the command ends. libgit2 only reads it, never rewrites it.
 
+use std::io::Write;
 use std::sync::Mutex;
 
 use git2::{ConfigLevel, Repository};
 
 use crate::error::{Error, Result};
 
-/// The files behind the overrides, removed (dropped) when the command is done.
-static FILES: Mutex<Vec<tempfile::TempPath>> = Mutex::new(Vec::new());
+/// What holds the overrides until the command is done.
+enum Held {
+    /// An unnamed file, open.
+    Unnamed { _file: std::fs::File },
+    /// A named file in a private folder (removed when dropped).
+    Named { _dir: tempfile::TempDir },
+}
+
+static FILES: Mutex<Vec<Held>> = Mutex::new(Vec::new());
 
 /// Remove the override files; called once the command has finished.
 pub fn clean_up() {
@@ -116,33 +127,137 @@ pub fn apply(repo: &Repository) -> Result<()> {
     if overrides.is_empty() {
         return Ok(());
     }
-    let file = tempfile::Builder::new()
-        .prefix("git-fastrevert-config-")
-        .tempfile()?
-        .into_temp_path();
+    let text = config_text(&overrides)?;
+    let (path, held) = private_file(text.as_bytes())?;
     let mut config = repo.config()?;
-    config.add_file(&file, ConfigLevel::App, true)?;
-    let mut level = config.open_level(ConfigLevel::App)?;
-    for (key, value) in &overrides {
-        // A regex no value matches: every value is added, so multi-valued keys keep them all.
-        level
-            .set_multivar(key, "a^", value.as_deref().unwrap_or("true"))
-            .map_err(|e| {
-                Error::bad_input(format!(
-                    "bad configuration from git -c: {key}: {}",
-                    e.message()
-                ))
-            })?;
-    }
+    config
+        .add_file(&path, ConfigLevel::App, true)
+        .map_err(|e| {
+            Error::bad_input(format!(
+                "bad configuration from git -c or GIT_CONFIG_*: {}",
+                e.message()
+            ))
+        })?;
     if let Ok(mut files) = FILES.lock() {
-        files.push(file);
+        files.push(held);
     }
     Ok(())
 }
 
+/// The overrides in git's configuration format, in order (later wins; multi-valued keys keep
+/// every value): `key = value` under `[section "subsection"]`, values quoted and escaped.
+fn config_text(overrides: &[(String, Option<String>)]) -> Result<String> {
+    let mut text = String::new();
+    for (key, value) in overrides {
+        let bad = || {
+            Error::bad_input(format!("bad configuration key from git -c: {key}"))
+                .hint("keys are section.name or section.subsection.name")
+        };
+        let (section, rest) = key.split_once('.').ok_or_else(bad)?;
+        let (subsection, name) = match rest.rsplit_once('.') {
+            Some((sub, name)) => (Some(sub), name),
+            None => (None, rest),
+        };
+        let plain =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !plain(section) || !plain(name) || subsection.is_some_and(|s| s.contains('\n')) {
+            return Err(bad());
+        }
+        match subsection {
+            Some(sub) => text.push_str(&format!("[{section} \"{}\"]\n", escape(sub))),
+            None => text.push_str(&format!("[{section}]\n")),
+        }
+        text.push_str(&format!(
+            "\t{name} = \"{}\"\n",
+            escape(value.as_deref().unwrap_or("true"))
+        ));
+    }
+    Ok(text)
+}
+
+/// A value or subsection inside double quotes, as git's configuration format escapes it.
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A file only this process can read, holding `content`, and its path for libgit2.
+fn private_file(content: &[u8]) -> Result<(std::path::PathBuf, Held)> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let mut file = tempfile::tempfile()?;
+        file.write_all(content)?;
+        file.flush()?;
+        let path = std::path::PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        if path.exists() {
+            return Ok((path, Held::Unnamed { _file: file }));
+        }
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("git-fastrevert-")
+        .tempdir()?;
+    let path = dir.path().join("config");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(&path)?.write_all(content)?;
+    Ok((path, Held::Named { _dir: dir }))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_parameters;
+    use super::{config_text, parse_parameters};
+
+    /// Values with quotes, backslashes, newlines and tabs, subsections with dots and slashes,
+    /// repeated keys: libgit2 reads back exactly what was given.
+    #[test]
+    fn override_values_read_back_exactly() {
+        let overrides = vec![
+            (
+                "http.https://example.com/.extraheader".to_string(),
+                Some("A: \"b\\c\"\n\td".to_string()),
+            ),
+            (
+                "fastrevert.migrationPaths".to_string(),
+                Some("a/**".to_string()),
+            ),
+            (
+                "fastrevert.migrationPaths".to_string(),
+                Some("b/**".to_string()),
+            ),
+            ("core.bare".to_string(), None),
+        ];
+        let text = config_text(&overrides).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, &text).unwrap();
+        let config = git2::Config::open(&path).unwrap();
+        assert_eq!(
+            config
+                .get_string("http.https://example.com/.extraheader")
+                .unwrap(),
+            "A: \"b\\c\"\n\td"
+        );
+        assert!(config.get_bool("core.bare").unwrap());
+        let mut all = Vec::new();
+        let mut entries = config.multivar("fastrevert.migrationpaths", None).unwrap();
+        while let Some(Ok(e)) = entries.next() {
+            all.push(e.value().unwrap().to_string());
+        }
+        assert_eq!(all, ["a/**", "b/**"]);
+        assert!(config_text(&[("nodot".into(), None)]).is_err());
+    }
 
     #[test]
     fn git_c_parameters_parse_in_both_encodings() {
