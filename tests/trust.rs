@@ -1029,12 +1029,12 @@ fn configuration_from_the_environment_leaves_no_secret_on_disk() {
                 };
                 if m.is_dir() && p.starts_with(&tmp) {
                     stack.push(p);
-                } else if m.is_file() && m.len() < 1 << 20 {
-                    if std::fs::read(&p)
+                } else if m.is_file()
+                    && m.len() < 1 << 20
+                    && std::fs::read(&p)
                         .is_ok_and(|b| b.windows(secret.len()).any(|w| w == secret.as_bytes()))
-                    {
-                        found.push(p);
-                    }
+                {
+                    found.push(p);
                 }
             }
         }
