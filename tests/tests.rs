@@ -19,4 +19,5 @@ mod pr_truth;
 mod recipes;
 mod releases;
 mod signing;
+mod tls;
 mod trust;

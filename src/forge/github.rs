@@ -115,7 +115,7 @@ impl GitHub {
                 let response = client
                     .execute(request)
                     .await
-                    .map_err(|e| SendError::Other(e.to_string()))?;
+                    .map_err(|e| super::connection_failure(&e))?;
                 let header = |name: &str| {
                     response
                         .headers()

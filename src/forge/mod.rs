@@ -451,6 +451,20 @@ impl Http {
         let mut seen: Vec<String> = Vec::new();
         let mut unknown = false;
         for attempt in 1..=self.attempts {
+            if let Some(spent) = network_budget_spent() {
+                return Err(Error::failed(format!(
+                    "{}: this run has waited {} s on the network in all{}; stopped",
+                    forge.name(),
+                    spent.as_secs(),
+                    if last.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({last})")
+                    }
+                ))
+                .hint("re-run when the forge answers; what was done so far is kept")
+                .hint("FASTREVERT_NETWORK_TIMEOUT sets this limit in seconds (default 300)"));
+            }
             if let (true, Some(settled)) = (unknown, settled) {
                 self.trace(&format!(
                     "{method} {path}: looking whether the last attempt went through"
@@ -473,7 +487,9 @@ impl Http {
             }
             let started = std::time::Instant::now();
             let backoff = self.backoff * 2u32.pow(attempt - 1);
-            let wait = match send() {
+            let sent = send();
+            spend_network_time(started.elapsed());
+            let wait = match sent {
                 Ok(reply) => {
                     self.trace(&format!(
                         "{method} {path} -> {} ({} ms)",
@@ -519,6 +535,15 @@ impl Http {
                     return Err(Error::failed(format!("{}: {e}", forge.name()))
                         .hint("check the API address (fastrevert.apiUrl)"));
                 }
+                Err(SendError::Certificate(e)) => {
+                    self.trace(&format!("{method} {path} -> {e}"));
+                    return Err(Error::failed(format!(
+                        "{}: the server's certificate is not trusted ({e}); nothing was sent",
+                        forge.name()
+                    ))
+                    .hint("if the forge uses a company certificate authority, add it to the system's trust store or point SSL_CERT_FILE at its PEM file")
+                    .hint("check the API address (fastrevert.apiUrl)"));
+                }
                 Err(SendError::Other(e)) => {
                     self.trace(&format!("{method} {path} -> {e}"));
                     last = format!("could not reach {}: {e}", forge.name());
@@ -530,7 +555,9 @@ impl Http {
                 seen.push(last.clone());
             }
             if attempt < self.attempts {
+                let wait = wait.min(network_budget_left());
                 std::thread::sleep(wait);
+                spend_network_time(wait);
             }
         }
         if let (true, Some(settled)) = (unknown, settled) {
@@ -549,6 +576,39 @@ impl Http {
     }
 }
 
+/// Time this process has spent on forge requests and the waits between them, whichever
+/// client made them: a command's network time is bounded as a whole, not per request.
+static NETWORK_TIME: std::sync::Mutex<Duration> = std::sync::Mutex::new(Duration::ZERO);
+
+/// FASTREVERT_NETWORK_TIMEOUT (seconds, default 300): no new request starts past it, so a
+/// command waits at most that plus one request timeout on forges.
+fn network_budget() -> Duration {
+    std::env::var("FASTREVERT_NETWORK_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(Duration::from_secs(300), Duration::from_secs_f64)
+}
+
+fn network_time() -> Duration {
+    // A poisoned lock only means a thread panicked while adding: the sum is still usable.
+    *NETWORK_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn spend_network_time(d: Duration) {
+    *NETWORK_TIME.lock().unwrap_or_else(|e| e.into_inner()) += d;
+}
+
+fn network_budget_left() -> Duration {
+    network_budget().saturating_sub(network_time())
+}
+
+/// The time spent when it is at or over the budget.
+fn network_budget_spent() -> Option<Duration> {
+    let spent = network_time();
+    (spent >= network_budget()).then_some(spent)
+}
+
 /// What a creating request came to.
 pub enum Created<T> {
     /// The server's answer.
@@ -563,6 +623,35 @@ pub enum SendError {
     Other(String),
     /// An answer the tool will not read (larger than it reads): not sent again.
     Refused(String),
+    /// The server's certificate is not trusted (or TLS failed on it): a retry meets the same
+    /// certificate, so it is not sent again.
+    Certificate(String),
+}
+
+/// A request that got no answer: a certificate problem (found anywhere in the cause chain,
+/// io errors' inner errors included) is told apart from a connection that may work next time.
+pub(crate) fn connection_failure(e: &(dyn std::error::Error + 'static)) -> SendError {
+    let mut chain: Vec<String> = Vec::new();
+    let mut current = Some(e);
+    while let Some(err) = current {
+        chain.push(err.to_string());
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            chain.push(inner.to_string());
+        }
+        current = err.source();
+    }
+    chain.dedup();
+    let tls = chain.iter().rev().find(|m| {
+        let m = m.to_ascii_lowercase();
+        m.contains("certificate") || m.contains("unknownissuer") || m.contains("tls handshake")
+    });
+    match tls {
+        Some(cause) => SendError::Certificate(cause.clone()),
+        None => SendError::Other(chain.join(": ")),
+    }
 }
 
 fn rate_limit_wait(reply: &Reply) -> Option<Duration> {

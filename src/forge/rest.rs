@@ -144,6 +144,6 @@ fn classify(e: reqwest::Error) -> SendError {
         SendError::Timeout
     } else {
         // Without the URL: it is ours, and the message stays short.
-        SendError::Other(e.without_url().to_string())
+        super::connection_failure(&e.without_url())
     }
 }

@@ -255,6 +255,48 @@ impl FakeForge {
     pub fn mount(&self, mock: wiremock::Mock) {
         self.rt.block_on(mock.mount(&self.server));
     }
+    /// The same server behind TLS with the test certificate of `fixtures/tls` (issued to
+    /// 127.0.0.1 by the test CA `fixtures/tls/ca.pem`): `https://127.0.0.1:port`.
+    pub fn https_uri(&self) -> String {
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls");
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(dir.join("server.pem"))
+                .expect("server.pem")
+                .collect::<Result<_, _>>()
+                .expect("certificates");
+        let key = PrivateKeyDer::from_pem_file(dir.join("server-key.pem")).expect("key");
+        let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("protocols")
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("server config");
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        let inner = *self.server.address();
+        let listener = self
+            .rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        self.rt.spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    // A client that refuses the certificate ends the handshake: nothing to relay.
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    if let Ok(mut plain) = tokio::net::TcpStream::connect(inner).await {
+                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                    }
+                });
+            }
+        });
+        format!("https://127.0.0.1:{port}")
+    }
     /// Every expectation met; every request carried a token.
     pub fn verify(&self) {
         self.rt.block_on(self.server.verify());
