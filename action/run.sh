@@ -7,8 +7,19 @@
 set -euo pipefail
 set -f # targets and labels are words, never globs
 
+# A workflow command's data: %, CR and LF escaped as the runner reads them, and every other
+# control character shown as '?', so that no input can end the line and start a command of its
+# own (a forged ::add-mask:: or ::warning::) or steer a terminal reading the log.
+command_data() {
+  local data=$1
+  data=${data//'%'/'%25'}
+  data=${data//$'\r'/'%0D'}
+  data=${data//$'\n'/'%0A'}
+  printf '%s' "$data" | LC_ALL=C tr '\000-\037\177' '?'
+}
+
 if [ -n "${INPUT_TOKEN:-}" ]; then
-  echo "::add-mask::$INPUT_TOKEN"
+  echo "::add-mask::$(command_data "$INPUT_TOKEN")"
   export GITHUB_TOKEN="$INPUT_TOKEN"
   # Push with the token for this step only, as actions/checkout would, unless the checkout
   # kept its own credentials (persist-credentials: true): two headers would be refused.
@@ -26,7 +37,7 @@ export GIT_TERMINAL_PROMPT=0
 export GITHUB_ACTIONS="${GITHUB_ACTIONS:-true}"
 
 fail() {
-  echo "::error title=git-fastrevert::$1"
+  echo "::error title=git-fastrevert::$(command_data "$1")"
   exit 2
 }
 

@@ -38,7 +38,7 @@ pub fn main() -> ExitCode {
             let first = detail.lines().next().unwrap_or_default();
             let message = first.strip_prefix("error: ").unwrap_or(first);
             let body = serde_json::json!({"error": Error::bad_input(message).hint("run with --help for usage").to_json()});
-            ui::print_out(&body.to_string());
+            ui::print_json(&body);
             ui::print_err(detail.trim_end());
             return ExitCode::from(error::Kind::BadInput.exit_code());
         }

@@ -415,6 +415,36 @@ fn hostile_action_inputs_never_become_flags() {
         );
         assert_eq!(run.code, 2, "{input}: {}\n{}", run.stdout, run.stderr);
     }
+    // An input holding a newline cannot end the error line and forge a command of its own.
+    for (input, value) in [
+        ("mode", "x\n::add-mask::main\n::warning::forged"),
+        ("direct", "no\r\n::warning::forged\x1b]52;c;eA==\x07"),
+    ] {
+        let run = run_action(
+            &env,
+            &work,
+            "http://127.0.0.1:9",
+            &[
+                ("command", "rollback"),
+                ("target", "HEAD~1"),
+                (input, value),
+            ],
+        );
+        assert_eq!(run.code, 2, "{input}: {}\n{}", run.stdout, run.stderr);
+        let commands: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("::") && !l.starts_with("::add-mask::ghs_"))
+            .filter(|l| !l.starts_with("::add-mask::eC1"))
+            .collect();
+        assert_eq!(commands.len(), 1, "{input}: {commands:?}");
+        assert!(
+            commands[0].starts_with("::error title=git-fastrevert::")
+                && commands[0].contains("%0A::warning::forged")
+                && !commands[0].contains('\x1b'),
+            "{input}: {commands:?}"
+        );
+    }
     let rollback_to_option = run_action(
         &env,
         &work,

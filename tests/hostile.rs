@@ -615,3 +615,94 @@ fn hostile_attribute_patterns_match_as_git_does_in_bounded_time() {
         "git's tree"
     );
 }
+
+/// Text that would steer a terminal: OSC 52 (write the clipboard), OSC 8, a screen wipe, a
+/// bare CR that overwrites the line, a C1 CSI and a right-to-left override.
+const STEERING: &str =
+    "Fix \x1b]52;c;cHduZWQ=\x07clip \x1b]8;;http://x\x1b\\link \x1b[2Jwipe\roverwrite \u{9b}31m \u{202e}txt";
+
+fn raw_steering(bytes: &[u8]) -> Option<&'static str> {
+    let found = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    [
+        ("ESC", &b"\x1b"[..]),
+        ("BEL", b"\x07"),
+        ("CR", b"\r"),
+        ("C1 CSI", "\u{9b}".as_bytes()),
+        ("RLO", "\u{202e}".as_bytes()),
+    ]
+    .into_iter()
+    .find(|(_, needle)| found(needle))
+    .map(|(name, _)| name)
+}
+
+#[test]
+fn subjects_authors_and_file_names_never_reach_the_terminal_raw() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let file = format!(
+        "db/migrate/20260101000000_{}.rb",
+        "x\x1b[2J\x1b]52;c;cHduZWQ=\x07"
+    );
+    env.write(
+        &work,
+        &file,
+        "class X < ActiveRecord::Migration[7.1]\n  def change\n    remove_column :users, :email\n  end\nend\n",
+    );
+    env.git(&work, &["add", "-A"]);
+    env.git(
+        &work,
+        &[
+            "-c",
+            &format!("user.name=Mallory \x1b[2J{}", "\x1b]52;c;eA==\x07"),
+            "commit",
+            "-q",
+            "-m",
+            STEERING,
+        ],
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    for args in [
+        &[
+            "revert",
+            "HEAD",
+            "--dry-run",
+            "--allow-destructive-migrations",
+        ][..],
+        &["revert", "HEAD", "--dry-run"],
+        &["check-migrations", "HEAD"],
+        &["list"],
+        &["revert", "HEAD", "--dry-run", "--json"],
+        &["check-migrations", "HEAD", "--json"],
+        &["list", "--json"],
+    ] {
+        let out = env.fr(&work).args(args).output().unwrap();
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert_eq!(
+                raw_steering(bytes),
+                None,
+                "{args:?} {stream}: {}",
+                String::from_utf8_lossy(bytes).escape_debug()
+            );
+        }
+        if args.contains(&"--json") {
+            // The JSON still carries the text as it is, escaped.
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            assert!(text.contains("\\u009b") || !text.contains("Fix"), "{text}");
+            let value: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+            assert!(value.to_string().contains('\u{9b}') || !text.contains("Fix"));
+        }
+    }
+    // What the person sees names the text visibly.
+    let out = env
+        .fr(&work)
+        .args([
+            "revert",
+            "HEAD",
+            "--dry-run",
+            "--allow-destructive-migrations",
+        ])
+        .output()
+        .unwrap();
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(all.contains("Fix \\x1b]52;c;cHduZWQ=\\x07clip"), "{all}");
+}

@@ -369,3 +369,42 @@ fn switch_without_a_release_shows_the_plan_and_asks() {
     assert_eq!(pick_older("y"), 0);
     assert_ne!(std::fs::read_link(&link).unwrap(), live);
 }
+
+/// A picker shows a subject that would steer the terminal (OSC 52, a screen wipe, a bare CR)
+/// as visible escapes: the sequences never reach the pty.
+#[test]
+fn a_picker_shows_steering_subjects_as_visible_escapes() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.commit(
+        &work,
+        &[("x.txt", "x\n")],
+        "Steer \x1b]52;c;cHduZWQ=\x07clip \x1b[2Jwipe\rover",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let mut p = spawn(&env, &work, &["revert"]);
+    let mut seen = Vec::new();
+    let found = p.expect("Revert which commit of main?").unwrap();
+    seen.extend_from_slice(found.before());
+    let found = p.expect("wipe").unwrap();
+    seen.extend_from_slice(found.before());
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("\x1b").unwrap(); // back out
+    let rest = p
+        .expect(Eof)
+        .map(|c| c.before().to_vec())
+        .unwrap_or_default();
+    seen.extend_from_slice(&rest);
+    let found = |needle: &[u8]| seen.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        !found(b"\x1b]52"),
+        "{}",
+        String::from_utf8_lossy(&seen).escape_debug()
+    );
+    assert!(
+        !found(b"\x1b[2J"),
+        "{}",
+        String::from_utf8_lossy(&seen).escape_debug()
+    );
+    assert!(found(b"\\x1b]52;c;cHduZWQ=\\x07clip"));
+}

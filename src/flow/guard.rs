@@ -71,9 +71,20 @@ impl Ctx<'_> {
             .refusing()
             .map(|f| {
                 if f.statement.is_empty() {
-                    format!("{}: {} ({})", f.file, f.class.as_str(), f.reason)
+                    format!(
+                        "{}: {} ({})",
+                        crate::git::shown_path(&f.file),
+                        f.class.as_str(),
+                        f.reason
+                    )
                 } else {
-                    format!("{}:{}: {} ({})", f.file, f.line, f.statement, f.reason)
+                    format!(
+                        "{}:{}: {} ({})",
+                        crate::git::shown_path(&f.file),
+                        f.line,
+                        f.statement,
+                        f.reason
+                    )
                 }
             })
             .collect();
@@ -85,14 +96,16 @@ impl Ctx<'_> {
         {
             warnings.push(format!(
                 "migration {}:{} needs a look: {}",
-                f.file, f.line, f.reason
+                crate::git::shown_path(&f.file),
+                f.line,
+                f.reason
             ));
         }
         for f in report.acknowledged() {
             warnings.push(format!(
                 "{} migration {}:{} ({}) acknowledged: {}",
                 f.class.as_str(),
-                f.file,
+                crate::git::shown_path(&f.file),
                 f.line,
                 if f.statement.is_empty() {
                     &f.reason

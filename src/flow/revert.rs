@@ -565,7 +565,7 @@ fn guard_reverts(
             warnings.push(format!(
                 "reverting {} removes the migration {}, but the database keeps what it did: the file goes, the schema stays",
                 git::short(t.commit),
-                m.file
+                git::shown_path(&m.file)
             ));
         }
         report.extend(changes);

@@ -218,7 +218,7 @@ fn rollout_migrations(
             } else {
                 "a destructive"
             },
-            f.file,
+            crate::git::shown_path(&f.file),
             f.line,
             f.reason
         ));

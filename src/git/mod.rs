@@ -375,6 +375,16 @@ pub fn path_text(path: &[u8]) -> String {
     }
 }
 
+/// A path already made text (see [`path_text`]) as people see it: in git's quotes when it holds
+/// a control character, so that a name can neither start a line nor steer a terminal.
+pub fn shown_path(text: &str) -> String {
+    if text.chars().any(char::is_control) {
+        quote_path(text.as_bytes())
+    } else {
+        text.to_string()
+    }
+}
+
 /// A path as git shows it (`core.quotePath=false`): unchanged when it is plain, else in double
 /// quotes with C escapes for control characters, quotes, backslashes and bytes that are not
 /// UTF-8, so that no name can start a new line or a terminal sequence in the output.

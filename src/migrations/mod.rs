@@ -222,7 +222,11 @@ impl Report {
             } else {
                 String::new()
             };
-            lines.push(format!("{} ({status}): {}{also}", m.file, m.class.as_str()));
+            lines.push(format!(
+                "{} ({status}): {}{also}",
+                crate::git::shown_path(&m.file),
+                m.class.as_str()
+            ));
             for f in m
                 .findings
                 .iter()

@@ -29,7 +29,10 @@ fn annotate(level: &str, props: &str, message: &str) {
     } else {
         format!(" {props}")
     };
-    println!("::{level}{props}::{}", escape_data(message));
+    println!(
+        "::{level}{props}::{}",
+        escape_data(&super::terminal_safe(message))
+    );
 }
 
 /// A delimiter that the value cannot contain, for `name<<DELIM` blocks.

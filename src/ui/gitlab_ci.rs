@@ -107,7 +107,7 @@ fn section(title: &str, body: &[String]) {
     text.push_str(&format!(
         "\x1b[0Ksection_end:{now}:fastrevert_summary\r\x1b[0K"
     ));
-    crate::ui::print_err(&text);
+    crate::ui::print_err_raw(&text);
 }
 
 /// Outputs and the summary for a command that succeeded.

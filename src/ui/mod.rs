@@ -28,10 +28,66 @@ pub struct Ui {
     shown: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
-/// Print a line (or several) on stdout. See [`neutralize`].
+/// Text someone else wrote (a subject, an author, a file or branch name, a server's message),
+/// made safe to show: control characters (C0 but newline and tab, DEL, C1), and with them every
+/// escape sequence, and the bidirectional overrides that reorder what is seen, are written as
+/// visible escapes (`\x1b`, `\r`, `\u{202e}`). A terminal is told nothing by what it shows.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    fn risky(c: char) -> bool {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !text.chars().any(risky) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            c if risky(c) && (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if risky(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// JSON for scripts: serde escapes C0 controls; C1, DEL and the bidirectional overrides are
+/// escaped too (`\u009b`), so the value is the same and a terminal showing it is told nothing.
+pub fn json_text(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    if !text.chars().any(|c| json_escaped(c)) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if json_escaped(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn json_escaped(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Print JSON on stdout (see [`json_text`]).
+pub fn print_json(value: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", neutralize(&json_text(value), actions::active()));
+}
+
+/// Print a line (or several) on stdout, made [`terminal_safe`]. See [`neutralize`].
 pub fn print_out(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", neutralize(text, actions::active()));
+    let _ = writeln!(
+        out,
+        "{}",
+        neutralize(&terminal_safe(text), actions::active())
+    );
 }
 
 /// A generated script (completions) on stdout, exactly as it is.
@@ -39,8 +95,27 @@ pub fn print_script(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-/// Print a line (or several) on stderr. See [`neutralize`].
+/// Print a line (or several) on stderr, made [`terminal_safe`]. See [`neutralize`].
 pub fn print_err(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "{}",
+        neutralize(&terminal_safe(text), actions::active())
+    );
+}
+
+/// A line on stderr after a label of the tool's own (which may carry its colours): only the
+/// text is made [`terminal_safe`].
+pub fn print_err_labelled(label: &str, text: &str) {
+    let mut err = std::io::stderr().lock();
+    let line = format!("{label} {}", terminal_safe(text));
+    let _ = writeln!(err, "{}", neutralize(&line, actions::active()));
+}
+
+/// The tool's own control sequences (GitLab's log sections) on stderr, exactly as written;
+/// whatever others wrote in them must already be safe.
+pub fn print_err_raw(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{}", neutralize(text, actions::active()));
 }
@@ -168,7 +243,8 @@ impl Ui {
             print_err(&format!("{msg}..."));
             return None;
         }
-        let bar = indicatif::ProgressBar::new_spinner().with_message(msg.to_string());
+        let bar =
+            indicatif::ProgressBar::new_spinner().with_message(terminal_safe(msg).into_owned());
         bar.enable_steady_tick(std::time::Duration::from_millis(80));
         Some(bar)
     }
@@ -192,7 +268,7 @@ impl Ui {
             }
             return out;
         }
-        let bar = indicatif::ProgressBar::new(0).with_message(msg.to_string());
+        let bar = indicatif::ProgressBar::new(0).with_message(terminal_safe(msg).into_owned());
         bar.set_style(
             indicatif::ProgressStyle::with_template(
                 "{msg} [{bar:30}] {pos}/{len} files, {per_sec}, {eta} left",
@@ -230,19 +306,16 @@ impl Ui {
     /// A warning, now; remembered so that the outcome that carries it does not repeat it.
     pub fn warn(&self, msg: &str) {
         self.remember(msg);
-        print_err(&format!(
-            "{} {msg}",
-            self.paint(console::Style::new().yellow().bold(), "warning:")
-        ));
+        print_err_labelled(
+            &self.paint(console::Style::new().yellow().bold(), "warning:"),
+            msg,
+        );
     }
 
     /// Detail shown only with `-v`.
     pub fn trace(&self, msg: &str) {
         if self.verbose {
-            print_err(&format!(
-                "{} {msg}",
-                self.paint(console::Style::new().dim(), "+")
-            ));
+            print_err_labelled(&self.paint(console::Style::new().dim(), "+"), msg);
         }
     }
 

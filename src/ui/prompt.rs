@@ -47,10 +47,10 @@ impl Prompter for Terminal {
             .map_or(80, |(_, cols)| usize::from(cols));
         let fitted: Vec<String> = items
             .iter()
-            .map(|i| fit(i, width.saturating_sub(4)))
+            .map(|i| fit(&super::terminal_safe(i), width.saturating_sub(4)))
             .collect();
         dialoguer::FuzzySelect::with_theme(&self.theme)
-            .with_prompt(prompt)
+            .with_prompt(super::terminal_safe(prompt))
             .items(&fitted)
             .default(0)
             .max_length(15)
@@ -60,7 +60,7 @@ impl Prompter for Terminal {
 
     fn confirm(&self, prompt: &str, default: bool) -> Result<bool> {
         dialoguer::Confirm::with_theme(&self.theme)
-            .with_prompt(prompt)
+            .with_prompt(super::terminal_safe(prompt))
             .default(default)
             .interact_opt()
             .map(|answer| answer.unwrap_or(false))
@@ -69,7 +69,7 @@ impl Prompter for Terminal {
 
     fn input(&self, prompt: &str, default: &str) -> Result<String> {
         let mut input = dialoguer::Input::<String>::with_theme(&self.theme)
-            .with_prompt(prompt)
+            .with_prompt(super::terminal_safe(prompt))
             .allow_empty(true);
         // An empty default would show as `()`.
         if !default.is_empty() {

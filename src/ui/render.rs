@@ -1,7 +1,7 @@
 //! Outcomes and errors as people and scripts read them: the lines on stdout or the JSON, each
 //! warning once on stderr, and errors with their hints and causes.
 
-use super::{print_err, print_out, Ui};
+use super::{print_err, print_err_labelled, print_json, Ui};
 use crate::error::Error;
 use crate::outcome::Outcome;
 
@@ -26,7 +26,7 @@ impl Ui {
         self.result(outcome.lines());
         // Serialised only when asked for.
         if self.json {
-            print_out(&outcome.json().to_string());
+            print_json(&outcome.json());
         }
     }
 
@@ -57,40 +57,39 @@ impl Ui {
     /// The error for people (stderr) and, with `--json`, for scripts (stdout).
     pub fn error(&self, err: &Error) {
         if self.json {
-            print_out(&serde_json::json!({ "error": err.to_json() }).to_string());
+            print_json(&serde_json::json!({ "error": err.to_json() }));
         }
         self.error_text(err);
     }
 
     /// The error for people only: message, conflicting paths, causes, hints.
     pub fn error_text(&self, err: &Error) {
-        let mut text = format!(
-            "{} {}",
-            self.paint(console::Style::new().red().bold(), "error:"),
-            err.message
-        );
+        let mut text = err.message.clone();
         if !err.message.ends_with('.') && !err.message.ends_with(':') {
             text.push('.');
         }
-        print_err(&text);
+        print_err_labelled(
+            &self.paint(console::Style::new().red().bold(), "error:"),
+            &text,
+        );
         for c in &err.conflicts {
-            print_err(&format!(
-                "  {} ({})",
-                self.paint(console::Style::new().red(), &crate::git::quote_path(&c.raw)),
-                c.kind
-            ));
+            // git's quoting leaves no control character in the path.
+            print_err_labelled(
+                &format!(
+                    "  {}",
+                    self.paint(console::Style::new().red(), &crate::git::quote_path(&c.raw))
+                ),
+                &format!("({})", c.kind),
+            );
         }
         for cause in err.causes() {
-            print_err(&format!(
-                "{} {cause}",
-                self.paint(console::Style::new().dim(), "caused by:")
-            ));
+            print_err_labelled(
+                &self.paint(console::Style::new().dim(), "caused by:"),
+                &cause,
+            );
         }
         for hint in &err.hints {
-            print_err(&format!(
-                "{} {hint}",
-                self.paint(console::Style::new().cyan(), "hint:")
-            ));
+            print_err_labelled(&self.paint(console::Style::new().cyan(), "hint:"), hint);
         }
     }
 }
