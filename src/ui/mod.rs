@@ -56,7 +56,7 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 /// escaped too (`\u009b`), so the value is the same and a terminal showing it is told nothing.
 pub fn json_text(value: &serde_json::Value) -> String {
     let text = value.to_string();
-    if !text.chars().any(|c| json_escaped(c)) {
+    if !text.chars().any(json_escaped) {
         return text;
     }
     let mut out = String::with_capacity(text.len() + 16);
