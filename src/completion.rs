@@ -18,12 +18,32 @@ fn repo() -> Option<Repo> {
     Repo::from_env()
 }
 
+/// Candidates for what was typed. A shell inserts a candidate as it is, so a name that a shell
+/// would read as more than a word (a tag `v2.$(touch x)` from a remote, quotes, globs, blanks)
+/// is left out; descriptions (subjects) are shown with their control characters escaped.
 fn matching(current: &OsStr, candidates: Vec<CompletionCandidate>) -> Vec<CompletionCandidate> {
     let prefix = current.to_string_lossy();
     candidates
         .into_iter()
-        .filter(|c| c.get_value().to_string_lossy().starts_with(prefix.as_ref()))
+        .filter(|c| {
+            let value = c.get_value().to_string_lossy();
+            value.starts_with(prefix.as_ref()) && shell_word(&value)
+        })
+        .map(|c| {
+            let help = c
+                .get_help()
+                .map(|h| crate::ui::terminal_safe(&h.to_string()).into_owned());
+            c.help(help.map(Into::into))
+        })
         .collect()
+}
+
+/// Only characters that no shell expands or splits on.
+fn shell_word(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-/+@%,:=".contains(c))
 }
 
 /// Names under `prefix` (`refs/tags/`, `refs/heads/`, …), newest commit first.

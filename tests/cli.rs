@@ -815,6 +815,9 @@ fn completion_offers_tags_revisions_and_pull_requests() {
     let (work, _remote) = env.cloned();
     env.git(&work, &["tag", "--no-sign", "v1.4.0", "main~1"]);
     env.git(&work, &["tag", "--no-sign", "other"]);
+    // A tag that a shell would run: never offered.
+    env.git(&work, &["tag", "--no-sign", "v2.$(touch${IFS}x)", "main~1"]);
+    env.git(&work, &["tag", "--no-sign", "v3.`id`;ls", "main~1"]);
     let script = String::from_utf8(
         env.fr(&work)
             .args(["completions", "bash"])
