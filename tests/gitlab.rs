@@ -855,6 +855,45 @@ fn a_redirect_to_another_origin_carries_no_token() {
     }
 }
 
+/// A server whose every answer is a 200 with a JSON string of `size` bytes, written in 64 KiB
+/// pieces as the client reads them, until it hangs up (at most 30 s).
+fn stream_answer(size: usize) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n[\"",
+                    size + 4
+                );
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let piece = vec![b'A'; 64 << 10];
+                let mut sent = 0;
+                while sent < size && std::time::Instant::now() < until {
+                    let n = piece.len().min(size - sent);
+                    if stream.write_all(&piece[..n]).is_err() {
+                        return;
+                    }
+                    sent += n;
+                }
+                let _ = stream.write_all(b"\"]");
+            });
+            if std::time::Instant::now() > until {
+                return;
+            }
+        }
+    });
+    format!("http://{address}")
+}
+
 /// Replies without limits: an answer larger than the tool reads is refused (not held whole,
 /// not retried), and a wrong-typed one is quoted in a few hundred bytes, never echoed whole.
 #[test]
@@ -862,23 +901,44 @@ fn huge_or_wrong_answers_are_bounded_in_what_is_read_and_said() {
     let env = Env::new();
     let fake = Fake::start();
     let work = gitlab(&env, &fake);
-    // 40 MiB: more than the 32 MiB read.
-    let huge = format!("[\"{}\"]", "A".repeat(40 << 20));
-    fake.mount(
-        Mock::given(method("GET"))
-            .and(path(format!("{PROJECT}/merge_requests/7")))
-            .respond_with(reply(200, huge))
-            .expect(1),
+    // 200 MB, streamed by a server that never holds it: far more than the 32 MiB read.
+    let streaming = stream_answer(200_000_000);
+    env.git(
+        &work,
+        &[
+            "config",
+            "fastrevert.apiUrl",
+            &format!("{streaming}/api/v4"),
+        ],
     );
-    let out = run(&env, &work, &["revert", "--pr", "7", "--json"]);
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("larger than 32 MiB"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(out.stderr.len() < 4096, "{} bytes said", out.stderr.len());
-    fake.verify();
+    for forge in ["gitlab", "github"] {
+        if forge == "github" {
+            env.git(&work, &["config", "fastrevert.forge", "github"]);
+            env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
+            env.git(&work, &["config", "fastrevert.apiUrl", &streaming]);
+        }
+        let (out, peak) = crate::common::output_with_peak_memory(
+            env.fr(&work)
+                .args(["revert", "--pr", "7", "--json"])
+                .env("GITLAB_TOKEN", TOKEN)
+                .env("GITHUB_TOKEN", TOKEN),
+        );
+        // An upper bound: the figure also holds this test process's own peak at the spawn.
+        assert!(peak < 256 << 20, "{forge}: peak memory {} MiB", peak >> 20);
+        assert_eq!(code(&out), 1, "{forge}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("larger than 32 MiB"),
+            "{forge}: {}",
+            stderr(&out)
+        );
+        assert!(
+            out.stderr.len() < 4096,
+            "{forge}: {} bytes said",
+            out.stderr.len()
+        );
+    }
+    env.git(&work, &["config", "fastrevert.forge", "gitlab"]);
+    env.git(&work, &["config", "fastrevert.repo", "acme/platform/shop"]);
 
     // A 5 MB string where an object belongs: serde quotes it, the tool cuts it.
     let fake = Fake::start();

@@ -372,3 +372,31 @@ pub fn release_tarball(env: &Env, dir: &Path, asset: &str) -> (Vec<u8>, String) 
         .to_string();
     (std::fs::read(&tarball).expect("tarball"), sum)
 }
+
+/// Run to the end with stdout and stderr in files; the output, and the most memory (resident
+/// bytes) the process itself ever held, from wait4(2) on that one child.
+// The child is reaped by wait4 below, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+pub fn output_with_peak_memory(cmd: &mut Command) -> (Output, u64) {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (out_path, err_path) = (dir.path().join("out"), dir.path().join("err"));
+    let child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out_path).expect("out"))
+        .stderr(std::fs::File::create(&err_path).expect("err"))
+        .spawn()
+        .expect("spawn");
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills; the pid is our own unreaped child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4");
+    let output = Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: std::fs::read(&out_path).expect("out"),
+        stderr: std::fs::read(&err_path).expect("err"),
+    };
+    // ru_maxrss is in KiB on Linux.
+    (output, usage.ru_maxrss as u64 * 1024)
+}
