@@ -106,6 +106,10 @@ pub enum Command {
     Switch(SwitchArgs),
     /// List the releases on this host, marking the current and the previous one.
     Releases(ReleasesArgs),
+    /// List the holds that keep a bad release's commits from being deployed again, or lift one.
+    Hold(HoldArgs),
+    /// What is live here, what is marked bad and held, and how far the base has moved.
+    Status(StatusArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
 }
@@ -347,13 +351,15 @@ pub struct SwitchArgs {
     #[command(flatten)]
     pub dirs: ReleaseDirArgs,
 
-    /// Leave a BAD_RELEASE note (time, user) in the release being left.
+    /// Leave a BAD_RELEASE note (time, user) in the release being left, and hold its commits:
+    /// a deploy that carries them is refused until they are reverted (see `hold`).
     #[arg(long)]
     pub mark_bad: bool,
 
-    /// Why, recorded in the releases' history (shown by `releases`).
-    #[arg(long, value_name = "TEXT")]
-    pub reason: Option<String>,
+    /// With --mark-bad: after the flip, revert the first-parent commits between the release
+    /// gone back to and the bad one, as `revert GOOD..BAD` would (branch, push, pull request).
+    #[arg(long, requires = "mark_bad")]
+    pub revert: bool,
 
     #[command(flatten)]
     pub after: AfterSwitchArgs,
@@ -361,9 +367,32 @@ pub struct SwitchArgs {
     #[command(flatten)]
     pub guard: GuardArgs,
 
-    /// Switch to a release marked bad (without it: exit 4, or a confirmation on a terminal).
+    /// How the revert of --revert is published; --reason also goes into the releases' history.
+    #[command(flatten)]
+    pub publish: PublishArgs,
+
+    /// Switch to a release marked bad, or one that carries held commits (without it: exit 4,
+    /// or a confirmation on a terminal).
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HoldArgs {
+    /// Lift the hold on this release (its id, or a revision naming its commit): its commits can
+    /// be deployed again. Recorded under refs/fastrevert/lifted/ and pushed.
+    #[arg(long, value_name = "REV")]
+    pub release: Option<String>,
+
+    /// Why the hold is lifted, recorded with it.
+    #[arg(long, value_name = "TEXT", requires = "release")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub dirs: ReleaseDirArgs,
 }
 
 #[derive(Debug, Args)]

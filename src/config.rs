@@ -98,3 +98,37 @@ impl Settings {
         })
     }
 }
+
+/// Who ran the command: under `sudo`, the person who ran sudo (`SUDO_USER`), not root.
+pub fn invoking_user() -> String {
+    std::env::var("SUDO_USER")
+        .ok()
+        .filter(|u| !u.is_empty() && u != "root")
+        .ok_or(())
+        .or_else(|_| std::env::var("USER"))
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(uid_name)
+}
+
+#[cfg(unix)]
+fn uid_name() -> String {
+    format!("uid {}", rustix::process::getuid().as_raw())
+}
+
+#[cfg(not(unix))]
+fn uid_name() -> String {
+    "unknown user".into()
+}
+
+/// This machine's name, for records a fleet shares.
+pub fn host_name() -> String {
+    #[cfg(unix)]
+    return rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned();
+    #[cfg(not(unix))]
+    return std::env::var("COMPUTERNAME").unwrap_or_else(|_| "unknown host".into());
+}

@@ -137,8 +137,11 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<Option<commands::Outcome>> {
         Command::Switch(args) => commands::switch::run(global, ui, args)?,
         #[cfg(unix)]
         Command::Releases(args) => commands::releases::run(args)?,
+        Command::Hold(args) => commands::hold::run(&ctx()?, args)?,
+        #[cfg(unix)]
+        Command::Status(args) => commands::status::run(global, ui, args)?,
         #[cfg(not(unix))]
-        Command::Deploy(_) | Command::Switch(_) | Command::Releases(_) => {
+        Command::Deploy(_) | Command::Switch(_) | Command::Releases(_) | Command::Status(_) => {
             return Err(commands::releases_unsupported())
         }
     };

@@ -23,6 +23,9 @@ pub enum Outcome {
     Switch(Switch),
     #[cfg(unix)]
     Releases(Releases),
+    Holds(Holds),
+    #[cfg(unix)]
+    Status(Status),
 }
 
 /// `revert`.
@@ -198,6 +201,12 @@ pub struct Deploy {
 #[derive(Debug, Serialize)]
 pub struct Switch {
     pub command: &'static str,
+    /// The hold recorded for the release marked bad.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hold: Option<crate::flow::holds::Recorded>,
+    /// The revert of `--revert` (made, or planned in a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revert: Option<Box<Revert>>,
     pub release: String,
     pub previous: Option<String>,
     pub link: std::path::PathBuf,
@@ -213,6 +222,51 @@ pub struct Switch {
     pub warnings: Option<Vec<String>>,
     #[serde(skip)]
     pub lines: Vec<String>,
+}
+
+/// `hold`.
+#[derive(Debug, Serialize)]
+pub struct Holds {
+    pub command: &'static str,
+    pub holds: Vec<crate::flow::holds::HoldState>,
+    /// Holds lifted by this run (by `--release`, or because the base reverted their commits).
+    pub lifted: Vec<crate::flow::holds::Hold>,
+    /// The bad release whose hold `--release` named.
+    pub released: Option<String>,
+    /// What the remote said to the lift.
+    pub remote: Option<String>,
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+/// `status`.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub command: &'static str,
+    pub base: Option<String>,
+    pub base_commit: Option<String>,
+    pub live: Option<crate::releases::Release>,
+    pub releases_dir: Option<std::path::PathBuf>,
+    pub bad_releases: Vec<crate::releases::Release>,
+    pub holds: Vec<crate::flow::holds::HoldState>,
+    /// First-parent commits the base has past the live release (`None` when either is unknown).
+    pub base_ahead: Option<usize>,
+    /// Whether the base tip carries held commits (a deploy of it would be refused).
+    pub base_held: bool,
+    pub rollout_point: Option<Point>,
+    pub revert_branches: Vec<RevertBranch>,
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+/// A branch of this tool's on the remote, with its open pull request when the forge said.
+#[derive(Debug, Serialize)]
+pub struct RevertBranch {
+    pub branch: String,
+    pub commit: String,
+    pub pull_request: Option<PullRequest>,
 }
 
 /// `releases`.
@@ -262,6 +316,9 @@ impl Outcome {
             Outcome::Switch(o) => serde_json::to_value(o),
             #[cfg(unix)]
             Outcome::Releases(o) => serde_json::to_value(o),
+            Outcome::Holds(o) => serde_json::to_value(o),
+            #[cfg(unix)]
+            Outcome::Status(o) => serde_json::to_value(o),
         };
         // Every field is a string, number, bool, list or map of those: serialising cannot fail.
         value.unwrap_or(serde_json::Value::Null)
@@ -281,6 +338,9 @@ impl Outcome {
             Outcome::Switch(o) => &o.lines,
             #[cfg(unix)]
             Outcome::Releases(o) => &o.lines,
+            Outcome::Holds(o) => &o.lines,
+            #[cfg(unix)]
+            Outcome::Status(o) => &o.lines,
         }
     }
 
@@ -296,6 +356,9 @@ impl Outcome {
             Outcome::List(_) | Outcome::CheckMigrations(_) => &[],
             #[cfg(unix)]
             Outcome::Releases(_) => &[],
+            Outcome::Holds(o) => &o.warnings,
+            #[cfg(unix)]
+            Outcome::Status(o) => &o.warnings,
         }
     }
 
@@ -388,6 +451,17 @@ impl Outcome {
             #[cfg(unix)]
             Outcome::Releases(o) => Published {
                 command: o.command,
+                ..Default::default()
+            },
+            Outcome::Holds(o) => Published {
+                command: o.command,
+                warnings: &o.warnings,
+                ..Default::default()
+            },
+            #[cfg(unix)]
+            Outcome::Status(o) => Published {
+                command: o.command,
+                warnings: &o.warnings,
                 ..Default::default()
             },
         }

@@ -70,6 +70,8 @@ fn help_of_every_command() {
             "deploy",
             "switch",
             "releases",
+            "hold",
+            "status",
             "completions",
         ]
         .map(String::from),

@@ -1089,7 +1089,11 @@ fn deploy_honours_bad_releases_and_the_migration_guard() {
         )],
         "Rename email",
     );
+    // main still carries v2, held since it was marked bad: refused, then forced.
     let out = deploy(&["main"]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("held since"), "{}", stderr(&out));
+    let out = deploy(&["main", "--force"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let live = std::fs::read_link(&link).unwrap();
     let out = deploy(&[&good]);

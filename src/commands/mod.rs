@@ -4,6 +4,7 @@
 pub mod check_migrations;
 #[cfg(unix)]
 pub mod deploy;
+pub mod hold;
 pub mod list;
 pub mod menu;
 pub mod prepare;
@@ -11,6 +12,8 @@ pub mod prepare;
 pub mod releases;
 pub mod revert;
 pub mod rollback;
+#[cfg(unix)]
+pub mod status;
 #[cfg(unix)]
 pub mod switch;
 

@@ -23,9 +23,20 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     rel.check_link()?;
     let exists = rel.exists(&id);
     let mut lines = Vec::new();
+    // Holds first (they may fetch), outside the lock; a staged release does not go live.
+    let mut hold_warnings = Vec::new();
+    let ctx = if args.no_switch {
+        None
+    } else {
+        Some(super::Ctx::open(global, ui)?)
+    };
+    if let Some(ctx) = &ctx {
+        let again = format!("deploy {}", args.rev);
+        super::holds::check_going_live(ctx, commit, args.force, &again, &mut hold_warnings)?;
+    }
     if global.dry_run {
         let old = rel.current();
-        let mut warnings = Vec::new();
+        let mut warnings = hold_warnings;
         refuse_unsafe(global, ui, args, &rel, old.as_deref(), &id, &mut warnings)?;
         lines.push(format!(
             "Would {} {} and point {} at it (now {}).",
@@ -67,7 +78,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     // Read under the lock: a deploy that waited for another must start from what that one
     // left live, or a failed check would flip back past it.
     let old = rel.current();
-    let mut guard_warnings = Vec::new();
+    let mut guard_warnings = hold_warnings;
     // A release only staged does not go live: what guards going live waits for `switch`.
     if !args.no_switch {
         refuse_unsafe(
@@ -168,7 +179,8 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
             &id,
             old.as_deref(),
             flipped_at,
-        )?;
+        )
+        .map_err(|e| super::holds::hold_failed_check(ctx.as_ref(), e, args.reason.as_deref()))?;
     }
     let pruned = rel.prune(args.keep)?;
     lines.push(format!(

@@ -6,6 +6,7 @@
 #[cfg(unix)]
 pub mod deploy;
 pub mod guard;
+pub mod holds;
 pub mod interactive;
 pub mod migration_check;
 pub mod pick;
@@ -18,6 +19,8 @@ pub mod release_dirs;
 pub mod revert;
 pub mod rollback;
 pub mod snapshot;
+#[cfg(unix)]
+pub mod status;
 #[cfg(unix)]
 pub mod switch;
 

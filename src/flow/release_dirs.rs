@@ -60,7 +60,7 @@ pub fn list(args: &ReleasesArgs) -> Result<crate::outcome::Releases> {
         human.push(format!(
             "{mark} {}{what}  ({}, {}{who}){bad}",
             &r.id[..12],
-            age(now - r.deployed_at),
+            super::points::age(now - r.deployed_at),
             super::points::rfc3339(r.deployed_at)
         ));
     }
@@ -416,14 +416,4 @@ pub fn guard_migrations(
         args.allow_destructive_migrations,
         warnings,
     )
-}
-
-/// How long ago, as a person says it.
-fn age(seconds: i64) -> String {
-    match seconds.max(0) {
-        s if s < 120 => format!("{s} s ago"),
-        s if s < 2 * 3600 => format!("{} min ago", s / 60),
-        s if s < 2 * 86400 => format!("{} h ago", s / 3600),
-        s => format!("{} days ago", s / 86400),
-    }
 }

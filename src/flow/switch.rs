@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use super::release_dirs::{self, release_dirs};
 use crate::cli::{GlobalArgs, SwitchArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::git;
 use crate::outcome;
 use crate::ui::Ui;
 
@@ -23,7 +24,25 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
     }
     let id = rel.resolve(&name, repo.as_ref())?;
     rel.check_link()?;
-    let mut guard_warnings = Vec::new();
+    // With the repository: holds, and what --revert needs.
+    let ctx = match &repo {
+        Some(_) => Some(super::Ctx::open(global, ui)?),
+        None => None,
+    };
+    let mut hold_warnings = Vec::new();
+    if let (Some(ctx), Ok(target)) = (&ctx, git::Oid::from_str(&id)) {
+        if rel.current().as_deref() != Some(id.as_str()) && ctx.repo.has_commit(target) {
+            let again = format!("switch {}", short(&id));
+            super::holds::check_going_live(ctx, target, args.force, &again, &mut hold_warnings)?;
+        }
+    }
+    if args.revert && ctx.is_none() {
+        return Err(crate::error::Error::bad_input(
+            "--revert needs the repository the releases come from; nothing was changed",
+        )
+        .hint("run it in the clone that deploys (or pass -C DIR), or switch without --revert and revert by hand"));
+    }
+    let mut guard_warnings = hold_warnings;
     if let (Some(live), true) = (rel.current(), repo.is_some()) {
         release_dirs::guard_migrations(global, ui, &args.guard, &live, &id, &mut guard_warnings)?;
     }
@@ -34,7 +53,20 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         }
     }
     if global.dry_run {
-        return Ok(planned(&rel, id, repo.as_ref(), args));
+        let mut plan = planned(&rel, id.clone(), repo.as_ref(), args);
+        if let (Some(ctx), Some(old), true) = (&ctx, rel.current(), args.revert) {
+            let revert = revert_back(ctx, args, &old, &id)?;
+            plan.lines.retain(|l| !l.starts_with("Dry run"));
+            plan.lines.push(format!(
+                "and revert {}..{} as `git fastrevert revert` would:",
+                short(&id),
+                short(&old)
+            ));
+            plan.lines
+                .extend(revert.lines.iter().map(|l| format!("  {l}")));
+            plan.revert = Some(Box::new(revert));
+        }
+        return Ok(plan);
     }
     // Picked on a terminal: the plan first, then a question.
     if args.release.is_none() && rel.current().as_deref() != Some(id.as_str()) {
@@ -79,7 +111,8 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         };
         // The link has moved: a history line that cannot be written is a warning, said now
         // in case a hook or the check fails after it.
-        if let Err(e) = history.append(old.as_deref(), &id, action, args.reason.as_deref()) {
+        if let Err(e) = history.append(old.as_deref(), &id, action, args.publish.reason.as_deref())
+        {
             let w = format!(
                 "{} is live, but the history was not updated ({})",
                 short(&id),
@@ -98,8 +131,13 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
             &id,
             old.as_deref(),
             flipped_at,
-        )?;
+        )
+        .map_err(|e| {
+            super::holds::hold_failed_check(ctx.as_ref(), e, args.publish.reason.as_deref())
+        })?;
     }
+    // The site is back: others may deploy or switch while the hold is pushed and the revert made.
+    drop(_lock);
     if changed && rel.is_bad(&id) {
         warnings.push(format!(
             "{} was marked bad when it was left; it is live again",
@@ -107,6 +145,47 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         ));
     }
     ui.trace(&format!("switched in {} µs", elapsed.as_micros()));
+    // The release left behind is held, then (with --revert) its commits reverted.
+    let mut hold = None;
+    let mut revert = None;
+    let mut after_lines = Vec::new();
+    if let (Some(ctx), Some(left), true, true) = (&ctx, &old, args.mark_bad, changed) {
+        match held(ctx, left, &id, args.publish.reason.as_deref()) {
+            Ok(Some(recorded)) => {
+                after_lines.push(super::holds::held_line(&recorded));
+                hold = Some(recorded);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let w = format!(
+                    "{} is marked bad, but its commits are not held: {}",
+                    short(left),
+                    e.message
+                );
+                ui.warn(&w);
+                warnings.push(w);
+            }
+        }
+        if args.revert {
+            match revert_back(ctx, args, left, &id) {
+                Ok(done) => {
+                    after_lines.extend(done.lines.iter().cloned());
+                    warnings.extend(done.warnings.iter().cloned());
+                    revert = Some(Box::new(done));
+                }
+                Err(e) => {
+                    return Err(revert_failed(
+                        e,
+                        &rel.link,
+                        &id,
+                        left,
+                        hold.as_ref(),
+                        args.publish.reason.as_deref(),
+                    ))
+                }
+            }
+        }
+    }
     let human = if changed {
         vec![format!(
             "{} now points at {}{}.",
@@ -125,8 +204,12 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
             short(&id)
         )]
     };
+    let mut human = human;
+    human.extend(after_lines);
     Ok(outcome::Switch {
         command: "switch",
+        hold,
+        revert,
         marked_bad: Some(args.mark_bad && changed && old.is_some()),
         release: id,
         previous: old,
@@ -164,6 +247,8 @@ fn already_back(rel: &crate::releases::Releases, dry_run: bool) -> Option<outcom
     }
     Some(outcome::Switch {
         command: "switch",
+        hold: None,
+        revert: None,
         previous: Some(current.clone()),
         release: current,
         link: rel.link.clone(),
@@ -199,6 +284,8 @@ fn planned(
     lines.push("Dry run: nothing was written.".into());
     outcome::Switch {
         command: "switch",
+        hold: None,
+        revert: None,
         release: id,
         previous: old,
         link: rel.link.clone(),
@@ -210,4 +297,93 @@ fn planned(
         warnings: None,
         lines,
     }
+}
+
+/// Hold the release left behind, if the repository has both commits.
+fn held(
+    ctx: &super::Ctx,
+    bad: &str,
+    good: &str,
+    reason: Option<&str>,
+) -> Result<Option<super::holds::Recorded>> {
+    let (Ok(bad), Ok(good)) = (git::Oid::from_str(bad), git::Oid::from_str(good)) else {
+        return Ok(None);
+    };
+    if !ctx.repo.has_commit(bad) || !ctx.repo.has_commit(good) {
+        return Err(Error::failed(format!(
+            "this clone does not have {} or {}",
+            git::short(bad),
+            git::short(good)
+        ))
+        .hint("fetch, then record it: git fastrevert switch previous --mark-bad (a re-run changes nothing else)"));
+    }
+    super::holds::record(ctx, bad, good, reason)
+}
+
+/// `revert GOOD..BAD` exactly as the revert command makes it.
+fn revert_back(
+    ctx: &super::Ctx,
+    args: &SwitchArgs,
+    bad: &str,
+    good: &str,
+) -> Result<outcome::Revert> {
+    let revert = crate::cli::RevertArgs {
+        revs: vec![format!("{good}..{bad}")],
+        prs: Vec::new(),
+        mainline: None,
+        squash: false,
+        publish: args.publish.clone(),
+        guard: args.guard.clone(),
+    };
+    super::revert::run(ctx, &revert)
+}
+
+/// The site is back and the hold recorded, but the revert was not made: said first, then why,
+/// then the command that makes it.
+fn revert_failed(
+    mut err: Error,
+    link: &std::path::Path,
+    good: &str,
+    bad: &str,
+    hold: Option<&super::holds::Recorded>,
+    reason: Option<&str>,
+) -> Error {
+    let held = hold.map_or(String::new(), |h| {
+        format!(
+            ", its {} commit(s) held ({})",
+            h.hold.commits.len(),
+            h.remote
+        )
+    });
+    err.message = format!(
+        "{} now points at {} ({} marked bad{held}), but the revert of {}..{} was not made: {}",
+        link.display(),
+        short(good),
+        short(bad),
+        short(good),
+        short(bad),
+        err.message
+    );
+    let reason = reason.map_or(String::new(), |r| {
+        format!(" --reason '{}'", r.replace('\'', "'\\''"))
+    });
+    err.hints.push(format!(
+        "make the revert: git fastrevert revert {}..{}{reason}",
+        short(good),
+        short(bad)
+    ));
+    let mut details = err
+        .details
+        .take()
+        .map(|d| *d)
+        .unwrap_or_else(|| serde_json::json!({}));
+    if let Some(map) = details.as_object_mut() {
+        map.insert("release".into(), good.into());
+        map.insert("marked_bad".into(), bad.into());
+        if let Some(h) = hold {
+            map.insert("hold".into(), serde_json::to_value(h).unwrap_or_default());
+        }
+    }
+    err.details = Some(Box::new(details));
+    err
 }

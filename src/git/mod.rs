@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod first_parents;
+pub mod holds;
 pub mod merge_file;
 pub mod merge_tree;
 pub mod overrides;

@@ -65,9 +65,20 @@ impl GitCli {
 
     /// `git fetch <remote> <refspecs>`; the remote-tracking refs named by the refspecs move.
     pub fn fetch(&self, remote: &str, refspecs: &[String]) -> Result<()> {
+        self.fetch_with(remote, refspecs, false)
+    }
+
+    /// `git fetch --prune`: refs under the refspecs' destinations that the remote no longer
+    /// has are deleted.
+    pub fn fetch_pruning(&self, remote: &str, refspecs: &[String]) -> Result<()> {
+        self.fetch_with(remote, refspecs, true)
+    }
+
+    fn fetch_with(&self, remote: &str, refspecs: &[String], prune: bool) -> Result<()> {
         super::check_remote_name(remote)?;
         let mut args: Vec<String> = [
             "fetch",
+            if prune { "--prune" } else { "--no-prune" },
             "--quiet",
             "--no-tags",
             "--no-write-fetch-head",
@@ -108,6 +119,23 @@ impl GitCli {
         &self,
         commits: &[String],
     ) -> Result<std::collections::HashMap<String, String>> {
+        self.patch_ids_of(commits, false)
+    }
+
+    /// The patch ids of the commits' changes undone (`git log -R`): a revert of X has the
+    /// reversed patch id of X.
+    pub fn reversed_patch_ids(
+        &self,
+        commits: &[String],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        self.patch_ids_of(commits, true)
+    }
+
+    fn patch_ids_of(
+        &self,
+        commits: &[String],
+        reversed: bool,
+    ) -> Result<std::collections::HashMap<String, String>> {
         use std::io::{Read, Write};
         use std::process::Stdio;
         let could_not = |e: std::io::Error| {
@@ -115,7 +143,7 @@ impl GitCli {
                 .hint("install git and make sure it is on PATH")
                 .because(e)
         };
-        let args = [
+        let mut args = vec![
             "log",
             "--no-walk=unsorted",
             "--stdin",
@@ -125,6 +153,9 @@ impl GitCli {
             "--no-ext-diff",
             "--format=commit %H",
         ];
+        if reversed {
+            args.push("-R");
+        }
         if let Some(trace) = &self.trace {
             trace(&format!("git {} | git patch-id --stable", args.join(" ")));
         }
@@ -167,7 +198,7 @@ impl GitCli {
         );
         if !logged.success() || !hashed.success() {
             return Err(Error::failed(
-                "git could not compare the changes of the pull request's commits (git log -p | git patch-id)",
+                "git could not compare the changes of commits (git log -p | git patch-id)",
             ));
         }
         Ok(out

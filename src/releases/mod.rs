@@ -580,8 +580,14 @@ impl Releases {
         let temp = format!(".{BAD_MARK}.{}", std::process::id());
         let _ = unlinkat(&release, temp.as_str(), AtFlags::empty());
         let fd = export::create_file(release.as_fd(), temp.as_bytes(), 0o644).map_err(io_err)?;
-        File::from(fd)
-            .write_all(format!("{}\t{}\n", now_rfc3339(), escape_field(&user_name())).as_bytes())?;
+        File::from(fd).write_all(
+            format!(
+                "{}\t{}\n",
+                now_rfc3339(),
+                escape_field(&crate::config::invoking_user())
+            )
+            .as_bytes(),
+        )?;
         renameat(&release, temp.as_str(), &release, BAD_MARK).map_err(|e| {
             let _ = unlinkat(&release, temp.as_str(), AtFlags::empty());
             Error::failed(format!("cannot mark {id} bad: {}", io_err(e)))
@@ -864,7 +870,7 @@ impl History {
         let line = format!(
             "{}\t{}\t{}\t{}\t{}\t{}\n",
             now_rfc3339(),
-            escape_field(&user_name()),
+            escape_field(&crate::config::invoking_user()),
             from.filter(|id| is_release_name(id)).unwrap_or("-"),
             to,
             escape_field(action),
@@ -874,19 +880,6 @@ impl History {
             .write_all(line.as_bytes())
             .map_err(|e| Error::failed(format!("cannot append to {}: {e}", self.path.display())))
     }
-}
-
-/// Who ran the command: under `sudo`, the person who ran sudo (`SUDO_USER`), not root.
-fn user_name() -> String {
-    std::env::var("SUDO_USER")
-        .ok()
-        .filter(|u| !u.is_empty() && u != "root")
-        .ok_or(())
-        .or_else(|_| std::env::var("USER"))
-        .or_else(|_| std::env::var("LOGNAME"))
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| format!("uid {}", rustix::process::getuid().as_raw()))
 }
 
 /// Flush everything written to the filesystem holding `dir`: one `syncfs(2)` on Linux instead

@@ -1,0 +1,248 @@
+//! `status`: what is live on this host, what is marked bad and held, how far the base has moved
+//! past the live release, the latest rollout point, and this tool's branches on the remote with
+//! their pull requests. The network parts are best effort: they warn, never fail the command.
+
+use super::holds;
+use super::Ctx;
+use crate::cli::{GlobalArgs, ReleasesArgs, StatusArgs};
+use crate::error::Result;
+use crate::git::{self, Oid};
+use crate::outcome::{self, RevertBranch};
+use crate::ui::prompt::fit;
+use crate::ui::Ui;
+
+/// Branches of this tool on the remote that are shown at most, and asked about on the forge.
+const BRANCHES_SHOWN: usize = 10;
+
+pub fn run(global: &GlobalArgs, ui: &Ui, args: &StatusArgs) -> Result<outcome::Status> {
+    let repo = git::open_if_any(None)?;
+    let ctx = match repo {
+        Some(_) => Some(Ctx::open(global, ui)?),
+        None => None,
+    };
+    let mut warnings = Vec::new();
+    // The releases of this host, when there are any configured (named flags must work).
+    let explicit = args.dirs.releases.is_some() || args.dirs.current.is_some();
+    let releases = match super::release_dirs::list(&ReleasesArgs {
+        dirs: args.dirs.clone(),
+    }) {
+        Ok(r) => Some(r),
+        Err(e) if explicit => return Err(e),
+        Err(_) => None,
+    };
+    let (mut live, mut bad_releases) = (None, Vec::new());
+    let releases_dir = releases.as_ref().map(|r| r.releases_dir.clone());
+    for r in releases.map(|r| r.releases).unwrap_or_default() {
+        if r.bad {
+            bad_releases.push(r);
+        } else if r.current {
+            live = Some(r);
+        }
+    }
+    // A live release marked bad is still the live one.
+    if live.is_none() {
+        if let Some(at) = bad_releases.iter().position(|r| r.current) {
+            live = Some(bad_releases.remove(at));
+        }
+    }
+    let mut status = outcome::Status {
+        command: "status",
+        base: None,
+        base_commit: None,
+        live,
+        releases_dir,
+        bad_releases,
+        holds: Vec::new(),
+        base_ahead: None,
+        base_held: false,
+        rollout_point: None,
+        revert_branches: Vec::new(),
+        warnings: Vec::new(),
+        lines: Vec::new(),
+    };
+    if let Some(ctx) = &ctx {
+        in_repository(ctx, &mut status, &mut warnings)?;
+    }
+    status.lines = lines(&status, ctx.as_ref());
+    status.warnings = warnings;
+    Ok(status)
+}
+
+fn in_repository(
+    ctx: &Ctx,
+    status: &mut outcome::Status,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    if let Err(e) = ctx.fetch(&[]) {
+        warnings.push(format!(
+            "{} was not fetched ({}): the base is as this clone last saw it",
+            ctx.settings.base, e.message
+        ));
+    }
+    let synced = holds::sync(ctx);
+    warnings.extend(synced.warnings);
+    let base = ctx.base_tip().ok().map(|b| b.oid);
+    status.base = Some(ctx.settings.base.clone());
+    status.base_commit = base.map(|b| b.to_string());
+    let all = holds::list(&ctx.repo)?;
+    status.holds = holds::states(ctx, &all, base)?;
+    status.base_held = status.holds.iter().any(|h| h.on_base > 0);
+    let live = status
+        .live
+        .as_ref()
+        .and_then(|r| Oid::from_str(&r.id).ok())
+        .filter(|id| ctx.repo.has_commit(*id));
+    if let (Some(base), Some(live)) = (base, live) {
+        status.base_ahead = Some(ctx.repo.first_parents_since(base, live, 0)?.1);
+    }
+    status.rollout_point = super::points::rollout_points(ctx)?.into_iter().next();
+    status.revert_branches = revert_branches(ctx, warnings);
+    Ok(())
+}
+
+/// `revert-*` and `rollback-to-*` branches on the remote, newest name first, with their open
+/// pull requests when a forge answers.
+fn revert_branches(ctx: &Ctx, warnings: &mut Vec<String>) -> Vec<RevertBranch> {
+    if ctx.global.no_fetch || !ctx.has_remote() {
+        return Vec::new();
+    }
+    let patterns = ["refs/heads/revert-*", "refs/heads/rollback-to-*"].map(String::from);
+    let found = match ctx.git().ls_remote(&ctx.settings.remote, &patterns) {
+        Ok(found) => found,
+        Err(e) => {
+            warnings.push(format!(
+                "the branches on {} could not be listed: {}",
+                ctx.settings.remote, e.message
+            ));
+            return Vec::new();
+        }
+    };
+    let mut branches: Vec<RevertBranch> = found
+        .into_iter()
+        .filter_map(|(name, commit)| {
+            Some(RevertBranch {
+                branch: name.strip_prefix("refs/heads/")?.to_string(),
+                commit,
+                pull_request: None,
+            })
+        })
+        .collect();
+    branches.sort_by(|a, b| b.branch.cmp(&a.branch));
+    branches.truncate(BRANCHES_SHOWN);
+    let forge = match super::pull_request::connect(ctx, "looking up pull requests") {
+        Ok(Some(forge)) => forge,
+        Ok(None) | Err(_) => return branches,
+    };
+    for b in &mut branches {
+        match forge.find_open_pr(&b.branch, &ctx.settings.base) {
+            Ok(pr) => b.pull_request = pr,
+            Err(e) => {
+                warnings.push(format!("pull requests were not looked up: {}", e.message));
+                break;
+            }
+        }
+    }
+    branches
+}
+
+/// What a person reads, each line within 80 columns.
+fn lines(s: &outcome::Status, ctx: Option<&Ctx>) -> Vec<String> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let short = |id: &str| id[..12.min(id.len())].to_string();
+    let mut out = Vec::new();
+    let describe = |r: &crate::releases::Release| {
+        let what = match (r.tags.first(), &r.subject) {
+            (Some(tag), Some(subject)) => format!("{tag} {subject}"),
+            (Some(tag), None) => tag.clone(),
+            (None, Some(subject)) => subject.clone(),
+            (None, None) => String::new(),
+        };
+        let who = match (&r.deployer, &r.reason) {
+            (Some(user), Some(why)) => format!(" by {user}: {why}"),
+            (Some(user), None) => format!(" by {user}"),
+            _ => String::new(),
+        };
+        (
+            format!("{} {what}", short(&r.id)),
+            format!("{}{who}", super::points::age(now - r.deployed_at)),
+        )
+    };
+    match (&s.live, &s.releases_dir) {
+        (Some(r), _) => {
+            let (what, when) = describe(r);
+            out.push(fit(&format!("Live:     {what}"), 80));
+            out.push(fit(
+                &format!(
+                    "          deployed {when}{}",
+                    if r.bad { " (marked bad)" } else { "" }
+                ),
+                80,
+            ));
+        }
+        (None, Some(dir)) => out.push(fit(
+            &format!("Live:     nothing yet in {}", dir.display()),
+            80,
+        )),
+        (None, None) => {
+            out.push("Live:     no release directories here (fastrevert.releases)".into())
+        }
+    }
+    for r in &s.bad_releases {
+        let (what, _) = describe(r);
+        out.push(fit(&format!("Bad:      {what}"), 80));
+    }
+    if ctx.is_none() {
+        return out;
+    }
+    let base = s.base.as_deref().unwrap_or("the base");
+    if s.holds.is_empty() {
+        out.push("Holds:    none".into());
+    } else {
+        out.push(fit(
+            &format!(
+                "Holds:    {}{}",
+                s.holds.len(),
+                if s.base_held {
+                    format!("; a deploy of {base}'s tip is refused (it carries held commits)")
+                } else {
+                    String::new()
+                }
+            ),
+            80,
+        ));
+        out.extend(holds::state_lines(&s.holds, base, now));
+    }
+    match (s.base_ahead, &s.live) {
+        (Some(0), Some(_)) => out.push(fit(&format!("Base:     {base} is the live release"), 80)),
+        (Some(n), Some(r)) => out.push(fit(
+            &format!(
+                "Base:     {base} is {n} commit(s) past the live release {}",
+                short(&r.id)
+            ),
+            80,
+        )),
+        _ => {
+            if let Some(tip) = &s.base_commit {
+                out.push(fit(&format!("Base:     {base} at {}", short(tip)), 80));
+            }
+        }
+    }
+    match &s.rollout_point {
+        Some(p) => out.push(fit(
+            &format!(
+                "Rollout:  {} ({})",
+                p.name,
+                super::points::age(now - p.timestamp)
+            ),
+            80,
+        )),
+        None => out.push("Rollout:  no rollout point (git fastrevert prepare)".into()),
+    }
+    for b in &s.revert_branches {
+        let pr = b.pull_request.as_ref().map_or(String::new(), |p| {
+            format!(" -> {} {}", p.forge.request_noun(), p.url)
+        });
+        out.push(fit(&format!("Branch:   {}{pr}", b.branch), 80));
+    }
+    out
+}
