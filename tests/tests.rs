@@ -11,6 +11,7 @@ mod forge;
 mod github_api;
 mod gitlab;
 mod gitlab_ci;
+mod holds;
 mod hostile;
 mod interactive;
 mod layers;

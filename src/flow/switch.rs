@@ -367,11 +367,14 @@ fn revert_failed(
     let reason = reason.map_or(String::new(), |r| {
         format!(" --reason '{}'", r.replace('\'', "'\\''"))
     });
-    err.hints.push(format!(
-        "make the revert: git fastrevert revert {}..{}{reason}",
-        short(good),
-        short(bad)
-    ));
+    // A conflict comes back the same way: its own hint (resolve by hand) is the way on.
+    if err.kind != crate::error::Kind::Conflict {
+        err.hints.push(format!(
+            "make the revert: git fastrevert revert {}..{}{reason}",
+            short(good),
+            short(bad)
+        ));
+    }
     let mut details = err
         .details
         .take()

@@ -151,6 +151,9 @@ impl GitCli {
             "--diff-merges=first-parent",
             "--no-color",
             "--no-ext-diff",
+            // Without a/ and b/: a reversed diff would name them the other way round, and
+            // patch ids hash the names.
+            "--no-prefix",
             "--format=commit %H",
         ];
         if reversed {
