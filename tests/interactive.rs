@@ -40,7 +40,9 @@ fn revert_a_commit_picked_from_the_menu() {
     let target = env.rev(&work, "main~2");
     let mut p = spawn(&env, &work, &[]);
     p.expect("What do you want to do?").unwrap();
-    p.send("\r").unwrap(); // the first action: revert
+    p.send(DOWN).unwrap(); // the second action: revert
+    std::thread::sleep(Duration::from_millis(200));
+    p.send("\r").unwrap();
     p.expect("Revert which commit of main?").unwrap();
     p.send("Add four").unwrap(); // fuzzy filter
     std::thread::sleep(Duration::from_millis(300));
@@ -407,4 +409,45 @@ fn a_picker_shows_steering_subjects_as_visible_escapes() {
         String::from_utf8_lossy(&seen).escape_debug()
     );
     assert!(found(b"\\x1b]52;c;cHduZWQ=\\x07clip"));
+}
+
+/// The incident from the menu: the first action flips this host back, marks and holds the bad
+/// release and reverts what it shipped, after showing the plan.
+#[test]
+fn the_menu_rolls_back_this_host_and_reverts_what_it_shipped() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let good = env.rev(&work, "main");
+    env.commit(&work, &[("app/pay.txt", "pay\n")], "Add payments");
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let bad = env.rev(&work, "main");
+    let releases = env.path("site/releases");
+    std::fs::create_dir_all(&releases).unwrap();
+    env.git(
+        &work,
+        &["config", "fastrevert.releases", releases.to_str().unwrap()],
+    );
+    for rev in [&good, &bad] {
+        let out = env.fr(&work).args(["deploy", rev]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let mut p = spawn(&env, &work, &[]);
+    p.expect("What do you want to do?").unwrap();
+    p.expect("Roll back this host and revert what it shipped").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Why?").unwrap();
+    p.send("payments down\r").unwrap();
+    p.expect("The plan:").unwrap();
+    p.expect("and mark").unwrap();
+    p.expect("revert").unwrap();
+    p.expect("Go ahead?").unwrap();
+    p.send("y").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    let link = releases.parent().unwrap().join("current");
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&good));
+    let holds = env.git(&remote, &["for-each-ref", "refs/fastrevert/holds/"]);
+    assert!(holds.contains(&bad), "{holds}");
+    let branch = format!("revert-{}", &bad[..7]);
+    let message = env.git(&remote, &["log", "-1", "--format=%B", &branch]);
+    assert!(message.contains("Revert-Reason: payments down"), "{message}");
 }

@@ -9,7 +9,8 @@ use crate::flow::interactive::{self, ask_reason, planned, planned_host};
 use crate::flow::pick;
 use crate::ui::Ui;
 
-const ACTIONS: [&str; 4] = [
+const ACTIONS: [&str; 5] = [
+    "Roll back this host and revert what it shipped",
     "Revert a commit or pull request (a new branch and pull request)",
     "Roll back to a snapshot or release tag",
     "Take a snapshot before a rollout (prepare)",
@@ -27,9 +28,10 @@ pub fn run(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
         .select("What do you want to do?", &items)?
         .ok_or_else(pick::cancelled)?
     {
-        0 => revert(global, ui, RevertArgs::default()),
-        1 => rollback(global, ui, RollbackArgs::default()),
-        2 => {
+        0 => incident(global, ui),
+        1 => revert(global, ui, RevertArgs::default()),
+        2 => rollback(global, ui, RollbackArgs::default()),
+        3 => {
             let args = interactive::ask_snapshot(global, ui)?;
             planned(global, ui, &|ctx, _| super::prepare::run(ctx, &args))
         }
@@ -105,6 +107,30 @@ fn switch(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
 
 #[cfg(not(unix))]
 fn switch(_global: &GlobalArgs, _ui: &Ui) -> Result<Outcome> {
+    Err(super::releases_unsupported())
+}
+
+/// The incident: back to the previous release, the one left marked bad and held, and (with
+/// the repository) what it shipped reverted: `switch previous --mark-bad --revert`.
+#[cfg(unix)]
+fn incident(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
+    let repo = crate::git::open_if_any(None)?;
+    let mut args = SwitchArgs::default();
+    args.dirs.wait = 60;
+    interactive::ask_release_dirs(ui, repo.as_ref(), &mut args.dirs)?;
+    args.release = Some("previous".into());
+    args.mark_bad = true;
+    args.revert = repo.is_some();
+    ask_reason(ui, &mut args.publish)?;
+    planned_host(global, ui, &|g, allow| {
+        let mut args = args.clone();
+        args.guard.allow_destructive_migrations |= allow;
+        super::switch::run(g, ui, &args)
+    })
+}
+
+#[cfg(not(unix))]
+fn incident(_global: &GlobalArgs, _ui: &Ui) -> Result<Outcome> {
     Err(super::releases_unsupported())
 }
 
