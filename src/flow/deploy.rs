@@ -32,7 +32,12 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     };
     if let Some(ctx) = &ctx {
         let again = format!("deploy {}", args.rev);
-        super::holds::check_going_live(ctx, commit, args.force, &again, &mut hold_warnings)?;
+        // Already live: a re-run changes nothing, so it is not refused; the hold is said.
+        if rel.current().as_deref() == Some(id.as_str()) {
+            super::holds::check_live(ctx, commit, &mut hold_warnings)?;
+        } else {
+            super::holds::check_going_live(ctx, commit, args.force, &again, &mut hold_warnings)?;
+        }
     }
     if global.dry_run {
         let old = rel.current();

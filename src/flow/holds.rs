@@ -506,6 +506,23 @@ pub fn check_going_live(
     again: &str,
     warnings: &mut Vec<String>,
 ) -> Result<()> {
+    check_held(ctx, target, force, false, again, warnings)
+}
+
+/// The same for a revision already live (a re-run that changes nothing): never refused, the
+/// hold said as a warning.
+pub fn check_live(ctx: &Ctx, target: Oid, warnings: &mut Vec<String>) -> Result<()> {
+    check_held(ctx, target, false, true, "", warnings)
+}
+
+fn check_held(
+    ctx: &Ctx,
+    target: Oid,
+    force: bool,
+    live: bool,
+    again: &str,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
     let synced = sync(ctx);
     warnings.extend(synced.warnings);
     let mut holds = list(&ctx.repo)?;
@@ -533,6 +550,17 @@ pub fn check_going_live(
     }
     let blocking = blocking(ctx, &holds, target)?;
     if blocking.is_empty() {
+        return Ok(());
+    }
+    if live {
+        for b in &blocking {
+            warnings.push(format!(
+                "{} is live and carries {} commit(s) held since {} was marked bad: switch to another release, or revert them",
+                git::short(target),
+                b.commits.len(),
+                b.hold.short()
+            ));
+        }
         return Ok(());
     }
     if force {

@@ -111,6 +111,18 @@ play "$here/deploy.yml" -e fastrevert_revision=v2 -e fastrevert_serial=1
 expect_recap web2 failed 1
 grep -q "flipped back\|marked bad" "$work/last.log" || { cat "$work/last.log" >&2; fail "the failure does not say what happened"; }
 
+echo "== v2 again: web2's failed check held its commits; the held deploy stops the rollout"
+git -C "$work/remote.git" rev-parse --verify -q "refs/fastrevert/holds/$v2" >/dev/null || fail "the hold on v2 is not on the remote"
+play "$here/deploy.yml" -e fastrevert_revision=v2 -e fastrevert_serial=1
+[ "$rc" != 0 ] || fail "a held revision was deployed"
+expect_recap web1 failed 0
+expect_recap web2 failed 1
+[ "$(live web1)" = "$v2" ] || fail "web1 (already on v2) moved"
+[ "$(live web2)" = "$v1" ] || fail "web2 left v1"
+[ "$(live web3)" = "$v1" ] || fail "web3 was deployed after the batch before it failed"
+[ -e "$work/hosts/web3/releases/$v2" ] && fail "web3 got v2 at all"
+grep -q "held since" "$work/last.log" || { cat "$work/last.log" >&2; fail "the refusal does not name the hold"; }
+
 echo "== roll the fleet back to v1"
 touch "$work/web2-healthy"
 play "$here/rollback.yml" -e fastrevert_release=v1 -e fastrevert_serial=1
