@@ -108,12 +108,28 @@ case "$command" in
       revs+=("$INPUT_TARGET")
     fi
     ;;
+  switch)
+    release="${INPUT_TARGET:-previous}"
+    target_word "$release"
+    revs+=("$release")
+    [ -n "${INPUT_RELEASES:-}" ] && args+=("--releases=$INPUT_RELEASES")
+    case "${INPUT_MARK_BAD:-false}" in
+      true) args+=(--mark-bad) ;;
+      false | '') ;;
+      *) fail "mark-bad is '${INPUT_MARK_BAD}', not true or false" ;;
+    esac
+    case "${INPUT_REVERT:-false}" in
+      true) args+=(--revert) ;;
+      false | '') ;;
+      *) fail "revert is '${INPUT_REVERT}', not true or false" ;;
+    esac
+    ;;
   *)
-    fail "unknown command '$command': use revert, rollback, prepare or check-migrations"
+    fail "unknown command '$command': use revert, rollback, prepare, check-migrations or switch"
     ;;
 esac
 
-if [ "$command" = revert ] || [ "$command" = rollback ]; then
+if [ "$command" = revert ] || [ "$command" = rollback ] || [ "$command" = switch ]; then
   case "${INPUT_DIRECT:-false}" in
     true) args+=(--direct) ;;
     false | '') ;;
@@ -140,6 +156,6 @@ if [ -n "${INPUT_ARGS:-}" ]; then
 fi
 
 case "$command" in
-  revert | check-migrations) exec git-fastrevert "$command" "${args[@]}" "${extra[@]}" -- "${revs[@]}" ;;
+  revert | check-migrations | switch) exec git-fastrevert "$command" "${args[@]}" "${extra[@]}" -- "${revs[@]}" ;;
   *) exec git-fastrevert "$command" "${args[@]}" "${extra[@]}" ;;
 esac

@@ -437,12 +437,28 @@ impl Outcome {
                 warnings: &o.warnings,
                 ..Default::default()
             },
+            // A switch that reverted publishes the revert: branch, commits, pull request.
             #[cfg(unix)]
-            Outcome::Switch(o) => Published {
-                command: o.command,
-                dry_run: o.dry_run,
-                warnings: o.warnings.as_deref().unwrap_or_default(),
-                ..Default::default()
+            Outcome::Switch(o) => match o.revert.as_deref() {
+                Some(r) => Published {
+                    command: o.command,
+                    base: &r.base,
+                    branch: r.branch.as_deref(),
+                    commits: &r.commits,
+                    tree: Some(&r.tree),
+                    pushed: r.pushed,
+                    pull_request: r.pull_request.as_ref(),
+                    dry_run: o.dry_run,
+                    migrations: &r.migrations,
+                    warnings: o.warnings.as_deref().unwrap_or_default(),
+                    ..Default::default()
+                },
+                None => Published {
+                    command: o.command,
+                    dry_run: o.dry_run,
+                    warnings: o.warnings.as_deref().unwrap_or_default(),
+                    ..Default::default()
+                },
             },
             Outcome::List(_) => Published {
                 command: "list",

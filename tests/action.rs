@@ -499,6 +499,61 @@ fn hostile_action_inputs_never_become_flags() {
     fake.verify();
 }
 
+/// A self-hosted runner that serves the releases: one step flips back, marks and holds the
+/// bad release, and reverts what it shipped with a pull request; the outputs are the revert's.
+#[test]
+fn a_switch_step_flips_back_holds_and_reverts() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    let good = env.rev(&work, "main");
+    env.commit(&work, &[("app/pay.txt", "pay\n")], "Add payments");
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let bad = env.rev(&work, "main");
+    let releases = env.path("site/releases");
+    std::fs::create_dir_all(&releases).unwrap();
+    for rev in [&good, &bad] {
+        let out = env
+            .fr(&work)
+            .args(["deploy", rev, "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let fake = Fake::start();
+    let branch = format!("revert-{}", &bad[..7]);
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path("/repos/acme/shop/pulls"))
+            .respond_with(created(61, &branch))
+            .expect(1),
+    );
+    let run = run_action(
+        &env,
+        &work,
+        &fake.uri(),
+        &[
+            ("command", "switch"),
+            ("releases", releases.to_str().unwrap()),
+            ("mark-bad", "true"),
+            ("revert", "true"),
+            ("reason", "payments down"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let link = releases.parent().unwrap().join("current");
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&good));
+    assert_eq!(run.outputs["branch"], branch);
+    assert_eq!(run.outputs["pr-number"], "61");
+    let holds = env.git(&remote, &["for-each-ref", "refs/fastrevert/holds/"]);
+    assert!(holds.contains(&bad), "{holds}");
+    fake.verify();
+}
+
 /// install.sh runs a release binary only when its SHA-256 is the one the release's SHA256SUMS
 /// lists; a mismatch or a missing list is refused, and nothing is installed.
 #[test]

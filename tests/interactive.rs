@@ -429,11 +429,16 @@ fn the_menu_rolls_back_this_host_and_reverts_what_it_shipped() {
     );
     for rev in [&good, &bad] {
         let out = env.fr(&work).args(["deploy", rev]).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let mut p = spawn(&env, &work, &[]);
     p.expect("What do you want to do?").unwrap();
-    p.expect("Roll back this host and revert what it shipped").unwrap();
+    p.expect("Roll back this host and revert what it shipped")
+        .unwrap();
     p.send("\r").unwrap();
     p.expect("Why?").unwrap();
     p.send("payments down\r").unwrap();
@@ -449,5 +454,8 @@ fn the_menu_rolls_back_this_host_and_reverts_what_it_shipped() {
     assert!(holds.contains(&bad), "{holds}");
     let branch = format!("revert-{}", &bad[..7]);
     let message = env.git(&remote, &["log", "-1", "--format=%B", &branch]);
-    assert!(message.contains("Revert-Reason: payments down"), "{message}");
+    assert!(
+        message.contains("Revert-Reason: payments down"),
+        "{message}"
+    );
 }
