@@ -173,6 +173,31 @@ fn one_command_flips_back_reverts_the_range_opens_a_pull_request_and_holds() {
         "{message}"
     );
 
+    // With a token, status asks the forge for each revert branch's open pull request.
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/shop/pulls"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
+                "number": 41,
+                "html_url": "https://github.com/acme/shop/pull/41",
+                "state": "open",
+                "head": {"ref": branch},
+                "base": {"ref": "main"}
+            }]))),
+    );
+    let out = env
+        .fr(&site.work)
+        .args(["status", "--json"])
+        .env("GITHUB_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        json(&out)["revert_branches"][0]["pull_request"]["number"],
+        41,
+        "{}",
+        stderr(&out)
+    );
     let s = status(&env, &site);
     assert_eq!(s["live"]["id"], json!(site.good));
     assert_eq!(s["bad_releases"][0]["id"], json!(site.bad));
@@ -437,4 +462,26 @@ fn a_revert_that_conflicts_leaves_the_site_back_the_hold_recorded_and_a_runnable
     let s = status(&env, &site);
     assert_eq!(s["holds"].as_array().unwrap().len(), 1);
     assert_eq!(s["live"]["id"], json!(site.good));
+}
+
+#[test]
+fn status_never_fails_for_the_network() {
+    let env = Env::new();
+    let site = bad_rollout(&env);
+    let out = fr(&env, &site.work, &["switch", "previous", "--mark-bad"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // The remote is gone (a network outage in the middle of an incident).
+    std::fs::rename(&site.remote, env.path("gone.git")).unwrap();
+    let out = fr(&env, &site.work, &["status", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["live"]["id"], json!(site.good));
+    assert_eq!(j["holds"].as_array().unwrap().len(), 1, "this clone's hold");
+    assert!(j["warnings"].to_string().contains("not fetched"), "{j}");
+    assert!(
+        j["warnings"]
+            .to_string()
+            .contains("holds on origin could not be read"),
+        "{j}"
+    );
 }

@@ -140,22 +140,33 @@ pub fn blocking(ctx: &Ctx, holds: &[Hold], target: Oid) -> Result<Vec<Blocking>>
 }
 
 /// The held commits `target` carries, newest first. The held commits are one first-parent
-/// line, so once one is reachable, every older one is.
+/// line (newest first), so once one is reachable, every older one is: the oldest tells whether
+/// any is, and a binary search finds the newest that is, in a few reachability checks.
 fn carried(repo: &Repo, hold: &Hold, target: Oid) -> Result<Vec<Oid>> {
     let ids: Vec<Oid> = hold
         .commits
         .iter()
         .filter_map(|c| Oid::from_str(c).ok())
+        .filter(|id| repo.has_commit(*id))
         .collect();
-    for (at, id) in ids.iter().enumerate() {
-        if !repo.has_commit(*id) {
-            continue;
-        }
-        if *id == target || repo.is_descendant(target, *id)? {
-            return Ok(ids[at..].to_vec());
+    let reaches = |id: Oid| -> Result<bool> { Ok(id == target || repo.is_descendant(target, id)?) };
+    let Some(oldest) = ids.last().copied() else {
+        return Ok(Vec::new());
+    };
+    if !reaches(oldest)? {
+        return Ok(Vec::new());
+    }
+    // ids[hi] is reachable; find the smallest such index.
+    let (mut lo, mut hi) = (0, ids.len() - 1);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if reaches(ids[mid])? {
+            hi = mid;
+        } else {
+            lo = mid + 1;
         }
     }
-    Ok(Vec::new())
+    Ok(ids[hi..].to_vec())
 }
 
 /// Which of `wanted` the history of `target` reverts after `newest` (the newest of them):
@@ -525,30 +536,52 @@ fn check_held(
 ) -> Result<()> {
     let synced = sync(ctx);
     warnings.extend(synced.warnings);
-    let mut holds = list(&ctx.repo)?;
+    let holds = list(&ctx.repo)?;
     if holds.is_empty() {
         return Ok(());
     }
-    if !ctx.global.dry_run {
-        if let Ok(base) = ctx.base_tip() {
-            let (lifted, said) = lift_reverted(ctx, &holds, base.oid);
-            warnings.extend(said);
-            if !lifted.is_empty() {
-                ctx.ui.info(&format!(
-                    "Lifted {} hold(s) whose commits {} has reverted: {}",
-                    lifted.len(),
-                    ctx.settings.base,
-                    lifted
-                        .iter()
-                        .map(Hold::short)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-                holds = list(&ctx.repo)?;
-            }
+    // Holds whose commits the target carries are judged on it; one it carries with every
+    // commit reverted is satisfied, and lifted when the base has those reverts too. A hold the
+    // target does not carry costs a few reachability checks, nothing more.
+    let mut blocking = Vec::new();
+    let mut satisfied = Vec::new();
+    for hold in &holds {
+        let carried = carried(&ctx.repo, hold, target)?;
+        let Some(newest) = carried.first().copied() else {
+            continue;
+        };
+        let (reverted, unknown) = reverted_since(ctx, target, newest, &carried)?;
+        let left: Vec<String> = carried
+            .iter()
+            .filter(|c| !reverted.contains(*c))
+            .map(|c| c.to_string())
+            .collect();
+        if left.is_empty() {
+            satisfied.push(hold.clone());
+        } else {
+            blocking.push(Blocking {
+                hold: hold.clone(),
+                commits: left,
+                unknown,
+            });
         }
     }
-    let blocking = blocking(ctx, &holds, target)?;
+    if let (false, false, Ok(base)) = (satisfied.is_empty(), ctx.global.dry_run, ctx.base_tip()) {
+        let (lifted, said) = lift_reverted(ctx, &satisfied, base.oid);
+        warnings.extend(said);
+        if !lifted.is_empty() {
+            ctx.ui.info(&format!(
+                "Lifted {} hold(s) whose commits {} has reverted: {}",
+                lifted.len(),
+                ctx.settings.base,
+                lifted
+                    .iter()
+                    .map(Hold::short)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
     if blocking.is_empty() {
         return Ok(());
     }

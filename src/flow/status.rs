@@ -129,6 +129,8 @@ fn revert_branches(ctx: &Ctx, warnings: &mut Vec<String>) -> Vec<RevertBranch> {
         .collect();
     branches.sort_by(|a, b| b.branch.cmp(&a.branch));
     branches.truncate(BRANCHES_SHOWN);
+    // Best effort and quick: at most 10 s on the forge in all.
+    crate::forge::cap_network_time(std::time::Duration::from_secs(10));
     let forge = match super::pull_request::connect(ctx, "looking up pull requests") {
         Ok(Some(forge)) => forge,
         Ok(None) | Err(_) => return branches,

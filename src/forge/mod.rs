@@ -583,11 +583,21 @@ static NETWORK_TIME: std::sync::Mutex<Duration> = std::sync::Mutex::new(Duration
 /// FASTREVERT_NETWORK_TIMEOUT (seconds, default 300): no new request starts past it, so a
 /// command waits at most that plus one request timeout on forges.
 fn network_budget() -> Duration {
-    std::env::var("FASTREVERT_NETWORK_TIMEOUT")
+    let given = std::env::var("FASTREVERT_NETWORK_TIMEOUT")
         .ok()
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s > 0.0)
-        .map_or(Duration::from_secs(300), Duration::from_secs_f64)
+        .map_or(Duration::from_secs(300), Duration::from_secs_f64);
+    let cap = *NETWORK_CAP.lock().unwrap_or_else(|e| e.into_inner());
+    cap.map_or(given, |c| given.min(c))
+}
+
+/// A command whose forge calls are only a nicety (`status`) bounds them tighter than the
+/// default.
+static NETWORK_CAP: std::sync::Mutex<Option<Duration>> = std::sync::Mutex::new(None);
+
+pub fn cap_network_time(limit: Duration) {
+    *NETWORK_CAP.lock().unwrap_or_else(|e| e.into_inner()) = Some(limit);
 }
 
 fn network_time() -> Duration {
