@@ -294,6 +294,82 @@ fn gitlab_ci_component_reverts_a_merge_request_and_writes_dotenv_outputs() {
     fake.verify();
 }
 
+/// On a shell runner of a deploy host: one job flips back, marks and holds the bad release
+/// and reverts what it shipped with a merge request; the dotenv outputs are the revert's.
+#[test]
+fn gitlab_ci_component_switch_flips_back_holds_and_reverts() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = runner_clone(&env);
+    let good = env.rev(&work, "main");
+    env.commit(&work, &[("app/pay.txt", "pay\n")], "Add payments");
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let bad = env.rev(&work, "main");
+    let releases = env.path("site/releases");
+    std::fs::create_dir_all(&releases).unwrap();
+    for rev in [&good, &bad] {
+        let out = env
+            .fr(&work)
+            .args(["deploy", rev, "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let branch = format!("revert-{}", &bad[..7]);
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{PROJECT}/merge_requests")))
+            .and(header("private-token", TOKEN))
+            .respond_with(reply(
+                201,
+                fixture(
+                    "gitlab/merge-request-created.json",
+                    &[
+                        ("IID", "62"),
+                        ("TITLE", "Revert"),
+                        ("DESCRIPTION", ""),
+                        ("SOURCE_BRANCH", &branch),
+                        ("SHA", &bad),
+                    ],
+                ),
+            ))
+            .expect(1),
+    );
+    let ran = run_job(
+        &env,
+        &work,
+        &fake.uri(),
+        &[
+            ("command", "switch"),
+            ("releases", releases.to_str().unwrap()),
+            ("mark-bad", "true"),
+            ("revert", "true"),
+            ("reason", "payments down"),
+        ],
+        &path_with_binary(),
+    );
+    assert_eq!(ran.code, 0, "{}", ran.log);
+    let link = releases.parent().unwrap().join("current");
+    assert!(std::fs::read_link(&link).unwrap().ends_with(&good));
+    assert_eq!(
+        ran.outputs["FASTREVERT_BRANCH"], branch,
+        "{:?}",
+        ran.outputs
+    );
+    assert_eq!(ran.outputs["FASTREVERT_MR_IID"], "62");
+    let holds = env.git(
+        &env.path("remote.git"),
+        &["for-each-ref", "refs/fastrevert/holds/"],
+    );
+    assert!(holds.contains(&bad), "{holds}");
+    fake.verify();
+}
+
 #[test]
 fn gitlab_ci_component_rolls_back_to_a_tag_and_prepares() {
     let env = Env::new();
