@@ -505,25 +505,8 @@ fn hostile_action_inputs_never_become_flags() {
 fn a_switch_step_flips_back_holds_and_reverts() {
     let env = Env::new();
     let (work, remote) = env.cloned();
-    let good = env.rev(&work, "main");
-    env.commit(&work, &[("app/pay.txt", "pay\n")], "Add payments");
-    env.git(&work, &["push", "-q", "origin", "main"]);
-    let bad = env.rev(&work, "main");
     let releases = env.path("site/releases");
-    std::fs::create_dir_all(&releases).unwrap();
-    for rev in [&good, &bad] {
-        let out = env
-            .fr(&work)
-            .args(["deploy", rev, "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let (good, bad) = crate::common::good_then_bad_deployed(&env, &work, &releases);
     let fake = Fake::start();
     let branch = format!("revert-{}", &bad[..7]);
     fake.mount(

@@ -301,25 +301,8 @@ fn gitlab_ci_component_switch_flips_back_holds_and_reverts() {
     let env = Env::new();
     let fake = Fake::start();
     let work = runner_clone(&env);
-    let good = env.rev(&work, "main");
-    env.commit(&work, &[("app/pay.txt", "pay\n")], "Add payments");
-    env.git(&work, &["push", "-q", "origin", "main"]);
-    let bad = env.rev(&work, "main");
     let releases = env.path("site/releases");
-    std::fs::create_dir_all(&releases).unwrap();
-    for rev in [&good, &bad] {
-        let out = env
-            .fr(&work)
-            .args(["deploy", rev, "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    let (good, bad) = crate::common::good_then_bad_deployed(&env, &work, &releases);
     let branch = format!("revert-{}", &bad[..7]);
     fake.mount(
         Mock::given(method("POST"))

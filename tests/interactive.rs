@@ -417,24 +417,12 @@ fn a_picker_shows_steering_subjects_as_visible_escapes() {
 fn the_menu_rolls_back_this_host_and_reverts_what_it_shipped() {
     let env = Env::new();
     let (work, remote) = env.cloned();
-    let good = env.rev(&work, "main");
-    env.commit(&work, &[("app/pay.txt", "pay\n")], "Add payments");
-    env.git(&work, &["push", "-q", "origin", "main"]);
-    let bad = env.rev(&work, "main");
     let releases = env.path("site/releases");
-    std::fs::create_dir_all(&releases).unwrap();
+    let (good, bad) = crate::common::good_then_bad_deployed(&env, &work, &releases);
     env.git(
         &work,
         &["config", "fastrevert.releases", releases.to_str().unwrap()],
     );
-    for rev in [&good, &bad] {
-        let out = env.fr(&work).args(["deploy", rev]).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
     let mut p = spawn(&env, &work, &[]);
     p.expect("What do you want to do?").unwrap();
     p.expect("Roll back this host and revert what it shipped")

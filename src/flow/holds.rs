@@ -585,29 +585,23 @@ fn check_held(
     if blocking.is_empty() {
         return Ok(());
     }
-    if live {
-        for b in &blocking {
-            warnings.push(format!(
-                "{} is live and carries {} commit(s) held since {} was marked bad: switch to another release, or revert them",
-                git::short(target),
-                b.commits.len(),
-                b.hold.short()
-            ));
-        }
-        return Ok(());
+    let (verb, after) = match (live, force) {
+        (true, _) => (
+            "is live and carries",
+            ": switch to another release, or revert them",
+        ),
+        (false, true) => ("goes live with", " (--force)"),
+        (false, false) => return Err(refusal(ctx, target, &blocking, again)),
+    };
+    for b in &blocking {
+        warnings.push(format!(
+            "{} {verb} {} commit(s) held since {} was marked bad{after}",
+            git::short(target),
+            b.commits.len(),
+            b.hold.short()
+        ));
     }
-    if force {
-        for b in &blocking {
-            warnings.push(format!(
-                "{} goes live with {} commit(s) held since {} was marked bad (--force)",
-                git::short(target),
-                b.commits.len(),
-                b.hold.short()
-            ));
-        }
-        return Ok(());
-    }
-    Err(refusal(ctx, target, &blocking, again))
+    Ok(())
 }
 
 /// A health check failed and the link went back: the release it left is held as one marked

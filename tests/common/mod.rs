@@ -400,3 +400,27 @@ pub fn output_with_peak_memory(cmd: &mut Command) -> (Output, u64) {
     // ru_maxrss is in KiB on Linux.
     (output, usage.ru_maxrss as u64 * 1024)
 }
+
+/// A bad rollout on this host: `main` (good) deployed into `releases`, then one commit "Add
+/// payments" pushed and deployed on top of it. The good and bad commits.
+pub fn good_then_bad_deployed(env: &Env, work: &Path, releases: &Path) -> (String, String) {
+    std::fs::create_dir_all(releases).expect("releases");
+    let good = env.rev(work, "main");
+    env.commit(work, &[("app/pay.txt", "pay\n")], "Add payments");
+    env.git(work, &["push", "-q", "origin", "main"]);
+    let bad = env.rev(work, "main");
+    for rev in [&good, &bad] {
+        let out = env
+            .fr(work)
+            .args(["deploy", rev, "--releases"])
+            .arg(releases)
+            .output()
+            .expect("deploy");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    (good, bad)
+}
