@@ -113,27 +113,44 @@ pub struct Blocking {
     pub unknown: Option<String>,
 }
 
+/// What a hold is to one revision.
+enum Judged {
+    /// The revision carries none of its commits.
+    NotCarried,
+    /// It carries some, and reverts every one of them.
+    Satisfied,
+    Blocking(Box<Blocking>),
+}
+
+fn judge(ctx: &Ctx, hold: &Hold, target: Oid) -> Result<Judged> {
+    let carried = carried(&ctx.repo, hold, target)?;
+    let Some(newest) = carried.first().copied() else {
+        return Ok(Judged::NotCarried);
+    };
+    let (reverted, unknown) = reverted_since(ctx, target, newest, &carried)?;
+    let left: Vec<String> = carried
+        .iter()
+        .filter(|c| !reverted.contains(*c))
+        .map(|c| c.to_string())
+        .collect();
+    Ok(if left.is_empty() {
+        Judged::Satisfied
+    } else {
+        Judged::Blocking(Box::new(Blocking {
+            hold: hold.clone(),
+            commits: left,
+            unknown,
+        }))
+    })
+}
+
 /// The holds that `target` still carries commits of (reachable from it and not reverted in
 /// its history since).
 pub fn blocking(ctx: &Ctx, holds: &[Hold], target: Oid) -> Result<Vec<Blocking>> {
     let mut out = Vec::new();
     for hold in holds {
-        let carried = carried(&ctx.repo, hold, target)?;
-        let Some(newest) = carried.first().copied() else {
-            continue;
-        };
-        let (reverted, unknown) = reverted_since(ctx, target, newest, &carried)?;
-        let left: Vec<String> = carried
-            .iter()
-            .filter(|c| !reverted.contains(*c))
-            .map(|c| c.to_string())
-            .collect();
-        if !left.is_empty() {
-            out.push(Blocking {
-                hold: hold.clone(),
-                commits: left,
-                unknown,
-            });
+        if let Judged::Blocking(b) = judge(ctx, hold, target)? {
+            out.push(*b);
         }
     }
     Ok(out)
@@ -546,24 +563,10 @@ fn check_held(
     let mut blocking = Vec::new();
     let mut satisfied = Vec::new();
     for hold in &holds {
-        let carried = carried(&ctx.repo, hold, target)?;
-        let Some(newest) = carried.first().copied() else {
-            continue;
-        };
-        let (reverted, unknown) = reverted_since(ctx, target, newest, &carried)?;
-        let left: Vec<String> = carried
-            .iter()
-            .filter(|c| !reverted.contains(*c))
-            .map(|c| c.to_string())
-            .collect();
-        if left.is_empty() {
-            satisfied.push(hold.clone());
-        } else {
-            blocking.push(Blocking {
-                hold: hold.clone(),
-                commits: left,
-                unknown,
-            });
+        match judge(ctx, hold, target)? {
+            Judged::NotCarried => {}
+            Judged::Satisfied => satisfied.push(hold.clone()),
+            Judged::Blocking(b) => blocking.push(*b),
         }
     }
     if let (false, false, Ok(base)) = (satisfied.is_empty(), ctx.global.dry_run, ctx.base_tip()) {
