@@ -142,4 +142,28 @@ play "$here/switch.yml" -e fastrevert_release=v2 --limit web2
 [ "$rc" != 0 ] || fail "web2 switched to a release marked bad"
 [ "$(live web2)" = "$v1" ] || fail "web2 left v1"
 
+echo "== v3 forced out over the hold, then the incident: back, held, reverted once"
+echo "v3" >"$work/src/app.txt"
+git -C "$work/src" commit -qam "Version 3"
+git -C "$work/src" push -q origin main
+v3=$(git -C "$work/src" rev-parse HEAD)
+play "$here/deploy.yml" -e fastrevert_revision="$v3" -e fastrevert_serial=3 -e '{"fastrevert_extra_args": ["--force"]}'
+[ "$rc" = 0 ] || { cat "$work/last.log" >&2; fail "the forced deploy of v3 exited $rc"; }
+for h in web1 web2 web3; do [ "$(live "$h")" = "$v3" ] || fail "$h is not on v3"; done
+# The revert is a commit: the deploying clone needs a git identity (the role says so).
+git -C "$work/repo" config user.name "Deploy Bot"
+git -C "$work/repo" config user.email deploy@example.com
+play "$here/rollback.yml" -e '{"fastrevert_revert": true, "fastrevert_reason": "v3 broke", "fastrevert_serial": 3}'
+[ "$rc" = 0 ] || { cat "$work/last.log" >&2; fail "the incident rollback exited $rc"; }
+for h in web1 web2 web3; do
+  [ "$(live "$h")" = "$v1" ] || fail "$h is not back on v1"
+  [ -f "$work/hosts/$h/releases/$v3/BAD_RELEASE" ] || fail "$h: v3 is not marked bad"
+done
+git -C "$work/remote.git" rev-parse --verify -q "refs/fastrevert/holds/$v3" >/dev/null || fail "the hold on v3 is not on the remote"
+branches=$(git -C "$work/remote.git" for-each-ref --format='%(refname:short)' 'refs/heads/revert-*' | wc -l)
+[ "$branches" = 1 ] || fail "$branches revert branches, expected one for the fleet"
+git -C "$work/remote.git" log -1 --format=%B 'refs/heads/revert-*' 2>/dev/null | grep -q "Revert-Reason: v3 broke" ||
+  git -C "$work/remote.git" for-each-ref --format='%(contents)' 'refs/heads/revert-*' | grep -q "Revert-Reason: v3 broke" ||
+  fail "the revert does not carry the reason"
+
 echo "ansible: all checks passed"
