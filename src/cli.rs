@@ -43,7 +43,8 @@ pub struct GlobalArgs {
     #[arg(long, value_name = "BRANCH", global = true)]
     pub base: Option<String>,
 
-    /// Print the full plan and change nothing: no object, ref, file, push or API write.
+    /// Print the full plan and change nothing (a fetch still updates remote-tracking refs): no
+    /// commit, branch, tag, file, push or API write.
     #[arg(short = 'n', long, global = true)]
     pub dry_run: bool,
 
@@ -112,6 +113,54 @@ pub enum Command {
     Status(StatusArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
+    /// Install the manual pages where `man` looks, so that `git fastrevert --help` shows them.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write the pages (man1/git-fastrevert*.1) under DIR [default: share/man beside the
+    /// binary's folder, e.g. ~/.cargo/share/man after `cargo install`, which man finds from PATH].
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    pub install: Option<Option<PathBuf>>,
+}
+
+/// `man --install [DIR]`: the pages written; what to tell the person.
+pub fn install_man(args: &ManArgs) -> crate::error::Result<Vec<String>> {
+    use crate::error::Error;
+    let Some(dir) = &args.install else {
+        return Ok(vec![
+            "git fastrevert man --install writes the manual pages where man finds them (after cargo install: ~/.cargo/share/man)".into(),
+        ]);
+    };
+    let dir = match dir {
+        Some(d) => d.clone(),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent()?.parent().map(|p| p.join("share/man")))
+            .ok_or_else(|| {
+                Error::bad_input("cannot tell where the binary is installed")
+                    .hint("name the folder: git fastrevert man --install <DIR>")
+            })?,
+    };
+    let man1 = dir.join("man1");
+    std::fs::create_dir_all(&man1).map_err(|e| {
+        Error::failed(format!("cannot create {}", man1.display()))
+            .because(e)
+            .hint("name a folder you can write: git fastrevert man --install <DIR>")
+    })?;
+    let pages = man_pages().map_err(|e| Error::failed("cannot render the manual").because(e))?;
+    for (name, page) in &pages {
+        let path = man1.join(name);
+        std::fs::write(&path, page)
+            .map_err(|e| Error::failed(format!("cannot write {}", path.display())).because(e))?;
+    }
+    Ok(vec![format!(
+        "Installed {} manual pages in {}: `git fastrevert --help` and `man git-fastrevert` show them when {} is on man's path (a bin folder on PATH brings its ../share/man).",
+        pages.len(),
+        man1.display(),
+        dir.display()
+    )])
 }
 
 #[derive(Debug, Args)]
@@ -192,7 +241,7 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut pages = Vec::new();
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
-    pages.push(("git-fastrevert.1".to_string(), page));
+    pages.push(("git-fastrevert.1".to_string(), with_value_names(page, &cmd)));
     for sub in cmd.get_subcommands() {
         let name = format!("git-fastrevert-{}", sub.get_name());
         let mut page = Vec::new();
@@ -202,9 +251,44 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
                 .bin_name(format!("git fastrevert {}", sub.get_name())),
         )
         .render(&mut page)?;
-        pages.push((format!("{name}.1"), page));
+        pages.push((format!("{name}.1"), with_value_names(page, sub)));
     }
     Ok(pages)
+}
+
+/// clap_mangen writes an option's synopsis without its value (`[-C ]`, `[--remote]`): the
+/// synopsis line gets each option's value name (`[-C DIR]`, `[--remote NAME]`).
+fn with_value_names(page: Vec<u8>, cmd: &clap::Command) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&page).into_owned();
+    let Some(at) = text.find(".SH SYNOPSIS\n") else {
+        return page;
+    };
+    let start = at + ".SH SYNOPSIS\n".len();
+    let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+    let mut synopsis = text[start..end].to_string();
+    let roff = |s: &str| s.replace('-', "\\-");
+    for arg in cmd.get_arguments() {
+        let Some(names) = arg
+            .get_value_names()
+            .filter(|_| arg.get_action().takes_values())
+        else {
+            continue;
+        };
+        let value: Vec<String> = names.iter().map(|n| format!("\\fI{n}\\fR")).collect();
+        let value = value.join(" ");
+        let shown = match (arg.get_short(), arg.get_long()) {
+            (Some(c), None) => format!("[\\fB\\-{c} \\fR]"),
+            (None, Some(long)) => format!("[\\fB\\-\\-{}\\fR]", roff(long)),
+            (Some(c), Some(long)) => format!("[\\fB\\-{c}\\fR|\\fB\\-\\-{}\\fR]", roff(long)),
+            (None, None) => continue,
+        };
+        let with = format!(
+            "{} {value}]",
+            shown[..shown.len() - 1].replace(" \\fR", "\\fR")
+        );
+        synopsis = synopsis.replace(&shown, &with);
+    }
+    format!("{}{synopsis}{}", &text[..start], &text[end..]).into_bytes()
 }
 
 /// Where releases live on this host.

@@ -77,6 +77,17 @@ impl Settings {
             .clone()
             .or_else(|| get(KEY_BASE))
             .or_else(|| repo.remote_head_branch(&remote))
+            .or_else(|| repo.bare_head_branch())
+            // No remote-tracking HEAD (a remote added by hand): ask the remote, once.
+            .or_else(|| {
+                let asked = (!global.no_fetch && repo.has_remote(&remote))
+                    .then(|| {
+                        crate::git::remote::GitCli::new(repo, false, None).remote_head(&remote)
+                    })
+                    .flatten()?;
+                repo.remember_remote_head(&remote, &asked);
+                Some(asked)
+            })
             .unwrap_or_else(|| DEFAULT_BASE.to_string());
         let base = base
             .strip_prefix("refs/heads/")

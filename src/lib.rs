@@ -109,7 +109,7 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<Option<commands::Outcome>> {
         }
         let _ = Cli::command().print_help();
         return Err(Error::bad_input("no command given")
-            .hint("run `git fastrevert --help` to see the commands"));
+            .hint("run `git fastrevert -h` to see the commands (`--help` shows the manual once `git fastrevert man --install` has put it where man looks)"));
     };
     // Release commands work on a host's directories and need a repository only to read it.
     let ctx = || commands::Ctx::open(global, ui);
@@ -129,6 +129,12 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<Option<commands::Outcome>> {
         #[cfg(unix)]
         Command::Completions(args) => {
             ui::print_script(&cli::completion(args.shell));
+            return Ok(None);
+        }
+        Command::Man(args) => {
+            for line in cli::install_man(args)? {
+                ui.info(&line);
+            }
             return Ok(None);
         }
         #[cfg(unix)]

@@ -10,6 +10,11 @@ use crate::flow::pull_request::Planned;
 use crate::forge::PullRequest;
 use crate::migrations::Migration;
 
+/// Every time in JSON is RFC 3339, UTC: a field of Unix seconds serialises through this.
+pub fn rfc3339<S: serde::Serializer>(seconds: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::flow::points::rfc3339(*seconds))
+}
+
 #[derive(Debug)]
 pub enum Outcome {
     Revert(Revert),

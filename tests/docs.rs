@@ -72,6 +72,7 @@ fn help_of_every_command() {
             "releases",
             "hold",
             "status",
+            "man",
             "completions",
         ]
         .map(String::from),
@@ -162,4 +163,61 @@ fn a_missing_choice_without_a_terminal_fails_fast_and_names_the_flag() {
             "{args:?} must not wait for input"
         );
     }
+}
+
+/// After `cargo install`, `git fastrevert man --install` puts the pages in share/man beside
+/// the binary's folder, where man-db looks for a bin folder on PATH.
+#[test]
+fn man_install_puts_the_pages_where_man_looks() {
+    let env = Env::new();
+    let bin = env.path("prefix/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let exe = bin.join("git-fastrevert");
+    std::fs::copy(env!("CARGO_BIN_EXE_git-fastrevert"), &exe).unwrap();
+    // Another test thread may fork while the copy is still open for writing: its child holds
+    // the file until it execs, and running the copy meanwhile fails with ETXTBSY.
+    let run = |args: &[&std::ffi::OsStr]| {
+        for _ in 0..100 {
+            match std::process::Command::new(&exe).args(args).output() {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                other => return other.unwrap(),
+            }
+        }
+        panic!("{} stayed busy", exe.display());
+    };
+    let out = run(&["man".as_ref(), "--install".as_ref()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let man1 = env.path("prefix/share/man/man1");
+    for page in [
+        "git-fastrevert.1",
+        "git-fastrevert-revert.1",
+        "git-fastrevert-switch.1",
+    ] {
+        assert!(man1.join(page).is_file(), "{page} missing");
+    }
+    // man-db maps PATH's bin folders to their share/man: `git fastrevert --help` finds it.
+    let manpath = std::process::Command::new("manpath")
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env_remove("MANPATH")
+        .output();
+    match manpath {
+        Ok(out) if out.status.success() => {
+            let path = String::from_utf8_lossy(&out.stdout).to_string();
+            assert!(
+                path.contains(&*env.path("prefix/share/man").to_string_lossy()),
+                "{path}"
+            );
+        }
+        _ => eprintln!("skipped the manpath check: man-db's manpath is not installed"),
+    }
+    let elsewhere = env.path("elsewhere");
+    let out = run(&["man".as_ref(), "--install".as_ref(), elsewhere.as_os_str()]);
+    assert!(out.status.success());
+    assert!(env.path("elsewhere/man1/git-fastrevert.1").is_file());
 }

@@ -78,6 +78,15 @@ fn roll_back_to_a_tag_picked_from_the_list() {
     env.git(&work, &["push", "-q", "origin", "v1.0.0"]);
     let mut p = spawn(&env, &work, &["rollback"]);
     p.expect("Roll main back to?").unwrap();
+    // First-parent commits, as `list` and the plan count them (not every commit since).
+    let undone = env.git(
+        &work,
+        &["rev-list", "--count", "--first-parent", "v1.0.0..main"],
+    );
+    let all = env.git(&work, &["rev-list", "--count", "v1.0.0..main"]);
+    assert_ne!(undone, all, "the history has a merge in the way");
+    p.expect(format!("undoing {undone} commit(s)").as_str())
+        .unwrap();
     p.send("v1.0.0").unwrap();
     std::thread::sleep(Duration::from_millis(300));
     p.send("\r").unwrap();
@@ -108,6 +117,9 @@ fn cancelling_at_the_confirmation_writes_nothing() {
     p.send("\r").unwrap();
     p.expect("Go ahead?").unwrap();
     p.send("n").unwrap();
+    // A person who said no made no error.
+    let said = p.expect("ancelled; nothing was changed.").unwrap();
+    assert!(!String::from_utf8_lossy(said.before()).contains("error:"));
     assert_eq!(exit_code(&mut p), 130);
     assert_eq!((refs(&env, &work), refs(&env, &remote)), before);
 }

@@ -15,6 +15,7 @@ mod holds;
 mod hostile;
 mod interactive;
 mod layers;
+mod messages;
 mod migrations;
 mod pr_truth;
 mod recipes;

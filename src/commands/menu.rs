@@ -3,9 +3,9 @@
 //! run), asks, and only then runs it.
 
 use super::{Ctx, Outcome};
-use crate::cli::{GlobalArgs, RevertArgs, RollbackArgs, RollbackMode, SwitchArgs};
+use crate::cli::{GlobalArgs, RevertArgs, RollbackArgs, RollbackMode};
 use crate::error::{Error, Result};
-use crate::flow::interactive::{self, ask_reason, planned, planned_host};
+use crate::flow::interactive::{self, ask_reason, planned};
 use crate::flow::pick;
 use crate::ui::Ui;
 
@@ -21,7 +21,7 @@ const ACTIONS: [&str; 5] = [
 pub fn run(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
     let Some(p) = ui.ask() else {
         return Err(Error::bad_input("no command given")
-            .hint("run `git fastrevert --help` to see the commands"));
+            .hint("run `git fastrevert -h` to see the commands"));
     };
     let items: Vec<String> = ACTIONS.iter().map(|s| s.to_string()).collect();
     match p
@@ -93,40 +93,18 @@ pub fn rollback(global: &GlobalArgs, ui: &Ui, mut args: RollbackArgs) -> Result<
 
 #[cfg(unix)]
 fn switch(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
-    let repo = crate::git::open_if_any(None)?;
-    let mut args = SwitchArgs::default();
-    args.dirs.wait = 60;
-    let rel = interactive::ask_release_dirs(ui, repo.as_ref(), &mut args.dirs)?;
-    args.release = Some(pick::release(ui, &rel, repo.as_ref())?);
-    planned_host(global, ui, &|g, allow| {
-        let mut args = args.clone();
-        args.guard.allow_destructive_migrations |= allow;
-        super::switch::run(g, ui, &args)
-    })
+    interactive::switch_host(global, ui, false)
+}
+
+/// The incident: `switch previous --mark-bad --revert`, planned and asked.
+#[cfg(unix)]
+fn incident(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
+    interactive::switch_host(global, ui, true)
 }
 
 #[cfg(not(unix))]
 fn switch(_global: &GlobalArgs, _ui: &Ui) -> Result<Outcome> {
     Err(super::releases_unsupported())
-}
-
-/// The incident: back to the previous release, the one left marked bad and held, and (with
-/// the repository) what it shipped reverted: `switch previous --mark-bad --revert`.
-#[cfg(unix)]
-fn incident(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
-    let repo = crate::git::open_if_any(None)?;
-    let mut args = SwitchArgs::default();
-    args.dirs.wait = 60;
-    interactive::ask_release_dirs(ui, repo.as_ref(), &mut args.dirs)?;
-    args.release = Some("previous".into());
-    args.mark_bad = true;
-    args.revert = repo.is_some();
-    ask_reason(ui, &mut args.publish)?;
-    planned_host(global, ui, &|g, allow| {
-        let mut args = args.clone();
-        args.guard.allow_destructive_migrations |= allow;
-        super::switch::run(g, ui, &args)
-    })
 }
 
 #[cfg(not(unix))]

@@ -206,6 +206,17 @@ fn is_shallow_boundary(repo: &Repository, oid: Oid) -> bool {
 }
 
 /// Check every target before anything is computed, so bad input fails fast.
+/// A commit with one parent and the same tree as it: nothing to revert.
+pub fn is_empty_commit(repo: &Repo, oid: Oid) -> bool {
+    let Ok(commit) = repo.raw().find_commit(oid) else {
+        return false;
+    };
+    commit.parent_count() == 1
+        && commit
+            .parent(0)
+            .is_ok_and(|p| p.tree_id() == commit.tree_id())
+}
+
 pub fn check_targets(
     repo: &Repo,
     targets: &[Oid],

@@ -31,7 +31,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
         Some(super::Ctx::open(global, ui)?)
     };
     if let Some(ctx) = &ctx {
-        let again = format!("deploy {}", args.rev);
+        let again = format!("deploy {}{}", args.rev, release_dirs::releases_flag(&rel));
         // Already live: a re-run changes nothing, so it is not refused; the hold is said.
         if rel.current().as_deref() == Some(id.as_str()) {
             super::holds::check_live(ctx, commit, &mut hold_warnings)?;
@@ -211,8 +211,15 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     if !pruned.is_empty() {
         lines.push(format!("Removed {} old release(s).", pruned.len()));
     }
-    if changed && old.is_some() {
-        lines.push("To go back: git fastrevert switch previous".into());
+    // The way back that works: to the release it replaced, leaving this one marked bad (and
+    // its commits held); said only when that release is there to go back to.
+    if let (true, Some(prev)) = (changed, old.as_deref()) {
+        if rel.exists(prev) && !rel.is_bad(prev) {
+            lines.push(format!(
+                "If it is bad: git fastrevert switch previous --mark-bad{}",
+                release_dirs::releases_flag(&rel)
+            ));
+        }
     }
     Ok(outcome::Deploy {
         command: "deploy",

@@ -37,7 +37,8 @@ pub struct Hold {
     pub commits: Vec<String>,
     pub by: String,
     pub host: String,
-    /// Unix seconds.
+    /// When it was recorded (RFC 3339 in JSON).
+    #[serde(serialize_with = "crate::outcome::rfc3339")]
     pub at: i64,
     pub reason: Option<String>,
     /// `false` when the hold's record could not be read: then only `bad` itself is held.

@@ -121,3 +121,27 @@ pub fn planned_host(
     real.no_fetch = true;
     command(&real, allow)
 }
+
+/// `switch` from the menu: pick a release; or, for the incident, back to the previous one with
+/// the one left marked bad and held and (with the repository) what it shipped reverted. Either
+/// way the plan first, then a question.
+#[cfg(unix)]
+pub fn switch_host(global: &GlobalArgs, ui: &Ui, incident: bool) -> Result<Outcome> {
+    let repo = crate::git::open_if_any(None)?;
+    let mut args = crate::cli::SwitchArgs::default();
+    args.dirs.wait = 60;
+    let rel = ask_release_dirs(ui, repo.as_ref(), &mut args.dirs)?;
+    if incident {
+        args.release = Some("previous".into());
+        args.mark_bad = true;
+        args.revert = repo.is_some();
+        ask_reason(ui, &mut args.publish)?;
+    } else {
+        args.release = Some(pick::release(ui, &rel, repo.as_ref())?);
+    }
+    planned_host(global, ui, &|g, allow| {
+        let mut args = args.clone();
+        args.guard.allow_destructive_migrations |= allow;
+        super::switch::run(g, ui, &args).map(Outcome::Switch)
+    })
+}

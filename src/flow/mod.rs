@@ -238,6 +238,12 @@ pub fn check_given_names(ctx: &Ctx, publish: &crate::cli::PublishArgs) -> Result
         .hint("to commit onto the production branch, use --direct instead of --branch")
         .hint("or name a new branch: --branch revert/<what it undoes>"));
     }
+    if publish.direct && publish.branch.is_some() {
+        return Err(Error::bad_input(
+            "--branch and --direct do not go together: --direct commits onto the production branch itself, --branch names a new one; nothing was changed",
+        )
+        .hint("drop --branch to commit onto the production branch, or --direct to get a branch and a pull request"));
+    }
     if publish.sign_with_github && (publish.direct || ctx.global.no_push) {
         return Err(Error::bad_input(
             "--sign-with-github creates a branch on GitHub; it does not go with --direct or --no-push",

@@ -136,19 +136,14 @@ pub fn point(ctx: &Ctx) -> Result<String> {
         return Err(Error::bad_input("there are no rollout points or release tags to roll back to")
             .hint("pass --to with a commit or branch; next time, run `git fastrevert prepare` before a rollout"));
     }
-    let base = ctx.base_tip().ok();
+    super::points::count_since(ctx, &mut points)?;
     let items: Vec<String> = points
         .iter()
         .map(|pt| {
-            let since = base
-                .as_ref()
-                .and_then(|b| {
-                    ctx.repo
-                        .ahead_behind(b.oid, crate::git::Oid::from_str(&pt.commit).ok()?)
-                })
-                .map_or(String::new(), |(ahead, _)| {
-                    format!(", {ahead} commit(s) since")
-                });
+            // First-parent commits, as `list` and the plan count what a rollback undoes.
+            let since = pt
+                .commits_since
+                .map_or(String::new(), |n| format!(", undoing {n} commit(s)"));
             format!(
                 "{}  {}  ({}{since})",
                 pt.name,

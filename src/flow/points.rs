@@ -13,22 +13,7 @@ use crate::outcome::{self, Point};
 pub fn list(ctx: &Ctx) -> Result<outcome::List> {
     let mut points = rollout_points(ctx)?;
     points.extend(release_tags(ctx)?);
-    let base = ctx.base_tip().ok();
-    if let Some(base) = &base {
-        for p in &mut points {
-            let oid = crate::git::Oid::from_str(&p.commit)?;
-            if oid != base.oid && ctx.repo.is_descendant(oid, base.oid)? {
-                // Ahead of production: nothing to undo, its own commits to come.
-                let (ahead, more, _) = undone_commits(ctx, oid, base.oid)?;
-                p.commits_since = Some(0);
-                p.commits_ahead = Some(ahead.len() + more);
-            } else {
-                // Counted as the rollback to it counts: first parents of the base.
-                let (undone, more, _) = undone_commits(ctx, base.oid, oid)?;
-                p.commits_since = Some(undone.len() + more);
-            }
-        }
-    }
+    count_since(ctx, &mut points)?;
     let mut lines = Vec::new();
     if points.is_empty() {
         lines.push("No rollout points or release tags yet. Take one before the next rollout: git fastrevert prepare".into());
@@ -96,6 +81,27 @@ fn point(
     }))
 }
 
+/// What a rollback to each point undoes (first parents of the base, as the rollback counts
+/// them), or how far ahead of the base it is.
+pub fn count_since(ctx: &Ctx, points: &mut [Point]) -> Result<()> {
+    let Ok(base) = ctx.base_tip() else {
+        return Ok(());
+    };
+    for p in points {
+        let oid = crate::git::Oid::from_str(&p.commit)?;
+        if oid != base.oid && ctx.repo.is_descendant(oid, base.oid)? {
+            // Ahead of production: nothing to undo, its own commits to come.
+            let (ahead, more, _) = undone_commits(ctx, oid, base.oid)?;
+            p.commits_since = Some(0);
+            p.commits_ahead = Some(ahead.len() + more);
+        } else {
+            let (undone, more, _) = undone_commits(ctx, base.oid, oid)?;
+            p.commits_since = Some(undone.len() + more);
+        }
+    }
+    Ok(())
+}
+
 /// Pre-rollout snapshots, newest first.
 pub fn rollout_points(ctx: &Ctx) -> Result<Vec<Point>> {
     let mut points = Vec::new();
@@ -131,6 +137,12 @@ fn newest_first(points: &mut [Point]) {
 /// and dots with at least one dot (`v1.2.0`, `release-2.0`, `app/1.4.1`).
 fn looks_like_version(name: &str) -> bool {
     let last = name.rsplit('/').next().unwrap_or(name);
+    // `v2`, `v10`: a major version alone, as completion offers them too.
+    if let Some(major) = last.strip_prefix(['v', 'V']) {
+        if !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()) {
+            return true;
+        }
+    }
     let version =
         last.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '-' || c == '_');
     let core = version.split(['-', '+']).next().unwrap_or("");
@@ -257,11 +269,19 @@ mod tests {
 
     #[test]
     fn version_tags() {
-        for yes in ["v1.2.0", "1.4", "release-2.0.1", "app/v3.1.4", "v1.0.0-rc1"] {
+        for yes in [
+            "v1.2.0",
+            "1.4",
+            "release-2.0.1",
+            "app/v3.1.4",
+            "v1.0.0-rc1",
+            "v2",
+            "app/v10",
+        ] {
             assert!(looks_like_version(yes), "{yes}");
         }
         for no in [
-            "v1",
+            "v",
             "latest",
             "pre-rollout/20260101-000000",
             "v1..2",

@@ -95,7 +95,19 @@ pub fn release_dirs(repo: Option<&crate::git::Repo>, args: &ReleaseDirArgs) -> R
             .hint("pass --releases <DIR>, or set it once: git config fastrevert.releases /srv/app/releases")
     })?;
     let link = args.current.clone().or_else(|| from_config(KEY_CURRENT));
-    Releases::new(dir, link)
+    let mut rel = Releases::new(dir, link)?;
+    rel.named_by_flag = args.releases.is_some();
+    Ok(rel)
+}
+
+/// ` --releases DIR` for a hint, when the directory was given that way (from git config, the
+/// same clone finds it again).
+pub fn releases_flag(rel: &Releases) -> String {
+    if rel.named_by_flag {
+        format!(" --releases {}", rel.dir.display())
+    } else {
+        String::new()
+    }
 }
 
 /// The values of a multi-valued key, after the ones given on the command line.
@@ -361,8 +373,8 @@ pub fn refuse_bad(
         "{short} was marked bad ({note}); nothing was changed"
     ))
     .hint(format!(
-        "to put it live anyway: git fastrevert {again} --releases {}",
-        rel.dir.display()
+        "to put it live anyway: git fastrevert {again}{}",
+        releases_flag(rel)
     )))
 }
 

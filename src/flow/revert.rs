@@ -168,6 +168,26 @@ fn targets(
     if oids.len() > 1 {
         oids = engine::newest_first(repo, oids)?;
     }
+    // In a range or a list, an empty commit has nothing to revert: skipped and said, as git's
+    // `--skip` would; alone it stays an error (the wrong id, most likely).
+    if oids.len() > 1 {
+        let before = oids.len();
+        oids.retain(|oid| {
+            let empty = engine::is_empty_commit(repo, *oid);
+            if empty {
+                warnings.push(format!(
+                    "{} changes nothing (an empty commit): skipped",
+                    git::short(*oid)
+                ));
+            }
+            !empty
+        });
+        if oids.is_empty() {
+            return Err(Error::bad_input(format!(
+                "all {before} commits change nothing (empty commits): there is nothing to revert"
+            )));
+        }
+    }
     let commits = engine::check_targets(repo, &oids, args.mainline)?;
     // Most reverted commits (merged pull requests) are on the base's first-parent line,
     // remembered between runs; anything else takes the full ancestry check.
@@ -209,14 +229,23 @@ fn branch_name(ctx: &Ctx, args: &RevertArgs, targets: &Targets) -> String {
         (_, true, _) => ctx.settings.base.clone(),
         (Some(name), false, _) => name.clone(),
         // GitHub's own Revert button names the branch this way.
-        (None, false, [one]) if !targets.named_commits => format!(
-            "revert-{}-{}",
-            one.info.number,
-            one.info.head_ref.replace(
-                |c: char| !(c.is_ascii_alphanumeric() || "-_./".contains(c)),
-                "-"
-            )
-        ),
+        (None, false, [one]) if !targets.named_commits => {
+            let head = one
+                .info
+                .head_ref
+                .replace(
+                    |c: char| !(c.is_ascii_alphanumeric() || "-_./".contains(c)),
+                    "-",
+                )
+                .trim_matches(|c| "-_./".contains(c))
+                .to_string();
+            // A request whose source branch is unknown (found in the history) has no name part.
+            if head.is_empty() {
+                format!("revert-{}", one.info.number)
+            } else {
+                format!("revert-{}-{head}", one.info.number)
+            }
+        }
         (None, false, [_, ..]) if !targets.named_commits => format!(
             "revert-{}",
             prs.iter()

@@ -479,6 +479,14 @@ fn push_reset(
     ];
     let lease = vec![(format!("refs/heads/{}", s.base), Some(base.oid.to_string()))];
     if let Err(f) = ctx.git().push(&s.remote, &specs, true, &lease)? {
+        use git::remote::Rejection;
+        if f.any(&Rejection::StaleLease) || f.any(&Rejection::NonFastForward) {
+            return Err(Error::refused(format!(
+                "{} moved on {} since the plan (someone pushed); nothing was moved there, and the backup {backup_ref} is kept here",
+                s.base, s.remote
+            ))
+            .hint("run the same command again: it fetches the new tip, and its plan shows what a reset would drop now"));
+        }
         return Err(push_failed(
             &format!("kept the backup {backup_ref} locally; {} on {} was not moved", s.base, s.remote),
             &f,

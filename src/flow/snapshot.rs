@@ -187,11 +187,31 @@ impl Names {
         let leases = vec![(tag_ref.clone(), None), (branch_ref.clone(), None)];
         match ctx.git().push(remote, &specs, true, &leases)? {
             Ok(()) => Ok(()),
-            Err(f) => Err(push_failed(
-                &format!("created tag {tag} and branch {branch} locally"),
-                &f,
-                format!("git push --atomic {remote} {tag_ref} {branch_ref}"),
-            )),
+            Err(f) => {
+                // A snapshot only here would be listed like the pushed ones: it goes too.
+                let mut removed = true;
+                for name in [tag_ref, branch_ref] {
+                    if let Ok(Some(id)) = git::ref_target(&ctx.repo, name) {
+                        removed &= git::delete_ref(&ctx.repo, name, id).is_ok();
+                    }
+                }
+                if !removed {
+                    return Err(push_failed(
+                        &format!("created tag {tag} and branch {branch} locally"),
+                        &f,
+                        format!("git push --atomic {remote} {tag_ref} {branch_ref}"),
+                    ));
+                }
+                let mut message = format!(
+                    "the push of tag {tag} and branch {branch} to {remote} failed: {}; they were removed here too, so there is no snapshot",
+                    f.describe()
+                );
+                for line in f.git_said() {
+                    message.push_str("\n  ");
+                    message.push_str(&line);
+                }
+                Err(Error::failed(message).hint("fix the cause, then run the same prepare again"))
+            }
         }
     }
 }

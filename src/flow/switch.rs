@@ -32,7 +32,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
     let mut hold_warnings = Vec::new();
     if let (Some(ctx), Ok(target)) = (&ctx, git::Oid::from_str(&id)) {
         if rel.current().as_deref() != Some(id.as_str()) && ctx.repo.has_commit(target) {
-            let again = format!("switch {}", short(&id));
+            let again = format!("switch {}{}", short(&id), release_dirs::releases_flag(&rel));
             super::holds::check_going_live(ctx, target, args.force, &again, &mut hold_warnings)?;
         }
     }

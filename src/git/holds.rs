@@ -114,21 +114,7 @@ pub fn adopt(repo: &Repo, name: &str, id: Oid) -> Result<()> {
 
 /// Delete `name` if it still points at `expected`.
 pub fn delete(repo: &Repo, name: &str, expected: Oid) -> Result<()> {
-    let raw = repo.raw();
-    let mut reference = match raw.find_reference(name) {
-        Ok(r) => r,
-        Err(e) if e.code() == ErrorCode::NotFound => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
-    if reference.target() != Some(expected) {
-        return Err(Error::failed(format!(
-            "{name} changed while git-fastrevert was working; it was not deleted"
-        ))
-        .hint("run the command again"));
-    }
-    reference
-        .delete()
-        .map_err(|e| Error::failed(format!("cannot delete {name}")).because(e))
+    super::delete_ref(repo, name, expected)
 }
 
 /// A host's deploy user may have no git identity: the hold names the account and the host.

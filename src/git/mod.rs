@@ -465,6 +465,25 @@ pub fn move_ref(repo: &Repo, name: &str, new: Oid, old: Oid, log_message: &str) 
         })
 }
 
+/// Delete `name` if it still points at `expected`.
+pub fn delete_ref(repo: &Repo, name: &str, expected: Oid) -> Result<()> {
+    let raw = repo.raw();
+    let mut reference = match raw.find_reference(name) {
+        Ok(r) => r,
+        Err(e) if e.code() == ErrorCode::NotFound => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    if reference.target() != Some(expected) {
+        return Err(Error::failed(format!(
+            "{name} changed while git-fastrevert was working; it was not deleted"
+        ))
+        .hint("run the command again"));
+    }
+    reference
+        .delete()
+        .map_err(|e| Error::failed(format!("cannot delete {name}")).because(e))
+}
+
 /// Whether a branch is checked out in the main worktree or a linked one.
 pub fn is_checked_out(repo: &Repo, branch_ref: &str) -> Result<bool> {
     let repo = repo.raw();

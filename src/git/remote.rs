@@ -211,6 +211,21 @@ impl GitCli {
             .collect())
     }
 
+    /// The branch the remote's HEAD names (`git ls-remote --symref <remote> HEAD`), if it says.
+    pub fn remote_head(&self, remote: &str) -> Option<String> {
+        super::check_remote_name(remote).ok()?;
+        let args: Vec<String> = ["ls-remote", "--symref", "--end-of-options", remote, "HEAD"]
+            .map(String::from)
+            .to_vec();
+        let out = self.run(&args).ok().filter(|o| o.status.success())?;
+        String::from_utf8_lossy(&out.stdout).lines().find_map(|l| {
+            let (target, name) = l.strip_prefix("ref: ")?.split_once('\t')?;
+            (name == "HEAD")
+                .then(|| target.strip_prefix("refs/heads/").map(str::to_string))
+                .flatten()
+        })
+    }
+
     /// The ids of the named refs on the remote (`git ls-remote`).
     pub fn ls_remote(&self, remote: &str, refs: &[String]) -> Result<Vec<(String, String)>> {
         super::check_remote_name(remote)?;

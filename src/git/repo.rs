@@ -323,6 +323,32 @@ impl Repo {
             .map(str::to_string)
     }
 
+    /// Remember the remote's HEAD branch as `git remote set-head` does, when its
+    /// remote-tracking branch is here; best effort.
+    pub fn remember_remote_head(&self, remote: &str, branch: &str) {
+        let tracking = format!("refs/remotes/{remote}/{branch}");
+        if self.git.find_reference(&tracking).is_ok() {
+            let _ = self.git.reference_symbolic(
+                &format!("refs/remotes/{remote}/HEAD"),
+                &tracking,
+                false,
+                "fastrevert: the remote's HEAD, as ls-remote --symref says",
+            );
+        }
+    }
+
+    /// In a bare clone (no remote-tracking refs): the branch HEAD names, when it exists. A
+    /// bare clone's HEAD is the remote's HEAD as it was cloned.
+    pub fn bare_head_branch(&self) -> Option<String> {
+        if !self.git.is_bare() {
+            return None;
+        }
+        let head = self.git.find_reference("HEAD").ok()?;
+        let target = head.symbolic_target().ok()??.to_string();
+        self.git.find_reference(&target).ok()?;
+        target.strip_prefix("refs/heads/").map(str::to_string)
+    }
+
     /// The repository's configuration (local, global, system, and `-c` overrides).
     pub fn config(&self) -> Result<Config> {
         Ok(Config {

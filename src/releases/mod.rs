@@ -30,6 +30,9 @@ pub const BAD_MARK: &str = "BAD_RELEASE";
 pub struct Releases {
     pub dir: PathBuf,
     pub link: PathBuf,
+    /// Whether the directory came from `--releases` (then a hint repeats it) rather than from
+    /// git config (then a hint run in the same clone finds it by itself).
+    pub named_by_flag: bool,
     /// The releases directory, opened once: every file in it is reached from here.
     fd: OwnedFd,
 }
@@ -45,6 +48,7 @@ pub struct Release {
     pub id: String,
     pub path: PathBuf,
     /// When it was deployed (its REVISION file was written), seconds since the epoch.
+    #[serde(serialize_with = "crate::outcome::rfc3339")]
     pub deployed_at: i64,
     /// The same to the nanosecond, to order releases deployed within one second.
     #[serde(skip)]
@@ -172,7 +176,12 @@ impl Releases {
             Some(l) => std::env::current_dir()?.join(l),
             None => dir.parent().unwrap_or(&dir).join("current"),
         };
-        Ok(Releases { dir, link, fd })
+        Ok(Releases {
+            dir,
+            link,
+            fd,
+            named_by_flag: true,
+        })
     }
 
     /// Open a file of the releases directory itself, never through a symlink.
@@ -436,8 +445,12 @@ impl Releases {
                     &id[..7]
                 ))
                 .hint(format!(
-                    "deploy it first: git fastrevert deploy {name} --releases {}",
-                    self.dir.display()
+                    "deploy it first: git fastrevert deploy {name}{}",
+                    if self.named_by_flag {
+                        format!(" --releases {}", self.dir.display())
+                    } else {
+                        String::new()
+                    }
                 )));
             }
         }

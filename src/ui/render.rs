@@ -68,6 +68,16 @@ impl Ui {
         if !err.message.ends_with('.') && !err.message.ends_with(':') {
             text.push('.');
         }
+        // A person who answered no or pressed Ctrl-C made no mistake: said plainly, no "error:".
+        if err.kind == crate::error::Kind::Interrupted {
+            let mut chars = text.chars();
+            let said: String = chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+            print_err(&said);
+            return;
+        }
         print_err_labelled(
             &self.paint(console::Style::new().red().bold(), "error:"),
             &text,
