@@ -321,3 +321,55 @@ fn the_manual_synopsis_names_option_values() {
     assert!(page.contains("[\\fB\\-C\\fR \\fIDIR\\fR]"), "{page}");
     assert!(page.contains("[\\fB\\-\\-remote\\fR \\fINAME\\fR]"));
 }
+
+/// A `merge=union` rule keeps both sides' lines, so the revert of a commit whose lines were
+/// followed by others comes out as no change: that is not "already reverted". It fails as
+/// git's own revert does, says why, and its hint makes the revert.
+#[test]
+fn a_revert_swallowed_by_a_union_rule_is_not_already_reverted() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    env.commit(
+        &work,
+        &[
+            (".gitattributes", "CHANGELOG merge=union\n"),
+            ("CHANGELOG", "x\n"),
+        ],
+        "Changelog",
+    );
+    let added = env.commit(&work, &[("CHANGELOG", "x\na\n")], "Add a");
+    env.commit(&work, &[("CHANGELOG", "x\na\nb\n")], "Add b");
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let before = env.git(&remote, &["for-each-ref"]);
+    let out = fr(&env, &work, &["revert", &added]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(!said.contains("already reverted"), "{said}");
+    assert!(said.contains("CHANGELOG (merge=union)"), "{said}");
+    assert_eq!(env.git(&remote, &["for-each-ref"]), before);
+    // git agrees there is nothing to commit.
+    let git = std::process::Command::new("git")
+        .args(["-C", work.to_str().unwrap(), "revert", "--no-edit", &added])
+        .output()
+        .unwrap();
+    assert!(!git.status.success());
+    env.git(&work, &["reset", "-q", "--hard"]);
+    // The hint, pasted, makes the revert.
+    let hint = said
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: revert it without the merge rule, as a patch: "))
+        .expect("the hint");
+    let mut sh = std::process::Command::new("sh");
+    sh.args(["-c", hint]).current_dir(&work);
+    env.apply_to(&mut sh);
+    let ran = sh.output().unwrap();
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.join("CHANGELOG")).unwrap(),
+        "x\nb\n"
+    );
+}

@@ -299,6 +299,39 @@ pub fn revert(
 }
 
 /// The commit on the base after `target` whose message says it reverts it, if there is one.
+/// The files a commit changed whose merge attributes in `base` are not git's line merge
+/// (`merge=union`, a driver of the user's): a revert merged that way can come out as no change
+/// at all while the commit's change is still live. Each with the attribute's name.
+pub fn merge_rule_paths(
+    repo: &Repo,
+    base: Oid,
+    target: &Reverted,
+) -> Result<Vec<(Vec<u8>, String)>> {
+    let raw = repo.raw();
+    let old = raw.find_commit(target.parent)?.tree()?;
+    let new = raw.find_commit(target.commit)?.tree()?;
+    let diff = raw.diff_tree_to_tree(Some(&old), Some(&new), None)?;
+    let base_tree = raw.find_commit(base)?.tree_id();
+    let mut attributes = super::attributes::Attributes::new(raw, base_tree);
+    let mut out = Vec::new();
+    for delta in diff.deltas() {
+        let Some(path) = delta
+            .new_file()
+            .path_bytes()
+            .or(delta.old_file().path_bytes())
+        else {
+            continue;
+        };
+        let name = match attributes.driver(path) {
+            super::attributes::Driver::Union => "merge=union".to_string(),
+            super::attributes::Driver::Custom { name, .. } => format!("merge={name}"),
+            _ => continue,
+        };
+        out.push((path.to_vec(), name));
+    }
+    Ok(out)
+}
+
 pub fn reverting_commit(repo: &Repo, base: Oid, target: Oid) -> Result<Option<Oid>> {
     let repo = repo.raw();
     let needle = format!("This reverts commit {target}");

@@ -297,10 +297,19 @@ fn compute(
 /// The engine's notes, and a warning for each commit already reverted on the base.
 fn skipped(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan, warnings: &mut Vec<String>) -> Result<()> {
     warnings.extend(plan.notes.iter().cloned());
+    let mut swallowed = Vec::new();
     for s in &plan.skipped {
         let by = match engine::reverting_commit(&ctx.repo, base.oid, s.commit)? {
             Some(r) => format!(" by {}", git::short(r)),
-            None => String::new(),
+            None => {
+                // No revert of it on the base: a merge rule may have kept its lines.
+                let rules = engine::merge_rule_paths(&ctx.repo, base.oid, s)?;
+                if !rules.is_empty() {
+                    swallowed.push((s, rules));
+                    continue;
+                }
+                String::new()
+            }
         };
         warnings.push(format!(
             "{} \"{}\" is already reverted on {}{by}: skipped",
@@ -309,6 +318,40 @@ fn skipped(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan, warnings: &mut Vec<Stri
             ctx.settings.base
         ));
     }
+    if swallowed.is_empty() {
+        return Ok(());
+    }
+    let said: Vec<String> = swallowed
+        .iter()
+        .map(|(s, rules)| {
+            let files: Vec<String> = rules
+                .iter()
+                .map(|(path, rule)| format!("{} ({rule})", git::quote_path(path)))
+                .collect();
+            format!(
+                "reverting {} \"{}\" changes nothing on {} because of the merge attributes of {}: its change is most likely still live, and no revert of it exists",
+                git::short(s.commit),
+                s.subject,
+                ctx.settings.base,
+                files.join(", ")
+            )
+        })
+        .collect();
+    // Everything asked for came out as no change: not a success, as git's own revert is not.
+    if plan.reverted.is_empty() {
+        let (first, rules) = &swallowed[0];
+        let paths: Vec<String> = rules.iter().map(|(p, _)| git::quote_path(p)).collect();
+        return Err(Error::failed(said.join("; "))
+            .hint(format!(
+                "revert it without the merge rule, as a patch: git switch -c revert-{0} {1} && git diff -U0 {0} {0}^ -- {2} | git apply --unidiff-zero --index && git commit -m 'Revert \"{3}\"'",
+                git::short(first.commit),
+                base.from_ref.trim_start_matches("refs/remotes/").trim_start_matches("refs/heads/"),
+                paths.join(" "),
+                first.subject.replace('\'', "")
+            ))
+            .hint("or check the files: if the change is really gone, there is nothing to revert"));
+    }
+    warnings.extend(said);
     Ok(())
 }
 
