@@ -192,10 +192,6 @@ fn a_prepare_whose_push_was_rejected_leaves_no_local_snapshot() {
         "#!/bin/sh\necho 'snapshots are frozen today' >&2\nexit 1\n",
     )
     .unwrap();
-    std::os::unix::fs::PermissionsExt::set_mode(
-        &mut std::fs::metadata(&hook).unwrap().permissions(),
-        0o755,
-    );
     let mut perms = std::fs::metadata(&hook).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     std::fs::set_permissions(&hook, perms).unwrap();
