@@ -365,36 +365,38 @@ fn gitattributes_merge_rules_decide_as_they_do_for_git() {
     );
     env.git(&work, &["push", "-q", "origin", "main"]);
     let tip = env.rev(&work, "main");
-    // The changelog alone: a union merge, clean for git, so clean here, with git's tree.
-    let only_changelog = env.commit(
+    // A changelog line reworded, then a line added right below it: the two sides touch, the
+    // union rule keeps both, and the result is a change; clean for git, so clean here, with
+    // git's tree.
+    let reworded = env.commit(
         &work,
-        &[(
-            "CHANGELOG.md",
-            "# Changes\n\n- one\n- two\n- three\n- four\n",
-        )],
-        "Note four",
+        &[("CHANGELOG.md", "# Changes\n\n- one\n- two\n- Three\n")],
+        "Reword three",
     );
     env.commit(
         &work,
         &[(
             "CHANGELOG.md",
-            "# Changes\n\n- one\n- two\n- three\n- four\n- five\n",
+            "# Changes\n\n- one\n- two\n- Three\n- four\n",
         )],
-        "Note five",
+        "Note four",
     );
     env.git(&work, &["push", "-q", "origin", "main"]);
     let out = env
         .fr(&work)
-        .args(["revert", &only_changelog, "--no-push", "--json"])
+        .args(["revert", &reworded, "--no-push", "--json"])
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let head = env.rev(&work, "main");
+    let tree = json(&out)["tree"].as_str().unwrap().to_string();
     assert_eq!(
-        Some(json(&out)["tree"].as_str().unwrap().to_string()),
-        git_revert_tree(&env, &work, &head, &only_changelog),
+        Some(tree.clone()),
+        git_revert_tree(&env, &work, &head, &reworded),
         "the union merge must come out as git's"
     );
+    let head_tree = env.rev(&work, "main^{tree}");
+    assert_ne!(tree, head_tree, "the union result is a change");
     let _ = tip;
     // A lockfile marked -merge never merges line by line: git stops, so must this.
     env.commit(
