@@ -1,11 +1,12 @@
-//! Django and Alembic migrations, parsed with rustpython-parser. Django: the `operations` of
+//! Django and Alembic migrations, parsed with Ruff's Python parser. Django: the `operations` of
 //! `class Migration` (`database_operations` of `SeparateDatabaseAndState`, the forward SQL of
 //! `RunSQL`), `AlterField` judged against the field as the app's earlier migrations left it.
 //! Alembic: the `op.` and `batch_op.` calls of `upgrade()`.
 
 use std::collections::HashMap;
 
-use rustpython_parser::ast::{self, Expr, Ranged, Stmt};
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::Ranged;
 
 use super::{Class, Finding, Source};
 
@@ -21,18 +22,16 @@ pub struct Field {
 /// The fields of an app's models after its migrations ran: (model, field) → definition.
 pub type State = HashMap<(String, String), Field>;
 
-pub fn parse(text: &str, file: &str) -> Result<ast::Suite, String> {
-    match rustpython_parser::parse(text, rustpython_parser::Mode::Module, file) {
-        Ok(ast::Mod::Module(m)) => Ok(m.body),
-        Ok(_) => Err("not a module".into()),
-        Err(e) => Err(e.to_string()),
-    }
+pub fn parse(text: &str) -> Result<ast::Suite, String> {
+    ruff_python_parser::parse_module(text)
+        .map(|parsed| parsed.into_syntax().body)
+        .map_err(|e| e.to_string())
 }
 
 /// The findings of a Django or Alembic migration. `earlier` is the app's state before this
 /// migration (Django), when it can be known.
 pub fn classify(src: &Source<'_>, earlier: Option<&State>) -> Vec<Finding> {
-    let body = match parse(src.text, src.file) {
+    let body = match parse(src.text) {
         Ok(body) => body,
         Err(e) => {
             return vec![src.unreadable(&format!(
@@ -170,19 +169,17 @@ fn callee(call: &ast::ExprCall) -> (Option<&str>, &str) {
 
 /// An argument by keyword, else by position.
 fn arg<'a>(call: &'a ast::ExprCall, keyword: &str, position: usize) -> Option<&'a Expr> {
-    call.keywords
+    call.arguments
+        .keywords
         .iter()
         .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == keyword))
         .map(|k| &k.value)
-        .or_else(|| call.args.get(position))
+        .or_else(|| call.arguments.args.get(position))
 }
 
 fn string(e: &Expr) -> Option<String> {
     match e {
-        Expr::Constant(c) => match &c.value {
-            ast::Constant::Str(s) => Some(s.clone()),
-            _ => None,
-        },
+        Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
         _ => None,
     }
 }
@@ -199,12 +196,13 @@ pub fn field(src: &Source<'_>, e: &Expr) -> Option<Field> {
     let Expr::Call(call) = e else { return None };
     let (_, kind) = callee(call);
     let mut options: HashMap<String, String> = call
+        .arguments
         .keywords
         .iter()
         .filter_map(|k| Some((k.arg.as_ref()?.to_string(), text(src, &k.value).to_string())))
         .collect();
     // ForeignKey("app.Model", CASCADE): the target is the first positional argument.
-    if let Some(first) = call.args.first() {
+    if let Some(first) = call.arguments.args.first() {
         options
             .entry("to".into())
             .or_insert_with(|| text(src, first).to_string());
@@ -302,7 +300,7 @@ pub fn state_ops(src: &Source<'_>, op: &Expr, out: &mut Vec<StateOp>) {
 /// The state changes of a whole migration file, in order.
 pub fn file_state_ops(src: &Source<'_>) -> Vec<StateOp> {
     let mut out = Vec::new();
-    if let Ok(body) = parse(src.text, src.file) {
+    if let Ok(body) = parse(src.text) {
         for op in django_operations(&body).unwrap_or_default() {
             state_ops(src, op, &mut out);
         }
@@ -753,7 +751,9 @@ impl Alembic<'_, '_> {
                 }
                 Stmt::If(i) => {
                     self.body(&i.body, receiver);
-                    self.body(&i.orelse, receiver);
+                    for clause in &i.elif_else_clauses {
+                        self.body(&clause.body, receiver);
+                    }
                 }
                 Stmt::For(f) => self.body(&f.body, receiver),
                 _ => {}
@@ -784,7 +784,7 @@ impl Alembic<'_, '_> {
             "create_table" => (Additive, "creates a table".to_string()),
             "create_index" => (Additive, "adds an index".into()),
             "add_column" => {
-                let column = call.args.get(at(1));
+                let column = call.arguments.args.get(at(1));
                 match column.and_then(|c| sa_column(self.src, c)) {
                     Some((col, nullable, default)) if !nullable && !default => (
                         Destructive,
@@ -805,7 +805,8 @@ impl Alembic<'_, '_> {
             ),
             "alter_column" => {
                 let kw = |k: &str| {
-                    call.keywords
+                    call.arguments
+                        .keywords
                         .iter()
                         .find(|kw| kw.arg.as_ref().is_some_and(|a| a.as_str() == k))
                         .map(|kw| text(self.src, &kw.value))
@@ -843,11 +844,11 @@ impl Alembic<'_, '_> {
             | "drop_table_comment"
             | "bulk_insert" => (Safe, "keeps every column the old code uses".into()),
             "execute" => {
-                let sql = call.args.first();
+                let sql = call.arguments.args.first();
                 // op.execute("…") or op.execute(sa.text("…")).
                 let literal = sql.and_then(|s| {
                     string(s).or_else(|| match s {
-                        Expr::Call(inner) => inner.args.first().and_then(string),
+                        Expr::Call(inner) => inner.arguments.args.first().and_then(string),
                         _ => None,
                     })
                 });
@@ -881,9 +882,15 @@ fn sa_column(src: &Source<'_>, e: &Expr) -> Option<(String, bool, bool)> {
     if callee(call).1 != "Column" {
         return None;
     }
-    let name = call.args.first().and_then(string).unwrap_or_default();
+    let name = call
+        .arguments
+        .args
+        .first()
+        .and_then(string)
+        .unwrap_or_default();
     let kw = |k: &str| {
-        call.keywords
+        call.arguments
+            .keywords
             .iter()
             .find(|kw| kw.arg.as_ref().is_some_and(|a| a.as_str() == k))
             .map(|kw| text(src, &kw.value))
