@@ -625,18 +625,19 @@ fn a_reviewed_migration_is_acknowledged_not_refused() {
     );
 }
 
-/// A Laravel migration the guard cannot read is an unknown finding that refuses a rollback
-/// over it (exit 4), never "no migrations"; acknowledging it lets the rollback through.
+/// A migration in a language the guard cannot read (Ecto's Elixir) is an unknown finding that
+/// refuses a rollback over it (exit 4), never "no migrations"; acknowledging it lets the
+/// rollback through.
 #[test]
 fn a_migration_in_a_language_the_guard_cannot_read_refuses_until_acknowledged() {
     let env = Env::new();
     let (work, _remote) = env.cloned();
-    let file = "database/migrations/2024_01_01_000000_drop_votes_from_users.php";
+    let file = "priv/repo/migrations/20240101000000_drop_votes_from_users.exs";
     env.commit(
         &work,
         &[(
             file,
-            "<?php\nreturn new class extends Migration {\n    public function up(): void {\n        Schema::table('users', function (Blueprint $table) { $table->dropColumn('votes'); });\n    }\n};\n",
+            "defmodule App.Repo.Migrations.DropVotes do\n  use Ecto.Migration\n\n  def change do\n    alter table(:users) do\n      remove :votes\n    end\n  end\nend\n",
         )],
         "Drop votes",
     );
@@ -659,7 +660,7 @@ fn a_migration_in_a_language_the_guard_cannot_read_refuses_until_acknowledged() 
             "check-migrations",
             "main~1..main",
             "--paths",
-            "database/migrations/*.php",
+            "priv/repo/migrations/*.exs",
         ])
         .output()
         .unwrap();

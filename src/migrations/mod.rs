@@ -2,7 +2,10 @@
 //! whether code can be rolled back over them (additive), cannot (destructive), or needs a look
 //! (unknown).
 
+mod chain;
 mod index;
+mod js;
+mod php;
 mod python;
 mod rails;
 pub mod sql;
@@ -350,6 +353,9 @@ enum Reader {
     Sql,
     Ruby,
     Python,
+    Php,
+    JavaScript,
+    TypeScript,
     /// A migration the guard has no reader for; names the language for the message.
     Unreadable(&'static str),
 }
@@ -379,6 +385,12 @@ fn reader(name: &[u8]) -> Option<Reader> {
         ".gif",
         ".snap",
         "_test.go",
+        ".d.ts",
+        ".map",
+        ".spec.ts",
+        ".test.ts",
+        ".spec.js",
+        ".test.js",
         ".down.sql",
         // Drizzle's snapshots; EF Core's designer files and model snapshot.
         "_snapshot.json",
@@ -399,12 +411,6 @@ fn reader(name: &[u8]) -> Option<Reader> {
         return None;
     }
     let unreadable = [
-        (".php", "PHP (Laravel, Doctrine)"),
-        (".js", "JavaScript (Knex, Sequelize)"),
-        (".mjs", "JavaScript (Knex, Sequelize)"),
-        (".cjs", "JavaScript (Knex, Sequelize)"),
-        (".ts", "TypeScript (TypeORM, Knex)"),
-        (".mts", "TypeScript (TypeORM, Knex)"),
         (".go", "Go (goose)"),
         (".ex", "Elixir (Ecto)"),
         (".exs", "Elixir (Ecto)"),
@@ -422,6 +428,12 @@ fn reader(name: &[u8]) -> Option<Reader> {
         Reader::Ruby
     } else if ends(".py") {
         Reader::Python
+    } else if ends(".php") {
+        Reader::Php
+    } else if ends(".js") || ends(".mjs") || ends(".cjs") {
+        Reader::JavaScript
+    } else if ends(".ts") || ends(".mts") || ends(".cts") {
+        Reader::TypeScript
     } else {
         Reader::Unreadable(
             unreadable
@@ -858,6 +870,9 @@ fn classify_source(
             });
             python::classify(src, earlier.as_ref())
         }
+        Reader::Php => php::classify(src),
+        Reader::JavaScript => js::classify(src, false),
+        Reader::TypeScript => js::classify(src, true),
         Reader::Sql | Reader::Unreadable(_) => {
             sql::classify(src.file, &forward_sql(src.text), src.dialect)
         }

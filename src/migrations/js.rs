@@ -1,0 +1,627 @@
+//! Knex, Sequelize and TypeORM migrations (JavaScript and TypeScript), parsed with tree-sitter.
+//! Only `up` runs going forward, and its first parameter is the database: `knex`,
+//! `queryInterface` or `queryRunner`. Knex: `schema.createTable/alterTable/dropTable/…` and the
+//! table builder inside; Sequelize: `queryInterface.addColumn/removeColumn/changeColumn/…`;
+//! TypeORM: `queryRunner.addColumn/dropColumn/…`; raw SQL (`knex.raw`, `sequelize.query`,
+//! `queryRunner.query`) read as SQL.
+
+use tree_sitter::Node;
+
+use super::chain::{self, Builder, Chain, Link};
+use super::{Class, Finding, Source};
+
+pub fn classify(src: &Source<'_>, typescript: bool) -> Vec<Finding> {
+    let language = if typescript {
+        tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()
+    } else {
+        tree_sitter_javascript::LANGUAGE.into()
+    };
+    let what = if typescript {
+        "TypeScript"
+    } else {
+        "JavaScript"
+    };
+    let tree = match chain::parse(src, language) {
+        Ok(tree) => tree,
+        Err(e) => {
+            return vec![src.unreadable(&format!(
+                "could not parse this {what} file ({e}); review it by hand"
+            ))]
+        }
+    };
+    let mut ups = Vec::new();
+    up_functions(src, tree.root_node(), &mut ups);
+    if ups.is_empty() {
+        return vec![src.unreadable(
+            "neither a Knex, Sequelize nor TypeORM migration (no up function); review it by hand",
+        )];
+    }
+    let mut findings = Vec::new();
+    for (db, body) in ups {
+        let mut walk = Walk {
+            src,
+            findings: Vec::new(),
+            db: vec![db].into_iter().filter(|d| !d.is_empty()).collect(),
+            builder: None,
+        };
+        walk.node(body);
+        findings.extend(walk.findings);
+    }
+    findings
+}
+
+const FUNCTIONS: &[&str] = &[
+    "function_expression",
+    "function",
+    "arrow_function",
+    "generator_function",
+];
+
+/// Every function named `up` (`exports.up = …`, `export async function up`, `up: async () =>`,
+/// `async up(queryRunner)`), with its first parameter's name and its body.
+fn up_functions<'t>(src: &Source<'_>, node: Node<'t>, out: &mut Vec<(String, Node<'t>)>) {
+    let named = |field: &str| {
+        node.child_by_field_name(field).is_some_and(|n| {
+            let name = chain::text(src, n).trim_matches(|c| c == '"' || c == '\'');
+            name == "up" || name.ends_with(".up")
+        })
+    };
+    let function = match node.kind() {
+        "function_declaration" | "generator_function_declaration" | "method_definition"
+            if named("name") =>
+        {
+            Some(node)
+        }
+        "pair" if named("key") => node.child_by_field_name("value"),
+        "variable_declarator" if named("name") => node.child_by_field_name("value"),
+        "assignment_expression" if named("left") => node.child_by_field_name("right"),
+        _ => None,
+    };
+    if let Some(f) = function.filter(|f| {
+        FUNCTIONS.contains(&f.kind())
+            || matches!(
+                f.kind(),
+                "function_declaration" | "method_definition" | "generator_function_declaration"
+            )
+    }) {
+        if let Some(body) = f.child_by_field_name("body") {
+            out.push((first_parameter(src, f).unwrap_or_default(), body));
+        }
+        return;
+    }
+    for child in chain::named_children(node) {
+        up_functions(src, child, out);
+    }
+}
+
+fn first_parameter(src: &Source<'_>, function: Node<'_>) -> Option<String> {
+    if let Some(single) = function.child_by_field_name("parameter") {
+        return Some(chain::text(src, single).to_string());
+    }
+    let params = function.child_by_field_name("parameters")?;
+    let first = *chain::named_children(params).first()?;
+    let name = match first.kind() {
+        "identifier" => first,
+        "required_parameter" | "optional_parameter" => first.child_by_field_name("pattern")?,
+        "assignment_pattern" => first.child_by_field_name("left")?,
+        _ => return None,
+    };
+    Some(chain::text(src, name).to_string())
+}
+
+/// `a.b(..).c(..)` as a chain; `knex('users').update(..)` has a first link named `()`.
+fn call_chain<'t>(src: &Source<'_>, node: Node<'t>) -> Option<Chain<'t>> {
+    if node.kind() != "call_expression" {
+        return None;
+    }
+    let mut links = Vec::new();
+    let mut at = node;
+    let receiver = loop {
+        match at.kind() {
+            "call_expression" => {
+                let function = at.child_by_field_name("function")?;
+                let args = at
+                    .child_by_field_name("arguments")
+                    .map(chain::named_children)
+                    .unwrap_or_default();
+                match function.kind() {
+                    "member_expression" => {
+                        let name = function.child_by_field_name("property")?;
+                        links.push(Link {
+                            name: chain::text(src, name).to_string(),
+                            args,
+                        });
+                        at = function.child_by_field_name("object")?;
+                    }
+                    "identifier" => {
+                        links.push(Link {
+                            name: "()".into(),
+                            args,
+                        });
+                        break chain::text(src, function).to_string();
+                    }
+                    _ => break String::new(),
+                }
+            }
+            "member_expression" => {
+                let name = at.child_by_field_name("property")?;
+                links.push(Link {
+                    name: chain::text(src, name).to_string(),
+                    args: Vec::new(),
+                });
+                at = at.child_by_field_name("object")?;
+            }
+            "identifier" | "this" => break chain::text(src, at).to_string(),
+            "parenthesized_expression" | "await_expression" | "non_null_expression" => {
+                at = *chain::named_children(at).first()?
+            }
+            _ => break String::new(),
+        }
+    };
+    links.reverse();
+    Some(Chain {
+        receiver,
+        links,
+        node,
+    })
+}
+
+/// A string the code spells out: quoted, a template without substitutions, or such strings
+/// joined with `+`; `None` when any part is computed.
+fn string(src: &Source<'_>, node: Node<'_>) -> Option<String> {
+    match node.kind() {
+        "string" | "template_string" => {
+            let mut out = String::new();
+            for part in chain::named_children(node) {
+                match part.kind() {
+                    "string_fragment" => out.push_str(chain::text(src, part)),
+                    "escape_sequence" => out.push_str(&unescape(chain::text(src, part))),
+                    _ => return None,
+                }
+            }
+            Some(out)
+        }
+        "binary_expression" => {
+            let op = node.child_by_field_name("operator")?;
+            if chain::text(src, op) != "+" {
+                return None;
+            }
+            let left = string(src, node.child_by_field_name("left")?)?;
+            let right = string(src, node.child_by_field_name("right")?)?;
+            Some(left + &right)
+        }
+        "parenthesized_expression" => string(src, *chain::named_children(node).first()?),
+        _ => None,
+    }
+}
+
+fn unescape(escape: &str) -> String {
+    match escape {
+        "\\n" => "\n".into(),
+        "\\t" => "\t".into(),
+        "\\r" => "\r".into(),
+        "\\\\" => "\\".into(),
+        "\\'" => "'".into(),
+        "\\\"" => "\"".into(),
+        "\\`" => "`".into(),
+        other => other.trim_start_matches('\\').to_string(),
+    }
+}
+
+/// The value of `key` in an object literal (`{ allowNull: false }`), also inside
+/// `new TableColumn({...})`.
+fn field<'t>(src: &Source<'_>, object: Node<'t>, key: &str) -> Option<Node<'t>> {
+    let object = match object.kind() {
+        "new_expression" => object
+            .child_by_field_name("arguments")
+            .and_then(|a| chain::named_children(a).first().copied())?,
+        _ => object,
+    };
+    if object.kind() != "object" {
+        return None;
+    }
+    chain::named_children(object).into_iter().find_map(|pair| {
+        let k = pair.child_by_field_name("key")?;
+        let k = chain::text(src, k).trim_matches(|c| c == '"' || c == '\'');
+        (pair.kind() == "pair" && k == key).then(|| pair.child_by_field_name("value"))?
+    })
+}
+
+fn is_literal(src: &Source<'_>, node: Option<Node<'_>>, value: &str) -> bool {
+    node.is_some_and(|n| chain::text(src, n) == value)
+}
+
+/// The first function among arguments, with its first parameter and body.
+fn callback<'t>(src: &Source<'_>, args: &[Node<'t>]) -> Option<(String, Node<'t>)> {
+    args.iter().find_map(|a| {
+        if !FUNCTIONS.contains(&a.kind()) {
+            return None;
+        }
+        Some((first_parameter(src, *a)?, a.child_by_field_name("body")?))
+    })
+}
+
+struct Walk<'a, 'b> {
+    src: &'a Source<'b>,
+    findings: Vec<Finding>,
+    /// The first parameter of `up`, and of the transactions it opens: what the migration
+    /// talks to the database through.
+    db: Vec<String>,
+    /// Inside `knex.schema.alterTable('t', (table) => {…})`: (`table`, `t`).
+    builder: Option<(String, String)>,
+}
+
+impl Walk<'_, '_> {
+    fn push(&mut self, node: Node<'_>, class: Class, reason: String) {
+        self.findings
+            .push(chain::finding(self.src, node, class, &reason));
+    }
+
+    fn node(&mut self, node: Node<'_>) {
+        if let Some(chain) = call_chain(self.src, node) {
+            self.chain(&chain);
+            return;
+        }
+        for child in chain::named_children(node) {
+            self.node(child);
+        }
+    }
+
+    fn arguments(&mut self, chain: &Chain<'_>) {
+        for link in &chain.links {
+            for arg in &link.args {
+                self.node(*arg);
+            }
+        }
+    }
+
+    fn chain(&mut self, chain: &Chain<'_>) {
+        if let Some((param, table)) = self.builder.clone() {
+            if chain.receiver == param {
+                let (class, reason) = chain::builder_call(Builder::Knex, chain, &table);
+                self.push(chain.node, class, reason);
+                return;
+            }
+        }
+        if self.db.contains(&chain.receiver) {
+            return self.database(chain);
+        }
+        // A helper handed the database can do anything to it.
+        let hands_db = chain.links.iter().any(|l| {
+            l.args.iter().any(|a| {
+                a.kind() == "identifier" && self.db.iter().any(|d| d == chain::text(self.src, *a))
+            })
+        });
+        if hands_db {
+            let callee = chain::text(self.src, chain.node);
+            let callee = callee
+                .split('(')
+                .next()
+                .unwrap_or(callee)
+                .trim()
+                .to_string();
+            self.push(
+                chain.node,
+                Class::Review,
+                format!("passes the database to {callee}, which git-fastrevert does not read; check it by hand"),
+            );
+        }
+        self.arguments(chain);
+    }
+
+    fn sql(&mut self, chain: &Chain<'_>, link: &Link<'_>) {
+        match link
+            .args
+            .first()
+            .and_then(|a| Some((string(self.src, *a)?, *a)))
+        {
+            Some((text, literal)) => {
+                let found = chain::sql(self.src, &text, literal, chain.node);
+                self.findings.extend(found);
+            }
+            None => self.push(
+                chain.node,
+                Class::Review,
+                "runs SQL built at run time; check it by hand".into(),
+            ),
+        }
+    }
+
+    /// A call on the database: Knex's `schema.…` and `raw`, Sequelize's query interface,
+    /// TypeORM's query runner. Each call of a chain counts (`knex.schema.alterTable(…)
+    /// .createTable(…)`); calls after a query of rows are part of that query.
+    fn database(&mut self, chain: &Chain<'_>) {
+        let mut rows = false;
+        for op in &chain.links {
+            let name = op.name.as_str();
+            if matches!(
+                name,
+                "schema" | "withSchema" | "sequelize" | "connection" | "manager"
+            ) {
+                continue;
+            }
+            if rows || matches!(name, "then" | "catch" | "finally") {
+                op.args.iter().for_each(|a| self.node(*a));
+                continue;
+            }
+            rows = self.operation(chain, op);
+        }
+    }
+
+    /// One call on the database; true when it starts a query of rows.
+    fn operation(&mut self, chain: &Chain<'_>, op: &Link<'_>) -> bool {
+        use Class::*;
+        let src = self.src;
+        let table = op
+            .args
+            .first()
+            .and_then(|a| string(src, *a))
+            .unwrap_or_else(|| "a table".into());
+        let object = |at: usize| op.args.get(at).copied();
+        let (class, reason) = match op.name.as_str() {
+            "raw" | "query" => {
+                self.sql(chain, op);
+                return false;
+            }
+            "createTable"
+            | "createTableIfNotExists"
+            | "createTableLike"
+            | "createView"
+            | "createSchema"
+            | "createSchemaIfNotExists"
+            | "createExtension"
+            | "createExtensionIfNotExists" => (Additive, format!("creates {table}")),
+            "alterTable" | "table" => {
+                let Some((param, body)) = callback(src, &op.args) else {
+                    // knex.table('t'): a query of the table's rows.
+                    return true;
+                };
+                let outer = self.builder.replace((param, table));
+                self.node(body);
+                self.builder = outer;
+                return false;
+            }
+            "dropTable" | "dropTableIfExists" | "dropAllTables" | "dropView" => {
+                (Destructive, format!("drops {table}"))
+            }
+            "renameTable" => (
+                Destructive,
+                format!("renames {table}: old code uses the old name"),
+            ),
+            "removeColumn" | "dropColumn" | "dropColumns" => (
+                Destructive,
+                format!("drops a column of {table}: old code that reads it breaks"),
+            ),
+            "renameColumn" => (
+                Destructive,
+                format!("renames a column of {table}: old code uses the old name"),
+            ),
+            "changeColumn" | "changeColumns" => (
+                Destructive,
+                format!("changes a column of {table}: old code may not fit its new type or NULL"),
+            ),
+            // Sequelize: addColumn(table, name, spec); TypeORM: addColumn(table, new TableColumn(…)).
+            "addColumn" | "addColumns" => {
+                let specs: Vec<Node<'_>> = match (op.name.as_str(), object(2), object(1)) {
+                    ("addColumn", Some(spec), _) => vec![spec],
+                    ("addColumn", None, Some(column)) => vec![column],
+                    (_, _, Some(list)) if list.kind() == "array" => chain::named_children(list),
+                    _ => Vec::new(),
+                };
+                if specs.is_empty() {
+                    (Review, format!("adds a column to {table} that git-fastrevert cannot read; check it by hand"))
+                } else if specs.iter().any(|s| !column_fills(src, *s)) {
+                    (Destructive, format!("adds a NOT NULL column to {table} without a default: old code's inserts fail"))
+                } else {
+                    (Additive, format!("adds a column to {table}"))
+                }
+            }
+            "addIndex" | "createIndex" | "createIndices" => {
+                let unique = op.args.iter().any(|a| {
+                    is_literal(src, field(src, *a, "unique"), "true")
+                        || is_literal(src, field(src, *a, "isUnique"), "true")
+                });
+                if unique {
+                    (
+                        Destructive,
+                        format!(
+                            "adds a unique index to {table}: old code may write rows it rejects"
+                        ),
+                    )
+                } else {
+                    (Additive, format!("adds an index to {table}"))
+                }
+            }
+            "addConstraint" => {
+                let kind = op
+                    .args
+                    .iter()
+                    .find_map(|a| field(src, *a, "type"))
+                    .and_then(|t| string(src, t))
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                if kind == "foreign key" {
+                    (
+                        Review,
+                        format!(
+                            "adds a foreign key to {table}: check that old code keeps it satisfied"
+                        ),
+                    )
+                } else {
+                    (
+                        Destructive,
+                        format!("adds a constraint to {table}: old code may write rows it rejects"),
+                    )
+                }
+            }
+            "createForeignKey" | "createForeignKeys" => (
+                Review,
+                format!("adds a foreign key to {table}: check that old code keeps it satisfied"),
+            ),
+            "createUniqueConstraint"
+            | "createUniqueConstraints"
+            | "createCheckConstraint"
+            | "createCheckConstraints"
+            | "createPrimaryKey"
+            | "createExclusionConstraint" => (
+                Destructive,
+                format!("adds a constraint to {table}: old code may write rows it rejects"),
+            ),
+            "removeIndex"
+            | "dropIndex"
+            | "dropIndices"
+            | "removeConstraint"
+            | "dropForeignKey"
+            | "dropForeignKeys"
+            | "dropUniqueConstraint"
+            | "dropUniqueConstraints"
+            | "dropCheckConstraint"
+            | "dropCheckConstraints"
+            | "dropPrimaryKey"
+            | "renameIndex" => (Safe, "keeps every column the old code uses".into()),
+            "transaction" => {
+                if let Some((param, body)) = callback(src, &op.args) {
+                    self.db.push(param);
+                    self.node(body);
+                    self.db.pop();
+                }
+                return false;
+            }
+            // Rows, not the schema; transactions and look-ups.
+            "()"
+            | "bulkInsert"
+            | "bulkUpdate"
+            | "bulkDelete"
+            | "insert"
+            | "update"
+            | "delete"
+            | "del"
+            | "select"
+            | "from"
+            | "into"
+            | "hasTable"
+            | "hasColumn"
+            | "getTable"
+            | "startTransaction"
+            | "commitTransaction"
+            | "rollbackTransaction"
+            | "describeTable"
+            | "showAllTables"
+            | "fn"
+            | "release" => {
+                op.args.iter().for_each(|a| self.node(*a));
+                return true;
+            }
+            other => (
+                Review,
+                format!("{other} is not a call git-fastrevert knows; check it by hand"),
+            ),
+        };
+        self.push(chain.node, class, reason);
+        false
+    }
+}
+
+/// Whether a column spec leaves old inserts working: Sequelize `{ allowNull: false }` needs a
+/// `defaultValue` (a bare type is nullable); TypeORM's `TableColumn` is NOT NULL unless
+/// `isNullable: true`, a `default` or generated.
+fn column_fills(src: &Source<'_>, spec: Node<'_>) -> bool {
+    let has = |key: &str| field(src, spec, key).is_some();
+    let is = |key: &str, value: &str| is_literal(src, field(src, spec, key), value);
+    if spec.kind() == "new_expression" {
+        return is("isNullable", "true") || has("default") || is("isGenerated", "true");
+    }
+    if spec.kind() != "object" {
+        return true;
+    }
+    !is("allowNull", "false") || has("defaultValue") || is("autoIncrement", "true")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrations::Dialect;
+
+    fn classes(code: &str, typescript: bool) -> Vec<(usize, Class)> {
+        let src = Source::new("migrations/20240101_x.js", code, Dialect::Generic);
+        classify(&src, typescript)
+            .iter()
+            .map(|f| (f.line, f.class))
+            .collect()
+    }
+
+    #[test]
+    fn knex_columns_are_nullable_unless_not_nullable_and_only_up_counts() {
+        let code = "exports.up = function (knex) {\n  return knex.schema\n    .alterTable('users', (table) => {\n      table.string('nick');\n      table.string('email').notNullable();\n      table.boolean('admin').notNullable().defaultTo(false);\n      table.dropColumn('legacy');\n      table.renameColumn('name', 'full_name');\n      table.index(['email']);\n      table.text('bio').nullable().alter();\n      table.integer('age').notNullable().alter();\n    })\n    .createTable('posts', (table) => {\n      table.increments();\n      table.string('title').notNullable();\n    })\n    .then(() => knex.raw('ALTER TABLE users DROP COLUMN x'));\n};\n\nexports.down = function (knex) {\n  return knex.schema.dropTable('posts');\n};\n";
+        use Class::*;
+        assert_eq!(
+            classes(code, false),
+            vec![
+                (4, Additive),
+                (5, Destructive),
+                (6, Additive),
+                (7, Destructive),
+                (8, Destructive),
+                (9, Additive),
+                (10, Review),
+                (11, Destructive),
+                (2, Additive),
+                (17, Destructive),
+            ]
+        );
+    }
+
+    #[test]
+    fn sequelize_query_interface_calls_are_read() {
+        let code = "'use strict';\n\nmodule.exports = {\n  async up(queryInterface, Sequelize) {\n    await queryInterface.addColumn('documents', 'pinned', { type: Sequelize.BOOLEAN, allowNull: true });\n    await queryInterface.addColumn('documents', 'views', { type: Sequelize.INTEGER, allowNull: false, defaultValue: 0 });\n    await queryInterface.addColumn('documents', 'owner', { type: Sequelize.UUID, allowNull: false });\n    await queryInterface.removeColumn('documents', 'legacy');\n    await queryInterface.addIndex('documents', ['pinned']);\n    await queryInterface.addIndex('documents', ['slug'], { unique: true });\n    await queryInterface.sequelize.query('ALTER TABLE documents ALTER COLUMN title SET NOT NULL');\n    await helpers.backfill(queryInterface);\n  },\n  down: async (queryInterface) => {\n    await queryInterface.removeColumn('documents', 'pinned');\n  },\n};\n";
+        use Class::*;
+        assert_eq!(
+            classes(code, false),
+            vec![
+                (5, Additive),
+                (6, Additive),
+                (7, Destructive),
+                (8, Destructive),
+                (9, Additive),
+                (10, Destructive),
+                (11, Destructive),
+                (12, Review),
+            ]
+        );
+    }
+
+    #[test]
+    fn typeorm_query_runner_calls_are_read() {
+        let code = "import { MigrationInterface, QueryRunner, TableColumn } from \"typeorm\";\n\nexport class AddNick1700000000000 implements MigrationInterface {\n  name = \"AddNick1700000000000\";\n\n  public async up(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(`ALTER TABLE \"user\" ADD \"nick\" character varying`);\n    await queryRunner.query(`ALTER TABLE \"user\" DROP COLUMN \"legacy\"`);\n    await queryRunner.addColumn(\"user\", new TableColumn({ name: \"karma\", type: \"int\" }));\n    await queryRunner.addColumn(\"user\", new TableColumn({ name: \"bio\", type: \"text\", isNullable: true }));\n    await queryRunner.query(`ALTER TABLE \"${table}\" DROP COLUMN \"x\"`);\n  }\n\n  public async down(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(`ALTER TABLE \"user\" DROP COLUMN \"nick\"`);\n  }\n}\n";
+        use Class::*;
+        assert_eq!(
+            classes(code, true),
+            vec![
+                (7, Additive),
+                (8, Destructive),
+                (9, Destructive),
+                (10, Additive),
+                (11, Review),
+            ]
+        );
+    }
+
+    #[test]
+    fn esm_knex_and_files_that_are_not_migrations() {
+        let code = "export async function up(knex) {\n  await knex.schema.dropTableIfExists('sessions');\n}\nexport async function down() {}\n";
+        assert_eq!(classes(code, false), vec![(2, Class::Destructive)]);
+        let in_transaction = "exports.up = (knex) =>\n  knex.transaction(async (trx) => {\n    await trx.schema.table('users', (t) => t.dropColumn('x'));\n  });\n";
+        assert_eq!(classes(in_transaction, false), vec![(3, Class::Destructive)]);
+        assert_eq!(
+            classes("module.exports = { name: 'config' };\n", false),
+            vec![(1, Class::Unknown)]
+        );
+        assert_eq!(
+            classes(
+                "exports.up = function (knex) {\n  return knex.schema(\n",
+                false
+            ),
+            vec![(1, Class::Unknown)]
+        );
+    }
+}
