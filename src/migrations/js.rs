@@ -8,9 +8,25 @@
 use tree_sitter::Node;
 
 use super::chain::{self, Builder, Chain, Link};
+use super::rails::{self, Column, ColumnOp, Columns};
 use super::{Class, Finding, Source};
 
-pub fn classify(src: &Source<'_>, typescript: bool) -> Vec<Finding> {
+/// The findings of a migration; `earlier` is what the folder's earlier migrations left of
+/// the tables' columns (Sequelize's `changeColumn` is judged against it), when known.
+pub fn classify(src: &Source<'_>, typescript: bool, earlier: Option<&Columns>) -> Vec<Finding> {
+    walk_file(src, typescript, earlier).0
+}
+
+/// What a migration does to the tables' columns, for the ones after it.
+pub fn file_ops(src: &Source<'_>, typescript: bool) -> Vec<ColumnOp> {
+    walk_file(src, typescript, None).1
+}
+
+fn walk_file(
+    src: &Source<'_>,
+    typescript: bool,
+    earlier: Option<&Columns>,
+) -> (Vec<Finding>, Vec<ColumnOp>) {
     let language = if typescript {
         tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into()
     } else {
@@ -24,30 +40,30 @@ pub fn classify(src: &Source<'_>, typescript: bool) -> Vec<Finding> {
     let tree = match chain::parse(src, language) {
         Ok(tree) => tree,
         Err(e) => {
-            return vec![src.unreadable(&format!(
-                "could not parse this {what} file ({e}); review it by hand"
-            ))]
+            let reason = format!("could not parse this {what} file ({e}); review it by hand");
+            return (vec![src.unreadable(&reason)], Vec::new());
         }
     };
     let mut ups = Vec::new();
     up_functions(src, tree.root_node(), &mut ups);
     if ups.is_empty() {
-        return vec![src.unreadable(
-            "neither a Knex, Sequelize nor TypeORM migration (no up function); review it by hand",
-        )];
+        let reason =
+            "neither a Knex, Sequelize nor TypeORM migration (no up function); review it by hand";
+        return (vec![src.unreadable(reason)], Vec::new());
     }
-    let mut findings = Vec::new();
+    let mut walk = Walk {
+        src,
+        findings: Vec::new(),
+        db: Vec::new(),
+        builder: None,
+        columns: earlier.cloned(),
+        ops: Vec::new(),
+    };
     for (db, body) in ups {
-        let mut walk = Walk {
-            src,
-            findings: Vec::new(),
-            db: vec![db].into_iter().filter(|d| !d.is_empty()).collect(),
-            builder: None,
-        };
+        walk.db = vec![db].into_iter().filter(|d| !d.is_empty()).collect();
         walk.node(body);
-        findings.extend(walk.findings);
     }
-    findings
+    (walk.findings, walk.ops)
 }
 
 const FUNCTIONS: &[&str] = &[
@@ -249,9 +265,137 @@ struct Walk<'a, 'b> {
     db: Vec<String>,
     /// Inside `knex.schema.alterTable('t', (table) => {…})`: (`table`, `t`).
     builder: Option<(String, String)>,
+    /// The tables' columns as the earlier migrations and this one so far left them, when the
+    /// earlier ones are known.
+    columns: Option<Columns>,
+    /// What this migration does to the columns (Sequelize).
+    ops: Vec<ColumnOp>,
 }
 
 impl Walk<'_, '_> {
+    fn record(&mut self, op: ColumnOp) {
+        if let Some(columns) = self.columns.as_mut() {
+            rails::apply(columns, &op);
+        }
+        self.ops.push(op);
+    }
+
+    /// What Sequelize's calls do to the columns: `createTable(t, {col: spec})`,
+    /// `addColumn(t, col, spec)`, `changeColumn`, `removeColumn`, `renameColumn`,
+    /// `renameTable`, `dropTable`.
+    fn replay(&mut self, op: &Link<'_>) {
+        let src = self.src;
+        let text = |at: usize| op.args.get(at).and_then(|a| string(src, *a));
+        let (table, second, third) = (text(0), text(1), text(2));
+        let Some(table) = table else { return };
+        match op.name.as_str() {
+            "createTable" => {
+                let Some(object) = op.args.get(1).filter(|o| o.kind() == "object") else {
+                    return;
+                };
+                for pair in chain::named_children(*object) {
+                    let key = pair.child_by_field_name("key");
+                    let value = pair.child_by_field_name("value");
+                    if let (Some(key), Some(value)) = (key, value) {
+                        let name = chain::text(src, key).trim_matches(|c| c == '"' || c == '\'');
+                        let column = sequelize_column(src, value);
+                        self.record(ColumnOp::Set(table.clone(), name.to_string(), column));
+                    }
+                }
+            }
+            "addColumn" | "changeColumn" => {
+                if let (Some(column), Some(spec)) = (second, op.args.get(2)) {
+                    let spec = sequelize_column(src, *spec);
+                    self.record(ColumnOp::Set(table, column, spec));
+                }
+            }
+            "removeColumn" => {
+                if let Some(column) = second {
+                    self.record(ColumnOp::Remove(table, column));
+                }
+            }
+            "renameColumn" => {
+                if let (Some(old), Some(new)) = (second, third) {
+                    self.record(ColumnOp::Rename(table, old, new));
+                }
+            }
+            "renameTable" => {
+                if let Some(new) = second {
+                    self.record(ColumnOp::RenameTable(table, new));
+                }
+            }
+            "dropTable" => self.record(ColumnOp::DropTable(table)),
+            _ => {}
+        }
+    }
+
+    /// Sequelize's `changeColumn(table, column, spec)` against the column as it was.
+    fn change_column(&mut self, op: &Link<'_>, table: &str) -> (Class, String) {
+        use Class::*;
+        let src = self.src;
+        let column = op.args.get(1).and_then(|a| string(src, *a));
+        let (Some(column), Some(spec_node)) = (column, op.args.get(2)) else {
+            return (
+                Destructive,
+                format!("changes a column of {table}: old code may not fit its new type or NULL"),
+            );
+        };
+        let Some(columns) = self.columns.as_ref() else {
+            self.src.want_history();
+            return (
+                Destructive,
+                format!(
+                    "changes {table}.{column}, and the app's earlier migrations could not be read"
+                ),
+            );
+        };
+        let after = sequelize_column(src, *spec_node);
+        let Some(before) = columns.get(&(table.to_string(), column.clone())) else {
+            return (
+                Destructive,
+                format!(
+                    "changes {table}.{column} to {}, and its earlier type is not known",
+                    after.ty
+                ),
+            );
+        };
+        if before.nullable && !after.nullable && !after.default {
+            return (
+                Destructive,
+                format!("sets NOT NULL on {table}.{column}: old code that leaves it empty fails"),
+            );
+        }
+        let narrower = matches!((before.limit, after.limit), (Some(b), Some(a)) if a < b);
+        if !rails::wider_or_same(&before.ty, &after.ty) || narrower {
+            return (
+                Destructive,
+                format!(
+                    "changes {table}.{column} from {} to {}: the column's type changes",
+                    before.ty, after.ty
+                ),
+            );
+        }
+        if is_literal(src, field(src, *spec_node, "unique"), "true") {
+            return (
+                Destructive,
+                format!("makes {table}.{column} unique: old code may write rows it rejects"),
+            );
+        }
+        if field(src, *spec_node, "references").is_some() {
+            return (
+                Review,
+                format!("sets the foreign key of {table}.{column}: check that old code keeps it satisfied"),
+            );
+        }
+        (
+            Safe,
+            format!(
+                "keeps {table}.{column} readable by old code ({} → {})",
+                before.ty, after.ty
+            ),
+        )
+    }
+
     fn push(&mut self, node: Node<'_>, class: Class, reason: String) {
         self.findings
             .push(chain::finding(self.src, node, class, &reason));
@@ -396,6 +540,7 @@ impl Walk<'_, '_> {
                 Destructive,
                 format!("renames a column of {table}: old code uses the old name"),
             ),
+            "changeColumn" if op.args.len() >= 3 => self.change_column(op, &table),
             "changeColumn" | "changeColumns" => (
                 Destructive,
                 format!("changes a column of {table}: old code may not fit its new type or NULL"),
@@ -517,8 +662,67 @@ impl Walk<'_, '_> {
                 format!("{other} is not a call git-fastrevert knows; check it by hand"),
             ),
         };
+        self.replay(op);
         self.push(chain.node, class, reason);
         false
+    }
+}
+
+/// A column type in the replayed columns' terms: `Sequelize.STRING(64)` is (`string`, 64),
+/// `DataTypes.TEXT` is `text`, `Sequelize.ARRAY(Sequelize.STRING)` is `array of string` with
+/// the element's length; `sequelize` tells Sequelize's names from the database's.
+fn sequelize_type(text: &str, sequelize: bool) -> (String, Option<i64>) {
+    let (head, inner) = match text.split_once('(') {
+        Some((head, rest)) => (head, rest.rsplit_once(')').map_or(rest, |(inner, _)| inner)),
+        None => (text, ""),
+    };
+    let name = head
+        .rsplit('.')
+        .next()
+        .unwrap_or(head)
+        .trim()
+        .to_ascii_lowercase();
+    let length = inner
+        .split(',')
+        .next()
+        .and_then(|n| n.trim().parse::<i64>().ok());
+    match name.as_str() {
+        // Sequelize's STRING is VARCHAR(255) unless given a length.
+        "string" if sequelize => ("string".into(), Some(length.unwrap_or(255))),
+        "string" | "character varying" | "varchar" => ("string".into(), length),
+        "date" | "timestamp with time zone" | "timestamptz" | "timestamp" => {
+            ("datetime".into(), None)
+        }
+        "dateonly" => ("date".into(), None),
+        "int" => ("integer".into(), None),
+        "array" => {
+            let (element, limit) = sequelize_type(inner, sequelize);
+            (format!("array of {element}"), limit)
+        }
+        _ => (name, length),
+    }
+}
+
+/// A Sequelize column spec (`{ type: Sequelize.STRING(64), allowNull: false }`, or a bare
+/// type) in the terms of the replayed columns: type `string`, limit 64, NOT NULL.
+fn sequelize_column(src: &Source<'_>, spec: Node<'_>) -> Column {
+    let ty_node = if spec.kind() == "object" {
+        field(src, spec, "type")
+    } else {
+        Some(spec)
+    };
+    // The database's own name as a string (`"CHARACTER VARYING"`), or Sequelize's.
+    let (ty, limit) = match ty_node.and_then(|t| string(src, t)) {
+        Some(spelled) => sequelize_type(&spelled.to_ascii_lowercase(), false),
+        None => sequelize_type(ty_node.map(|t| chain::text(src, t)).unwrap_or(""), true),
+    };
+    let is = |key: &str, value: &str| is_literal(src, field(src, spec, key), value);
+    Column {
+        ty,
+        nullable: !is("allowNull", "false") && !is("primaryKey", "true"),
+        limit,
+        default: field(src, spec, "defaultValue").is_some_and(|d| chain::text(src, d) != "null")
+            || is("autoIncrement", "true"),
     }
 }
 
@@ -544,7 +748,7 @@ mod tests {
 
     fn classes(code: &str, typescript: bool) -> Vec<(usize, Class)> {
         let src = Source::new("migrations/20240101_x.js", code, Dialect::Generic);
-        classify(&src, typescript)
+        classify(&src, typescript, None)
             .iter()
             .map(|f| (f.line, f.class))
             .collect()
@@ -591,6 +795,37 @@ mod tests {
     }
 
     #[test]
+    fn sequelize_change_column_is_judged_against_the_earlier_migrations() {
+        let first = "module.exports = {\n  up: async (queryInterface, Sequelize) => {\n    await queryInterface.createTable('users', {\n      id: { type: 'UUID', allowNull: false, primaryKey: true },\n      name: { type: 'CHARACTER VARYING', allowNull: true },\n      url: { type: Sequelize.STRING, allowNull: true },\n      team: { type: Sequelize.UUID, allowNull: true },\n    });\n  },\n};\n";
+        let src = Source::new("migrations/1-init.js", first, Dialect::Generic);
+        let mut columns = Columns::new();
+        file_ops(&src, false)
+            .iter()
+            .for_each(|op| rails::apply(&mut columns, op));
+        let change = "module.exports = {\n  up: async (queryInterface, Sequelize) => {\n    await queryInterface.changeColumn('users', 'name', { type: Sequelize.STRING, allowNull: true });\n    await queryInterface.changeColumn('users', 'url', { type: Sequelize.STRING(4096), allowNull: true });\n    await queryInterface.changeColumn('users', 'team', { type: Sequelize.UUID, allowNull: false });\n    await queryInterface.changeColumn('users', 'url', { type: Sequelize.INTEGER });\n    await queryInterface.changeColumn('users', 'id', { type: Sequelize.UUID, allowNull: false, references: { model: 'teams' } });\n  },\n};\n";
+        let src = Source::new("migrations/2-change.js", change, Dialect::Generic);
+        let got: Vec<(usize, Class)> = classify(&src, false, Some(&columns))
+            .iter()
+            .map(|f| (f.line, f.class))
+            .collect();
+        use Class::*;
+        assert_eq!(
+            got,
+            vec![
+                (3, Safe),
+                (4, Safe),
+                (5, Destructive),
+                (6, Destructive),
+                (7, Review)
+            ]
+        );
+        // Without the earlier migrations it cannot say, and asks for them.
+        let alone = classify(&src, false, None);
+        assert!(alone.iter().all(|f| f.class == Destructive));
+        assert!(src.wanted_history.get());
+    }
+
+    #[test]
     fn typeorm_query_runner_calls_are_read() {
         let code = "import { MigrationInterface, QueryRunner, TableColumn } from \"typeorm\";\n\nexport class AddNick1700000000000 implements MigrationInterface {\n  name = \"AddNick1700000000000\";\n\n  public async up(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(`ALTER TABLE \"user\" ADD \"nick\" character varying`);\n    await queryRunner.query(`ALTER TABLE \"user\" DROP COLUMN \"legacy\"`);\n    await queryRunner.addColumn(\"user\", new TableColumn({ name: \"karma\", type: \"int\" }));\n    await queryRunner.addColumn(\"user\", new TableColumn({ name: \"bio\", type: \"text\", isNullable: true }));\n    await queryRunner.query(`ALTER TABLE \"${table}\" DROP COLUMN \"x\"`);\n  }\n\n  public async down(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(`ALTER TABLE \"user\" DROP COLUMN \"nick\"`);\n  }\n}\n";
         use Class::*;
@@ -611,7 +846,10 @@ mod tests {
         let code = "export async function up(knex) {\n  await knex.schema.dropTableIfExists('sessions');\n}\nexport async function down() {}\n";
         assert_eq!(classes(code, false), vec![(2, Class::Destructive)]);
         let in_transaction = "exports.up = (knex) =>\n  knex.transaction(async (trx) => {\n    await trx.schema.table('users', (t) => t.dropColumn('x'));\n  });\n";
-        assert_eq!(classes(in_transaction, false), vec![(3, Class::Destructive)]);
+        assert_eq!(
+            classes(in_transaction, false),
+            vec![(3, Class::Destructive)]
+        );
         assert_eq!(
             classes("module.exports = { name: 'config' };\n", false),
             vec![(1, Class::Unknown)]

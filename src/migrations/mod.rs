@@ -444,6 +444,15 @@ fn reader(name: &[u8]) -> Option<Reader> {
     })
 }
 
+/// Whether a file is JavaScript (`Some(false)`) or TypeScript (`Some(true)`).
+fn script(name: &str) -> Option<bool> {
+    match reader(name.as_bytes()) {
+        Some(Reader::JavaScript) => Some(false),
+        Some(Reader::TypeScript) => Some(true),
+        _ => None,
+    }
+}
+
 /// Whether a file of this name can be a migration: checking the name first also keeps the glob
 /// match off most files of a large tree.
 fn could_be_migration(name: &[u8]) -> bool {
@@ -690,6 +699,8 @@ impl Guard {
                         FileOps::Django(python::file_state_ops(&src))
                     } else if name.ends_with(".rb") {
                         FileOps::Rails(rails::file_ops(&src))
+                    } else if let Some(typescript) = script(&name) {
+                        FileOps::Rails(js::file_ops(&src, typescript))
                     } else {
                         return None;
                     };
@@ -847,15 +858,7 @@ fn classify_source(
     });
     match kind {
         Reader::Ruby => {
-            let earlier = before.map(|files| {
-                let mut columns = rails::Columns::new();
-                for ops in files {
-                    if let FileOps::Rails(ops) = ops {
-                        ops.iter().for_each(|op| rails::apply(&mut columns, op));
-                    }
-                }
-                columns
-            });
+            let earlier = before.map(|files| replayed_columns(&files));
             rails::classify(src, earlier.as_ref())
         }
         Reader::Python => {
@@ -871,12 +874,25 @@ fn classify_source(
             python::classify(src, earlier.as_ref())
         }
         Reader::Php => php::classify(src),
-        Reader::JavaScript => js::classify(src, false),
-        Reader::TypeScript => js::classify(src, true),
+        Reader::JavaScript | Reader::TypeScript => {
+            let earlier = before.map(|files| replayed_columns(&files));
+            js::classify(src, kind == Reader::TypeScript, earlier.as_ref())
+        }
         Reader::Sql | Reader::Unreadable(_) => {
             sql::classify(src.file, &forward_sql(src.text), src.dialect)
         }
     }
+}
+
+/// The tables' columns after the given migrations of a folder (Rails, Sequelize).
+fn replayed_columns(files: &[&FileOps]) -> rails::Columns {
+    let mut columns = rails::Columns::new();
+    for ops in files {
+        if let FileOps::Rails(ops) = ops {
+            ops.iter().for_each(|op| rails::apply(&mut columns, op));
+        }
+    }
+    columns
 }
 
 struct Walk<'a> {
@@ -946,7 +962,7 @@ fn read_tree_folder(repo: &Repo, tree: Oid, dir: &str) -> Option<Vec<(String, St
     for entry in folder.iter() {
         let Some(name) = std::str::from_utf8(entry.name())
             .ok()
-            .filter(|n| n.ends_with(".py") || n.ends_with(".rb"))
+            .filter(|n| n.ends_with(".py") || n.ends_with(".rb") || script(n).is_some())
         else {
             continue;
         };

@@ -241,7 +241,7 @@ fn integer(node: &Node) -> Option<i64> {
 
 /// Whether a column of type `before` can become `after` with old code still reading and
 /// writing it: the same type, or a wider one of the same kind.
-fn wider_or_same(before: &str, after: &str) -> bool {
+pub fn wider_or_same(before: &str, after: &str) -> bool {
     fn rank(t: &str) -> Option<(&'static str, u8)> {
         Some(match t {
             "string" => ("text", 1),

@@ -199,6 +199,12 @@ pub fn classify(file: &str, sql: &str, dialect: Dialect) -> Vec<Finding> {
                 Class::Review,
                 "changes a sequence (not parsed); check it by hand".into(),
             ),
+            // sqlparser refuses PostgreSQL's `DROP INDEX CONCURRENTLY IF EXISTS`; an index's
+            // removal leaves every column old code uses.
+            Err(_) if starts_with_words(piece.text, &["drop", "index"]) => (
+                Class::Additive,
+                "drops an index (not parsed): old code keeps working".into(),
+            ),
             Err(e) => (
                 Class::Unknown,
                 format!("could not parse ({e}), so it cannot be called safe; review it by hand"),
@@ -589,6 +595,7 @@ mod tests {
             ("UPDATE t SET c = 1", Review),
             ("THIS IS NOT SQL", Unknown),
             ("ALTER SEQUENCE s AS bigint", Review),
+            ("DROP INDEX CONCURRENTLY IF EXISTS \"i\"", Additive),
         ];
         for (sql, class) in cases {
             assert_eq!(classes(sql), vec![class], "{sql}");
