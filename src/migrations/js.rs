@@ -340,40 +340,11 @@ impl Walk<'_, '_> {
                 format!("changes a column of {table}: old code may not fit its new type or NULL"),
             );
         };
-        let Some(columns) = self.columns.as_ref() else {
-            self.src.want_history();
-            return (
-                Destructive,
-                format!(
-                    "changes {table}.{column}, and the app's earlier migrations could not be read"
-                ),
-            );
-        };
         let after = sequelize_column(src, *spec_node);
-        let Some(before) = columns.get(&(table.to_string(), column.clone())) else {
-            return (
-                Destructive,
-                format!(
-                    "changes {table}.{column} to {}, and its earlier type is not known",
-                    after.ty
-                ),
-            );
-        };
-        if before.nullable && !after.nullable && !after.default {
-            return (
-                Destructive,
-                format!("sets NOT NULL on {table}.{column}: old code that leaves it empty fails"),
-            );
-        }
-        let narrower = matches!((before.limit, after.limit), (Some(b), Some(a)) if a < b);
-        if !rails::wider_or_same(&before.ty, &after.ty) || narrower {
-            return (
-                Destructive,
-                format!(
-                    "changes {table}.{column} from {} to {}: the column's type changes",
-                    before.ty, after.ty
-                ),
-            );
+        if let Some(refused) =
+            chain::changed_column(src, self.columns.as_ref(), table, &column, &after)
+        {
+            return refused;
         }
         if is_literal(src, field(src, *spec_node, "unique"), "true") {
             return (
@@ -389,10 +360,7 @@ impl Walk<'_, '_> {
         }
         (
             Safe,
-            format!(
-                "keeps {table}.{column} readable by old code ({} → {})",
-                before.ty, after.ty
-            ),
+            format!("keeps {table}.{column} readable by old code ({})", after.ty),
         )
     }
 

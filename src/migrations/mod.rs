@@ -699,6 +699,8 @@ impl Guard {
                         FileOps::Django(python::file_state_ops(&src))
                     } else if name.ends_with(".rb") {
                         FileOps::Rails(rails::file_ops(&src))
+                    } else if name.ends_with(".php") {
+                        FileOps::Rails(php::file_ops(&src))
                     } else if let Some(typescript) = script(&name) {
                         FileOps::Rails(js::file_ops(&src, typescript))
                     } else {
@@ -873,7 +875,7 @@ fn classify_source(
             });
             python::classify(src, earlier.as_ref())
         }
-        Reader::Php => php::classify(src),
+        Reader::Php => php::classify(src, before.map(|files| replayed_columns(&files)).as_ref()),
         Reader::JavaScript | Reader::TypeScript => {
             let earlier = before.map(|files| replayed_columns(&files));
             js::classify(src, kind == Reader::TypeScript, earlier.as_ref())
@@ -960,10 +962,9 @@ fn read_tree_folder(repo: &Repo, tree: Oid, dir: &str) -> Option<Vec<(String, St
     };
     let mut files = Vec::new();
     for entry in folder.iter() {
-        let Some(name) = std::str::from_utf8(entry.name())
-            .ok()
-            .filter(|n| n.ends_with(".py") || n.ends_with(".rb") || script(n).is_some())
-        else {
+        let Some(name) = std::str::from_utf8(entry.name()).ok().filter(|n| {
+            n.ends_with(".py") || n.ends_with(".rb") || n.ends_with(".php") || script(n).is_some()
+        }) else {
             continue;
         };
         if let Ok(blob) = repo.blob(entry.id()) {

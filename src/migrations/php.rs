@@ -6,34 +6,49 @@
 use tree_sitter::Node;
 
 use super::chain::{self, Builder, Chain, Link};
+use super::rails::{self, Column, ColumnOp, Columns};
 use super::{Class, Finding, Source};
 
-pub fn classify(src: &Source<'_>) -> Vec<Finding> {
+/// The findings of a migration; `earlier` is what the folder's earlier migrations left of the
+/// tables' columns (Laravel's `change()` is judged against it), when known.
+pub fn classify(src: &Source<'_>, earlier: Option<&Columns>) -> Vec<Finding> {
+    walk_file(src, earlier).0
+}
+
+/// What a Laravel migration does to the tables' columns, for the ones after it.
+pub fn file_ops(src: &Source<'_>) -> Vec<ColumnOp> {
+    walk_file(src, None).1
+}
+
+fn walk_file(src: &Source<'_>, earlier: Option<&Columns>) -> (Vec<Finding>, Vec<ColumnOp>) {
     let tree = match chain::parse(src, tree_sitter_php::LANGUAGE_PHP.into()) {
         Ok(tree) => tree,
         Err(e) => {
-            return vec![src.unreadable(&format!(
-                "could not parse this PHP file ({e}); review it by hand"
-            ))]
+            let reason = format!("could not parse this PHP file ({e}); review it by hand");
+            return (vec![src.unreadable(&reason)], Vec::new());
         }
     };
     let mut ups = Vec::new();
     up_methods(src, tree.root_node(), &mut ups);
     if ups.is_empty() {
-        return vec![src.unreadable(
-            "neither a Laravel nor a Doctrine migration (no up() method); review it by hand",
-        )];
+        let reason =
+            "neither a Laravel nor a Doctrine migration (no up() method); review it by hand";
+        return (vec![src.unreadable(reason)], Vec::new());
     }
     let mut walk = Walk {
         src,
         findings: Vec::new(),
         builder: None,
         new_tables: Vec::new(),
+        created: Vec::new(),
+        added_empty: Vec::new(),
+        columns: earlier.cloned(),
+        ops: Vec::new(),
     };
     for body in ups {
         walk.node(body);
     }
-    walk.findings
+    (walk.findings, walk.ops)
 }
 
 fn up_methods<'t>(src: &Source<'_>, node: Node<'t>, out: &mut Vec<Node<'t>>) {
@@ -185,6 +200,111 @@ fn closure<'t>(src: &Source<'_>, args: &[Node<'t>]) -> Option<(String, Node<'t>)
     })
 }
 
+/// The columns a Blueprint call defines, in the replayed columns' terms, each with whether
+/// its size is computed in code: `$table->string('name', 100)->nullable()` is (`name`,
+/// string(100), nullable); `timestamps()` is two. Nothing for calls that are no column.
+fn laravel_columns(src: &Source<'_>, chain: &Chain<'_>) -> Vec<(String, Column, bool)> {
+    let Some(first) = chain.links.first() else {
+        return Vec::new();
+    };
+    let arg = |at: usize| first.args.get(at).copied();
+    let name = arg(0).and_then(|a| string(src, a));
+    let nullable = chain
+        .link("nullable")
+        .is_some_and(|l| l.args.iter().all(|a| chain::text(src, *a) != "false"));
+    let default = [
+        "default",
+        "useCurrent",
+        "autoIncrement",
+        "storedAs",
+        "virtualAs",
+    ]
+    .iter()
+    .any(|m| chain.has(m));
+    let column = |ty: &str, limit: Option<i64>, nullable: bool, default: bool| Column {
+        ty: ty.to_string(),
+        nullable,
+        limit,
+        default,
+    };
+    let one = |name: Option<String>, ty: &str, limit: Option<i64>, computed: bool| {
+        name.map(|n| vec![(n, column(ty, limit, nullable, default), computed)])
+            .unwrap_or_default()
+    };
+    let named = |fallback: &str| Some(name.clone().unwrap_or_else(|| fallback.to_string()));
+    let method = first.name.as_str();
+    match method {
+        "string" | "char" => {
+            let size = arg(1);
+            let limit = match size {
+                Some(n) => chain::text(src, n).parse().ok(),
+                None => Some(255),
+            };
+            one(name, "string", limit, size.is_some() && limit.is_none())
+        }
+        "text" | "tinyText" | "mediumText" | "longText" => one(name, "text", None, false),
+        "integer" | "unsignedInteger" | "mediumInteger" | "unsignedMediumInteger" => {
+            one(name, "integer", None, false)
+        }
+        "smallInteger" | "unsignedSmallInteger" => one(name, "smallint", None, false),
+        "tinyInteger" | "unsignedTinyInteger" => one(name, "tinyint", None, false),
+        "bigInteger" | "unsignedBigInteger" | "foreignId" => one(name, "bigint", None, false),
+        "id" | "bigIncrements" => vec![(
+            named("id").unwrap_or_default(),
+            column("bigint", None, false, true),
+            false,
+        )],
+        "increments" | "mediumIncrements" => {
+            vec![(
+                named("id").unwrap_or_default(),
+                column("integer", None, false, true),
+                false,
+            )]
+        }
+        "boolean" | "json" | "jsonb" | "date" | "year" | "binary" | "decimal" | "float"
+        | "double" | "enum" | "set" | "uuid" | "ulid" => one(name, method, None, false),
+        "foreignUuid" => one(name, "uuid", None, false),
+        "foreignUlid" => one(name, "ulid", None, false),
+        "dateTime" | "dateTimeTz" | "timestamp" | "timestampTz" => {
+            one(name, "datetime", None, false)
+        }
+        "time" | "timeTz" => one(name, "time", None, false),
+        "ipAddress" => one(name, "string", Some(45), false),
+        "macAddress" => one(name, "string", Some(17), false),
+        "timestamps" | "timestampsTz" | "nullableTimestamps" => ["created_at", "updated_at"]
+            .iter()
+            .map(|n| (n.to_string(), column("datetime", None, true, false), false))
+            .collect(),
+        "softDeletes" | "softDeletesTz" => vec![(
+            named("deleted_at").unwrap_or_default(),
+            column("datetime", None, true, false),
+            false,
+        )],
+        "rememberToken" => vec![(
+            "remember_token".into(),
+            column("string", Some(100), true, false),
+            false,
+        )],
+        "morphs" | "nullableMorphs" => {
+            let Some(base) = name else { return Vec::new() };
+            let nullable = method == "nullableMorphs";
+            vec![
+                (
+                    format!("{base}_type"),
+                    column("string", Some(255), nullable, false),
+                    false,
+                ),
+                (
+                    format!("{base}_id"),
+                    column("bigint", None, nullable, false),
+                    false,
+                ),
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Doctrine's `addColumn('name', 'type', ['notnull' => false, 'default' => …])`: whether the
 /// options leave old inserts working.
 fn doctrine_column_fills(src: &Source<'_>, options: Option<&Node<'_>>) -> bool {
@@ -211,9 +331,131 @@ struct Walk<'a, 'b> {
     builder: Option<(String, String)>,
     /// Variables holding a table this migration creates (`$t = $schema->createTable('t')`).
     new_tables: Vec<String>,
+    /// Tables this migration creates (`Schema::create`): no old code uses them yet.
+    created: Vec<String>,
+    /// (table, column) this migration adds nullable and without a default: old code leaves
+    /// them empty.
+    added_empty: Vec<(String, String)>,
+    /// The tables' columns as the earlier migrations and this one so far left them, when the
+    /// earlier ones are known.
+    columns: Option<Columns>,
+    /// What this migration does to the columns.
+    ops: Vec<ColumnOp>,
 }
 
 impl Walk<'_, '_> {
+    fn record(&mut self, op: ColumnOp) {
+        if let Some(columns) = self.columns.as_mut() {
+            rails::apply(columns, &op);
+        }
+        self.ops.push(op);
+    }
+
+    /// A Blueprint call inside `Schema::table` or `Schema::create`: judged (unless the table
+    /// is this migration's own), then replayed on the columns.
+    fn builder_call(&mut self, chain: &Chain<'_>, table: &str) {
+        let columns = laravel_columns(self.src, chain);
+        let new_table = self.created.iter().any(|t| t == table);
+        if !new_table {
+            let first = chain.links.first().map_or("", |l| l.name.as_str());
+            let unique_over_new = first == "unique"
+                && chain.links[0].args.first().is_some_and(|a| {
+                    self.strings(*a).iter().any(|c| {
+                        self.added_empty
+                            .iter()
+                            .any(|(t, added)| t == table && added == c)
+                    })
+                });
+            let (class, reason) = match columns.first() {
+                Some((name, after, computed)) if chain.has("change") => {
+                    self.change(table, name, after, *computed)
+                }
+                // Old code leaves that column empty, and NULLs never collide.
+                _ if unique_over_new => (
+                    Class::Additive,
+                    format!("adds a unique index on {table} over a column this migration adds, which old code leaves empty"),
+                ),
+                _ => chain::builder_call(Builder::Laravel, chain, table),
+            };
+            self.push(chain.node, class, reason);
+            if !chain.has("change") {
+                for (name, column, _) in &columns {
+                    if column.nullable && !column.default {
+                        self.added_empty.push((table.to_string(), name.clone()));
+                    }
+                }
+            }
+        }
+        for (name, column, _) in columns {
+            self.record(ColumnOp::Set(table.to_string(), name, column));
+        }
+        let Some(first) = chain.links.first() else {
+            return;
+        };
+        let names = |at: usize| {
+            first
+                .args
+                .get(at)
+                .map(|a| self.strings(*a))
+                .unwrap_or_default()
+        };
+        match first.name.as_str() {
+            "dropColumn" | "dropColumns" | "removeColumn" => {
+                let mut dropped = names(0);
+                for extra in 1..first.args.len() {
+                    dropped.extend(names(extra));
+                }
+                for name in dropped {
+                    self.record(ColumnOp::Remove(table.to_string(), name));
+                }
+            }
+            "renameColumn" => {
+                if let (Some(old), Some(new)) = (names(0).pop(), names(1).pop()) {
+                    self.record(ColumnOp::Rename(table.to_string(), old, new));
+                }
+            }
+            "rename" => {
+                if let Some(new) = names(0).pop() {
+                    self.record(ColumnOp::RenameTable(table.to_string(), new));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `$table->string('name', 100)->nullable()->change()` against the column as it was.
+    fn change(&self, table: &str, column: &str, after: &Column, computed: bool) -> (Class, String) {
+        if let Some(refused) =
+            chain::changed_column(self.src, self.columns.as_ref(), table, column, after)
+        {
+            return refused;
+        }
+        if computed {
+            return (
+                Class::Review,
+                format!("changes {table}.{column} to a size computed in code; check it by hand"),
+            );
+        }
+        (
+            Class::Safe,
+            format!("keeps {table}.{column} readable by old code ({})", after.ty),
+        )
+    }
+
+    /// A string, or an array of strings: `'a'`, `['a', 'b']`.
+    fn strings(&self, node: Node<'_>) -> Vec<String> {
+        match string(self.src, node) {
+            Some(one) => vec![one],
+            None => chain::named_children(node)
+                .into_iter()
+                .filter_map(|el| {
+                    let value = chain::named_children(el).last().copied()?;
+                    string(self.src, value)
+                })
+                .collect(),
+        }
+    }
+
     fn push(&mut self, node: Node<'_>, class: Class, reason: String) {
         self.findings
             .push(chain::finding(self.src, node, class, &reason));
@@ -254,9 +496,7 @@ impl Walk<'_, '_> {
         use Class::*;
         if let Some((param, table)) = self.builder.clone() {
             if chain.receiver == param {
-                let (class, reason) = chain::builder_call(Builder::Laravel, chain, &table);
-                self.push(chain.node, class, reason);
-                return;
+                return self.builder_call(chain, &table);
             }
         }
         if self.new_tables.contains(&chain.receiver) {
@@ -268,6 +508,44 @@ impl Walk<'_, '_> {
                 if let Some(link) = chain.link("statement").or_else(|| chain.link("unprepared")) {
                     return self.sql(chain, link);
                 }
+                const WRITES: &[&str] = &[
+                    "update",
+                    "insert",
+                    "insertOrIgnore",
+                    "insertGetId",
+                    "upsert",
+                    "updateOrInsert",
+                    "delete",
+                    "truncate",
+                    "increment",
+                    "decrement",
+                ];
+                if chain.has("table")
+                    && chain
+                        .links
+                        .iter()
+                        .any(|l| WRITES.contains(&l.name.as_str()))
+                {
+                    self.push(
+                        chain.node,
+                        Review,
+                        "changes data: rolling code back does not undo it; check it by hand".into(),
+                    );
+                    return self.arguments(chain);
+                }
+            }
+            // Helpers that compute values; any other class (a model, a seeder) runs code the
+            // guard does not read.
+            "Str" | "Arr" | "Uuid" | "Ulid" | "Carbon" | "Date" | "Crypt" | "Hash" | "Log"
+            | "Config" | "App" => {}
+            class if class.chars().next().is_some_and(char::is_uppercase) => {
+                let call = chain.links.first().map_or("", |l| l.name.as_str());
+                self.push(
+                    chain.node,
+                    Review,
+                    format!("calls {class}::{call}(), which git-fastrevert does not read; check it by hand"),
+                );
+                return self.arguments(chain);
             }
             "this" => match chain.links.first().map(|l| l.name.as_str()) {
                 Some("addSql") => return self.sql(chain, &chain.links[0]),
@@ -324,7 +602,15 @@ impl Walk<'_, '_> {
             .and_then(|a| string(self.src, *a))
             .unwrap_or_else(|| "a table".into());
         let (class, reason) = match op.name.as_str() {
-            "create" => (Additive, format!("creates {table}")),
+            "create" => {
+                self.created.push(table.clone());
+                if let Some((param, body)) = closure(self.src, &op.args) {
+                    let outer = self.builder.replace((param, table.clone()));
+                    self.node(body);
+                    self.builder = outer;
+                }
+                (Additive, format!("creates {table}"))
+            }
             "table" => {
                 if let Some((param, body)) = closure(self.src, &op.args) {
                     let outer = self.builder.replace((param, table));
@@ -333,11 +619,19 @@ impl Walk<'_, '_> {
                 }
                 return;
             }
-            "drop" | "dropIfExists" => (Destructive, format!("drops {table}")),
-            "rename" => (
-                Destructive,
-                format!("renames {table}: old code uses the old name"),
-            ),
+            "drop" | "dropIfExists" => {
+                self.record(ColumnOp::DropTable(table.clone()));
+                (Destructive, format!("drops {table}"))
+            }
+            "rename" => {
+                if let Some(new) = op.args.get(1).and_then(|a| string(self.src, *a)) {
+                    self.record(ColumnOp::RenameTable(table.clone(), new));
+                }
+                (
+                    Destructive,
+                    format!("renames {table}: old code uses the old name"),
+                )
+            }
             "dropColumns" => (
                 Destructive,
                 format!("drops columns of {table}: old code that reads them breaks"),
@@ -425,7 +719,10 @@ mod tests {
             code,
             Dialect::Generic,
         );
-        classify(&src).iter().map(|f| (f.line, f.class)).collect()
+        classify(&src, None)
+            .iter()
+            .map(|f| (f.line, f.class))
+            .collect()
     }
 
     fn laravel(up: &str) -> String {
@@ -454,7 +751,7 @@ mod tests {
     #[test]
     fn laravel_columns_are_not_null_unless_nullable_or_defaulted() {
         let code = laravel(
-            "        Schema::create('plays', function (Blueprint $table) {\n            $table->id();\n            $table->string('song_id');\n        });\n        Schema::table('songs', function (Blueprint $table) {\n            $table->string('mbid', 36)->nullable()->after('title');\n            $table->boolean('liked')->default(false);\n            $table->timestamps();\n            $table->index('mbid');\n            $table->integer('year');\n            $table->text('notes')->nullable()->change();\n            $table->bigInteger('length')->unsigned()->change();\n            $table->unique('mbid');\n            $table->foreign('album_id')->references('id')->on('albums');\n            $table->dropForeign(['artist_id']);\n        });",
+            "        Schema::create('plays', function (Blueprint $table) {\n            $table->id();\n            $table->string('song_id');\n        });\n        Schema::table('songs', function (Blueprint $table) {\n            $table->string('mbid', 36)->nullable()->after('title');\n            $table->boolean('liked')->default(false);\n            $table->timestamps();\n            $table->index('mbid');\n            $table->integer('year');\n            $table->text('notes')->nullable()->change();\n            $table->bigInteger('length')->unsigned()->change();\n            $table->unique('mbid');\n            $table->unique('email');\n            $table->foreign('album_id')->references('id')->on('albums');\n            $table->dropForeign(['artist_id']);\n        });",
         );
         use Class::*;
         assert_eq!(
@@ -466,11 +763,59 @@ mod tests {
                 (18, Additive),
                 (19, Additive),
                 (20, Destructive),
-                (21, Review),
+                (21, Destructive),
                 (22, Destructive),
-                (23, Destructive),
-                (24, Review),
-                (25, Safe),
+                (23, Additive),
+                (24, Destructive),
+                (25, Review),
+                (26, Safe),
+            ]
+        );
+    }
+
+    #[test]
+    fn laravel_change_is_judged_against_the_earlier_migrations_and_own_tables_are_new() {
+        let create = laravel(
+            "        Schema::create('songs', function (Blueprint $table) {\n            $table->string('id', 32)->primary();\n            $table->string('title');\n            $table->integer('album_id')->unsigned();\n            $table->string('password', 60);\n        });\n        Schema::table('songs', function (Blueprint $table) {\n            $table->foreign('album_id')->references('id')->on('albums');\n        });",
+        );
+        let src = Source::new(
+            "database/migrations/1_create.php",
+            &create,
+            Dialect::Generic,
+        );
+        assert_eq!(
+            classify(&src, None)
+                .iter()
+                .map(|f| f.class)
+                .collect::<Vec<_>>(),
+            vec![Class::Additive],
+            "a table made in the same migration is new: nothing on it is judged"
+        );
+        let mut columns = Columns::new();
+        file_ops(&src)
+            .iter()
+            .for_each(|op| rails::apply(&mut columns, op));
+        let change = laravel(
+            "        Schema::table('songs', function (Blueprint $table) {\n            $table->string('id', 36)->change();\n            $table->string('title', 4064)->change();\n            $table->string('password', 60)->nullable()->change();\n            $table->string('album_id')->change();\n            $table->string('title', 100)->change();\n            $table->string('id', (2 ** 6))->change();\n        });",
+        );
+        let src = Source::new(
+            "database/migrations/2_change.php",
+            &change,
+            Dialect::Generic,
+        );
+        use Class::*;
+        assert_eq!(
+            classify(&src, Some(&columns))
+                .iter()
+                .map(|f| (f.line, f.class))
+                .collect::<Vec<_>>(),
+            vec![
+                (12, Safe),
+                (13, Safe),
+                (14, Safe),
+                (15, Destructive),
+                (16, Destructive),
+                (17, Review),
             ]
         );
     }
@@ -483,7 +828,12 @@ mod tests {
         use Class::*;
         assert_eq!(
             classes(&code),
-            vec![(11, Destructive), (12, Additive), (13, Review)]
+            vec![
+                (11, Destructive),
+                (12, Additive),
+                (13, Review),
+                (14, Review)
+            ]
         );
     }
 

@@ -255,7 +255,10 @@ pub fn wider_or_same(before: &str, after: &str) -> bool {
             _ => return None,
         })
     }
+    // JSON is text that the database checks: text holds whatever it held (not the reverse).
+    let json_to_text = matches!(before, "json" | "jsonb") && matches!(after, "text" | "citext");
     before == after
+        || json_to_text
         || matches!((rank(before), rank(after)), (Some(b), Some(a)) if b.0 == a.0 && a.1 >= b.1)
 }
 
