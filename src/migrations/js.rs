@@ -58,6 +58,8 @@ fn walk_file(
         builder: None,
         columns: earlier.cloned(),
         ops: Vec::new(),
+        created: Vec::new(),
+        fresh: Vec::new(),
     };
     for (db, body) in ups {
         walk.db = vec![db].into_iter().filter(|d| !d.is_empty()).collect();
@@ -270,6 +272,11 @@ struct Walk<'a, 'b> {
     columns: Option<Columns>,
     /// What this migration does to the columns (Sequelize).
     ops: Vec<ColumnOp>,
+    /// Tables this migration creates.
+    created: Vec<String>,
+    /// (table, column) this migration adds empty or with a value of its own per row (a
+    /// generated UUID, a sequence): no row old code writes can collide over them.
+    fresh: Vec<(String, String)>,
 }
 
 impl Walk<'_, '_> {
@@ -327,6 +334,32 @@ impl Walk<'_, '_> {
             "dropTable" => self.record(ColumnOp::DropTable(table)),
             _ => {}
         }
+    }
+
+    /// The columns an index or constraint covers: `addIndex(t, ['a', 'b'])`,
+    /// `addConstraint(t, { fields: ['a'] })`, `addIndex(t, { fields: [...] })`.
+    fn fields(&self, op: &Link<'_>) -> Vec<String> {
+        let src = self.src;
+        op.args
+            .iter()
+            .skip(1)
+            .find_map(|a| match a.kind() {
+                "array" => Some(*a),
+                _ => field(src, *a, "fields").filter(|f| f.kind() == "array"),
+            })
+            .map(|list| {
+                chain::named_children(list)
+                    .into_iter()
+                    .filter_map(|c| string(src, c))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn over_fresh(&self, table: &str, fields: &[String]) -> bool {
+        fields
+            .iter()
+            .any(|c| self.fresh.iter().any(|(t, f)| t == table && f == c))
     }
 
     /// Sequelize's `changeColumn(table, column, spec)` against the column as it was.
@@ -521,6 +554,13 @@ impl Walk<'_, '_> {
                     (_, _, Some(list)) if list.kind() == "array" => chain::named_children(list),
                     _ => Vec::new(),
                 };
+                if let (Some(name), Some(spec)) =
+                    (object(1).and_then(|n| string(src, n)), object(2))
+                {
+                    if own_value_per_row(src, spec) {
+                        self.fresh.push((table.clone(), name));
+                    }
+                }
                 if specs.is_empty() {
                     (Review, format!("adds a column to {table} that git-fastrevert cannot read; check it by hand"))
                 } else if specs.iter().any(|s| !column_fills(src, *s)) {
@@ -530,11 +570,20 @@ impl Walk<'_, '_> {
                 }
             }
             "addIndex" | "createIndex" | "createIndices" => {
+                // `unique: true`, TypeORM's `isUnique`, Sequelize's older `type`/`indicesType`.
                 let unique = op.args.iter().any(|a| {
                     is_literal(src, field(src, *a, "unique"), "true")
                         || is_literal(src, field(src, *a, "isUnique"), "true")
+                        || ["type", "indicesType"].iter().any(|k| {
+                            field(src, *a, k)
+                                .and_then(|t| string(src, t))
+                                .is_some_and(|t| t.eq_ignore_ascii_case("unique"))
+                        })
                 });
-                if unique {
+                let fields = self.fields(op);
+                if unique && self.over_fresh(&table, &fields) {
+                    (Additive, format!("adds a unique index to {table} over a column this migration adds, which no old row can repeat"))
+                } else if unique {
                     (
                         Destructive,
                         format!(
@@ -553,7 +602,10 @@ impl Walk<'_, '_> {
                     .and_then(|t| string(src, t))
                     .unwrap_or_default()
                     .to_ascii_lowercase();
-                if kind == "foreign key" {
+                let fields = self.fields(op);
+                if kind != "foreign key" && self.over_fresh(&table, &fields) {
+                    (Additive, format!("adds a constraint to {table} over a column this migration adds, which no old row can repeat"))
+                } else if kind == "foreign key" {
                     (
                         Review,
                         format!(
@@ -630,10 +682,41 @@ impl Walk<'_, '_> {
                 format!("{other} is not a call git-fastrevert knows; check it by hand"),
             ),
         };
+        // No old code reads or writes a table this migration creates.
+        let creates = op.name.starts_with("create") && op.name.contains("Table");
+        let named = op.args.first().and_then(|a| string(src, *a)).is_some();
+        let (class, reason) = if creates && named {
+            self.created.push(table.clone());
+            (class, reason)
+        } else if class > Class::Safe && named && self.created.contains(&table) {
+            (
+                Class::Additive,
+                format!("{reason} (on {table}, which this migration creates)"),
+            )
+        } else {
+            (class, reason)
+        };
         self.replay(op);
         self.push(chain.node, class, reason);
         false
     }
+}
+
+/// Whether a new column's spec leaves it empty (nullable, no default) or gives each row a
+/// value of its own (a generated UUID, an auto-increment).
+fn own_value_per_row(src: &Source<'_>, spec: Node<'_>) -> bool {
+    if spec.kind() != "object" {
+        return true;
+    }
+    let default = field(src, spec, "defaultValue").map(|d| chain::text(src, d));
+    let generated = default.is_some_and(|d| {
+        let d = d.to_ascii_lowercase();
+        ["uuidv4", "uuidv1", "uuid_generate", "gen_random_uuid"]
+            .iter()
+            .any(|g| d.contains(g))
+    });
+    let empty = default.is_none() && !is_literal(src, field(src, spec, "allowNull"), "false");
+    generated || empty || is_literal(src, field(src, spec, "autoIncrement"), "true")
 }
 
 /// A column type in the replayed columns' terms: `Sequelize.STRING(64)` is (`string`, 64),
@@ -791,6 +874,24 @@ mod tests {
         let alone = classify(&src, false, None);
         assert!(alone.iter().all(|f| f.class == Destructive));
         assert!(src.wanted_history.get());
+    }
+
+    #[test]
+    fn constraints_over_new_tables_or_fresh_columns_reject_nothing_old_code_writes() {
+        let code = "module.exports = {\n  async up(queryInterface, Sequelize) {\n    await queryInterface.createTable('emojis', { id: { type: Sequelize.UUID, primaryKey: true } });\n    await queryInterface.addIndex('emojis', ['name'], { unique: true });\n    await queryInterface.addColumn('perms', 'id', { type: Sequelize.UUID, allowNull: false, defaultValue: Sequelize.literal('uuid_generate_v4()') });\n    await queryInterface.addConstraint('perms', { type: 'PRIMARY KEY', fields: ['id'] });\n    await queryInterface.addColumn('perms', 'kind', { type: Sequelize.STRING, allowNull: false, defaultValue: 'x' });\n    await queryInterface.addIndex('perms', ['kind'], { unique: true });\n    await queryInterface.addIndex('users', ['email'], { indicesType: 'UNIQUE' });\n  },\n};\n";
+        use Class::*;
+        assert_eq!(
+            classes(code, false),
+            vec![
+                (3, Additive),
+                (4, Additive),
+                (5, Additive),
+                (6, Additive),
+                (7, Additive),
+                (8, Destructive),
+                (9, Destructive),
+            ]
+        );
     }
 
     #[test]
