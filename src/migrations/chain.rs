@@ -5,7 +5,6 @@
 
 use tree_sitter::{Language, Node, Parser, Tree};
 
-use super::rails::{self, Column, Columns};
 use super::{Class, Finding, Source};
 
 /// A parsed file, or why it could not be read (a parse error names its line).
@@ -263,52 +262,4 @@ pub fn builder_call(kind: Builder, chain: &Chain<'_>, table: &str) -> (Class, St
         Destructive,
         format!("adds a NOT NULL column to {table} without a default: old code's inserts fail"),
     )
-}
-
-/// A column changed in place (Laravel's `change()`, Sequelize's `changeColumn`) against the
-/// column as the earlier migrations left it: the refusal when old code may not fit it (NOT
-/// NULL set, another or a narrower type, or nothing known of it before), `None` when it
-/// keeps the column readable and writable by old code. Without the earlier migrations it
-/// asks for them.
-pub fn changed_column(
-    src: &Source<'_>,
-    columns: Option<&Columns>,
-    table: &str,
-    column: &str,
-    after: &Column,
-) -> Option<(Class, String)> {
-    use Class::Destructive;
-    let Some(columns) = columns else {
-        src.want_history();
-        return Some((
-            Destructive,
-            format!("changes {table}.{column}, and the app's earlier migrations could not be read"),
-        ));
-    };
-    let Some(before) = columns.get(&(table.to_string(), column.to_string())) else {
-        return Some((
-            Destructive,
-            format!(
-                "changes {table}.{column} to {}, and its earlier type is not known",
-                after.ty
-            ),
-        ));
-    };
-    if before.nullable && !after.nullable && !after.default {
-        return Some((
-            Destructive,
-            format!("sets NOT NULL on {table}.{column}: old code that leaves it empty fails"),
-        ));
-    }
-    let narrower = matches!((before.limit, after.limit), (Some(b), Some(a)) if a < b);
-    if !rails::wider_or_same(&before.ty, &after.ty) || narrower {
-        return Some((
-            Destructive,
-            format!(
-                "changes {table}.{column} from {} to {}: the column's type changes",
-                before.ty, after.ty
-            ),
-        ));
-    }
-    None
 }

@@ -8,7 +8,7 @@
 use tree_sitter::Node;
 
 use super::chain::{self, Builder, Chain, Link};
-use super::rails::{self, Column, ColumnOp, Columns};
+use super::columns::{self, Column, ColumnOp, Columns};
 use super::{Class, Finding, Source};
 
 /// The findings of a migration; `earlier` is what the folder's earlier migrations left of
@@ -282,7 +282,7 @@ struct Walk<'a, 'b> {
 impl Walk<'_, '_> {
     fn record(&mut self, op: ColumnOp) {
         if let Some(columns) = self.columns.as_mut() {
-            rails::apply(columns, &op);
+            columns::apply(columns, &op);
         }
         self.ops.push(op);
     }
@@ -375,7 +375,7 @@ impl Walk<'_, '_> {
         };
         let after = sequelize_column(src, *spec_node);
         if let Some(refused) =
-            chain::changed_column(src, self.columns.as_ref(), table, &column, &after)
+            columns::changed_column(src, self.columns.as_ref(), table, &column, &after)
         {
             return refused;
         }
@@ -852,7 +852,7 @@ mod tests {
         let mut columns = Columns::new();
         file_ops(&src, false)
             .iter()
-            .for_each(|op| rails::apply(&mut columns, op));
+            .for_each(|op| columns::apply(&mut columns, op));
         let change = "module.exports = {\n  up: async (queryInterface, Sequelize) => {\n    await queryInterface.changeColumn('users', 'name', { type: Sequelize.STRING, allowNull: true });\n    await queryInterface.changeColumn('users', 'url', { type: Sequelize.STRING(4096), allowNull: true });\n    await queryInterface.changeColumn('users', 'team', { type: Sequelize.UUID, allowNull: false });\n    await queryInterface.changeColumn('users', 'url', { type: Sequelize.INTEGER });\n    await queryInterface.changeColumn('users', 'id', { type: Sequelize.UUID, allowNull: false, references: { model: 'teams' } });\n  },\n};\n";
         let src = Source::new("migrations/2-change.js", change, Dialect::Generic);
         let got: Vec<(usize, Class)> = classify(&src, false, Some(&columns))

@@ -2,7 +2,9 @@
 //! whether code can be rolled back over them (additive), cannot (destructive), or needs a look
 //! (unknown).
 
+mod alembic;
 mod chain;
+mod columns;
 mod index;
 mod js;
 mod php;
@@ -322,7 +324,9 @@ type FolderOps = std::rc::Rc<Vec<(String, FileOps)>>;
 
 enum FileOps {
     Django(Vec<python::StateOp>),
-    Rails(Vec<rails::ColumnOp>),
+    Rails(Vec<columns::ColumnOp>),
+    /// An Alembic revision: its place in the revision graph, and what it does to the tables.
+    Alembic(alembic::Revision, Vec<columns::ColumnOp>),
 }
 
 /// Which paths are migrations (shared with the threads that build the index).
@@ -696,7 +700,7 @@ impl Guard {
                     let full = format!("{dir}/{name}");
                     let src = Source::new(&full, &text, dialect);
                     let ops = if name.ends_with(".py") {
-                        FileOps::Django(python::file_state_ops(&src))
+                        python_file_ops(&src)
                     } else if name.ends_with(".rb") {
                         FileOps::Rails(rails::file_ops(&src))
                     } else if name.ends_with(".php") {
@@ -873,7 +877,8 @@ fn classify_source(
                 }
                 state
             });
-            python::classify(src, earlier.as_ref())
+            let tables = folder.and_then(|files| alembic_ancestry(src, files));
+            python::classify(src, earlier.as_ref(), tables.as_ref())
         }
         Reader::Php => php::classify(src, before.map(|files| replayed_columns(&files)).as_ref()),
         Reader::JavaScript | Reader::TypeScript => {
@@ -886,12 +891,65 @@ fn classify_source(
     }
 }
 
+/// A Python migration of a folder: an Alembic revision, or Django's operations.
+fn python_file_ops(src: &Source<'_>) -> FileOps {
+    let Ok(body) = python::parse(src.text) else {
+        return FileOps::Django(Vec::new());
+    };
+    match (alembic::revision(&body), alembic::upgrade(&body)) {
+        (Some(revision), Some(upgrade)) => {
+            FileOps::Alembic(revision, alembic::file_ops(src, upgrade))
+        }
+        _ => FileOps::Django(python::file_state_ops(src)),
+    }
+}
+
+/// What the Alembic revisions an Alembic migration descends from (through `down_revision`,
+/// whatever the files' names) left of the tables, applied parents first; `None` when the file
+/// names no revision.
+fn alembic_ancestry(src: &Source<'_>, files: &[(String, FileOps)]) -> Option<columns::Columns> {
+    let body = python::parse(src.text).ok()?;
+    let own = alembic::revision(&body)?;
+    let by_id: HashMap<&str, (&alembic::Revision, &Vec<columns::ColumnOp>)> = files
+        .iter()
+        .filter_map(|(_, ops)| match ops {
+            FileOps::Alembic(revision, ops) => Some((revision.id.as_str(), (revision, ops))),
+            _ => None,
+        })
+        .collect();
+    // Depth-first from the parents, each revision after its own parents, each once.
+    let mut order: Vec<&str> = Vec::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut stack: Vec<(&str, bool)> = own.parents.iter().map(|p| (p.as_str(), false)).collect();
+    while let Some((id, parents_done)) = stack.pop() {
+        if parents_done {
+            order.push(id);
+            continue;
+        }
+        if !seen.insert(id) {
+            continue;
+        }
+        let Some((revision, _)) = by_id.get(id) else {
+            continue;
+        };
+        stack.push((id, true));
+        stack.extend(revision.parents.iter().map(|p| (p.as_str(), false)));
+    }
+    let mut tables = columns::Columns::new();
+    for id in order {
+        if let Some((_, ops)) = by_id.get(id) {
+            ops.iter().for_each(|op| columns::apply(&mut tables, op));
+        }
+    }
+    Some(tables)
+}
+
 /// The tables' columns after the given migrations of a folder (Rails, Sequelize).
-fn replayed_columns(files: &[&FileOps]) -> rails::Columns {
-    let mut columns = rails::Columns::new();
+fn replayed_columns(files: &[&FileOps]) -> columns::Columns {
+    let mut columns = columns::Columns::new();
     for ops in files {
         if let FileOps::Rails(ops) = ops {
-            ops.iter().for_each(|op| rails::apply(&mut columns, op));
+            ops.iter().for_each(|op| columns::apply(&mut columns, op));
         }
     }
     columns

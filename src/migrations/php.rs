@@ -6,7 +6,7 @@
 use tree_sitter::Node;
 
 use super::chain::{self, Builder, Chain, Link};
-use super::rails::{self, Column, ColumnOp, Columns};
+use super::columns::{self, Column, ColumnOp, Columns};
 use super::{Class, Finding, Source};
 
 /// The findings of a migration; `earlier` is what the folder's earlier migrations left of the
@@ -346,7 +346,7 @@ struct Walk<'a, 'b> {
 impl Walk<'_, '_> {
     fn record(&mut self, op: ColumnOp) {
         if let Some(columns) = self.columns.as_mut() {
-            rails::apply(columns, &op);
+            columns::apply(columns, &op);
         }
         self.ops.push(op);
     }
@@ -426,7 +426,7 @@ impl Walk<'_, '_> {
     /// `$table->string('name', 100)->nullable()->change()` against the column as it was.
     fn change(&self, table: &str, column: &str, after: &Column, computed: bool) -> (Class, String) {
         if let Some(refused) =
-            chain::changed_column(self.src, self.columns.as_ref(), table, column, after)
+            columns::changed_column(self.src, self.columns.as_ref(), table, column, after)
         {
             return refused;
         }
@@ -794,7 +794,7 @@ mod tests {
         let mut columns = Columns::new();
         file_ops(&src)
             .iter()
-            .for_each(|op| rails::apply(&mut columns, op));
+            .for_each(|op| columns::apply(&mut columns, op));
         let change = laravel(
             "        Schema::table('songs', function (Blueprint $table) {\n            $table->string('id', 36)->change();\n            $table->string('title', 4064)->change();\n            $table->string('password', 60)->nullable()->change();\n            $table->string('album_id')->change();\n            $table->string('title', 100)->change();\n            $table->string('id', (2 ** 6))->change();\n        });",
         );

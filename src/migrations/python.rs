@@ -1,7 +1,7 @@
 //! Django and Alembic migrations, parsed with Ruff's Python parser. Django: the `operations` of
 //! `class Migration` (`database_operations` of `SeparateDatabaseAndState`, the forward SQL of
 //! `RunSQL`), `AlterField` judged against the field as the app's earlier migrations left it.
-//! Alembic: the `op.` and `batch_op.` calls of `upgrade()`.
+//! Alembic (`upgrade()`) is read in `alembic.rs`, with the helpers here.
 
 use std::collections::HashMap;
 
@@ -29,8 +29,12 @@ pub fn parse(text: &str) -> Result<ast::Suite, String> {
 }
 
 /// The findings of a Django or Alembic migration. `earlier` is the app's state before this
-/// migration (Django), when it can be known.
-pub fn classify(src: &Source<'_>, earlier: Option<&State>) -> Vec<Finding> {
+/// migration (Django), `tables` what the Alembic revisions it descends from left, when known.
+pub fn classify(
+    src: &Source<'_>,
+    earlier: Option<&State>,
+    tables: Option<&super::columns::Columns>,
+) -> Vec<Finding> {
     let body = match parse(src.text) {
         Ok(body) => body,
         Err(e) => {
@@ -39,13 +43,8 @@ pub fn classify(src: &Source<'_>, earlier: Option<&State>) -> Vec<Finding> {
             ))]
         }
     };
-    if let Some(upgrade) = function(&body, "upgrade") {
-        let mut walk = Alembic {
-            src,
-            findings: Vec::new(),
-        };
-        walk.body(upgrade, "op");
-        return walk.findings;
+    if let Some(upgrade) = super::alembic::upgrade(&body) {
+        return super::alembic::classify(src, upgrade, tables);
     }
     let Some(operations) = django_operations(&body) else {
         return vec![src.unreadable(
@@ -77,7 +76,7 @@ pub fn classify(src: &Source<'_>, earlier: Option<&State>) -> Vec<Finding> {
     walk.findings
 }
 
-fn function<'a>(body: &'a [Stmt], name: &str) -> Option<&'a [Stmt]> {
+pub(super) fn function<'a>(body: &'a [Stmt], name: &str) -> Option<&'a [Stmt]> {
     body.iter().find_map(|s| match s {
         Stmt::FunctionDef(f) if f.name.as_str() == name => Some(f.body.as_slice()),
         _ => None,
@@ -125,7 +124,12 @@ fn elements<'a>(module: &'a [Stmt], e: &'a Expr, out: &mut Vec<&'a Expr>, depth:
 }
 
 /// The findings of SQL `text`, written at `literal`, that the call `call` runs.
-fn sql_in_code(src: &Source<'_>, text: &str, literal: &Expr, call: &Expr) -> Vec<Finding> {
+pub(super) fn sql_in_code(
+    src: &Source<'_>,
+    text: &str,
+    literal: &Expr,
+    call: &Expr,
+) -> Vec<Finding> {
     let r = call.range();
     let line = src.line_of(usize::from(literal.range().start()));
     src.embedded_sql(text, line, usize::from(r.start())..usize::from(r.end()))
@@ -136,14 +140,14 @@ fn is_noop(e: &Expr) -> bool {
     matches!(e, Expr::Attribute(a) if a.attr.as_str() == "noop")
 }
 
-fn name_of(e: &Expr) -> Option<&str> {
+pub(super) fn name_of(e: &Expr) -> Option<&str> {
     match e {
         Expr::Name(n) => Some(n.id.as_str()),
         _ => None,
     }
 }
 
-fn list(e: &Expr) -> Option<&[Expr]> {
+pub(super) fn list(e: &Expr) -> Option<&[Expr]> {
     match e {
         Expr::List(l) => Some(&l.elts),
         Expr::Tuple(t) => Some(&t.elts),
@@ -152,7 +156,7 @@ fn list(e: &Expr) -> Option<&[Expr]> {
 }
 
 /// `migrations.AddField` → `AddField`; `op.add_column` → (`op`, `add_column`).
-fn callee(call: &ast::ExprCall) -> (Option<&str>, &str) {
+pub(super) fn callee(call: &ast::ExprCall) -> (Option<&str>, &str) {
     match call.func.as_ref() {
         Expr::Attribute(a) => (
             match a.value.as_ref() {
@@ -168,7 +172,7 @@ fn callee(call: &ast::ExprCall) -> (Option<&str>, &str) {
 }
 
 /// An argument by keyword, else by position.
-fn arg<'a>(call: &'a ast::ExprCall, keyword: &str, position: usize) -> Option<&'a Expr> {
+pub(super) fn arg<'a>(call: &'a ast::ExprCall, keyword: &str, position: usize) -> Option<&'a Expr> {
     call.arguments
         .keywords
         .iter()
@@ -177,14 +181,14 @@ fn arg<'a>(call: &'a ast::ExprCall, keyword: &str, position: usize) -> Option<&'
         .or_else(|| call.arguments.args.get(position))
 }
 
-fn string(e: &Expr) -> Option<String> {
+pub(super) fn string(e: &Expr) -> Option<String> {
     match e {
         Expr::StringLiteral(s) => Some(s.value.to_str().to_string()),
         _ => None,
     }
 }
 
-fn text<'a>(src: &Source<'a>, e: &Expr) -> &'a str {
+pub(super) fn text<'a>(src: &Source<'a>, e: &Expr) -> &'a str {
     let r = e.range();
     src.text
         .get(usize::from(r.start())..usize::from(r.end()))
@@ -726,180 +730,4 @@ fn widening(before: &str, after: &str) -> Option<bool> {
     // A positive-only field rejects what the signed one took.
     let adds_check = !before.starts_with("Positive") && after.starts_with("Positive");
     Some(b.0 == a.0 && a.1 >= b.1 && !adds_check)
-}
-
-struct Alembic<'a, 'b> {
-    src: &'a Source<'b>,
-    findings: Vec<Finding>,
-}
-
-impl Alembic<'_, '_> {
-    fn body(&mut self, body: &[Stmt], receiver: &str) {
-        for stmt in body {
-            match stmt {
-                Stmt::Expr(e) => self.expr(&e.value, receiver),
-                Stmt::With(w) => {
-                    // `with op.batch_alter_table("t") as batch_op:` — its calls act on the table.
-                    let batch = w.items.iter().find_map(|item| {
-                        let Expr::Call(c) = &item.context_expr else {
-                            return None;
-                        };
-                        (callee(c).1 == "batch_alter_table")
-                            .then(|| item.optional_vars.as_deref().and_then(name_of))?
-                    });
-                    self.body(&w.body, batch.unwrap_or(receiver));
-                }
-                Stmt::If(i) => {
-                    self.body(&i.body, receiver);
-                    for clause in &i.elif_else_clauses {
-                        self.body(&clause.body, receiver);
-                    }
-                }
-                Stmt::For(f) => self.body(&f.body, receiver),
-                _ => {}
-            }
-        }
-    }
-
-    fn push(&mut self, e: &Expr, class: Class, reason: String) {
-        let r = e.range();
-        self.findings.push(self.src.finding_at(
-            usize::from(r.start())..usize::from(r.end()),
-            class,
-            &reason,
-        ));
-    }
-
-    fn expr(&mut self, e: &Expr, receiver: &str) {
-        let Expr::Call(call) = e else { return };
-        let (on, name) = callee(call);
-        if on != Some(receiver) && on != Some("op") {
-            return;
-        }
-        // batch_op calls name no table: their arguments shift by one.
-        let shift = usize::from(on == Some(receiver) && receiver != "op");
-        let at = |n: usize| n.saturating_sub(shift);
-        use Class::*;
-        let (class, reason) = match name {
-            "create_table" => (Additive, "creates a table".to_string()),
-            "create_index" => (Additive, "adds an index".into()),
-            "add_column" => {
-                let column = call.arguments.args.get(at(1));
-                match column.and_then(|c| sa_column(self.src, c)) {
-                    Some((col, nullable, default)) if !nullable && !default => (
-                        Destructive,
-                        format!("adds NOT NULL column {col} without a server default: old code's inserts fail"),
-                    ),
-                    Some((col, _, _)) => (Additive, format!("adds column {col}")),
-                    None => (Unknown, "adds a column it cannot read; check it by hand".into()),
-                }
-            }
-            "drop_column" => (
-                Destructive,
-                "drops a column: old code that reads it breaks".into(),
-            ),
-            "drop_table" => (Destructive, "drops a table".into()),
-            "rename_table" => (
-                Destructive,
-                "renames a table: old code uses the old name".into(),
-            ),
-            "alter_column" => {
-                let kw = |k: &str| {
-                    call.arguments
-                        .keywords
-                        .iter()
-                        .find(|kw| kw.arg.as_ref().is_some_and(|a| a.as_str() == k))
-                        .map(|kw| text(self.src, &kw.value))
-                };
-                if kw("nullable") == Some("False") {
-                    (
-                        Destructive,
-                        "sets NOT NULL: old code that leaves it empty fails".into(),
-                    )
-                } else if kw("type_").is_some() {
-                    (Destructive, "changes a column's type".into())
-                } else if kw("new_column_name").is_some() {
-                    (
-                        Destructive,
-                        "renames a column: old code uses the old name".into(),
-                    )
-                } else {
-                    (
-                        Safe,
-                        "alters a column but keeps its name, type and NULL".into(),
-                    )
-                }
-            }
-            "create_unique_constraint" | "create_check_constraint" | "create_primary_key" => (
-                Destructive,
-                "adds a constraint: old code may write rows it rejects".into(),
-            ),
-            "create_foreign_key" => (
-                Review,
-                "adds a foreign key: check that old code keeps it satisfied".into(),
-            ),
-            "drop_index"
-            | "drop_constraint"
-            | "create_table_comment"
-            | "drop_table_comment"
-            | "bulk_insert" => (Safe, "keeps every column the old code uses".into()),
-            "execute" => {
-                let sql = call.arguments.args.first();
-                // op.execute("…") or op.execute(sa.text("…")).
-                let literal = sql.and_then(|s| {
-                    string(s).or_else(|| match s {
-                        Expr::Call(inner) => inner.arguments.args.first().and_then(string),
-                        _ => None,
-                    })
-                });
-                match (sql, literal) {
-                    (Some(s), Some(text)) => {
-                        let found = sql_in_code(self.src, &text, s, e);
-                        self.findings.extend(found);
-                    }
-                    _ => self.push(
-                        e,
-                        Review,
-                        "runs SQL built at run time; check it by hand".into(),
-                    ),
-                }
-                return;
-            }
-            "batch_alter_table" | "get_bind" | "get_context" | "f" | "inline_literal" => return,
-            other => (
-                Review,
-                format!("op.{other} is not a call git-fastrevert knows; check it by hand"),
-            ),
-        };
-        self.push(e, class, reason);
-    }
-}
-
-/// `sa.Column("name", sa.String(), nullable=False, server_default=…)`: its name, whether it
-/// is nullable (SQLAlchemy's default), and whether it has a server default.
-fn sa_column(src: &Source<'_>, e: &Expr) -> Option<(String, bool, bool)> {
-    let Expr::Call(call) = e else { return None };
-    if callee(call).1 != "Column" {
-        return None;
-    }
-    let name = call
-        .arguments
-        .args
-        .first()
-        .and_then(string)
-        .unwrap_or_default();
-    let kw = |k: &str| {
-        call.arguments
-            .keywords
-            .iter()
-            .find(|kw| kw.arg.as_ref().is_some_and(|a| a.as_str() == k))
-            .map(|kw| text(src, &kw.value))
-    };
-    let primary = kw("primary_key") == Some("True");
-    let nullable = match kw("nullable") {
-        Some(v) => v != "False",
-        None => !primary,
-    };
-    let default = kw("server_default").is_some_and(|v| v != "None");
-    Some((name, nullable, default))
 }

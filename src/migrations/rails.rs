@@ -4,61 +4,8 @@
 
 use lib_ruby_parser::{Node, Parser, ParserOptions};
 
+use super::columns::{apply, wider_or_same, Column, ColumnOp, Columns};
 use super::{Class, Finding, Source};
-
-/// A column as the migrations so far left it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Column {
-    pub ty: String,
-    pub nullable: bool,
-    pub limit: Option<i64>,
-    /// The database fills it in when an insert leaves it out.
-    pub default: bool,
-}
-
-/// The columns of the tables, by (table, column), after the earlier migrations.
-pub type Columns = std::collections::HashMap<(String, String), Column>;
-
-/// What a migration does to the columns, for the ones after it.
-#[derive(Debug, Clone)]
-pub enum ColumnOp {
-    Set(String, String, Column),
-    NotNull(String, String, bool),
-    Remove(String, String),
-    Rename(String, String, String),
-    RenameTable(String, String),
-    DropTable(String),
-}
-
-pub fn apply(columns: &mut Columns, op: &ColumnOp) {
-    match op {
-        ColumnOp::Set(t, c, col) => {
-            columns.insert((t.clone(), c.clone()), col.clone());
-        }
-        ColumnOp::NotNull(t, c, nullable) => {
-            if let Some(col) = columns.get_mut(&(t.clone(), c.clone())) {
-                col.nullable = *nullable;
-            }
-        }
-        ColumnOp::Remove(t, c) => {
-            columns.remove(&(t.clone(), c.clone()));
-        }
-        ColumnOp::Rename(t, old, new) => {
-            if let Some(col) = columns.remove(&(t.clone(), old.clone())) {
-                columns.insert((t.clone(), new.clone()), col);
-            }
-        }
-        ColumnOp::RenameTable(old, new) => {
-            let moved: Vec<_> = columns.keys().filter(|(t, _)| t == old).cloned().collect();
-            for key in moved {
-                if let Some(col) = columns.remove(&key) {
-                    columns.insert((new.clone(), key.1), col);
-                }
-            }
-        }
-        ColumnOp::DropTable(t) => columns.retain(|(table, _), _| table != t),
-    }
-}
 
 /// Walk a migration; `ops_only` for an earlier one read for its column changes, whose own SQL
 /// need not be judged.
@@ -237,29 +184,6 @@ fn integer(node: &Node) -> Option<i64> {
         Node::Int(i) => i.value.replace('_', "").parse().ok(),
         _ => None,
     }
-}
-
-/// Whether a column of type `before` can become `after` with old code still reading and
-/// writing it: the same type, or a wider one of the same kind.
-pub fn wider_or_same(before: &str, after: &str) -> bool {
-    fn rank(t: &str) -> Option<(&'static str, u8)> {
-        Some(match t {
-            "string" => ("text", 1),
-            "text" | "citext" => ("text", 2),
-            "integer" => ("int", 2),
-            "bigint" => ("int", 3),
-            "datetime" | "timestamp" => ("time", 1),
-            // Rails before 5.1 made integer ids.
-            "primary_key" => ("int", 2),
-            "timestamptz" => ("time", 2),
-            _ => return None,
-        })
-    }
-    // JSON is text that the database checks: text holds whatever it held (not the reverse).
-    let json_to_text = matches!(before, "json" | "jsonb") && matches!(after, "text" | "citext");
-    before == after
-        || json_to_text
-        || matches!((rank(before), rank(after)), (Some(b), Some(a)) if b.0 == a.0 && a.1 >= b.1)
 }
 
 /// Column types `t.<type>` and `add_column` take.

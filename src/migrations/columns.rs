@@ -1,0 +1,190 @@
+//! What the migrations of a folder did to the tables' columns and unique indexes, replayed
+//! in order, so that a migration that changes a column in place (Rails' `change_column`,
+//! Laravel's `change()`, Sequelize's `changeColumn`, Alembic's `alter_column`) is judged
+//! against the column as it was.
+
+use std::collections::HashMap;
+
+use super::{Class, Source};
+
+/// A column as the migrations so far left it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub ty: String,
+    pub nullable: bool,
+    pub limit: Option<i64>,
+    /// The database fills it in when an insert leaves it out.
+    pub default: bool,
+}
+
+/// The columns of the tables, by (table, column), after the earlier migrations; and their
+/// unique indexes and constraints (the primary key too), by name.
+#[derive(Debug, Clone, Default)]
+pub struct Columns {
+    columns: HashMap<(String, String), Column>,
+    unique: HashMap<String, (String, Vec<String>)>,
+}
+
+impl Columns {
+    pub fn new() -> Columns {
+        Columns::default()
+    }
+
+    /// The table and columns of the unique index or constraint named `name`.
+    pub fn unique_key(&self, name: &str) -> Option<(String, Vec<String>)> {
+        self.unique.get(name).cloned()
+    }
+
+    /// The columns of each unique index or constraint of `table`.
+    pub fn unique_on<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a [String]> + 'a {
+        self.unique
+            .values()
+            .filter(move |(t, _)| t == table)
+            .map(|(_, columns)| columns.as_slice())
+    }
+}
+
+impl std::ops::Deref for Columns {
+    type Target = HashMap<(String, String), Column>;
+    fn deref(&self) -> &Self::Target {
+        &self.columns
+    }
+}
+
+impl std::ops::DerefMut for Columns {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.columns
+    }
+}
+
+/// What a migration does to the columns, for the ones after it.
+#[derive(Debug, Clone)]
+pub enum ColumnOp {
+    Set(String, String, Column),
+    NotNull(String, String, bool),
+    Remove(String, String),
+    Rename(String, String, String),
+    RenameTable(String, String),
+    DropTable(String),
+    /// A unique index or constraint: table, name, columns.
+    Unique(String, String, Vec<String>),
+    /// An index or constraint dropped, by name.
+    DropIndex(String),
+}
+
+pub fn apply(columns: &mut Columns, op: &ColumnOp) {
+    match op {
+        ColumnOp::Set(t, c, col) => {
+            columns.insert((t.clone(), c.clone()), col.clone());
+        }
+        ColumnOp::NotNull(t, c, nullable) => {
+            if let Some(col) = columns.get_mut(&(t.clone(), c.clone())) {
+                col.nullable = *nullable;
+            }
+        }
+        ColumnOp::Remove(t, c) => {
+            columns.remove(&(t.clone(), c.clone()));
+        }
+        ColumnOp::Rename(t, old, new) => {
+            if let Some(col) = columns.remove(&(t.clone(), old.clone())) {
+                columns.insert((t.clone(), new.clone()), col);
+            }
+        }
+        ColumnOp::RenameTable(old, new) => {
+            let moved: Vec<_> = columns.keys().filter(|(t, _)| t == old).cloned().collect();
+            for key in moved {
+                if let Some(col) = columns.remove(&key) {
+                    columns.insert((new.clone(), key.1), col);
+                }
+            }
+            for (table, _) in columns.unique.values_mut() {
+                if table == old {
+                    *table = new.clone();
+                }
+            }
+        }
+        ColumnOp::DropTable(t) => {
+            columns.retain(|(table, _), _| table != t);
+            columns.unique.retain(|_, (table, _)| table != t);
+        }
+        ColumnOp::Unique(t, name, cols) => {
+            columns
+                .unique
+                .insert(name.clone(), (t.clone(), cols.clone()));
+        }
+        ColumnOp::DropIndex(name) => {
+            columns.unique.remove(name);
+        }
+    }
+}
+
+/// Whether a column of type `before` can become `after` with old code still reading and
+/// writing it: the same type, or a wider one of the same kind.
+pub fn wider_or_same(before: &str, after: &str) -> bool {
+    fn rank(t: &str) -> Option<(&'static str, u8)> {
+        Some(match t {
+            "string" => ("text", 1),
+            "text" | "citext" => ("text", 2),
+            "integer" => ("int", 2),
+            "bigint" => ("int", 3),
+            "datetime" | "timestamp" => ("time", 1),
+            // Rails before 5.1 made integer ids.
+            "primary_key" => ("int", 2),
+            "timestamptz" => ("time", 2),
+            _ => return None,
+        })
+    }
+    // JSON is text that the database checks: text holds whatever it held (not the reverse).
+    let json_to_text = matches!(before, "json" | "jsonb") && matches!(after, "text" | "citext");
+    before == after
+        || json_to_text
+        || matches!((rank(before), rank(after)), (Some(b), Some(a)) if b.0 == a.0 && a.1 >= b.1)
+}
+
+/// A column changed in place (Laravel's `change()`, Sequelize's `changeColumn`) against the
+/// column as the earlier migrations left it: the refusal when old code may not fit it (NOT
+/// NULL set, another or a narrower type, or nothing known of it before), `None` when it
+/// keeps the column readable and writable by old code. Without the earlier migrations it
+/// asks for them.
+pub fn changed_column(
+    src: &Source<'_>,
+    columns: Option<&Columns>,
+    table: &str,
+    column: &str,
+    after: &Column,
+) -> Option<(Class, String)> {
+    use Class::Destructive;
+    let Some(columns) = columns else {
+        src.want_history();
+        return Some((
+            Destructive,
+            format!("changes {table}.{column}, and the app's earlier migrations could not be read"),
+        ));
+    };
+    let Some(before) = columns.get(&(table.to_string(), column.to_string())) else {
+        return Some((
+            Destructive,
+            format!(
+                "changes {table}.{column} to {}, and its earlier type is not known",
+                after.ty
+            ),
+        ));
+    };
+    if before.nullable && !after.nullable && !after.default {
+        return Some((
+            Destructive,
+            format!("sets NOT NULL on {table}.{column}: old code that leaves it empty fails"),
+        ));
+    }
+    let narrower = matches!((before.limit, after.limit), (Some(b), Some(a)) if a < b);
+    if !wider_or_same(&before.ty, &after.ty) || narrower {
+        return Some((
+            Destructive,
+            format!(
+                "changes {table}.{column} from {} to {}: the column's type changes",
+                before.ty, after.ty
+            ),
+        ));
+    }
+    None
+}
