@@ -1,11 +1,11 @@
 //! SQL migrations: split a file into statements (keeping line numbers), parse each with
 //! `sqlparser`, and classify what it does to code that expects the old schema.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, ColumnOption, ObjectName, ObjectType, Statement,
-    TableConstraint,
+    AlterColumnOperation, AlterTableOperation, ColumnOption, Ident, IndexColumn, ObjectName,
+    ObjectType, Statement, TableConstraint,
 };
 use sqlparser::dialect::{
     Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
@@ -155,9 +155,9 @@ fn count_lines(bytes: &[u8]) -> usize {
 /// Classify every statement of a SQL migration.
 pub fn classify(file: &str, sql: &str, dialect: Dialect) -> Vec<Finding> {
     let parser = dialect.parser();
-    // Constraints and NOT NULL columns on a table made in the same file break nothing: no old
-    // code writes to it yet.
-    let mut created: HashSet<String> = HashSet::new();
+    // What the file did before each statement: constraints and NOT NULL columns on a table it
+    // made break nothing (no old code writes to it yet), and so on.
+    let mut created = Memory::default();
     let mut findings = Vec::new();
     for piece in split(sql) {
         let statement = one_line(piece.text);
@@ -199,6 +199,13 @@ pub fn classify(file: &str, sql: &str, dialect: Dialect) -> Vec<Finding> {
                 Class::Review,
                 "changes a sequence (not parsed); check it by hand".into(),
             ),
+            // Statements sqlparser does not know that touch no column old code uses: index
+            // rebuilds, planner statistics, function bodies (as a parsed CREATE FUNCTION is).
+            Err(_) if unparsed_but_harmless(piece.text) => (
+                Class::Additive,
+                "rebuilds indexes, adds statistics or a function (not parsed): no column changes"
+                    .into(),
+            ),
             // sqlparser refuses PostgreSQL's `DROP INDEX CONCURRENTLY IF EXISTS`; an index's
             // removal leaves every column old code uses.
             Err(_) if starts_with_words(piece.text, &["drop", "index"]) => (
@@ -213,6 +220,30 @@ pub fn classify(file: &str, sql: &str, dialect: Dialect) -> Vec<Finding> {
         findings.push(finding(file, piece.line, class, statement, reason));
     }
     findings
+}
+
+/// REINDEX, CREATE STATISTICS, CREATE [OR REPLACE] FUNCTION or PROCEDURE, and ALTER TABLE …
+/// ALTER COLUMN … SET STATISTICS | STORAGE | COMPRESSION alone.
+fn unparsed_but_harmless(sql: &str) -> bool {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    let head: Vec<&str> = words.iter().map(String::as_str).take(4).collect();
+    let column_setting = head.first() == Some(&"ALTER")
+        && head.get(1) == Some(&"TABLE")
+        && !sql.contains(',')
+        && words.windows(2).any(|w| {
+            w[0] == "SET" && matches!(w[1].as_str(), "STATISTICS" | "STORAGE" | "COMPRESSION")
+        });
+    matches!(
+        head.as_slice(),
+        ["REINDEX", ..]
+            | ["CREATE", "STATISTICS", ..]
+            | ["CREATE", "FUNCTION", ..]
+            | ["CREATE", "PROCEDURE", ..]
+            | ["CREATE", "OR", "REPLACE", "FUNCTION" | "PROCEDURE"]
+    ) || column_setting
 }
 
 /// Whether `sql` starts with these words, in any case.
@@ -321,12 +352,67 @@ fn norm(name: &ObjectName) -> String {
         .to_ascii_lowercase()
 }
 
-fn statement_class(s: &Statement, created: &mut HashSet<String>) -> (Class, String) {
+/// What a SQL file did before the statement at hand.
+#[derive(Default)]
+struct Memory {
+    /// Tables it created.
+    created: HashSet<String>,
+    /// (table, column) it added, and whether NOT NULL with a default.
+    added: HashMap<(String, String), Added>,
+    /// (table, column) it gave a default.
+    defaulted: HashSet<(String, String)>,
+}
+
+#[derive(Clone, Copy)]
+struct Added {
+    not_null: bool,
+    default: bool,
+}
+
+impl Memory {
+    fn contains(&self, table: &str) -> bool {
+        self.created.contains(table)
+    }
+
+    /// Whether old code leaves this column empty: the file added it nullable, without a
+    /// default. NULLs never collide in a unique key.
+    fn left_empty(&self, table: &str, column: &str) -> bool {
+        self.added
+            .get(&(table.to_string(), column.to_string()))
+            .is_some_and(|a| !a.not_null && !a.default)
+    }
+}
+
+/// The column a unique key names (`"Email"`, `email DESC`), lower case and unquoted.
+fn key_column(column: &IndexColumn) -> String {
+    column
+        .column
+        .expr
+        .to_string()
+        .replace(['"', '`', '[', ']'], "")
+        .to_ascii_lowercase()
+}
+
+fn statement_class(s: &Statement, created: &mut Memory) -> (Class, String) {
     use Class::*;
     match s {
         Statement::CreateTable(t) => {
-            created.insert(norm(&t.name));
+            created.created.insert(norm(&t.name));
             (Additive, format!("creates table {}", t.name))
+        }
+        Statement::CreateIndex(i)
+            if i.unique
+                && i.columns
+                    .iter()
+                    .any(|c| created.left_empty(&norm(&i.table_name), &key_column(c))) =>
+        {
+            (
+                Additive,
+                format!(
+                    "adds a unique index on {} over a column this file adds, which old code leaves empty",
+                    i.table_name
+                ),
+            )
         }
         Statement::CreateIndex(i) if i.unique && !created.contains(&norm(&i.table_name)) => (
             Destructive,
@@ -399,7 +485,7 @@ fn statement_class(s: &Statement, created: &mut HashSet<String>) -> (Class, Stri
             let new_table = created.contains(&table);
             let mut worst = (Additive, format!("alters {}", alter.name));
             for op in &alter.operations {
-                let (class, reason) = alter_class(op, &alter.name, new_table);
+                let (class, reason) = alter_class(op, &alter.name, new_table, created);
                 if class > worst.0 {
                     worst = (class, reason);
                 } else if worst.0 == Additive && class == Additive {
@@ -429,8 +515,64 @@ fn object_type_name(t: &ObjectType) -> String {
     t.to_string().to_ascii_lowercase()
 }
 
-fn alter_class(op: &AlterTableOperation, table: &ObjectName, new_table: bool) -> (Class, String) {
+fn alter_class(
+    op: &AlterTableOperation,
+    table: &ObjectName,
+    new_table: bool,
+    memory: &mut Memory,
+) -> (Class, String) {
     use Class::*;
+    let key = |column: &Ident| (norm(table), column.value.to_ascii_lowercase());
+    let judged = alter_op_class(op, table, new_table, memory);
+    // Remember what this statement did, for the ones after it.
+    match op {
+        AlterTableOperation::AddColumn { column_def, .. } => {
+            let options = || column_def.options.iter().map(|o| &o.option);
+            let added = Added {
+                not_null: options()
+                    .any(|o| matches!(o, ColumnOption::NotNull | ColumnOption::PrimaryKey(_))),
+                default: options().any(|o| {
+                    matches!(
+                        o,
+                        ColumnOption::Default(_)
+                            | ColumnOption::Generated { .. }
+                            | ColumnOption::Materialized(_)
+                    )
+                }),
+            };
+            memory.added.insert(key(&column_def.name), added);
+        }
+        AlterTableOperation::AlterColumn { column_name, op } => match op {
+            AlterColumnOperation::SetDefault { .. } => {
+                memory.defaulted.insert(key(column_name));
+            }
+            AlterColumnOperation::DropDefault => {
+                memory.defaulted.remove(&key(column_name));
+                if let Some(a) = memory.added.get_mut(&key(column_name)) {
+                    a.default = false;
+                }
+            }
+            _ => {}
+        },
+        _ => {}
+    }
+    if new_table && judged.0 > Safe {
+        return (
+            Additive,
+            format!("{} (on {table}, which this file creates)", judged.1),
+        );
+    }
+    judged
+}
+
+fn alter_op_class(
+    op: &AlterTableOperation,
+    table: &ObjectName,
+    new_table: bool,
+    memory: &Memory,
+) -> (Class, String) {
+    use Class::*;
+    let key = |column: &Ident| (norm(table), column.value.to_ascii_lowercase());
     match op {
         AlterTableOperation::AddColumn { column_def, .. } => {
             let options: Vec<&ColumnOption> =
@@ -494,10 +636,28 @@ fn alter_class(op: &AlterTableOperation, table: &ObjectName, new_table: bool) ->
             format!("changes the type of column {col_name}"),
         ),
         AlterTableOperation::AlterColumn { column_name, op } => match op {
+            // Old code's inserts leave it out and get the default this file gave it.
+            AlterColumnOperation::SetNotNull
+                if memory.defaulted.contains(&key(column_name))
+                    || memory.added.get(&key(column_name)).is_some_and(|a| a.default) =>
+            {
+                (
+                    Additive,
+                    format!("sets NOT NULL on {column_name}, which this file gives a default"),
+                )
+            }
             AlterColumnOperation::SetNotNull if !new_table => (
                 Destructive,
                 format!("sets NOT NULL on {column_name}: old code that leaves it empty fails"),
             ),
+            AlterColumnOperation::DropDefault
+                if memory.added.get(&key(column_name)).is_some_and(|a| a.not_null) =>
+            {
+                (
+                    Destructive,
+                    format!("drops the default of {column_name}, which this file adds NOT NULL: old code's inserts fail"),
+                )
+            }
             AlterColumnOperation::SetDataType { .. } => (
                 Destructive,
                 format!("changes the type of column {column_name}"),
@@ -511,6 +671,16 @@ fn alter_class(op: &AlterTableOperation, table: &ObjectName, new_table: bool) ->
             _ => (Additive, format!("relaxes column {column_name}")),
         },
         AlterTableOperation::AddConstraint { constraint, .. } if !new_table => match constraint {
+            TableConstraint::Unique(u)
+                if u.columns
+                    .iter()
+                    .any(|c| memory.left_empty(&norm(table), &key_column(c))) =>
+            {
+                (
+                    Additive,
+                    format!("adds a unique constraint to {table} over a column this file adds, which old code leaves empty"),
+                )
+            }
             TableConstraint::Unique(_) | TableConstraint::PrimaryKey(_) => (
                 Destructive,
                 format!("adds a unique constraint to {table}: old code may write rows it rejects"),
@@ -537,6 +707,11 @@ fn alter_class(op: &AlterTableOperation, table: &ObjectName, new_table: bool) ->
             Additive,
             format!("relaxes or renames a constraint of {table}"),
         ),
+        // Triggers on or off, statistics, storage: every column stays as old code knows it.
+        AlterTableOperation::EnableTrigger { .. } | AlterTableOperation::DisableTrigger { .. } => (
+            Safe,
+            format!("turns a trigger of {table} on or off; its columns stay"),
+        ),
         other => (
             Unknown,
             format!(
@@ -550,6 +725,32 @@ fn alter_class(op: &AlterTableOperation, table: &ObjectName, new_table: bool) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_the_same_file_did_before_counts() {
+        let sql = "CREATE TABLE n (id INT, old TEXT);\nALTER TABLE n DROP COLUMN old;\nALTER TABLE n RENAME COLUMN id TO key;\nALTER TABLE users ADD COLUMN plan TEXT NOT NULL DEFAULT 'free';\nALTER TABLE users ALTER COLUMN plan DROP DEFAULT;\nALTER TABLE users ALTER COLUMN age SET DEFAULT 0;\nALTER TABLE users ALTER COLUMN age SET NOT NULL;\nALTER TABLE users ADD COLUMN sso TEXT;\nCREATE UNIQUE INDEX users_sso ON users (sso);\nALTER TABLE users ADD CONSTRAINT u UNIQUE (sso);\nALTER TABLE users ALTER COLUMN name SET NOT NULL;";
+        let got: Vec<(usize, Class)> = classify("m.sql", sql, Dialect::Postgres)
+            .iter()
+            .map(|f| (f.line, f.class))
+            .collect();
+        use Class::*;
+        assert_eq!(
+            got,
+            vec![
+                (1, Additive),
+                (2, Additive),
+                (3, Additive),
+                (4, Additive),
+                (5, Destructive),
+                (6, Additive),
+                (7, Additive),
+                (8, Additive),
+                (9, Additive),
+                (10, Additive),
+                (11, Destructive),
+            ]
+        );
+    }
 
     #[test]
     fn splits_at_top_level_semicolons_with_lines() {
@@ -596,6 +797,10 @@ mod tests {
             ("THIS IS NOT SQL", Unknown),
             ("ALTER SEQUENCE s AS bigint", Review),
             ("DROP INDEX CONCURRENTLY IF EXISTS \"i\"", Additive),
+            ("REINDEX TABLE t", Additive),
+            ("CREATE STATISTICS s ON a, b FROM t", Additive),
+            ("ALTER TABLE t ALTER COLUMN c SET STATISTICS 1000", Additive),
+            ("ALTER TABLE t DISABLE TRIGGER USER", Safe),
         ];
         for (sql, class) in cases {
             assert_eq!(classes(sql), vec![class], "{sql}");
