@@ -859,3 +859,65 @@ fn a_repository_owned_by_another_user_is_an_error_that_names_safe_directory() {
         "the link did not move"
     );
 }
+
+/// Diesel keeps each migration in a folder of its own (`<id>_name/up.sql`): a type change is
+/// judged against the column as the earlier folders' `up.sql` left it, whatever `down.sql`
+/// says.
+#[test]
+fn a_diesel_type_change_is_judged_against_the_earlier_migrations() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.commit(
+        &work,
+        &[
+            (
+                "migrations/2024-01-01-000000_create_users/up.sql",
+                "CREATE TABLE users (id serial PRIMARY KEY, theme varchar(20) NOT NULL, age int);\n",
+            ),
+            (
+                "migrations/2024-01-01-000000_create_users/down.sql",
+                "DROP TABLE users;\n",
+            ),
+        ],
+        "Create users",
+    );
+    env.commit(
+        &work,
+        &[
+            (
+                "migrations/2024-02-01-000000_widen/up.sql",
+                "ALTER TABLE users ALTER COLUMN theme TYPE text;\nALTER TABLE users ALTER COLUMN age TYPE varchar(3);\n",
+            ),
+            (
+                "migrations/2024-02-01-000000_widen/down.sql",
+                "ALTER TABLE users ALTER COLUMN theme TYPE varchar(20);\n",
+            ),
+        ],
+        "Widen theme",
+    );
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "main~1..main", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let j = json(&out);
+    let findings = &j["migrations"][0]["findings"];
+    assert_eq!(j["migrations"].as_array().unwrap().len(), 1, "{j}");
+    assert_eq!(findings[0]["class"], "safe", "{j}");
+    assert!(
+        findings[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("string → text"),
+        "{j}"
+    );
+    assert_eq!(findings[1]["class"], "destructive", "{j}");
+    assert!(
+        findings[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("from integer to string"),
+        "{j}"
+    );
+}

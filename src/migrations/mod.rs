@@ -629,7 +629,7 @@ impl Guard {
         content: &str,
         read_folder: &FolderReader,
     ) -> Vec<Finding> {
-        let (dir, _) = path.rsplit_once('/').unwrap_or(("", path));
+        let (dir, _) = migration_folder(path);
         let folder = read_folder(dir).map(|files| self.folder_ops(dir, files));
         self.classify_with(path, content, folder.as_deref())
     }
@@ -707,6 +707,11 @@ impl Guard {
                         FileOps::Rails(php::file_ops(&src))
                     } else if let Some(typescript) = script(&name) {
                         FileOps::Rails(js::file_ops(&src, typescript))
+                    } else if reader(name.rsplit('/').next().unwrap_or(&name).as_bytes())
+                        == Some(Reader::Sql)
+                    {
+                        // Down halves (`*.down.sql`, Flyway's undo) are no step forward.
+                        FileOps::Rails(sql::file_ops(&forward_sql(&text), dialect))
                     } else {
                         return None;
                     };
@@ -727,7 +732,7 @@ impl Guard {
         if !wanted_history {
             return self.acknowledged(findings, path, content);
         }
-        let (dir, _) = path.rsplit_once('/').unwrap_or(("", path));
+        let (dir, _) = migration_folder(path);
         let key = (tree, dir.to_string());
         let cached = self.folders.borrow().get(&key).cloned();
         let folder = match cached {
@@ -854,7 +859,8 @@ fn classify_source(
     folder: Option<&[(String, FileOps)]>,
 ) -> Vec<Finding> {
     // What the migrations of the folder that sort before this one did.
-    let name = src.file.rsplit('/').next().unwrap_or(src.file);
+    let name = migration_folder(src.file).1;
+    let name = name.as_str();
     let before = folder.map(|files| {
         files
             .iter()
@@ -885,10 +891,36 @@ fn classify_source(
             let earlier = before.map(|files| replayed_columns(&files));
             js::classify(src, kind == Reader::TypeScript, earlier.as_ref())
         }
-        Reader::Sql | Reader::Unreadable(_) => {
-            sql::classify(src.file, &forward_sql(src.text), src.dialect)
+        Reader::Sql => {
+            let earlier = before.map(|files| replayed_columns(&files));
+            let (findings, wanted) = sql::classify_replayed(
+                src.file,
+                &forward_sql(src.text),
+                src.dialect,
+                earlier.as_ref(),
+            );
+            if wanted {
+                src.want_history();
+            }
+            findings
         }
+        Reader::Unreadable(_) => sql::classify(src.file, &forward_sql(src.text), src.dialect),
     }
+}
+
+/// The folder whose migrations run before this one, and this one's name in it: the file's own
+/// folder, or, for a migration that is a folder of its own (Diesel's `<id>_name/up.sql`,
+/// Prisma's `<id>_name/migration.sql`), that folder's parent, the name then being
+/// `<id>_name/up.sql`.
+fn migration_folder(path: &str) -> (&str, String) {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    if matches!(name, "up.sql" | "migration.sql") {
+        if let Some((parent, own)) = dir.rsplit_once('/') {
+            return (parent, format!("{own}/{name}"));
+        }
+        return ("", format!("{dir}/{name}"));
+    }
+    (dir, name.to_string())
 }
 
 /// A Python migration of a folder: an Alembic revision, or Django's operations.
@@ -1020,11 +1052,31 @@ fn read_tree_folder(repo: &Repo, tree: Oid, dir: &str) -> Option<Vec<(String, St
     };
     let mut files = Vec::new();
     for entry in folder.iter() {
-        let Some(name) = std::str::from_utf8(entry.name()).ok().filter(|n| {
-            n.ends_with(".py") || n.ends_with(".rb") || n.ends_with(".php") || script(n).is_some()
-        }) else {
+        let Ok(name) = std::str::from_utf8(entry.name()) else {
             continue;
         };
+        // A migration that is a folder of its own: its forward half, named as
+        // `migration_folder` names it.
+        if entry.is_tree() {
+            let Ok(own) = repo.tree(entry.id()) else {
+                continue;
+            };
+            for inner in ["up.sql", "migration.sql"] {
+                if let Some(blob) = own.id_at(inner).and_then(|id| repo.blob(id).ok()) {
+                    let text = String::from_utf8_lossy(&blob).into_owned();
+                    files.push((format!("{name}/{inner}"), text));
+                }
+            }
+            continue;
+        }
+        let read = name.ends_with(".py")
+            || name.ends_with(".rb")
+            || name.ends_with(".php")
+            || name.ends_with(".sql")
+            || script(name).is_some();
+        if !read {
+            continue;
+        }
         if let Ok(blob) = repo.blob(entry.id()) {
             files.push((
                 name.to_string(),

@@ -4,14 +4,15 @@
 use std::collections::{HashMap, HashSet};
 
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, ColumnOption, Ident, IndexColumn, ObjectName,
-    ObjectType, Statement, TableConstraint,
+    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, DataType, Ident,
+    IndexColumn, ObjectName, ObjectType, Statement, TableConstraint,
 };
 use sqlparser::dialect::{
     Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
 };
 use sqlparser::parser::Parser;
 
+use super::columns::{self, wider_or_same, Column, ColumnOp, Columns};
 use super::{Class, Finding};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,10 +155,41 @@ fn count_lines(bytes: &[u8]) -> usize {
 
 /// Classify every statement of a SQL migration.
 pub fn classify(file: &str, sql: &str, dialect: Dialect) -> Vec<Finding> {
+    classify_replayed(file, sql, dialect, None).0
+}
+
+/// What a SQL migration does to the tables, for the ones after it.
+pub fn file_ops(sql: &str, dialect: Dialect) -> Vec<ColumnOp> {
+    let mut memory = Memory::default();
+    walk(None, sql, dialect, &mut memory);
+    memory.ops
+}
+
+/// Classify every statement, with what the folder's earlier migrations left of the tables
+/// (a column's type change is judged against it) when known; also whether judging needed
+/// them and they were not given.
+pub fn classify_replayed(
+    file: &str,
+    sql: &str,
+    dialect: Dialect,
+    earlier: Option<&Columns>,
+) -> (Vec<Finding>, bool) {
+    let mut memory = Memory {
+        columns: earlier.cloned(),
+        ..Memory::default()
+    };
+    let findings = walk(Some(file), sql, dialect, &mut memory);
+    (findings, memory.wanted_history)
+}
+
+/// The findings of each statement (none without a file name), what they did kept in `memory`.
+fn walk(file: Option<&str>, sql: &str, dialect: Dialect, memory: &mut Memory) -> Vec<Finding> {
+    let file = file.unwrap_or("");
     let parser = dialect.parser();
     // What the file did before each statement: constraints and NOT NULL columns on a table it
     // made break nothing (no old code writes to it yet), and so on.
-    let mut created = Memory::default();
+    memory.recreated = recreated_names(sql, parser.as_ref());
+    let created = memory;
     let mut findings = Vec::new();
     for piece in split(sql) {
         let statement = one_line(piece.text);
@@ -186,7 +218,7 @@ pub fn classify(file: &str, sql: &str, dialect: Dialect) -> Vec<Finding> {
             Ok(parsed) => {
                 let mut worst = (Class::Additive, String::new());
                 for s in &parsed {
-                    let (class, reason) = statement_class(s, &mut created);
+                    let (class, reason) = statement_class(s, created);
                     if class > worst.0 || worst.1.is_empty() {
                         worst = (class, reason);
                     }
@@ -230,6 +262,13 @@ fn unparsed_but_harmless(sql: &str) -> bool {
         .map(|w| w.to_ascii_uppercase())
         .collect();
     let head: Vec<&str> = words.iter().map(String::as_str).take(4).collect();
+    // ALTER TABLE t ALTER CONSTRAINT c [NOT] DEFERRABLE: when a key is checked, not what.
+    let deferrability = head.first() == Some(&"ALTER")
+        && head.get(1) == Some(&"TABLE")
+        && !sql.contains(',')
+        && words
+            .windows(2)
+            .any(|w| w[0] == "ALTER" && w[1] == "CONSTRAINT");
     let column_setting = head.first() == Some(&"ALTER")
         && head.get(1) == Some(&"TABLE")
         && !sql.contains(',')
@@ -244,6 +283,7 @@ fn unparsed_but_harmless(sql: &str) -> bool {
             | ["CREATE", "PROCEDURE", ..]
             | ["CREATE", "OR", "REPLACE", "FUNCTION" | "PROCEDURE"]
     ) || column_setting
+        || deferrability
 }
 
 /// Whether `sql` starts with these words, in any case.
@@ -361,6 +401,39 @@ struct Memory {
     added: HashMap<(String, String), Added>,
     /// (table, column) it gave a default.
     defaulted: HashSet<(String, String)>,
+    /// Views, functions and tables built from a query that it creates (anywhere in the file):
+    /// dropping one of them replaces it.
+    recreated: HashSet<String>,
+    /// The tables as the earlier migrations and this file so far left them, when known.
+    columns: Option<Columns>,
+    /// What the file does to the tables, for the migrations after it.
+    ops: Vec<ColumnOp>,
+    /// A statement needed the earlier migrations, and they were not given.
+    wanted_history: bool,
+}
+
+/// The views and functions a SQL file creates.
+fn recreated_names(sql: &str, parser: &dyn SqlDialect) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for piece in split(sql) {
+        for statement in Parser::parse_sql(parser, piece.text).unwrap_or_default() {
+            match statement {
+                Statement::CreateView(v) => {
+                    names.insert(norm(&v.name));
+                }
+                Statement::CreateFunction(f) => {
+                    names.insert(norm(&f.name));
+                }
+                // A table built again from a query keeps its rows in some form; one created
+                // empty does not, and is not counted.
+                Statement::CreateTable(t) if t.query.is_some() => {
+                    names.insert(norm(&t.name));
+                }
+                _ => {}
+            }
+        }
+    }
+    names
 }
 
 #[derive(Clone, Copy)]
@@ -370,6 +443,13 @@ struct Added {
 }
 
 impl Memory {
+    fn record(&mut self, op: ColumnOp) {
+        if let Some(columns) = self.columns.as_mut() {
+            columns::apply(columns, &op);
+        }
+        self.ops.push(op);
+    }
+
     fn contains(&self, table: &str) -> bool {
         self.created.contains(table)
     }
@@ -397,7 +477,12 @@ fn statement_class(s: &Statement, created: &mut Memory) -> (Class, String) {
     use Class::*;
     match s {
         Statement::CreateTable(t) => {
-            created.created.insert(norm(&t.name));
+            let table = norm(&t.name);
+            created.created.insert(table.clone());
+            for column in &t.columns {
+                let name = column.name.value.to_ascii_lowercase();
+                created.record(ColumnOp::Set(table.clone(), name, column_of(column)));
+            }
             (Additive, format!("creates table {}", t.name))
         }
         Statement::CreateIndex(i)
@@ -422,8 +507,15 @@ fn statement_class(s: &Statement, created: &mut Memory) -> (Class, String) {
             ),
         ),
         Statement::CreateIndex(i) => (Additive, format!("creates an index on {}", i.table_name)),
-        Statement::CreateView { .. }
-        | Statement::CreateFunction(_)
+        // A view this file makes is new: a unique index on it rejects no row old code writes.
+        Statement::CreateView(v) => {
+            created.created.insert(norm(&v.name));
+            (
+                Additive,
+                "adds or configures without changing existing tables".into(),
+            )
+        }
+        Statement::CreateFunction(_)
         | Statement::CreateSequence { .. }
         | Statement::CreateType { .. }
         | Statement::CreateSchema { .. }
@@ -453,13 +545,38 @@ fn statement_class(s: &Statement, created: &mut Memory) -> (Class, String) {
             ),
         ),
         Statement::Drop {
-            object_type, names, ..
+            object_type,
+            names,
+            cascade,
+            ..
         } => {
             let list = names
                 .iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
+            // A view dropped and made again in the same file (without CASCADE, which drops
+            // views that depend on it too) is replaced, not gone.
+            let replaced = !cascade
+                && matches!(
+                    object_type,
+                    ObjectType::View | ObjectType::MaterializedView | ObjectType::Table
+                )
+                && names.iter().all(|n| created.recreated.contains(&norm(n)));
+            if replaced {
+                return (
+                    Review,
+                    format!(
+                        "replaces {} {list} (dropped and built again in this file): check that it keeps the columns and rows old code reads",
+                        object_type_name(object_type)
+                    ),
+                );
+            }
+            if *object_type == ObjectType::Table {
+                for n in names {
+                    created.record(ColumnOp::DropTable(norm(n)));
+                }
+            }
             match object_type {
                 ObjectType::Index => (
                     Additive,
@@ -473,6 +590,16 @@ fn statement_class(s: &Statement, created: &mut Memory) -> (Class, String) {
                     ),
                 ),
             }
+        }
+        Statement::DropFunction(f)
+            if f.func_desc
+                .iter()
+                .all(|d| created.recreated.contains(&norm(&d.name))) =>
+        {
+            (
+                Review,
+                "replaces a function (dropped and created again in this file): check that old code can still call it".into(),
+            )
         }
         Statement::DropFunction(_) => (Destructive, "drops a function old code may call".into()),
         Statement::RenameTable(_) => (
@@ -524,6 +651,13 @@ fn alter_class(
     use Class::*;
     let key = |column: &Ident| (norm(table), column.value.to_ascii_lowercase());
     let judged = alter_op_class(op, table, new_table, memory);
+    if let AlterTableOperation::AlterColumn {
+        op: AlterColumnOperation::SetDataType { .. },
+        ..
+    } = op
+    {
+        memory.wanted_history |= memory.columns.is_none() && !new_table;
+    }
     // Remember what this statement did, for the ones after it.
     match op {
         AlterTableOperation::AddColumn { column_def, .. } => {
@@ -541,8 +675,61 @@ fn alter_class(
                 }),
             };
             memory.added.insert(key(&column_def.name), added);
+            let (t, c) = key(&column_def.name);
+            memory.record(ColumnOp::Set(t, c, column_of(column_def)));
+        }
+        AlterTableOperation::DropColumn { column_names, .. } => {
+            for name in column_names {
+                let (t, c) = key(name);
+                memory.record(ColumnOp::Remove(t, c));
+            }
+        }
+        AlterTableOperation::RenameColumn {
+            old_column_name,
+            new_column_name,
+        } => {
+            let (t, old) = key(old_column_name);
+            memory.record(ColumnOp::Rename(
+                t,
+                old,
+                new_column_name.value.to_ascii_lowercase(),
+            ));
+        }
+        AlterTableOperation::RenameTable { table_name } => {
+            // Spelled `TO name` or `AS name`: the name is the last word.
+            let spelled = table_name.to_string();
+            let new = spelled.rsplit(' ').next().unwrap_or_default();
+            let new = new.replace(['"', '`', '[', ']'], "").to_ascii_lowercase();
+            memory.record(ColumnOp::RenameTable(norm(table), new));
         }
         AlterTableOperation::AlterColumn { column_name, op } => match op {
+            AlterColumnOperation::SetDataType { data_type, .. } => {
+                let (t, c) = key(column_name);
+                let before = memory
+                    .columns
+                    .as_ref()
+                    .and_then(|k| k.get(&(t.clone(), c.clone())).cloned());
+                let (ty, limit) = sql_type(data_type);
+                let after = Column {
+                    ty,
+                    limit,
+                    ..before.unwrap_or(Column {
+                        ty: String::new(),
+                        nullable: true,
+                        limit: None,
+                        default: false,
+                    })
+                };
+                memory.record(ColumnOp::Set(t, c, after));
+            }
+            AlterColumnOperation::SetNotNull => {
+                let (t, c) = key(column_name);
+                memory.record(ColumnOp::NotNull(t, c, false));
+            }
+            AlterColumnOperation::DropNotNull => {
+                let (t, c) = key(column_name);
+                memory.record(ColumnOp::NotNull(t, c, true));
+            }
             AlterColumnOperation::SetDefault { .. } => {
                 memory.defaulted.insert(key(column_name));
             }
@@ -563,6 +750,104 @@ fn alter_class(
         );
     }
     judged
+}
+
+/// `ALTER COLUMN c TYPE t` against the column as the earlier migrations left it: the same or a
+/// wider type keeps old code working; without them it cannot be told, and asks for them.
+fn changed_type(
+    memory: &Memory,
+    (table, column): &(String, String),
+    data_type: &DataType,
+    converted: bool,
+) -> (Class, String) {
+    use Class::*;
+    let (ty, limit) = sql_type(data_type);
+    let before = memory
+        .columns
+        .as_ref()
+        .and_then(|c| c.get(&(table.clone(), column.clone())));
+    match before {
+        Some(b)
+            if !converted
+                && wider_or_same(&b.ty, &ty)
+                && !matches!((b.limit, limit), (Some(old), Some(new)) if new < old)
+                && !(b.limit.is_none() && limit.is_some() && b.ty == ty) =>
+        {
+            (
+                Safe,
+                format!(
+                    "keeps {table}.{column} readable by old code ({} → {ty})",
+                    b.ty
+                ),
+            )
+        }
+        Some(b) => (
+            Destructive,
+            format!(
+                "changes {table}.{column} from {} to {ty}: the column's type changes",
+                b.ty
+            ),
+        ),
+        None => (
+            Destructive,
+            format!(
+                "changes the type of {table}.{column} to {ty}, and its earlier type is not known"
+            ),
+        ),
+    }
+}
+
+/// A column as the replay keeps it: type, length, NULL and whether the database fills it.
+fn column_of(column: &ColumnDef) -> Column {
+    let options = || column.options.iter().map(|o| &o.option);
+    let (ty, limit) = sql_type(&column.data_type);
+    let serial = matches!(ty.as_str(), "serial" | "bigserial" | "smallserial");
+    Column {
+        ty: match ty.as_str() {
+            "serial" => "integer".into(),
+            "bigserial" => "bigint".into(),
+            "smallserial" => "smallint".into(),
+            _ => ty,
+        },
+        limit,
+        nullable: !options()
+            .any(|o| matches!(o, ColumnOption::NotNull | ColumnOption::PrimaryKey(_))),
+        default: serial
+            || options().any(|o| {
+                matches!(
+                    o,
+                    ColumnOption::Default(_)
+                        | ColumnOption::Generated { .. }
+                        | ColumnOption::Materialized(_)
+                )
+            }),
+    }
+}
+
+/// A SQL type in the replay's terms: `VARCHAR(20)` is (`string`, 20), `int4` is `integer`,
+/// `timestamp` is `datetime`.
+fn sql_type(data_type: &DataType) -> (String, Option<i64>) {
+    let spelled = data_type.to_string().to_ascii_lowercase();
+    let (name, rest) = match spelled.split_once('(') {
+        Some((name, rest)) => (name.trim().to_string(), Some(rest)),
+        None => (spelled.trim().to_string(), None),
+    };
+    let length = rest
+        .and_then(|r| r.split([')', ',']).next())
+        .and_then(|n| n.trim().parse::<i64>().ok());
+    let ty = match name.as_str() {
+        "varchar" | "character varying" | "nvarchar" | "char varying" => "string",
+        "text" => "text",
+        "int" | "integer" | "int4" => "integer",
+        "bigint" | "int8" => "bigint",
+        "smallint" | "int2" => "smallint",
+        "timestamp" | "timestamp without time zone" | "datetime" => "datetime",
+        "timestamptz" | "timestamp with time zone" => "timestamptz",
+        "bool" | "boolean" => "boolean",
+        other => other,
+    };
+    let length = if ty == "string" { length } else { None };
+    (ty.to_string(), length)
 }
 
 fn alter_op_class(
@@ -658,10 +943,9 @@ fn alter_op_class(
                     format!("drops the default of {column_name}, which this file adds NOT NULL: old code's inserts fail"),
                 )
             }
-            AlterColumnOperation::SetDataType { .. } => (
-                Destructive,
-                format!("changes the type of column {column_name}"),
-            ),
+            AlterColumnOperation::SetDataType { data_type, using, .. } => {
+                changed_type(memory, &key(column_name), data_type, using.is_some())
+            }
             AlterColumnOperation::DropDefault if !new_table => (
                 Review,
                 format!(
@@ -725,6 +1009,32 @@ fn alter_op_class(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_view_dropped_and_made_again_is_replaced_not_gone() {
+        let sql = "DROP VIEW post_view;\nCREATE VIEW post_view AS SELECT id, title FROM post;\nDROP VIEW user_view CASCADE;\nCREATE VIEW user_view AS SELECT id FROM user_;\nDROP VIEW gone_view;\nDROP FUNCTION f;\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql;\nDROP TABLE cache;\nCREATE TABLE cache AS SELECT * FROM post;\nDROP TABLE users;\nCREATE TABLE users (id INT);";
+        let got: Vec<(usize, Class)> = classify("m.sql", sql, Dialect::Postgres)
+            .iter()
+            .map(|f| (f.line, f.class))
+            .collect();
+        use Class::*;
+        assert_eq!(
+            got,
+            vec![
+                (1, Review),
+                (2, Additive),
+                (3, Destructive),
+                (4, Additive),
+                (5, Destructive),
+                (6, Review),
+                (7, Additive),
+                (8, Review),
+                (9, Additive),
+                (10, Destructive),
+                (11, Additive),
+            ]
+        );
+    }
 
     #[test]
     fn what_the_same_file_did_before_counts() {
