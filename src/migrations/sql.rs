@@ -766,13 +766,17 @@ fn changed_type(
         .columns
         .as_ref()
         .and_then(|c| c.get(&(table.clone(), column.clone())));
+    let keeps = |b: &Column| {
+        let narrower = match (b.limit, limit) {
+            (Some(old), Some(new)) => new < old,
+            // An unlimited string given a limit.
+            (None, Some(_)) => b.ty == ty,
+            _ => false,
+        };
+        !converted && wider_or_same(&b.ty, &ty) && !narrower
+    };
     match before {
-        Some(b)
-            if !converted
-                && wider_or_same(&b.ty, &ty)
-                && !matches!((b.limit, limit), (Some(old), Some(new)) if new < old)
-                && !(b.limit.is_none() && limit.is_some() && b.ty == ty) =>
-        {
+        Some(b) if keeps(b) => {
             (
                 Safe,
                 format!(
