@@ -544,6 +544,8 @@ impl Django<'_, '_> {
         if nullable
             || f.options.contains_key("db_default")
             || f.kind == "ManyToManyField"
+            // django-taggit's manager is a many-to-many relation: no column.
+            || f.kind == "TaggableManager"
             || f.kind == "GeneratedField"
         {
             return (Class::Additive, format!("adds {model}.{name}"));

@@ -350,6 +350,8 @@ impl Walk<'_, '_> {
             _ => before.as_ref().is_none_or(|b| b.nullable),
         };
         let limit = option(opts, "limit").and_then(integer);
+        // `limit: MAX_NAME`: a size the guard cannot read is no size it can call wide enough.
+        let computed_limit = option(opts, "limit").is_some() && limit.is_none();
         // Rails changes the default only when one is given.
         let default = match option(opts, "default") {
             Some(_) => has_default(opts),
@@ -382,7 +384,12 @@ impl Walk<'_, '_> {
         }
         let narrower_limit = matches!((before.limit, limit), (Some(b), Some(a)) if a < b)
             || (before.limit.is_none() && limit.is_some() && before.ty == ty);
-        if wider_or_same(&before.ty, ty) && !narrower_limit {
+        if wider_or_same(&before.ty, ty) && !narrower_limit && computed_limit {
+            (
+                Class::Review,
+                format!("changes {table}.{column} to a size computed in code; check it by hand"),
+            )
+        } else if wider_or_same(&before.ty, ty) && !narrower_limit {
             (
                 Class::Safe,
                 format!(
@@ -911,6 +918,31 @@ mod tests {
         assert_eq!(classes(old_form), vec![(3, Class::Additive)]);
         let reversible = "class X < ActiveRecord::Migration[7.1]\n  def change\n    reversible do |dir|\n      dir.up { add_index :users, :email }\n      dir.down { remove_column :users, :email }\n    end\n  end\nend\n";
         assert_eq!(classes(reversible), vec![(4, Class::Additive)]);
+    }
+
+    #[test]
+    fn a_limit_given_by_a_constant_is_looked_at_by_hand() {
+        let mut columns = Columns::new();
+        columns.insert(
+            ("users".into(), "name".into()),
+            Column {
+                ty: "string".into(),
+                nullable: true,
+                limit: Some(255),
+                default: false,
+            },
+        );
+        let code = "class X < ActiveRecord::Migration[7.0]\n  def up\n    change_column :users, :name, :string, limit: MAX_NAME\n    change_column :users, :name, :string, limit: 300\n  end\nend\n";
+        let src = Source::new(
+            "db/migrate/2_x.rb",
+            code,
+            super::super::sql::Dialect::Generic,
+        );
+        let got: Vec<(usize, Class)> = classify(&src, Some(&columns))
+            .iter()
+            .map(|f| (f.line, f.class))
+            .collect();
+        assert_eq!(got, vec![(3, Class::Review), (4, Class::Safe)]);
     }
 
     #[test]

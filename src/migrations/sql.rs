@@ -776,15 +776,13 @@ fn changed_type(
         !converted && wider_or_same(&b.ty, &ty) && !narrower
     };
     match before {
-        Some(b) if keeps(b) => {
-            (
-                Safe,
-                format!(
-                    "keeps {table}.{column} readable by old code ({} → {ty})",
-                    b.ty
-                ),
-            )
-        }
+        Some(b) if keeps(b) => (
+            Safe,
+            format!(
+                "keeps {table}.{column} readable by old code ({} → {ty})",
+                b.ty
+            ),
+        ),
         Some(b) => (
             Destructive,
             format!(
