@@ -6,7 +6,7 @@
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::Ranged;
 
-use super::columns::{self, wider_or_same, Column, ColumnOp, Columns};
+use super::columns::{self, retyped, Column, ColumnOp, Columns};
 use super::python::{arg, callee, function, list, name_of, sql_in_code, string, text};
 use super::{Class, Finding, Source};
 
@@ -513,32 +513,18 @@ impl<'a, 'b> Walk<'a, 'b> {
                     Destructive,
                     format!("changes {table}.{column} to {ty}, and its earlier type is not known"),
                 ),
-                Some(b)
-                    if wider_or_same(&b.ty, &ty)
-                        && !matches!((b.limit, limit), (Some(old), Some(new)) if new < old)
-                        && !matches!((b.limit, limit), (Some(_), None) if ty == "string" && b.ty != "string") =>
-                {
-                    if said("nullable") == Some("False")
-                        && replayed.as_ref().is_none_or(|r| r.nullable)
+                Some(b) => match retyped(table, column, &b, &ty, limit) {
+                    (Safe, _)
+                        if said("nullable") == Some("False")
+                            && replayed.as_ref().is_none_or(|r| r.nullable) =>
                     {
-                        (Destructive, format!("sets NOT NULL on {table}.{column}: old code that leaves it empty fails"))
-                    } else {
                         (
-                            Safe,
-                            format!(
-                                "keeps {table}.{column} readable by old code ({} → {ty})",
-                                b.ty
-                            ),
+                            Destructive,
+                            format!("sets NOT NULL on {table}.{column}: old code that leaves it empty fails"),
                         )
                     }
-                }
-                Some(b) => (
-                    Destructive,
-                    format!(
-                        "changes {table}.{column} from {} to {ty}: the column's type changes",
-                        b.ty
-                    ),
-                ),
+                    judged => judged,
+                },
             }
         } else if said("nullable") == Some("False") {
             let filled = added.is_some_and(|a| a.server_default);

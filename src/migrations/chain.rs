@@ -70,14 +70,70 @@ impl<'t> Chain<'t> {
     }
 }
 
+/// A walk over a migration's code that judges call chains (`$table->string(...)`,
+/// `knex.schema.alterTable(...)`): each language says what a chain is and what to do with one;
+/// the descent through everything else is shared.
+pub trait Walker {
+    fn call_chain<'t>(&self, node: Node<'t>) -> Option<Chain<'t>>;
+
+    fn chain(&mut self, chain: &Chain<'_>);
+
+    /// What a node tells before it is judged or descended into (a variable assigned a table).
+    fn note(&mut self, _node: Node<'_>) {}
+
+    /// Judge `node` if it is a chain, else look for chains inside it.
+    fn descend(&mut self, node: Node<'_>) {
+        self.note(node);
+        if let Some(chain) = self.call_chain(node) {
+            self.chain(&chain);
+            return;
+        }
+        for child in named_children(node) {
+            self.descend(child);
+        }
+    }
+
+    /// Look for chains inside a chain's arguments (callbacks, nested calls).
+    fn arguments(&mut self, chain: &Chain<'_>) {
+        for link in &chain.links {
+            for arg in &link.args {
+                self.descend(*arg);
+            }
+        }
+    }
+}
+
 /// A finding for `node`.
 pub fn finding(src: &Source<'_>, node: Node<'_>, class: Class, reason: &str) -> Finding {
     src.finding_at(node.byte_range(), class, reason)
 }
 
-/// The findings of SQL text that `call` runs, written at `literal`.
-pub fn sql(src: &Source<'_>, sql: &str, literal: Node<'_>, call: Node<'_>) -> Vec<Finding> {
-    src.embedded_sql(sql, src.line_of(literal.start_byte()), call.byte_range())
+/// The findings of the SQL a call runs (`DB::statement('…')`, `knex.raw('…')`): its first
+/// argument when the code spells it out (`spelled` reads a string of the language), else a
+/// warning that it is built at run time.
+pub fn call_sql(
+    src: &Source<'_>,
+    chain: &Chain<'_>,
+    link: &Link<'_>,
+    spelled: fn(&Source<'_>, Node<'_>) -> Option<String>,
+) -> Vec<Finding> {
+    match link
+        .args
+        .first()
+        .and_then(|a| Some((spelled(src, *a)?, *a)))
+    {
+        Some((sql, literal)) => src.embedded_sql(
+            &sql,
+            src.line_of(literal.start_byte()),
+            chain.node.byte_range(),
+        ),
+        None => vec![finding(
+            src,
+            chain.node,
+            Class::Review,
+            "runs SQL built at run time; check it by hand",
+        )],
+    }
 }
 
 /// How a table builder's new columns are by default.

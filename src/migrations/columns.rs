@@ -176,15 +176,50 @@ pub fn changed_column(
             format!("sets NOT NULL on {table}.{column}: old code that leaves it empty fails"),
         ));
     }
-    let narrower = matches!((before.limit, after.limit), (Some(b), Some(a)) if a < b);
-    if !wider_or_same(&before.ty, &after.ty) || narrower {
-        return Some((
-            Destructive,
-            format!(
-                "changes {table}.{column} from {} to {}: the column's type changes",
-                before.ty, after.ty
-            ),
-        ));
+    // A length is compared only when both are known: a column first spelled without one
+    // (`"CHARACTER VARYING"`) took whatever length the framework gives its strings.
+    match retyped(
+        table,
+        column,
+        before,
+        &after.ty,
+        before.limit.and(after.limit),
+    ) {
+        (Destructive, why) => Some((Destructive, why)),
+        _ => None,
     }
-    None
+}
+
+/// A column of `before`'s type given type `ty` (and length `limit`): safe when old code still
+/// reads and writes it (the same type, a wider one, a longer string), destructive otherwise.
+/// A string given a length where it had none is narrower.
+pub fn retyped(
+    table: &str,
+    column: &str,
+    before: &Column,
+    ty: &str,
+    limit: Option<i64>,
+) -> (Class, String) {
+    let narrower = match (before.limit, limit) {
+        (Some(old), Some(new)) => new < old,
+        (None, Some(_)) => before.ty == ty,
+        _ => false,
+    };
+    if wider_or_same(&before.ty, ty) && !narrower {
+        (
+            Class::Safe,
+            format!(
+                "keeps {table}.{column} readable by old code ({} → {ty})",
+                before.ty
+            ),
+        )
+    } else {
+        (
+            Class::Destructive,
+            format!(
+                "changes {table}.{column} from {} to {ty}: the column's type changes",
+                before.ty
+            ),
+        )
+    }
 }

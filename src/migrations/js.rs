@@ -7,7 +7,7 @@
 
 use tree_sitter::Node;
 
-use super::chain::{self, Builder, Chain, Link};
+use super::chain::{self, Builder, Chain, Link, Walker};
 use super::columns::{self, Column, ColumnOp, Columns};
 use super::{Class, Finding, Source};
 
@@ -63,7 +63,7 @@ fn walk_file(
     };
     for (db, body) in ups {
         walk.db = vec![db].into_iter().filter(|d| !d.is_empty()).collect();
-        walk.node(body);
+        walk.descend(body);
     }
     (walk.findings, walk.ops)
 }
@@ -401,23 +401,11 @@ impl Walk<'_, '_> {
         self.findings
             .push(chain::finding(self.src, node, class, &reason));
     }
+}
 
-    fn node(&mut self, node: Node<'_>) {
-        if let Some(chain) = call_chain(self.src, node) {
-            self.chain(&chain);
-            return;
-        }
-        for child in chain::named_children(node) {
-            self.node(child);
-        }
-    }
-
-    fn arguments(&mut self, chain: &Chain<'_>) {
-        for link in &chain.links {
-            for arg in &link.args {
-                self.node(*arg);
-            }
-        }
+impl Walker for Walk<'_, '_> {
+    fn call_chain<'t>(&self, node: Node<'t>) -> Option<Chain<'t>> {
+        call_chain(self.src, node)
     }
 
     fn chain(&mut self, chain: &Chain<'_>) {
@@ -453,23 +441,12 @@ impl Walk<'_, '_> {
         }
         self.arguments(chain);
     }
+}
 
+impl Walk<'_, '_> {
     fn sql(&mut self, chain: &Chain<'_>, link: &Link<'_>) {
-        match link
-            .args
-            .first()
-            .and_then(|a| Some((string(self.src, *a)?, *a)))
-        {
-            Some((text, literal)) => {
-                let found = chain::sql(self.src, &text, literal, chain.node);
-                self.findings.extend(found);
-            }
-            None => self.push(
-                chain.node,
-                Class::Review,
-                "runs SQL built at run time; check it by hand".into(),
-            ),
-        }
+        let found = chain::call_sql(self.src, chain, link, string);
+        self.findings.extend(found);
     }
 
     /// A call on the database: Knex's `schema.…` and `raw`, Sequelize's query interface,
@@ -486,7 +463,7 @@ impl Walk<'_, '_> {
                 continue;
             }
             if rows || matches!(name, "then" | "catch" | "finally") {
-                op.args.iter().for_each(|a| self.node(*a));
+                op.args.iter().for_each(|a| self.descend(*a));
                 continue;
             }
             rows = self.operation(chain, op);
@@ -522,7 +499,7 @@ impl Walk<'_, '_> {
                     return true;
                 };
                 let outer = self.builder.replace((param, table));
-                self.node(body);
+                self.descend(body);
                 self.builder = outer;
                 return false;
             }
@@ -647,7 +624,7 @@ impl Walk<'_, '_> {
             "transaction" => {
                 if let Some((param, body)) = callback(src, &op.args) {
                     self.db.push(param);
-                    self.node(body);
+                    self.descend(body);
                     self.db.pop();
                 }
                 return false;
@@ -674,7 +651,7 @@ impl Walk<'_, '_> {
             | "showAllTables"
             | "fn"
             | "release" => {
-                op.args.iter().for_each(|a| self.node(*a));
+                op.args.iter().for_each(|a| self.descend(*a));
                 return true;
             }
             other => (

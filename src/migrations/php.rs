@@ -5,7 +5,7 @@
 
 use tree_sitter::Node;
 
-use super::chain::{self, Builder, Chain, Link};
+use super::chain::{self, Builder, Chain, Link, Walker};
 use super::columns::{self, Column, ColumnOp, Columns};
 use super::{Class, Finding, Source};
 
@@ -46,7 +46,7 @@ fn walk_file(src: &Source<'_>, earlier: Option<&Columns>) -> (Vec<Finding>, Vec<
         ops: Vec::new(),
     };
     for body in ups {
-        walk.node(body);
+        walk.descend(body);
     }
     (walk.findings, walk.ops)
 }
@@ -460,8 +460,15 @@ impl Walk<'_, '_> {
         self.findings
             .push(chain::finding(self.src, node, class, &reason));
     }
+}
 
-    fn node(&mut self, node: Node<'_>) {
+impl Walker for Walk<'_, '_> {
+    fn call_chain<'t>(&self, node: Node<'t>) -> Option<Chain<'t>> {
+        call_chain(self.src, node)
+    }
+
+    /// Variables that hold a table the migration creates are noted on the way down.
+    fn note(&mut self, node: Node<'_>) {
         if node.kind() == "assignment_expression" {
             let left = node.child_by_field_name("left");
             let right = node.child_by_field_name("right");
@@ -472,22 +479,6 @@ impl Walk<'_, '_> {
                     let name = chain::text(self.src, left).trim_start_matches('$');
                     self.new_tables.push(name.to_string());
                 }
-            }
-        }
-        if let Some(chain) = call_chain(self.src, node) {
-            self.chain(&chain);
-            return;
-        }
-        for child in chain::named_children(node) {
-            self.node(child);
-        }
-    }
-
-    /// Walk what a chain's arguments hold (closures of `DB::transaction`, nested calls).
-    fn arguments(&mut self, chain: &Chain<'_>) {
-        for link in &chain.links {
-            for arg in &link.args {
-                self.node(*arg);
             }
         }
     }
@@ -567,23 +558,12 @@ impl Walk<'_, '_> {
         }
         self.arguments(chain);
     }
+}
 
+impl Walk<'_, '_> {
     fn sql(&mut self, chain: &Chain<'_>, link: &Link<'_>) {
-        match link
-            .args
-            .first()
-            .and_then(|a| Some((string(self.src, *a)?, *a)))
-        {
-            Some((text, literal)) => {
-                let found = chain::sql(self.src, &text, literal, chain.node);
-                self.findings.extend(found);
-            }
-            None => self.push(
-                chain.node,
-                Class::Review,
-                "runs SQL built at run time; check it by hand".into(),
-            ),
-        }
+        let found = chain::call_sql(self.src, chain, link, string);
+        self.findings.extend(found);
     }
 
     /// `Schema::…`, also through `Schema::connection('x')->…`.
@@ -606,7 +586,7 @@ impl Walk<'_, '_> {
                 self.created.push(table.clone());
                 if let Some((param, body)) = closure(self.src, &op.args) {
                     let outer = self.builder.replace((param, table.clone()));
-                    self.node(body);
+                    self.descend(body);
                     self.builder = outer;
                 }
                 (Additive, format!("creates {table}"))
@@ -614,7 +594,7 @@ impl Walk<'_, '_> {
             "table" => {
                 if let Some((param, body)) = closure(self.src, &op.args) {
                     let outer = self.builder.replace((param, table));
-                    self.node(body);
+                    self.descend(body);
                     self.builder = outer;
                 }
                 return;

@@ -4,7 +4,7 @@
 
 use lib_ruby_parser::{Node, Parser, ParserOptions};
 
-use super::columns::{apply, wider_or_same, Column, ColumnOp, Columns};
+use super::columns::{apply, retyped, Column, ColumnOp, Columns};
 use super::{Class, Finding, Source};
 
 /// Walk a migration; `ops_only` for an earlier one read for its column changes, whose own SQL
@@ -382,29 +382,12 @@ impl Walk<'_, '_> {
                 format!("sets NOT NULL on {table}.{column}: old code that leaves it empty fails"),
             );
         }
-        let narrower_limit = matches!((before.limit, limit), (Some(b), Some(a)) if a < b)
-            || (before.limit.is_none() && limit.is_some() && before.ty == ty);
-        if wider_or_same(&before.ty, ty) && !narrower_limit && computed_limit {
-            (
+        match retyped(table, column, &before, ty, limit) {
+            (Class::Safe, _) if computed_limit => (
                 Class::Review,
                 format!("changes {table}.{column} to a size computed in code; check it by hand"),
-            )
-        } else if wider_or_same(&before.ty, ty) && !narrower_limit {
-            (
-                Class::Safe,
-                format!(
-                    "keeps {table}.{column} readable by old code ({} → {ty})",
-                    before.ty
-                ),
-            )
-        } else {
-            (
-                Class::Destructive,
-                format!(
-                    "changes {table}.{column} from {} to {ty}: the column's type changes",
-                    before.ty
-                ),
-            )
+            ),
+            judged => judged,
         }
     }
 

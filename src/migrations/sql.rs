@@ -12,7 +12,7 @@ use sqlparser::dialect::{
 };
 use sqlparser::parser::Parser;
 
-use super::columns::{self, wider_or_same, Column, ColumnOp, Columns};
+use super::columns::{self, retyped, Column, ColumnOp, Columns};
 use super::{Class, Finding};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -766,30 +766,16 @@ fn changed_type(
         .columns
         .as_ref()
         .and_then(|c| c.get(&(table.clone(), column.clone())));
-    let keeps = |b: &Column| {
-        let narrower = match (b.limit, limit) {
-            (Some(old), Some(new)) => new < old,
-            // An unlimited string given a limit.
-            (None, Some(_)) => b.ty == ty,
-            _ => false,
-        };
-        !converted && wider_or_same(&b.ty, &ty) && !narrower
-    };
     match before {
-        Some(b) if keeps(b) => (
-            Safe,
-            format!(
-                "keeps {table}.{column} readable by old code ({} → {ty})",
-                b.ty
-            ),
-        ),
-        Some(b) => (
+        // `USING` converts the values: whatever the types, they are not the old ones.
+        Some(b) if converted => (
             Destructive,
             format!(
                 "changes {table}.{column} from {} to {ty}: the column's type changes",
                 b.ty
             ),
         ),
+        Some(b) => retyped(table, column, b, &ty, limit),
         None => (
             Destructive,
             format!(
