@@ -7,6 +7,7 @@ mod chain;
 mod columns;
 mod index;
 mod js;
+mod liquibase;
 mod php;
 mod python;
 mod rails;
@@ -360,6 +361,7 @@ enum Reader {
     Php,
     JavaScript,
     TypeScript,
+    Liquibase,
     /// A migration the guard has no reader for; names the language for the message.
     Unreadable(&'static str),
 }
@@ -421,10 +423,6 @@ fn reader(name: &[u8]) -> Option<Reader> {
         (".cs", "C# (EF Core)"),
         (".java", "Java (Flyway)"),
         (".kt", "Kotlin (Flyway)"),
-        (".xml", "XML (Liquibase)"),
-        (".yaml", "YAML (Liquibase)"),
-        (".yml", "YAML (Liquibase)"),
-        (".json", "JSON (Liquibase)"),
     ];
     Some(if ends(".sql") {
         Reader::Sql
@@ -438,6 +436,8 @@ fn reader(name: &[u8]) -> Option<Reader> {
         Reader::JavaScript
     } else if ends(".ts") || ends(".mts") || ends(".cts") {
         Reader::TypeScript
+    } else if ends(".xml") || ends(".yaml") || ends(".yml") || ends(".json") {
+        Reader::Liquibase
     } else {
         Reader::Unreadable(
             unreadable
@@ -904,6 +904,7 @@ fn classify_source(
             }
             findings
         }
+        Reader::Liquibase => liquibase::classify(src),
         Reader::Unreadable(_) => sql::classify(src.file, &forward_sql(src.text), src.dialect),
     }
 }
