@@ -693,9 +693,34 @@ fn an_octopus_merge_says_which_branches_its_revert_undoes() {
     let j = json(&out);
     let said = j["warnings"].to_string();
     assert!(said.contains("octopus"), "{j}");
+    assert_eq!(said.matches("octopus").count(), 1, "said once: {j}");
     assert!(
         said.contains(&a[0][..7]) && said.contains(&b[0][..7]),
         "{j}"
     );
     assert_eq!(j["tree"], env.rev(&work, "main~1^{tree}").as_str());
+    // The same merge named by its id, with -m 1: the same warning.
+    let out = run(
+        &env,
+        &work,
+        &[],
+        &[
+            "revert",
+            &octopus,
+            "-m",
+            "1",
+            "--no-push",
+            "--json",
+            "--branch",
+            "undo-both",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let j = json(&out);
+    let said = j["warnings"].to_string();
+    assert!(said.contains("octopus merge (3 parents)"), "{j}");
+    assert!(
+        said.contains(&a[0][..7]) && said.contains(&b[0][..7]),
+        "{j}"
+    );
 }

@@ -71,15 +71,7 @@ pub fn landed(
     on_first_parent_line(ctx, base, merge, &reference)?;
     let commit = repo.commit(merge)?;
     if commit.parents.len() > 1 {
-        if commit.parents.len() > 2 {
-            let undone: Vec<String> = commit.parents[1..].iter().map(|p| git::short(*p)).collect();
-            warnings.push(format!(
-                "{} (which merged {reference}) is an octopus merge of {} branches: reverting it against its first parent undoes all of them (the branches at {})",
-                git::short(merge),
-                commit.parents.len() - 1,
-                undone.join(", ")
-            ));
-        }
+        // An octopus merge is named as such where every revert's targets are checked.
         return Ok(Landed {
             commits: vec![merge],
             method: "merge",

@@ -189,6 +189,27 @@ fn targets(
         }
     }
     let commits = engine::check_targets(repo, &oids, args.mainline)?;
+    // An octopus merge reverted against one parent undoes every other branch it merged: name them.
+    for oid in &oids {
+        let commit = repo.commit(*oid)?;
+        if commit.parents.len() > 2 {
+            let kept = args.mainline.unwrap_or(1);
+            let undone: Vec<String> = commit
+                .parents
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i + 1 != kept)
+                .map(|(_, p)| git::short(*p))
+                .collect();
+            warnings.push(format!(
+                "{} is an octopus merge ({} parents): reverting it against parent {kept} undoes what the other {} brought (the branches at {})",
+                git::short(*oid),
+                commit.parents.len(),
+                undone.len(),
+                undone.join(", ")
+            ));
+        }
+    }
     // Most reverted commits (merged pull requests) are on the base's first-parent line,
     // remembered between runs; anything else takes the full ancestry check.
     let mut remembered = git::first_parents::FirstParents::load(repo);
