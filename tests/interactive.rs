@@ -67,6 +67,46 @@ fn revert_a_commit_picked_from_the_menu() {
         .contains("Revert-Reason: checkout broke"));
 }
 
+/// A commit that merged a pull request, picked from the menu, is reverted as that request: its
+/// branch is named as `revert pr:N` names it on the command line.
+#[test]
+fn a_merge_picked_from_the_menu_is_reverted_as_its_pull_request() {
+    let env = Env::new();
+    let (work, remote) = env.cloned();
+    env.git(&work, &["checkout", "-q", "-b", "orders-status"]);
+    env.commit(&work, &[("orders.txt", "status\n")], "Show order status");
+    env.git(&work, &["checkout", "-q", "main"]);
+    env.git(
+        &work,
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "orders-status",
+            "-m",
+            "Merge pull request #15 from acme/orders-status",
+        ],
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let merged = env.rev(&work, "main");
+    let mut p = spawn(&env, &work, &["revert"]);
+    p.expect("Revert which commit of main?").unwrap();
+    p.send("orders-status").unwrap(); // fuzzy filter
+    std::thread::sleep(Duration::from_millis(300));
+    p.send("\r").unwrap();
+    p.expect("Why?").unwrap();
+    p.send("\r").unwrap();
+    p.expect("Go ahead?").unwrap();
+    p.send("y").unwrap();
+    assert_eq!(exit_code(&mut p), 0);
+    let tip = env.rev(&remote, "revert-15-orders-status");
+    assert_eq!(env.rev(&remote, &format!("{tip}^")), merged);
+    assert_eq!(
+        env.rev(&remote, &format!("{tip}^{{tree}}")),
+        env.rev(&work, "main^1^{tree}")
+    );
+}
+
 #[test]
 fn roll_back_to_a_tag_picked_from_the_list() {
     let env = Env::new();

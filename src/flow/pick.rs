@@ -114,7 +114,12 @@ pub fn commit(ctx: &Ctx) -> Result<Choice> {
             c.author,
             relative(c.time)
         ));
-        choices.push(Choice::Commit(c.id.to_string()));
+        // A commit that merged a pull request is reverted as that request, as `revert pr:N`
+        // does: checked against it, and its branch named as the command line names it.
+        choices.push(match pr_number(&subject) {
+            Some(n) => Choice::Pr(n),
+            None => Choice::Commit(c.id.to_string()),
+        });
     }
     let chosen = p
         .select(
