@@ -452,10 +452,7 @@ fn a_revert_that_conflicts_leaves_the_site_back_the_hold_recorded_and_a_runnable
         .find_map(|l| l.strip_prefix("hint: resolve it by hand: "))
         .expect("a hint to resolve by hand");
     let command = hint.split(", fix the files").next().unwrap();
-    let mut sh = std::process::Command::new("sh");
-    sh.args(["-c", command]).current_dir(&site.work);
-    env.apply_to(&mut sh);
-    let ran = sh.output().unwrap();
+    let ran = env.paste(&site.work, command);
     assert!(!ran.status.success(), "git revert stops at the conflict");
     let file = std::fs::read_to_string(site.work.join("app/pay.txt")).unwrap();
     assert!(file.contains("<<<<<<<"), "{file}");

@@ -97,15 +97,8 @@ fn hints_name_the_releases_folder_only_when_it_was_given_as_a_flag() {
         .find_map(|l| l.strip_prefix("If it is bad: "))
         .expect("the way back");
     assert_eq!(hint, "git fastrevert switch previous --mark-bad");
-    let mut sh = std::process::Command::new("sh");
-    sh.args([
-        "-c",
-        &hint.replace("git fastrevert", env!("CARGO_BIN_EXE_git-fastrevert")),
-    ])
-    .current_dir(&repo);
-    env.apply_to(&mut sh);
     assert!(
-        sh.output().unwrap().status.success(),
+        env.paste(&repo, hint).status.success(),
         "the hint works when pasted"
     );
     // Going to the bad release again: the hint needs no --releases, config names it.
@@ -355,10 +348,7 @@ fn a_revert_swallowed_by_a_union_rule_is_not_already_reverted() {
         .lines()
         .find_map(|l| l.strip_prefix("hint: revert it without the merge rule, as a patch: "))
         .expect("the hint");
-    let mut sh = std::process::Command::new("sh");
-    sh.args(["-c", hint]).current_dir(&work);
-    env.apply_to(&mut sh);
-    let ran = sh.output().unwrap();
+    let ran = env.paste(&work, hint);
     assert!(
         ran.status.success(),
         "{}",

@@ -857,12 +857,7 @@ fn rollback_plan_lists_the_undone_commits_and_names_reverts() {
 fn hints_work_when_pasted() {
     let env = Env::new();
     let sh = |dir: &std::path::Path, line: &str| {
-        let mut cmd = std::process::Command::new("bash");
-        cmd.args(["--noprofile", "--norc", "-ec", line])
-            .current_dir(dir);
-        env.apply_to(&mut cmd);
-        cmd.env("PATH", crate::common::path_with_binary());
-        let out = cmd.output().unwrap();
+        let out = env.paste(dir, line);
         assert!(
             out.status.success(),
             "the hint `{line}` failed: {}",

@@ -40,6 +40,17 @@ impl Env {
         self.apply(cmd);
     }
 
+    /// A hint run as a person pastes it: by bash, in `dir`, in this environment, with this
+    /// build first on PATH (so `git fastrevert` is the binary under test).
+    pub fn paste(&self, dir: &Path, line: &str) -> std::process::Output {
+        let mut cmd = Command::new("bash");
+        cmd.args(["--noprofile", "--norc", "-ec", line])
+            .current_dir(dir);
+        self.apply(&mut cmd);
+        cmd.env("PATH", path_with_binary());
+        cmd.output().expect("bash runs")
+    }
+
     fn apply(&self, cmd: &mut Command) {
         cmd.env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
