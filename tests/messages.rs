@@ -111,6 +111,30 @@ fn hints_name_the_releases_folder_only_when_it_was_given_as_a_flag() {
         &["switch", &bad, "--releases", releases.to_str().unwrap()],
     );
     assert!(stderr(&out).contains("--releases"), "{}", stderr(&out));
+    // Both hints, pasted, put it live anyway.
+    for out in [
+        fr(&env, &repo, &["switch", &bad]),
+        fr(
+            &env,
+            &repo,
+            &["switch", &bad, "--releases", releases.to_str().unwrap()],
+        ),
+    ] {
+        let said = stderr(&out);
+        let hint = said
+            .lines()
+            .find_map(|l| l.strip_prefix("hint: or go live anyway: "))
+            .unwrap_or_else(|| panic!("a hint: {said}"));
+        let ran = env.paste(&repo, hint);
+        assert!(
+            ran.status.success(),
+            "`{hint}`: {}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+        // Back to the good one for the next hint.
+        let out = fr(&env, &repo, &["switch", "previous"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
 }
 
 #[test]
