@@ -374,7 +374,55 @@ fn do_block_statements(text: &str) -> Option<Vec<String>> {
         }
         found.push(sql);
     }
+    if found.is_empty() {
+        // No EXECUTE: the block's own statements, when each is plain SQL inside plpgsql's
+        // control flow; anything else leaves it unread (and so unknown).
+        return Some(plpgsql_statements(text).unwrap_or_default());
+    }
     Some(found)
+}
+
+/// The SQL statements of a `DO` block's body that runs them directly: `FOR … LOOP INSERT …;`,
+/// `IF … THEN UPDATE …;`. `None` when a statement is neither SQL nor plain control flow (a
+/// `PERFORM`, a call, anything not recognised): the guard does not parse plpgsql.
+fn plpgsql_statements(text: &str) -> Option<Vec<String>> {
+    let open = text.find("$$")?;
+    let close = text[open + 2..].rfind("$$")? + open + 2;
+    let body = &text[open + 2..close];
+    const SQL: &[&str] = &[
+        "INSERT", "UPDATE", "DELETE", "ALTER", "CREATE", "DROP", "TRUNCATE", "COMMENT",
+    ];
+    const CONTROL: &[&str] = &[
+        "DECLARE", "BEGIN", "END", "IF", "ELSIF", "ELSE", "FOR", "FOREACH", "WHILE", "LOOP",
+        "EXIT", "CONTINUE", "RETURN", "RAISE", "NULL", "SELECT",
+    ];
+    let mut statements = Vec::new();
+    for piece in split(body) {
+        let words: Vec<&str> = piece.text.split_whitespace().collect();
+        let upper = |w: &str| {
+            w.trim_matches(|c: char| !c.is_ascii_alphabetic())
+                .to_ascii_uppercase()
+        };
+        match words.iter().position(|w| SQL.contains(&upper(w).as_str())) {
+            // Control words before it only: `FOR x IN SELECT … LOOP INSERT …`.
+            Some(at)
+                if words[..at]
+                    .first()
+                    .is_none_or(|w| CONTROL.contains(&upper(w).as_str())) =>
+            {
+                statements.push(words[at..].join(" "));
+            }
+            Some(_) => return None,
+            None => {
+                let first = words.first().map(|w| upper(w)).unwrap_or_default();
+                let assignment = piece.text.contains(":=");
+                if !(CONTROL.contains(&first.as_str()) || assignment) {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(statements)
 }
 
 fn one_line(text: &str) -> String {
@@ -997,6 +1045,17 @@ fn alter_op_class(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_do_block_that_runs_sql_directly_is_judged_by_it() {
+        let sql = "DO $$\nDECLARE xid integer;\nBEGIN\n  FOR xid IN SELECT id FROM local_user LOOP\n    INSERT INTO local_user_language (local_user_id, language_id) VALUES (xid, 0);\n  END LOOP;\nEND $$;\nDO $$ BEGIN IF true THEN ALTER TABLE t DROP COLUMN c; END IF; END $$;\nDO $$ BEGIN PERFORM cleanup(); END $$;";
+        let got: Vec<(usize, Class)> = classify("m.sql", sql, Dialect::Postgres)
+            .iter()
+            .map(|f| (f.line, f.class))
+            .collect();
+        use Class::*;
+        assert_eq!(got, vec![(1, Additive), (8, Destructive), (9, Unknown)]);
+    }
 
     #[test]
     fn a_view_dropped_and_made_again_is_replaced_not_gone() {
