@@ -1860,3 +1860,53 @@ fn a_switch_killed_while_repairing_or_a_deploy_killed_before_the_flip_leaves_no_
     assert_eq!(std::fs::read_link(&link).unwrap(), live);
     let _ = Command::new("pkill").args(["-f", "sleep 5"]).status();
 }
+
+/// A prune sets old releases aside under the lock and deletes them after it, so a `switch`
+/// never waits for a deletion: nothing is left aside once a deploy is done, a set-aside folder
+/// is no release, and what a run that died left aside goes with the next deploy.
+#[test]
+fn pruned_releases_are_deleted_after_the_lock_and_leftovers_with_the_next_deploy() {
+    let env = Env::new();
+    let repo = repo_with_history(&env, 10);
+    let releases = site(&env);
+    let revs: Vec<String> = (0..4)
+        .rev()
+        .map(|i| env.rev(&repo, &format!("main~{i}")))
+        .collect();
+    for rev in &revs[..3] {
+        let out = env
+            .fr(&repo)
+            .args(["deploy", rev, "--keep", "2", "--releases"])
+            .arg(&releases)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    // Pruned releases are set aside under the lock and deleted after it: nothing is left
+    // aside once the deploy is done, and what a run that died left aside goes with the next.
+    let aside = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".pruned-"))
+            .collect()
+    };
+    assert!(aside(&releases).is_empty(), "{:?}", aside(&releases));
+    std::fs::create_dir_all(releases.join(".pruned-0123456789ab/app")).unwrap();
+    std::fs::write(releases.join(".pruned-0123456789ab/app/x"), "x").unwrap();
+    let out = env
+        .fr(&repo)
+        .args(["releases", "--json", "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(json(&out)["releases"].as_array().unwrap().len(), 2);
+    let out = env
+        .fr(&repo)
+        .args(["deploy", &revs[3], "--keep", "2", "--releases"])
+        .arg(&releases)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(aside(&releases).is_empty(), "{:?}", aside(&releases));
+}

@@ -79,7 +79,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
         });
     }
     rel.check_writable()?;
-    let _lock = rel.lock(Duration::from_secs(args.dirs.wait))?;
+    let lock = rel.lock(Duration::from_secs(args.dirs.wait))?;
     // Read under the lock: a deploy that waited for another must start from what that one
     // left live, or a failed check would flip back past it.
     let old = rel.current();
@@ -187,7 +187,18 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
         )
         .map_err(|e| super::holds::hold_failed_check(ctx.as_ref(), e, args.reason.as_deref()))?;
     }
-    let pruned = rel.prune(args.keep)?;
+    // Old releases are set aside under the lock and deleted after it: a `switch` started now
+    // does not wait for the deletion.
+    let pruned: Vec<String> = rel
+        .set_aside(args.keep)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    drop(lock);
+    for problem in rel.delete_set_aside() {
+        ui.warn(&problem);
+        warnings.push(problem);
+    }
     lines.push(format!(
         "{} {}: live at {}{}.",
         if created {

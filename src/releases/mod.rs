@@ -24,6 +24,8 @@ use crate::error::{Error, Result};
 pub const HISTORY: &str = ".fastrevert-history";
 const LOCK: &str = ".fastrevert.lock";
 const TEMP_PREFIX: &str = ".tmp-";
+/// Releases a prune set aside, deleted after the lock is released (not by `clean_leftovers`).
+const PRUNED_PREFIX: &str = ".pruned-";
 pub const REVISION: &str = "REVISION";
 pub const BAD_MARK: &str = "BAD_RELEASE";
 
@@ -237,6 +239,9 @@ impl Releases {
         let path = self.dir.join(LOCK);
         let mut file = self.open_own(LOCK, OFlags::RDWR | OFlags::CREATE)?;
         let started = Instant::now();
+        // Short holds (a flip, a prune's renames) are the common case: look again soon, then
+        // less often.
+        let mut pause = Duration::from_millis(1);
         loop {
             let got =
                 rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
@@ -259,7 +264,8 @@ impl Releases {
                 ))
                 .hint("wait for it to finish, then run the command again"));
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(50));
         }
     }
 
@@ -647,11 +653,66 @@ impl Releases {
 
     /// Delete the oldest releases beyond `keep`, never the current or previous one.
     pub fn prune(&self, keep: usize) -> Result<Vec<String>> {
-        let doomed = self.to_prune(keep)?;
-        for id in &doomed {
-            self.remove(id)?;
+        let doomed = self.set_aside(keep)?;
+        let ids = doomed.iter().map(|(id, _)| id.clone()).collect();
+        self.delete_set_aside();
+        Ok(ids)
+    }
+
+    /// The first half of a prune, cheap enough to do under the lock: the oldest releases
+    /// beyond `keep` (never the current or previous one) renamed aside, so that they are no
+    /// release any more, and their manifests removed. Deleting them (`delete_set_aside`) can
+    /// then happen after the lock is released: a `switch` never waits for a deletion.
+    pub fn set_aside(&self, keep: usize) -> Result<Vec<(String, PathBuf)>> {
+        let current = self.current();
+        let mut aside = Vec::new();
+        for id in self.to_prune(keep)? {
+            if current.as_deref() == Some(id.as_str()) || !self.exists(&id) {
+                continue;
+            }
+            let doomed = format!("{PRUNED_PREFIX}{id}");
+            renameat(&self.fd, id.as_str(), &self.fd, doomed.as_str())
+                .map_err(|e| Error::failed(format!("cannot set {id} aside: {}", io_err(e))))?;
+            manifest::remove(self.fd.as_fd(), &id);
+            let _ = unlinkat(
+                &self.fd,
+                format!(".fastrevert-repairing-{id}").as_str(),
+                AtFlags::empty(),
+            );
+            aside.push((id, self.dir.join(doomed)));
         }
-        Ok(doomed)
+        Ok(aside)
+    }
+
+    /// Delete every release set aside, this run's and those of runs that died before deleting
+    /// theirs. Needs no lock: set-aside folders are no release, and two runs deleting the
+    /// same one only find parts of it gone. What cannot be deleted is said, not fatal.
+    pub fn delete_set_aside(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return problems;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(PRUNED_PREFIX) {
+                continue;
+            }
+            // `file_type` does not follow symlinks, and `remove_dir_all` never does.
+            let removed = match entry.file_type() {
+                Ok(t) if t.is_dir() => fs::remove_dir_all(entry.path()),
+                Ok(_) => fs::remove_file(entry.path()),
+                Err(e) => Err(e),
+            };
+            match removed {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => problems.push(format!(
+                    "an old release set aside was not deleted ({}: {e}); it is no release any more and can be removed by hand",
+                    entry.path().display()
+                )),
+            }
+        }
+        problems
     }
 
     /// What `prune(keep)` would remove now: the oldest releases beyond `keep`, never the
