@@ -82,14 +82,18 @@ fn point(
 }
 
 /// What a rollback to each point undoes (first parents of the base, as the rollback counts
-/// them), or how far ahead of the base it is.
+/// them), or how far ahead of the base it is. One first-parent walk answers every point on the
+/// base's line (release tags and snapshots usually are); only the others are walked alone.
 pub fn count_since(ctx: &Ctx, points: &mut [Point]) -> Result<()> {
     let Ok(base) = ctx.base_tip() else {
         return Ok(());
     };
+    let on_line = line_positions(ctx, base.oid, points)?;
     for p in points {
         let oid = crate::git::Oid::from_str(&p.commit)?;
-        if oid != base.oid && ctx.repo.is_descendant(oid, base.oid)? {
+        if let Some(&undone) = on_line.get(&oid) {
+            p.commits_since = Some(undone);
+        } else if oid != base.oid && ctx.repo.is_descendant(oid, base.oid)? {
             // Ahead of production: nothing to undo, its own commits to come.
             let (ahead, more, _) = undone_commits(ctx, oid, base.oid)?;
             p.commits_since = Some(0);
@@ -100,6 +104,37 @@ pub fn count_since(ctx: &Ctx, points: &mut [Point]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// How many first-parent commits of `base` lie above each commit of its first-parent line,
+/// down to the oldest point on that line: the base itself is 0. Found with the remembered
+/// line, trying the points oldest first until one is on it.
+fn line_positions(
+    ctx: &Ctx,
+    base: Oid,
+    points: &[Point],
+) -> Result<std::collections::HashMap<Oid, usize>> {
+    let mut positions = std::collections::HashMap::from([(base, 0)]);
+    let mut oldest: Vec<(i64, Oid)> = points
+        .iter()
+        .filter_map(|p| Some((p.timestamp, Oid::from_str(&p.commit).ok()?)))
+        .collect();
+    oldest.sort();
+    let mut remembered = git::first_parents::FirstParents::load(&ctx.repo);
+    for (_, target) in oldest.into_iter().take(3) {
+        if target == base {
+            continue;
+        }
+        if let Some(line) = remembered.line_to(base, target, usize::MAX, git::first_parents::FAR)? {
+            positions.extend(line.newest.iter().enumerate().map(|(i, oid)| (*oid, i)));
+            positions.insert(target, line.count);
+            break;
+        }
+    }
+    if !ctx.global.dry_run {
+        remembered.save();
+    }
+    Ok(positions)
 }
 
 /// Pre-rollout snapshots, newest first.

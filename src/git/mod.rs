@@ -529,6 +529,52 @@ mod tests {
         assert!(parse_git_date("yesterday").is_none());
     }
 
+    /// Ancestry is answered the same by git with a commit-graph and by libgit2's walk.
+    #[test]
+    fn ancestry_with_a_commit_graph_answers_as_the_walk_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = Repository::init_bare(dir.path()).unwrap();
+        let repo = Repo::new(Repository::open(dir.path()).unwrap());
+        let tree = raw.treebuilder(None).unwrap().write().unwrap();
+        let tree = raw.find_tree(tree).unwrap();
+        let sig = Signature::new("T", "t@example.com", &Time::new(0, 0)).unwrap();
+        let a = raw.commit(None, &sig, &sig, "a", &tree, &[]).unwrap();
+        let a_commit = raw.find_commit(a).unwrap();
+        let b = raw
+            .commit(None, &sig, &sig, "b", &tree, &[&a_commit])
+            .unwrap();
+        let side = raw
+            .commit(None, &sig, &sig, "side", &tree, &[&a_commit])
+            .unwrap();
+        raw.reference("refs/heads/main", b, true, "test").unwrap();
+        raw.reference("refs/heads/side", side, true, "test")
+            .unwrap();
+        let cases = [
+            (b, a, true),
+            (a, b, false),
+            (b, b, false),
+            (side, b, false),
+            (side, a, true),
+        ];
+        let answers = |repo: &Repo| -> Vec<bool> {
+            cases
+                .iter()
+                .map(|(commit, ancestor, _)| repo.is_descendant(*commit, *ancestor).unwrap())
+                .collect()
+        };
+        let want: Vec<bool> = cases.iter().map(|c| c.2).collect();
+        assert_eq!(answers(&repo), want, "by the walk");
+        let wrote = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(dir.path())
+            .args(["commit-graph", "write", "--reachable"])
+            .status()
+            .unwrap();
+        assert!(wrote.success());
+        assert!(dir.path().join("objects/info/commit-graph").exists());
+        assert_eq!(answers(&repo), want, "with the commit-graph");
+    }
+
     #[test]
     fn refs_are_created_once_and_moved_only_from_the_expected_value() {
         let dir = tempfile::tempdir().unwrap();
