@@ -891,6 +891,9 @@ fn completion_offers_tags_revisions_and_pull_requests() {
 /// sees the subcommand).
 #[test]
 fn zsh_and_fish_complete_a_tag_for_both_spellings() {
+    if !crate::common::needs("zsh") || !crate::common::needs("fish") {
+        return;
+    }
     let env = Env::new();
     let (work, _remote) = env.cloned();
     env.git(&work, &["tag", "--no-sign", "v1.4.0", "main~1"]);

@@ -180,6 +180,9 @@ fn ctrl_c_at_a_prompt_exits_130() {
 /// commit is signed once it is typed.
 #[test]
 fn a_signing_passphrase_is_asked_on_the_terminal() {
+    if !crate::common::needs("ssh-keygen") {
+        return;
+    }
     let env = Env::new();
     let (work, _remote) = env.cloned();
     let key = env.path("id_ed25519");

@@ -995,11 +995,13 @@ fn an_unchanged_file_is_a_hard_link_to_the_live_release() {
             .unwrap()
             .success()
     };
-    assert!(as_nobody("cat \"$1\" > /dev/null"), "the file can be read");
-    assert!(
-        !as_nobody("echo edited >> \"$1\""),
-        "the file could be edited"
-    );
+    if crate::common::needs("setpriv") {
+        assert!(as_nobody("cat \"$1\" > /dev/null"), "the file can be read");
+        assert!(
+            !as_nobody("echo edited >> \"$1\""),
+            "the file could be edited"
+        );
+    }
     // --copy shares nothing.
     let third = env.rev(&repo, "main~2");
     assert_eq!(deploy(&third, &["--copy"])["linked"], 0);

@@ -51,6 +51,9 @@ fn status_letter(env: &Env, work: &Path, commit: &str) -> String {
 
 #[test]
 fn ssh_signed_revert_rollback_and_snapshot_tag_verify_with_git() {
+    if !crate::common::needs("ssh-keygen") {
+        return;
+    }
     let env = Env::new();
     let (work, remote) = env.cloned();
     ssh_setup(&env, &work);
@@ -102,6 +105,9 @@ fn ssh_signed_revert_rollback_and_snapshot_tag_verify_with_git() {
 
 #[test]
 fn a_literal_ssh_key_signs_through_the_agent_flag_and_dry_runs_run_no_signer() {
+    if !crate::common::needs("ssh-keygen") {
+        return;
+    }
     let env = Env::new();
     let (work, _remote) = env.cloned();
     let key = ssh_setup(&env, &work);
@@ -193,6 +199,9 @@ fn a_literal_ssh_key_signs_through_the_agent_flag_and_dry_runs_run_no_signer() {
 
 #[test]
 fn openpgp_signed_revert_verifies_with_gpg() {
+    if !crate::common::needs("gpg") {
+        return;
+    }
     let env = Env::new();
     let (work, _remote) = env.cloned();
     let home = env.path("gnupg");
@@ -325,6 +334,9 @@ fn x509_signing_runs_the_configured_program_with_gits_arguments() {
 
 #[test]
 fn a_remote_that_refuses_unsigned_commits_takes_a_signed_direct_revert() {
+    if !crate::common::needs("ssh-keygen") {
+        return;
+    }
     let env = Env::new();
     let (work, remote) = env.cloned();
     executable(
@@ -355,6 +367,9 @@ fn a_remote_that_refuses_unsigned_commits_takes_a_signed_direct_revert() {
 
 #[test]
 fn a_signature_that_cannot_be_made_writes_nothing_and_no_gpg_sign_overrides() {
+    if !crate::common::needs("ssh-keygen") {
+        return;
+    }
     let env = Env::new();
     let (work, remote) = env.cloned();
     ssh_setup(&env, &work);

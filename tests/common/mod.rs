@@ -346,6 +346,22 @@ impl FakeForge {
 }
 
 /// PATH with the built binary first, so that `git fastrevert` and the action find it.
+/// Whether an optional tool this test needs (zsh, fish, gpg, ssh-keygen, setpriv) is on PATH.
+/// Without it the test is skipped, saying so, on a developer's machine; CI sets
+/// `FASTREVERT_TEST_REQUIRE_TOOLS` (`.ci/run` installs them), and there a missing tool fails.
+pub fn needs(tool: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()));
+    if found {
+        return true;
+    }
+    if std::env::var_os("FASTREVERT_TEST_REQUIRE_TOOLS").is_some() {
+        panic!("{tool} is needed for this test and CI requires it (.ci/run installs it)");
+    }
+    eprintln!("skipped: {tool} is not installed here (CI runs this test)");
+    false
+}
+
 pub fn path_with_binary() -> String {
     let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_git-fastrevert"));
     let dir = bin
