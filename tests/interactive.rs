@@ -216,8 +216,9 @@ fn a_signing_passphrase_is_asked_on_the_terminal() {
 fn a_deploy_on_a_terminal_shows_files_written_of_total() {
     let env = Env::new();
     let dir = env.path("app");
+    // Enough files that the export lasts past the bar's first draw, and no more.
     let spec = crate::common::mkrepo::Spec {
-        files: 20_000,
+        files: 3_000,
         commits: 3,
         seed: 5,
         bare: false,
