@@ -87,18 +87,11 @@ fn pr_numbers(repo: &Repo) -> Vec<(u64, String)> {
         return out;
     };
     for commit in repo.first_parent_line(head, 200) {
-        let message = &commit.message;
-        let subject = commit.subject().to_string();
-        let number = crate::flow::pick::pr_number(&subject).or_else(|| {
-            message
-                .lines()
-                .find_map(|l| l.trim().strip_prefix("See merge request "))
-                .and_then(|r| r.rsplit_once('!'))
-                .and_then(|(_, n)| n.parse().ok())
-        });
-        if let Some(n) = number {
+        let merged =
+            crate::engine::message::merged_request(&commit.message, commit.parents.len() > 1);
+        if let Some(n) = merged.map(|m| m.number) {
             if !out.iter().any(|(m, _)| *m == n) {
-                out.push((n, subject));
+                out.push((n, commit.subject().to_string()));
             }
         }
     }

@@ -884,6 +884,18 @@ fn completion_offers_tags_revisions_and_pull_requests() {
     let ids = complete("git-fastrevert switch ", 2, "_clap_complete_git_fastrevert");
     assert!(ids.lines().any(|l| l == "previous"), "{ids}");
     assert!(ids.lines().any(|l| l == &head[..12]), "{ids}");
+    // Bitbucket's wording, as `revert pr:N` finds it in the history: offered too.
+    env.commit(
+        &work,
+        &[("bb.txt", "bb\n")],
+        "Merged in feature/pay (pull request #5)",
+    );
+    let prs = complete(
+        "git-fastrevert revert pr:",
+        2,
+        "_clap_complete_git_fastrevert",
+    );
+    assert!(prs.lines().any(|l| l == "pr:5"), "{prs}");
 }
 
 /// The zsh and fish scripts complete a tag for `rollback --to`, for `git-fastrevert` and for

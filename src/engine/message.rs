@@ -127,9 +127,149 @@ fn push_reason(msg: &mut String, reason: Option<&str>) {
     }
 }
 
+/// A pull or merge request as its forge wrote the message of the commit that merged it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergedRequest {
+    pub number: u64,
+    /// GitLab's `See merge request group/project!N`: the project (a request of another
+    /// project merged in, a subtree, is not this project's).
+    pub gitlab_project: Option<String>,
+    /// The source branch, when the message names it.
+    pub head_ref: String,
+    /// The request's title as the message gives it.
+    pub title: String,
+}
+
+impl MergedRequest {
+    /// `#N`, or GitLab's `!N`: said as the forge that wrote the message says it.
+    pub fn reference(&self) -> String {
+        match self.gitlab_project {
+            Some(_) => format!("!{}", self.number),
+            None => format!("#{}", self.number),
+        }
+    }
+}
+
+/// The request a merge or squash commit's message says it merged, in each forge's wording:
+/// GitHub `Merge pull request #N from owner/branch` (the title on the body's first line) or a
+/// squash `Title (#N)`; Bitbucket `Merged in branch (pull request #N)`; GitLab `See merge
+/// request group/project!N` in the body (a merge commit's subject `Merge branch 'x' into 'y'`,
+/// the title on the body's first line). One home for these rules: reverts, pickers and
+/// completion all read merges through it.
+pub fn merged_request(message: &str, merge_commit: bool) -> Option<MergedRequest> {
+    let digits = |s: &str| -> Option<u64> {
+        let d: String = s.chars().take_while(char::is_ascii_digit).collect();
+        d.parse().ok()
+    };
+    let subject = subject(message);
+    let body_title = message
+        .trim_start_matches('\n')
+        .split_once("\n\n")
+        .and_then(|(_, b)| b.lines().next())
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string);
+    if let Some(rest) = subject.strip_prefix("Merge pull request #") {
+        let number = digits(rest)?;
+        let head_ref = rest
+            .split_once(" from ")
+            .map(|(_, r)| r.rsplit_once('/').map_or(r, |(_, b)| b).to_string())
+            .unwrap_or_default();
+        return Some(MergedRequest {
+            number,
+            gitlab_project: None,
+            head_ref,
+            title: body_title.unwrap_or_else(|| subject.to_string()),
+        });
+    }
+    let gitlab = message.lines().find_map(|l| {
+        let (project, n) = l
+            .trim()
+            .strip_prefix("See merge request ")?
+            .rsplit_once('!')?;
+        let n: u64 = n.parse().ok()?;
+        Some((project.to_string(), n))
+    });
+    if let Some((project, number)) = gitlab {
+        let head_ref = subject
+            .strip_prefix("Merge branch '")
+            .and_then(|rest| rest.split_once("' into '"))
+            .map(|(branch, _)| branch.to_string())
+            .unwrap_or_default();
+        let title = match body_title {
+            Some(t) if merge_commit => t,
+            _ => subject.to_string(),
+        };
+        return Some(MergedRequest {
+            number,
+            gitlab_project: Some(project),
+            head_ref,
+            title,
+        });
+    }
+    if let Some(rest) = subject.strip_prefix("Merged in ") {
+        if let Some((branch, tail)) = rest.split_once(" (pull request #") {
+            let number = digits(tail)?;
+            return Some(MergedRequest {
+                number,
+                gitlab_project: None,
+                head_ref: branch.to_string(),
+                title: subject.to_string(),
+            });
+        }
+    }
+    let open = subject.rfind("(#")?;
+    if !subject.ends_with(')') {
+        return None;
+    }
+    let number = digits(&subject[open + 2..])?;
+    Some(MergedRequest {
+        number,
+        gitlab_project: None,
+        head_ref: String::new(),
+        title: subject[..open].trim().to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merged_requests_in_each_forges_wording() {
+        let read = |message: &str, merge: bool| {
+            merged_request(message, merge).map(|m| (m.number, m.reference(), m.head_ref, m.title))
+        };
+        let s = |x: &str| x.to_string();
+        assert_eq!(
+            read(
+                "Merge pull request #123 from acme/orders-status\n\nShow order status",
+                true
+            ),
+            Some((123, s("#123"), s("orders-status"), s("Show order status")))
+        );
+        assert_eq!(
+            read("Add coupons (#88)", false),
+            Some((88, s("#88"), s(""), s("Add coupons")))
+        );
+        assert_eq!(
+            read("Merged in feature/pay (pull request #5)\n\nPay", true),
+            Some((
+                5,
+                s("#5"),
+                s("feature/pay"),
+                s("Merged in feature/pay (pull request #5)")
+            ))
+        );
+        assert_eq!(
+            read(
+                "Merge branch 'orders' into 'main'\n\nShow orders\n\nSee merge request acme/shop!9",
+                true
+            ),
+            Some((9, s("!9"), s("orders"), s("Show orders")))
+        );
+        assert_eq!(read("Fix #12 in parser", false), None);
+        assert_eq!(read("Merge branch 'x' into 'main'", true), None);
+    }
 
     #[test]
     fn revert_of_a_revert_is_a_reapply() {

@@ -34,22 +34,6 @@ pub fn relative(seconds: i64) -> String {
     format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
 }
 
-/// The pull request number in `Merge pull request #N from …` or a `… (#N)` subject.
-pub fn pr_number(subject: &str) -> Option<u64> {
-    let digits = |s: &str| -> Option<u64> {
-        let d: String = s.chars().take_while(char::is_ascii_digit).collect();
-        d.parse().ok()
-    };
-    if let Some(rest) = subject.strip_prefix("Merge pull request #") {
-        return digits(rest);
-    }
-    let open = subject.rfind("(#")?;
-    subject
-        .ends_with(')')
-        .then(|| digits(&subject[open + 2..]))
-        .flatten()
-}
-
 /// What to revert: a commit, or a merged pull request by number.
 pub enum Choice {
     Commit(String),
@@ -107,7 +91,10 @@ pub fn commit(ctx: &Ctx) -> Result<Choice> {
     }
     for c in repo.first_parent_line(base.oid, 200) {
         let subject = c.subject().to_string();
-        let pr = pr_number(&subject).map_or(String::new(), |n| format!("  #{n}"));
+        let merged = crate::engine::message::merged_request(&c.message, c.parents.len() > 1);
+        let pr = merged
+            .as_ref()
+            .map_or(String::new(), |m| format!("  {}", m.reference()));
         items.push(format!(
             "{}  {subject}  ({}, {}){pr}",
             crate::git::short(c.id),
@@ -116,8 +103,8 @@ pub fn commit(ctx: &Ctx) -> Result<Choice> {
         ));
         // A commit that merged a pull request is reverted as that request, as `revert pr:N`
         // does: checked against it, and its branch named as the command line names it.
-        choices.push(match pr_number(&subject) {
-            Some(n) => Choice::Pr(n),
+        choices.push(match merged {
+            Some(m) => Choice::Pr(m.number),
             None => Choice::Commit(c.id.to_string()),
         });
     }
@@ -234,13 +221,6 @@ fn describe_release(repo: &crate::git::Repo, id: &str) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pull_request_numbers_from_subjects() {
-        assert_eq!(pr_number("Merge pull request #123 from acme/x"), Some(123));
-        assert_eq!(pr_number("Add coupons (#88)"), Some(88));
-        assert_eq!(pr_number("Fix #12 in parser"), None);
-    }
 
     #[test]
     fn relative_dates() {

@@ -483,10 +483,6 @@ fn from_history(
     no_api: &Error,
 ) -> Result<MergedPr> {
     let repo = &ctx.repo;
-    let merge_subject = format!("Merge pull request #{n} ");
-    let squash_suffix = format!("(#{n})");
-    let bitbucket = format!("(pull request #{n})");
-    let gitlab = format!("!{n}");
     let project_slug = ctx
         .forge_target()
         .ok()
@@ -497,52 +493,21 @@ fn from_history(
     for _ in 0..20_000 {
         let Some(oid) = at else { break };
         let commit = repo.commit(oid)?;
-        let message = &commit.message;
-        let subject = commit.subject().to_string();
-        // `See merge request group/project!N`: of this project when it is known, so that a
-        // merge request of another project merged in (a subtree, a vendored copy) is not taken.
-        let merged_gitlab = message.lines().any(|l| {
-            l.trim()
-                .strip_prefix("See merge request ")
-                .and_then(|r| r.strip_suffix(&gitlab))
-                .is_some_and(|project| project_slug.as_deref().is_none_or(|s| s == project))
-        });
-        let found = subject.starts_with(&merge_subject)
-            || subject.ends_with(&squash_suffix)
-            || (subject.starts_with("Merged in ") && subject.contains(&bitbucket))
-            || merged_gitlab;
-        if found {
-            let body_title = message
-                .split_once("\n\n")
-                .and_then(|(_, b)| b.lines().next())
-                .filter(|l| !l.trim().is_empty())
-                .map(str::to_string);
-            // GitLab: `Merge branch 'feature' into 'main'`, the title on the body's first line.
-            let gitlab_branch = subject
-                .strip_prefix("Merge branch '")
-                .and_then(|rest| rest.split_once("' into '"))
-                .map(|(branch, _)| branch.to_string());
-            let head_ref = subject
-                .strip_prefix(&merge_subject)
-                .and_then(|rest| rest.strip_prefix("from "))
-                .map(|r| r.rsplit_once('/').map_or(r, |(_, b)| b).to_string())
-                .or(gitlab_branch)
-                .unwrap_or_default();
-            let title = if subject.starts_with(&merge_subject)
-                || (merged_gitlab && commit.parents.len() > 1)
-            {
-                body_title.unwrap_or(subject.clone())
-            } else {
-                subject.trim_end_matches(&squash_suffix).trim().to_string()
-            };
-            // Said the way the forge that wrote the message writes it.
-            let reference = if merged_gitlab {
-                format!("!{n}")
-            } else {
-                format!("#{n}")
-            };
+        let merged =
+            crate::engine::message::merged_request(&commit.message, commit.parents.len() > 1)
+                .filter(|m| m.number == n)
+                // A GitLab merge request of this project when it is known: one of another project
+                // merged in (a subtree, a vendored copy) is not taken.
+                .filter(|m| match (&m.gitlab_project, &project_slug) {
+                    (Some(project), Some(slug)) => project == slug,
+                    _ => true,
+                });
+        if let Some(merged) = merged {
+            let subject = commit.subject().to_string();
+            let (title, head_ref) = (merged.title.clone(), merged.head_ref.clone());
             warnings.push(format!(
-                "{reference} found in the history of {} as {} \"{subject}\" (no forge API was used)",
+                "{} found in the history of {} as {} \"{subject}\" (no forge API was used)",
+                merged.reference(),
                 ctx.settings.base,
                 git::short(oid)
             ));
