@@ -6,13 +6,23 @@
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::flow::pull_request::Planned;
 use crate::forge::PullRequest;
 use crate::migrations::Migration;
 
+/// Seconds since the epoch as RFC 3339, UTC: the one time format of every output.
+pub fn rfc3339_text(seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| seconds.to_string())
+}
+
 /// Every time in JSON is RFC 3339, UTC: a field of Unix seconds serialises through this.
 pub fn rfc3339<S: serde::Serializer>(seconds: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::flow::points::rfc3339(*seconds))
+    s.serialize_str(&rfc3339_text(*seconds))
 }
 
 #[derive(Debug)]
@@ -208,7 +218,7 @@ pub struct Switch {
     pub command: &'static str,
     /// The hold recorded for the release marked bad.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hold: Option<crate::flow::holds::Recorded>,
+    pub hold: Option<Recorded>,
     /// The revert of `--revert` (made, or planned in a dry run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revert: Option<Box<Revert>>,
@@ -233,9 +243,9 @@ pub struct Switch {
 #[derive(Debug, Serialize)]
 pub struct Holds {
     pub command: &'static str,
-    pub holds: Vec<crate::flow::holds::HoldState>,
+    pub holds: Vec<HoldState>,
     /// Holds lifted by this run (by `--release`, or because the base reverted their commits).
-    pub lifted: Vec<crate::flow::holds::Hold>,
+    pub lifted: Vec<Hold>,
     /// The bad release whose hold `--release` named.
     pub released: Option<String>,
     /// What the remote said to the lift.
@@ -254,7 +264,7 @@ pub struct Status {
     pub live: Option<crate::releases::Release>,
     pub releases_dir: Option<std::path::PathBuf>,
     pub bad_releases: Vec<crate::releases::Release>,
-    pub holds: Vec<crate::flow::holds::HoldState>,
+    pub holds: Vec<HoldState>,
     /// First-parent commits the base has past the live release (`None` when either is unknown).
     pub base_ahead: Option<usize>,
     /// Whether the base tip carries held commits (a deploy of it would be refused).
@@ -487,4 +497,61 @@ impl Outcome {
             },
         }
     }
+}
+
+/// A release marked bad, and the first-parent commits it held.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hold {
+    /// The release marked bad.
+    pub bad: String,
+    /// The release gone back to.
+    pub good: Option<String>,
+    /// First-parent commits of `good..bad`, newest first.
+    pub commits: Vec<String>,
+    pub by: String,
+    pub host: String,
+    /// When it was recorded (RFC 3339 in JSON).
+    #[serde(serialize_with = "rfc3339")]
+    pub at: i64,
+    pub reason: Option<String>,
+    /// `false` when the hold's record could not be read: then only `bad` itself is held.
+    pub readable: bool,
+    #[serde(skip)]
+    pub id: Option<crate::git::Oid>,
+}
+
+/// A hold just recorded (or found already there) and what became of its push.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    pub hold: Hold,
+    pub created: bool,
+    /// The ref on the remote: `pushed`, `already there`, `not pushed (…)` or `no remote`.
+    pub remote: String,
+}
+
+/// A hold as `hold` and `status` show it: what the bad and good releases are, and whether the
+/// base still carries its commits.
+#[derive(Debug, Clone, Serialize)]
+pub struct HoldState {
+    #[serde(flatten)]
+    pub hold: Hold,
+    pub bad_subject: Option<String>,
+    pub good_subject: Option<String>,
+    /// Held commits the base tip carries and has not reverted: a deploy of it is refused.
+    pub on_base: usize,
+}
+
+/// The pull request a real run would open, for a dry run's plan.
+#[derive(Debug, serde::Serialize)]
+pub struct Planned {
+    /// Whether one would be opened; if not, `why_not` says why.
+    pub open: bool,
+    pub forge: Option<String>,
+    pub repository: Option<String>,
+    pub title: String,
+    pub base: String,
+    pub draft: bool,
+    pub labels: Vec<String>,
+    pub reviewers: Vec<String>,
+    pub why_not: Option<String>,
 }

@@ -114,3 +114,87 @@ fn commands_are_short_and_call_no_other_command() {
     }
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// The layers a part of the source may not reach: nothing runs back up. The git layer and the
+/// engine know no flow, outcome, forge or interface; outcomes, the migration guard, releases
+/// and forges know no flow; the interface knows no flow; completion knows no flow; flows know
+/// no command.
+const UPWARD: &[(&str, &[&str])] = &[
+    (
+        "git/",
+        &[
+            "engine",
+            "flow",
+            "commands",
+            "ui",
+            "outcome",
+            "forge",
+            "releases",
+            "migrations",
+            "completion",
+        ],
+    ),
+    (
+        "engine/",
+        &[
+            "flow",
+            "commands",
+            "ui",
+            "outcome",
+            "forge",
+            "releases",
+            "migrations",
+            "completion",
+        ],
+    ),
+    ("outcome.rs", &["flow", "commands", "ui", "completion"]),
+    (
+        "migrations/",
+        &["flow", "commands", "ui", "completion", "outcome"],
+    ),
+    ("releases/", &["flow", "commands", "ui", "completion"]),
+    (
+        "forge/",
+        &["flow", "commands", "ui", "completion", "releases"],
+    ),
+    ("ui/", &["flow", "commands", "completion"]),
+    ("completion.rs", &["flow", "commands"]),
+    ("flow/", &["commands", "completion"]),
+];
+
+/// The upward references of one file's production code (comments aside).
+fn upward(name: &str, code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (part, above) in UPWARD {
+        if !name.starts_with(part) {
+            continue;
+        }
+        for layer in *above {
+            let needle = format!("crate::{layer}");
+            let uses = code.lines().any(|l| {
+                let l = l.trim_start();
+                !l.starts_with("//")
+                    && (l.contains(&format!("{needle}::")) || l.contains(&format!("{needle};")))
+            });
+            if uses {
+                found.push(format!("{name} uses {needle}"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_layer_reaches_up() {
+    let offenders: Vec<String> = production()
+        .iter()
+        .flat_map(|(name, code)| upward(name, code))
+        .collect();
+    assert!(offenders.is_empty(), "{offenders:#?}");
+    // The check itself finds a probe.
+    assert_eq!(
+        upward("git/probe.rs", "use crate::flow::Ctx;\n"),
+        vec!["git/probe.rs uses crate::flow".to_string()]
+    );
+    assert!(upward("git/probe.rs", "// crate::flow::Ctx\n").is_empty());
+}

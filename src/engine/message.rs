@@ -1,10 +1,7 @@
 //! Commit messages, written the way git writes them.
 
 /// The first line of a commit message, as git's `find_commit_subject` takes it.
-pub fn subject(message: &str) -> &str {
-    let message = message.trim_start_matches('\n');
-    message.split('\n').next().unwrap_or("")
-}
+pub use crate::git::subject;
 
 /// The commit a revert's message says it reverts (`This reverts commit <id>`), if any.
 pub fn reverts(message: &str) -> Option<&str> {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::git::{self, holds as store, Oid, Repo};
+pub use crate::outcome::{Hold, HoldState, Recorded};
 
 /// Commits walked at most when looking for reverts after a hold; past it, not known.
 const REVERT_WALK_LIMIT: usize = 50_000;
@@ -25,26 +26,6 @@ struct Record {
     host: String,
     at: i64,
     reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Hold {
-    /// The release marked bad.
-    pub bad: String,
-    /// The release gone back to.
-    pub good: Option<String>,
-    /// First-parent commits of `good..bad`, newest first.
-    pub commits: Vec<String>,
-    pub by: String,
-    pub host: String,
-    /// When it was recorded (RFC 3339 in JSON).
-    #[serde(serialize_with = "crate::outcome::rfc3339")]
-    pub at: i64,
-    pub reason: Option<String>,
-    /// `false` when the hold's record could not be read: then only `bad` itself is held.
-    pub readable: bool,
-    #[serde(skip)]
-    pub id: Option<Oid>,
 }
 
 impl Hold {
@@ -269,15 +250,6 @@ pub fn named_reverts(message: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// A hold just recorded (or found already there) and what became of its push.
-#[derive(Debug, Clone, Serialize)]
-pub struct Recorded {
-    pub hold: Hold,
-    pub created: bool,
-    /// The ref on the remote: `pushed`, `already there`, `not pushed (…)` or `no remote`.
-    pub remote: String,
 }
 
 /// Hold the first-parent commits of `good..bad` after `bad` was marked bad. Nothing to hold
@@ -729,18 +701,6 @@ fn refusal(ctx: &Ctx, target: Oid, blocking: &[Blocking], again: &str) -> Error 
         .hint(format!("or go live anyway: git fastrevert {again} --force"));
     err.details = Some(Box::new(serde_json::json!({ "holds": blocking })));
     err
-}
-
-/// A hold as `hold` and `status` show it: what the bad and good releases are, and whether the
-/// base still carries its commits.
-#[derive(Debug, Clone, Serialize)]
-pub struct HoldState {
-    #[serde(flatten)]
-    pub hold: Hold,
-    pub bad_subject: Option<String>,
-    pub good_subject: Option<String>,
-    /// Held commits the base tip carries and has not reverted: a deploy of it is refused.
-    pub on_base: usize,
 }
 
 /// Every hold of this clone with its state against the base tip (when known).

@@ -198,15 +198,7 @@ pub fn age(seconds: i64) -> String {
     }
 }
 
-pub fn rfc3339(seconds: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| seconds.to_string())
-}
+pub use crate::outcome::rfc3339_text as rfc3339;
 
 /// At most this many undone commits are listed in the commit message.
 const LISTED_COMMITS: usize = 50;

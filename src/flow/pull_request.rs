@@ -5,6 +5,7 @@ use super::Ctx;
 use crate::cli::PublishArgs;
 use crate::error::{Error, Result};
 use crate::forge::{self, Forge, NewPr, PullRequest, Target};
+pub use crate::outcome::Planned;
 
 /// A client for the configured forge: `None` when no forge is configured or detected.
 /// `need` says why a token is required, for the error when it is missing.
@@ -73,21 +74,6 @@ pub fn open_for_branch(
         reviewers: publish.reviewers.clone(),
     };
     forge.open_pr(&request, warnings).map(Some).map_err(pushed)
-}
-
-/// The pull request a real run would open, for a dry run's plan.
-#[derive(Debug, serde::Serialize)]
-pub struct Planned {
-    /// Whether one would be opened; if not, `why_not` says why.
-    pub open: bool,
-    pub forge: Option<String>,
-    pub repository: Option<String>,
-    pub title: String,
-    pub base: String,
-    pub draft: bool,
-    pub labels: Vec<String>,
-    pub reviewers: Vec<String>,
-    pub why_not: Option<String>,
 }
 
 impl Planned {

@@ -509,6 +509,12 @@ fn head_branch(repo: &Repository) -> Option<String> {
     head.symbolic_target().ok().flatten().map(str::to_string)
 }
 
+/// A commit or tag message's subject: its first line, leading blank lines skipped.
+pub fn subject(message: &str) -> &str {
+    let message = message.trim_start_matches('\n');
+    message.split('\n').next().unwrap_or("")
+}
+
 /// First `n` hex digits of an id.
 pub fn short(oid: Oid) -> String {
     oid.to_string()[..7].to_string()

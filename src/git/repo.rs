@@ -142,7 +142,7 @@ pub struct CommitInfo {
 
 impl CommitInfo {
     pub fn subject(&self) -> &str {
-        crate::engine::message::subject(&self.message)
+        super::subject(&self.message)
     }
 }
 
