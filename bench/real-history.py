@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Reverts on a real history: git-fastrevert against git's plumbing and porcelain, interleaved.
+
+    python3 bench/real-history.py --bin target/release/git-fastrevert --repo CLONE
+        [--seed 1] [--count 10] [--rounds 3] [--scratch /tmp/real-history] [--commit-graph]
+
+CLONE is any clone (bare is fine); it is cloned again into SCRATCH with a checkout, on its HEAD
+branch. With SEED, COUNT commits are picked in each of three kinds (never merges):
+
+- recent: among the 300 newest first-parent commits, reverting cleanly on the branch tip;
+- deep: more than 2,000 first-parent commits back (or not on the first-parent line),
+  reverting cleanly;
+- conflicting: anywhere, whose revert conflicts with the tip.
+
+Each round times, per commit, as whole processes and in turn:
+
+- ours: `revert C --no-fetch --no-push --branch bench-ours` (the branch deleted after);
+- plumbing: `git merge-tree --write-tree --merge-base=C TIP C^` + `git commit-tree` +
+  `git update-ref` (for a conflict, merge-tree alone: it stops there);
+- porcelain: `git switch -f -C bench-p TIP` + `git revert --no-edit C` in the checkout (for a
+  conflict, then `git revert --abort`).
+
+For clean reverts the trees of ours and plumbing are compared. With --commit-graph, git's
+commit-graph is written first (`git commit-graph write --reachable`); without it, any is
+removed. Prints, per kind, the median over commits of each commit's median, and the ratios, as
+Markdown.
+"""
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+
+def git(repo, *args, check=True):
+    return subprocess.run(["git", "-C", repo, *args], check=check, capture_output=True, text=True)
+
+
+def timed(cmd, cwd=None):
+    t0 = time.monotonic()
+    out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    return (time.monotonic() - t0) * 1000, out
+
+
+def reverts_cleanly(repo, tip, commit):
+    out = git(repo, "merge-tree", "--write-tree", f"--merge-base={commit}", tip, f"{commit}^",
+              check=False)
+    return out.returncode == 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--repo", required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--count", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--scratch", default="/tmp/real-history")
+    ap.add_argument("--commit-graph", action="store_true")
+    args = ap.parse_args()
+    binary = os.path.abspath(args.bin)
+    shutil.rmtree(args.scratch, ignore_errors=True)
+    os.makedirs(args.scratch)
+    repo = os.path.join(args.scratch, "clone")
+    subprocess.run(["git", "clone", "-q", args.repo, repo], check=True)
+    branch = git(repo, "symbolic-ref", "--short", "HEAD").stdout.strip()
+    tip = git(repo, "rev-parse", "HEAD").stdout.strip()
+    info = os.path.join(repo, ".git", "objects", "info")
+    for name in ("commit-graph", "commit-graphs"):
+        path = os.path.join(info, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
+    if args.commit_graph:
+        git(repo, "commit-graph", "write", "--reachable")
+    git(repo, "config", "user.name", "Bench")
+    git(repo, "config", "user.email", "bench@example.com")
+
+    first_parents = git(repo, "rev-list", "--first-parent", "--no-merges", tip).stdout.split()
+    line = set(git(repo, "rev-list", "--first-parent", tip).stdout.split())
+    all_commits = git(repo, "rev-list", "--no-merges", tip).stdout.split()
+    depth = {c: i for i, c in enumerate(git(repo, "rev-list", "--first-parent", tip).stdout.split())}
+    rng = random.Random(args.seed)
+
+    def pick(candidates, want_clean):
+        chosen = []
+        candidates = list(candidates)
+        rng.shuffle(candidates)
+        for c in candidates:
+            if len(chosen) == args.count:
+                break
+            if reverts_cleanly(repo, tip, c) == want_clean:
+                chosen.append(c)
+        return chosen
+
+    kinds = {
+        "recent": pick(first_parents[:300], True),
+        "deep": pick([c for c in all_commits if c not in line or depth.get(c, 0) > 2000], True),
+        "conflicting": pick(all_commits, False),
+    }
+
+    def ours(c):
+        ms, out = timed([binary, "-C", repo, "revert", c, "--no-fetch", "--no-push",
+                         "--branch", "bench-ours", "--json"])
+        tree = None
+        if out.returncode == 0:
+            tree = git(repo, "rev-parse", "bench-ours^{tree}").stdout.strip()
+        git(repo, "branch", "-q", "-D", "bench-ours", check=False)
+        return ms, tree
+
+    def plumbing(c, clean):
+        t0 = time.monotonic()
+        out = git(repo, "merge-tree", "--write-tree", f"--merge-base={c}", tip, f"{c}^", check=False)
+        tree = None
+        if clean and out.returncode == 0:
+            tree = out.stdout.split()[0]
+            made = git(repo, "commit-tree", tree, "-p", tip, "-m", f"Revert {c}").stdout.strip()
+            git(repo, "update-ref", "refs/heads/bench-plumbing", made, "")
+        ms = (time.monotonic() - t0) * 1000
+        git(repo, "update-ref", "-d", "refs/heads/bench-plumbing", check=False)
+        return ms, tree
+
+    def porcelain(c):
+        git(repo, "switch", "-q", "-f", "-C", "bench-p", tip)
+        ms, out = timed(["git", "-C", repo, "revert", "--no-edit", c])
+        if out.returncode != 0:
+            git(repo, "revert", "--abort", check=False)
+        return ms
+
+    times = {k: {c: {"ours": [], "plumbing": [], "porcelain": []} for c in cs} for k, cs in kinds.items()}
+    disagree = []
+    for _ in range(args.rounds):
+        for kind, commits in kinds.items():
+            for c in commits:
+                t, our_tree = ours(c)
+                times[kind][c]["ours"].append(t)
+                t, git_tree = plumbing(c, kind != "conflicting")
+                times[kind][c]["plumbing"].append(t)
+                times[kind][c]["porcelain"].append(porcelain(c))
+                if kind != "conflicting" and our_tree != git_tree:
+                    disagree.append((kind, c, our_tree, git_tree))
+    git(repo, "switch", "-q", "-f", branch)
+
+    graph = "with a commit-graph" if args.commit_graph else "without a commit-graph"
+    origin = git(args.repo, "config", "--get", "remote.origin.url", check=False).stdout.strip()
+    name = os.path.basename(os.path.normpath(args.repo))
+    if name in ("repo", ".git"):
+        name = os.path.basename(os.path.dirname(os.path.normpath(args.repo)))
+    print(f"{name} at `{tip[:12]}` ({branch}), {graph}, "
+          f"seed {args.seed}, {args.count} commits a kind, {args.rounds} rounds"
+          + (f", from {origin}" if origin else "") + ":\n")
+    print("| kind | commits | ours ms | plumbing ms | porcelain ms | ours/plumbing | porcelain/ours |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for kind, per in times.items():
+        if not per:
+            print(f"| {kind} | 0 | - | - | - | - | - |")
+            continue
+        med = {w: statistics.median(statistics.median(v[w]) for v in per.values())
+               for w in ("ours", "plumbing", "porcelain")}
+        print(f"| {kind} | {len(per)} | {med['ours']:.0f} | {med['plumbing']:.0f} | "
+              f"{med['porcelain']:.0f} | {med['ours'] / med['plumbing']:.2f} | "
+              f"{med['porcelain'] / med['ours']:.2f} |")
+    if disagree:
+        print("\nTrees that differ from git's:")
+        for kind, c, ours_tree, git_tree in disagree:
+            print(f"- {kind} {c[:12]}: ours {ours_tree}, git {git_tree}")
+    else:
+        print("\nEvery clean revert's tree equals git's.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
