@@ -94,6 +94,9 @@ def main():
         for c in candidates:
             if len(chosen) == args.count:
                 break
+            # An empty commit's revert is no revert (git revert stops on it, and so does ours).
+            if git(repo, "rev-parse", f"{c}^{{tree}}").stdout == git(repo, "rev-parse", f"{c}^^{{tree}}").stdout:
+                continue
             if reverts_cleanly(repo, tip, c) == want_clean:
                 chosen.append(c)
         return chosen
