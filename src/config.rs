@@ -21,6 +21,9 @@ pub const KEY_RELEASES: &str = "fastrevert.releases";
 pub const KEY_FORGE: &str = "fastrevert.forge";
 pub const KEY_REPO: &str = "fastrevert.repo";
 pub const KEY_API_URL: &str = "fastrevert.apiUrl";
+/// `prepare` also writes git's commit-graph, so that "is this old commit on the base" is
+/// answered from generation numbers in an incident, not by walking the history.
+pub const KEY_WRITE_COMMIT_GRAPH: &str = "fastrevert.writeCommitGraph";
 pub const KEY_CURRENT: &str = "fastrevert.current";
 /// Multi-valued: paths kept outside the releases, linked into each.
 pub const KEY_SHARED: &str = "fastrevert.shared";
@@ -43,6 +46,8 @@ pub struct Settings {
     pub forge: Option<String>,
     pub forge_repo: Option<String>,
     pub api_url: Option<String>,
+    /// `fastrevert.writeCommitGraph`: `prepare` writes git's commit-graph.
+    pub write_commit_graph: bool,
 }
 
 impl Settings {
@@ -106,6 +111,12 @@ impl Settings {
             forge: get(KEY_FORGE),
             forge_repo: get(KEY_REPO),
             api_url: get(KEY_API_URL),
+            write_commit_graph: get(KEY_WRITE_COMMIT_GRAPH).is_some_and(|v| {
+                matches!(
+                    v.trim().to_ascii_lowercase().as_str(),
+                    "true" | "yes" | "on" | "1"
+                )
+            }),
         })
     }
 }

@@ -980,3 +980,33 @@ fn an_error_shows_its_cause_below_the_message() {
     assert_eq!(causes.len(), 1, "{j}");
     assert!(!causes[0].as_str().unwrap().is_empty());
 }
+
+/// With `fastrevert.writeCommitGraph`, `prepare` writes git's commit-graph before the rollout,
+/// so that an incident's "is this old commit on the base" is a lookup; without it, none.
+#[test]
+fn prepare_writes_the_commit_graph_when_asked() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let info = work.join(".git/objects/info");
+    let has_graph = || info.join("commit-graph").exists() || info.join("commit-graphs").exists();
+    let out = env.fr(&work).args(["prepare", "r1"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!has_graph(), "not asked: none written");
+    env.git(&work, &["config", "fastrevert.writeCommitGraph", "true"]);
+    let out = env.fr(&work).args(["prepare", "r2"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("commit-graph"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(has_graph());
+    // And a revert of an old commit answers as before, now through it.
+    let old = env.rev(&work, "main~1");
+    let out = env
+        .fr(&work)
+        .args(["revert", &old, "--no-push", "--json"])
+        .output()
+        .unwrap();
+    assert!(matches!(code(&out), 0 | 3), "{}", stderr(&out));
+}

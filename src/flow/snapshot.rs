@@ -98,6 +98,20 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
     if let Some(signer) = &signer {
         lines.push(signer.said("tag", dry_run));
     }
+    // Before the rollout, not in the incident: a commit-graph makes "is this old commit on
+    // the base" a lookup instead of a walk of the history.
+    if s.write_commit_graph && !dry_run {
+        match ctx.git().write_commit_graph() {
+            Ok(()) => lines.push(
+                "Wrote git's commit-graph (fastrevert.writeCommitGraph): reverts of old commits answer faster.".into(),
+            ),
+            Err(e) => {
+                let w = format!("git's commit-graph was not written: {}", e.message);
+                ctx.ui.warn(&w);
+                warnings.push(w);
+            }
+        }
+    }
     Ok(outcome::Prepare {
         command: "prepare",
         base: s.base.clone(),

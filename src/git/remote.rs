@@ -63,6 +63,29 @@ impl GitCli {
         })
     }
 
+    /// `git commit-graph write --reachable --split`: git's maintenance of the commit-graph,
+    /// incremental after the first time.
+    pub fn write_commit_graph(&self) -> Result<()> {
+        let args = [
+            "commit-graph",
+            "write",
+            "--reachable",
+            "--split",
+            "--no-progress",
+        ]
+        .map(String::from)
+        .to_vec();
+        let out = self.run(&args)?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(Error::failed(format!(
+                "git commit-graph write failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
+        }
+    }
+
     /// `git fetch <remote> <refspecs>`; the remote-tracking refs named by the refspecs move.
     pub fn fetch(&self, remote: &str, refspecs: &[String]) -> Result<()> {
         self.fetch_with(remote, refspecs, false)
