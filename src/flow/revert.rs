@@ -213,10 +213,14 @@ fn targets(
     // Most reverted commits (merged pull requests) are on the base's first-parent line,
     // remembered between runs; anything else takes the full ancestry check.
     let mut remembered = git::first_parents::FirstParents::load(repo);
+    // With git's commit-graph the full check costs milliseconds: look only a little way.
+    let bounds = if repo.has_commit_graph() {
+        git::first_parents::SHORT
+    } else {
+        git::first_parents::NEAR
+    };
     for t in &commits {
-        let on_line = remembered
-            .line_to(base.oid, t.commit, 0, git::first_parents::NEAR)?
-            .is_some();
+        let on_line = remembered.line_to(base.oid, t.commit, 0, bounds)?.is_some();
         if t.commit != base.oid && !on_line && !repo.is_descendant(base.oid, t.commit)? {
             return Err(Error::bad_input(format!(
                 "{} is not on {} ({} at {}): reverting it there would undo nothing that is live",

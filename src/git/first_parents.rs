@@ -38,6 +38,13 @@ pub const NEAR: Bounds = Bounds {
     skew: 0,
 };
 
+/// The quick look when git's commit-graph answers the rest in milliseconds: a walk of more than
+/// this costs more than asking git.
+pub const SHORT: Bounds = Bounds {
+    steps: 400,
+    skew: 0,
+};
+
 /// The first-parent commits of `base` down to `target` (excluded): the newest `keep`, and how
 /// many there are.
 pub struct Line {

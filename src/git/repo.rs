@@ -251,11 +251,16 @@ impl Repo {
             .map_err(reading("walking the history"))
     }
 
+    /// Whether git keeps a commit-graph (generation numbers) for this repository.
+    pub fn has_commit_graph(&self) -> bool {
+        let info = self.git.path().join("objects/info");
+        info.join("commit-graph").is_file() || info.join("commit-graphs").is_dir()
+    }
+
     /// `git merge-base --is-ancestor`, when the repository has a commit-graph; `None` when it
     /// has none or git gave no clear answer (the walk then answers).
     fn ancestor_by_commit_graph(&self, ancestor: Oid, commit: Oid) -> Option<bool> {
-        let info = self.git.path().join("objects/info");
-        if !info.join("commit-graph").is_file() && !info.join("commit-graphs").is_dir() {
+        if !self.has_commit_graph() {
             return None;
         }
         let status = std::process::Command::new("git")
