@@ -921,3 +921,45 @@ fn a_diesel_type_change_is_judged_against_the_earlier_migrations() {
         "{j}"
     );
 }
+
+/// Alembic's revisions are found where its `alembic.ini` says (`script_location`), not only
+/// under a folder called `migrations` or `alembic`.
+#[test]
+fn alembic_revisions_are_found_where_alembic_ini_says() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let revision = "from alembic import op\n\nrevision = \"a1\"\ndown_revision = None\n\n\ndef upgrade():\n    op.drop_column(\"users\", \"nickname\")\n\n\ndef downgrade():\n    pass\n";
+    env.commit(
+        &work,
+        &[("schema_changes/versions/a1_drop_nickname.py", revision)],
+        "Drop nickname",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "main~1..main", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "no alembic.ini: not found");
+    env.commit(
+        &work,
+        &[(
+            "alembic.ini",
+            "[alembic]\nscript_location = %(here)s/schema_changes\n",
+        )],
+        "Configure alembic",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env
+        .fr(&work)
+        .args(["check-migrations", "main~2..main", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(
+        j["migrations"][0]["file"], "schema_changes/versions/a1_drop_nickname.py",
+        "{j}"
+    );
+    assert_eq!(j["migrations"][0]["class"], "destructive", "{j}");
+}

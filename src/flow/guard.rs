@@ -38,9 +38,46 @@ impl Ctx<'_> {
         } else {
             paths
         };
+        // The framework's own word on where its migrations are, with the default patterns.
+        let with_markers: Vec<String>;
+        let paths = if paths.is_empty() {
+            with_markers = crate::migrations::DEFAULT_PATHS
+                .iter()
+                .map(|p| p.to_string())
+                .chain(self.alembic_versions())
+                .collect();
+            &with_markers
+        } else {
+            paths
+        };
         let mut allowed_all = self.settings.allowed_migrations.clone();
         allowed_all.extend(allowed.iter().cloned());
         Ok(Guard::new(paths, dialect)?.allow(&allowed_all))
+    }
+
+    /// Alembic's `script_location` in the `alembic.ini` at the top of the base's tree, as the
+    /// pattern of its revisions (`<location>/versions/*.py`): found wherever it is named,
+    /// not only under a folder called `migrations` or `alembic`.
+    fn alembic_versions(&self) -> Option<String> {
+        let base = self.base_tip().ok()?;
+        let tree = self.repo.tree(self.repo.tree_of(base.oid).ok()?).ok()?;
+        let ini = self.repo.blob(tree.id_at("alembic.ini")?).ok()?;
+        let ini = String::from_utf8_lossy(&ini);
+        let location = ini.lines().find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            (key.trim() == "script_location").then(|| value.trim().to_string())
+        })?;
+        // `%(here)s/db/alembic`, `db/alembic`, or a package resource `app:migrations`.
+        let location = location
+            .trim_start_matches("%(here)s")
+            .trim_start_matches('/')
+            .replace(':', "/");
+        let plain = !location.is_empty()
+            && !location.contains("..")
+            && location
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-./".contains(c));
+        plain.then(|| format!("{}/versions/*.py", location.trim_end_matches('/')))
     }
 
     /// The guard with the migration index brought up to date for `commit`'s tree: checks of
