@@ -922,6 +922,79 @@ fn a_diesel_type_change_is_judged_against_the_earlier_migrations() {
     );
 }
 
+/// The views a `DROP VIEW … CASCADE` takes along and the check constraint a migration replaces
+/// are known from the earlier folders: rebuilt views and a check widened by a column old code
+/// leaves empty pass with a warning; a view lost with the CASCADE is refused.
+#[test]
+fn a_cascade_and_a_replaced_check_are_judged_with_the_earlier_diesel_folders() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.commit(
+        &work,
+        &[(
+            "migrations/2024-01-01-000000_create/up.sql",
+            "CREATE TABLE log (id serial PRIMARY KEY, a_id int, b_id int);
+ALTER TABLE log ADD CONSTRAINT log_check CHECK (num_nonnulls(a_id, b_id) = 1);
+CREATE VIEW log_view AS SELECT id, a_id FROM log;
+CREATE VIEW log_count AS SELECT count(*) FROM log_view;
+",
+        )],
+        "Create log",
+    );
+    let judge = |folder: &str, up: &str| {
+        let path = format!("migrations/{folder}/up.sql");
+        env.commit(&work, &[(path.as_str(), up)], "Change");
+        let out = env
+            .fr(&work)
+            .args(["check-migrations", "main~1..main", "--json"])
+            .output()
+            .unwrap();
+        (code(&out), json(&out))
+    };
+    let (rc, j) = judge(
+        "2024-02-01-000000_widen",
+        "ALTER TABLE log ADD COLUMN c_id int;
+ALTER TABLE log DROP CONSTRAINT log_check, ADD CONSTRAINT log_check CHECK (num_nonnulls(a_id, b_id, c_id) = 1), ALTER CONSTRAINT log_c_fkey NOT DEFERRABLE;
+DROP VIEW log_view CASCADE;
+CREATE VIEW log_view AS SELECT id, a_id, c_id FROM log;
+CREATE VIEW log_count AS SELECT count(*) FROM log_view;
+",
+    );
+    assert_eq!(rc, 0, "{j}");
+    let findings = &j["migrations"][0]["findings"];
+    assert!(
+        findings[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("replaces check constraint log_check"),
+        "{j}"
+    );
+    assert_eq!(findings[2]["class"], "review", "{j}");
+    assert!(
+        findings[2]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("log_count"),
+        "{j}"
+    );
+    let (rc, j) = judge(
+        "2024-03-01-000000_narrow",
+        "DROP VIEW log_view CASCADE;
+CREATE VIEW log_view AS SELECT id FROM log;
+",
+    );
+    assert_eq!(rc, 4, "{j}");
+    let findings = &j["migrations"][0]["findings"];
+    assert_eq!(findings[0]["class"], "destructive", "{j}");
+    assert!(
+        findings[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("log_count"),
+        "{j}"
+    );
+}
+
 /// Alembic's revisions are found where its `alembic.ini` says (`script_location`), not only
 /// under a folder called `migrations` or `alembic`.
 #[test]

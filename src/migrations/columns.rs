@@ -18,11 +18,15 @@ pub struct Column {
 }
 
 /// The columns of the tables, by (table, column), after the earlier migrations; and their
-/// unique indexes and constraints (the primary key too), by name.
+/// unique indexes and constraints (the primary key too), check constraints and views, by name.
 #[derive(Debug, Clone, Default)]
 pub struct Columns {
     columns: HashMap<(String, String), Column>,
     unique: HashMap<String, (String, Vec<String>)>,
+    /// Check constraints: table and the expression's tokens (lower case, no whitespace).
+    checks: HashMap<String, (String, Vec<String>)>,
+    /// Views: every word of the query that defines them (a superset of what they read).
+    views: HashMap<String, Vec<String>>,
 }
 
 impl Columns {
@@ -42,6 +46,34 @@ impl Columns {
             .filter(move |(t, _)| t == table)
             .map(|(_, columns)| columns.as_slice())
     }
+
+    /// The table and expression tokens of the check constraint named `name`.
+    pub fn check(&self, name: &str) -> Option<&(String, Vec<String>)> {
+        self.checks.get(name)
+    }
+
+    /// The views that `DROP VIEW name CASCADE` drops with it: every view whose query names it,
+    /// and the views that name those, sorted.
+    pub fn dependent_views(&self, name: &str) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        let mut queue = vec![unqualified(name).to_string()];
+        while let Some(gone) = queue.pop() {
+            for (view, words) in &self.views {
+                let unqualified_view = unqualified(view).to_string();
+                if words.contains(&gone) && !found.contains(view) && unqualified_view != gone {
+                    found.push(view.clone());
+                    queue.push(unqualified_view);
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+}
+
+/// `schema.name` → `name`: a query may name a relation either way.
+fn unqualified(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
 }
 
 impl std::ops::Deref for Columns {
@@ -70,6 +102,12 @@ pub enum ColumnOp {
     Unique(String, String, Vec<String>),
     /// An index or constraint dropped, by name.
     DropIndex(String),
+    /// A check constraint: table, name, the expression's tokens.
+    Check(String, String, Vec<String>),
+    /// A view (or materialized view) and the words of its query.
+    View(String, Vec<String>),
+    /// A view dropped, and with CASCADE the views that depend on it.
+    DropView(String, bool),
 }
 
 pub fn apply(columns: &mut Columns, op: &ColumnOp) {
@@ -89,6 +127,14 @@ pub fn apply(columns: &mut Columns, op: &ColumnOp) {
             if let Some(col) = columns.remove(&(t.clone(), old.clone())) {
                 columns.insert((t.clone(), new.clone()), col);
             }
+            for (table, tokens) in columns.checks.values_mut() {
+                if table == t {
+                    tokens
+                        .iter_mut()
+                        .filter(|w| *w == old)
+                        .for_each(|w| *w = new.clone());
+                }
+            }
         }
         ColumnOp::RenameTable(old, new) => {
             let moved: Vec<_> = columns.keys().filter(|(t, _)| t == old).cloned().collect();
@@ -97,7 +143,11 @@ pub fn apply(columns: &mut Columns, op: &ColumnOp) {
                     columns.insert((new.clone(), key.1), col);
                 }
             }
-            for (table, _) in columns.unique.values_mut() {
+            for (table, _) in columns
+                .unique
+                .values_mut()
+                .chain(columns.checks.values_mut())
+            {
                 if table == old {
                     *table = new.clone();
                 }
@@ -106,6 +156,8 @@ pub fn apply(columns: &mut Columns, op: &ColumnOp) {
         ColumnOp::DropTable(t) => {
             columns.retain(|(table, _), _| table != t);
             columns.unique.retain(|_, (table, _)| table != t);
+            columns.checks.retain(|_, (table, _)| table != t);
+            columns.views.remove(t);
         }
         ColumnOp::Unique(t, name, cols) => {
             columns
@@ -114,6 +166,23 @@ pub fn apply(columns: &mut Columns, op: &ColumnOp) {
         }
         ColumnOp::DropIndex(name) => {
             columns.unique.remove(name);
+            columns.checks.remove(name);
+        }
+        ColumnOp::Check(t, name, tokens) => {
+            columns
+                .checks
+                .insert(name.clone(), (t.clone(), tokens.clone()));
+        }
+        ColumnOp::View(name, words) => {
+            columns.views.insert(name.clone(), words.clone());
+        }
+        ColumnOp::DropView(name, cascade) => {
+            if *cascade {
+                for view in columns.dependent_views(name) {
+                    columns.views.remove(&view);
+                }
+            }
+            columns.views.remove(name);
         }
     }
 }

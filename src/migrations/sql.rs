@@ -4,13 +4,14 @@
 use std::collections::{HashMap, HashSet};
 
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, DataType, Ident,
-    IndexColumn, ObjectName, ObjectType, Statement, TableConstraint,
+    AlterColumnOperation, AlterTableOperation, CheckConstraint, ColumnDef, ColumnOption, DataType,
+    Expr, Ident, IndexColumn, ObjectName, ObjectType, Query, Statement, TableConstraint,
 };
 use sqlparser::dialect::{
     Dialect as SqlDialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect,
 };
-use sqlparser::parser::Parser;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::columns::{self, retyped, Column, ColumnOp, Columns};
 use super::{Class, Finding};
@@ -186,12 +187,18 @@ pub fn classify_replayed(
 fn walk(file: Option<&str>, sql: &str, dialect: Dialect, memory: &mut Memory) -> Vec<Finding> {
     let file = file.unwrap_or("");
     let parser = dialect.parser();
+    let parsed: Vec<_> = split(sql)
+        .into_iter()
+        .map(|piece| {
+            let statements = Parser::parse_sql(parser.as_ref(), piece.text);
+            (piece, statements)
+        })
+        .collect();
     // What the file did before each statement: constraints and NOT NULL columns on a table it
     // made break nothing (no old code writes to it yet), and so on.
-    memory.recreated = recreated_names(sql, parser.as_ref());
-    let created = memory;
+    memory.recreated = recreated_names(parsed.iter().filter_map(|(_, s)| s.as_ref().ok()));
     let mut findings = Vec::new();
-    for piece in split(sql) {
+    for (piece, statements) in parsed {
         let statement = one_line(piece.text);
         // `DO $$ … EXECUTE '…' … $$`: the statements the block runs are what counts.
         if let Some(executed) = do_block_statements(piece.text) {
@@ -213,45 +220,146 @@ fn walk(file: Option<&str>, sql: &str, dialect: Dialect, memory: &mut Memory) ->
             }
             continue;
         }
-        let (class, reason) = match Parser::parse_sql(parser.as_ref(), piece.text) {
-            Ok(parsed) if parsed.is_empty() => continue,
-            Ok(parsed) => {
-                let mut worst = (Class::Additive, String::new());
-                for s in &parsed {
-                    let (class, reason) = statement_class(s, created);
-                    if class > worst.0 || worst.1.is_empty() {
-                        worst = (class, reason);
-                    }
-                }
-                worst
-            }
-            // sqlparser has no ALTER SEQUENCE; what it changes (type, increment, owner) is
-            // invisible to old code that only calls nextval.
-            Err(_) if starts_with_words(piece.text, &["alter", "sequence"]) => (
-                Class::Review,
-                "changes a sequence (not parsed); check it by hand".into(),
-            ),
-            // Statements sqlparser does not know that touch no column old code uses: index
-            // rebuilds, planner statistics, function bodies (as a parsed CREATE FUNCTION is).
-            Err(_) if unparsed_but_harmless(piece.text) => (
-                Class::Additive,
-                "rebuilds indexes, adds statistics or a function (not parsed): no column changes"
-                    .into(),
-            ),
-            // sqlparser refuses PostgreSQL's `DROP INDEX CONCURRENTLY IF EXISTS`; an index's
-            // removal leaves every column old code uses.
-            Err(_) if starts_with_words(piece.text, &["drop", "index"]) => (
-                Class::Additive,
-                "drops an index (not parsed): old code keeps working".into(),
-            ),
-            Err(e) => (
-                Class::Unknown,
-                format!("could not parse ({e}), so it cannot be called safe; review it by hand"),
-            ),
-        };
+        if matches!(&statements, Ok(s) if s.is_empty()) {
+            continue;
+        }
+        let (class, reason) = judge(piece.text, statements, parser.as_ref(), memory);
         findings.push(finding(file, piece.line, class, statement, reason));
     }
     findings
+}
+
+/// The class of one statement, parsed or not, and why.
+fn judge(
+    text: &str,
+    statements: Result<Vec<Statement>, ParserError>,
+    parser: &dyn SqlDialect,
+    memory: &mut Memory,
+) -> (Class, String) {
+    match statements {
+        Ok(parsed) => {
+            let mut worst = (Class::Additive, String::new());
+            for s in &parsed {
+                let (class, reason) = statement_class(s, memory);
+                if class > worst.0 || worst.1.is_empty() {
+                    worst = (class, reason);
+                }
+            }
+            worst
+        }
+        // An ALTER TABLE with an operation sqlparser does not know (`ALTER CONSTRAINT`):
+        // each operation is judged as an ALTER TABLE of its own, in order.
+        Err(_) if alter_table_parts(text).is_some() => {
+            let judged: Vec<(Class, String)> = alter_table_parts(text)
+                .unwrap_or_default()
+                .iter()
+                .map(|part| judge(part, Parser::parse_sql(parser, part), parser, memory))
+                .collect();
+            let worst = judged
+                .iter()
+                .map(|(c, _)| *c)
+                .max()
+                .unwrap_or(Class::Additive);
+            let mut reasons: Vec<&str> = Vec::new();
+            for (_, reason) in judged.iter().filter(|(c, _)| *c == worst) {
+                if !reasons.contains(&reason.as_str()) {
+                    reasons.push(reason);
+                }
+            }
+            (worst, reasons.join("; "))
+        }
+        // ALTER TABLE t ALTER CONSTRAINT c [NOT] DEFERRABLE: when a key is checked, not what.
+        Err(_) if deferrability(text) => (
+            Class::Additive,
+            "changes when a constraint is checked (not parsed): no column changes".into(),
+        ),
+        // sqlparser has no ALTER SEQUENCE; what it changes (type, increment, owner) is
+        // invisible to old code that only calls nextval.
+        Err(_) if starts_with_words(text, &["alter", "sequence"]) => (
+            Class::Review,
+            "changes a sequence (not parsed); check it by hand".into(),
+        ),
+        // Statements sqlparser does not know that touch no column old code uses: index
+        // rebuilds, planner statistics, function bodies (as a parsed CREATE FUNCTION is).
+        Err(_) if unparsed_but_harmless(text) => (
+            Class::Additive,
+            "rebuilds indexes, adds statistics or a function (not parsed): no column changes"
+                .into(),
+        ),
+        // sqlparser refuses PostgreSQL's `DROP INDEX CONCURRENTLY IF EXISTS`; an index's
+        // removal leaves every column old code uses.
+        Err(_) if starts_with_words(text, &["drop", "index"]) => (
+            Class::Additive,
+            "drops an index (not parsed): old code keeps working".into(),
+        ),
+        Err(e) => (
+            Class::Unknown,
+            format!("could not parse ({e}), so it cannot be called safe; review it by hand"),
+        ),
+    }
+}
+
+/// `ALTER TABLE [IF EXISTS] [ONLY] t op1, op2, …` as `ALTER TABLE t op1`, `ALTER TABLE t op2`,
+/// …; `None` for anything else or a single operation.
+fn alter_table_parts(text: &str) -> Option<Vec<String>> {
+    let tokens = Tokenizer::new(&GenericDialect {}, text).tokenize().ok()?;
+    let significant: Vec<(usize, &Token)> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    let word = |at: usize| match significant.get(at) {
+        Some((_, Token::Word(w))) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
+        _ => String::new(),
+    };
+    if word(0) != "ALTER" || word(1) != "TABLE" {
+        return None;
+    }
+    let mut at = 2;
+    if word(at) == "IF" && word(at + 1) == "EXISTS" {
+        at += 2;
+    }
+    if word(at) == "ONLY" {
+        at += 1;
+    }
+    // The table's name: words joined by dots.
+    loop {
+        if !matches!(significant.get(at), Some((_, Token::Word(_)))) {
+            return None;
+        }
+        at += 1;
+        if !matches!(significant.get(at), Some((_, Token::Period))) {
+            break;
+        }
+        at += 1;
+    }
+    let body_start = significant.get(at)?.0;
+    let head: String = tokens[..body_start]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let mut parts = vec![String::new()];
+    let mut depth = 0usize;
+    for token in &tokens[body_start..] {
+        match token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::Comma if depth == 0 => {
+                parts.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(last) = parts.last_mut() {
+            last.push_str(&token.to_string());
+        }
+    }
+    (parts.len() > 1).then(|| {
+        parts
+            .iter()
+            .map(|op| format!("{} {}", head.trim_end(), op.trim()))
+            .collect()
+    })
 }
 
 /// REINDEX, CREATE STATISTICS, CREATE [OR REPLACE] FUNCTION or PROCEDURE, and ALTER TABLE …
@@ -262,13 +370,6 @@ fn unparsed_but_harmless(sql: &str) -> bool {
         .map(|w| w.to_ascii_uppercase())
         .collect();
     let head: Vec<&str> = words.iter().map(String::as_str).take(4).collect();
-    // ALTER TABLE t ALTER CONSTRAINT c [NOT] DEFERRABLE: when a key is checked, not what.
-    let deferrability = head.first() == Some(&"ALTER")
-        && head.get(1) == Some(&"TABLE")
-        && !sql.contains(',')
-        && words
-            .windows(2)
-            .any(|w| w[0] == "ALTER" && w[1] == "CONSTRAINT");
     let column_setting = head.first() == Some(&"ALTER")
         && head.get(1) == Some(&"TABLE")
         && !sql.contains(',')
@@ -283,7 +384,20 @@ fn unparsed_but_harmless(sql: &str) -> bool {
             | ["CREATE", "PROCEDURE", ..]
             | ["CREATE", "OR", "REPLACE", "FUNCTION" | "PROCEDURE"]
     ) || column_setting
-        || deferrability
+}
+
+/// `ALTER TABLE t ALTER CONSTRAINT c [NOT] DEFERRABLE [INITIALLY …]`, one operation.
+fn deferrability(sql: &str) -> bool {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    starts_with_words(sql, &["alter", "table"])
+        && !sql.contains(',')
+        && words
+            .windows(2)
+            .any(|w| w[0] == "ALTER" && w[1] == "CONSTRAINT")
+        && words.iter().any(|w| w == "DEFERRABLE")
 }
 
 /// Whether `sql` starts with these words, in any case.
@@ -452,6 +566,9 @@ struct Memory {
     /// Views, functions and tables built from a query that it creates (anywhere in the file):
     /// dropping one of them replaces it.
     recreated: HashSet<String>,
+    /// Check constraints it dropped, by name, with their expression's tokens when the earlier
+    /// migrations are known.
+    dropped_checks: HashMap<String, Option<Vec<String>>>,
     /// The tables as the earlier migrations and this file so far left them, when known.
     columns: Option<Columns>,
     /// What the file does to the tables, for the migrations after it.
@@ -461,10 +578,10 @@ struct Memory {
 }
 
 /// The views and functions a SQL file creates.
-fn recreated_names(sql: &str, parser: &dyn SqlDialect) -> HashSet<String> {
+fn recreated_names<'a>(parsed: impl Iterator<Item = &'a Vec<Statement>>) -> HashSet<String> {
     let mut names = HashSet::new();
-    for piece in split(sql) {
-        for statement in Parser::parse_sql(parser, piece.text).unwrap_or_default() {
+    for statements in parsed {
+        for statement in statements {
             match statement {
                 Statement::CreateView(v) => {
                     names.insert(norm(&v.name));
@@ -529,7 +646,25 @@ fn statement_class(s: &Statement, created: &mut Memory) -> (Class, String) {
             created.created.insert(table.clone());
             for column in &t.columns {
                 let name = column.name.value.to_ascii_lowercase();
+                for option in &column.options {
+                    if let ColumnOption::Check(check) = &option.option {
+                        let tokens = expr_tokens(&check.expr);
+                        let named = check.name.as_ref().map(|n| n.value.to_ascii_lowercase());
+                        let named = named.unwrap_or_else(|| {
+                            format!("{}_{name}_check", unqualified(&table))
+                        });
+                        created.record(ColumnOp::Check(table.clone(), named, tokens));
+                    }
+                }
                 created.record(ColumnOp::Set(table.clone(), name, column_of(column)));
+            }
+            for constraint in &t.constraints {
+                if let TableConstraint::Check(check) = constraint {
+                    let op = check_op(&table, check, |c| {
+                        t.columns.iter().any(|d| d.name.value.eq_ignore_ascii_case(c))
+                    });
+                    created.record(op);
+                }
             }
             (Additive, format!("creates table {}", t.name))
         }
@@ -558,6 +693,7 @@ fn statement_class(s: &Statement, created: &mut Memory) -> (Class, String) {
         // A view this file makes is new: a unique index on it rejects no row old code writes.
         Statement::CreateView(v) => {
             created.created.insert(norm(&v.name));
+            created.record(ColumnOp::View(norm(&v.name), query_words(&v.query)));
             (
                 Additive,
                 "adds or configures without changing existing tables".into(),
@@ -605,12 +741,20 @@ fn statement_class(s: &Statement, created: &mut Memory) -> (Class, String) {
                 .join(", ");
             // A view dropped and made again in the same file (without CASCADE, which drops
             // views that depend on it too) is replaced, not gone.
-            let replaced = !cascade
-                && matches!(
-                    object_type,
-                    ObjectType::View | ObjectType::MaterializedView | ObjectType::Table
-                )
-                && names.iter().all(|n| created.recreated.contains(&norm(n)));
+            let views = matches!(object_type, ObjectType::View | ObjectType::MaterializedView);
+            let rebuilt = names.iter().all(|n| created.recreated.contains(&norm(n)));
+            // Which views CASCADE takes along is asked before the replay forgets them.
+            let cascaded =
+                (*cascade && views && rebuilt).then(|| dropped_with_dependents(created, &list, names));
+            if views {
+                for n in names {
+                    created.record(ColumnOp::DropView(norm(n), *cascade));
+                }
+            }
+            if let Some(verdict) = cascaded {
+                return verdict;
+            }
+            let replaced = !cascade && (views || *object_type == ObjectType::Table) && rebuilt;
             if replaced {
                 return (
                     Review,
@@ -679,6 +823,207 @@ fn statement_class(s: &Statement, created: &mut Memory) -> (Class, String) {
     }
 }
 
+/// `DROP VIEW v CASCADE` of views this file builds again: the views that depend on them (known
+/// from the earlier migrations) go too, and the drop only replaces when the file builds every
+/// one of them again.
+fn dropped_with_dependents(
+    memory: &mut Memory,
+    list: &str,
+    names: &[ObjectName],
+) -> (Class, String) {
+    let Some(columns) = memory.columns.as_ref() else {
+        memory.wanted_history = true;
+        return (
+            Class::Destructive,
+            format!("drops view {list} with CASCADE, and which views depend on it is not known without the app's earlier migrations"),
+        );
+    };
+    let mut dependents: Vec<String> = names
+        .iter()
+        .flat_map(|n| columns.dependent_views(&norm(n)))
+        .collect();
+    dependents.sort();
+    dependents.dedup();
+    let lost: Vec<&str> = dependents
+        .iter()
+        .filter(|d| !memory.recreated.contains(*d))
+        .map(String::as_str)
+        .collect();
+    if !lost.is_empty() {
+        return (
+            Class::Destructive,
+            format!(
+                "drops view {list} with CASCADE, and with it {}, which this file does not build again: old code that uses them breaks",
+                lost.join(", ")
+            ),
+        );
+    }
+    let along = if dependents.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " and the views that depend on it ({})",
+            dependents.join(", ")
+        )
+    };
+    (
+        Class::Review,
+        format!("replaces view {list}{along} (dropped and built again in this file): check that they keep the columns and rows old code reads"),
+    )
+}
+
+/// Every word of a view's query, lower case: the relations it reads are among them.
+fn query_words(query: &Query) -> Vec<String> {
+    let mut words: Vec<String> = expr_tokens_of(&query.to_string())
+        .into_iter()
+        .filter(|t| {
+            t.chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_')
+        })
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// An expression's tokens as the replay keeps them: words lower case and unquoted, no
+/// whitespace.
+fn expr_tokens(expr: &Expr) -> Vec<String> {
+    expr_tokens_of(&expr.to_string())
+}
+
+fn expr_tokens_of(text: &str) -> Vec<String> {
+    let Ok(tokens) = Tokenizer::new(&GenericDialect {}, text).tokenize() else {
+        return vec![text.to_string()];
+    };
+    tokens
+        .into_iter()
+        .filter_map(|t| match t {
+            Token::Whitespace(_) => None,
+            Token::Word(w) => Some(w.value.to_ascii_lowercase()),
+            other => Some(other.to_string()),
+        })
+        .collect()
+}
+
+/// `schema.name` → `name`.
+fn unqualified(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+/// A table's check constraint for the replay, under the name PostgreSQL gives it when it has
+/// none: `<table>_<column>_check` for a check on one column of the table, `<table>_check`
+/// otherwise.
+fn check_op(table: &str, check: &CheckConstraint, is_column: impl Fn(&str) -> bool) -> ColumnOp {
+    let tokens = expr_tokens(&check.expr);
+    let name = match &check.name {
+        Some(n) => n.value.to_ascii_lowercase(),
+        None => {
+            let mut named: Vec<&String> = tokens.iter().filter(|t| is_column(t)).collect();
+            named.sort();
+            named.dedup();
+            match named.as_slice() {
+                [one] => format!("{}_{one}_check", unqualified(table)),
+                _ => format!("{}_check", unqualified(table)),
+            }
+        }
+    };
+    ColumnOp::Check(table.to_string(), name, tokens)
+}
+
+/// A check constraint this file drops and adds again under the same name, when old code's rows
+/// pass it as they passed the old one: the same expression, or the old one with columns this
+/// file adds empty (NULL in every row old code writes) among the arguments of `num_nonnulls`
+/// or `coalesce`, which skip NULLs.
+fn replaced_check(memory: &Memory, table: &str, check: &CheckConstraint) -> Option<String> {
+    let name = check.name.as_ref()?.value.to_ascii_lowercase();
+    let old = memory.dropped_checks.get(&name)?.as_ref()?;
+    let new = expr_tokens(&check.expr);
+    let loosened = without_null_arguments(&new, |column| memory.left_empty(table, column));
+    (bare(&loosened) == bare(old)).then(|| {
+        format!("replaces check constraint {name} of {table} with one old code's rows pass as before (it adds only columns this file adds, which old code leaves empty)")
+    })
+}
+
+/// The tokens with every argument of `num_nonnulls(…)` and `coalesce(…)` that `empty` says is
+/// always NULL left out (one argument is always kept).
+fn without_null_arguments(tokens: &[String], empty: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        out.push(tokens[i].clone());
+        let skips_nulls = matches!(tokens[i].as_str(), "num_nonnulls" | "coalesce");
+        if !(skips_nulls && tokens.get(i + 1).is_some_and(|t| t == "(")) {
+            i += 1;
+            continue;
+        }
+        let mut arguments: Vec<Vec<String>> = vec![Vec::new()];
+        let mut depth = 0usize;
+        let mut close = None;
+        for (at, token) in tokens.iter().enumerate().skip(i + 1) {
+            match token.as_str() {
+                "(" => depth += 1,
+                ")" => depth -= 1,
+                "," if depth == 1 => {
+                    arguments.push(Vec::new());
+                    continue;
+                }
+                _ => {}
+            }
+            if depth == 0 {
+                close = Some(at);
+                break;
+            }
+            if !(depth == 1 && token == "(") {
+                if let Some(last) = arguments.last_mut() {
+                    last.push(token.clone());
+                }
+            }
+        }
+        let Some(close) = close else {
+            out.extend(tokens[i + 1..].iter().cloned());
+            return out;
+        };
+        let always_null = |a: &Vec<String>| matches!(a.as_slice(), [one] if empty(one));
+        let mut kept: Vec<&Vec<String>> = arguments.iter().filter(|a| !always_null(a)).collect();
+        if kept.is_empty() {
+            kept = arguments.iter().take(1).collect();
+        }
+        out.push("(".into());
+        for (n, argument) in kept.iter().enumerate() {
+            if n > 0 {
+                out.push(",".into());
+            }
+            out.extend(argument.iter().cloned());
+        }
+        out.push(")".into());
+        i = close + 1;
+    }
+    out
+}
+
+/// The tokens without parentheses around the whole of them.
+fn bare(mut tokens: &[String]) -> &[String] {
+    while tokens.len() >= 2 && tokens[0] == "(" && tokens[tokens.len() - 1] == ")" {
+        // Only when the first parenthesis closes at the end: `(a) = (b)` stays.
+        let mut depth = 0i32;
+        let closes_at_end = tokens.iter().enumerate().all(|(at, t)| {
+            match t.as_str() {
+                "(" => depth += 1,
+                ")" => depth -= 1,
+                _ => {}
+            }
+            depth > 0 || at == tokens.len() - 1
+        });
+        if !closes_at_end {
+            break;
+        }
+        tokens = &tokens[1..tokens.len() - 1];
+    }
+    tokens
+}
+
 fn first_words(text: &str) -> String {
     text.split_whitespace()
         .take(2)
@@ -731,6 +1076,39 @@ fn alter_class(
                 let (t, c) = key(name);
                 memory.record(ColumnOp::Remove(t, c));
             }
+        }
+        AlterTableOperation::DropConstraint { name, .. } => {
+            let name = name.value.to_ascii_lowercase();
+            match memory.columns.as_ref().map(|c| c.check(&name)) {
+                Some(Some((_, tokens))) => {
+                    let tokens = tokens.clone();
+                    memory.dropped_checks.insert(name.clone(), Some(tokens));
+                }
+                Some(None) => {}
+                None => {
+                    memory.dropped_checks.insert(name.clone(), None);
+                }
+            }
+            memory.record(ColumnOp::DropIndex(name));
+        }
+        AlterTableOperation::AddConstraint {
+            constraint: TableConstraint::Check(check),
+            ..
+        } => {
+            let table = norm(table);
+            let op = check_op(&table, check, |c| {
+                memory
+                    .columns
+                    .as_ref()
+                    .is_some_and(|k| k.contains_key(&(table.clone(), c.to_string())))
+            });
+            // A check replaced by name is judged against the old one: the earlier migrations
+            // say what it was.
+            if let ColumnOp::Check(_, name, _) = &op {
+                memory.wanted_history |=
+                    memory.columns.is_none() && memory.dropped_checks.contains_key(name);
+            }
+            memory.record(op);
         }
         AlterTableOperation::RenameColumn {
             old_column_name,
@@ -1005,10 +1383,15 @@ fn alter_op_class(
                 Destructive,
                 format!("adds a unique constraint to {table}: old code may write rows it rejects"),
             ),
-            TableConstraint::Check(_) => (
-                Destructive,
-                format!("adds a check constraint to {table}: old code may write rows it rejects"),
-            ),
+            TableConstraint::Check(check) => match replaced_check(memory, &norm(table), check) {
+                Some(why) => (Additive, why),
+                None => (
+                    Destructive,
+                    format!(
+                        "adds a check constraint to {table}: old code may write rows it rejects"
+                    ),
+                ),
+            },
             TableConstraint::ForeignKey(_) => (
                 Review,
                 format!("adds a foreign key to {table}: check that old code keeps it satisfied"),
@@ -1055,6 +1438,130 @@ mod tests {
             .collect();
         use Class::*;
         assert_eq!(got, vec![(1, Additive), (8, Destructive), (9, Unknown)]);
+    }
+
+    /// The tables, views and checks the earlier migrations of a folder left.
+    fn replayed(earlier: &[&str]) -> Columns {
+        let mut columns = Columns::new();
+        for sql in earlier {
+            for op in file_ops(sql, Dialect::Postgres) {
+                columns::apply(&mut columns, &op);
+            }
+        }
+        columns
+    }
+
+    fn judged(sql: &str, earlier: Option<&Columns>) -> (Vec<(usize, Class)>, bool) {
+        let (findings, wanted) = classify_replayed("up.sql", sql, Dialect::Postgres, earlier);
+        (findings.iter().map(|f| (f.line, f.class)).collect(), wanted)
+    }
+
+    #[test]
+    fn a_view_dropped_with_cascade_is_replaced_only_when_every_dependent_is_rebuilt() {
+        let earlier = replayed(&["CREATE TABLE person (id INT, name TEXT);
+CREATE VIEW person_view AS SELECT id, name FROM person;
+CREATE MATERIALIZED VIEW person_mview AS SELECT * FROM person_view;
+CREATE VIEW person_count AS SELECT count(*) FROM person_mview;
+CREATE VIEW other AS SELECT id FROM person;"]);
+        use Class::*;
+        let rebuilt = "DROP VIEW person_view CASCADE;
+CREATE VIEW person_view AS SELECT id, name, 1 AS extra FROM person;
+CREATE MATERIALIZED VIEW person_mview AS SELECT * FROM person_view;
+CREATE VIEW person_count AS SELECT count(*) FROM person_mview;";
+        assert_eq!(
+            judged(rebuilt, Some(&earlier)).0,
+            vec![(1, Review), (2, Additive), (3, Additive), (4, Additive)]
+        );
+        // person_count goes with the CASCADE and is not built again.
+        let lost = "DROP VIEW person_view CASCADE;
+CREATE VIEW person_view AS SELECT id FROM person;
+CREATE MATERIALIZED VIEW person_mview AS SELECT * FROM person_view;";
+        let (got, _) = judged(lost, Some(&earlier));
+        assert_eq!(got[0], (1, Destructive));
+        let findings = classify_replayed("up.sql", lost, Dialect::Postgres, Some(&earlier)).0;
+        assert!(
+            findings[0].reason.contains("person_count"),
+            "{}",
+            findings[0].reason
+        );
+        // Without the earlier migrations the dependents are not known: refused, and asked for.
+        assert_eq!(
+            judged(rebuilt, None),
+            (
+                vec![
+                    (1, Destructive),
+                    (2, Additive),
+                    (3, Additive),
+                    (4, Additive)
+                ],
+                true
+            )
+        );
+    }
+
+    #[test]
+    fn an_alter_table_with_an_operation_sqlparser_lacks_is_judged_operation_by_operation() {
+        use Class::*;
+        let sql = "ALTER TABLE t ADD COLUMN c int, ALTER CONSTRAINT t_c_fkey NOT DEFERRABLE;
+ALTER TABLE IF EXISTS s.t ALTER CONSTRAINT k DEFERRABLE, DROP COLUMN d;
+ALTER TABLE t ALTER CONSTRAINT k NOT DEFERRABLE, FROBNICATE x;";
+        assert_eq!(
+            judged(sql, None).0,
+            vec![(1, Additive), (2, Destructive), (3, Unknown)]
+        );
+        assert_eq!(
+            alter_table_parts(
+                "ALTER TABLE ONLY \"a\".b DROP CONSTRAINT c, ADD CONSTRAINT c CHECK (f(x, y) = 1)"
+            ),
+            Some(vec![
+                "ALTER TABLE ONLY \"a\".b DROP CONSTRAINT c".to_string(),
+                "ALTER TABLE ONLY \"a\".b ADD CONSTRAINT c CHECK (f(x, y) = 1)".to_string(),
+            ])
+        );
+        assert_eq!(alter_table_parts("ALTER TABLE t DROP COLUMN c"), None);
+        assert_eq!(alter_table_parts("UPDATE t SET a = 1, b = 2"), None);
+    }
+
+    #[test]
+    fn a_check_replaced_by_name_is_judged_against_the_old_one() {
+        use Class::*;
+        let earlier = replayed(&[
+            "CREATE TABLE log (a_id int, b_id int, c_id int);
+ALTER TABLE log ADD CONSTRAINT log_check CHECK (num_nonnulls(a_id, b_id) = 1);",
+            // A rename later: the replayed check follows it.
+            "ALTER TABLE log RENAME COLUMN b_id TO bee_id;",
+        ]);
+        // One more column in the exclusive arc, which this file adds and old code leaves NULL.
+        let widened = "ALTER TABLE log ADD COLUMN d_id int;
+ALTER TABLE log DROP CONSTRAINT log_check, ADD CONSTRAINT log_check CHECK ((num_nonnulls(a_id, bee_id, d_id) = 1)), ALTER CONSTRAINT log_d_fkey NOT DEFERRABLE;";
+        assert_eq!(
+            judged(widened, Some(&earlier)),
+            (vec![(1, Additive), (2, Additive)], false)
+        );
+        // The column was there before: old code may have set it, and now two are set.
+        let existing = "ALTER TABLE log DROP CONSTRAINT log_check;
+ALTER TABLE log ADD CONSTRAINT log_check CHECK (num_nonnulls(a_id, bee_id, c_id) = 1);";
+        assert_eq!(
+            judged(existing, Some(&earlier)).0,
+            vec![(1, Additive), (2, Destructive)]
+        );
+        // Tightened: refused.
+        let tighter = "ALTER TABLE log ADD COLUMN d_id int;
+ALTER TABLE log DROP CONSTRAINT log_check, ADD CONSTRAINT log_check CHECK (num_nonnulls(a_id, bee_id, d_id) = 1 AND a_id > 0);";
+        assert_eq!(
+            judged(tighter, Some(&earlier)).0,
+            vec![(1, Additive), (2, Destructive)]
+        );
+        // Without the earlier migrations the old check is not known: refused, and asked for.
+        assert_eq!(
+            judged(widened, None),
+            (vec![(1, Additive), (2, Destructive)], true)
+        );
+        // PostgreSQL's names for unnamed checks are the ones a later migration drops.
+        let named = replayed(&["CREATE TABLE p (n int CHECK (n > 0), a int, b int, CHECK (a < 10), CHECK (num_nonnulls(a, b) = 1));"]);
+        assert!(named.check("p_n_check").is_some());
+        assert!(named.check("p_a_check").is_some());
+        assert!(named.check("p_check").is_some());
     }
 
     #[test]
