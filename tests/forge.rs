@@ -220,16 +220,16 @@ fn github_rerun_finds_the_pushed_branch_and_the_open_pr() {
 /// on main) and #9 rebased (its two commits are on main with new ids and the same changes).
 /// Their own commits stay on the remote under `refs` (GitHub's `refs/pull/N/head`), when given,
 /// as forges keep them. The local branches are gone, as after a merge.
-struct Merged {
-    squash: String,
-    part1: String,
-    part2: String,
+pub(crate) struct Merged {
+    pub squash: String,
+    pub part1: String,
+    pub part2: String,
     /// #8's commits and #9's, oldest first.
-    coupons: [String; 2],
-    rebased: [String; 2],
+    pub coupons: [String; 2],
+    pub rebased: [String; 2],
 }
 
-fn squash_and_rebase(env: &Env, work: &Path, refs: Option<(&str, &str)>) -> Merged {
+pub(crate) fn squash_and_rebase(env: &Env, work: &Path, refs: Option<(&str, &str)>) -> Merged {
     env.git(work, &["switch", "-q", "-c", "coupons"]);
     let c1 = env.commit(work, &[("squashed.txt", "part\n")], "WIP coupons");
     let c2 = env.commit(work, &[("squashed.txt", "all of it\n")], "Fix coupons");

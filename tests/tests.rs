@@ -8,6 +8,7 @@ mod common;
 mod corpus;
 mod docs;
 mod forge;
+mod gitea;
 mod github_api;
 mod gitlab;
 mod gitlab_ci;

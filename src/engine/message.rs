@@ -135,14 +135,17 @@ pub struct MergedRequest {
     pub head_ref: String,
     /// The request's title as the message gives it.
     pub title: String,
+    /// The forge writes requests `!N` (GitLab, Azure DevOps), not `#N`.
+    pub bang: bool,
 }
 
 impl MergedRequest {
     /// `#N`, or GitLab's `!N`: said as the forge that wrote the message says it.
     pub fn reference(&self) -> String {
-        match self.gitlab_project {
-            Some(_) => format!("!{}", self.number),
-            None => format!("#{}", self.number),
+        if self.bang || self.gitlab_project.is_some() {
+            format!("!{}", self.number)
+        } else {
+            format!("#{}", self.number)
         }
     }
 }
@@ -151,8 +154,9 @@ impl MergedRequest {
 /// GitHub `Merge pull request #N from owner/branch` (the title on the body's first line) or a
 /// squash `Title (#N)`; Bitbucket `Merged in branch (pull request #N)`; GitLab `See merge
 /// request group/project!N` in the body (a merge commit's subject `Merge branch 'x' into 'y'`,
-/// the title on the body's first line). One home for these rules: reverts, pickers and
-/// completion all read merges through it.
+/// the title on the body's first line); Gitea and Forgejo `Merge pull request 'Title' (#N) from
+/// branch into base`; Azure DevOps `Merged PR N: Title`. One home for these rules: reverts,
+/// pickers and completion all read merges through it.
 pub fn merged_request(message: &str, merge_commit: bool) -> Option<MergedRequest> {
     let digits = |s: &str| -> Option<u64> {
         let d: String = s.chars().take_while(char::is_ascii_digit).collect();
@@ -176,6 +180,7 @@ pub fn merged_request(message: &str, merge_commit: bool) -> Option<MergedRequest
             gitlab_project: None,
             head_ref,
             title: body_title.unwrap_or_else(|| subject.to_string()),
+            bang: false,
         });
     }
     let gitlab = message.lines().find_map(|l| {
@@ -201,7 +206,40 @@ pub fn merged_request(message: &str, merge_commit: bool) -> Option<MergedRequest
             gitlab_project: Some(project),
             head_ref,
             title,
+            bang: false,
         });
+    }
+    // Gitea and Forgejo: `Merge pull request 'Title' (#N) from branch into main`.
+    if let Some(rest) = subject.strip_prefix("Merge pull request '") {
+        if let Some((title, tail)) = rest.rsplit_once("' (#") {
+            let number = digits(tail)?;
+            let head_ref = tail
+                .split_once(") from ")
+                .and_then(|(_, r)| r.rsplit_once(" into "))
+                .map(|(branch, _)| branch.to_string())
+                .unwrap_or_default();
+            return Some(MergedRequest {
+                number,
+                gitlab_project: None,
+                head_ref,
+                title: title.to_string(),
+                bang: false,
+            });
+        }
+    }
+    // Azure DevOps: `Merged PR 123: Title`.
+    if let Some(rest) = subject.strip_prefix("Merged PR ") {
+        if let Some((n, title)) = rest.split_once(": ") {
+            if let Ok(number) = n.parse::<u64>() {
+                return Some(MergedRequest {
+                    number,
+                    gitlab_project: None,
+                    head_ref: String::new(),
+                    title: title.to_string(),
+                    bang: true,
+                });
+            }
+        }
     }
     if let Some(rest) = subject.strip_prefix("Merged in ") {
         if let Some((branch, tail)) = rest.split_once(" (pull request #") {
@@ -211,6 +249,7 @@ pub fn merged_request(message: &str, merge_commit: bool) -> Option<MergedRequest
                 gitlab_project: None,
                 head_ref: branch.to_string(),
                 title: subject.to_string(),
+                bang: false,
             });
         }
     }
@@ -224,6 +263,7 @@ pub fn merged_request(message: &str, merge_commit: bool) -> Option<MergedRequest
         gitlab_project: None,
         head_ref: String::new(),
         title: subject[..open].trim().to_string(),
+        bang: false,
     })
 }
 
@@ -263,6 +303,17 @@ mod tests {
                 true
             ),
             Some((9, s("!9"), s("orders"), s("Show orders")))
+        );
+        assert_eq!(
+            read(
+                "Merge pull request 'Show orders' (#14) from orders/status into main",
+                true
+            ),
+            Some((14, s("#14"), s("orders/status"), s("Show orders")))
+        );
+        assert_eq!(
+            read("Merged PR 31: Show orders\n\nRelated work items: #7", true),
+            Some((31, s("!31"), s(""), s("Show orders")))
         );
         assert_eq!(read("Fix #12 in parser", false), None);
         assert_eq!(read("Merge branch 'x' into 'main'", true), None);

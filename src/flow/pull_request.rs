@@ -153,8 +153,8 @@ pub fn plan(ctx: &Ctx, title: &str, publish: &PublishArgs) -> Planned {
     if let Ok(Some(t)) = &target {
         planned.forge = Some(t.kind.name().to_string());
         planned.repository = Some(t.slug.clone());
-        if publish.draft && t.kind == forge::Kind::GitLab {
-            planned.title = format!("Draft: {title}");
+        if publish.draft {
+            planned.title = t.kind.draft_title(title);
         }
     }
     planned.why_not = if publish.direct {

@@ -563,6 +563,7 @@ fn pr_text(
     // GitLab's own revert button writes "This reverts merge request !N".
     let reverts = |n: u64| match kind {
         crate::forge::Kind::GitLab => format!("This reverts merge request !{n}"),
+        crate::forge::Kind::AzureDevOps => format!("Reverts !{n}"),
         _ => format!("Reverts {slug}#{n}"),
     };
     let (title, mut body) = match prs {

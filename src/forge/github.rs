@@ -130,8 +130,8 @@ impl GitHub {
                     ratelimit_reset: header("x-ratelimit-reset"),
                     location: header("location"),
                     link: header("link"),
-                    next_page: None,
                     body: String::new(),
+                    ..Reply::default()
                 };
                 // Read up to the limit, never more: a huge answer is refused, not held whole.
                 let limited = http_body_util::Limited::new(response.into_body(), super::MAX_BODY);

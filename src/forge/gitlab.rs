@@ -343,8 +343,8 @@ impl Forge for GitLab {
     }
 
     fn open_pr(&self, pr: &NewPr, warnings: &mut Vec<String>) -> Result<PullRequest> {
-        let title = if pr.draft && !pr.title.starts_with("Draft:") {
-            format!("Draft: {}", pr.title)
+        let title = if pr.draft {
+            Kind::GitLab.draft_title(&pr.title)
         } else {
             pr.title.clone()
         };
@@ -427,13 +427,8 @@ mod tests {
     fn reply(status: u16, body: &str) -> Reply {
         Reply {
             status,
-            retry_after: None,
-            ratelimit_remaining: None,
-            ratelimit_reset: None,
-            location: None,
-            link: None,
-            next_page: None,
             body: body.into(),
+            ..Reply::default()
         }
     }
 

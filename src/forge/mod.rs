@@ -2,7 +2,9 @@
 //! GitLab (reqwest): the only module that talks HTTP. Calls are blocking for the commands; each client runs its own
 //! single-threaded runtime.
 
+pub mod azure;
 pub mod bitbucket;
+pub mod gitea;
 pub mod github;
 pub mod gitlab;
 mod remote_url;
@@ -12,7 +14,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 
-pub use remote_url::parse_remote_url;
+pub use remote_url::{azure_remote, parse_remote_url};
 
 /// Which API a repository's pull requests live behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +23,9 @@ pub enum Kind {
     BitbucketCloud,
     BitbucketDataCenter,
     GitLab,
+    Gitea,
+    Forgejo,
+    AzureDevOps,
 }
 
 impl Kind {
@@ -30,6 +35,24 @@ impl Kind {
             Kind::BitbucketCloud => "Bitbucket Cloud",
             Kind::BitbucketDataCenter => "Bitbucket Data Center",
             Kind::GitLab => "GitLab",
+            Kind::Gitea => "Gitea",
+            Kind::Forgejo => "Forgejo",
+            Kind::AzureDevOps => "Azure DevOps",
+        }
+    }
+
+    /// A draft's title where the forge has no draft flag: GitLab's `Draft:`, the `WIP:` prefix
+    /// Gitea and Forgejo read as work in progress.
+    pub fn draft_title(self, title: &str) -> String {
+        let prefix = match self {
+            Kind::GitLab => "Draft: ",
+            Kind::Gitea | Kind::Forgejo => "WIP: ",
+            _ => return title.to_string(),
+        };
+        if title.starts_with(prefix.trim_end()) {
+            title.to_string()
+        } else {
+            format!("{prefix}{title}")
         }
     }
 
@@ -41,10 +64,10 @@ impl Kind {
         }
     }
 
-    /// How the forge writes request `n`: `!7` on GitLab, `#7` elsewhere.
+    /// How the forge writes request `n`: `!7` on GitLab and Azure DevOps, `#7` elsewhere.
     pub fn reference(self, n: u64) -> String {
         match self {
-            Kind::GitLab => format!("!{n}"),
+            Kind::GitLab | Kind::AzureDevOps => format!("!{n}"),
             _ => format!("#{n}"),
         }
     }
@@ -85,6 +108,18 @@ impl Target {
                 query_value(head),
                 query_value(base)
             ),
+            Kind::Gitea | Kind::Forgejo => format!(
+                "{}/compare/{}...{}",
+                self.web,
+                path_segment(base),
+                path_segment(head)
+            ),
+            Kind::AzureDevOps => format!(
+                "{}/pullrequestcreate?sourceRef={}&targetRef={}",
+                self.web,
+                query_value(head),
+                query_value(base)
+            ),
         }
     }
 }
@@ -101,6 +136,8 @@ pub enum Token {
     Private(String),
     /// GitLab CI's job token (`JOB-TOKEN`): reads some of the project, opens nothing.
     Job(String),
+    /// A Gitea or Forgejo access token, sent as `Authorization: token …`.
+    Gitea(String),
 }
 
 impl Token {
@@ -134,7 +171,42 @@ pub fn token_from_env(kind: Kind) -> Option<Token> {
             .map(Token::Private)
             .or_else(|| var("GITLAB_OAUTH_TOKEN").map(Token::Bearer))
             .or_else(|| var("CI_JOB_TOKEN").map(Token::Job)),
+        // The instance's own name first; in Gitea and Forgejo Actions the job's token is also
+        // GITHUB_TOKEN (it can open pull requests where the repository's settings allow).
+        Kind::Gitea => var("GITEA_TOKEN")
+            .or_else(|| var("FORGEJO_TOKEN"))
+            .or_else(|| var("GITHUB_TOKEN").filter(|_| gitea_actions()))
+            .map(Token::Gitea),
+        Kind::Forgejo => var("FORGEJO_TOKEN")
+            .or_else(|| var("GITEA_TOKEN"))
+            .or_else(|| var("GITHUB_TOKEN").filter(|_| gitea_actions()))
+            .map(Token::Gitea),
+        // A personal access token goes as Basic with an empty user; the pipeline's own token
+        // as Bearer.
+        Kind::AzureDevOps => var("AZURE_DEVOPS_TOKEN")
+            .map(|pat| Token::Basic {
+                user: String::new(),
+                password: pat,
+            })
+            .or_else(|| var("SYSTEM_ACCESSTOKEN").map(Token::Bearer)),
     }
+}
+
+/// Whether this runs in Gitea or Forgejo Actions: GitHub's variables, set by a runner whose
+/// API is Gitea's `/api/v1` (or that says so itself).
+pub fn gitea_actions() -> bool {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    var("GITEA_ACTIONS").as_deref() == Some("true")
+        || var("FORGEJO_ACTIONS").as_deref() == Some("true")
+        || (var("GITHUB_ACTIONS").as_deref() == Some("true")
+            && var("GITHUB_API_URL").is_some_and(|u| u.trim_end_matches('/').ends_with("/api/v1")))
+}
+
+/// Forgejo Actions rather than Gitea's: the runner's `FORGEJO_*` variables.
+fn forgejo_actions() -> bool {
+    ["FORGEJO_ACTIONS", "FORGEJO_SERVER_URL", "FORGEJO_TOKEN"]
+        .iter()
+        .any(|k| std::env::var(k).is_ok_and(|v| !v.trim().is_empty()))
 }
 
 /// The environment variable to set for a forge's token, for messages.
@@ -148,7 +220,21 @@ pub fn token_hint(kind: Kind) -> &'static str {
         Kind::GitLab => {
             "set GITLAB_TOKEN to an access token with the api scope (or GITLAB_OAUTH_TOKEN to an OAuth token)"
         }
+        Kind::Gitea => {
+            "set GITEA_TOKEN to an access token with the write:repository and write:issue scopes"
+        }
+        Kind::Forgejo => {
+            "set FORGEJO_TOKEN to an access token with the write:repository and write:issue scopes"
+        }
+        Kind::AzureDevOps => {
+            "set AZURE_DEVOPS_TOKEN to a personal access token with Code (Read & write), or pass SYSTEM_ACCESSTOKEN to the pipeline step"
+        }
     }
+}
+
+/// Azure DevOps' hosts: `dev.azure.com`, its ssh host, and the older `ORG.visualstudio.com`.
+fn azure_host(host: &str) -> bool {
+    matches!(host, "dev.azure.com" | "ssh.dev.azure.com") || host.ends_with(".visualstudio.com")
 }
 
 /// Refuse to send a token over plain HTTP anywhere but this machine.
@@ -319,6 +405,8 @@ pub fn connect(target: Target, token: Token, trace: Option<Trace>) -> Result<Box
         Kind::BitbucketDataCenter => Box::new(bitbucket::Bitbucket::<bitbucket::DataCenter>::new(
             target, token, http,
         )?),
+        Kind::Gitea | Kind::Forgejo => Box::new(gitea::Gitea::new(target, token, http)?),
+        Kind::AzureDevOps => Box::new(azure::Azure::new(target, token, http)?),
     })
 }
 
@@ -326,7 +414,7 @@ pub fn connect(target: Target, token: Token, trace: Option<Trace>) -> Result<Box
 pub type Trace = Box<dyn Fn(&str)>;
 
 /// An answer, with the headers that matter for retries.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Reply {
     pub status: u16,
     pub retry_after: Option<String>,
@@ -337,16 +425,29 @@ pub struct Reply {
     /// The next page of a list: GitHub's `Link` header, GitLab's `x-next-page`.
     pub link: Option<String>,
     pub next_page: Option<String>,
+    /// The paging headers one forge sends: `X-Total-Count` (Gitea's `X-Total`), Gitea's
+    /// `X-HasMore`, Azure DevOps' `x-ms-continuationtoken`; by lower-case name.
+    pub paging: Vec<(&'static str, String)>,
     pub body: String,
 }
 
 impl Reply {
+    /// A paging header's value.
+    pub fn paging(&self, name: &str) -> Option<&str> {
+        self.paging
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The body read as `T` (a typed model, or a `Value`), or an error saying the answer was
     /// not what the forge's API describes.
     pub fn json<T: serde::de::DeserializeOwned>(&self, forge: Kind) -> Result<T> {
         serde_json::from_str(&self.body).map_err(|e| {
             let api = match forge {
                 Kind::GitLab => "the API (…/api/v4)",
+                Kind::Gitea | Kind::Forgejo => "the API (…/api/v1)",
+                Kind::AzureDevOps => "the organization (https://dev.azure.com/ORG)",
                 _ => "the API",
             };
             Error::failed(format!(
@@ -760,6 +861,8 @@ pub fn status_error(forge: Kind, what: &str, reply: &Reply, message: String) -> 
     match reply.status {
         401 => err.hint(format!("the token was refused; {}", token_hint(forge))),
         403 if forge == Kind::GitLab => err.hint("the token lacks a permission (the api scope, Developer role or more), or a rule forbids it"),
+        403 if matches!(forge, Kind::Gitea | Kind::Forgejo) => err.hint("the token lacks a scope (write:repository, write:issue) or write access to the repository; an Actions job token of a fork's pull request is read-only"),
+        403 if forge == Kind::AzureDevOps => err.hint("the token lacks a permission (Code: Read & write; for the pipeline's token, Contribute to pull requests for the build service), or a branch policy forbids it"),
         403 => err.hint("the token lacks a permission (pull requests: write, contents: write), or a rule forbids it"),
         404 => err.hint("check the repository name (fastrevert.repo) and that the token can see it"),
         _ => err.hint("re-run to retry; what was done so far is kept"),
@@ -781,6 +884,7 @@ pub fn detect(
     let host = parsed.as_ref().map(|(h, _)| h.as_str());
     let in_actions = env("GITHUB_ACTIONS").as_deref() == Some("true");
     let in_gitlab_ci = env("GITLAB_CI").as_deref() == Some("true");
+    let in_azure_pipelines = env("TF_BUILD").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     // GitLab CI names its own server; a remote on that host is a GitLab project.
     let gitlab_ci_host = env("CI_SERVER_URL")
         .filter(|_| in_gitlab_ci)
@@ -791,30 +895,53 @@ pub fn detect(
         Some("bitbucket") | Some("bitbucket-cloud") => Kind::BitbucketCloud,
         Some("bitbucket-datacenter") | Some("bitbucket-server") => Kind::BitbucketDataCenter,
         Some("gitlab") => Kind::GitLab,
-        Some(other) => {
-            return Err(Error::bad_input(format!(
-                "fastrevert.forge is '{other}', which git-fastrevert does not know"
-            ))
-            .hint("use github, gitlab, bitbucket or bitbucket-datacenter"))
-        }
+        Some("gitea") => Kind::Gitea,
+        Some("forgejo") | Some("codeberg") => Kind::Forgejo,
+        Some("azure-devops") | Some("azuredevops") | Some("azure") => Kind::AzureDevOps,
+        Some(other) => return Err(Error::bad_input(format!(
+            "fastrevert.forge is '{other}', which git-fastrevert does not know"
+        ))
+        .hint(
+            "use github, gitlab, bitbucket, bitbucket-datacenter, gitea, forgejo or azure-devops",
+        )),
         None => match host {
             Some("github.com") => Kind::GitHub,
             Some("bitbucket.org") => Kind::BitbucketCloud,
             Some("gitlab.com") => Kind::GitLab,
+            Some("codeberg.org") => Kind::Forgejo,
+            Some("gitea.com") => Kind::Gitea,
+            Some(h) if azure_host(h) => Kind::AzureDevOps,
             Some(h) if gitlab_ci_host.as_deref() == Some(h) => Kind::GitLab,
+            // Gitea and Forgejo Actions set GitHub's variables too: theirs come first.
+            _ if gitea_actions() && forgejo_actions() => Kind::Forgejo,
+            _ if gitea_actions() => Kind::Gitea,
             _ if in_actions => Kind::GitHub,
             _ if in_gitlab_ci => Kind::GitLab,
+            _ if in_azure_pipelines => Kind::AzureDevOps,
             _ => return Ok(None),
         },
     };
+    let azure = parsed
+        .as_ref()
+        .and_then(|(host, path)| azure_remote(host, path));
     let from_url = parsed.as_ref().map(|(_, path)| {
         // Data Center https remotes look like /scm/PROJECT/slug.
         let path = path.strip_prefix("scm/").unwrap_or(path);
-        path.to_string()
+        match (&azure, kind) {
+            (Some((_, project, repo)), Kind::AzureDevOps) => format!("{project}/{repo}"),
+            _ => path.to_string(),
+        }
     });
     let from_ci = match kind {
         Kind::GitHub => env("GITHUB_REPOSITORY"),
+        Kind::Gitea | Kind::Forgejo if gitea_actions() => env("GITHUB_REPOSITORY"),
         Kind::GitLab if in_gitlab_ci => env("CI_PROJECT_PATH"),
+        Kind::AzureDevOps if in_azure_pipelines => {
+            match (env("SYSTEM_TEAMPROJECT"), env("BUILD_REPOSITORY_NAME")) {
+                (Some(project), Some(repo)) => Some(format!("{project}/{repo}")),
+                _ => None,
+            }
+        }
         _ => None,
     };
     // GitLab nests groups (`group/sub/project`); the others name exactly `owner/name`.
@@ -836,10 +963,10 @@ pub fn detect(
         .or(from_url)
         .filter(well_formed);
     let Some(slug) = slug else {
-        let shape = if kind == Kind::GitLab {
-            "group/project"
-        } else {
-            "owner/name"
+        let shape = match kind {
+            Kind::GitLab => "group/project",
+            Kind::AzureDevOps => "project/repository",
+            _ => "owner/name",
         };
         return Err(Error::bad_input(format!(
             "cannot tell the {} repository ({shape}) from the remote",
@@ -850,6 +977,9 @@ pub fn detect(
     let public_host = host.unwrap_or(match kind {
         Kind::GitHub => "github.com",
         Kind::GitLab => "gitlab.com",
+        Kind::Forgejo => "codeberg.org",
+        Kind::Gitea => "gitea.com",
+        Kind::AzureDevOps => "dev.azure.com",
         _ => "bitbucket.org",
     });
     let api =
@@ -878,6 +1008,24 @@ pub fn detect(
                 .filter(|_| in_gitlab_ci)
                 .or(api.map(str::to_string))
                 .unwrap_or_else(|| format!("https://{public_host}/api/v4")),
+            Kind::Gitea | Kind::Forgejo => env("GITHUB_API_URL")
+                .filter(|_| gitea_actions())
+                .or(api.map(str::to_string))
+                .unwrap_or_else(|| format!("https://{public_host}/api/v1")),
+            // The organization's (or, on a server, the collection's) address.
+            Kind::AzureDevOps => match (api, &azure) {
+                (Some(a), _) => a.to_string(),
+                (None, Some((org, _, _))) => org.clone(),
+                (None, None) => match env("SYSTEM_COLLECTIONURI").filter(|_| in_azure_pipelines) {
+                    Some(uri) => uri,
+                    None => {
+                        return Err(Error::bad_input(
+                            "cannot tell the Azure DevOps organization from the remote",
+                        )
+                        .hint("git config fastrevert.apiUrl https://dev.azure.com/ORGANIZATION"))
+                    }
+                },
+            },
         };
     let api = api.trim_end_matches('/').to_string();
     let web = match kind {
@@ -899,6 +1047,21 @@ pub fn detect(
                 .or_else(|| api.strip_suffix("/api/v4").map(str::to_string))
                 .unwrap_or_else(|| format!("https://{public_host}"));
             format!("{}/{slug}", root.trim_end_matches('/'))
+        }
+        Kind::Gitea | Kind::Forgejo => {
+            let root = env("GITHUB_SERVER_URL")
+                .filter(|_| gitea_actions())
+                .or_else(|| api.strip_suffix("/api/v1").map(str::to_string))
+                .unwrap_or_else(|| format!("https://{public_host}"));
+            format!("{}/{slug}", root.trim_end_matches('/'))
+        }
+        Kind::AzureDevOps => {
+            let (project, name) = slug.split_once('/').unwrap_or((&slug, ""));
+            format!(
+                "{api}/{}/_git/{}",
+                path_segment(project),
+                path_segment(name)
+            )
         }
     };
     Ok(Some(Target {

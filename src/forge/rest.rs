@@ -83,6 +83,7 @@ impl Rest {
             "POST" => self.client.post(&url),
             "PUT" => self.client.put(&url),
             "DELETE" => self.client.delete(&url),
+            "PATCH" => self.client.patch(&url),
             _ => self.client.get(&url),
         };
         request = match &self.token {
@@ -90,6 +91,14 @@ impl Rest {
             Token::Basic { user, password } => request.basic_auth(user, Some(password)),
             Token::Private(t) => request.header("PRIVATE-TOKEN", t),
             Token::Job(t) => request.header("JOB-TOKEN", t),
+            Token::Gitea(t) => {
+                let mut value = reqwest::header::HeaderValue::from_str(&format!("token {t}"))
+                    .map_err(|_| {
+                        SendError::Refused("the token is not a valid header value".into())
+                    })?;
+                value.set_sensitive(true);
+                request.header(reqwest::header::AUTHORIZATION, value)
+            }
         };
         if let Some(body) = body {
             request = request.json(body);
@@ -107,6 +116,15 @@ impl Rest {
             // Bitbucket sends `x-ratelimit-*`, GitLab `ratelimit-*`.
             let location = header("location");
             let (link, next_page) = (header("link"), header("x-next-page"));
+            let paging = [
+                "x-total-count",
+                "x-total",
+                "x-hasmore",
+                "x-ms-continuationtoken",
+            ]
+            .into_iter()
+            .filter_map(|name| header(name).map(|v| (name, v)))
+            .collect();
             let (retry_after, remaining, reset) = (
                 header("retry-after"),
                 header("x-ratelimit-remaining").or_else(|| header("ratelimit-remaining")),
@@ -133,6 +151,7 @@ impl Rest {
                 location,
                 link,
                 next_page,
+                paging,
                 body,
             })
         })
