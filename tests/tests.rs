@@ -3,6 +3,7 @@
 
 mod action;
 mod agreement;
+mod azure_devops;
 mod cli;
 mod common;
 mod corpus;

@@ -1103,6 +1103,15 @@ mod tests {
             "CI_SERVER_URL",
             "CI_API_V4_URL",
             "CI_PROJECT_PATH",
+            "GITHUB_SERVER_URL",
+            "GITEA_ACTIONS",
+            "FORGEJO_ACTIONS",
+            "FORGEJO_SERVER_URL",
+            "FORGEJO_TOKEN",
+            "TF_BUILD",
+            "SYSTEM_COLLECTIONURI",
+            "SYSTEM_TEAMPROJECT",
+            "BUILD_REPOSITORY_NAME",
         ];
         let saved: Vec<_> = keys.iter().map(|k| (*k, std::env::var_os(k))).collect();
         for k in keys {
@@ -1171,6 +1180,85 @@ mod tests {
                 assert_eq!(t.slug, "ops/deep/shop");
                 assert_eq!(t.web, "https://git.example.com/ops/deep/shop");
                 assert_eq!(t.api, "https://git.example.com/api/v4");
+            },
+        );
+    }
+
+    #[test]
+    fn gitea_forgejo_and_azure_devops_repositories_are_found_from_every_remote_form() {
+        let found = |url: &str, forge: Option<&str>, api: Option<&str>| {
+            detect(Some(url), forge, None, api).unwrap().unwrap()
+        };
+        with_env(&[], || {
+            let t = found("git@codeberg.org:acme/shop.git", None, None);
+            assert_eq!((t.kind, t.slug.as_str()), (Kind::Forgejo, "acme/shop"));
+            assert_eq!(t.api, "https://codeberg.org/api/v1");
+            assert_eq!(t.web, "https://codeberg.org/acme/shop");
+            let t = found("https://gitea.com/acme/shop", None, None);
+            assert_eq!(t.kind, Kind::Gitea);
+            let t = found(
+                "ssh://git@git.example.com:2222/acme/shop.git",
+                Some("gitea"),
+                Some("https://git.example.com/api/v1"),
+            );
+            assert_eq!(
+                (t.kind, t.api.as_str()),
+                (Kind::Gitea, "https://git.example.com/api/v1")
+            );
+            assert_eq!(t.web, "https://git.example.com/acme/shop");
+            assert_eq!(
+                t.compare_url("main", "revert-1"),
+                "https://git.example.com/acme/shop/compare/main...revert-1"
+            );
+            for (url, org) in [
+                (
+                    "https://dev.azure.com/acme/Web%20Shop/_git/shop",
+                    "https://dev.azure.com/acme",
+                ),
+                (
+                    "https://acme@dev.azure.com/acme/Web%20Shop/_git/shop",
+                    "https://dev.azure.com/acme",
+                ),
+                (
+                    "git@ssh.dev.azure.com:v3/acme/Web%20Shop/shop",
+                    "https://dev.azure.com/acme",
+                ),
+                (
+                    "https://acme.visualstudio.com/Web%20Shop/_git/shop",
+                    "https://acme.visualstudio.com",
+                ),
+                (
+                    "acme@vs-ssh.visualstudio.com:v3/acme/Web%20Shop/shop",
+                    "https://acme.visualstudio.com",
+                ),
+            ] {
+                let t = found(url, None, None);
+                assert_eq!(t.kind, Kind::AzureDevOps, "{url}");
+                assert_eq!(t.slug, "Web Shop/shop", "{url}");
+                assert_eq!(t.api, org, "{url}");
+                assert_eq!(t.web, format!("{org}/Web%20Shop/_git/shop"), "{url}");
+            }
+            // A server: the collection's address is given, the remote says project and name.
+            let t = found(
+                "https://tfs.example.com/tfs/Main/Shop/_git/web",
+                Some("azure-devops"),
+                Some("https://tfs.example.com/tfs/Main"),
+            );
+            assert_eq!(t.slug, "Shop/web", "the last two names of the path");
+            assert!(detect(Some("https://example.com/x/y"), Some("gogs"), None, None).is_err());
+        });
+        with_env(
+            &[
+                ("GITHUB_ACTIONS", "true"),
+                ("GITHUB_API_URL", "https://git.example.com/api/v1"),
+                ("GITHUB_SERVER_URL", "https://git.example.com"),
+                ("GITHUB_REPOSITORY", "acme/shop"),
+            ],
+            || {
+                let t = found("https://git.example.com/acme/shop.git", None, None);
+                assert_eq!(t.kind, Kind::Gitea, "GitHub's variables, Gitea's API");
+                assert_eq!(t.api, "https://git.example.com/api/v1");
+                assert_eq!(t.web, "https://git.example.com/acme/shop");
             },
         );
     }

@@ -30,7 +30,8 @@ pub fn parse_remote_url(url: &str) -> Option<(String, String)> {
 /// An Azure DevOps remote's organization URL (the API's base), project and repository:
 /// `https://dev.azure.com/ORG/PROJECT/_git/REPO`, `https://ORG.visualstudio.com/PROJECT/_git/REPO`
 /// (also under `DefaultCollection/`), `git@ssh.dev.azure.com:v3/ORG/PROJECT/REPO` and
-/// `ORG@vs-ssh.visualstudio.com:v3/ORG/PROJECT/REPO`. Names are percent-decoded.
+/// `ORG@vs-ssh.visualstudio.com:v3/ORG/PROJECT/REPO`, and a server's
+/// `https://host/COLLECTION/PROJECT/_git/REPO`. Names are percent-decoded.
 pub fn azure_remote(host: &str, path: &str) -> Option<(String, String, String)> {
     let decoded = |s: &str| {
         percent_encoding::percent_decode_str(s)
@@ -54,6 +55,12 @@ pub fn azure_remote(host: &str, path: &str) -> Option<(String, String, String)> 
         {
             (format!("https://{h}"), *project, *repo)
         }
+        // Azure DevOps Server: `https://host/tfs/COLLECTION/PROJECT/_git/REPO`.
+        (h, [collection @ .., project, "_git", repo]) if !collection.is_empty() => (
+            format!("https://{h}/{}", collection.join("/")),
+            *project,
+            *repo,
+        ),
         _ => return None,
     };
     let ok = |s: &str| !s.is_empty() && s != "." && s != ".." && !s.contains('/');
