@@ -23,7 +23,7 @@ use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command};
 use error::Error;
-use ui::{actions, gitlab_ci, Ui};
+use ui::{actions, azure_pipelines, gitlab_ci, Ui};
 
 /// Parse the command line, run the command, print its result and map it to the exit code.
 pub fn main() -> ExitCode {
@@ -63,6 +63,9 @@ pub fn main() -> ExitCode {
                 if gitlab_ci::active() {
                     gitlab_ci::publish(&outcome);
                 }
+                if azure_pipelines::active() {
+                    azure_pipelines::publish(&outcome);
+                }
                 return ExitCode::SUCCESS;
             };
             // A report whose verdict is the exit code: shown whole above, refused here
@@ -72,6 +75,9 @@ pub fn main() -> ExitCode {
             }
             if gitlab_ci::active() {
                 gitlab_ci::fail(&refusal);
+            }
+            if azure_pipelines::active() {
+                azure_pipelines::fail(&refusal);
             }
             ui.error_text(&refusal);
             return ExitCode::from(refusal.kind.exit_code());
@@ -87,6 +93,9 @@ pub fn main() -> ExitCode {
     }
     if gitlab_ci::active() {
         gitlab_ci::fail(&err);
+    }
+    if azure_pipelines::active() {
+        azure_pipelines::fail(&err);
     }
     ui.error(&err);
     ExitCode::from(err.kind.exit_code())

@@ -4,6 +4,7 @@
 mod action;
 mod agreement;
 mod azure_devops;
+mod azure_pipelines;
 mod cli;
 mod common;
 mod corpus;

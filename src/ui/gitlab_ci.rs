@@ -29,7 +29,7 @@ fn loggable(text: &str) -> String {
 }
 
 /// `FASTREVERT_*` outputs of a result (success or failure), in a stable order.
-fn outputs(o: &Published, result: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn outputs(o: &Published, result: &str) -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("FASTREVERT_RESULT", result.to_string()),
         ("FASTREVERT_COMMAND", o.command.to_string()),

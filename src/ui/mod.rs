@@ -2,6 +2,7 @@
 //! progress on stderr.
 
 pub mod actions;
+pub mod azure_pipelines;
 pub mod gitlab_ci;
 pub mod prompt;
 mod render;
@@ -77,17 +78,13 @@ fn json_escaped(c: char) -> bool {
 /// Print JSON on stdout (see [`json_text`]).
 pub fn print_json(value: &serde_json::Value) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{}", neutralize(&json_text(value), actions::active()));
+    let _ = writeln!(out, "{}", neutralize(&json_text(value), ci_logs()));
 }
 
 /// Print a line (or several) on stdout, made [`terminal_safe`]. See [`neutralize`].
 pub fn print_out(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "{}",
-        neutralize(&terminal_safe(text), actions::active())
-    );
+    let _ = writeln!(out, "{}", neutralize(&terminal_safe(text), ci_logs()));
 }
 
 /// A generated script (completions) on stdout, exactly as it is.
@@ -98,11 +95,7 @@ pub fn print_script(text: &str) {
 /// Print a line (or several) on stderr, made [`terminal_safe`]. See [`neutralize`].
 pub fn print_err(text: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
-        "{}",
-        neutralize(&terminal_safe(text), actions::active())
-    );
+    let _ = writeln!(err, "{}", neutralize(&terminal_safe(text), ci_logs()));
 }
 
 /// A line on stderr after a label of the tool's own (which may carry its colours): only the
@@ -110,23 +103,32 @@ pub fn print_err(text: &str) {
 pub fn print_err_labelled(label: &str, text: &str) {
     let mut err = std::io::stderr().lock();
     let line = format!("{label} {}", terminal_safe(text));
-    let _ = writeln!(err, "{}", neutralize(&line, actions::active()));
+    let _ = writeln!(err, "{}", neutralize(&line, ci_logs()));
 }
 
 /// The tool's own control sequences (GitLab's log sections) on stderr, exactly as written;
 /// whatever others wrote in them must already be safe.
 pub fn print_err_raw(text: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", neutralize(text, actions::active()));
+    let _ = writeln!(err, "{}", neutralize(text, ci_logs()));
+}
+
+/// Whether a CI runner reads this process's output for commands: GitHub Actions (and Gitea's
+/// and Forgejo's, which read the same), or Azure Pipelines.
+pub fn ci_logs() -> bool {
+    actions::active() || azure_pipelines::active()
 }
 
 /// In GitHub Actions the runner reads every line of both streams for workflow commands: a line
-/// that starts with `::` (after blanks), or holds `##[` anywhere. Text written by others (file
+/// that starts with `::` (after blanks), or holds `##[` anywhere; the Azure Pipelines agent reads
+/// `##vso[` anywhere in a line. Text written by others (file
 /// names, subjects, titles, server messages, git's own output) must never make one, so in Actions
 /// mode such lines get an invisible word joiner (U+2060) that breaks the marker; the tool's own
 /// annotations are written by `actions` alone. A JSON line keeps its value: `[` is escaped.
 pub fn neutralize(text: &str, actions: bool) -> std::borrow::Cow<'_, str> {
-    let risky = |line: &str| line.trim_start().starts_with("::") || line.contains("##[");
+    let risky = |line: &str| {
+        line.trim_start().starts_with("::") || line.contains("##[") || line.contains("##vso[")
+    };
     if !actions || !text.split(['\n', '\r']).any(risky) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -142,8 +144,10 @@ pub fn neutralize(text: &str, actions: bool) -> std::borrow::Cow<'_, str> {
             }
             let part = if json {
                 part.replace("##[", "##\\u005b")
+                    .replace("##vso[", "##\\u0076so[")
             } else {
                 part.replace("##[", "##\u{2060}[")
+                    .replace("##vso[", "##\u{2060}vso[")
             };
             match part.find("::") {
                 Some(at) if part.trim_start().starts_with("::") => {
@@ -350,5 +354,29 @@ impl Ui {
                 "not confirmed; nothing was changed",
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralize;
+
+    #[test]
+    fn text_others_wrote_never_makes_a_ci_command() {
+        let hostile = "Fix\n##vso[task.setvariable variable=X]evil\n::error::no\nok ##[group]x";
+        let safe = neutralize(hostile, true);
+        for line in safe.lines() {
+            assert!(!line.contains("##vso["), "{line}");
+            assert!(!line.contains("##["), "{line}");
+            assert!(!line.trim_start().starts_with("::"), "{line}");
+        }
+        let json = neutralize(r###"{"subject":"##vso[task.complete]"}"###, true);
+        assert!(!json.contains("##vso["));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&json).unwrap()["subject"],
+            "##vso[task.complete]",
+            "JSON keeps its value"
+        );
+        assert_eq!(neutralize(hostile, false), hostile);
     }
 }
