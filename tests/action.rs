@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -116,6 +116,17 @@ fn parse_outputs(text: &str) -> BTreeMap<String, String> {
 }
 
 fn run_action(env: &Env, work: &Path, api: &str, given: &[(&str, &str)]) -> Run {
+    run_action_on(env, work, api, given, &[])
+}
+
+/// The action on another runner: `runner` adds to or replaces GitHub's variables.
+fn run_action_on(
+    env: &Env,
+    work: &Path,
+    api: &str,
+    given: &[(&str, &str)],
+    runner: &[(&str, String)],
+) -> Run {
     let (mut inputs, steps) = action();
     for (k, v) in given {
         inputs.insert(k.to_string(), v.to_string());
@@ -157,6 +168,9 @@ fn run_action(env: &Env, work: &Path, api: &str, given: &[(&str, &str)]) -> Run 
             .env("GITHUB_API_URL", api)
             .env("RUNNER_TOOL_CACHE", env.path("toolcache"))
             .env("RUNNER_OS", "Linux");
+        for (k, v) in runner {
+            cmd.env(k, v);
+        }
         for (k, v) in &step.env {
             cmd.env(k, evaluate(v, &inputs));
         }
@@ -616,5 +630,78 @@ fn install_checks_the_release_binary_against_sha256sums() {
         assert!(text.contains(expect), "{case}: {text}");
         let installed = cache.join(format!("git-fastrevert/{version}/bin/git-fastrevert"));
         assert_eq!(installed.exists(), expect_code == 0, "{case}: {text}");
+    }
+}
+
+/// Gitea and Forgejo Actions run the action as it is: GitHub's variables pointing at the
+/// instance (`/api/v1`), the job's token as `token`; the pull request is Gitea's.
+#[test]
+fn the_action_runs_on_gitea_and_forgejo_actions() {
+    for (marker, forge) in [("GITEA_ACTIONS", "Gitea"), ("FORGEJO_ACTIONS", "Forgejo")] {
+        let env = Env::new();
+        let fake = Fake::start();
+        let (work, _remote) = env.cloned();
+        let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
+        let mut pr: serde_json::Value = serde_json::from_str(&crate::forge::fixture(
+            "gitea/pull.json",
+            &[
+                ("NUMBER", "7"),
+                ("TITLE", "Add feature"),
+                ("STATE", "closed"),
+                ("MERGED", "true"),
+                ("MERGE_SHA", &merge),
+                ("HEAD_REF", "feature"),
+                ("HEAD_SHA", &merge),
+            ],
+        ))
+        .unwrap();
+        pr["html_url"] = json!(format!("{}/acme/shop/pulls/7", fake.uri()));
+        let auth = format!("token {TOKEN}");
+        fake.mount(
+            Mock::given(method("GET"))
+                .and(path("/api/v1/repos/acme/shop/pulls/7"))
+                .and(header("authorization", auth.as_str()))
+                .respond_with(ResponseTemplate::new(200).set_body_json(&pr))
+                .expect(1),
+        );
+        let mut created = pr.clone();
+        created["number"] = json!(50);
+        created["merged"] = json!(false);
+        created["state"] = json!("open");
+        created["html_url"] = json!(format!("{}/acme/shop/pulls/50", fake.uri()));
+        fake.mount(
+            Mock::given(method("POST"))
+                .and(path("/api/v1/repos/acme/shop/pulls"))
+                .and(header("authorization", auth.as_str()))
+                .respond_with(ResponseTemplate::new(201).set_body_json(&created))
+                .expect(1),
+        );
+        fake.mount(
+            Mock::given(method("POST"))
+                .and(path("/api/v1/repos/acme/shop/issues/7/comments"))
+                .respond_with(
+                    ResponseTemplate::new(201).set_body_json(json!({"id": 1, "body": "x"})),
+                )
+                .expect(1),
+        );
+        let run = run_action_on(
+            &env,
+            &work,
+            &format!("{}/api/v1", fake.uri()),
+            &[("target", "pr:7")],
+            &[
+                (marker, "true".to_string()),
+                ("GITHUB_SERVER_URL", fake.uri()),
+            ],
+        );
+        assert_eq!(run.code, 0, "{forge}: {}{}", run.stdout, run.stderr);
+        assert_eq!(run.outputs["pr-number"], "50", "{forge}");
+        assert_eq!(
+            run.outputs["pr-url"],
+            format!("{}/acme/shop/pulls/50", fake.uri()),
+            "{forge}"
+        );
+        assert_masked(&run);
+        fake.verify();
     }
 }

@@ -319,8 +319,45 @@ impl FakeForge {
         });
         format!("https://127.0.0.1:{port}")
     }
+    /// With `FASTREVERT_API_RECORD` set to a file, every request received so far appended to
+    /// it as a JSON line (method, path, query, body), for `contrib/api-check` to check against
+    /// the vendors' API descriptions.
+    fn record(&self) {
+        let Some(file) = std::env::var_os("FASTREVERT_API_RECORD") else {
+            return;
+        };
+        let mut lines = String::new();
+        for r in self
+            .rt
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
+        {
+            let query: Vec<(String, String)> = r
+                .url
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let body: serde_json::Value =
+                serde_json::from_slice(&r.body).unwrap_or(serde_json::Value::Null);
+            let line = serde_json::json!({
+                "method": r.method.as_str(),
+                "path": r.url.path(),
+                "query": query,
+                "body": body,
+            });
+            lines.push_str(&format!("{line}\n"));
+        }
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(file)
+            .expect("the record file");
+        f.write_all(lines.as_bytes()).expect("recorded");
+    }
     /// Every expectation met; every request carried a token.
     pub fn verify(&self) {
+        self.record();
         self.rt.block_on(self.server.verify());
         for r in self
             .rt
@@ -352,6 +389,7 @@ impl FakeForge {
             .map_or(0, |r| r.len())
     }
     pub fn reset(&self) {
+        self.record();
         self.rt.block_on(self.server.reset());
     }
 }
