@@ -390,6 +390,16 @@ fn azure_devops_faults_are_retried_bounded_and_said() {
             "",
         ),
         (
+            "429 with X-RateLimit-Reset",
+            vec![
+                reply(429, fixture("azure-devops/rate-limited-429.json", &[]))
+                    .insert_header("x-ratelimit-remaining", "0")
+                    .insert_header("x-ratelimit-reset", "1"),
+            ],
+            true,
+            "",
+        ),
+        (
             "a token Azure does not take: its sign-in page",
             vec![ResponseTemplate::new(203).set_body_raw(
                 "<html><title>Azure DevOps Services | Sign In</title></html>",
@@ -602,5 +612,54 @@ fn the_picker_offers_recently_completed_azure_devops_pull_requests() {
     let outcome = outcome.unwrap();
     assert_eq!(outcome.json()["reverted"], json!([merge]));
     assert_eq!(outcome.json()["pull_request"]["number"], 71);
+    fake.verify();
+}
+
+/// A timeout after Azure DevOps opened the pull request: the next attempt finds it active, and
+/// none is opened twice.
+#[test]
+fn azure_devops_lost_answer_is_looked_up_before_a_retry() {
+    let env = Env::new();
+    let fake = Fake::start();
+    let work = azure(&env, &fake);
+    let head = env.rev(&work, "HEAD");
+    let branch = format!("revert-{}", &head[..7]);
+    fake.mount(
+        Mock::given(method("POST"))
+            .and(path(format!("{REPO}/pullrequests")))
+            .respond_with(reply(201, "{}".into()).set_delay(std::time::Duration::from_secs(3)))
+            .expect(1),
+    );
+    let active = fixture(
+        "azure-devops/pull-request-created.json",
+        &[
+            ("ID", "61"),
+            ("TITLE", "Revert \"Add notes\""),
+            ("SOURCE", &branch),
+        ],
+    );
+    fake.mount(
+        Mock::given(method("GET"))
+            .and(path(format!("{REPO}/pullrequests")))
+            .and(query_param("searchCriteria.status", "active"))
+            .and(basic())
+            .respond_with(reply(200, format!(r#"{{"value":[{active}],"count":1}}"#)))
+            .expect(1),
+    );
+    let out = env
+        .fr(&work)
+        .args(["revert", "HEAD", "--json"])
+        .env("AZURE_DEVOPS_TOKEN", PAT)
+        .env("FASTREVERT_HTTP_TIMEOUT", "0.5")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["pull_request"]["number"], 61);
+    assert_eq!(
+        json(&out)["pull_request"]["existing"],
+        false,
+        "this run opened it"
+    );
+    assert_eq!(fake.count_method("POST"), 1);
     fake.verify();
 }

@@ -466,3 +466,85 @@ fn azure_pipelines_template_keeps_hostile_parameters_data() {
     assert_eq!(ran.outputs["FASTREVERT_RESULT"], "ok");
     assert_eq!(ran.outputs["FASTREVERT_COMMAND"], "check-migrations");
 }
+
+/// The install step runs a downloaded release only when its SHA-256 is the one the release's
+/// `SHA256SUMS` lists, and puts its folder on PATH for the next step.
+#[test]
+fn azure_pipelines_install_checks_the_release_against_sha256sums() {
+    use wiremock::ResponseTemplate;
+    let env = Env::new();
+    let version = "0.1.0";
+    let asset = "git-fastrevert-x86_64-unknown-linux-gnu.tar.gz";
+    let staging = env.path("staging");
+    std::fs::create_dir_all(&staging).unwrap();
+    let fake_binary = staging.join("git-fastrevert");
+    std::fs::write(
+        &fake_binary,
+        format!("#!/bin/sh\necho \"git-fastrevert {version}\"\n"),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&fake_binary)
+        .status()
+        .unwrap();
+    let (bytes, sha) = crate::common::release_tarball(&env, &staging, asset);
+    for (case, sums, code, says) in [
+        (
+            "mismatch",
+            format!("{}  {asset}\n", "0".repeat(64)),
+            1,
+            "does not match the release's SHA256SUMS",
+        ),
+        (
+            "match",
+            format!("{sha}  {asset}\n"),
+            0,
+            "##vso[task.prependpath]",
+        ),
+    ] {
+        let fake = Fake::start();
+        let release = format!("/acme/fr/releases/download/v{version}");
+        fake.mount(
+            Mock::given(method("GET"))
+                .and(path(format!("{release}/{asset}")))
+                .respond_with(ResponseTemplate::new(200).set_body_bytes(bytes.clone())),
+        );
+        fake.mount(
+            Mock::given(method("GET"))
+                .and(path(format!("{release}/SHA256SUMS")))
+                .respond_with(ResponseTemplate::new(200).set_body_string(sums)),
+        );
+        let url = format!("{}/acme/fr/releases/download", fake.uri());
+        let (steps, _) = steps(&[("version", version), ("releaseUrl", &url)]);
+        let install = steps
+            .iter()
+            .find(|s| s.script.contains("SHA256SUMS"))
+            .expect("an install step");
+        let mut cmd = Command::new("bash");
+        cmd.args([
+            "--noprofile",
+            "--norc",
+            "-eo",
+            "pipefail",
+            "-c",
+            &install.script,
+        ]);
+        env.apply_to(&mut cmd);
+        for (k, v) in &install.env {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .env("TF_BUILD", "True")
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(code), "{case}: {text}");
+        assert!(text.contains(says), "{case}: {text}");
+    }
+}
