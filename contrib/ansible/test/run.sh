@@ -166,4 +166,44 @@ git -C "$work/remote.git" log -1 --format=%B 'refs/heads/revert-*' 2>/dev/null |
   git -C "$work/remote.git" for-each-ref --format='%(contents)' 'refs/heads/revert-*' | grep -q "Revert-Reason: v3 broke" ||
   fail "the revert does not carry the reason"
 
+echo "== emergency mode: every host at once, a receipt each"
+# f1 goes back to v1; f2 marked v1 bad (refused); f3 is on v1 already; f4 cannot be reached.
+for h in f1 f2 f3; do
+  mkdir -p "$work/hosts/$h/releases"
+  git clone -q "$work/remote.git" "$work/hosts/$h/repo"
+done
+fr() { "$bin" -C "$work/hosts/$1/repo" "${@:2}" --yes --releases "$work/hosts/$1/releases" >/dev/null; }
+# v2 is held since web2's failed check: forced, as the earlier rollout was.
+for h in f1 f2; do fr "$h" deploy v1; fr "$h" deploy --force v2; done
+fr f2 switch --force "$v1"
+fr f2 switch --force --no-push --mark-bad "$v2"
+fr f3 deploy v1
+cat >"$work/fleet.ini" <<INI
+[fleet]
+f1 fastrevert_repo=$work/hosts/f1/repo fastrevert_releases=$work/hosts/f1/releases ansible_connection=local
+f2 fastrevert_repo=$work/hosts/f2/repo fastrevert_releases=$work/hosts/f2/releases ansible_connection=local
+f3 fastrevert_repo=$work/hosts/f3/repo fastrevert_releases=$work/hosts/f3/releases ansible_connection=local
+f4 ansible_host=127.0.0.1 ansible_port=9 ansible_connection=ssh ansible_ssh_common_args="-o ConnectTimeout=3"
+
+[fleet:vars]
+ansible_python_interpreter=$(command -v python3)
+fastrevert_bin=$bin
+INI
+set +e
+(cd "$work" && ansible-playbook -i "$work/fleet.ini" "$here/emergency.yml" -f 10 \
+  -e fastrevert_hosts=fleet -e fastrevert_release=v1 >"$work/last.log" 2>&1)
+rc=$?
+set -e
+[ "$rc" != 0 ] || { cat "$work/last.log" >&2; fail "the play succeeded with hosts not back"; }
+[ "$(basename "$(readlink "$work/hosts/f1/current")")" = "$v1" ] || fail "f1 is not on v1"
+[ "$(basename "$(readlink "$work/hosts/f2/current")")" = "$v2" ] || fail "f2 moved onto its bad release"
+receipt() { python3 -c 'import json,sys; r={h["host"]: h for h in json.load(open(sys.argv[1]))["hosts"]}; print(r[sys.argv[2]]["state"] + "|" + r[sys.argv[2]]["why"])' "$work/fastrevert-receipts.json" "$1"; }
+[ -f "$work/fastrevert-receipts.json" ] || { cat "$work/last.log" >&2; fail "no receipts file"; }
+case "$(receipt f1)" in flipped\|*) ;; *) fail "f1: $(receipt f1)" ;; esac
+case "$(receipt f2)" in "refused|"*"marked bad"*) ;; *) fail "f2: $(receipt f2)" ;; esac
+case "$(receipt f3)" in "already there|"*) ;; *) fail "f3: $(receipt f3)" ;; esac
+case "$(receipt f4)" in unreachable\|*) ;; *) fail "f4: $(receipt f4)" ;; esac
+grep -q "2 of 4 hosts back" "$work/last.log" || { cat "$work/last.log" >&2; fail "the summary does not count the hosts back"; }
+grep -q "not back: f2, f4" "$work/last.log" || { cat "$work/last.log" >&2; fail "the failure does not name the hosts not back"; }
+
 echo "ansible: all checks passed"
