@@ -3,14 +3,17 @@
 # its own host key, repository clone and releases folder. Two releases are deployed to every
 # host, then the emergency playbook (contrib/ansible/emergency.yml) takes the whole fleet back
 # with `switch previous --mark-bad`, timed: cold (no connection open), warm (connections left
-# open by warm.yml), and, for comparison, the batched rollback playbook and parallel-ssh (from
-# the distribution's pssh) over the same warm connections. Controller CPU counts the
-# ansible-playbook process tree and the ssh master processes (the hosts' sshd work is not the
-# controller's). Each timed case runs RUNS times from the same state; the median is printed.
+# open by warm.yml, with as many forks as hosts and with 25), cold with curve25519, and, for
+# comparison, parallel-ssh (from the distribution's pssh) over warm connections, Ansible with
+# Mitogen's strategy (when ansible_mitogen is importable) and the batched rollback playbook.
+# Controller CPU counts the engine's process tree and the ssh master processes (the hosts' sshd
+# work is not the controller's). Each timed case runs RUNS times from the same state; the median is printed.
 #
 #   N=100 RUNS=3 FASTREVERT_BIN=target/release/git-fastrevert bash contrib/ansible/test/fleet.sh
 #
-# Needs root (sshd), /usr/sbin/sshd, ssh, ansible-playbook, parallel-ssh (optional) and python3.
+# Needs root (sshd, and a deploy user it creates once: fastrevert-fleet, shell /bin/sh, so that
+# a login runs no shell start-up files, as on a host's deploy account), /usr/sbin/sshd, ssh,
+# ansible-playbook, parallel-ssh (optional) and python3.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -28,6 +31,25 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+user=fastrevert-fleet
+if ! id "$user" >/dev/null 2>&1; then
+  useradd --system --shell /bin/sh --home-dir / --no-create-home "$user"
+fi
+chmod 755 "$work"
+# A home of this run's (Ansible's modules need one); not locked (sshd refuses the keys of a
+# locked account), no password either.
+mkdir -p "$work/home"
+chown "$user:" "$work/home"
+# The user is this benchmark's alone: whatever an interrupted run left under it goes.
+pkill -u "$user" 2>/dev/null || true
+sleep 0.2
+usermod -d "$work/home" -p '*' "$user"
+mkdir -p "$work/bin"
+cp "$bin" "$work/bin/git-fastrevert"
+bin=$work/bin/git-fastrevert
+# As the hosts' deploy user: the repositories and releases are theirs.
+as_user() { runuser -u "$user" -- env GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 "$@"; }
 
 export GIT_CONFIG_GLOBAL=$work/gitconfig GIT_CONFIG_NOSYSTEM=1
 git config --global user.name "Deploy Bot"
@@ -49,6 +71,8 @@ for v in 1 2; do
   git -C "$work/src" tag "v$v"
 done
 git -C "$work/src" push -q origin main v1 v2
+mkdir -p "$work/hosts"
+chown -R "$user:" "$work/remote.git" "$work/hosts"
 v1=$(git -C "$work/src" rev-parse v1^{commit})
 v2=$(git -C "$work/src" rev-parse v2^{commit})
 
@@ -59,7 +83,7 @@ inventory=$work/inventory.ini
     h=h$i
     ip=127.0.0.$((i + 1))
     d=$work/hosts/$ip
-    mkdir -p "$d/releases"
+    as_user mkdir -p "$d/releases"
     ssh-keygen -q -t ed25519 -N '' -f "$d/hostkey"
     cat >"$d/sshd_config" <<CFG
 ListenAddress $ip:2222
@@ -77,16 +101,16 @@ MaxSessions 50
 CFG
     /usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log"
     echo "[$ip]:2222 $(cut -d' ' -f1,2 "$d/hostkey.pub")" >>"$work/known_hosts"
-    git clone -q "$work/remote.git" "$d/repo"
+    as_user git clone -q "$work/remote.git" "$d/repo"
     echo "$h ansible_host=$ip fastrevert_repo=$d/repo fastrevert_releases=$d/releases"
   done
   cat <<VARS
 
 [app:vars]
 ansible_port=2222
-ansible_user=root
+ansible_user=$user
 ansible_ssh_private_key_file=$work/id
-ansible_python_interpreter=$(command -v python3)
+ansible_python_interpreter=/usr/bin/python3
 fastrevert_bin=$bin
 ansible_ssh_common_args=-o UserKnownHostsFile=$work/known_hosts -o StrictHostKeyChecking=yes
 VARS
@@ -98,23 +122,24 @@ echo "== deploy v1 and v2 to every host (setup, not timed)"
 for i in $(seq 1 "$N"); do
   d=$work/hosts/127.0.0.$((i + 1))
   for v in v1 v2; do
-    "$bin" -C "$d/repo" deploy --yes --json --releases "$d/releases" -- "$v" >/dev/null
+    as_user "$bin" -C "$d/repo" deploy --yes --json --releases "$d/releases" -- "$v" >/dev/null
   done
 done
 
 # Every host back on v2 with nothing marked bad or held: the state each timed run starts from.
 reset_fleet() {
-  for i in $(seq 1 "$N"); do
-    d=$work/hosts/127.0.0.$((i + 1))
-    rm -f "$d/releases/$v2/BAD_RELEASE"
-    git -C "$d/repo" for-each-ref --format='%(refname)' refs/fastrevert/holds | while read -r r; do
-      git -C "$d/repo" update-ref -d "$r"
+  as_user sh -c '
+    work=$1 n=$2 v2=$3
+    i=1
+    while [ "$i" -le "$n" ]; do
+      d=$work/hosts/127.0.0.$((i + 1))
+      rm -f "$d/releases/$v2/BAD_RELEASE"
+      git -C "$d/repo" for-each-ref --format="delete %(refname)" refs/fastrevert/holds | git -C "$d/repo" update-ref --stdin
+      ln -sfn "$d/releases/$v2" "$d/current.new" && mv -T "$d/current.new" "$d/current"
+      i=$((i + 1))
     done
-    ln -sfn "$d/releases/$v2" "$d/current.new" && mv -T "$d/current.new" "$d/current"
-  done
-  git -C "$work/remote.git" for-each-ref --format='%(refname)' refs/fastrevert | while read -r r; do
-    git -C "$work/remote.git" update-ref -d "$r"
-  done
+    git -C "$work/remote.git" for-each-ref --format="delete %(refname)" refs/fastrevert | git -C "$work/remote.git" update-ref --stdin
+  ' reset "$work" "$N" "$v2"
 }
 
 all_back() {
@@ -196,6 +221,15 @@ measure() {
   echo "   runs: ${walls[*]}" >&2
 }
 
+if [ -n "${FLEET_HOLD:-}" ]; then
+  # Keep the fleet up for experiments: its folder, inventory and keys, until interrupted.
+  echo "fleet: $N hosts up in $work (inventory $inventory); interrupt to stop them"
+  # In the background: bash runs its EXIT trap on a signal only between commands.
+  trap 'exit 130' INT TERM
+  sleep infinity &
+  wait $!
+fi
+
 echo "== timing (median of $RUNS; state reset before each run)"
 echo "| how | hosts | wall s | controller CPU s | CPU ms per host |"
 echo "|---|---:|---:|---:|---:|"
@@ -203,16 +237,23 @@ warm="ansible-playbook -i $inventory $here/warm.yml -f $N"
 measure "emergency.yml, cold connections" cold ansible-playbook -i "$inventory" "$here/emergency.yml" -f "$N"
 measure "emergency.yml, warm connections" "$warm" ansible-playbook -i "$inventory" "$here/emergency.yml" -f "$N"
 fast_kex="-o KexAlgorithms=curve25519-sha256"
+measure "emergency.yml, warm connections, 25 forks" "$warm" ansible-playbook -i "$inventory" "$here/emergency.yml" -f 25
 measure "emergency.yml, cold, curve25519 key exchange" cold ansible-playbook -i "$inventory" "$here/emergency.yml" -f "$N" \
   -e "fastrevert_ssh_args='$fast_kex'"
 if command -v parallel-ssh >/dev/null 2>&1; then
   # The same command on every host (its paths from the address it was reached on), over
   # masters of its own opened by a first `true`.
-  awk '/ansible_host=/ { split($2, a, "="); print "root@" a[2] ":2222" }' "$inventory" >"$work/pssh-hosts"
+  awk -v user="$user" '/ansible_host=/ { split($2, a, "="); print user "@" a[2] ":2222" }' "$inventory" >"$work/pssh-hosts"
   ssh_opts="-i $work/id -o UserKnownHostsFile=$work/known_hosts -o ControlMaster=auto -o ControlPath=$work/cp/pssh-%C -o ControlPersist=15m"
   remote='d='"$work"'/hosts/$(echo "$SSH_CONNECTION" | cut -d" " -f3); '"$bin"' -C "$d/repo" switch --json --yes --releases "$d/releases" --mark-bad --no-push -- previous >/dev/null'
   measure "parallel-ssh, warm connections" "parallel-ssh -p $N -t 30 -h $work/pssh-hosts -x '$ssh_opts' true" \
     parallel-ssh -p "$N" -t 30 -h "$work/pssh-hosts" -x "$ssh_opts" "$remote"
+fi
+mitogen=$(python3 -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))' 2>/dev/null || true)
+if [ -n "$mitogen" ]; then
+  # Ansible with Mitogen's strategy: its own connections (Python on the hosts), opened per run.
+  measure "emergency.yml, Mitogen strategy" cold env ANSIBLE_STRATEGY_PLUGINS="$mitogen/plugins/strategy" \
+    ansible-playbook -i "$inventory" "$here/emergency.yml" -f "$N" -e fastrevert_strategy=mitogen_free
 fi
 measure "rollback.yml (batches of 25%, modules)" cold ansible-playbook -i "$inventory" "$here/rollback.yml" -f "$N"
 echo "fleet: done"

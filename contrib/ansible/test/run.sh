@@ -147,7 +147,8 @@ echo "v3" >"$work/src/app.txt"
 git -C "$work/src" commit -qam "Version 3"
 git -C "$work/src" push -q origin main
 v3=$(git -C "$work/src" rev-parse HEAD)
-play "$here/deploy.yml" -e fastrevert_revision="$v3" -e fastrevert_serial=3 -e '{"fastrevert_extra_args": ["--force"]}'
+# One fork: the three hosts share one clone here, and two fetches into one clone race for its refs.
+play "$here/deploy.yml" -e fastrevert_revision="$v3" -e fastrevert_serial=3 -e '{"fastrevert_extra_args": ["--force"]}' -f 1
 [ "$rc" = 0 ] || { cat "$work/last.log" >&2; fail "the forced deploy of v3 exited $rc"; }
 for h in web1 web2 web3; do [ "$(live "$h")" = "$v3" ] || fail "$h is not on v3"; done
 # The revert is a commit: the deploying clone needs a git identity (the role says so).
