@@ -3,6 +3,7 @@
 
     python3 bench/real-history.py --bin target/release/git-fastrevert --repo CLONE
         [--seed 1] [--count 10] [--rounds 3] [--scratch /tmp/real-history] [--commit-graph]
+        [--kinds recent,deep,conflicting] [--rollback-depth 10000] [--per-commit]
 
 CLONE is any clone (bare is fine); it is cloned again into SCRATCH with a checkout, on its HEAD
 branch. With SEED, COUNT commits are picked in each of three kinds (never merges):
@@ -20,7 +21,11 @@ Each round times, per commit, as whole processes and in turn:
 - porcelain: `git switch -f -C bench-p TIP` + `git revert --no-edit C` in the checkout (for a
   conflict, then `git revert --abort`).
 
-For clean reverts the trees of ours and plumbing are compared. With --commit-graph, git's
+With --rollback-depth N (10,000 by default, when the first-parent line is that long), a tag N
+first parents back is rolled back to (`rollback --to --mode commit --no-push`), its first run
+(which walks and remembers the line) apart, against `git commit-tree` + `git update-ref`.
+
+For clean reverts and the rollback, the trees of ours and git's are compared. With --commit-graph, git's
 commit-graph is written first (`git commit-graph write --reachable`); without it, any is
 removed. Prints, per kind, the median over commits of each commit's median, and the ratios, as
 Markdown.
@@ -61,6 +66,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--scratch", default="/tmp/real-history")
     ap.add_argument("--commit-graph", action="store_true")
+    ap.add_argument("--per-commit", action="store_true", help="also print each commit's medians")
+    ap.add_argument("--kinds", default="recent,deep,conflicting", help="which kinds to time")
+    ap.add_argument("--rollback-depth", type=int, default=10000,
+                    help="also time rollback --to a tag this many first parents back (0: not)")
     args = ap.parse_args()
     binary = os.path.abspath(args.bin)
     shutil.rmtree(args.scratch, ignore_errors=True)
@@ -101,11 +110,13 @@ def main():
                 chosen.append(c)
         return chosen
 
+    wanted = args.kinds.split(",")
     kinds = {
-        "recent": pick(first_parents[:300], True),
-        "deep": pick([c for c in all_commits if c not in line or depth.get(c, 0) > 2000], True),
-        "conflicting": pick(all_commits, False),
+        "recent": lambda: pick(first_parents[:300], True),
+        "deep": lambda: pick([c for c in all_commits if c not in line or depth.get(c, 0) > 2000], True),
+        "conflicting": lambda: pick(all_commits, False),
     }
+    kinds = {k: (f() if k in wanted else []) for k, f in kinds.items()}
 
     def ours(c):
         ms, out = timed([binary, "-C", repo, "revert", c, "--no-fetch", "--no-push",
@@ -149,6 +160,41 @@ def main():
                     disagree.append((kind, c, our_tree, git_tree))
     git(repo, "switch", "-q", "-f", branch)
 
+    rollback_rows = []
+    fp_line = git(repo, "rev-list", "--first-parent", tip).stdout.split()
+    if args.rollback_depth and len(fp_line) > args.rollback_depth:
+        target = fp_line[args.rollback_depth]
+        git(repo, "tag", "-f", "bench-back", target)
+        target_tree = git(repo, "rev-parse", f"{target}^{{tree}}").stdout.strip()
+
+        def rollback_ours():
+            ms, out = timed([binary, "-C", repo, "rollback", "--to", "bench-back", "--mode", "commit",
+                             "--no-fetch", "--no-push", "--branch", "bench-rb", "--yes", "--json"])
+            tree = git(repo, "rev-parse", "bench-rb^{tree}", check=False).stdout.strip()
+            git(repo, "branch", "-q", "-D", "bench-rb", check=False)
+            return ms, (tree if out.returncode == 0 else out.stderr.strip()[:200])
+
+        def rollback_plumbing():
+            t0 = time.monotonic()
+            made = git(repo, "commit-tree", target_tree, "-p", tip, "-m", "Roll back").stdout.strip()
+            git(repo, "update-ref", "refs/heads/bench-rb-p", made, "")
+            ms = (time.monotonic() - t0) * 1000
+            git(repo, "update-ref", "-d", "refs/heads/bench-rb-p", check=False)
+            return ms
+
+        ours_rb, plumb_rb, first = [], [], None
+        for i in range(max(args.rounds, 5)):
+            ms, tree = rollback_ours()
+            if first is None:
+                first = ms
+            if tree != target_tree:
+                disagree.append(("rollback", target, tree, target_tree))
+            ours_rb.append(ms)
+            plumb_rb.append(rollback_plumbing())
+        rollback_rows = [(args.rollback_depth, first, statistics.median(ours_rb[1:] or ours_rb),
+                          statistics.median(plumb_rb))]
+        git(repo, "tag", "-d", "bench-back", check=False)
+
     graph = "with a commit-graph" if args.commit_graph else "without a commit-graph"
     origin = git(args.repo, "config", "--get", "remote.origin.url", check=False).stdout.strip()
     name = os.path.basename(os.path.normpath(args.repo))
@@ -168,6 +214,18 @@ def main():
         print(f"| {kind} | {len(per)} | {med['ours']:.0f} | {med['plumbing']:.0f} | "
               f"{med['porcelain']:.0f} | {med['ours'] / med['plumbing']:.2f} | "
               f"{med['porcelain'] / med['ours']:.2f} |")
+    for depth, first, ours_ms, plumb_ms in rollback_rows:
+        print(f"\n`rollback --to` a tag {depth:,} first parents back (`--mode commit --no-push`): "
+              f"first run {first:.0f} ms (walks and remembers the line), then {ours_ms:.1f} ms; "
+              f"`git commit-tree` + `git update-ref` {plumb_ms:.1f} ms; "
+              f"ratio {ours_ms / plumb_ms:.2f}.")
+    if args.per_commit:
+        print("\n| kind | commit | ours ms | plumbing ms | porcelain ms |")
+        print("|---|---|---:|---:|---:|")
+        for kind, per in times.items():
+            for c, v in per.items():
+                print(f"| {kind} | {c[:12]} | {statistics.median(v['ours']):.1f} | "
+                      f"{statistics.median(v['plumbing']):.1f} | {statistics.median(v['porcelain']):.1f} |")
     if disagree:
         print("\nTrees that differ from git's:")
         for kind, c, ours_tree, git_tree in disagree:

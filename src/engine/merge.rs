@@ -98,6 +98,9 @@ enum Pending {
     },
 }
 
+/// Rename candidates (sources x added files) compared here; beyond, git's detection is faster.
+const RENAME_PAIRS_HERE: usize = 1_000;
+
 struct Merger<'r> {
     repo: &'r Repository,
     conflicts: Vec<Conflict>,
@@ -138,7 +141,23 @@ pub fn merge_trees(
         None => repo.treebuilder(None)?.write()?,
     };
     if !merger.pending.is_empty() {
-        tree = merger.settle_pending(base, ours, theirs, tree)?;
+        let git = crate::git::merge_tree::available();
+        match merger.settle_pending(base, ours, theirs, tree, git)? {
+            Some(settled) => tree = settled,
+            // Many rename candidates: git's detection (in C, with its shortcuts) is faster
+            // than comparing every pair here.
+            None => match by_git(repo, base, ours, theirs) {
+                Ok(exact) => return Ok(exact.with_notes(merger.notes)),
+                Err(why) => {
+                    merger.notes.push(format!(
+                        "git could not be asked to find renames ({why}); they were looked for here, by git's rules as far as git-fastrevert knows them"
+                    ));
+                    tree = merger
+                        .settle_pending(base, ours, theirs, tree, false)?
+                        .unwrap_or(tree);
+                }
+            },
+        }
     }
     merger.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
     merger.conflicts.dedup_by(|a, b| a.path == b.path);
@@ -147,22 +166,8 @@ pub fn merge_trees(
         .iter()
         .any(|c| c.reason != "content" && c.reason != "modify/delete");
     if (merger.delegate || unusual) && crate::git::merge_tree::available() {
-        match crate::git::merge_tree::merge(repo, base.id(), ours.id(), theirs.id()) {
-            Ok(exact) => {
-                return Ok(TreeMerge {
-                    tree: exact.tree,
-                    conflicts: exact
-                        .conflicts
-                        .into_iter()
-                        .map(|(path, kind)| Conflict {
-                            path,
-                            reason: conflict_kind(&kind),
-                        })
-                        .collect(),
-                    notes: merger.notes,
-                    by_git: true,
-                })
-            }
+        match by_git(repo, base, ours, theirs) {
+            Ok(exact) => return Ok(exact.with_notes(merger.notes)),
             Err(why) => merger.notes.push(format!(
                 "a path is a file on one side and a directory on the other, and git could not be asked to settle it ({why}); the result follows git's rules as far as git-fastrevert knows them"
             )),
@@ -174,6 +179,36 @@ pub fn merge_trees(
         notes: merger.notes,
         by_git: false,
     })
+}
+
+/// The whole merge by `git merge-tree`.
+fn by_git(
+    repo: &Repository,
+    base: &Tree<'_>,
+    ours: &Tree<'_>,
+    theirs: &Tree<'_>,
+) -> Result<TreeMerge, String> {
+    let exact = crate::git::merge_tree::merge(repo, base.id(), ours.id(), theirs.id())?;
+    Ok(TreeMerge {
+        tree: exact.tree,
+        conflicts: exact
+            .conflicts
+            .into_iter()
+            .map(|(path, kind)| Conflict {
+                path,
+                reason: conflict_kind(&kind),
+            })
+            .collect(),
+        notes: Vec::new(),
+        by_git: true,
+    })
+}
+
+impl TreeMerge {
+    fn with_notes(mut self, notes: Vec<String>) -> TreeMerge {
+        self.notes = notes;
+        self
+    }
 }
 
 fn join(prefix: &[u8], name: &[u8]) -> TreePath {
@@ -536,34 +571,19 @@ impl Merger<'_> {
                 if [&b, &o, &t].iter().any(|blob| is_binary(blob.content())) {
                     return Ok(None);
                 }
-                let union = driver == Driver::Union;
-                let exact = merge_file::merge_file(
+                merge_file::merge_in_process(
                     &merge_file::algorithm(repo),
-                    union,
+                    driver == Driver::Union,
                     b.content(),
                     o.content(),
                     t.content(),
                 )
-                .map_err(io)?;
-                match exact {
-                    Some(merged) => merged,
-                    None => {
-                        self.note_inexact();
-                        libgit2_merge(path, union, b.content(), o.content(), t.content())?
-                    }
-                }
+                .map_err(io)?
             }
         };
         match merged {
             merge_file::Merged::Clean(content) => Ok(Some(self.repo.blob(&content)?)),
             merge_file::Merged::Conflict => Ok(None),
-        }
-    }
-
-    fn note_inexact(&mut self) {
-        let note = "the git on PATH is older than 2.44, so a content merge used libgit2's diff, which can differ from git's in rare cases; check the result, or install git 2.44 or later".to_string();
-        if !self.notes.contains(&note) {
-            self.notes.push(note);
         }
     }
 
@@ -574,7 +594,8 @@ impl Merger<'_> {
         ours: &Tree<'_>,
         theirs: &Tree<'_>,
         merged: Oid,
-    ) -> Result<Oid, git2::Error> {
+        hand_over: bool,
+    ) -> Result<Option<Oid>, git2::Error> {
         let pending = std::mem::take(&mut self.pending);
         // Rename sources that matter, per side: files deleted on that side and changed or
         // deleted on the other (git's "relevant sources").
@@ -629,6 +650,10 @@ impl Merger<'_> {
                 Some(side_tree.id()),
                 &mut adds,
             )?;
+            if hand_over && srcs.len().saturating_mul(adds.len()) > RENAME_PAIRS_HERE {
+                self.pending = pending;
+                return Ok(None);
+            }
             for (src, dst, entry) in find_renames(self.repo, srcs, &adds)? {
                 renames.insert((*side, src), (dst, entry));
             }
@@ -731,14 +756,14 @@ impl Merger<'_> {
             }
         }
         if updates.is_empty() {
-            return Ok(merged);
+            return Ok(Some(merged));
         }
         let merged_tree = self.repo.find_tree(merged)?;
         let mut builder = TreeUpdateBuilder::new();
         for (path, entry) in &updates {
             builder.upsert(path.as_slice(), entry.oid, git2_mode(entry.mode));
         }
-        builder.create_updated(self.repo, &merged_tree)
+        builder.create_updated(self.repo, &merged_tree).map(Some)
     }
 }
 
@@ -762,31 +787,6 @@ fn conflict_kind(kind: &str) -> &'static str {
         .find(|k| **k == kind)
         .copied()
         .unwrap_or("conflict")
-}
-
-/// libgit2's line merge (Myers), for a git too old to merge with another algorithm.
-fn libgit2_merge(
-    path: &[u8],
-    union: bool,
-    base: &[u8],
-    ours: &[u8],
-    theirs: &[u8],
-) -> Result<merge_file::Merged, git2::Error> {
-    let input = |content| {
-        let mut i = git2::MergeFileInput::new();
-        i.content(content).path(path);
-        i
-    };
-    let mut opts = git2::MergeFileOptions::new();
-    if union {
-        opts.favor(git2::FileFavor::Union);
-    }
-    let merged = git2::merge_file(&input(base), &input(ours), &input(theirs), Some(&mut opts))?;
-    Ok(if merged.is_automergeable() {
-        merge_file::Merged::Clean(merged.content().to_vec())
-    } else {
-        merge_file::Merged::Conflict
-    })
 }
 
 fn git2_mode(mode: i32) -> git2::FileMode {

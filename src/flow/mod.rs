@@ -172,6 +172,51 @@ impl<'a> Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Whether `commit` is in the history of the base tip `base` (or is it). Answered from the
+    /// remembered set of the base's commits (extended by what the base gained since; built
+    /// from the whole history when git has no commit-graph, since the walk is then the only
+    /// other answer), else by git's commit-graph or libgit2's walk. `-v` says which answered.
+    pub fn on_base(&self, base: Oid, commit: Oid) -> Result<bool> {
+        let build = !self.repo.has_commit_graph();
+        if let Some(yes) = self.on_base_by_set(base, commit, build) {
+            return Ok(yes);
+        }
+        self.ui.trace(if build {
+            "on the base? answered by a walk of its ancestry (no commit-graph, no remembered set)"
+        } else {
+            "on the base? answered by git's commit-graph (git merge-base --is-ancestor)"
+        });
+        self.repo.is_descendant(base, commit)
+    }
+
+    /// `on_base` from the remembered set alone (extended, or built if `build`); `None` when
+    /// there is none to use.
+    pub fn on_base_by_set(&self, base: Oid, commit: Oid, build: bool) -> Option<bool> {
+        if commit == base {
+            return Some(true);
+        }
+        let mut reach = git::reach::Reach::load(&self.repo);
+        if !build && !reach.is_remembered() {
+            return None;
+        }
+        let (yes, source) = reach.reaches(base, commit, build)?;
+        if !self.global.dry_run {
+            reach.save();
+        }
+        self.ui.trace(&match source {
+            git::reach::Source::Remembered => {
+                "on the base? answered by the remembered set of its commits".to_string()
+            }
+            git::reach::Source::Extended(n) => format!(
+                "on the base? answered by the remembered set of its commits, extended by {n}"
+            ),
+            git::reach::Source::Built(n) => format!(
+                "on the base? answered by a walk of its whole history ({n} commits), remembered for the next runs"
+            ),
+        });
+        Some(yes)
+    }
+
     /// A REV in which the base branch's name means the base tip (`<remote>/<base>` after the
     /// fetch), not a possibly stale local branch: `main`, `main~2`, `main^2`, `v1..main`. A
     /// local branch that differs gets a warning.

@@ -141,7 +141,7 @@ fn on_first_parent_line(ctx: &Ctx, base: Oid, merge: Oid, reference: &str) -> Re
         }
         return Ok(());
     }
-    let why = if repo.is_descendant(base, merge)? {
+    let why = if ctx.on_base(base, merge)? {
         "is in its history but not on its first-parent line (it was merged into another branch first)"
     } else {
         "is not in its history"

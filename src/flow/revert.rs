@@ -211,7 +211,7 @@ fn targets(
         }
     }
     // Most reverted commits (merged pull requests) are on the base's first-parent line,
-    // remembered between runs; anything else takes the full ancestry check.
+    // remembered between runs, as is the set of all the base's commits.
     let mut remembered = git::first_parents::FirstParents::load(repo);
     // With git's commit-graph the full check costs milliseconds: look only a little way.
     let bounds = if repo.has_commit_graph() {
@@ -220,8 +220,17 @@ fn targets(
         git::first_parents::NEAR
     };
     for t in &commits {
-        let on_line = remembered.line_to(base.oid, t.commit, 0, bounds)?.is_some();
-        if t.commit != base.oid && !on_line && !repo.is_descendant(base.oid, t.commit)? {
+        // The remembered set of the base's commits answers with a lookup (a header and 1/256 of
+        // the set read); without it, the first-parent line is looked down a little way before
+        // the history is asked.
+        let on_base = match ctx.on_base_by_set(base.oid, t.commit, false) {
+            Some(yes) => yes,
+            None => {
+                remembered.line_to(base.oid, t.commit, 0, bounds)?.is_some()
+                    || ctx.on_base(base.oid, t.commit)?
+            }
+        };
+        if !on_base {
             return Err(Error::bad_input(format!(
                 "{} is not on {} ({} at {}): reverting it there would undo nothing that is live",
                 git::short(t.commit),

@@ -79,7 +79,7 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<outcome::Rollback> {
     let tree = repo.tree_of(commit)?;
     let (undone, more, on_first_parent_line) = undone_commits(ctx, base.oid, commit)?;
     // The walk above answers the common case; a full ancestry check walks the history again.
-    if commit != base.oid && !on_first_parent_line && !repo.is_descendant(base.oid, commit)? {
+    if !on_first_parent_line && !ctx.on_base(base.oid, commit)? {
         warnings.push(format!(
             "{name} is not an ancestor of {}: going back to it also drops what it has that {} lacks",
             s.base, s.base

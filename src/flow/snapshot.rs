@@ -112,6 +112,14 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
             }
         }
     }
+    // Likewise the set of the base's commits: built (or extended) now, so that a revert in the
+    // incident only extends it by what landed since.
+    if !dry_run {
+        let mut reach = git::reach::Reach::load(repo);
+        if reach.at(base.oid, true).is_some() {
+            reach.save();
+        }
+    }
     Ok(outcome::Prepare {
         command: "prepare",
         base: s.base.clone(),

@@ -1,8 +1,7 @@
-//! Content merges of one file done by git itself, so that they come out as git's do: `git
-//! merge-file` with the diff algorithm git's merges use (histogram unless `diff.algorithm`
-//! says otherwise), and the merge drivers a repository names in `.gitattributes`, run as git
-//! runs them. The three versions go to private temporary files; nothing is written to the
-//! repository.
+//! Content merges of one file as git's come out: git's own line merge (xdiff, in this process)
+//! with the diff algorithm git's merges use (histogram unless `diff.algorithm` says otherwise),
+//! and the merge drivers a repository names in `.gitattributes`, run as git runs them (the
+//! three versions in private temporary files). Nothing is written to the repository.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -65,46 +64,124 @@ impl Versions {
     }
 }
 
-/// `git merge-file -p` of the three versions: clean, or a conflict. `union` keeps both sides'
-/// lines where they conflict (the `union` driver). `None` when this git cannot choose the diff
-/// algorithm (before 2.44); it is then not asked again.
-pub fn merge_file(
+/// git's line merge (`xdl_merge`, with git's diff algorithm, as `git revert` and `git merge`
+/// run it) in this process: libgit2 carries git's xdiff, the same code as git 2.47's, but
+/// offers only Myers and patience through its API. Clean, or a conflict.
+pub fn merge_in_process(
     algorithm: &str,
     union: bool,
     base: &[u8],
     ours: &[u8],
     theirs: &[u8],
-) -> std::io::Result<Option<Merged>> {
-    static TOO_OLD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    if TOO_OLD.load(std::sync::atomic::Ordering::Relaxed) {
-        return Ok(None);
+) -> std::io::Result<Merged> {
+    use std::os::raw::{c_char, c_int, c_long, c_ulong, c_void};
+
+    // The layouts of xdiff.h in the libgit2 that libgit2-sys builds (pinned by Cargo.lock;
+    // the tests compare results with `git merge-file`).
+    #[repr(C)]
+    struct MmFile {
+        ptr: *const c_char,
+        size: c_long,
     }
-    let files = Versions::write(base, ours, theirs)?;
-    let mut cmd = Command::new("git");
-    cmd.args(["merge-file", "-p", "-q"])
-        .arg(format!("--diff-algorithm={algorithm}"));
-    if union {
-        cmd.arg("--union");
+    #[repr(C)]
+    struct MmBuffer {
+        ptr: *mut c_char,
+        size: c_long,
     }
-    cmd.arg("--")
-        .arg(files.path("ours"))
-        .arg(files.path("base"))
-        .arg(files.path("theirs"))
-        .stdin(Stdio::null());
-    let out = cmd.output()?;
-    match out.status.code() {
-        Some(0) => Ok(Some(Merged::Clean(out.stdout))),
-        // A git without --diff-algorithm for merge-file answers with its usage (129).
-        Some(129) => {
-            TOO_OLD.store(true, std::sync::atomic::Ordering::Relaxed);
-            Ok(None)
-        }
-        // The number of conflicts (up to 127).
-        Some(n) if (1..=127).contains(&n) => Ok(Some(Merged::Conflict)),
-        _ => Err(std::io::Error::other(format!(
-            "git merge-file failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))),
+    #[repr(C)]
+    struct XpParam {
+        flags: c_ulong,
+        ignore_regex: *mut c_void,
+        ignore_regex_nr: usize,
+        anchors: *mut *mut c_char,
+        anchors_nr: usize,
+    }
+    #[repr(C)]
+    struct XmParam {
+        xpp: XpParam,
+        marker_size: c_int,
+        level: c_int,
+        favor: c_int,
+        style: c_int,
+        ancestor: *const c_char,
+        file1: *const c_char,
+        file2: *const c_char,
+    }
+    extern "C" {
+        fn xdl_merge(
+            orig: *const MmFile,
+            mf1: *const MmFile,
+            mf2: *const MmFile,
+            xmp: *const XmParam,
+            result: *mut MmBuffer,
+        ) -> c_int;
+    }
+    const XDF_NEED_MINIMAL: c_ulong = 1 << 0;
+    const XDF_PATIENCE_DIFF: c_ulong = 1 << 14;
+    const XDF_HISTOGRAM_DIFF: c_ulong = 1 << 15;
+    const XDL_MERGE_ZEALOUS: c_int = 2;
+    const XDL_MERGE_FAVOR_UNION: c_int = 3;
+    // xdiff takes sizes as `long`.
+    const MAX: usize = 1 << 30;
+
+    if [base, ours, theirs].iter().any(|b| b.len() > MAX) {
+        return Err(std::io::Error::other("a file too large for a line merge"));
+    }
+    let file = |b: &[u8]| MmFile {
+        ptr: b.as_ptr().cast(),
+        size: b.len() as c_long,
+    };
+    let flags = match algorithm {
+        "myers" => 0,
+        "minimal" => XDF_NEED_MINIMAL,
+        "patience" => XDF_PATIENCE_DIFF,
+        _ => XDF_HISTOGRAM_DIFF,
+    };
+    let labels = [c"ours".as_ptr(), c"base".as_ptr(), c"theirs".as_ptr()];
+    let param = XmParam {
+        xpp: XpParam {
+            flags,
+            ignore_regex: std::ptr::null_mut(),
+            ignore_regex_nr: 0,
+            anchors: std::ptr::null_mut(),
+            anchors_nr: 0,
+        },
+        marker_size: 7,
+        level: XDL_MERGE_ZEALOUS,
+        favor: if union { XDL_MERGE_FAVOR_UNION } else { 0 },
+        style: 0,
+        ancestor: labels[1],
+        file1: labels[0],
+        file2: labels[2],
+    };
+    // xdiff allocates through libgit2's allocator, which fails every request until the library
+    // is initialised (git2 does it on first use; a merge may come first).
+    libgit2_sys::init();
+    let (orig, mf1, mf2) = (file(base), file(ours), file(theirs));
+    let mut result = MmBuffer {
+        ptr: std::ptr::null_mut(),
+        size: 0,
+    };
+    // SAFETY: the inputs are borrowed slices that outlive the call, xdl_merge only reads them;
+    // the parameter block is laid out as xdiff.h declares it; the result buffer is allocated
+    // by libgit2's allocator, initialised above and never replaced here (the standard one,
+    // malloc), and freed once below.
+    let conflicts = unsafe { xdl_merge(&orig, &mf1, &mf2, &param, &mut result) };
+    let content = if result.ptr.is_null() || result.size <= 0 {
+        Vec::new()
+    } else {
+        // SAFETY: xdl_merge wrote `size` bytes at `ptr`.
+        unsafe { std::slice::from_raw_parts(result.ptr.cast::<u8>(), result.size as usize) }
+            .to_vec()
+    };
+    if !result.ptr.is_null() {
+        // SAFETY: allocated by xdl_merge with malloc, not freed elsewhere.
+        unsafe { libc::free(result.ptr.cast()) };
+    }
+    match conflicts {
+        0 => Ok(Merged::Clean(content)),
+        n if n > 0 => Ok(Merged::Conflict),
+        _ => Err(std::io::Error::other("the line merge ran out of memory")),
     }
 }
 
@@ -157,5 +234,109 @@ pub fn run_driver(
         Ok(Merged::Clean(std::fs::read(files.path("ours"))?))
     } else {
         Ok(Merged::Conflict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `git merge-file -p` of the three versions, or `None` when this git cannot choose the
+    /// diff algorithm (before 2.44).
+    fn git_merge_file(
+        algorithm: &str,
+        union: bool,
+        b: &[u8],
+        o: &[u8],
+        t: &[u8],
+    ) -> Option<Merged> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, content) in [("base", b), ("ours", o), ("theirs", t)] {
+            std::fs::write(dir.path().join(name), content).unwrap();
+        }
+        let mut cmd = Command::new("git");
+        cmd.args(["merge-file", "-p", "-q"])
+            .arg(format!("--diff-algorithm={algorithm}"));
+        if union {
+            cmd.arg("--union");
+        }
+        let out = cmd
+            .arg("--")
+            .args(["ours", "base", "theirs"].map(|n| dir.path().join(n)))
+            .output()
+            .unwrap();
+        match out.status.code() {
+            Some(0) => Some(Merged::Clean(out.stdout)),
+            Some(129) => None,
+            Some(_) => Some(Merged::Conflict),
+            None => panic!("git merge-file was killed"),
+        }
+    }
+
+    fn lines(n: usize, f: impl Fn(usize) -> String) -> Vec<u8> {
+        (0..n).map(|i| f(i) + "\n").collect::<String>().into_bytes()
+    }
+
+    #[test]
+    fn line_merges_in_process_come_out_as_git_merge_file() {
+        let base = lines(60, |i| format!("line {i}"));
+        // The base with line `at` replaced by `text`.
+        let edit = |at: usize, text: &str| {
+            lines(60, |i| {
+                if i == at {
+                    text.into()
+                } else {
+                    format!("line {i}")
+                }
+            })
+        };
+        let mut cases: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = vec![
+            // Far apart: clean.
+            (base.clone(), edit(3, "ours"), edit(50, "theirs")),
+            // The same line: a conflict.
+            (base.clone(), edit(30, "ours"), edit(30, "theirs")),
+            // Adjacent lines: a conflict for git too.
+            (base.clone(), edit(30, "ours"), edit(31, "theirs")),
+            // No newline at the end, an empty side.
+            (
+                b"a\nb\nc".to_vec(),
+                b"a\nB\nc".to_vec(),
+                b"a\nb\nc\nd".to_vec(),
+            ),
+            (b"a\n".to_vec(), Vec::new(), b"a\n".to_vec()),
+        ];
+        // Repeated lines, where histogram and Myers choose different anchors.
+        let braces = |extra: &str| {
+            format!("fn a() {{\n}}\n\nfn b() {{\n}}\n{extra}\nfn c() {{\n    x();\n}}\n")
+                .into_bytes()
+        };
+        cases.push((
+            braces(""),
+            braces("\nfn new() {\n}\n"),
+            b"fn a() {\n}\n\nfn b() {\n    y();\n}\n\nfn c() {\n    x();\n}\n".to_vec(),
+        ));
+        let mut compared = 0;
+        for algorithm in ["histogram", "myers", "patience", "minimal"] {
+            for union in [false, true] {
+                for (b, o, t) in &cases {
+                    let Some(want) = git_merge_file(algorithm, union, b, o, t) else {
+                        if std::env::var_os("FASTREVERT_TEST_REQUIRE_TOOLS").is_some() {
+                            panic!("CI needs a git with merge-file --diff-algorithm (2.44+)");
+                        }
+                        eprintln!("skipped: the git here is older than 2.44 (CI runs this test)");
+                        return;
+                    };
+                    let got = merge_in_process(algorithm, union, b, o, t)
+                        .unwrap_or_else(|e| panic!("{algorithm} {union} {b:?} {o:?} {t:?}: {e}"));
+                    let show = |m: &Merged| match m {
+                        Merged::Clean(c) => String::from_utf8_lossy(c).into_owned(),
+                        Merged::Conflict => "<conflict>".into(),
+                    };
+                    assert_eq!(show(&got), show(&want), "{algorithm} union={union}");
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, 4 * 2 * cases.len());
     }
 }

@@ -7,6 +7,7 @@ pub mod holds;
 pub mod merge_file;
 pub mod merge_tree;
 pub mod overrides;
+pub mod reach;
 pub mod remote;
 pub mod repo;
 pub mod sign;
