@@ -6,7 +6,8 @@
         [--kinds recent,deep,conflicting] [--rollback-depth 10000] [--per-commit]
 
 CLONE is any clone (bare is fine); it is cloned again into SCRATCH with a checkout, on its HEAD
-branch. With SEED, COUNT commits are picked in each of three kinds (never merges):
+branch. With SEED, COUNT commits are picked in each of three kinds (never merges, never a
+revert that changes nothing or that the branch already carries):
 
 - recent: among the 300 newest first-parent commits, reverting cleanly on the branch tip;
 - deep: more than 2,000 first-parent commits back (or not on the first-parent line),
@@ -55,6 +56,14 @@ def reverts_cleanly(repo, tip, commit):
     out = git(repo, "merge-tree", "--write-tree", f"--merge-base={commit}", tip, f"{commit}^",
               check=False)
     return out.returncode == 0
+
+
+def changes_nothing(repo, tip, commit):
+    """A clean revert whose tree is the tip's (a union rule swallowed it): git revert stops
+    with "nothing to commit", and so does ours."""
+    out = git(repo, "merge-tree", "--write-tree", f"--merge-base={commit}", tip, f"{commit}^",
+              check=False)
+    return out.returncode == 0 and out.stdout.split()[0] == git(repo, "rev-parse", f"{tip}^{{tree}}").stdout.strip()
 
 
 def main():
@@ -106,8 +115,14 @@ def main():
             # An empty commit's revert is no revert (git revert stops on it, and so does ours).
             if git(repo, "rev-parse", f"{c}^{{tree}}").stdout == git(repo, "rev-parse", f"{c}^^{{tree}}").stdout:
                 continue
-            if reverts_cleanly(repo, tip, c) == want_clean:
-                chosen.append(c)
+            if reverts_cleanly(repo, tip, c) != want_clean or changes_nothing(repo, tip, c):
+                continue
+            # Already reverted on the branch: ours skips it (git would revert it twice).
+            dry = subprocess.run([binary, "-C", repo, "revert", c, "--no-fetch", "--dry-run", "--json"],
+                                 capture_output=True, text=True)
+            if '"skipped":[]' not in dry.stdout.replace(" ", "") and dry.returncode == 0:
+                continue
+            chosen.append(c)
         return chosen
 
     wanted = args.kinds.split(",")
@@ -123,7 +138,9 @@ def main():
                          "--branch", "bench-ours", "--json"])
         tree = None
         if out.returncode == 0:
-            tree = git(repo, "rev-parse", "bench-ours^{tree}").stdout.strip()
+            made = git(repo, "rev-parse", "bench-ours^{tree}", check=False)
+            # Exit 0 without a branch: ours skipped it (already reverted); say so in the table.
+            tree = made.stdout.strip() if made.returncode == 0 else f"none: {out.stdout.strip()[:300]}"
         git(repo, "branch", "-q", "-D", "bench-ours", check=False)
         return ms, tree
 

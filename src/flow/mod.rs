@@ -174,14 +174,14 @@ impl<'a> Ctx<'a> {
 impl Ctx<'_> {
     /// Whether `commit` is in the history of the base tip `base` (or is it). Answered from the
     /// remembered set of the base's commits (extended by what the base gained since; built
-    /// from the whole history when git has no commit-graph, since the walk is then the only
-    /// other answer), else by git's commit-graph or libgit2's walk. `-v` says which answered.
+    /// when there is none: by `git rev-list` where git keeps a commit-graph, else by one walk,
+    /// which is what the answer would cost anyway), else by git's commit-graph or libgit2's
+    /// walk. `-v` says which answered.
     pub fn on_base(&self, base: Oid, commit: Oid) -> Result<bool> {
-        let build = !self.repo.has_commit_graph();
-        if let Some(yes) = self.on_base_by_set(base, commit, build) {
+        if let Some(yes) = self.on_base_by_set(base, commit, true) {
             return Ok(yes);
         }
-        self.ui.trace(if build {
+        self.ui.trace(if !self.repo.has_commit_graph() {
             "on the base? answered by a walk of its ancestry (no commit-graph, no remembered set)"
         } else {
             "on the base? answered by git's commit-graph (git merge-base --is-ancestor)"
