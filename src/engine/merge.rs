@@ -114,6 +114,18 @@ struct Merger<'r> {
     /// one side and a directory on another, a rename, a conflict other than contents or
     /// modify/delete): git itself settles it. Ordinary merges never get here.
     delegate: bool,
+    /// During the walk, line merges are put off until it is known that git will not settle the
+    /// whole merge (which would make them wasted work on large files); `None` after it.
+    deferred: Option<Vec<Deferred>>,
+}
+
+/// A line merge put off: the merged tree holds `ours` (with `mode`) at `path` meanwhile.
+struct Deferred {
+    path: TreePath,
+    base: Oid,
+    ours: Entry,
+    theirs: Oid,
+    mode: i32,
 }
 
 /// Merge `ours` and `theirs` against `base`, writing the merged blobs and trees.
@@ -134,8 +146,10 @@ pub fn merge_trees(
         attributes: None,
         notes: Vec::new(),
         delegate: false,
+        deferred: Some(Vec::new()),
     };
     let root = merger.merge_dir(b"", Some(base.id()), Some(ours.id()), Some(theirs.id()))?;
+    let deferred = merger.deferred.take().unwrap_or_default();
     let mut tree = match root {
         Some(oid) => oid,
         None => repo.treebuilder(None)?.write()?,
@@ -159,8 +173,6 @@ pub fn merge_trees(
             },
         }
     }
-    merger.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
-    merger.conflicts.dedup_by(|a, b| a.path == b.path);
     let unusual = merger
         .conflicts
         .iter()
@@ -173,6 +185,9 @@ pub fn merge_trees(
             )),
         }
     }
+    tree = merger.run_deferred(deferred, tree)?;
+    merger.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
+    merger.conflicts.dedup_by(|a, b| a.path == b.path);
     Ok(TreeMerge {
         tree,
         conflicts: merger.conflicts,
@@ -493,6 +508,36 @@ impl Merger<'_> {
         }
     }
 
+    /// The line merges put off during the walk, written into `merged`: the merged content, or
+    /// on a conflict ours as it is (as the walk does for a conflict it meets).
+    fn run_deferred(&mut self, deferred: Vec<Deferred>, merged: Oid) -> Result<Oid, git2::Error> {
+        let mut builder = TreeUpdateBuilder::new();
+        let mut changed = false;
+        for d in deferred {
+            let entry = match self.merge_text(&d.path, d.base, d.ours.oid, d.theirs)? {
+                Some(oid) => Entry { oid, mode: d.mode },
+                None => {
+                    self.conflict(d.path.clone(), "content");
+                    d.ours
+                }
+            };
+            if entry
+                != (Entry {
+                    oid: d.ours.oid,
+                    mode: d.mode,
+                })
+            {
+                builder.upsert(d.path.as_slice(), entry.oid, git2_mode(entry.mode));
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(merged);
+        }
+        let merged_tree = self.repo.find_tree(merged)?;
+        builder.create_updated(self.repo, &merged_tree)
+    }
+
     /// Content and mode merge of one file; `None` when it conflicts.
     fn merge_blobs(
         &mut self,
@@ -523,9 +568,20 @@ impl Merger<'_> {
                 // Symlinks and submodules are not merged line by line.
                 return Ok(None);
             }
-            match self.merge_text(path, base_oid, ours.oid, theirs.oid)? {
-                Some(oid) => oid,
-                None => return Ok(None),
+            if let Some(deferred) = &mut self.deferred {
+                deferred.push(Deferred {
+                    path: path.to_vec(),
+                    base: base_oid,
+                    ours,
+                    theirs: theirs.oid,
+                    mode,
+                });
+                ours.oid
+            } else {
+                match self.merge_text(path, base_oid, ours.oid, theirs.oid)? {
+                    Some(oid) => oid,
+                    None => return Ok(None),
+                }
             }
         };
         Ok(Some(Entry { oid, mode }))

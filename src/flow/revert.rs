@@ -212,7 +212,8 @@ fn targets(
     }
     // Most reverted commits (merged pull requests) are on the base's first-parent line,
     // remembered between runs, as is the set of all the base's commits.
-    let mut remembered = git::first_parents::FirstParents::load(repo);
+    // Read only if the set cannot answer (the line may be hundreds of kilobytes).
+    let mut remembered: Option<git::first_parents::FirstParents> = None;
     // With git's commit-graph the full check costs milliseconds: look only a little way.
     let bounds = if repo.has_commit_graph() {
         git::first_parents::SHORT
@@ -226,7 +227,10 @@ fn targets(
         let on_base = match ctx.on_base_by_set(base.oid, t.commit, false) {
             Some(yes) => yes,
             None => {
-                remembered.line_to(base.oid, t.commit, 0, bounds)?.is_some()
+                remembered
+                    .get_or_insert_with(|| git::first_parents::FirstParents::load(repo))
+                    .line_to(base.oid, t.commit, 0, bounds)?
+                    .is_some()
                     || ctx.on_base(base.oid, t.commit)?
             }
         };
@@ -245,7 +249,9 @@ fn targets(
         }
     }
     if !ctx.global.dry_run {
-        remembered.save();
+        if let Some(remembered) = &remembered {
+            remembered.save();
+        }
     }
     Ok(Targets {
         commits,

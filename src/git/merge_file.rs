@@ -5,7 +5,6 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 
 use git2::Repository;
 
@@ -13,20 +12,6 @@ use git2::Repository;
 pub enum Merged {
     Clean(Vec<u8>),
     Conflict,
-}
-
-/// The version of the `git` on PATH, asked once.
-pub fn git_version() -> Option<(u32, u32)> {
-    static VERSION: OnceLock<Option<(u32, u32)>> = OnceLock::new();
-    *VERSION.get_or_init(|| {
-        let out = Command::new("git").arg("version").output().ok()?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let number = text.split_whitespace().nth(2)?;
-        let mut parts = number.split('.');
-        let major = parts.next()?.parse().ok()?;
-        let minor = parts.next()?.parse().ok()?;
-        Some((major, minor))
-    })
 }
 
 /// The diff algorithm git's merge uses here: `diff.algorithm` (read by `git revert` and `git

@@ -26,9 +26,13 @@ pub struct GitMerge {
     pub conflicts: Vec<(Vec<u8>, String)>,
 }
 
-/// `git merge-tree --merge-base` and `git --attr-source` arrived in git 2.40.
+/// Set once a git too old for `merge-tree --merge-base` and `--attr-source` (2.40) answered.
+static TOO_OLD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether git can be asked: assumed until it answers with its usage (exit 129), which saves
+/// a `git version` per run.
 pub fn available() -> bool {
-    super::merge_file::git_version().is_some_and(|v| v >= (2, 40))
+    !TOO_OLD.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Merge three trees as git does, with attributes read from `ours` as the engine reads them.
@@ -41,7 +45,14 @@ pub fn merge(repo: &Repository, base: Oid, ours: Oid, theirs: Oid) -> Result<Git
     let own_objects = repo.commondir().join("objects");
     // A bare repository of its own holds what only this process has (in-memory objects) and
     // three commits wrapping the trees, which merge-tree wants; it borrows the rest.
-    let private = Repository::init_bare(scratch.path()).map_err(|e| e.message().to_string())?;
+    // No templates: hooks and descriptions would cost a dozen file writes for nothing.
+    let private = Repository::init_opts(
+        scratch.path(),
+        git2::RepositoryInitOptions::new()
+            .bare(true)
+            .external_template(false),
+    )
+    .map_err(|e| e.message().to_string())?;
     std::fs::write(
         objects.join("info/alternates"),
         format!("{}\n", own_objects.display()),
@@ -89,6 +100,11 @@ pub fn merge(repo: &Repository, base: Oid, ours: Oid, theirs: Oid) -> Result<Git
     let clean = match out.status.code() {
         Some(0) => true,
         Some(1) => false,
+        // Usage: an option this git does not know.
+        Some(129) => {
+            TOO_OLD.store(true, std::sync::atomic::Ordering::Relaxed);
+            return Err("the git on PATH is older than 2.40 (no merge-tree --merge-base)".into());
+        }
         _ => {
             return Err(format!(
                 "git merge-tree failed: {}",
