@@ -98,9 +98,6 @@ enum Pending {
     },
 }
 
-/// Rename candidates (sources x added files) compared here; beyond, git's detection is faster.
-const RENAME_PAIRS_HERE: usize = 1_000;
-
 struct Merger<'r> {
     repo: &'r Repository,
     conflicts: Vec<Conflict>,
@@ -158,8 +155,7 @@ pub fn merge_trees(
         let git = crate::git::merge_tree::available();
         match merger.settle_pending(base, ours, theirs, tree, git)? {
             Some(settled) => tree = settled,
-            // Many rename candidates: git's detection (in C, with its shortcuts) is faster
-            // than comparing every pair here.
+            // Rename candidates: git's detection settles them faster than comparing here.
             None => match by_git(repo, base, ours, theirs) {
                 Ok(exact) => return Ok(exact.with_notes(merger.notes)),
                 Err(why) => {
@@ -706,7 +702,9 @@ impl Merger<'_> {
                 Some(side_tree.id()),
                 &mut adds,
             )?;
-            if hand_over && srcs.len().saturating_mul(adds.len()) > RENAME_PAIRS_HERE {
+            // Any pair to compare: git's detection (exact first, then by basename, in C) is
+            // faster than similarity here, and a rename found here goes to git anyway.
+            if hand_over && !srcs.is_empty() && !adds.is_empty() {
                 self.pending = pending;
                 return Ok(None);
             }
