@@ -530,11 +530,7 @@ fn azure_devops_dry_run_names_the_pull_request_it_would_open() {
         plan["title"], "Revert \"Add notes\"",
         "a draft flag, not a prefix"
     );
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--dry-run"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--dry-run"]);
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert!(
         text.contains(

@@ -69,12 +69,7 @@ fn revert_of_a_merge_is_pushed_and_the_checkout_is_untouched() {
     make_dirty(&env, &work);
     let before = checkout_state(&work);
 
-    let out = env
-        .fr(&work)
-        .args(["revert", &merge, "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", &merge, "--json"]);
     let j = json(&out);
     let branch = format!("revert-{}", &merge[..7]);
     assert_eq!(j["command"], "revert");
@@ -122,12 +117,7 @@ fn messages_are_exactly_what_git_revert_writes() {
     let merge = merge_commit(&env, &work);
     let plain = env.rev(&work, "main~2");
     for (rev, m) in [(merge.as_str(), Some("1")), (plain.as_str(), None)] {
-        let out = env
-            .fr(&work)
-            .args(["revert", rev, "--no-push", "--json"])
-            .output()
-            .unwrap();
-        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let out = env.run_ok(&work, &["revert", rev, "--no-push", "--json"]);
         let ours = json(&out)["commits"][0].as_str().unwrap().to_string();
         env.git(
             &work,
@@ -168,12 +158,7 @@ fn a_revert_of_a_revert_is_titled_reapply() {
     let (work, _remote) = env.cloned();
     env.git(&work, &["revert", "--no-edit", "HEAD"]);
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--no-push", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", "HEAD", "--no-push", "--json"]);
     let c = json(&out)["commits"][0].as_str().unwrap().to_string();
     assert_eq!(
         env.git(&work, &["log", "-1", "--format=%s", &c]),
@@ -191,19 +176,17 @@ fn a_range_reverts_newest_first_and_squash_makes_one_commit() {
         .lines()
         .map(String::from)
         .collect();
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run_ok(
+        &work,
+        &[
             "revert",
             range,
             "--no-push",
             "--json",
             "--reason",
             "login broke",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ],
+    );
     let j = json(&out);
     assert_eq!(j["reverted"], serde_json::json!(listed));
     assert_eq!(j["commits"].as_array().unwrap().len(), 3);
@@ -215,9 +198,9 @@ fn a_range_reverts_newest_first_and_squash_makes_one_commit() {
     let body = env.git(&work, &["log", "-1", "--format=%B", last]);
     assert!(body.contains("Revert-Reason: login broke"), "{body}");
 
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run_ok(
+        &work,
+        &[
             "revert",
             range,
             "--squash",
@@ -225,10 +208,8 @@ fn a_range_reverts_newest_first_and_squash_makes_one_commit() {
             "--branch",
             "all-in-one",
             "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ],
+    );
     let j = json(&out);
     assert_eq!(j["commits"].as_array().unwrap().len(), 1);
     assert_eq!(
@@ -246,12 +227,7 @@ fn an_already_reverted_commit_is_skipped() {
     env.git(&work, &["revert", "--no-edit", "HEAD"]);
     env.git(&work, &["push", "-q", "origin", "main"]);
     let before = repo_state(&env, &work);
-    let out = env
-        .fr(&work)
-        .args(["revert", &target, "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", &target, "--json"]);
     let j = json(&out);
     assert_eq!(j["skipped"], serde_json::json!([target]));
     assert_eq!(j["commits"], serde_json::json!([]));
@@ -264,11 +240,7 @@ fn a_conflict_exits_3_lists_paths_and_writes_nothing() {
     let env = Env::new();
     let (work, old) = env.cloned_with_conflict();
     let before = repo_state(&env, &work);
-    let out = env
-        .fr(&work)
-        .args(["revert", &old, "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", &old, "--json"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let j = json(&out);
     assert_eq!(j["error"]["kind"], "conflict");
@@ -349,11 +321,7 @@ fn a_shallow_clone_missing_the_parent_is_bad_input() {
             shallow.to_str().unwrap(),
         ],
     );
-    let out = env
-        .fr(&shallow)
-        .args(["revert", "HEAD", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&shallow, &["revert", "HEAD", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(json(&out)["error"]["message"]
         .as_str()
@@ -378,7 +346,7 @@ fn a_rejected_push_says_what_was_done_and_how_to_retry() {
         0o755,
     );
     std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let out = env.fr(&work).args(["revert", "HEAD"]).output().unwrap();
+    let out = env.run(&work, &["revert", "HEAD"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let err = stderr(&out);
     let branch = format!("revert-{}", &env.rev(&work, "HEAD")[..7]);
@@ -431,20 +399,11 @@ fn dry_run_writes_nothing_and_prints_the_plan() {
 fn direct_needs_yes_without_a_terminal_and_fast_forwards_the_base() {
     let env = Env::new();
     let (work, remote) = env.cloned();
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--direct"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--direct"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("--yes"));
     let old = env.rev(&remote, "main");
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--direct", "--yes", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", "HEAD", "--direct", "--yes", "--json"]);
     let j = json(&out);
     assert_eq!(j["branch"], "main");
     assert_eq!(env.rev(&remote, "main"), j["commits"][0].as_str().unwrap());
@@ -455,12 +414,7 @@ fn direct_needs_yes_without_a_terminal_and_fast_forwards_the_base() {
 fn works_in_a_bare_repository() {
     let env = Env::new();
     let (_work, remote) = env.cloned();
-    let out = env
-        .fr(&remote)
-        .args(["revert", "HEAD~1", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&remote, &["revert", "HEAD~1", "--json"]);
     let j = json(&out);
     assert_eq!(j["pushed"], false, "there is no remote to push to");
     let branch = j["branch"].as_str().unwrap();
@@ -475,12 +429,7 @@ fn prepare_pushes_tag_and_branch_and_refuses_a_taken_name() {
     let env = Env::new();
     let (work, remote) = env.cloned();
     let tip = env.rev(&work, "main");
-    let out = env
-        .fr(&work)
-        .args(["prepare", "r1", "--rollout", "HEAD~1", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["prepare", "r1", "--rollout", "HEAD~1", "--json"]);
     let j = json(&out);
     assert_eq!(j["tag"], "pre-rollout/r1");
     assert_eq!(j["staging_branch"], "staging/r1");
@@ -501,7 +450,7 @@ fn prepare_pushes_tag_and_branch_and_refuses_a_taken_name() {
         "{msg}"
     );
 
-    let out = env.fr(&work).args(["prepare", "r1"]).output().unwrap();
+    let out = env.run(&work, &["prepare", "r1"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 
     // Taken on the remote only (another clone made it): refused before anything is written.
@@ -518,7 +467,7 @@ fn prepare_pushes_tag_and_branch_and_refuses_a_taken_name() {
     env.git(&other, &["tag", "pre-rollout/r2"]);
     env.git(&other, &["push", "-q", "origin", "pre-rollout/r2"]);
     let before = repo_state(&env, &work);
-    let out = env.fr(&work).args(["prepare", "r2"]).output().unwrap();
+    let out = env.run(&work, &["prepare", "r2"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert_eq!(repo_state(&env, &work).1, before.1);
 }
@@ -529,12 +478,10 @@ fn list_shows_rollout_points_and_release_tags() {
     let (work, _remote) = env.cloned();
     env.git(&work, &["tag", "-a", "v1.0.0", "-m", "Release", "main~2"]);
     env.git(&work, &["tag", "not-a-release", "main"]);
-    let out = env.fr(&work).args(["prepare", "p1"]).output().unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    env.run_ok(&work, &["prepare", "p1"]);
     env.commit(&work, &[("x.txt", "x\n")], "After the snapshot");
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env.fr(&work).args(["list", "--json"]).output().unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["list", "--json"]);
     let j = json(&out);
     let items = j.as_array().unwrap();
     assert_eq!(items.len(), 2, "{j}");
@@ -547,7 +494,7 @@ fn list_shows_rollout_points_and_release_tags() {
     // First parents, as a rollback to it counts them: the merge, Add notes, After the snapshot
     // (Add feature came in with the merge).
     assert_eq!(items[1]["commits_since"], 3);
-    let out = env.fr(&work).args(["list"]).output().unwrap();
+    let out = env.run(&work, &["list"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("pre-rollout/p1"));
 }
 
@@ -555,8 +502,7 @@ fn list_shows_rollout_points_and_release_tags() {
 fn rollback_commit_mode_restores_the_snapshot_tree() {
     let env = Env::new();
     let (work, remote) = env.cloned();
-    let out = env.fr(&work).args(["prepare", "before"]).output().unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    env.run_ok(&work, &["prepare", "before"]);
     let snapshot = env.rev(&work, "main");
     env.commit(
         &work,
@@ -568,8 +514,7 @@ fn rollback_commit_mode_restores_the_snapshot_tree() {
     let before = checkout_state(&work);
 
     // Without --to: the newest pre-rollout tag.
-    let out = env.fr(&work).args(["rollback", "--json"]).output().unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["rollback", "--json"]);
     let j = json(&out);
     assert_eq!(j["to"], "pre-rollout/before");
     assert_eq!(j["branch"], "rollback-to-pre-rollout-before");
@@ -599,24 +544,21 @@ fn rollback_reset_needs_force_and_keeps_a_backup() {
     let target = env.rev(&work, "main~2");
     let old = env.rev(&remote, "main");
     let before = (repo_state(&env, &work), repo_state(&env, &remote));
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", "main~2", "--mode", "reset", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(
+        &work,
+        &["rollback", "--to", "main~2", "--mode", "reset", "--json"],
+    );
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert_eq!(json(&out)["error"]["kind"], "refused");
     assert!(stderr(&out).contains("--force"));
     assert_eq!((repo_state(&env, &work), repo_state(&env, &remote)), before);
 
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run_ok(
+        &work,
+        &[
             "rollback", "--to", "main~2", "--mode", "reset", "--force", "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ],
+    );
     let j = json(&out);
     let backup = j["backup_ref"].as_str().unwrap();
     assert!(
@@ -636,14 +578,12 @@ fn rollback_reset_without_a_remote_moves_a_bare_branch() {
     let env = Env::new();
     let (_work, remote) = env.cloned();
     let old = env.rev(&remote, "main");
-    let out = env
-        .fr(&remote)
-        .args([
+    let out = env.run_ok(
+        &remote,
+        &[
             "rollback", "--to", "main~1", "--mode", "reset", "--force", "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ],
+    );
     let backup = json(&out)["backup_ref"].as_str().unwrap().to_string();
     assert_eq!(env.rev(&remote, &backup), old);
     assert_eq!(
@@ -660,12 +600,7 @@ fn the_base_comes_from_git_config() {
     env.commit(&work, &[("only-main.txt", "x\n")], "Only on main");
     env.git(&work, &["push", "-q", "origin", "main"]);
     env.git(&work, &["config", "fastrevert.base", "production"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD~1", "--no-push", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", "HEAD~1", "--no-push", "--json"]);
     let j = json(&out);
     assert_eq!(j["base"], "production");
     assert_eq!(
@@ -700,18 +635,17 @@ fn direct_is_refused_when_the_remote_moved() {
     env.git(&other, &["push", "-q", "origin", "main"]);
     let remote_tip = env.rev(&remote, "main");
     // --no-fetch: this clone still believes in the old tip.
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run(
+        &work,
+        &[
             "revert",
             "HEAD",
             "--direct",
             "--yes",
             "--no-fetch",
             "--json",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert_eq!(json(&out)["error"]["kind"], "refused");
     assert_eq!(
@@ -726,21 +660,12 @@ fn direct_without_a_remote_moves_the_branch_unless_it_is_checked_out() {
     let env = Env::new();
     let (work, remote) = env.cloned();
     let old = env.rev(&remote, "main");
-    let out = env
-        .fr(&remote)
-        .args(["revert", "HEAD", "--direct", "--yes", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    env.run_ok(&remote, &["revert", "HEAD", "--direct", "--yes", "--json"]);
     assert_eq!(env.rev(&remote, "main^"), old);
 
     env.git(&work, &["remote", "remove", "origin"]);
     let head = env.rev(&work, "HEAD");
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--direct", "--yes", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--direct", "--yes", "--json"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert!(stderr(&out).contains("checked out"));
     assert_eq!(env.rev(&work, "HEAD"), head);
@@ -750,20 +675,10 @@ fn direct_without_a_remote_moves_the_branch_unless_it_is_checked_out() {
 fn verbose_shows_git_calls_and_quiet_only_the_result() {
     let env = Env::new();
     let (work, _remote) = env.cloned();
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "-v", "--branch", "v1"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", "HEAD", "-v", "--branch", "v1"]);
     assert!(stderr(&out).contains("+ git fetch"), "{}", stderr(&out));
     assert!(stderr(&out).contains("+ git push"), "{}", stderr(&out));
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "-q", "--branch", "q1"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", "HEAD", "-q", "--branch", "q1"]);
     assert_eq!(stderr(&out), "");
     assert!(String::from_utf8_lossy(&out.stdout).contains("Created branch q1"));
 }
@@ -786,23 +701,17 @@ fn json_output_leaves_stderr_to_warnings_and_errors() {
     }
     // A warning still shows (the pull request is found in the history, no forge asked), and
     // so does an error.
-    let out = env
-        .fr(&work)
-        .args(["revert", "pr:7", "--dry-run", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", "pr:7", "--dry-run", "--json"]);
     let err = stderr(&out);
     assert!(
         err.starts_with("warning:") && err.contains("found in the history"),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--json", "--base", "no-such-branch"])
-        .output()
-        .unwrap();
+    let out = env.run(
+        &work,
+        &["revert", "HEAD", "--json", "--base", "no-such-branch"],
+    );
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).starts_with("error:"), "{}", stderr(&out));
 }
@@ -879,8 +788,7 @@ fn completion_offers_tags_revisions_and_pull_requests() {
         &work,
         &["config", "fastrevert.releases", releases.to_str().unwrap()],
     );
-    let out = env.fr(&work).args(["deploy", "HEAD"]).output().unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    env.run_ok(&work, &["deploy", "HEAD"]);
     let ids = complete("git-fastrevert switch ", 2, "_clap_complete_git_fastrevert");
     assert!(ids.lines().any(|l| l == "previous"), "{ids}");
     assert!(ids.lines().any(|l| l == &head[..12]), "{ids}");
@@ -910,7 +818,7 @@ fn zsh_and_fish_complete_a_tag_for_both_spellings() {
     let (work, _remote) = env.cloned();
     env.git(&work, &["tag", "--no-sign", "v1.4.0", "main~1"]);
     let script = |shell: &str| {
-        let out = env.fr(&work).args(["completions", shell]).output().unwrap();
+        let out = env.run(&work, &["completions", shell]);
         let file = env.path(&format!("completion.{shell}"));
         std::fs::write(&file, out.stdout).unwrap();
         file
@@ -958,7 +866,7 @@ fn an_error_shows_its_cause_below_the_message() {
     let env = Env::new();
     let outside = env.path("not-a-repo");
     std::fs::create_dir_all(&outside).unwrap();
-    let out = env.fr(&outside).args(["list"]).output().unwrap();
+    let out = env.run(&outside, &["list"]);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
     let lines: Vec<&str> = err.lines().collect();
@@ -969,7 +877,7 @@ fn an_error_shows_its_cause_below_the_message() {
     assert!(lines[at + 1].starts_with("caused by: "), "{err}");
     assert!(lines[at + 2].starts_with("hint: "), "{err}");
 
-    let out = env.fr(&outside).args(["list", "--json"]).output().unwrap();
+    let out = env.run(&outside, &["list", "--json"]);
     let j = json(&out);
     assert_eq!(j["error"]["kind"], "bad_input");
     assert!(j["error"]["message"]
@@ -989,12 +897,10 @@ fn prepare_writes_the_commit_graph_when_asked() {
     let (work, _remote) = env.cloned();
     let info = work.join(".git/objects/info");
     let has_graph = || info.join("commit-graph").exists() || info.join("commit-graphs").exists();
-    let out = env.fr(&work).args(["prepare", "r1"]).output().unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    env.run_ok(&work, &["prepare", "r1"]);
     assert!(!has_graph(), "not asked: none written");
     env.git(&work, &["config", "fastrevert.writeCommitGraph", "true"]);
-    let out = env.fr(&work).args(["prepare", "r2"]).output().unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["prepare", "r2"]);
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("commit-graph"),
         "{}",
@@ -1003,10 +909,6 @@ fn prepare_writes_the_commit_graph_when_asked() {
     assert!(has_graph());
     // And a revert of an old commit answers as before, now through it.
     let old = env.rev(&work, "main~1");
-    let out = env
-        .fr(&work)
-        .args(["revert", &old, "--no-push", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", &old, "--no-push", "--json"]);
     assert!(matches!(code(&out), 0 | 3), "{}", stderr(&out));
 }

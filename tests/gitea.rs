@@ -712,11 +712,7 @@ fn gitea_dry_run_names_the_pull_request_it_would_open() {
     assert_eq!(plan["forge"], "Forgejo");
     assert_eq!(plan["repository"], "acme/shop");
     assert_eq!(plan["title"], "WIP: Revert \"Add notes\"");
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--dry-run"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--dry-run"]);
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert!(
         text.contains("No pull request would be opened: no Forgejo token; set FORGEJO_TOKEN"),

@@ -723,11 +723,7 @@ fn gitlab_dry_run_names_the_merge_request_it_would_open() {
         "{text}"
     );
     // Without a token: said, with the variable to set.
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--dry-run"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--dry-run"]);
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert!(
         text.contains("No merge request would be opened: no GitLab token; set GITLAB_TOKEN"),

@@ -599,11 +599,7 @@ fn hostile_attribute_patterns_match_as_git_does_in_bounded_time() {
     );
     assert!(said.lines().all(|l| l.ends_with(": unspecified")), "{said}");
     let started = std::time::Instant::now();
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD~1", "--no-push", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD~1", "--no-push", "--json"]);
     let took = started.elapsed();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(took < std::time::Duration::from_secs(5), "{took:?}");
@@ -693,16 +689,15 @@ fn subjects_authors_and_file_names_never_reach_the_terminal_raw() {
         }
     }
     // What the person sees names the text visibly.
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run(
+        &work,
+        &[
             "revert",
             "HEAD",
             "--dry-run",
             "--allow-destructive-migrations",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert!(all.contains("Fix \\x1b]52;c;cHduZWQ=\\x07clip"), "{all}");
 }

@@ -158,36 +158,29 @@ fn rollback_is_refused_over_destructive_migrations_and_allowed_over_additive_one
     );
     env.git(&work, &["push", "-q", "origin", "main", "--tags"]);
 
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "before-additive..main", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(
+        &work,
+        &["check-migrations", "before-additive..main", "--json"],
+    );
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     let j = json(&out);
     assert_eq!(j["destructive"], 1);
     assert_eq!(j["additive"], 2);
     assert_eq!(j["migrations"].as_array().unwrap().len(), 2);
 
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run_ok(
+        &work,
+        &[
             "check-migrations",
             "before-additive..before-destructive",
             "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ],
+    );
     assert_eq!(json(&out)["destructive"], 0);
 
     // Back over the DROP COLUMN: refused, nothing written.
     let refs_before = env.git(&remote, &["for-each-ref"]);
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", "before-additive", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["rollback", "--to", "before-additive", "--json"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert_eq!(json(&out)["error"]["kind"], "refused");
     // The findings travel with the refusal.
@@ -207,20 +200,15 @@ fn rollback_is_refused_over_destructive_migrations_and_allowed_over_additive_one
         &work,
         &["push", "-q", "origin", "before-destructive:main", "--force"],
     );
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", "before-additive", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["rollback", "--to", "before-additive", "--json"]);
     let j = json(&out);
     assert_eq!(j["migrations"][0]["class"], "additive");
 
     // And with the flag, over the destructive one too.
     env.git(&work, &["push", "-q", "origin", "+main:main"]);
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run_ok(
+        &work,
+        &[
             "rollback",
             "--to",
             "before-additive",
@@ -228,10 +216,8 @@ fn rollback_is_refused_over_destructive_migrations_and_allowed_over_additive_one
             "forced",
             "--allow-destructive-migrations",
             "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ],
+    );
     assert!(json(&out)["warnings"]
         .to_string()
         .contains("allowed by --allow-destructive-migrations"));
@@ -243,11 +229,7 @@ fn generated_history_ranges_are_classified() {
     let (work, _remote) = generated(&env);
     // The builder's migrations: every destructive one is a DROP COLUMN, ALTER COLUMN TYPE or
     // RENAME COLUMN, and every file holds one statement.
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "main~120..main", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["check-migrations", "main~120..main", "--json"]);
     let j = json(&out);
     let mut destructive = 0;
     for m in j["migrations"].as_array().unwrap() {
@@ -284,11 +266,7 @@ fn reverting_a_migration_warns_that_the_schema_stays() {
         "ALTER TABLE t1 DROP COLUMN note;\n",
     );
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", &add, "--no-push", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", &add, "--no-push", "--json"]);
     // The revert of the addition conflicts with nothing, but the DROP is not part of it.
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let j = json(&out);
@@ -298,11 +276,7 @@ fn reverting_a_migration_warns_that_the_schema_stays() {
             .contains("the file goes, the schema stays"),
         "{j}"
     );
-    let out = env
-        .fr(&work)
-        .args(["revert", &drop, "--no-push", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", &drop, "--no-push", "--json"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
 }
 
@@ -317,12 +291,7 @@ fn prepare_warns_about_a_destructive_rollout_and_still_snapshots() {
         "90003_rename.sql",
         "ALTER TABLE t2 RENAME COLUMN note TO memo;\n",
     );
-    let out = env
-        .fr(&work)
-        .args(["prepare", "r9", "--rollout", "release", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["prepare", "r9", "--rollout", "release", "--json"]);
     let j = json(&out);
     assert!(
         j["warnings"][0]
@@ -346,12 +315,7 @@ fn the_migration_index_from_prepare_does_not_hide_a_migration_the_rollout_adds()
     let env = Env::new();
     let (work, _remote) = generated(&env);
     // prepare indexes where migrations live before the rollout.
-    let out = env
-        .fr(&work)
-        .args(["prepare", "before-rollout", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    env.run_ok(&work, &["prepare", "before-rollout", "--json"]);
     let index = work.join(".git/fastrevert");
     let indexes = || {
         std::fs::read_dir(&index)
@@ -387,21 +351,16 @@ fn the_migration_index_from_prepare_does_not_hide_a_migration_the_rollout_adds()
             stderr(&out)
         );
     }
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["check-migrations", "--json"]);
     assert_eq!(json(&out)["migrations"].as_array().map(Vec::len), Some(0));
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run(
+        &work,
+        &[
             "check-migrations",
             "pre-rollout/before-rollout..main",
             "--json",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert_eq!(json(&out)["migrations"][0]["file"], file.as_str());
 }
@@ -430,17 +389,16 @@ fn rollback_counts_the_first_parent_commits_it_undoes() {
             ],
         );
         assert_eq!(want.trim(), count.to_string());
-        let out = env
-            .fr(&work)
-            .args([
+        let out = env.run(
+            &work,
+            &[
                 "rollback",
                 "--to",
                 target,
                 "--dry-run",
                 "--allow-destructive-migrations",
-            ])
-            .output()
-            .unwrap();
+            ],
+        );
         assert_undoes(&out, count);
     }
     // Real runs remember the first-parent line; later runs read it and still count right,
@@ -485,12 +443,7 @@ fn edits_to_old_migrations_are_judged_by_what_they_change() {
         &[("db/migrate/1_add_email.rb", &frozen)],
         "Magic comment",
     );
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "before-edit..HEAD", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["check-migrations", "before-edit..HEAD", "--json"]);
     let j = json(&out);
     assert_eq!(j["migrations"], serde_json::json!([]), "{j}");
 
@@ -503,11 +456,7 @@ fn edits_to_old_migrations_are_judged_by_what_they_change() {
         &[("db/migrate/1_add_email.rb", &edited)],
         "Edit an old migration",
     );
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "before-edit..HEAD", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["check-migrations", "before-edit..HEAD", "--json"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     let j = json(&out);
     let m = &j["migrations"][0];
@@ -520,11 +469,7 @@ fn edits_to_old_migrations_are_judged_by_what_they_change() {
         .as_str()
         .unwrap()
         .starts_with("edited an old migration"));
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "before-edit..HEAD"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["check-migrations", "before-edit..HEAD"]);
     let human = String::from_utf8_lossy(&out.stdout);
     assert!(human.contains("(edited old migration)"), "{human}");
 }
@@ -557,16 +502,15 @@ fn a_reviewed_migration_is_acknowledged_not_refused() {
         .as_str()
         .unwrap()
         .contains("--allow-migration"));
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run(
+        &work,
+        &[
             "check-migrations",
             "start..HEAD",
             "--allow-migration",
             "db/migrate/2_drop_legacy.rb",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("acknowledged"), "{text}");
 
@@ -592,11 +536,7 @@ fn a_reviewed_migration_is_acknowledged_not_refused() {
         &[("db/migrate/2_drop_legacy.rb", &bare)],
         "Marker without a reason",
     );
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "start..HEAD", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["check-migrations", "start..HEAD", "--json"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert!(json(&out)["migrations"][0]["findings"][0]["reason"]
         .as_str()
@@ -608,12 +548,7 @@ fn a_reviewed_migration_is_acknowledged_not_refused() {
         &[("db/migrate/2_drop_legacy.rb", &reasoned)],
         "Marker with a reason",
     );
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "start..HEAD", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["check-migrations", "start..HEAD", "--json"]);
     assert!(json(&out)["migrations"][0]["findings"][0]["acknowledged"]
         .as_str()
         .unwrap()
@@ -621,12 +556,7 @@ fn a_reviewed_migration_is_acknowledged_not_refused() {
 
     // A rollback over it says so in its warnings.
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", "start", "--json", "--no-push"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["rollback", "--to", "start", "--json", "--no-push"]);
     assert!(
         json(&out)["warnings"].to_string().contains("acknowledged"),
         "{}",
@@ -652,38 +582,32 @@ fn a_migration_in_a_language_the_guard_cannot_read_refuses_until_acknowledged() 
     );
     env.git(&work, &["push", "-q", "origin", "main"]);
 
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "main~1..main", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["check-migrations", "main~1..main", "--json"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     let j = json(&out);
     assert_eq!(j["unknown"], 1, "{j}");
     assert_eq!(j["migrations"][0]["file"], file);
     assert_eq!(j["migrations"][0]["class"], "unknown");
     // Even when --paths names the files.
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run(
+        &work,
+        &[
             "check-migrations",
             "main~1..main",
             "--paths",
             "priv/repo/migrations/*.exs",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("cannot read"), "{said}");
     assert!(!said.contains("No migrations"), "{said}");
 
     let before = env.git(&work, &["for-each-ref"]);
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", "main~1", "--no-push", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(
+        &work,
+        &["rollback", "--to", "main~1", "--no-push", "--json"],
+    );
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert!(stderr(&out).contains(file), "{}", stderr(&out));
     assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
@@ -737,11 +661,7 @@ fn a_deeply_nested_migration_is_unknown_and_never_crashes_the_guard() {
         "Hostile migrations",
     );
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "main~1..main", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["check-migrations", "main~1..main", "--json"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     let j = json(&out);
     let class = |name: &str| {
@@ -793,12 +713,7 @@ fn down_halves_of_diesel_and_goose_are_not_judged_as_forward_code() {
         "Add bio and archived_at",
     );
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "main~1..main", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["check-migrations", "main~1..main", "--json"]);
     let j = json(&out);
     assert_eq!(j["migrations"].as_array().unwrap().len(), 2, "{j}");
     assert_eq!(j["destructive"], 0, "{j}");
@@ -904,11 +819,7 @@ fn a_diesel_type_change_is_judged_against_the_earlier_migrations() {
         ],
         "Widen theme",
     );
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "main~1..main", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["check-migrations", "main~1..main", "--json"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     let j = json(&out);
     let findings = &j["migrations"][0]["findings"];
@@ -953,11 +864,7 @@ CREATE VIEW log_count AS SELECT count(*) FROM log_view;
     let judge = |folder: &str, up: &str| {
         let path = format!("migrations/{folder}/up.sql");
         env.commit(&work, &[(path.as_str(), up)], "Change");
-        let out = env
-            .fr(&work)
-            .args(["check-migrations", "main~1..main", "--json"])
-            .output()
-            .unwrap();
+        let out = env.run(&work, &["check-migrations", "main~1..main", "--json"]);
         (code(&out), json(&out))
     };
     let (rc, j) = judge(
@@ -1017,11 +924,7 @@ fn alembic_revisions_are_found_where_alembic_ini_says() {
         "Drop nickname",
     );
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "main~1..main", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["check-migrations", "main~1..main", "--json"]);
     assert_eq!(code(&out), 0, "no alembic.ini: not found");
     env.commit(
         &work,
@@ -1032,11 +935,7 @@ fn alembic_revisions_are_found_where_alembic_ini_says() {
         "Configure alembic",
     );
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["check-migrations", "main~2..main", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["check-migrations", "main~2..main", "--json"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     let j = json(&out);
     assert_eq!(

@@ -321,12 +321,7 @@ fn switch_previous_mark_bad_history_prune_and_config() {
         &repo,
         &["config", "fastrevert.releases", releases.to_str().unwrap()],
     );
-    let out = env
-        .fr(&repo)
-        .args(["switch", "previous", "--mark-bad", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&repo, &["switch", "previous", "--mark-bad", "--json"]);
     let j = json(&out);
     assert_eq!(j["release"], revs[2].as_str());
     assert_eq!(j["marked_bad"], true);
@@ -342,18 +337,9 @@ fn switch_previous_mark_bad_history_prune_and_config() {
     // A tag or branch name that was deployed works too; this one was marked bad, so it goes
     // live again only with --force.
     env.git(&repo, &["tag", "v9", &revs[3]]);
-    let out = env
-        .fr(&repo)
-        .args(["switch", "v9", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&repo, &["switch", "v9", "--json"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
-    let out = env
-        .fr(&repo)
-        .args(["switch", "v9", "--force", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&repo, &["switch", "v9", "--force", "--json"]);
     assert!(stderr(&out).contains("marked bad"), "{}", stderr(&out));
     let history = std::fs::read_to_string(releases.join(".fastrevert-history")).unwrap();
     assert_eq!(history.lines().count(), 6, "{history}");
@@ -420,7 +406,7 @@ fn bad_input_is_refused_and_changes_nothing() {
         .unwrap();
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("mkdir"), "{}", stderr(&out));
-    let out = env.fr(&repo).args(["switch", "previous"]).output().unwrap();
+    let out = env.run(&repo, &["switch", "previous"]);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("--releases"),
@@ -549,8 +535,7 @@ fn previous_skips_releases_marked_bad_and_mark_bad_twice_changes_nothing() {
         &["config", "fastrevert.releases", releases.to_str().unwrap()],
     );
     for rev in &revs {
-        let out = env.fr(&repo).args(["deploy", rev]).output().unwrap();
-        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        env.run_ok(&repo, &["deploy", rev]);
     }
     let link = releases.parent().unwrap().join("current");
     let live = || std::fs::read_link(&link).unwrap();
@@ -586,7 +571,7 @@ fn previous_skips_releases_marked_bad_and_mark_bad_twice_changes_nothing() {
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
     assert_eq!(live(), before);
-    let out = env.fr(&repo).args(["releases", "--json"]).output().unwrap();
+    let out = env.run(&repo, &["releases", "--json"]);
     let j = json(&out);
     let bad: Vec<&str> = j["releases"]
         .as_array()
@@ -623,12 +608,7 @@ fn a_failing_health_check_flips_back_marks_bad_and_hooks_see_the_ids() {
         "echo \"$FASTREVERT_PREVIOUS>$FASTREVERT_RELEASE\" >> '{}'",
         log.display()
     );
-    let out = env
-        .fr(&repo)
-        .args(["deploy", &good, "--after-switch", &hook])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    env.run_ok(&repo, &["deploy", &good, "--after-switch", &hook]);
     let link = releases.parent().unwrap().join("current");
     // Readers during the deploy, the check and the flip back.
     let stop = Arc::new(AtomicBool::new(false));
@@ -644,9 +624,9 @@ fn a_failing_health_check_flips_back_marks_bad_and_hooks_see_the_ids() {
         })
     };
     // The check looks for a file the new release does not have.
-    let out = env
-        .fr(&repo)
-        .args([
+    let out = env.run(
+        &repo,
+        &[
             "deploy",
             &bad,
             "--json",
@@ -656,9 +636,8 @@ fn a_failing_health_check_flips_back_marks_bad_and_hooks_see_the_ids() {
             "test -f \"$FASTREVERT_RELEASE_PATH/healthy\"",
             "--check-retries",
             "2",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     stop.store(true, Ordering::Relaxed);
     assert!(reader.join().unwrap() > 0);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
@@ -855,40 +834,29 @@ fn switching_back_over_a_destructive_migration_is_refused_like_rollback() {
         &["config", "fastrevert.releases", releases.to_str().unwrap()],
     );
     for rev in [before.as_str(), "main"] {
-        let out = env.fr(&repo).args(["deploy", rev]).output().unwrap();
-        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        env.run_ok(&repo, &["deploy", rev]);
     }
     let link = releases.parent().unwrap().join("current");
     let live = std::fs::read_link(&link).unwrap();
-    let out = env
-        .fr(&repo)
-        .args(["switch", "previous", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&repo, &["switch", "previous", "--json"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert!(stderr(&out).contains("0002_rename.sql"), "{}", stderr(&out));
     assert_eq!(std::fs::read_link(&link).unwrap(), live);
     // A configuration the guard cannot read is an error, never a reason to skip the guard.
     env.git(&repo, &["config", "fastrevert.remote", "nosuch"]);
-    let out = env
-        .fr(&repo)
-        .args(["switch", "previous", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&repo, &["switch", "previous", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert_eq!(std::fs::read_link(&link).unwrap(), live);
     env.git(&repo, &["config", "--unset", "fastrevert.remote"]);
-    let out = env
-        .fr(&repo)
-        .args([
+    env.run_ok(
+        &repo,
+        &[
             "switch",
             "previous",
             "--allow-destructive-migrations",
             "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ],
+    );
     assert!(std::fs::read_link(&link).unwrap().ends_with(&before));
 }
 
@@ -1054,12 +1022,7 @@ fn deploy_honours_bad_releases_and_the_migration_guard() {
         let out = deploy(&[rev]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     }
-    let out = env
-        .fr(&repo)
-        .args(["switch", "previous", "--mark-bad"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    env.run_ok(&repo, &["switch", "previous", "--mark-bad"]);
     assert!(std::fs::read_link(&link).unwrap().ends_with(&good));
 
     // A CI re-run of the bad deploy: refused, nothing moves.
@@ -1068,11 +1031,7 @@ fn deploy_honours_bad_releases_and_the_migration_guard() {
     assert!(stderr(&out).contains("marked bad"), "{}", stderr(&out));
     assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
     assert!(std::fs::read_link(&link).unwrap().ends_with(&good));
-    let out = env
-        .fr(&repo)
-        .args(["--dry-run", "deploy", &bad])
-        .output()
-        .unwrap();
+    let out = env.run(&repo, &["--dry-run", "deploy", &bad]);
     assert_eq!(code(&out), 4, "a dry run says it too: {}", stderr(&out));
     let out = deploy(&[&bad, "--force"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));

@@ -57,12 +57,7 @@ fn ssh_signed_revert_rollback_and_snapshot_tag_verify_with_git() {
     let env = Env::new();
     let (work, remote) = env.cloned();
     ssh_setup(&env, &work);
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", "HEAD", "--json"]);
     let j = json(&out);
     assert_eq!(j["signed"], true);
     let revert = j["commits"][0].as_str().unwrap().to_string();
@@ -81,21 +76,11 @@ fn ssh_signed_revert_rollback_and_snapshot_tag_verify_with_git() {
     );
 
     env.git(&work, &["tag", "--no-sign", "v1", "HEAD~2"]);
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", "v1", "--no-push", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["rollback", "--to", "v1", "--no-push", "--json"]);
     let rollback = json(&out)["commits"][0].as_str().unwrap().to_string();
     assert_eq!(status_letter(&env, &work, &rollback), "G");
 
-    let out = env
-        .fr(&work)
-        .args(["prepare", "before-friday", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["prepare", "before-friday", "--json"]);
     assert_eq!(json(&out)["signed"], true);
     env.git(&work, &["verify-tag", "pre-rollout/before-friday"]);
     // What git itself would write: the signature follows the message.
@@ -136,12 +121,10 @@ fn a_literal_ssh_key_signs_through_the_agent_flag_and_dry_runs_run_no_signer() {
         &work,
         &["config", "gpg.ssh.program", program.to_str().unwrap()],
     );
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--no-push", "--dry-run", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(
+        &work,
+        &["revert", "HEAD", "--no-push", "--dry-run", "--json"],
+    );
     assert_eq!(json(&out)["signed"], true);
     let plan = env
         .fr(&work)
@@ -151,12 +134,7 @@ fn a_literal_ssh_key_signs_through_the_agent_flag_and_dry_runs_run_no_signer() {
     let text = String::from_utf8_lossy(&plan.stdout);
     assert!(text.contains("would be signed: ssh"), "{text}");
     assert!(!log.exists(), "a dry run ran the signer");
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--no-push", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", "HEAD", "--no-push", "--json"]);
     let args = std::fs::read_to_string(&log).unwrap();
     let args: Vec<&str> = args.lines().collect();
     assert_eq!(&args[..5], &["-Y", "sign", "-n", "git", "-f"], "{args:?}");
@@ -176,19 +154,17 @@ fn a_literal_ssh_key_signs_through_the_agent_flag_and_dry_runs_run_no_signer() {
         ],
     );
     std::fs::remove_file(&log).unwrap();
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run_ok(
+        &work,
+        &[
             "revert",
             "HEAD~1",
             "--branch",
             "by-command",
             "--no-push",
             "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ],
+    );
     assert!(std::fs::read_to_string(&log).unwrap().contains("-U"));
     let by_command = json(&out)["commits"][0].as_str().unwrap().to_string();
     // Verified with the real ssh-keygen (git would ask the stand-in to verify too).
@@ -298,12 +274,10 @@ fn x509_signing_runs_the_configured_program_with_gits_arguments() {
     ] {
         env.git(&work, &["config", k, v]);
     }
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--gpg-sign", "--no-push", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(
+        &work,
+        &["revert", "HEAD", "--gpg-sign", "--no-push", "--json"],
+    );
     assert_eq!(
         std::fs::read_to_string(&log).unwrap(),
         "--status-fd=2\n-bsau\n0xCAFE\n"
@@ -315,9 +289,9 @@ fn x509_signing_runs_the_configured_program_with_gits_arguments() {
         "{commit}"
     );
     // --gpg-sign=KEYID names another key.
-    let out = env
-        .fr(&work)
-        .args([
+    env.run_ok(
+        &work,
+        &[
             "revert",
             "HEAD",
             "--gpg-sign=0xBEEF",
@@ -325,10 +299,8 @@ fn x509_signing_runs_the_configured_program_with_gits_arguments() {
             "other",
             "--no-push",
             "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ],
+    );
     assert!(std::fs::read_to_string(&log).unwrap().contains("0xBEEF"));
 }
 
@@ -344,22 +316,13 @@ fn a_remote_that_refuses_unsigned_commits_takes_a_signed_direct_revert() {
         "#!/bin/sh\nwhile read old new ref; do\n  for c in $(git rev-list \"$new\" --not --all); do\n    git cat-file commit \"$c\" | grep -q '^gpgsig ' || { echo \"unsigned commit $c\" >&2; exit 1; }\n  done\ndone\n",
     );
     let before = env.rev(&remote, "main");
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--direct", "--yes", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--direct", "--yes", "--json"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert_eq!(env.rev(&remote, "main"), before);
     // The hint says to sign, not to push the same unsigned commit again.
     assert!(stderr(&out).contains("-S"), "{}", stderr(&out));
     ssh_setup(&env, &work);
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--direct", "--yes", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    env.run_ok(&work, &["revert", "HEAD", "--direct", "--yes", "--json"]);
     let tip = env.rev(&remote, "main");
     assert_ne!(tip, before);
     assert_eq!(status_letter(&env, &work, &tip), "G");
@@ -399,21 +362,13 @@ fn a_signature_that_cannot_be_made_writes_nothing_and_no_gpg_sign_overrides() {
     // A key that is not there.
     env.git(&work, &["config", "--unset", "gpg.ssh.program"]);
     env.git(&work, &["config", "user.signingKey", "/nonexistent/key"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--json"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     env.git(
         &work,
         &["config", "gpg.ssh.program", "no-such-signing-program"],
     );
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--json"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(stderr(&out).contains("not installed"), "{}", stderr(&out));
     assert_eq!(env.git(&work, &["for-each-ref"]), refs);
@@ -423,12 +378,10 @@ fn a_signature_that_cannot_be_made_writes_nothing_and_no_gpg_sign_overrides() {
         objects,
         "objects were written"
     );
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--no-gpg-sign", "--no-push", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(
+        &work,
+        &["revert", "HEAD", "--no-gpg-sign", "--no-push", "--json"],
+    );
     assert_eq!(json(&out)["signed"], false);
     let revert = json(&out)["commits"][0].as_str().unwrap().to_string();
     assert_eq!(status_letter(&env, &work, &revert), "N");
@@ -570,16 +523,15 @@ fn sign_with_github_creates_the_commits_through_the_api() {
     );
     fake.verify();
     // And it does not go with --no-push.
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run(
+        &work,
+        &[
             "revert",
             "HEAD",
             "--sign-with-github",
             "--no-push",
             "--json",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 }

@@ -11,11 +11,7 @@ fn a_commit_not_on_the_base_is_bad_input_not_already_reverted() {
     let side = env.commit(&work, &[("side.txt", "side\n")], "Side work");
     env.git(&work, &["switch", "-q", "main"]);
     let refs = env.git(&remote, &["for-each-ref"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", &side, "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", &side, "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     let message = json(&out)["error"]["message"].as_str().unwrap().to_string();
     assert!(message.contains("is not on main"), "{message}");
@@ -28,11 +24,7 @@ fn a_wrong_mainline_is_bad_input_naming_the_right_one() {
     let (work, _remote) = env.cloned();
     // The merged branch started at main's tip, so the merge changes nothing against parent 2.
     let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", &merge, "-m", "2", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", &merge, "-m", "2", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     let j = json(&out);
     assert!(
@@ -51,11 +43,7 @@ fn an_empty_commit_is_bad_input() {
     let (work, _remote) = env.cloned();
     env.git(&work, &["commit", "-q", "--allow-empty", "-m", "Nothing"]);
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("changes nothing"), "{}", stderr(&out));
 }
@@ -68,12 +56,7 @@ fn already_reverted_names_the_commit_that_reverted_it() {
     env.git(&work, &["revert", "--no-edit", &notes]);
     let by = env.rev(&work, "HEAD");
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", &notes, "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", &notes, "--json"]);
     let j = json(&out);
     assert_eq!(j["skipped"], serde_json::json!([notes]));
     assert!(
@@ -106,11 +89,7 @@ fn the_base_name_in_a_rev_means_the_base_tip_not_the_stale_local_branch() {
         ("main~1", vec![bad.clone()]),
         ("main~2..main~1", vec![bad.clone()]),
     ] {
-        let out = env
-            .fr(&work)
-            .args(["revert", rev, "--no-push", "--dry-run", "--json"])
-            .output()
-            .unwrap();
+        let out = env.run(&work, &["revert", rev, "--no-push", "--dry-run", "--json"]);
         assert_eq!(code(&out), 0, "{rev}: {}", stderr(&out));
         let j = json(&out);
         assert_eq!(j["reverted"], serde_json::json!(expect), "{rev}");
@@ -121,12 +100,10 @@ fn the_base_name_in_a_rev_means_the_base_tip_not_the_stale_local_branch() {
             "{rev}: {j}"
         );
     }
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", "main~2", "--dry-run", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(
+        &work,
+        &["rollback", "--to", "main~2", "--dry-run", "--json"],
+    );
     assert_eq!(
         json(&out)["to_commit"],
         env.rev(&remote, "main~2").as_str(),
@@ -140,11 +117,7 @@ fn a_named_remote_that_does_not_exist_is_bad_input() {
     let env = Env::new();
     let (work, _remote) = env.cloned();
     let refs = env.git(&work, &["for-each-ref"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--remote", "upstrem", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--remote", "upstrem", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     let j = json(&out);
     assert!(
@@ -156,11 +129,7 @@ fn a_named_remote_that_does_not_exist_is_bad_input() {
     );
     assert!(j["error"]["hints"].to_string().contains("origin"), "{j}");
     env.git(&work, &["config", "fastrevert.remote", "upstrem"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert_eq!(
         env.git(&work, &["for-each-ref"]),
@@ -185,11 +154,7 @@ fn resume_only_a_branch_that_holds_this_runs_result() {
     env.git(&work, &["push", "-q", "origin", &branch]);
     env.git(&work, &["switch", "-q", "main"]);
     let remote_refs = env.git(&remote, &["for-each-ref"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     let j = json(&out);
     assert!(
@@ -202,19 +167,17 @@ fn resume_only_a_branch_that_holds_this_runs_result() {
     assert!(j["error"]["hints"].to_string().contains("--branch"), "{j}");
     assert_eq!(env.git(&remote, &["for-each-ref"]), remote_refs);
     // With another name it goes through.
-    let out = env
-        .fr(&work)
-        .args([
+    env.run_ok(
+        &work,
+        &[
             "revert",
             "HEAD",
             "--branch",
             "undo-notes",
             "--no-push",
             "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ],
+    );
 }
 
 #[test]
@@ -292,14 +255,12 @@ fn a_reset_that_moved_the_remote_succeeds_and_says_how_to_finish_a_stuck_local_b
     let target = env.rev(&work, "main~1");
     // A lock left by a git that died: the local branch cannot be updated.
     std::fs::write(work.join(".git/refs/heads/main.lock"), "").unwrap();
-    let out = env
-        .fr(&work)
-        .args([
+    let out = env.run_ok(
+        &work,
+        &[
             "rollback", "--to", "main~1", "--mode", "reset", "--force", "--json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+        ],
+    );
     let j = json(&out);
     assert_eq!(env.rev(&remote, "main"), target, "production moved");
     let backup = j["backup_ref"].as_str().unwrap();
@@ -382,12 +343,7 @@ fn gitattributes_merge_rules_decide_as_they_do_for_git() {
         "Note four",
     );
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", &reworded, "--no-push", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", &reworded, "--no-push", "--json"]);
     let head = env.rev(&work, "main");
     let tree = json(&out)["tree"].as_str().unwrap().to_string();
     assert_eq!(
@@ -407,11 +363,7 @@ fn gitattributes_merge_rules_decide_as_they_do_for_git() {
     env.git(&work, &["push", "-q", "origin", "main"]);
     let head = env.rev(&work, "main");
     assert_eq!(git_revert_tree(&env, &work, &head, &guilty), None);
-    let out = env
-        .fr(&work)
-        .args(["revert", &guilty, "--no-push", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", &guilty, "--no-push", "--json"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let conflicts = json(&out)["error"]["conflicts"].to_string();
     assert!(conflicts.contains("yarn.lock"), "{conflicts}");
@@ -434,12 +386,7 @@ fn a_rename_of_a_non_utf8_name_reverts_to_one_file_with_the_same_bytes() {
     let renamed = env.rev(&work, "HEAD");
     env.commit(&work, &[("other.txt", "x\n")], "Unrelated");
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", &renamed, "--no-push", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["revert", &renamed, "--no-push", "--json"]);
     let tree = json(&out)["tree"].as_str().unwrap().to_string();
     let head = env.rev(&work, "main");
     assert_eq!(
@@ -473,11 +420,7 @@ fn a_file_that_became_a_folder_and_was_then_deleted_conflicts_as_for_git() {
     let head = env.rev(&work, "main");
     // git: rename/delete (settings/inner went back to settings, and main deleted it).
     assert_eq!(git_revert_tree(&env, &work, &head, &swap), None);
-    let out = env
-        .fr(&work)
-        .args(["revert", &swap, "--no-push", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", &swap, "--no-push", "--json"]);
     assert_eq!(
         code(&out),
         3,
@@ -574,11 +517,10 @@ fn pr_numbers_are_revisions_and_are_found_in_the_history_without_a_forge() {
     let (work, _remote) = env.cloned();
     let merge = env.git(&work, &["rev-list", "--merges", "-1", "main"]);
     for spelled in ["pr:7", "#7"] {
-        let out = env
-            .fr(&work)
-            .args(["revert", spelled, "--no-push", "--dry-run", "--json"])
-            .output()
-            .unwrap();
+        let out = env.run(
+            &work,
+            &["revert", spelled, "--no-push", "--dry-run", "--json"],
+        );
         assert_eq!(code(&out), 0, "{spelled}: {}", stderr(&out));
         let j = json(&out);
         assert_eq!(j["reverted"], serde_json::json!([merge]), "{spelled}");
@@ -593,27 +535,17 @@ fn pr_numbers_are_revisions_and_are_found_in_the_history_without_a_forge() {
     // A squash merge: `… (#8)`.
     let squash = env.commit(&work, &[("coupons.txt", "c\n")], "Add coupons (#8)");
     env.git(&work, &["push", "-q", "origin", "main"]);
-    let out = env
-        .fr(&work)
-        .args(["revert", "--pr", "8", "--no-push", "--dry-run", "--json"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(
+        &work,
+        &["revert", "--pr", "8", "--no-push", "--dry-run", "--json"],
+    );
     assert_eq!(json(&out)["reverted"], serde_json::json!([squash]));
     // A bare number is not a commit: say how to write a pull request.
-    let out = env
-        .fr(&work)
-        .args(["revert", "6", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "6", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("pr:6"), "{}", stderr(&out));
     // One that is nowhere: the error says both.
-    let out = env
-        .fr(&work)
-        .args(["revert", "pr:99", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "pr:99", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("#99"), "{}", stderr(&out));
 }
@@ -627,8 +559,7 @@ fn list_counts_first_parents_as_rollback_does_and_says_ahead() {
     env.commit(&work, &[("next.txt", "n\n")], "Next");
     env.git(&work, &["tag", "v2.0.0-rc1", "HEAD"]);
     env.git(&work, &["switch", "-q", "main"]);
-    let out = env.fr(&work).args(["list", "--json"]).output().unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["list", "--json"]);
     let points = json(&out);
     let find = |name: &str| {
         points
@@ -642,18 +573,13 @@ fn list_counts_first_parents_as_rollback_does_and_says_ahead() {
     // Three commits of main came since (one of them on the merged branch); a rollback undoes
     // the two first-parent ones, and list says the same.
     assert_eq!(find("v1.0.0")["commits_since"], 2);
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", "v1.0.0", "--dry-run"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["rollback", "--to", "v1.0.0", "--dry-run"]);
     let plan = String::from_utf8_lossy(&out.stdout);
     assert!(plan.contains("undoing 2 commit(s)"), "{plan}");
     let rc = find("v2.0.0-rc1");
     assert_eq!(rc["commits_since"], 0);
     assert_eq!(rc["commits_ahead"], 1);
-    let out = env.fr(&work).args(["list"]).output().unwrap();
+    let out = env.run(&work, &["list"]);
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("1 ahead of main"), "{table}");
 }
@@ -664,11 +590,7 @@ fn hints_are_commands_that_work_when_pasted() {
     // A --direct revert that conflicts: the hint resolves on a new branch, not on main.
     let env = Env::new();
     let (work, old) = env.cloned_with_conflict();
-    let out = env
-        .fr(&work)
-        .args(["revert", &old, "--direct", "--yes", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", &old, "--direct", "--yes", "--json"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let hint = json(&out)["error"]["hints"][0]
         .as_str()
@@ -682,11 +604,7 @@ fn hints_are_commands_that_work_when_pasted() {
     assert_eq!(args[0..2], ["switch", "-c"][..]);
     env.git(&work, &args);
     // --branch naming production itself is refused with the flag that does that.
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--branch", "main", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--branch", "main", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("--direct"), "{}", stderr(&out));
 
@@ -694,8 +612,7 @@ fn hints_are_commands_that_work_when_pasted() {
     let env = Env::new();
     let lone = env.repo("lone");
     env.commit(&lone, &[("a.txt", "a\n")], "Add a");
-    let out = env.fr(&lone).args(["revert", "HEAD"]).output().unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&lone, &["revert", "HEAD"]);
     let said = String::from_utf8_lossy(&out.stdout).into_owned();
     let line = said
         .lines()
@@ -717,8 +634,7 @@ fn hints_are_commands_that_work_when_pasted() {
     env.git(&bare, &["rev-parse", "--verify", &branch]);
     // prepare without a remote says nothing was pushed.
     let lone2 = env.repo("lone2");
-    let out = env.fr(&lone2).args(["prepare", "snap"]).output().unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&lone2, &["prepare", "snap"]);
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("Not pushed: there is no remote"),
         "{}",
@@ -783,12 +699,7 @@ fn rollback_plan_lists_the_undone_commits_and_names_reverts() {
     let revert = env.rev(&work, "main");
     let short = |id: &str| id[..7].to_string();
 
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", "before", "--dry-run"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&work, &["rollback", "--to", "before", "--dry-run"]);
     let plan = String::from_utf8_lossy(&out.stdout);
     assert!(plan.contains("undoing 15 commit(s)"), "{plan}");
     // Undone together with what it reverted: the two cancel out.
@@ -812,11 +723,7 @@ fn rollback_plan_lists_the_undone_commits_and_names_reverts() {
     );
 
     // Undoing the revert alone brings "Add b" back: said in the plan and in the JSON.
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", &add_b, "--dry-run"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["rollback", "--to", &add_b, "--dry-run"]);
     let plan = String::from_utf8_lossy(&out.stdout);
     assert!(
         plan.contains(&format!(
@@ -825,11 +732,10 @@ fn rollback_plan_lists_the_undone_commits_and_names_reverts() {
         )),
         "{plan}"
     );
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", "before", "--dry-run", "--json"])
-        .output()
-        .unwrap();
+    let out = env.run(
+        &work,
+        &["rollback", "--to", "before", "--dry-run", "--json"],
+    );
     let j = json(&out);
     assert_eq!(j["undone_count"], 15);
     let undone = j["undone_commits"].as_array().unwrap();
@@ -839,11 +745,7 @@ fn rollback_plan_lists_the_undone_commits_and_names_reverts() {
     assert_eq!(undone[1]["reverts"], serde_json::Value::Null);
 
     // Reverting the revert says what it brings back.
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--dry-run"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--dry-run"]);
     let plan = String::from_utf8_lossy(&out.stdout);
     assert!(
         plan.contains("reverting it brings that change back"),
@@ -875,8 +777,7 @@ fn hints_work_when_pasted() {
     // No remote: "add one and push".
     let lonely = env.repo("lonely");
     env.commit(&lonely, &[("x.txt", "x\n")], "Add x");
-    let out = env.fr(&lonely).args(["revert", "HEAD"]).output().unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run_ok(&lonely, &["revert", "HEAD"]);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let bare = env.path("published.git");
     env.git(
@@ -899,11 +800,7 @@ fn hints_work_when_pasted() {
 
     // --no-push: "To publish it: git push origin <branch>".
     let (work, remote) = env.cloned();
-    let out = env
-        .fr(&work)
-        .args(["revert", "HEAD", "--no-push"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", "HEAD", "--no-push"]);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let line = hint_after(&text, "To publish it: ");
     sh(&work, &line);
@@ -914,18 +811,15 @@ fn hints_work_when_pasted() {
         .success());
 
     // A reset dry run says the real run needs --force: with it, it runs.
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", "HEAD~1", "--mode", "reset", "--dry-run"])
-        .output()
-        .unwrap();
+    let out = env.run(
+        &work,
+        &["rollback", "--to", "HEAD~1", "--mode", "reset", "--dry-run"],
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("needs --force"));
-    let out = env
-        .fr(&work)
-        .args(["rollback", "--to", "HEAD~1", "--mode", "reset", "--force"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    env.run_ok(
+        &work,
+        &["rollback", "--to", "HEAD~1", "--mode", "reset", "--force"],
+    );
 
     // --direct with --no-fetch after the remote moved: "fetch the new tip (git fetch), then run
     // the same command again".
@@ -965,11 +859,7 @@ fn hints_work_when_pasted() {
     // branch exists), and the revert it names stops at the conflict, as it should.
     let env = Env::new();
     let (work, old) = env.cloned_with_conflict();
-    let out = env
-        .fr(&work)
-        .args(["revert", &old, "--direct", "--yes"])
-        .output()
-        .unwrap();
+    let out = env.run(&work, &["revert", &old, "--direct", "--yes"]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let err = stderr(&out);
     let line = hint_after(&err, "resolve it by hand: ");

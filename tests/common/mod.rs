@@ -132,6 +132,21 @@ impl Env {
         cmd
     }
 
+    /// Run the binary in `dir` with `args` and its output, whatever the exit code.
+    pub fn run(&self, dir: &Path, args: &[&str]) -> Output {
+        self.fr(dir)
+            .args(args)
+            .output()
+            .expect("run git-fastrevert")
+    }
+
+    /// Run the binary in `dir` with `args`; panics with its stderr unless it exits 0.
+    pub fn run_ok(&self, dir: &Path, args: &[&str]) -> Output {
+        let out = self.run(dir, args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        out
+    }
+
     pub fn write(&self, dir: &Path, path: &str, content: &str) {
         let full = dir.join(path);
         if let Some(parent) = full.parent() {
