@@ -156,8 +156,7 @@ pub fn releases(current: &OsStr) -> Vec<CompletionCandidate> {
     let repo = repo();
     let dir = repo
         .as_ref()
-        .and_then(|r| r.config().ok())
-        .and_then(|c| c.path("fastrevert.releases"));
+        .and_then(|r| crate::config::repo_path(r, crate::config::KEY_RELEASES));
     if let Some(dir) = dir {
         if let Ok(entries) = std::fs::read_dir(&dir) {
             for e in entries.flatten() {

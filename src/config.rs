@@ -121,6 +121,17 @@ impl Settings {
     }
 }
 
+/// A path setting (`fastrevert.releases`, `fastrevert.current`, ...) as git config gives it
+/// (`~` expanded); a relative one is relative to the repository's top folder (its git folder
+/// when bare), wherever in the clone the command runs.
+pub fn repo_path(repo: &Repo, key: &str) -> Option<std::path::PathBuf> {
+    let value = repo.config().ok()?.path(key)?;
+    if value.is_absolute() {
+        return Some(value);
+    }
+    Some(repo.workdir().unwrap_or_else(|| repo.git_dir()).join(value))
+}
+
 /// Who ran the command: under `sudo`, the person who ran sudo (`SUDO_USER`), not root.
 pub fn invoking_user() -> String {
     std::env::var("SUDO_USER")

@@ -718,6 +718,62 @@ fn json_output_leaves_stderr_to_warnings_and_errors() {
 
 /// Completion knows the repository: `rollback --to v<TAB>` offers tags, `revert <TAB>` recent
 /// commits and `pr:N`, for `git-fastrevert` and (through git's hook) `git fastrevert` in bash.
+/// What bash's completion offers for `words` (the word at `cword` being completed), run in `dir`
+/// with the script at `script_file` and the built binary first on PATH.
+fn bash_complete(
+    env: &Env,
+    dir: &std::path::Path,
+    script_file: &std::path::Path,
+    words: &str,
+    cword: usize,
+    function: &str,
+) -> String {
+    let program = format!(
+        "source {file}; COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_TYPE=9; \
+         {function} git-fastrevert \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        file = script_file.display()
+    );
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["--noprofile", "--norc", "-c", &program])
+        .current_dir(dir);
+    env.apply_to(&mut cmd);
+    cmd.env("PATH", crate::common::path_with_binary());
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn completion_offers_releases_of_a_relative_releases_setting_from_a_subfolder() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    // Relative to the top folder, as deploy reads it.
+    std::fs::create_dir_all(work.join("site/releases")).unwrap();
+    std::fs::write(work.join(".git/info/exclude"), "site/\n").unwrap();
+    env.git(&work, &["config", "fastrevert.releases", "site/releases"]);
+    env.run_ok(&work, &["deploy", "HEAD"]);
+    let head = env.rev(&work, "HEAD");
+    let sub = work.join("deep/er");
+    std::fs::create_dir_all(&sub).unwrap();
+    let script_file = env.path("completion.bash");
+    let script = env.run_ok(&work, &["completions", "bash"]).stdout;
+    std::fs::write(&script_file, script).unwrap();
+    let ids = bash_complete(
+        &env,
+        &sub,
+        &script_file,
+        "git-fastrevert switch ",
+        2,
+        "_clap_complete_git_fastrevert",
+    );
+    assert!(ids.lines().any(|l| l == &head[..12]), "{ids}");
+}
+
 #[test]
 fn completion_offers_tags_revisions_and_pull_requests() {
     let env = Env::new();
@@ -738,24 +794,7 @@ fn completion_offers_tags_revisions_and_pull_requests() {
     let script_file = env.path("completion.bash");
     std::fs::write(&script_file, script).unwrap();
     let complete = |words: &str, cword: usize, function: &str| {
-        let program = format!(
-            "source {file}; COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_TYPE=9; \
-             {function} git-fastrevert \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
-             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-            file = script_file.display()
-        );
-        let mut cmd = std::process::Command::new("bash");
-        cmd.args(["--noprofile", "--norc", "-c", &program])
-            .current_dir(&work);
-        env.apply_to(&mut cmd);
-        cmd.env("PATH", crate::common::path_with_binary());
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        bash_complete(&env, &work, &script_file, words, cword, function)
     };
     let tags = complete(
         "git-fastrevert rollback --to v",

@@ -77,19 +77,7 @@ pub fn list(args: &ReleasesArgs) -> Result<crate::outcome::Releases> {
 
 /// The releases directory and link from the flags, else from git config.
 pub fn release_dirs(repo: Option<&crate::git::Repo>, args: &ReleaseDirArgs) -> Result<Releases> {
-    let config = repo.and_then(|r| r.config().ok());
-    let from_config = |key: &str| -> Option<PathBuf> {
-        let value = config.as_ref()?.path(key)?;
-        // A relative path in config is relative to the repository's top folder.
-        let base = repo?
-            .workdir()
-            .unwrap_or_else(|| repo.map_or(std::path::Path::new("."), |r| r.git_dir()));
-        Some(if value.is_absolute() {
-            value
-        } else {
-            base.join(value)
-        })
-    };
+    let from_config = |key: &str| -> Option<PathBuf> { crate::config::repo_path(repo?, key) };
     let dir = args.releases.clone().or_else(|| from_config(KEY_RELEASES)).ok_or_else(|| {
         Error::bad_input("no releases directory given")
             .hint("pass --releases <DIR>, or set it once: git config fastrevert.releases /srv/app/releases")
