@@ -2,6 +2,7 @@
 //! and comment threads. Replies are read into typed models; lists come wrapped as
 //! `{"count": n, "value": [...]}`.
 
+use http::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -140,7 +141,7 @@ impl Azure {
         )
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Reply> {
+    fn call(&self, method: &Method, path: &str, body: Option<&Value>) -> Result<Reply> {
         let reply = self.http.call(Kind::AzureDevOps, method, path, &|| {
             self.rest.send(method, path, body)
         })?;
@@ -149,7 +150,7 @@ impl Azure {
 
     /// A GET answered 200, read as `T`.
     fn get<T: serde::de::DeserializeOwned>(&self, path: &str, what: &str) -> Result<T> {
-        let reply = self.call("GET", path, None)?;
+        let reply = self.call(&Method::GET, path, None)?;
         if reply.status != 200 {
             return Err(failure(what, &reply));
         }
@@ -211,8 +212,8 @@ impl Azure {
             );
             let found = self
                 .http
-                .call(Kind::AzureDevOps, "GET", &path, &|| {
-                    self.identities.send("GET", &path, None)
+                .call(Kind::AzureDevOps, &Method::GET, &path, &|| {
+                    self.identities.send(&Method::GET, &path, None)
                 })
                 .and_then(|r| self.identities.no_redirect(Kind::AzureDevOps, &path, r))
                 .and_then(|reply| {
@@ -292,7 +293,7 @@ impl Forge for Azure {
 
     fn get_pr(&self, number: u64) -> Result<PrInfo> {
         let path = format!("{}/pullrequests/{number}?{API_VERSION}", self.repo_path());
-        let reply = self.call("GET", &path, None)?;
+        let reply = self.call(&Method::GET, &path, None)?;
         if reply.status == 404 {
             return Err(super::pr_not_found(&self.target, number));
         }
@@ -316,7 +317,7 @@ impl Forge for Azure {
             if let Some(t) = &token {
                 path.push_str(&format!("&continuationToken={}", query_value(t)));
             }
-            let reply = self.call("GET", &path, None)?;
+            let reply = self.call(&Method::GET, &path, None)?;
             if reply.status != 200 {
                 return Err(failure(
                     &format!("listing the commits of !{number}"),
@@ -386,9 +387,9 @@ impl Forge for Azure {
         let path = format!("{}/pullrequests?{API_VERSION}", self.repo_path());
         let outcome = self.http.create(
             Kind::AzureDevOps,
-            "POST",
+            &Method::POST,
             &path,
-            &|| self.rest.send("POST", &path, Some(&body)),
+            &|| self.rest.send(&Method::POST, &path, Some(&body)),
             &|| self.find_open_pr(&pr.head, &pr.base),
         )?;
         let reply = match outcome {
@@ -422,9 +423,9 @@ impl Forge for Azure {
         });
         let outcome = self.http.create(
             Kind::AzureDevOps,
-            "POST",
+            &Method::POST,
             &path,
-            &|| self.rest.send("POST", &path, Some(&payload)),
+            &|| self.rest.send(&Method::POST, &path, Some(&payload)),
             &|| self.find_thread(number, body),
         )?;
         match outcome {

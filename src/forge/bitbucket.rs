@@ -1,5 +1,6 @@
 //! Bitbucket Cloud (REST 2.0) and Bitbucket Data Center (REST 1.0) through reqwest.
 
+use http::Method;
 use serde_json::{json, Value};
 
 use super::rest::Rest;
@@ -399,14 +400,14 @@ impl<F: Flavour> Bitbucket<F> {
 
     fn send(
         &self,
-        method: &str,
+        method: &Method,
         path: &str,
         body: Option<&Value>,
     ) -> std::result::Result<Reply, SendError> {
         self.rest.send(method, path, body)
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Reply> {
+    fn call(&self, method: &Method, path: &str, body: Option<Value>) -> Result<Reply> {
         let reply = self.http.call(self.target.kind, method, path, &|| {
             self.send(method, path, body.as_ref())
         })?;
@@ -441,9 +442,9 @@ impl<F: Flavour> Bitbucket<F> {
         let path = format!("{}/{}", self.repo_path(), self.prs());
         let outcome = self.http.create(
             self.target.kind,
-            "POST",
+            &Method::POST,
             &path,
-            &|| self.send("POST", &path, Some(&body)),
+            &|| self.send(&Method::POST, &path, Some(&body)),
             &|| self.find_open_pr(&pr.head, &pr.base),
         )?;
         let reply = match outcome {
@@ -487,7 +488,7 @@ impl<F: Flavour> Bitbucket<F> {
         // Cloud lists comments, newest first on request; Data Center has them in the
         // pull request's activities, newest first.
         let path = F::newest_comments(&self.repo_path(), number);
-        let reply = self.call("GET", &path, None)?;
+        let reply = self.call(&Method::GET, &path, None)?;
         if reply.status != 200 {
             return Err(status_error(
                 self.target.kind,
@@ -541,7 +542,7 @@ impl<F: Flavour> Forge for Bitbucket<F> {
 
     fn get_pr(&self, number: u64) -> Result<PrInfo> {
         let path = format!("{}/{}/{number}", self.repo_path(), self.prs());
-        let reply = self.call("GET", &path, None)?;
+        let reply = self.call(&Method::GET, &path, None)?;
         if reply.status == 404 {
             return Err(super::pr_not_found(&self.target, number));
         }
@@ -562,7 +563,7 @@ impl<F: Flavour> Forge for Bitbucket<F> {
         let mut commits = Vec::new();
         let mut path = F::commits_path(&self.repo_path(), number);
         for _ in 0..MAX_PAGES {
-            let reply = self.call("GET", &path, None)?;
+            let reply = self.call(&Method::GET, &path, None)?;
             if reply.status != 200 {
                 return Err(status_error(
                     self.target.kind,
@@ -625,7 +626,7 @@ impl<F: Flavour> Forge for Bitbucket<F> {
 
     fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {
         let path = F::open_from(&self.repo_path(), head, base);
-        let reply = self.call("GET", &path, None)?;
+        let reply = self.call(&Method::GET, &path, None)?;
         if reply.status != 200 {
             return Err(status_error(
                 self.target.kind,
@@ -679,7 +680,7 @@ impl<F: Flavour> Forge for Bitbucket<F> {
 
     fn recently_merged(&self, base: &str) -> Result<Vec<PrInfo>> {
         let path = F::merged_into(&self.repo_path(), base);
-        let reply = self.call("GET", &path, None)?;
+        let reply = self.call(&Method::GET, &path, None)?;
         if reply.status != 200 {
             return Err(status_error(
                 self.target.kind,
@@ -711,9 +712,9 @@ impl<F: Flavour> Forge for Bitbucket<F> {
         let payload = F::comment_body(body);
         let outcome = self.http.create(
             self.target.kind,
-            "POST",
+            &Method::POST,
             &path,
-            &|| self.send("POST", &path, Some(&payload)),
+            &|| self.send(&Method::POST, &path, Some(&payload)),
             &|| self.find_comment(number, body),
         )?;
         let reply = match outcome {

@@ -1,6 +1,7 @@
 //! Gitea and Forgejo (API v1, the same for both) through reqwest: pull requests, their commits
 //! and comments. Replies are read into typed models; a field the server leaves out is `None`.
 
+use http::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -138,7 +139,7 @@ impl Gitea {
         )
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Reply> {
+    fn call(&self, method: &Method, path: &str, body: Option<&Value>) -> Result<Reply> {
         let reply = self.http.call(self.kind(), method, path, &|| {
             self.rest.send(method, path, body)
         })?;
@@ -147,7 +148,7 @@ impl Gitea {
 
     /// A GET answered 200, read as `T`.
     fn get<T: serde::de::DeserializeOwned>(&self, path: &str, what: &str) -> Result<T> {
-        let reply = self.call("GET", path, None)?;
+        let reply = self.call(&Method::GET, path, None)?;
         if reply.status != 200 {
             return Err(self.failure(what, &reply));
         }
@@ -171,7 +172,7 @@ impl Gitea {
         let mut total: Option<usize> = None;
         for page in 1..=MAX_PAGES {
             let reply = self.call(
-                "GET",
+                &Method::GET,
                 &format!("{path}{join}page={page}&limit={PAGE}"),
                 None,
             )?;
@@ -261,7 +262,7 @@ impl Gitea {
             .collect();
         let path = format!("{}/pulls/{number}/requested_reviewers", self.repo_path());
         let body = json!({ "reviewers": names });
-        match self.call("POST", &path, Some(&body)) {
+        match self.call(&Method::POST, &path, Some(&body)) {
             Ok(reply) if reply.status == 201 || reply.status == 200 => {}
             Ok(reply) => warnings.push(format!(
                 "reviewers {} were not added: {}",
@@ -310,7 +311,7 @@ impl Forge for Gitea {
 
     fn get_pr(&self, number: u64) -> Result<PrInfo> {
         let path = format!("{}/pulls/{number}", self.repo_path());
-        let reply = self.call("GET", &path, None)?;
+        let reply = self.call(&Method::GET, &path, None)?;
         if reply.status == 404 {
             return Err(super::pr_not_found(&self.target, number));
         }
@@ -349,7 +350,7 @@ impl Forge for Gitea {
             path_segment(base),
             path_segment(head)
         );
-        let reply = self.call("GET", &path, None)?;
+        let reply = self.call(&Method::GET, &path, None)?;
         match reply.status {
             404 => Ok(None),
             200 => {
@@ -379,9 +380,9 @@ impl Forge for Gitea {
         let path = format!("{}/pulls", self.repo_path());
         let outcome = self.http.create(
             self.kind(),
-            "POST",
+            &Method::POST,
             &path,
-            &|| self.rest.send("POST", &path, Some(&body)),
+            &|| self.rest.send(&Method::POST, &path, Some(&body)),
             &|| self.find_open_pr(&pr.head, &pr.base),
         )?;
         let created = match outcome {
@@ -410,9 +411,9 @@ impl Forge for Gitea {
         let payload = json!({ "body": body });
         let outcome = self.http.create(
             self.kind(),
-            "POST",
+            &Method::POST,
             &path,
-            &|| self.rest.send("POST", &path, Some(&payload)),
+            &|| self.rest.send(&Method::POST, &path, Some(&payload)),
             &|| self.find_comment(number, body),
         )?;
         match outcome {

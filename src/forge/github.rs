@@ -1,6 +1,7 @@
 //! GitHub and GitHub Enterprise through octocrab: octocrab carries the token, the base address
 //! and the connection; statuses, retries and rate limits are handled here like every forge's.
 
+use http::Method;
 use serde_json::{json, Value};
 
 use super::{
@@ -79,7 +80,7 @@ impl GitHub {
 
     fn send(
         &self,
-        method: &str,
+        method: &Method,
         path: &str,
         body: Option<&Value>,
     ) -> std::result::Result<Reply, SendError> {
@@ -90,18 +91,12 @@ impl GitHub {
     fn send_with(
         &self,
         client: &octocrab::Octocrab,
-        method: &str,
+        method: &Method,
         path: &str,
         body: Option<&Value>,
     ) -> std::result::Result<Reply, SendError> {
         let timeout = self.http.request_timeout;
-        let method = match method {
-            "POST" => http::Method::POST,
-            "DELETE" => http::Method::DELETE,
-            "PATCH" => http::Method::PATCH,
-            "GET" => http::Method::GET,
-            other => return Err(SendError::Other(format!("no such HTTP method: {other}"))),
-        };
+        let method = method.clone();
         self.rt.block_on(async move {
             let request = async {
                 let builder = http::Request::builder()
@@ -158,7 +153,7 @@ impl GitHub {
         })
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Reply> {
+    fn call(&self, method: &Method, path: &str, body: Option<Value>) -> Result<Reply> {
         let reply = self.http.call(Kind::GitHub, method, path, &|| {
             self.send(method, path, body.as_ref())
         })?;
@@ -169,7 +164,13 @@ impl GitHub {
     /// followed once, on the same API origin only (a token never goes elsewhere), a 307 or
     /// 308 with the same method and body, a 301 or 302 for reads; the new address is kept for
     /// the rest of the run.
-    fn follow(&self, method: &str, path: &str, body: Option<Value>, reply: Reply) -> Result<Reply> {
+    fn follow(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<Value>,
+        reply: Reply,
+    ) -> Result<Reply> {
         let keeps_method = matches!(reply.status, 307 | 308);
         let follows = keeps_method || (method == "GET" && matches!(reply.status, 301 | 302));
         if !follows {
@@ -345,7 +346,7 @@ impl Forge for GitHub {
 
     fn get_pr(&self, number: u64) -> Result<PrInfo> {
         let path = format!("{}/pulls/{number}", self.repo_path());
-        let reply = self.call("GET", &path, None)?;
+        let reply = self.call(&Method::GET, &path, None)?;
         if reply.status == 404 {
             return Err(super::pr_not_found(&self.target, number));
         }
@@ -369,7 +370,7 @@ impl Forge for GitHub {
                 "{}/pulls/{number}/commits?per_page=100&page={page}",
                 self.repo_path()
             );
-            let reply = self.call("GET", &path, None)?;
+            let reply = self.call(&Method::GET, &path, None)?;
             if reply.status != 200 {
                 return Err(status_error(
                     Kind::GitHub,
@@ -408,7 +409,7 @@ impl Forge for GitHub {
             query_value(&format!("{}:{head}", self.target.owner())),
             query_value(base)
         );
-        let reply = self.call("GET", &path, None)?;
+        let reply = self.call(&Method::GET, &path, None)?;
         if reply.status != 200 {
             return Err(status_error(
                 Kind::GitHub,
@@ -426,13 +427,15 @@ impl Forge for GitHub {
         let body = json!({"title": pr.title, "head": pr.head, "base": pr.base, "body": pr.body, "draft": pr.draft});
         let outcome = self.http.create(
             Kind::GitHub,
-            "POST",
+            &Method::POST,
             &path,
-            &|| self.send("POST", &path, Some(&body)),
+            &|| self.send(&Method::POST, &path, Some(&body)),
             &|| self.find_open_pr(&pr.head, &pr.base),
         )?;
         let reply = match outcome {
-            Created::Reply(reply) => self.follow("POST", &path, Some(body.clone()), reply)?,
+            Created::Reply(reply) => {
+                self.follow(&Method::POST, &path, Some(body.clone()), reply)?
+            }
             // An attempt whose answer was lost opened it; labels and reviewers come next.
             Created::Found(found) => {
                 let created = PullRequest {
@@ -477,7 +480,7 @@ impl Forge for GitHub {
             self.repo_path(),
             query_value(base)
         );
-        let reply = self.call("GET", &path, None)?;
+        let reply = self.call(&Method::GET, &path, None)?;
         if reply.status != 200 {
             return Err(status_error(
                 Kind::GitHub,
@@ -509,9 +512,9 @@ impl Forge for GitHub {
         // A lost answer is looked up before sending again: the branch at `base` is this run's.
         let outcome = self.http.create(
             Kind::GitHub,
-            "POST",
+            &Method::POST,
             &refs,
-            &|| self.send("POST", &refs, Some(&payload)),
+            &|| self.send(&Method::POST, &refs, Some(&payload)),
             &|| {
                 Ok(self
                     .branch_head(branch)?
@@ -559,7 +562,7 @@ impl Forge for GitHub {
                             .branch_ref(branch)
                             .replacen("/git/ref/", "/git/refs/", 1);
                         let deleted = self
-                            .call("DELETE", &path, None)
+                            .call(&Method::DELETE, &path, None)
                             .is_ok_and(|r| r.status == 204);
                         e.hints.retain(|h| !h.contains("kept"));
                         e = e.hint(if deleted {
@@ -580,13 +583,15 @@ impl Forge for GitHub {
         let payload = json!({"body": body});
         let outcome = self.http.create(
             Kind::GitHub,
-            "POST",
+            &Method::POST,
             &path,
-            &|| self.send("POST", &path, Some(&payload)),
+            &|| self.send(&Method::POST, &path, Some(&payload)),
             &|| self.find_comment(number, body),
         )?;
         let reply = match outcome {
-            Created::Reply(reply) => self.follow("POST", &path, Some(payload.clone()), reply)?,
+            Created::Reply(reply) => {
+                self.follow(&Method::POST, &path, Some(payload.clone()), reply)?
+            }
             Created::Found(()) => return Ok(()),
         };
         if reply.status == 201 || reply.status == 200 {
@@ -621,7 +626,7 @@ impl GitHub {
 
     /// Where the branch points on GitHub, if it exists.
     fn branch_head(&self, branch: &str) -> Result<Option<String>> {
-        let reply = self.call("GET", &self.branch_ref(branch), None)?;
+        let reply = self.call(&Method::GET, &self.branch_ref(branch), None)?;
         match reply.status {
             200 => {
                 let v: Value = reply.json(Kind::GitHub)?;
@@ -647,7 +652,7 @@ impl GitHub {
             return Ok(None);
         }
         let reply = self.call(
-            "GET",
+            &Method::GET,
             &format!("{}/git/commits/{now}", self.repo_path()),
             None,
         )?;
@@ -687,9 +692,9 @@ impl GitHub {
         let path = self.graphql_path();
         let outcome = self.http.create(
             Kind::GitHub,
-            "POST",
+            &Method::POST,
             &path,
-            &|| self.send_with(client, "POST", &path, Some(&payload)),
+            &|| self.send_with(client, &Method::POST, &path, Some(&payload)),
             &|| self.commit_made(branch, head, commit),
         )?;
         let reply = match outcome {
@@ -743,7 +748,7 @@ impl GitHub {
     ) -> Result<()> {
         if !pr.labels.is_empty() {
             let path = format!("{}/issues/{}/labels", self.repo_path(), created.number);
-            let reply = self.call("POST", &path, Some(json!({"labels": pr.labels})))?;
+            let reply = self.call(&Method::POST, &path, Some(json!({"labels": pr.labels})))?;
             if reply.status != 200 {
                 warnings.push(format!(
                     "labels were not added ({}: {})",
@@ -798,7 +803,7 @@ impl GitHub {
             }
             Value::Object(body)
         };
-        let reply = self.call("POST", &path, Some(body(&asked)))?;
+        let reply = self.call(&Method::POST, &path, Some(body(&asked)))?;
         if reply.status == 201 || reply.status == 200 {
             return Ok(());
         }
@@ -811,7 +816,7 @@ impl GitHub {
             return Ok(());
         }
         for one in &asked {
-            let reply = self.call("POST", &path, Some(body(std::slice::from_ref(one))))?;
+            let reply = self.call(&Method::POST, &path, Some(body(std::slice::from_ref(one))))?;
             if reply.status != 201 && reply.status != 200 {
                 warnings.push(format!(
                     "{} was not asked to review ({}: {})",
@@ -838,7 +843,7 @@ impl GitHub {
         );
         // Every page: a busy pull request has more than a page of comments in an hour.
         for _ in 0..MAX_PAGES {
-            let reply = self.call("GET", &path, None)?;
+            let reply = self.call(&Method::GET, &path, None)?;
             if reply.status != 200 {
                 return Err(status_error(
                     Kind::GitHub,

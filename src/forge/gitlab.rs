@@ -1,6 +1,7 @@
 //! GitLab (REST v4, gitlab.com and self-managed) through reqwest: merge requests, their commits
 //! and notes. Replies are read into typed models; a field GitLab leaves out is `None`, never "".
 
+use http::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -129,7 +130,7 @@ impl GitLab {
         format!("/projects/{}", path_segment(&self.target.slug))
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Reply> {
+    fn call(&self, method: &Method, path: &str, body: Option<Value>) -> Result<Reply> {
         let reply = self.http.call(Kind::GitLab, method, path, &|| {
             self.rest.send(method, path, body.as_ref())
         })?;
@@ -138,7 +139,7 @@ impl GitLab {
 
     /// A GET answered 200, read as `T`.
     fn get<T: serde::de::DeserializeOwned>(&self, path: &str, what: &str) -> Result<T> {
-        let reply = self.call("GET", path, None)?;
+        let reply = self.call(&Method::GET, path, None)?;
         if reply.status != 200 {
             return Err(failure(what, &reply));
         }
@@ -264,7 +265,7 @@ impl Forge for GitLab {
 
     fn get_pr(&self, number: u64) -> Result<PrInfo> {
         let path = format!("{}/merge_requests/{number}", self.project());
-        let reply = self.call("GET", &path, None)?;
+        let reply = self.call(&Method::GET, &path, None)?;
         if reply.status == 404 {
             return Err(super::pr_not_found(&self.target, number));
         }
@@ -285,7 +286,7 @@ impl Forge for GitLab {
                 "{}/merge_requests/{number}/commits?per_page={PER_PAGE}&page={page}",
                 self.project()
             );
-            let reply = self.call("GET", &path, None)?;
+            let reply = self.call(&Method::GET, &path, None)?;
             if reply.status != 200 {
                 return Err(failure(
                     &format!("listing the commits of !{number}"),
@@ -365,9 +366,9 @@ impl Forge for GitLab {
         let path = format!("{}/merge_requests", self.project());
         let outcome = self.http.create(
             Kind::GitLab,
-            "POST",
+            &Method::POST,
             &path,
-            &|| self.rest.send("POST", &path, Some(&body)),
+            &|| self.rest.send(&Method::POST, &path, Some(&body)),
             &|| self.find_open_pr(&pr.head, &pr.base),
         )?;
         let reply = match outcome {
@@ -391,9 +392,9 @@ impl Forge for GitLab {
         let payload = json!({ "body": body });
         let outcome = self.http.create(
             Kind::GitLab,
-            "POST",
+            &Method::POST,
             &path,
-            &|| self.rest.send("POST", &path, Some(&payload)),
+            &|| self.rest.send(&Method::POST, &path, Some(&payload)),
             &|| self.find_note(number, body),
         )?;
         match outcome {

@@ -1,22 +1,22 @@
 //! Pull requests on GitHub (octocrab), Bitbucket Cloud and Data Center, Gitea, Forgejo and Azure
 //! DevOps, and merge requests on GitLab (reqwest): the only module that talks HTTP. Here the
-//! trait and the types the commands see; `http` the client, `detect` which forge to talk to.
+//! trait and the types the commands see; `client` the HTTP client, `detect` which forge to talk to.
 //! Calls are blocking for the commands; each client runs its own single-threaded runtime.
 
 pub mod azure;
 pub mod bitbucket;
+mod client;
 mod detect;
 pub mod gitea;
 pub mod github;
 pub mod gitlab;
-mod http;
 mod remote_url;
 mod rest;
 
 use crate::error::{Error, Result};
 
+pub use client::*;
 pub use detect::*;
-pub use http::*;
 pub use remote_url::{azure_remote, parse_remote_url};
 
 /// Which API a repository's pull requests live behind.

@@ -1,6 +1,7 @@
 //! A JSON REST client over reqwest for the forges that octocrab does not cover: the base
 //! address, the credential, one blocking call at a time, the headers retries need.
 
+use http::Method;
 use serde_json::Value;
 
 use super::{Http, Reply, SendError, Token};
@@ -74,18 +75,12 @@ impl Rest {
     /// One request to `path` under the API address (path and query already encoded).
     pub fn send(
         &self,
-        method: &str,
+        method: &Method,
         path: &str,
         body: Option<&Value>,
     ) -> std::result::Result<Reply, SendError> {
         let url = format!("{}{path}", self.api);
-        let mut request = match method {
-            "POST" => self.client.post(&url),
-            "PUT" => self.client.put(&url),
-            "DELETE" => self.client.delete(&url),
-            "PATCH" => self.client.patch(&url),
-            _ => self.client.get(&url),
-        };
+        let mut request = self.client.request(method.clone(), &url);
         request = match &self.token {
             Token::Bearer(t) => request.bearer_auth(t),
             Token::Basic { user, password } => request.basic_auth(user, Some(password)),

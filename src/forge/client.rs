@@ -1,6 +1,7 @@
 //! HTTP for every forge client: one client with retries, rate limits, a bound on answers and
 //! on the command's time on the network; the transport check for tokens; URL pieces.
 
+use http::Method;
 use std::time::Duration;
 
 use super::*;
@@ -147,7 +148,7 @@ impl Http {
     pub fn call(
         &self,
         forge: Kind,
-        method: &str,
+        method: &Method,
         path: &str,
         send: &dyn Fn() -> std::result::Result<Reply, SendError>,
     ) -> Result<Reply> {
@@ -164,7 +165,7 @@ impl Http {
     pub fn create<T>(
         &self,
         forge: Kind,
-        method: &str,
+        method: &Method,
         path: &str,
         send: &dyn Fn() -> std::result::Result<Reply, SendError>,
         settled: &dyn Fn() -> Result<Option<T>>,
@@ -175,7 +176,7 @@ impl Http {
     fn attempts<T>(
         &self,
         forge: Kind,
-        method: &str,
+        method: &Method,
         path: &str,
         send: &dyn Fn() -> std::result::Result<Reply, SendError>,
         settled: Option<&dyn Fn() -> Result<Option<T>>>,
