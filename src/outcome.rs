@@ -9,6 +9,43 @@ use crate::error::Error;
 use crate::forge::PullRequest;
 use crate::migrations::Migration;
 
+/// A field only some runs have: left out of the JSON where the run has no such thing (another
+/// mode, no health check configured), `null` where it has but there is none, else the value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum RunField<T> {
+    #[default]
+    NotInThisRun,
+    Empty,
+    Set(T),
+}
+
+impl<T> RunField<T> {
+    pub fn not_in_this_run(&self) -> bool {
+        matches!(self, RunField::NotInThisRun)
+    }
+
+    pub fn set(&self) -> Option<&T> {
+        match self {
+            RunField::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Set when `value` is there, else empty.
+    pub fn from_option(value: Option<T>) -> RunField<T> {
+        value.map_or(RunField::Empty, RunField::Set)
+    }
+}
+
+impl<T: Serialize> Serialize for RunField<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            RunField::Set(v) => s.serialize_some(v),
+            _ => s.serialize_none(),
+        }
+    }
+}
+
 /// Seconds since the epoch as RFC 3339, UTC: the one time format of every output.
 pub fn rfc3339_text(seconds: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(seconds)
@@ -95,15 +132,15 @@ pub struct Rollback {
     pub commits: Vec<String>,
     pub pushed: bool,
     pub pull_request: Option<PullRequest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pull_request_plan: Option<Option<Planned>>,
+    #[serde(skip_serializing_if = "RunField::not_in_this_run")]
+    pub pull_request_plan: RunField<Planned>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resumed: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signed: Option<bool>,
     /// Reset mode: where the old tip is kept.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub backup_ref: Option<Option<String>>,
+    #[serde(skip_serializing_if = "RunField::not_in_this_run")]
+    pub backup_ref: RunField<String>,
     /// Reset mode, dry run: the real run needs `--force`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_force: Option<bool>,
@@ -204,8 +241,8 @@ pub struct Deploy {
     pub changed: Option<bool>,
     pub pruned: Vec<String>,
     pub dry_run: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub check: Option<Option<crate::releases::after::CheckResult>>,
+    #[serde(skip_serializing_if = "RunField::not_in_this_run")]
+    pub check: RunField<crate::releases::after::CheckResult>,
     pub warnings: Vec<String>,
     #[serde(skip)]
     pub lines: Vec<String>,
@@ -231,8 +268,8 @@ pub struct Switch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub elapsed_us: Option<u64>,
     pub dry_run: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub check: Option<Option<crate::releases::after::CheckResult>>,
+    #[serde(skip_serializing_if = "RunField::not_in_this_run")]
+    pub check: RunField<crate::releases::after::CheckResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
     #[serde(skip)]
@@ -426,7 +463,7 @@ impl Outcome {
                 dry_run: o.dry_run,
                 migrations: &o.migrations,
                 warnings: &o.warnings,
-                backup_ref: o.backup_ref.as_ref().and_then(|b| b.as_deref()),
+                backup_ref: o.backup_ref.set().map(String::as_str),
                 ..Default::default()
             },
             Outcome::Prepare(o) => Published {
@@ -554,4 +591,24 @@ pub struct Planned {
     pub labels: Vec<String>,
     pub reviewers: Vec<String>,
     pub why_not: Option<String>,
+}
+
+#[cfg(test)]
+mod run_field_tests {
+    use super::RunField;
+
+    #[derive(serde::Serialize)]
+    struct Shape {
+        #[serde(skip_serializing_if = "RunField::not_in_this_run")]
+        field: RunField<String>,
+    }
+
+    #[test]
+    fn a_run_field_is_left_out_null_or_its_value() {
+        let json = |field| serde_json::to_string(&Shape { field }).unwrap();
+        assert_eq!(json(RunField::NotInThisRun), "{}");
+        assert_eq!(json(RunField::Empty), r#"{"field":null}"#);
+        assert_eq!(json(RunField::Set("x".into())), r#"{"field":"x"}"#);
+        assert_eq!(json(RunField::from_option(None)), r#"{"field":null}"#);
+    }
 }

@@ -73,7 +73,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
             changed: None,
             pruned: Vec::new(),
             dry_run: true,
-            check: None,
+            check: crate::outcome::RunField::NotInThisRun,
             warnings,
             lines,
         });
@@ -243,7 +243,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
         changed: Some(changed),
         pruned,
         dry_run: false,
-        check: Some(after.check),
+        check: crate::outcome::RunField::from_option(after.check),
         warnings,
         lines,
     })
@@ -308,7 +308,7 @@ fn staged(
         changed: Some(created),
         pruned: Vec::new(),
         dry_run: false,
-        check: None,
+        check: crate::outcome::RunField::NotInThisRun,
         warnings,
         lines,
     }

@@ -38,10 +38,10 @@ struct Done {
     commits: Vec<String>,
     pushed: bool,
     pull_request: Option<crate::forge::PullRequest>,
-    pull_request_plan: Option<Option<pull_request::Planned>>,
+    pull_request_plan: crate::outcome::RunField<pull_request::Planned>,
     resumed: Option<bool>,
     signed: Option<bool>,
-    backup_ref: Option<Option<String>>,
+    backup_ref: crate::outcome::RunField<String>,
     needs_force: Option<bool>,
     lines: Vec<String>,
 }
@@ -54,10 +54,10 @@ impl Done {
             commits: Vec::new(),
             pushed: false,
             pull_request: None,
-            pull_request_plan: None,
+            pull_request_plan: crate::outcome::RunField::NotInThisRun,
             resumed: None,
             signed: None,
-            backup_ref: None,
+            backup_ref: crate::outcome::RunField::NotInThisRun,
             needs_force: None,
             lines: Vec::new(),
         }
@@ -257,7 +257,7 @@ fn commit_mode(
         }
         let planned = pull_request::plan(ctx, &title, publish);
         done.lines.push(planned.line());
-        done.pull_request_plan = Some(Some(planned));
+        done.pull_request_plan = crate::outcome::RunField::Set(planned);
         done.lines.push("Dry run: nothing was written.".into());
     } else {
         let body = msg
@@ -311,7 +311,7 @@ fn commit_mode(
         if earlier.is_none() {
             done.commits = vec![tip.to_string()];
         }
-        done.pull_request_plan = Some(None);
+        done.pull_request_plan = crate::outcome::RunField::Empty;
     }
     if let Some(signer) = &authorship.signer {
         done.lines.push(signer.said("commit", dry_run));
@@ -338,7 +338,7 @@ fn reset_mode(
     let dry_run = ctx.global.dry_run;
     let (target_name, target) = (to.name.as_str(), to.commit);
     let mut done = Done::new("reset", Some(s.base.clone()));
-    done.backup_ref = Some(None);
+    done.backup_ref = crate::outcome::RunField::Empty;
     if base.oid == target {
         done.lines.push(format!(
             "Nothing to do: {} is already at {target_name}.",
@@ -354,7 +354,7 @@ fn reset_mode(
     let local = ctx.local_base_ref();
     let pushing = ctx.will_push();
     let undone_count = to.undone_count();
-    done.backup_ref = Some(Some(backup_ref.clone()));
+    done.backup_ref = crate::outcome::RunField::Set(backup_ref.clone());
 
     if !pushing && git::ref_target(repo, &local)? != Some(base.oid) {
         return Err(Error::refused(format!(

@@ -217,7 +217,7 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         changed,
         elapsed_us: Some(elapsed.as_micros() as u64),
         dry_run: false,
-        check: Some(after.check),
+        check: crate::outcome::RunField::from_option(after.check),
         warnings: Some(warnings),
         lines: human,
     })
@@ -256,7 +256,7 @@ fn already_back(rel: &crate::releases::Releases, dry_run: bool) -> Option<outcom
         marked_bad: Some(false),
         elapsed_us: None,
         dry_run,
-        check: None,
+        check: crate::outcome::RunField::NotInThisRun,
         warnings: Some(Vec::new()),
         lines,
     })
@@ -293,7 +293,7 @@ fn planned(
         marked_bad: None,
         elapsed_us: None,
         dry_run: true,
-        check: None,
+        check: crate::outcome::RunField::NotInThisRun,
         warnings: None,
         lines,
     }
