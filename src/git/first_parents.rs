@@ -299,39 +299,7 @@ mod tests {
 
     /// A history whose main line has merges (second parents off the line) and some old dates.
     fn history(repo: &Repository, commits: usize) -> Vec<Oid> {
-        let tree = repo.treebuilder(None).unwrap().write().unwrap();
-        let tree = repo.find_tree(tree).unwrap();
-        let mut line = Vec::new();
-        let mut tip: Option<Oid> = None;
-        for i in 0..commits {
-            let time = git2::Time::new(1_700_000_000 + 60 * i as i64, 0);
-            let sig = git2::Signature::new("T", "t@example.com", &time).unwrap();
-            let mut parents = Vec::new();
-            if let Some(t) = tip {
-                parents.push(repo.find_commit(t).unwrap());
-                if i % 5 == 4 {
-                    let side = repo
-                        .commit(
-                            None,
-                            &sig,
-                            &sig,
-                            &format!("side {i}"),
-                            &tree,
-                            &[&parents[0]],
-                        )
-                        .unwrap();
-                    parents.push(repo.find_commit(side).unwrap());
-                }
-            }
-            let refs: Vec<_> = parents.iter().collect();
-            let id = repo
-                .commit(None, &sig, &sig, &format!("c{i}"), &tree, &refs)
-                .unwrap();
-            line.push(id);
-            tip = Some(id);
-        }
-        line.reverse();
-        line
+        crate::git::testing::history_with_merges(repo, commits, 5).0
     }
 
     /// One run: read the line, walk, and save unless it is a dry run.

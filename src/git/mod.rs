@@ -521,6 +521,51 @@ pub fn short(oid: Oid) -> String {
     oid.to_string()[..7].to_string()
 }
 
+/// Histories for the tests of the git layer.
+#[cfg(test)]
+pub(crate) mod testing {
+    use git2::{Oid, Repository};
+
+    /// A main line of `commits` commits a minute apart, every `merge_every`th a merge of a side
+    /// commit (a second parent off the line). Returns the line, newest first, and the side
+    /// commits.
+    pub(crate) fn history_with_merges(
+        repo: &Repository,
+        commits: usize,
+        merge_every: usize,
+    ) -> (Vec<Oid>, Vec<Oid>) {
+        let tree = repo.treebuilder(None).unwrap().write().unwrap();
+        let tree = repo.find_tree(tree).unwrap();
+        let mut line = Vec::new();
+        let mut sides = Vec::new();
+        let mut tip: Option<Oid> = None;
+        for i in 0..commits {
+            let time = git2::Time::new(1_700_000_000 + 60 * i as i64, 0);
+            let sig = git2::Signature::new("T", "t@example.com", &time).unwrap();
+            let mut parents = Vec::new();
+            if let Some(t) = tip {
+                parents.push(repo.find_commit(t).unwrap());
+                if i % merge_every == merge_every - 1 {
+                    let first = &parents[0];
+                    let side = repo
+                        .commit(None, &sig, &sig, &format!("side {i}"), &tree, &[first])
+                        .unwrap();
+                    sides.push(side);
+                    parents.push(repo.find_commit(side).unwrap());
+                }
+            }
+            let refs: Vec<_> = parents.iter().collect();
+            let id = repo
+                .commit(None, &sig, &sig, &format!("c{i}"), &tree, &refs)
+                .unwrap();
+            line.push(id);
+            tip = Some(id);
+        }
+        line.reverse();
+        (line, sides)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -306,43 +306,13 @@ mod tests {
     /// A history with merges: a main line, side branches merged into it, and one branch never
     /// merged. Returns (main line newest first, side commits, the unmerged commit).
     fn history(repo: &Repository, commits: usize) -> (Vec<Oid>, Vec<Oid>, Oid) {
-        let tree = repo.treebuilder(None).unwrap().write().unwrap();
-        let tree = repo.find_tree(tree).unwrap();
+        let (line, sides) = crate::git::testing::history_with_merges(repo, commits, 4);
+        let tree = repo.find_commit(line[0]).unwrap().tree().unwrap();
         let sig = git2::Signature::now("T", "t@example.com").unwrap();
-        let mut line = Vec::new();
-        let mut sides = Vec::new();
-        let mut tip: Option<Oid> = None;
-        for i in 0..commits {
-            let mut parents = Vec::new();
-            if let Some(t) = tip {
-                parents.push(repo.find_commit(t).unwrap());
-                if i % 4 == 3 {
-                    let side = repo
-                        .commit(
-                            None,
-                            &sig,
-                            &sig,
-                            &format!("side {i}"),
-                            &tree,
-                            &[&parents[0]],
-                        )
-                        .unwrap();
-                    sides.push(side);
-                    parents.push(repo.find_commit(side).unwrap());
-                }
-            }
-            let refs: Vec<_> = parents.iter().collect();
-            let id = repo
-                .commit(None, &sig, &sig, &format!("c{i}"), &tree, &refs)
-                .unwrap();
-            line.push(id);
-            tip = Some(id);
-        }
-        let first = repo.find_commit(line[0]).unwrap();
+        let oldest = repo.find_commit(line[line.len() - 1]).unwrap();
         let unmerged = repo
-            .commit(None, &sig, &sig, "unmerged", &tree, &[&first])
+            .commit(None, &sig, &sig, "unmerged", &tree, &[&oldest])
             .unwrap();
-        line.reverse();
         (line, sides, unmerged)
     }
 
