@@ -20,6 +20,7 @@ mod interactive;
 mod layers;
 mod messages;
 mod migrations;
+mod output;
 mod pr_truth;
 mod recipes;
 mod releases;
