@@ -43,9 +43,11 @@ fn mask(env: &Env, text: &str) -> String {
                 .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         })
         .unwrap_or_default();
-    let text = text.replace(&format!(" on {} ", host.trim()), " on <host> ");
-    let text = text.replace(&format!(" on {}\n", host.trim()), " on <host>\n");
-    let text = text.replace(&format!("\"{}\"", host.trim()), "\"<host>\"");
+    let host = host.trim();
+    // Only where the host is said, so that a machine named like a branch changes nothing else.
+    let text = text
+        .replace(&format!("by deployer on {host}"), "by deployer on <host>")
+        .replace(&format!("\"host\":\"{host}\""), "\"host\":\"<host>\"");
     let mut out = String::with_capacity(text.len());
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
