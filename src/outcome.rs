@@ -62,6 +62,17 @@ pub fn rfc3339<S: serde::Serializer>(seconds: &i64, s: S) -> Result<S::Ok, S::Er
     s.serialize_str(&rfc3339_text(*seconds))
 }
 
+/// What became of refs a run wrote, as far as the remote is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Push {
+    /// Pushed (a dry run: would be).
+    Pushed,
+    /// Not pushed because the run was asked not to (`--no-push`).
+    Declined,
+    /// Not pushed: the remote does not exist.
+    NoRemote,
+}
+
 #[derive(Debug)]
 pub enum Outcome {
     Revert(Revert),
@@ -170,7 +181,14 @@ pub struct Prepare {
     pub migrations: Vec<Migration>,
     pub warnings: Vec<String>,
     #[serde(skip)]
-    pub lines: Vec<String>,
+    pub remote: String,
+    #[serde(skip)]
+    pub push: Push,
+    #[serde(skip)]
+    pub signed_with: Option<crate::git::sign::SignedWith>,
+    /// Whether git's commit-graph was written (`fastrevert.writeCommitGraph`).
+    #[serde(skip)]
+    pub wrote_commit_graph: bool,
 }
 
 /// A rollout point or release tag, as `list` shows it.
@@ -202,8 +220,9 @@ pub struct Point {
 #[serde(transparent)]
 pub struct List {
     pub points: Vec<Point>,
+    /// The base the counts are against.
     #[serde(skip)]
-    pub lines: Vec<String>,
+    pub base: String,
 }
 
 /// `check-migrations`. Destructive statements make it a refusal (exit 4) that still shows the
@@ -220,8 +239,9 @@ pub struct CheckMigrations {
     pub additive: usize,
     pub safe: usize,
     pub acknowledged: usize,
+    /// The worst class that still needs attention; `None` without migrations.
     #[serde(skip)]
-    pub lines: Vec<String>,
+    pub worst: Option<crate::migrations::Class>,
 }
 
 /// `deploy`.
@@ -331,8 +351,6 @@ pub struct Releases {
     pub current: Option<String>,
     pub previous: Option<String>,
     pub releases: Vec<crate::releases::Release>,
-    #[serde(skip)]
-    pub lines: Vec<String>,
 }
 
 /// What the CI publishers (GitHub Actions, GitLab CI) report of any outcome.
@@ -381,15 +399,14 @@ impl Outcome {
         match self {
             Outcome::Revert(o) => &o.lines,
             Outcome::Rollback(o) => &o.lines,
-            Outcome::Prepare(o) => &o.lines,
-            Outcome::List(o) => &o.lines,
-            Outcome::CheckMigrations(o) => &o.lines,
+            Outcome::Prepare(_) => &[],
+            Outcome::List(_) | Outcome::CheckMigrations(_) => &[],
             #[cfg(unix)]
             Outcome::Deploy(o) => &o.lines,
             #[cfg(unix)]
             Outcome::Switch(o) => &o.lines,
             #[cfg(unix)]
-            Outcome::Releases(o) => &o.lines,
+            Outcome::Releases(_) => &[],
             Outcome::Holds(o) => &o.lines,
             #[cfg(unix)]
             Outcome::Status(o) => &o.lines,

@@ -56,36 +56,11 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<outcome::CheckMigrat
             )
         }
     };
-    let mut lines = report.lines();
     let destructive = report.count(Class::Destructive);
     let unknown = report.count(Class::Unknown);
     let review = report.count(Class::Review);
-    lines.push(match report.worst() {
-        None => format!("No migrations in {label}: code can be rolled back over it."),
-        Some(Class::Destructive) => format!(
-            "{} migration(s) in {label}: {destructive} destructive statement(s){}. Rolling code back over this range breaks it against the current schema.",
-            report.migrations.len(),
-            if unknown > 0 { format!(", {unknown} that cannot be read") } else { String::new() }
-        ),
-        Some(Class::Unknown) => format!(
-            "{} migration(s) in {label}: {unknown} that git-fastrevert cannot read. Whether code can be rolled back over them is unknown: review them, then acknowledge each (--allow-migration <PATH>).",
-            report.migrations.len()
-        ),
-        Some(Class::Review) => format!(
-            "{} migration(s) in {label}: nothing destructive found, {review} statement(s) to check by hand.",
-            report.migrations.len()
-        ),
-        Some(Class::Additive | Class::Safe) => format!(
-            "{} migration(s) in {label}, additive or safe: code can be rolled back over them.",
-            report.migrations.len()
-        ),
-    });
     let acknowledged = report.acknowledged().count();
-    if acknowledged > 0 {
-        lines.push(format!(
-            "{acknowledged} destructive or unreadable finding(s) acknowledged after review (listed above)."
-        ));
-    }
+    let worst = report.worst();
     Ok(outcome::CheckMigrations {
         command: "check-migrations",
         range: label,
@@ -97,6 +72,6 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<outcome::CheckMigrat
         unknown,
         review,
         acknowledged,
-        lines,
+        worst,
     })
 }

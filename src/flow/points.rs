@@ -14,25 +14,10 @@ pub fn list(ctx: &Ctx) -> Result<outcome::List> {
     let mut points = rollout_points(ctx)?;
     points.extend(release_tags(ctx)?);
     count_since(ctx, &mut points)?;
-    let mut lines = Vec::new();
-    if points.is_empty() {
-        lines.push("No rollout points or release tags yet. Take one before the next rollout: git fastrevert prepare".into());
-    }
-    for p in &points {
-        let since = match (p.commits_since, p.commits_ahead) {
-            (_, Some(n)) => format!("{n:>5} ahead of {}", ctx.settings.base),
-            (Some(n), None) => format!("{n:>5} commit(s) since"),
-            (None, None) => "    ? commit(s) since".to_string(),
-        };
-        lines.push(format!(
-            "{:<8} {:<32} {} {}  {since}",
-            p.kind,
-            p.name,
-            &p.commit[..7],
-            &p.date[..16.min(p.date.len())].replace('T', " "),
-        ));
-    }
-    Ok(outcome::List { points, lines })
+    Ok(outcome::List {
+        points,
+        base: ctx.settings.base.clone(),
+    })
 }
 
 fn tags(ctx: &Ctx, pattern: &str) -> Result<Vec<(String, crate::git::Oid)>> {

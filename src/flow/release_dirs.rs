@@ -29,41 +29,6 @@ pub fn list(args: &ReleasesArgs) -> Result<crate::outcome::Releases> {
             r.tags = repo.tags_at(oid);
         }
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut human = Vec::new();
-    if list.is_empty() {
-        human.push(format!(
-            "No releases in {} yet: git fastrevert deploy <REV>",
-            rel.dir.display()
-        ));
-    }
-    for r in &list {
-        let mark = if r.current {
-            "* current "
-        } else if r.previous {
-            "  previous"
-        } else {
-            "          "
-        };
-        let bad = if r.bad { "  BAD" } else { "" };
-        let what = match (r.tags.first(), &r.subject) {
-            (Some(tag), Some(subject)) => format!("  {tag} {subject}"),
-            (Some(tag), None) => format!("  {tag}"),
-            (None, Some(subject)) => format!("  {subject}"),
-            (None, None) => String::new(),
-        };
-        let who = match (&r.deployer, &r.reason) {
-            (Some(user), Some(why)) => format!(" by {user}: {why}"),
-            (Some(user), None) => format!(" by {user}"),
-            _ => String::new(),
-        };
-        human.push(format!(
-            "{mark} {}{what}  ({}, {}{who}){bad}",
-            &r.id[..12],
-            super::points::age(now - r.deployed_at),
-            super::points::rfc3339(r.deployed_at)
-        ));
-    }
     Ok(crate::outcome::Releases {
         command: "releases",
         releases_dir: rel.dir.clone(),
@@ -71,7 +36,6 @@ pub fn list(args: &ReleasesArgs) -> Result<crate::outcome::Releases> {
         current: rel.current(),
         previous: rel.previous(),
         releases: list,
-        lines: human,
     })
 }
 

@@ -84,14 +84,18 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
         lines.push(pull_request::describe(p));
     }
     if let (Some(signer), false) = (&authorship.signer, nothing_left) {
-        lines.push(signer.said("commits", dry_run));
+        lines.push(crate::ui::render::signed_line(
+            &signer.signed_with(),
+            "commits",
+            dry_run,
+        ));
     }
     if publish.sign_with_github && !nothing_left {
         lines.push("GitHub creates and signs the commits (--sign-with-github).".into());
     }
     if !migrations.migrations.is_empty() {
         lines.push("Migrations in the reverted commits:".into());
-        lines.extend(migrations.lines());
+        lines.extend(crate::ui::render::migration_lines(&migrations.migrations));
     }
     let ids = |list: &[Reverted]| list.iter().map(|r| r.commit.to_string()).collect();
     Ok(outcome::Revert {
@@ -617,7 +621,7 @@ fn pr_text(
     }
     if !migrations.migrations.is_empty() {
         body.push_str("\n\nMigrations in the reverted commits:\n");
-        for line in migrations.lines() {
+        for line in crate::ui::render::migration_lines(&migrations.migrations) {
             body.push_str(&format!("\n    {line}"));
         }
     }

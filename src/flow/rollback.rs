@@ -112,7 +112,8 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<outcome::Rollback> {
     if !migrations.migrations.is_empty() {
         done.lines
             .push(format!("Migrations since {}:", target.name));
-        done.lines.extend(migrations.lines());
+        done.lines
+            .extend(crate::ui::render::migration_lines(&migrations.migrations));
     }
     Ok(outcome::Rollback {
         command: "rollback",
@@ -314,7 +315,11 @@ fn commit_mode(
         done.pull_request_plan = crate::outcome::RunField::Empty;
     }
     if let Some(signer) = &authorship.signer {
-        done.lines.push(signer.said("commit", dry_run));
+        done.lines.push(crate::ui::render::signed_line(
+            &signer.signed_with(),
+            "commit",
+            dry_run,
+        ));
     }
     if publish.sign_with_github {
         done.lines

@@ -53,58 +53,30 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
         ..
     } = &names;
     let pushing = ctx.will_push();
-    let mut pushed = false;
-    let mut lines = Vec::new();
-    let short = git::short(base.oid);
-    if dry_run {
-        lines.push(format!(
-            "Would snapshot {} at {short} as tag {tag} and branch {branch}.",
-            s.base
-        ));
-        if pushing {
-            lines.push(format!("Would push both to {} atomically.", s.remote));
-        }
-        lines.push("Dry run: nothing was written.".into());
+    let push = if pushing {
+        outcome::Push::Pushed
+    } else if ctx.has_remote() {
+        outcome::Push::Declined
     } else {
+        outcome::Push::NoRemote
+    };
+    if !dry_run {
         git::persist(repo, &[tag_oid])?;
         git::create_refs(
             repo,
             &[(tag_ref.clone(), tag_oid), (branch_ref.clone(), base.oid)],
             "fastrevert: prepare",
         )?;
-        lines.push(format!(
-            "Snapshot of {} at {short}: tag {tag}, branch {branch}.",
-            s.base
-        ));
         if pushing {
             names.push(ctx)?;
-            pushed = true;
-            lines.push(format!("Pushed both to {}.", s.remote));
-        } else if ctx.has_remote() {
-            lines.push(format!(
-                "Not pushed (--no-push): they are here only. To publish them: git push --atomic {} {tag_ref} {branch_ref}",
-                s.remote
-            ));
-        } else {
-            lines.push(format!(
-                "Not pushed: there is no remote {}, so they are here only.",
-                s.remote
-            ));
         }
-        lines.push(format!(
-            "If the rollout goes wrong: git fastrevert rollback --to {tag}"
-        ));
-    }
-    if let Some(signer) = &signer {
-        lines.push(signer.said("tag", dry_run));
     }
     // Before the rollout, not in the incident: a commit-graph makes "is this old commit on
     // the base" a lookup instead of a walk of the history.
+    let mut wrote_commit_graph = false;
     if s.write_commit_graph && !dry_run {
         match ctx.git().write_commit_graph() {
-            Ok(()) => lines.push(
-                "Wrote git's commit-graph (fastrevert.writeCommitGraph): reverts of old commits answer faster.".into(),
-            ),
+            Ok(()) => wrote_commit_graph = true,
             Err(e) => {
                 let w = format!("git's commit-graph was not written: {}", e.message);
                 ctx.ui.warn(&w);
@@ -128,12 +100,15 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
         tag: tag.clone(),
         staging_branch: branch.clone(),
         rollout: rollout_sha,
-        pushed,
+        pushed: pushing && !dry_run,
         signed: signer.is_some(),
         dry_run,
         migrations: migrations.migrations,
         warnings,
-        lines,
+        remote: s.remote.clone(),
+        push,
+        signed_with: signer.as_ref().map(|s| s.signed_with()),
+        wrote_commit_graph,
     })
 }
 

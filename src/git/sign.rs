@@ -55,6 +55,21 @@ pub struct Signer {
     key: String,
 }
 
+/// How commits or a tag are signed: the format (`openpgp`, `x509`, `ssh`), the program and the
+/// key as people know it (an inline ssh key shortened to its type and start).
+#[derive(Debug, Clone)]
+pub struct SignedWith {
+    pub format: &'static str,
+    pub program: String,
+    pub key: String,
+}
+
+impl std::fmt::Display for SignedWith {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}, key {})", self.format, self.program, self.key)
+    }
+}
+
 impl Signer {
     /// Whether `what` is signed here, and how.
     pub fn for_repo(repo: &super::Repo, choice: &Choice, what: What) -> Result<Option<Signer>> {
@@ -121,26 +136,17 @@ impl Signer {
         }))
     }
 
-    /// For the plan: what signs and with which key.
-    pub fn describe(&self) -> String {
+    /// What signs and with which key, for people.
+    pub fn signed_with(&self) -> SignedWith {
         let key = self
             .key
             .strip_prefix("key::")
             .map(|k| k.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
             .unwrap_or_else(|| self.key.clone());
-        format!("{} ({}, key {key})", self.format.name(), self.program)
-    }
-
-    /// The plan's line: what is (or would be) signed and how.
-    pub fn said(&self, what: &str, dry_run: bool) -> String {
-        if dry_run {
-            format!("The {what} would be signed: {}.", self.describe())
-        } else {
-            let mut first = what.chars();
-            let what = first
-                .next()
-                .map_or(String::new(), |c| c.to_uppercase().chain(first).collect());
-            format!("{what} signed: {}.", self.describe())
+        SignedWith {
+            format: self.format.name(),
+            program: self.program.clone(),
+            key,
         }
     }
 
@@ -159,7 +165,7 @@ impl Signer {
         };
         Error::failed(format!(
             "could not sign with {}: {why}; nothing was written",
-            self.describe()
+            self.signed_with()
         ))
         .hint(hint)
     }

@@ -208,56 +208,6 @@ pub struct Report {
 }
 
 impl Report {
-    /// One line per migration and one per statement that is neither additive nor safe, with any
-    /// acknowledgement.
-    pub fn lines(&self) -> Vec<String> {
-        let mut lines = Vec::new();
-        for m in &self.migrations {
-            let status = if m.status == "modified" {
-                "edited old migration"
-            } else {
-                m.status
-            };
-            let acknowledged = m
-                .findings
-                .iter()
-                .filter(|f| f.class.refuses() && f.acknowledged.is_some())
-                .count();
-            let also = if acknowledged > 0 {
-                format!(" ({acknowledged} finding(s) acknowledged)")
-            } else {
-                String::new()
-            };
-            lines.push(format!(
-                "{} ({status}): {}{also}",
-                crate::git::shown_path(&m.file),
-                m.class.as_str()
-            ));
-            for f in m
-                .findings
-                .iter()
-                .filter(|f| !matches!(f.class, Class::Additive | Class::Safe))
-            {
-                let acknowledged = match &f.acknowledged {
-                    Some(why) => format!(" [acknowledged: {why}]"),
-                    None => String::new(),
-                };
-                let statement = if f.statement.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", f.statement)
-                };
-                lines.push(format!(
-                    "  line {}: {}{statement}: {}{acknowledged}",
-                    f.line,
-                    f.class.as_str(),
-                    f.reason
-                ));
-            }
-        }
-        lines
-    }
-
     /// Findings of a class (destructive ones acknowledged after review not counted).
     pub fn count(&self, class: Class) -> usize {
         self.migrations

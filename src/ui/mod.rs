@@ -5,7 +5,7 @@ pub mod actions;
 pub mod azure_pipelines;
 pub mod gitlab_ci;
 pub mod prompt;
-mod render;
+pub mod render;
 
 use std::io::{IsTerminal, Write};
 

@@ -1,9 +1,54 @@
 //! Outcomes and errors as people and scripts read them: the lines on stdout or the JSON, each
 //! warning once on stderr, and errors with their hints and causes.
 
+mod migrations;
+mod points;
+mod prepare;
+#[cfg(unix)]
+mod releases;
+
+pub use migrations::migration_lines;
+
 use super::{print_err, print_err_labelled, print_json, Ui};
 use crate::error::Error;
 use crate::outcome::Outcome;
+
+/// Whether the lines are the result of a run or the plan a person is asked to confirm (which
+/// does not say "dry run": the real run follows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Result,
+    Plan,
+}
+
+/// The lines a person reads of an outcome.
+pub fn lines(outcome: &Outcome, view: View) -> Vec<String> {
+    match outcome {
+        Outcome::List(o) => points::list(o),
+        Outcome::Prepare(o) => prepare::prepare(o),
+        Outcome::CheckMigrations(o) => migrations::check(o),
+        #[cfg(unix)]
+        Outcome::Releases(o) => releases::list(o),
+        _ => outcome.lines().to_vec(),
+    }
+    .into_iter()
+    .filter(|l| view == View::Result || !l.starts_with("Dry run"))
+    .collect()
+}
+
+/// What is (or would be) signed and how.
+pub fn signed_line(with: &crate::git::sign::SignedWith, what: &str, dry_run: bool) -> String {
+    let how = with.to_string();
+    if dry_run {
+        format!("The {what} would be signed: {how}.")
+    } else {
+        let mut first = what.chars();
+        let what: String = first
+            .next()
+            .map_or(String::new(), |c| c.to_uppercase().chain(first).collect());
+        format!("{what} signed: {how}.")
+    }
+}
 
 impl Ui {
     /// Note a warning as shown; whether it had been shown before.
@@ -23,7 +68,7 @@ impl Ui {
                 self.warn(w);
             }
         }
-        self.result(outcome.lines());
+        self.result(&lines(outcome, View::Result));
         // Serialised only when asked for.
         if self.json {
             print_json(&outcome.json());
@@ -34,7 +79,7 @@ impl Ui {
     /// run's outcome then does not repeat.
     pub fn show_plan(&self, plan: &Outcome) {
         print_err("\nThe plan:");
-        for line in plan.lines().iter().filter(|l| !l.starts_with("Dry run")) {
+        for line in lines(plan, View::Plan) {
             print_err(&format!("  {line}"));
         }
         for w in plan.warnings() {
