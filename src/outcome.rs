@@ -265,7 +265,42 @@ pub struct Deploy {
     pub check: RunField<crate::releases::after::CheckResult>,
     pub warnings: Vec<String>,
     #[serde(skip)]
-    pub lines: Vec<String>,
+    pub releases_dir: ReleasesDir,
+    /// Dry run: the release is already on disk (the run would only switch to it).
+    #[serde(skip)]
+    pub exists: bool,
+    /// `--no-switch`: exported, the link not moved.
+    #[serde(skip)]
+    pub staged: bool,
+    /// The release it replaced is there and not marked bad: `switch previous` goes back.
+    #[serde(skip)]
+    pub can_go_back: bool,
+    #[serde(skip)]
+    pub plan: Option<FlipPlan>,
+}
+
+/// What runs around a flip, for a plan: hooks before and after it, the health check, and the
+/// releases a deploy would prune.
+#[cfg(unix)]
+#[derive(Debug, Default)]
+pub struct FlipPlan {
+    pub before_hooks: Vec<String>,
+    pub after_hooks: Vec<String>,
+    pub check_command: Option<String>,
+    pub check_url: Option<String>,
+    pub check_status: u16,
+    pub check_attempts: u32,
+    pub check_timeout: f64,
+    pub prune: Vec<String>,
+}
+
+/// The release directory as the run was told it: a hint names `--releases DIR` only when it
+/// came as a flag (from git config, the same clone finds it again).
+#[cfg(unix)]
+#[derive(Debug, Default, Clone)]
+pub struct ReleasesDir {
+    pub dir: std::path::PathBuf,
+    pub by_flag: bool,
 }
 
 /// `switch`.
@@ -292,8 +327,15 @@ pub struct Switch {
     pub check: RunField<crate::releases::after::CheckResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<String>>,
+    /// Asked to mark the release left bad (`--mark-bad`).
     #[serde(skip)]
-    pub lines: Vec<String>,
+    pub mark_bad: bool,
+    /// A re-run after going back: the release left, marked bad, and the one before the
+    /// current, if any.
+    #[serde(skip)]
+    pub already_back: Option<(String, Option<String>)>,
+    #[serde(skip)]
+    pub plan: Option<FlipPlan>,
 }
 
 /// `hold`.
@@ -309,7 +351,12 @@ pub struct Holds {
     pub remote: Option<String>,
     pub warnings: Vec<String>,
     #[serde(skip)]
-    pub lines: Vec<String>,
+    pub base: String,
+    /// The hold `--release` named: lifted, or in a dry run, would be.
+    #[serde(skip)]
+    pub lifting: Option<Hold>,
+    #[serde(skip)]
+    pub dry_run: bool,
 }
 
 /// `status`.
@@ -329,8 +376,6 @@ pub struct Status {
     pub rollout_point: Option<Point>,
     pub revert_branches: Vec<RevertBranch>,
     pub warnings: Vec<String>,
-    #[serde(skip)]
-    pub lines: Vec<String>,
 }
 
 /// A branch of this tool's on the remote, with its open pull request when the forge said.
@@ -402,14 +447,12 @@ impl Outcome {
             Outcome::Prepare(_) => &[],
             Outcome::List(_) | Outcome::CheckMigrations(_) => &[],
             #[cfg(unix)]
-            Outcome::Deploy(o) => &o.lines,
-            #[cfg(unix)]
-            Outcome::Switch(o) => &o.lines,
+            Outcome::Deploy(_) | Outcome::Switch(_) => &[],
             #[cfg(unix)]
             Outcome::Releases(_) => &[],
-            Outcome::Holds(o) => &o.lines,
+            Outcome::Holds(_) => &[],
             #[cfg(unix)]
-            Outcome::Status(o) => &o.lines,
+            Outcome::Status(_) => &[],
         }
     }
 

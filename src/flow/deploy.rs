@@ -22,7 +22,6 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     let id = commit.to_string();
     rel.check_link()?;
     let exists = rel.exists(&id);
-    let mut lines = Vec::new();
     // Holds first (they may fetch), outside the lock; a staged release does not go live.
     let mut hold_warnings = Vec::new();
     let ctx = if args.no_switch {
@@ -43,29 +42,17 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
         let old = rel.current();
         let mut warnings = hold_warnings;
         refuse_unsafe(global, ui, args, &rel, old.as_deref(), &id, &mut warnings)?;
-        lines.push(format!(
-            "Would {} {} and point {} at it (now {}).",
-            if exists {
-                "switch to the existing release"
-            } else {
-                "export"
-            },
-            &id[..12],
-            rel.link.display(),
-            old.as_deref().map_or("nothing", |o| &o[..12])
-        ));
         // Pruning after this deploy keeps it and the one it replaces.
         let pruned: Vec<String> = rel
             .to_prune(args.keep)?
             .into_iter()
             .filter(|p| *p != id && Some(p) != old.as_ref())
             .collect();
-        lines.extend(release_dirs::plan_lines(Some(&repo), &args.after, &pruned));
-        lines.push("Dry run: nothing was written.".into());
         return Ok(outcome::Deploy {
             command: "deploy",
             release: id,
             path: None,
+            releases_dir: release_dirs::told(&rel),
             link: rel.link,
             previous: old,
             created: false,
@@ -75,7 +62,10 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
             dry_run: true,
             check: crate::outcome::RunField::NotInThisRun,
             warnings,
-            lines,
+            exists,
+            staged: false,
+            can_go_back: false,
+            plan: Some(release_dirs::flip_plan(Some(&repo), &args.after, pruned)),
         });
     }
     rel.check_writable()?;
@@ -199,42 +189,16 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
         ui.warn(&problem);
         warnings.push(problem);
     }
-    lines.push(format!(
-        "{} {}: live at {}{}.",
-        if created {
-            "Deployed"
-        } else {
-            "Switched to the release already here,"
-        },
-        &id[..12],
-        rel.link.display(),
-        old.as_deref()
-            .map_or(String::new(), |o| format!(" (was {})", &o[..12]))
-    ));
-    if !changed {
-        lines.truncate(0);
-        lines.push(format!(
-            "{} is already live at {}; nothing changed.",
-            &id[..12],
-            rel.link.display()
-        ));
-    }
-    if !pruned.is_empty() {
-        lines.push(format!("Removed {} old release(s).", pruned.len()));
-    }
     // The way back that works: to the release it replaced, leaving this one marked bad (and
     // its commits held); said only when that release is there to go back to.
-    if let (true, Some(prev)) = (changed, old.as_deref()) {
-        if rel.exists(prev) && !rel.is_bad(prev) {
-            lines.push(format!(
-                "If it is bad: git fastrevert switch previous --mark-bad{}",
-                release_dirs::releases_flag(&rel)
-            ));
-        }
-    }
+    let can_go_back = changed
+        && old
+            .as_deref()
+            .is_some_and(|p| rel.exists(p) && !rel.is_bad(p));
     Ok(outcome::Deploy {
         command: "deploy",
         path: Some(rel.dir.join(&id)),
+        releases_dir: release_dirs::told(&rel),
         release: id,
         link: rel.link,
         previous: old,
@@ -245,7 +209,10 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
         dry_run: false,
         check: crate::outcome::RunField::from_option(after.check),
         warnings,
-        lines,
+        exists: !created,
+        staged: false,
+        can_go_back,
+        plan: None,
     })
 }
 
@@ -286,19 +253,10 @@ fn staged(
     linked: usize,
     warnings: Vec<String>,
 ) -> outcome::Deploy {
-    let lines = vec![
-        format!(
-            "Staged {} in {}; {} still points at {}.",
-            &id[..12],
-            rel.dir.join(&id).display(),
-            rel.link.display(),
-            old.as_deref().map_or("nothing", |o| &o[..12])
-        ),
-        format!("To put it live: git fastrevert switch {}", &id[..12]),
-    ];
     outcome::Deploy {
         command: "deploy",
         path: Some(rel.dir.join(&id)),
+        releases_dir: release_dirs::told(&rel),
         release: id,
         link: rel.link,
         previous: old,
@@ -310,6 +268,9 @@ fn staged(
         dry_run: false,
         check: crate::outcome::RunField::NotInThisRun,
         warnings,
-        lines,
+        exists: !created,
+        staged: true,
+        can_go_back: false,
+        plan: None,
     }
 }

@@ -605,7 +605,7 @@ pub fn hold_failed_check(ctx: Option<&Ctx>, mut err: Error, reason: Option<&str>
     let why = reason.unwrap_or("health check failed");
     match record(ctx, bad, good, Some(why)) {
         Ok(Some(recorded)) => {
-            err.hints.push(held_line(&recorded));
+            err.hints.push(crate::ui::render::held_line(&recorded));
             if let Some(map) = err.details.as_deref_mut().and_then(|d| d.as_object_mut()) {
                 map.insert(
                     "hold".into(),
@@ -619,16 +619,6 @@ pub fn hold_failed_check(ctx: Option<&Ctx>, mut err: Error, reason: Option<&str>
             .push(format!("the hold could not be recorded: {}", e.message)),
     }
     err
-}
-
-/// One line on a hold just recorded.
-pub fn held_line(recorded: &Recorded) -> String {
-    format!(
-        "Held {} commit(s) of {}: a deploy that carries them is refused until they are reverted or the hold is lifted ({}).",
-        recorded.hold.commits.len(),
-        recorded.hold.short(),
-        recorded.remote
-    )
 }
 
 /// Exit 4: what is held, by whom and why, and the three ways on.
@@ -729,56 +719,6 @@ pub fn states(ctx: &Ctx, holds: &[Hold], base: Option<Oid>) -> Result<Vec<HoldSt
         .collect())
 }
 
-/// Lines for people, two per hold, within 80 columns.
-pub fn state_lines(states: &[HoldState], base: &str, now: i64) -> Vec<String> {
-    let mut lines = Vec::new();
-    for s in states {
-        let h = &s.hold;
-        let who = match (h.by.is_empty(), h.host.is_empty()) {
-            (false, false) => format!(" by {} on {}", h.by, h.host),
-            (false, true) => format!(" by {}", h.by),
-            _ => String::new(),
-        };
-        lines.push(crate::ui::prompt::fit(
-            &format!(
-                "  {}  {}{}",
-                h.short(),
-                s.bad_subject.as_deref().unwrap_or("(commit not here)"),
-                if h.readable {
-                    ""
-                } else {
-                    "  (record unreadable)"
-                }
-            ),
-            80,
-        ));
-        lines.push(crate::ui::prompt::fit(
-            &format!(
-                "      held {}{who}{}",
-                super::points::age(now - h.at),
-                h.reason
-                    .as_deref()
-                    .map_or(String::new(), |r| format!(": {r}"))
-            ),
-            80,
-        ));
-        lines.push(crate::ui::prompt::fit(
-            &format!(
-                "      {} commit(s) since {}; {}",
-                h.commits.len(),
-                h.good.as_deref().map_or("?", |g| &g[..12.min(g.len())]),
-                if s.on_base > 0 {
-                    format!("{base} still carries {} of them", s.on_base)
-                } else {
-                    format!("{base} does not carry them")
-                }
-            ),
-            80,
-        ));
-    }
-    lines
-}
-
 /// `hold [--release REV]`: the holds, after syncing with the remote and lifting what the base
 /// has reverted; or lift one.
 pub fn run(
@@ -798,51 +738,26 @@ pub fn run(
     let base = ctx.base_tip().ok().map(|b| b.oid);
     let mut holds = list(&ctx.repo)?;
     let mut lifted = Vec::new();
-    let mut lines = Vec::new();
     let mut remote = None;
     let mut released = None;
+    let mut lifting = None;
     if let Some(rev) = release {
         let hold = find(ctx, &holds, rev)?;
-        if ctx.global.dry_run {
-            lines.push(format!(
-                "Would lift the hold on {}: its {} commit(s) could be deployed again.",
-                hold.short(),
-                hold.commits.len()
-            ));
-        } else {
+        if !ctx.global.dry_run {
             let said = lift(ctx, &hold, reason.unwrap_or("lifted by hand"))?;
-            lines.push(format!(
-                "Lifted the hold on {} ({said}): its {} commit(s) can be deployed again.",
-                hold.short(),
-                hold.commits.len()
-            ));
             remote = Some(said);
             lifted.push(hold.clone());
         }
         released = Some(hold.bad.clone());
+        lifting = Some(hold);
         holds = list(&ctx.repo)?;
     } else if let (Some(base), false) = (base, ctx.global.dry_run) {
         let (gone, said) = lift_reverted(ctx, &holds, base);
         warnings.extend(said);
-        for h in &gone {
-            lines.push(format!(
-                "Lifted the hold on {}: {} has reverted all its commits.",
-                h.short(),
-                ctx.settings.base
-            ));
-        }
         lifted.extend(gone);
         holds = list(&ctx.repo)?;
     }
     let states = states(ctx, &holds, base)?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    if states.is_empty() {
-        lines.push("No holds: a deploy is refused only for a release marked bad.".into());
-    } else {
-        lines.push(format!("Holds ({}):", states.len()));
-        lines.extend(state_lines(&states, &ctx.settings.base, now));
-        lines.push("Once fixed: git fastrevert hold --release <id>".into());
-    }
     Ok(crate::outcome::Holds {
         command: "hold",
         holds: states,
@@ -850,7 +765,9 @@ pub fn run(
         released,
         remote,
         warnings,
-        lines,
+        base: ctx.settings.base.clone(),
+        lifting,
+        dry_run: ctx.global.dry_run,
     })
 }
 

@@ -79,40 +79,29 @@ fn with_config(repo: Option<&crate::git::Repo>, given: &[String], key: &str) -> 
 
 /// What a plan says will run around the flip: the hooks before and after it, the health
 /// check, and the releases a deploy would prune.
-pub fn plan_lines(
+pub fn flip_plan(
     repo: Option<&crate::git::Repo>,
     args: &AfterSwitchArgs,
-    pruned: &[String],
-) -> Vec<String> {
-    let mut lines = Vec::new();
-    for hook in before_hooks(repo, args) {
-        lines.push(format!("  before the flip, in the release: {hook}"));
+    prune: Vec<String>,
+) -> crate::outcome::FlipPlan {
+    crate::outcome::FlipPlan {
+        before_hooks: before_hooks(repo, args),
+        after_hooks: hooks(repo, args),
+        check_command: args.check.clone(),
+        check_url: args.check_url.clone(),
+        check_status: args.check_status,
+        check_attempts: args.check_retries.max(1),
+        check_timeout: args.check_timeout,
+        prune,
     }
-    for hook in hooks(repo, args) {
-        lines.push(format!("  after the flip: {hook}"));
+}
+
+/// The releases directory as the run was told it, for hints.
+pub fn told(rel: &Releases) -> crate::outcome::ReleasesDir {
+    crate::outcome::ReleasesDir {
+        dir: rel.dir.clone(),
+        by_flag: rel.named_by_flag,
     }
-    let retries = args.check_retries.max(1);
-    if let Some(cmd) = &args.check {
-        lines.push(format!(
-            "  health check: {cmd} ({retries} attempt(s), {} s each); flips back and marks the release bad if it fails",
-            args.check_timeout
-        ));
-    }
-    if let Some(url) = &args.check_url {
-        lines.push(format!(
-            "  health check: {url} must answer {} ({retries} attempt(s)); flips back and marks the release bad if it does not",
-            args.check_status
-        ));
-    }
-    if !pruned.is_empty() {
-        let ids: Vec<&str> = pruned.iter().map(|id| &id[..12.min(id.len())]).collect();
-        lines.push(format!(
-            "  then removes {} old release(s): {}",
-            pruned.len(),
-            ids.join(", ")
-        ));
-    }
-    lines
 }
 
 /// The writable paths: `--writable`, then `fastrevert.writable` (multi-valued), each checked

@@ -8,7 +8,6 @@ use crate::cli::{GlobalArgs, ReleasesArgs, StatusArgs};
 use crate::error::Result;
 use crate::git::{self, Oid};
 use crate::outcome::{self, RevertBranch};
-use crate::ui::prompt::fit;
 use crate::ui::Ui;
 
 /// Branches of this tool on the remote that are shown at most, and asked about on the forge.
@@ -58,12 +57,10 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &StatusArgs) -> Result<outcome::S
         rollout_point: None,
         revert_branches: Vec::new(),
         warnings: Vec::new(),
-        lines: Vec::new(),
     };
     if let Some(ctx) = &ctx {
         in_repository(ctx, &mut status, &mut warnings)?;
     }
-    status.lines = lines(&status, ctx.as_ref());
     status.warnings = warnings;
     Ok(status)
 }
@@ -145,106 +142,4 @@ fn revert_branches(ctx: &Ctx, warnings: &mut Vec<String>) -> Vec<RevertBranch> {
         }
     }
     branches
-}
-
-/// What a person reads, each line within 80 columns.
-fn lines(s: &outcome::Status, ctx: Option<&Ctx>) -> Vec<String> {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let short = |id: &str| id[..12.min(id.len())].to_string();
-    let mut out = Vec::new();
-    let describe = |r: &crate::releases::Release| {
-        let what = match (r.tags.first(), &r.subject) {
-            (Some(tag), Some(subject)) => format!("{tag} {subject}"),
-            (Some(tag), None) => tag.clone(),
-            (None, Some(subject)) => subject.clone(),
-            (None, None) => String::new(),
-        };
-        let who = match (&r.deployer, &r.reason) {
-            (Some(user), Some(why)) => format!(" by {user}: {why}"),
-            (Some(user), None) => format!(" by {user}"),
-            _ => String::new(),
-        };
-        (
-            format!("{} {what}", short(&r.id)),
-            format!("{}{who}", super::points::age(now - r.deployed_at)),
-        )
-    };
-    match (&s.live, &s.releases_dir) {
-        (Some(r), _) => {
-            let (what, when) = describe(r);
-            out.push(fit(&format!("Live:     {what}"), 80));
-            out.push(fit(
-                &format!(
-                    "          deployed {when}{}",
-                    if r.bad { " (marked bad)" } else { "" }
-                ),
-                80,
-            ));
-        }
-        (None, Some(dir)) => out.push(fit(
-            &format!("Live:     nothing yet in {}", dir.display()),
-            80,
-        )),
-        (None, None) => {
-            out.push("Live:     no release directories here (fastrevert.releases)".into())
-        }
-    }
-    for r in &s.bad_releases {
-        let (what, _) = describe(r);
-        out.push(fit(&format!("Bad:      {what}"), 80));
-    }
-    if ctx.is_none() {
-        return out;
-    }
-    let base = s.base.as_deref().unwrap_or("the base");
-    if s.holds.is_empty() {
-        out.push("Holds:    none".into());
-    } else {
-        out.push(fit(
-            &format!(
-                "Holds:    {}{}",
-                s.holds.len(),
-                if s.base_held {
-                    format!("; a deploy of {base}'s tip is refused (it carries held commits)")
-                } else {
-                    String::new()
-                }
-            ),
-            80,
-        ));
-        out.extend(holds::state_lines(&s.holds, base, now));
-    }
-    match (s.base_ahead, &s.live) {
-        (Some(0), Some(_)) => out.push(fit(&format!("Base:     {base} is the live release"), 80)),
-        (Some(n), Some(r)) => out.push(fit(
-            &format!(
-                "Base:     {base} is {n} commit(s) past the live release {}",
-                short(&r.id)
-            ),
-            80,
-        )),
-        _ => {
-            if let Some(tip) = &s.base_commit {
-                out.push(fit(&format!("Base:     {base} at {}", short(tip)), 80));
-            }
-        }
-    }
-    match &s.rollout_point {
-        Some(p) => out.push(fit(
-            &format!(
-                "Rollout:  {} ({})",
-                p.name,
-                super::points::age(now - p.timestamp)
-            ),
-            80,
-        )),
-        None => out.push("Rollout:  no rollout point (git fastrevert prepare)".into()),
-    }
-    for b in &s.revert_branches {
-        let pr = b.pull_request.as_ref().map_or(String::new(), |p| {
-            format!(" -> {} {}", p.forge.request_noun(), p.url)
-        });
-        out.push(fit(&format!("Branch:   {}{pr}", b.branch), 80));
-    }
-    out
 }

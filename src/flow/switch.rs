@@ -56,23 +56,15 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         let mut plan = planned(&rel, id.clone(), repo.as_ref(), args);
         if let (Some(ctx), Some(old), true) = (&ctx, rel.current(), args.revert) {
             let revert = revert_back(ctx, args, &old, &id)?;
-            plan.lines.retain(|l| !l.starts_with("Dry run"));
-            plan.lines.push(format!(
-                "and revert {}..{} as `git fastrevert revert` would:",
-                short(&id),
-                short(&old)
-            ));
-            plan.lines
-                .extend(revert.lines.iter().map(|l| format!("  {l}")));
             plan.revert = Some(Box::new(revert));
         }
         return Ok(plan);
     }
     // Picked on a terminal: the plan first, then a question.
     if args.release.is_none() && rel.current().as_deref() != Some(id.as_str()) {
-        let plan = planned(&rel, id.clone(), repo.as_ref(), args);
-        for line in plan.lines.iter().filter(|l| !l.starts_with("Dry run")) {
-            ui.info(line);
+        let plan = outcome::Outcome::Switch(planned(&rel, id.clone(), repo.as_ref(), args));
+        for line in crate::ui::render::lines(&plan, crate::ui::render::View::Plan) {
+            ui.info(&line);
         }
         ui.confirm(
             &format!("Point {} at {}?", rel.link.display(), short(&id)),
@@ -148,13 +140,9 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
     // The release left behind is held, then (with --revert) its commits reverted.
     let mut hold = None;
     let mut revert = None;
-    let mut after_lines = Vec::new();
     if let (Some(ctx), Some(left), true, true) = (&ctx, &old, args.mark_bad, changed) {
         match held(ctx, left, &id, args.publish.reason.as_deref()) {
-            Ok(Some(recorded)) => {
-                after_lines.push(super::holds::held_line(&recorded));
-                hold = Some(recorded);
-            }
+            Ok(Some(recorded)) => hold = Some(recorded),
             Ok(None) => {}
             Err(e) => {
                 let w = format!(
@@ -169,7 +157,6 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         if args.revert {
             match revert_back(ctx, args, left, &id) {
                 Ok(done) => {
-                    after_lines.extend(done.lines.iter().cloned());
                     warnings.extend(done.warnings.iter().cloned());
                     revert = Some(Box::new(done));
                 }
@@ -186,26 +173,6 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
             }
         }
     }
-    let human = if changed {
-        vec![format!(
-            "{} now points at {}{}.",
-            rel.link.display(),
-            short(&id),
-            old.as_deref().map_or(String::new(), |o| format!(
-                " (was {}{})",
-                short(o),
-                if args.mark_bad { ", marked bad" } else { "" }
-            ))
-        )]
-    } else {
-        vec![format!(
-            "{} already points at {}; nothing changed.",
-            rel.link.display(),
-            short(&id)
-        )]
-    };
-    let mut human = human;
-    human.extend(after_lines);
     Ok(outcome::Switch {
         command: "switch",
         hold,
@@ -219,7 +186,9 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         dry_run: false,
         check: crate::outcome::RunField::from_option(after.check),
         warnings: Some(warnings),
-        lines: human,
+        mark_bad: args.mark_bad,
+        already_back: None,
+        plan: None,
     })
 }
 
@@ -232,19 +201,6 @@ fn short(id: &str) -> String {
 fn already_back(rel: &crate::releases::Releases, dry_run: bool) -> Option<outcome::Switch> {
     let bad = rel.left_bad_release()?;
     let current = rel.current().unwrap_or_default();
-    let mut lines = vec![format!(
-        "{} already points at {}, switched to from {} (marked bad); nothing changed.",
-        rel.link.display(),
-        short(&current),
-        short(&bad)
-    )];
-    if let Some(older) = rel.previous() {
-        lines.push(format!(
-            "If {} is bad too: git fastrevert switch {} --mark-bad",
-            short(&current),
-            short(&older)
-        ));
-    }
     Some(outcome::Switch {
         command: "switch",
         hold: None,
@@ -258,7 +214,9 @@ fn already_back(rel: &crate::releases::Releases, dry_run: bool) -> Option<outcom
         dry_run,
         check: crate::outcome::RunField::NotInThisRun,
         warnings: Some(Vec::new()),
-        lines,
+        mark_bad: true,
+        already_back: Some((bad, rel.previous())),
+        plan: None,
     })
 }
 
@@ -271,17 +229,6 @@ fn planned(
     args: &SwitchArgs,
 ) -> outcome::Switch {
     let old = rel.current();
-    let mut lines = vec![format!(
-        "Would point {} at {} (now {}).",
-        rel.link.display(),
-        short(&id),
-        old.as_deref().map_or("nothing".into(), short)
-    )];
-    if let (true, Some(old)) = (args.mark_bad, &old) {
-        lines.push(format!("  and mark {} bad", short(old)));
-    }
-    lines.extend(release_dirs::plan_lines(repo, &args.after, &[]));
-    lines.push("Dry run: nothing was written.".into());
     outcome::Switch {
         command: "switch",
         hold: None,
@@ -295,7 +242,9 @@ fn planned(
         dry_run: true,
         check: crate::outcome::RunField::NotInThisRun,
         warnings: None,
-        lines,
+        mark_bad: args.mark_bad,
+        already_back: None,
+        plan: Some(release_dirs::flip_plan(repo, &args.after, Vec::new())),
     }
 }
 

@@ -1,12 +1,15 @@
 //! Outcomes and errors as people and scripts read them: the lines on stdout or the JSON, each
 //! warning once on stderr, and errors with their hints and causes.
 
+mod holds;
 mod migrations;
 mod points;
 mod prepare;
 #[cfg(unix)]
 mod releases;
+mod revert;
 
+pub use holds::held_line;
 pub use migrations::migration_lines;
 
 use super::{print_err, print_err_labelled, print_json, Ui};
@@ -26,9 +29,16 @@ pub fn lines(outcome: &Outcome, view: View) -> Vec<String> {
     match outcome {
         Outcome::List(o) => points::list(o),
         Outcome::Prepare(o) => prepare::prepare(o),
+        Outcome::Holds(o) => holds::holds(o),
+        #[cfg(unix)]
+        Outcome::Status(o) => holds::status(o),
         Outcome::CheckMigrations(o) => migrations::check(o),
         #[cfg(unix)]
         Outcome::Releases(o) => releases::list(o),
+        #[cfg(unix)]
+        Outcome::Deploy(o) => releases::deploy(o),
+        #[cfg(unix)]
+        Outcome::Switch(o) => releases::switch(o),
         _ => outcome.lines().to_vec(),
     }
     .into_iter()

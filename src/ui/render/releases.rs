@@ -1,7 +1,7 @@
 //! Releases on this host: `releases`, `deploy` and `switch`.
 
 use super::points::{age, now};
-use crate::outcome::Releases;
+use crate::outcome::{Deploy, FlipPlan, Releases, ReleasesDir, Switch};
 
 /// `releases`: newest first, the current and previous one marked, bad ones said.
 pub fn list(o: &Releases) -> Vec<String> {
@@ -42,4 +42,161 @@ pub fn list(o: &Releases) -> Vec<String> {
             )
         })
         .collect()
+}
+
+fn short(id: &str) -> &str {
+    &id[..12.min(id.len())]
+}
+
+/// What runs around the flip, indented under the plan's first line.
+fn flip_plan(plan: &FlipPlan) -> Vec<String> {
+    let mut lines = Vec::new();
+    for hook in &plan.before_hooks {
+        lines.push(format!("  before the flip, in the release: {hook}"));
+    }
+    for hook in &plan.after_hooks {
+        lines.push(format!("  after the flip: {hook}"));
+    }
+    let attempts = plan.check_attempts;
+    if let Some(cmd) = &plan.check_command {
+        lines.push(format!(
+            "  health check: {cmd} ({attempts} attempt(s), {} s each); flips back and marks the release bad if it fails",
+            plan.check_timeout
+        ));
+    }
+    if let Some(url) = &plan.check_url {
+        lines.push(format!(
+            "  health check: {url} must answer {} ({attempts} attempt(s)); flips back and marks the release bad if it does not",
+            plan.check_status
+        ));
+    }
+    if !plan.prune.is_empty() {
+        let ids: Vec<&str> = plan.prune.iter().map(|id| short(id)).collect();
+        lines.push(format!(
+            "  then removes {} old release(s): {}",
+            plan.prune.len(),
+            ids.join(", ")
+        ));
+    }
+    lines
+}
+
+/// ` --releases DIR` for a hint, when the directory was given that way.
+fn releases_flag(dir: &ReleasesDir) -> String {
+    if dir.by_flag {
+        format!(" --releases {}", dir.dir.display())
+    } else {
+        String::new()
+    }
+}
+
+pub fn deploy(o: &Deploy) -> Vec<String> {
+    let (id, link) = (short(&o.release), o.link.display());
+    let was = o.previous.as_deref().map(short);
+    if let Some(plan) = &o.plan {
+        let mut lines = vec![format!(
+            "Would {} {id} and point {link} at it (now {}).",
+            if o.exists {
+                "switch to the existing release"
+            } else {
+                "export"
+            },
+            was.unwrap_or("nothing")
+        )];
+        lines.extend(flip_plan(plan));
+        lines.push("Dry run: nothing was written.".into());
+        return lines;
+    }
+    if o.staged {
+        let path = o.path.as_deref().unwrap_or(&o.releases_dir.dir).display();
+        return vec![
+            format!(
+                "Staged {id} in {path}; {link} still points at {}.",
+                was.unwrap_or("nothing")
+            ),
+            format!("To put it live: git fastrevert switch {id}"),
+        ];
+    }
+    let mut lines = Vec::new();
+    if o.changed == Some(false) {
+        lines.push(format!("{id} is already live at {link}; nothing changed."));
+    } else {
+        lines.push(format!(
+            "{} {id}: live at {link}{}.",
+            if o.created {
+                "Deployed"
+            } else {
+                "Switched to the release already here,"
+            },
+            was.map_or(String::new(), |w| format!(" (was {w})"))
+        ));
+    }
+    if !o.pruned.is_empty() {
+        lines.push(format!("Removed {} old release(s).", o.pruned.len()));
+    }
+    if o.can_go_back {
+        lines.push(format!(
+            "If it is bad: git fastrevert switch previous --mark-bad{}",
+            releases_flag(&o.releases_dir)
+        ));
+    }
+    lines
+}
+
+pub fn switch(o: &Switch) -> Vec<String> {
+    let (id, link) = (short(&o.release), o.link.display());
+    if let Some((bad, older)) = &o.already_back {
+        let mut lines = vec![format!(
+            "{link} already points at {id}, switched to from {} (marked bad); nothing changed.",
+            short(bad)
+        )];
+        if let Some(older) = older {
+            lines.push(format!(
+                "If {id} is bad too: git fastrevert switch {} --mark-bad",
+                short(older)
+            ));
+        }
+        return lines;
+    }
+    if let Some(plan) = &o.plan {
+        let mut lines = vec![format!(
+            "Would point {link} at {id} (now {}).",
+            o.previous.as_deref().map_or("nothing", short)
+        )];
+        if let (true, Some(old)) = (o.mark_bad, &o.previous) {
+            lines.push(format!("  and mark {} bad", short(old)));
+        }
+        lines.extend(flip_plan(plan));
+        match (&o.revert, &o.previous) {
+            (Some(revert), Some(old)) => {
+                lines.push(format!(
+                    "and revert {id}..{} as `git fastrevert revert` would:",
+                    short(old)
+                ));
+                let nested = super::revert::revert(revert);
+                lines.extend(nested.iter().map(|l| format!("  {l}")));
+            }
+            _ => lines.push("Dry run: nothing was written.".into()),
+        }
+        return lines;
+    }
+    let mut lines = vec![if o.changed {
+        format!(
+            "{link} now points at {id}{}.",
+            o.previous.as_deref().map_or(String::new(), |old| format!(
+                " (was {}{})",
+                short(old),
+                if o.mark_bad { ", marked bad" } else { "" }
+            ))
+        )
+    } else {
+        format!("{link} already points at {id}; nothing changed.")
+    }];
+    if let Some(recorded) = &o.hold {
+        lines.push(super::held_line(recorded));
+    }
+    if let Some(revert) = &o.revert {
+        lines.extend(super::revert::revert(revert));
+    }
+    lines
 }
