@@ -63,14 +63,42 @@ pub fn rfc3339<S: serde::Serializer>(seconds: &i64, s: S) -> Result<S::Ok, S::Er
 }
 
 /// What became of refs a run wrote, as far as the remote is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Push {
+    #[default]
     /// Pushed (a dry run: would be).
     Pushed,
     /// Not pushed because the run was asked not to (`--no-push`).
     Declined,
     /// Not pushed: the remote does not exist.
     NoRemote,
+}
+
+/// How a revert's or rollback's commits were made and where they went, for people.
+#[derive(Debug, Clone, Default)]
+pub struct Publishing {
+    pub remote: String,
+    /// Onto the base itself (`--direct`), not a branch.
+    pub direct: bool,
+    /// Pushed (a dry run: would be), or why not.
+    pub push: Push,
+    /// The tip made (or planned).
+    pub tip: String,
+    /// How many commits it made (or would make).
+    pub commit_count: usize,
+    pub signed_with: Option<crate::git::sign::SignedWith>,
+    /// GitHub creates and signs the commits (`--sign-with-github`).
+    pub by_github: bool,
+}
+
+/// The two ways a rollback goes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RollbackMode {
+    /// One commit on top of the base whose tree is the target's.
+    Commit,
+    /// The base itself moved back, with a backup ref.
+    Reset,
 }
 
 #[derive(Debug)]
@@ -113,12 +141,15 @@ pub struct Revert {
     pub dry_run: bool,
     pub migrations: Vec<Migration>,
     pub warnings: Vec<String>,
+    /// The reverted commits with their subjects, and what each reverts when it is a revert.
     #[serde(skip)]
-    pub lines: Vec<String>,
+    pub reverted_commits: Vec<Undone>,
+    #[serde(skip)]
+    pub publishing: Publishing,
 }
 
-/// One first-parent commit a rollback undoes.
-#[derive(Debug, Serialize)]
+/// A commit undone (reverted, or rolled back over), with its subject.
+#[derive(Debug, Clone, Serialize)]
 pub struct Undone {
     pub commit: String,
     pub subject: String,
@@ -130,8 +161,7 @@ pub struct Undone {
 #[derive(Debug, Serialize)]
 pub struct Rollback {
     pub command: &'static str,
-    /// `commit` or `reset`.
-    pub mode: &'static str,
+    pub mode: RollbackMode,
     pub base: String,
     pub base_commit: String,
     pub to: String,
@@ -162,7 +192,10 @@ pub struct Rollback {
     pub migrations: Vec<Migration>,
     pub warnings: Vec<String>,
     #[serde(skip)]
-    pub lines: Vec<String>,
+    pub publishing: Publishing,
+    /// Reset mode: the target is ahead of the base (going forward drops nothing).
+    #[serde(skip)]
+    pub forward: bool,
 }
 
 /// `prepare`.
@@ -437,23 +470,6 @@ impl Outcome {
         };
         // Every field is a string, number, bool, list or map of those: serialising cannot fail.
         value.unwrap_or(serde_json::Value::Null)
-    }
-
-    /// The lines a person reads, on stdout.
-    pub fn lines(&self) -> &[String] {
-        match self {
-            Outcome::Revert(o) => &o.lines,
-            Outcome::Rollback(o) => &o.lines,
-            Outcome::Prepare(_) => &[],
-            Outcome::List(_) | Outcome::CheckMigrations(_) => &[],
-            #[cfg(unix)]
-            Outcome::Deploy(_) | Outcome::Switch(_) => &[],
-            #[cfg(unix)]
-            Outcome::Releases(_) => &[],
-            Outcome::Holds(_) => &[],
-            #[cfg(unix)]
-            Outcome::Status(_) => &[],
-        }
     }
 
     pub fn warnings(&self) -> &[String] {

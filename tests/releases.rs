@@ -1337,12 +1337,24 @@ fn hand_edits_in_a_live_release_never_reach_another_release() {
 }
 
 /// Whether a process whose command line holds `marker` is still running.
+/// Whether a process with `marker` in its command line is still there a moment after it was
+/// killed (SIGKILL lands, and the kernel tears the process down, within that moment even on
+/// a loaded machine).
 fn running(marker: &str) -> bool {
-    Command::new("pgrep")
-        .args(["-f", marker])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
+    let found = || {
+        Command::new("pgrep")
+            .args(["-f", marker])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    for _ in 0..20 {
+        if !found() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    true
 }
 
 /// Hooks and checks never hang production: a hook that leaves a background child does not

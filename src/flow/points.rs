@@ -188,45 +188,6 @@ pub use crate::outcome::rfc3339_text as rfc3339;
 /// At most this many undone commits are listed in the commit message.
 const LISTED_COMMITS: usize = 50;
 
-/// At most this many undone commits are listed in the plan a person reads; the rest are
-/// counted.
-const SHOWN_COMMITS: usize = 10;
-
-/// The plan's lines for the commits a rollback undoes, newest first: each with its subject, a
-/// revert named as one (undoing it brings the reverted change back), the rest counted.
-pub(crate) fn undone_lines(
-    repo: &crate::git::Repo,
-    undone: &[(String, String)],
-    more: usize,
-) -> Vec<String> {
-    let mut lines = Vec::new();
-    let shown = if undone.len() > SHOWN_COMMITS + 2 {
-        SHOWN_COMMITS
-    } else {
-        undone.len()
-    };
-    for (id, subject) in &undone[..shown] {
-        let short = &id[..id.len().min(7)];
-        lines.push(match reverted_by(repo, id) {
-            // Undone together with the commit it reverted, the two cancel out.
-            Some(reverted) if undone.iter().any(|(u, _)| *u == reverted) => format!(
-                "  {short} {subject}  (a revert of {}, which is undone too)",
-                &reverted[..reverted.len().min(7)]
-            ),
-            Some(reverted) => format!(
-                "  {short} {subject}  (a revert of {}: undoing it brings that change back)",
-                &reverted[..reverted.len().min(7)]
-            ),
-            None => format!("  {short} {subject}"),
-        });
-    }
-    let rest = undone.len() - shown + more;
-    if rest > 0 {
-        lines.push(format!("  … and {rest} more first-parent commit(s)"));
-    }
-    lines
-}
-
 /// The commit `id` reverts, when it is a revert.
 pub(crate) fn reverted_by(repo: &crate::git::Repo, id: &str) -> Option<String> {
     let commit = repo.commit(Oid::from_str(id).ok()?).ok()?;

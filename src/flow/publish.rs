@@ -90,15 +90,14 @@ pub fn api_commits(
     Ok(out)
 }
 
-/// What to say when a branch was made here and not pushed: a command that works.
-pub fn not_pushed(ctx: &Ctx, branch: &str) -> String {
-    let remote = &ctx.settings.remote;
-    if ctx.has_remote() {
-        format!("Not pushed (--no-push). To publish it: git push {remote} {branch}")
+/// What became of the refs: pushed (a dry run: would be), declined, or no remote to push to.
+pub fn push_state(ctx: &Ctx, pushed: bool) -> crate::outcome::Push {
+    if pushed {
+        crate::outcome::Push::Pushed
+    } else if ctx.has_remote() {
+        crate::outcome::Push::Declined
     } else {
-        format!(
-            "Not pushed: there is no remote {remote}. To publish it, add one and push: git remote add {remote} <url> && git push {remote} {branch}"
-        )
+        crate::outcome::Push::NoRemote
     }
 }
 

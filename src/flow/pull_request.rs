@@ -76,44 +76,6 @@ pub fn open_for_branch(
     forge.open_pr(&request, warnings).map(Some).map_err(pushed)
 }
 
-impl Planned {
-    /// One line for people: what would be opened where, or why nothing would be.
-    pub fn line(&self) -> String {
-        let noun = self.forge.as_deref().map_or("pull request", |f| {
-            if f == "GitLab" {
-                "merge request"
-            } else {
-                "pull request"
-            }
-        });
-        match (&self.why_not, &self.forge, &self.repository) {
-            (None, Some(forge), Some(repo)) => {
-                let mut extra = Vec::new();
-                if self.draft {
-                    extra.push("draft".to_string());
-                }
-                if !self.labels.is_empty() {
-                    extra.push(format!("labels {}", self.labels.join(", ")));
-                }
-                if !self.reviewers.is_empty() {
-                    extra.push(format!("reviewers {}", self.reviewers.join(", ")));
-                }
-                let extra = if extra.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", extra.join("; "))
-                };
-                format!(
-                    "Would open a {noun} on {forge} ({repo}) into {}{extra}, titled: {}",
-                    self.base, self.title
-                )
-            }
-            (Some(why), _, _) => format!("No {noun} would be opened: {why}."),
-            _ => format!("No {noun} would be opened."),
-        }
-    }
-}
-
 /// Why the environment's token cannot open a request on `target` (none, or GitLab CI's job
 /// token, which reads only), with the variable to set.
 fn cannot_open(ctx: &Ctx, target: &Target) -> Option<String> {
@@ -174,23 +136,6 @@ pub fn plan(ctx: &Ctx, title: &str, publish: &PublishArgs) -> Planned {
     };
     planned.open = planned.why_not.is_none();
     planned
-}
-
-/// "Pull request #N opened: URL" (GitLab: "Merge request !N"), or "was already open".
-pub fn describe(p: &PullRequest) -> String {
-    let how = if p.existing {
-        "was already open"
-    } else {
-        "opened"
-    };
-    let noun = p.forge.request_noun();
-    let mut noun_capitalized = noun.to_string();
-    noun_capitalized[..1].make_ascii_uppercase();
-    format!(
-        "{noun_capitalized} {} {how}: {}",
-        p.forge.reference(p.number),
-        p.url
-    )
 }
 
 /// A forge failure after the push: say what is done and how to finish.

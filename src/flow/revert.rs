@@ -64,39 +64,32 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
         let (title, _) = request();
         pull_request::plan(ctx, &title, publish)
     });
-    let run = Run {
-        pushed: published.pushed,
-        dry_run,
+    let publishing = outcome::Publishing {
+        remote: ctx.settings.remote.clone(),
         direct: publish.direct,
-        resumed: earlier.is_some(),
-        opened_request: published.pull_request.is_some(),
+        push: publish::push_state(ctx, published.pushed || (dry_run && ctx.will_push())),
+        tip: plan.tip.to_string(),
+        commit_count: plan.commits.len(),
+        signed_with: authorship
+            .signer
+            .as_ref()
+            .filter(|_| !nothing_left)
+            .map(|s| s.signed_with()),
+        by_github: publish.sign_with_github && !nothing_left,
     };
-    let mut lines = describe(ctx, &base, &plan, &branch, run);
-    if let Some(planned) = &planned_request {
-        // Before the closing "Dry run: nothing was written."
-        let at = lines.len().saturating_sub(1);
-        lines.insert(at, planned.line());
-    }
-    if earlier.is_some() && !dry_run {
-        lines.insert(0, format!("Branch {branch} from an earlier run already reverts all of it; finishing that run."));
-    }
-    if let Some(p) = &published.pull_request {
-        lines.push(pull_request::describe(p));
-    }
-    if let (Some(signer), false) = (&authorship.signer, nothing_left) {
-        lines.push(crate::ui::render::signed_line(
-            &signer.signed_with(),
-            "commits",
-            dry_run,
-        ));
-    }
-    if publish.sign_with_github && !nothing_left {
-        lines.push("GitHub creates and signs the commits (--sign-with-github).".into());
-    }
-    if !migrations.migrations.is_empty() {
-        lines.push("Migrations in the reverted commits:".into());
-        lines.extend(crate::ui::render::migration_lines(&migrations.migrations));
-    }
+    let reverted_commits = plan
+        .reverted
+        .iter()
+        .map(|r| outcome::Undone {
+            commit: r.commit.to_string(),
+            subject: r.subject.clone(),
+            reverts: ctx
+                .repo
+                .commit(r.commit)
+                .ok()
+                .and_then(|c| crate::engine::message::reverts(&c.message).map(str::to_string)),
+        })
+        .collect();
     let ids = |list: &[Reverted]| list.iter().map(|r| r.commit.to_string()).collect();
     Ok(outcome::Revert {
         command: "revert",
@@ -120,7 +113,8 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
         dry_run,
         migrations: migrations.migrations,
         warnings,
-        lines,
+        reverted_commits,
+        publishing,
     })
 }
 
@@ -713,102 +707,4 @@ fn conflict_error(
         )
     });
     err
-}
-
-/// How the run went, for the lines that describe it.
-struct Run {
-    pushed: bool,
-    dry_run: bool,
-    direct: bool,
-    /// The branch came from an earlier run.
-    resumed: bool,
-    /// A pull request is open for it (it replaces the advice to open one).
-    opened_request: bool,
-}
-
-fn describe(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan, branch: &str, run: Run) -> Vec<String> {
-    let Run {
-        pushed,
-        dry_run,
-        direct,
-        resumed,
-        opened_request,
-    } = run;
-    let s = &ctx.settings;
-    let mut out = Vec::new();
-    if plan.reverted.is_empty() {
-        out.push(format!(
-            "Nothing to revert: everything asked for is already reverted on {}.",
-            s.base
-        ));
-        return out;
-    }
-    let verb = if dry_run { "Would revert" } else { "Reverted" };
-    out.push(format!(
-        "{verb} {} commit(s) on {} ({}):",
-        plan.reverted.len(),
-        s.base,
-        git::short(base.oid)
-    ));
-    for r in &plan.reverted {
-        let reverted = ctx
-            .repo
-            .commit(r.commit)
-            .ok()
-            .and_then(|c| crate::engine::message::reverts(&c.message).map(str::to_string));
-        out.push(match reverted {
-            // Reverting a revert brings the original change back: say so.
-            Some(original) => format!(
-                "  {} {}  (a revert of {}: reverting it brings that change back)",
-                git::short(r.commit),
-                r.subject,
-                &original[..original.len().min(7)]
-            ),
-            None => format!("  {} {}", git::short(r.commit), r.subject),
-        });
-    }
-    let tip = git::short(plan.tip);
-    if dry_run {
-        let target = if direct {
-            format!("{}/{} directly", s.remote, s.base)
-        } else {
-            format!("branch {branch}")
-        };
-        out.push(if resumed {
-            format!(
-                "Would finish {target} from an earlier run, at {tip} (tree {}).",
-                plan.tree
-            )
-        } else {
-            format!(
-                "Would create {} commit(s) on {target}; tree {}.",
-                plan.commits.len(),
-                plan.tree
-            )
-        });
-        if ctx.will_push() {
-            out.push(format!("Would push to {}.", s.remote));
-        }
-        out.push("Dry run: nothing was written.".to_string());
-    } else if direct {
-        out.push(match pushed {
-            true => format!("Pushed {tip} to {}/{}.", s.remote, s.base),
-            false => format!("Moved {} to {tip}.", s.base),
-        });
-    } else {
-        out.push(if resumed {
-            format!("Branch {branch} (from an earlier run) is at {tip}.")
-        } else {
-            format!("Created branch {branch} at {tip}.")
-        });
-        if !pushed {
-            out.push(publish::not_pushed(ctx, branch));
-        } else if !opened_request {
-            out.push(format!(
-                "Pushed {branch} to {}: open a pull request from it into {}.",
-                s.remote, s.base
-            ));
-        }
-    }
-    out
 }

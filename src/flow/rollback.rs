@@ -3,15 +3,15 @@
 
 use crate::git::Oid;
 
-use super::points::{reverted_by, undone_commits, undone_lines};
+use super::points::{reverted_by, undone_commits};
 use super::publish::{self, push_failed};
 use super::{pull_request, BaseTip, Ctx};
-use crate::cli::{RollbackArgs, RollbackMode};
+use crate::cli::RollbackArgs;
 use crate::engine::message;
 use crate::engine::revert::{commit_tree, RevertOptions};
 use crate::error::{Error, Result};
 use crate::git;
-use crate::outcome::{self, Undone};
+use crate::outcome::{self, RollbackMode, Undone};
 
 /// Where the rollback goes and what it undoes.
 struct Target {
@@ -33,7 +33,7 @@ impl Target {
 
 /// What a mode did: the fields of the outcome that differ between the two.
 struct Done {
-    mode: &'static str,
+    mode: RollbackMode,
     branch: Option<String>,
     commits: Vec<String>,
     pushed: bool,
@@ -43,11 +43,12 @@ struct Done {
     signed: Option<bool>,
     backup_ref: crate::outcome::RunField<String>,
     needs_force: Option<bool>,
-    lines: Vec<String>,
+    publishing: outcome::Publishing,
+    forward: bool,
 }
 
 impl Done {
-    fn new(mode: &'static str, branch: Option<String>) -> Done {
+    fn new(mode: RollbackMode, branch: Option<String>) -> Done {
         Done {
             mode,
             branch,
@@ -59,7 +60,8 @@ impl Done {
             signed: None,
             backup_ref: crate::outcome::RunField::NotInThisRun,
             needs_force: None,
-            lines: Vec::new(),
+            publishing: outcome::Publishing::default(),
+            forward: false,
         }
     }
 }
@@ -106,15 +108,10 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<outcome::Rollback> {
         more,
     };
     let mut done = match args.mode {
-        RollbackMode::Commit => commit_mode(ctx, args, &base, &target, &mut warnings)?,
-        RollbackMode::Reset => reset_mode(ctx, args, &base, &target, &mut warnings)?,
+        crate::cli::RollbackMode::Commit => commit_mode(ctx, args, &base, &target, &mut warnings)?,
+        crate::cli::RollbackMode::Reset => reset_mode(ctx, args, &base, &target, &mut warnings)?,
     };
-    if !migrations.migrations.is_empty() {
-        done.lines
-            .push(format!("Migrations since {}:", target.name));
-        done.lines
-            .extend(crate::ui::render::migration_lines(&migrations.migrations));
-    }
+    done.publishing.remote = s.remote.clone();
     Ok(outcome::Rollback {
         command: "rollback",
         mode: done.mode,
@@ -147,7 +144,8 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<outcome::Rollback> {
         dry_run: ctx.global.dry_run,
         migrations: migrations.migrations,
         warnings,
-        lines: done.lines,
+        publishing: done.publishing,
+        forward: done.forward,
     })
 }
 
@@ -200,12 +198,7 @@ fn commit_mode(
     let publish = &args.publish;
     let name = &target.name;
     if repo.tree_of(base.oid)? == target.tree {
-        let mut done = Done::new("commit", None);
-        done.lines.push(format!(
-            "Nothing to do: {} already has the tree of {name}.",
-            s.base
-        ));
-        return Ok(done);
+        return Ok(Done::new(RollbackMode::Commit, None));
     }
     let branch = match (&publish.branch, publish.direct) {
         (_, true) => s.base.clone(),
@@ -242,24 +235,14 @@ fn commit_mode(
         None => commit_tree(repo, target.tree, base.oid, &msg, &opts)?,
     };
     let title = format!("Roll back {} to {name}", s.base);
-    let mut done = Done::new("commit", Some(branch.clone()));
-    let undone_count = target.undone_count();
+    let mut done = Done::new(RollbackMode::Commit, Some(branch.clone()));
+    done.publishing.direct = publish.direct;
+    done.publishing.tip = tip.to_string();
+    done.publishing.commit_count = 1;
     if dry_run {
-        done.lines.push(format!(
-            "Would roll {} back to {name} ({}) with one commit on {}, undoing {undone_count} commit(s).",
-            s.base,
-            git::short(target.commit),
-            if publish.direct { format!("{} itself", s.base) } else { format!("branch {branch}") }
-        ));
-        done.lines
-            .extend(undone_lines(repo, &target.undone, target.more));
-        if ctx.will_push() {
-            done.lines.push(format!("Would push to {}.", s.remote));
-        }
+        done.publishing.push = publish::push_state(ctx, ctx.will_push());
         let planned = pull_request::plan(ctx, &title, publish);
-        done.lines.push(planned.line());
         done.pull_request_plan = crate::outcome::RunField::Set(planned);
-        done.lines.push("Dry run: nothing was written.".into());
     } else {
         let body = msg
             .split_once("\n\n")
@@ -281,50 +264,15 @@ fn commit_mode(
             warnings,
         )?;
         done.pushed = published.pushed;
-        done.lines.push(if publish.direct {
-            format!(
-                "Rolled {} back to {name}: {} {}.",
-                s.base,
-                if published.pushed { "pushed" } else { "moved to" },
-                git::short(tip)
-            )
-        } else if earlier.is_none() && !publish.sign_with_github {
-            format!(
-                "Created branch {branch} at {}: the tree of {name}, undoing {undone_count} commit(s) of {}.",
-                git::short(tip),
-                s.base
-            )
-        } else {
-            format!("Branch {branch} from an earlier run already rolls back to {name}; finishing that run.")
-        });
-        if !publish.direct {
-            done.lines
-                .push(match (&published.pull_request, published.pushed) {
-                    (Some(p), _) => pull_request::describe(p),
-                    (None, true) => format!(
-                        "Pushed {branch} to {}: open a pull request from it into {}.",
-                        s.remote, s.base
-                    ),
-                    (None, false) => publish::not_pushed(ctx, &branch),
-                });
-        }
+        done.publishing.push = publish::push_state(ctx, published.pushed);
         done.pull_request = published.pull_request;
         if earlier.is_none() {
             done.commits = vec![tip.to_string()];
         }
         done.pull_request_plan = crate::outcome::RunField::Empty;
     }
-    if let Some(signer) = &authorship.signer {
-        done.lines.push(crate::ui::render::signed_line(
-            &signer.signed_with(),
-            "commit",
-            dry_run,
-        ));
-    }
-    if publish.sign_with_github {
-        done.lines
-            .push("GitHub creates and signs the commit (--sign-with-github).".into());
-    }
+    done.publishing.signed_with = authorship.signer.as_ref().map(|s| s.signed_with());
+    done.publishing.by_github = publish.sign_with_github;
     done.resumed = Some(earlier.is_some());
     done.signed = Some(authorship.signer.is_some() || publish.sign_with_github);
     Ok(done)
@@ -342,13 +290,9 @@ fn reset_mode(
     let s = &ctx.settings;
     let dry_run = ctx.global.dry_run;
     let (target_name, target) = (to.name.as_str(), to.commit);
-    let mut done = Done::new("reset", Some(s.base.clone()));
+    let mut done = Done::new(RollbackMode::Reset, Some(s.base.clone()));
     done.backup_ref = crate::outcome::RunField::Empty;
     if base.oid == target {
-        done.lines.push(format!(
-            "Nothing to do: {} is already at {target_name}.",
-            s.base
-        ));
         return Ok(done);
     }
     let stamp = super::stamp()?;
@@ -360,6 +304,8 @@ fn reset_mode(
     let pushing = ctx.will_push();
     let undone_count = to.undone_count();
     done.backup_ref = crate::outcome::RunField::Set(backup_ref.clone());
+    done.forward = forward;
+    done.publishing.push = publish::push_state(ctx, pushing);
 
     if !pushing && git::ref_target(repo, &local)? != Some(base.oid) {
         return Err(Error::refused(format!(
@@ -379,30 +325,7 @@ fn reset_mode(
         .hint(format!("use --mode commit, or move it yourself: git branch backup-{stamp} && git reset --keep {target_name}")));
     }
     if dry_run {
-        let moved = if pushing {
-            format!("{}/{}", s.remote, s.base)
-        } else {
-            s.base.clone()
-        };
-        done.lines.push(if forward {
-            format!(
-                "Would move {moved} forward from {} to {target_name} ({}), dropping nothing, keeping {backup_ref}.",
-                git::short(base.oid),
-                git::short(target)
-            )
-        } else {
-            format!(
-                "Would move {moved} from {} back to {target_name} ({}), dropping {undone_count} commit(s), keeping {backup_ref}.",
-                git::short(base.oid),
-                git::short(target)
-            )
-        });
-        done.lines.extend(undone_lines(repo, &to.undone, to.more));
-        if needs_force && !args.force {
-            done.lines.push("The real run needs --force (or a confirmation on a terminal): it drops commits from the branch.".into());
-        }
-        done.lines.push("Dry run: nothing was written.".into());
-        // The plan says, as the lines do, whether the real run needs --force.
+        // The plan says whether the real run needs --force.
         done.needs_force = Some(needs_force && !args.force);
         return Ok(done);
     }
@@ -426,9 +349,8 @@ fn reset_mode(
         "fastrevert: backup before rollback --mode reset",
     )?;
     if pushing {
-        let line = push_reset(ctx, base, to, &backup_ref, checked_out, warnings)?;
+        push_reset(ctx, base, to, &backup_ref, checked_out, warnings)?;
         done.pushed = true;
-        done.lines.push(line);
     } else {
         git::move_ref(
             repo,
@@ -437,12 +359,6 @@ fn reset_mode(
             base.oid,
             "fastrevert: rollback --mode reset",
         )?;
-        done.lines.push(format!(
-            "Moved {} back to {target_name} ({}); the old tip {} is kept as {backup_ref}.",
-            s.base,
-            git::short(target),
-            git::short(base.oid)
-        ));
     }
     Ok(done)
 }
@@ -462,7 +378,7 @@ fn backup_ref(ctx: &Ctx, stamp: &str) -> Result<String> {
 
 /// Move the base on the remote back to the target and push the backup, atomically and only
 /// if the base is still where it was read (a lease); then have the local branch follow.
-/// Once the remote has moved, what fails here is a warning. Returns the line that says it.
+/// Once the remote has moved, what fails here is a warning.
 fn push_reset(
     ctx: &Ctx,
     base: &BaseTip,
@@ -470,9 +386,9 @@ fn push_reset(
     backup_ref: &str,
     checked_out: bool,
     warnings: &mut Vec<String>,
-) -> Result<String> {
+) -> Result<()> {
     let (repo, s) = (&ctx.repo, &ctx.settings);
-    let (target_name, target) = (to.name.as_str(), to.commit);
+    let target = to.commit;
     let local = ctx.local_base_ref();
     let _progress = ctx.ui.progress(&format!(
         "Pushing {} and {backup_ref} to {}",
@@ -528,12 +444,5 @@ fn push_reset(
             s.base
         ));
     }
-    Ok(format!(
-        "Moved {}/{} back to {target_name} ({}); the old tip {} is kept as {backup_ref} here and on {}.",
-        s.remote,
-        s.base,
-        git::short(target),
-        git::short(base.oid),
-        s.remote
-    ))
+    Ok(())
 }

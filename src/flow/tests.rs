@@ -218,12 +218,12 @@ fn reverting_a_merged_pull_request_pushes_opens_and_comments_once() {
     let before = s.remote.find_commit(s.merge).unwrap().parent(0).unwrap();
     assert_eq!(tip.tree_id(), before.tree_id());
     // The lines say what happened, the request instead of the advice to open one.
-    assert!(outcome
-        .lines
-        .iter()
-        .any(|l| l.contains("Pull request #70 opened")));
-    assert!(!outcome
-        .lines
+    let lines = crate::ui::render::lines(
+        &crate::outcome::Outcome::Revert(outcome),
+        crate::ui::render::View::Result,
+    );
+    assert!(lines.iter().any(|l| l.contains("Pull request #70 opened")));
+    assert!(!lines
         .iter()
         .any(|l| l.contains("open a pull request from it")));
 }

@@ -39,7 +39,8 @@ pub fn lines(outcome: &Outcome, view: View) -> Vec<String> {
         Outcome::Deploy(o) => releases::deploy(o),
         #[cfg(unix)]
         Outcome::Switch(o) => releases::switch(o),
-        _ => outcome.lines().to_vec(),
+        Outcome::Revert(o) => revert::revert(o),
+        Outcome::Rollback(o) => revert::rollback(o),
     }
     .into_iter()
     .filter(|l| view == View::Result || !l.starts_with("Dry run"))
