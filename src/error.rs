@@ -41,11 +41,111 @@ impl Kind {
     }
 }
 
+/// A command-line option a hint names. Below the interface, code names an option by this,
+/// never by its spelling: `flag` is the one place the two meet (checked against the command
+/// line's definition by a test), and a menu that asks instead of taking the flag leaves out
+/// the hints that name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opt {
+    AllowDestructiveMigrations,
+    AllowMigration,
+    Branch,
+    HookTimeout,
+    NoFetch,
+    NoGpgSign,
+    Releases,
+    Remote,
+    RollbackTo,
+    Shared,
+    SharedFile,
+}
+
+impl Opt {
+    pub const ALL: [Opt; 11] = [
+        Opt::AllowDestructiveMigrations,
+        Opt::AllowMigration,
+        Opt::Branch,
+        Opt::HookTimeout,
+        Opt::NoFetch,
+        Opt::NoGpgSign,
+        Opt::Releases,
+        Opt::Remote,
+        Opt::RollbackTo,
+        Opt::Shared,
+        Opt::SharedFile,
+    ];
+
+    /// As typed on the command line (`rollback --to` names the subcommand too).
+    pub fn flag(self) -> &'static str {
+        match self {
+            Opt::AllowDestructiveMigrations => "--allow-destructive-migrations",
+            Opt::AllowMigration => "--allow-migration",
+            Opt::Branch => "--branch",
+            Opt::HookTimeout => "--hook-timeout",
+            Opt::NoFetch => "--no-fetch",
+            Opt::NoGpgSign => "--no-gpg-sign",
+            Opt::Releases => "--releases",
+            Opt::Remote => "--remote",
+            Opt::RollbackTo => "rollback --to",
+            Opt::Shared => "--shared",
+            Opt::SharedFile => "--shared-file",
+        }
+    }
+}
+
+/// What to do next. The text may name one option as `{option}`, said as its flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub text: String,
+    pub option: Option<Opt>,
+}
+
+impl Hint {
+    /// A hint that names `option` where its text says `{option}`.
+    pub fn naming(option: Opt, text: impl Into<String>) -> Hint {
+        Hint {
+            text: text.into(),
+            option: Some(option),
+        }
+    }
+
+    pub fn contains(&self, what: &str) -> bool {
+        self.to_string().contains(what)
+    }
+}
+
+impl fmt::Display for Hint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.option {
+            Some(o) => f.write_str(&self.text.replacen("{option}", o.flag(), 1)),
+            None => f.write_str(&self.text),
+        }
+    }
+}
+
+impl From<String> for Hint {
+    fn from(text: String) -> Hint {
+        Hint { text, option: None }
+    }
+}
+
+impl From<&str> for Hint {
+    fn from(text: &str) -> Hint {
+        Hint::from(text.to_string())
+    }
+}
+
+impl serde::Serialize for Hint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[derive(Debug)]
 pub struct Error {
     pub kind: Kind,
     pub message: String,
-    pub hints: Vec<String>,
+    pub hints: Vec<Hint>,
     /// The paths of a revert that conflicts, exactly as they are in the tree, with the kind.
     pub conflicts: Vec<ConflictDetail>,
     /// More about what happened, for `--json` (`error.details`).
@@ -93,7 +193,7 @@ impl Error {
         Self::new(Kind::Refused, message)
     }
 
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub fn hint(mut self, hint: impl Into<Hint>) -> Self {
         self.hints.push(hint.into());
         self
     }

@@ -506,7 +506,7 @@ impl Outcome {
                     "{} holds {} migration finding(s) git-fastrevert cannot read: whether code can be rolled back over them is unknown",
                     o.range, o.unknown
                 ))
-                .hint("review each, then acknowledge it: --allow-migration <PATH>, or a `fastrevert: rollback-safe <why>` comment in it"),
+                .hint(crate::error::Hint::naming(crate::error::Opt::AllowMigration, "review each, then acknowledge it: {option} <PATH>, or a `fastrevert: rollback-safe <why>` comment in it")),
             ),
             _ => None,
         }

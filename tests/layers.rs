@@ -198,3 +198,82 @@ fn no_layer_reaches_up() {
     );
     assert!(upward("git/probe.rs", "// crate::flow::Ctx\n").is_empty());
 }
+
+/// Every long flag of the command line (`--no-gpg-sign`, `--releases`, …).
+fn long_flags() -> Vec<String> {
+    fn walk(cmd: &clap::Command, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            if let Some(long) = arg.get_long() {
+                out.push(format!("--{long}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &<git_fastrevert::cli::Cli as clap::CommandFactory>::command(),
+        &mut out,
+    );
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Where `flag` stands as a whole word in `code` (`--force` is not in `--force-with-lease`),
+/// other than as a whole string literal: `"--quiet"` is an argument given to git.
+fn names_flag(code: &str, flag: &str) -> bool {
+    code.match_indices(flag).any(|(at, _)| {
+        let after = code[at + flag.len()..].chars().next();
+        let before = code[..at].chars().next_back();
+        let whole_word = !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        whole_word && !(before == Some('"') && after == Some('"'))
+    })
+}
+
+/// The git layer, the engine and the releases return facts: a hint names an option through
+/// `error::Opt`, never by its spelling, so that the interface decides how to say it (and the
+/// menu, which asks instead, leaves such a hint out).
+#[test]
+fn lower_layers_name_no_command_line_flag() {
+    let flags = long_flags();
+    assert!(flags.iter().any(|f| f == "--no-gpg-sign"), "{flags:?}");
+    let mut found = Vec::new();
+    for (name, code) in production() {
+        if !["engine/", "git/", "releases/"]
+            .iter()
+            .any(|d| name.starts_with(d))
+        {
+            continue;
+        }
+        // Comments may explain a rule by the flag that sets it.
+        let code: String = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for flag in &flags {
+            if names_flag(&code, flag) {
+                found.push(format!("{name}: {flag}"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "flag names below the interface: {found:#?}"
+    );
+    assert!(names_flag("pass --releases DIR", "--releases"));
+    assert!(!names_flag("--force-with-lease=x", "--force"));
+    assert!(!names_flag(r#"args(["fetch", "--quiet"])"#, "--quiet"));
+}
+
+/// Each option a hint can name is a flag the command line has.
+#[test]
+fn every_option_a_hint_names_is_a_flag() {
+    let flags = long_flags();
+    for opt in git_fastrevert::error::Opt::ALL {
+        let flag = opt.flag().rsplit(' ').next().unwrap_or_default();
+        assert!(flags.iter().any(|f| f == flag), "{opt:?}: {flag}");
+    }
+}

@@ -6,7 +6,7 @@ use git2::{Oid, Repository, Signature, Sort};
 
 use super::merge::{merge_trees, Conflict};
 use super::message;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Opt, Result};
 use crate::git::{self, Repo};
 
 /// The commits named by REV arguments (commits and `A..B` ranges), newest first, each once.
@@ -147,7 +147,10 @@ fn revert_parent(repo: &Repository, oid: Oid, mainline: Option<usize>) -> Result
         return Err(Error::bad_input(format!(
             "{short} is the root commit: there is nothing before it to go back to"
         ))
-        .hint("to empty the branch on purpose, use `rollback --to` with another commit"));
+        .hint(Hint::naming(
+            Opt::RollbackTo,
+            "to empty the branch on purpose, use `{option}` with another commit",
+        )));
     }
     let m = mainline.unwrap_or(1);
     if count == 1 && m != 1 {

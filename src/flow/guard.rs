@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::cli::SqlDialect;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Opt, Result};
 use crate::migrations::{Class, Dialect, Guard, Report};
 
 impl From<SqlDialect> for Dialect {
@@ -179,9 +179,9 @@ impl Ctx<'_> {
         err.details = Some(Box::new(serde_json::json!({
             "destructive_migrations": report.refusing().collect::<Vec<_>>(),
         })));
-        err.hints.extend(refusing);
+        err.hints.extend(refusing.into_iter().map(Into::into));
         Err(err
-            .hint("after reviewing one: --allow-migration <PATH>, or a `fastrevert: rollback-safe <why>` comment in it")
-            .hint("check the schema first; pass --allow-destructive-migrations to go ahead anyway"))
+            .hint(Hint::naming(Opt::AllowMigration, "after reviewing one: {option} <PATH>, or a `fastrevert: rollback-safe <why>` comment in it"))
+            .hint(Hint::naming(Opt::AllowDestructiveMigrations, "check the schema first; pass {option} to go ahead anyway")))
     }
 }

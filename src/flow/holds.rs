@@ -605,7 +605,8 @@ pub fn hold_failed_check(ctx: Option<&Ctx>, mut err: Error, reason: Option<&str>
     let why = reason.unwrap_or("health check failed");
     match record(ctx, bad, good, Some(why)) {
         Ok(Some(recorded)) => {
-            err.hints.push(crate::ui::render::held_line(&recorded));
+            err.hints
+                .push(crate::ui::render::held_line(&recorded).into());
             if let Some(map) = err.details.as_deref_mut().and_then(|d| d.as_object_mut()) {
                 map.insert(
                     "hold".into(),
@@ -616,7 +617,7 @@ pub fn hold_failed_check(ctx: Option<&Ctx>, mut err: Error, reason: Option<&str>
         Ok(None) => {}
         Err(e) => err
             .hints
-            .push(format!("the hold could not be recorded: {}", e.message)),
+            .push(format!("the hold could not be recorded: {}", e.message).into()),
     }
     err
 }

@@ -100,7 +100,7 @@ pub fn planned_host(
                     .as_ref()
                     .is_some_and(|d| d.get("destructive_migrations").is_some()) =>
         {
-            ui.show_refusal(&e, "--allow-destructive-migrations");
+            ui.show_refusal(&e, crate::error::Opt::AllowDestructiveMigrations);
             if !p.confirm(
                 "Go ahead anyway, although the old code may break against the current schema?",
                 false,

@@ -150,9 +150,7 @@ pub fn not_opened(branch: &str, target: &Target, base: &str, e: Error) -> Error 
     );
     err.hints = e.hints;
     err.hints.push("re-run the same command to finish: it finds the pushed branch and opens only what is missing".into());
-    err.hints.push(format!(
-        "or open it by hand: {}",
-        target.compare_url(base, branch)
-    ));
+    err.hints
+        .push(format!("or open it by hand: {}", target.compare_url(base, branch)).into());
     err
 }

@@ -151,10 +151,21 @@ pub fn before_flip(
         ))
     ))
     .hint("fix what the hook needs, then run the command again");
+    if failure.timed_out {
+        err = err.hint(more_time());
+    }
     err.details = Some(Box::new(
         serde_json::json!({"release": id, "hook_failures": failed}),
     ));
     Err(err)
+}
+
+/// For a hook killed at its timeout.
+fn more_time() -> crate::error::Hint {
+    crate::error::Hint::naming(
+        crate::error::Opt::HookTimeout,
+        "if the hook needs longer, give it more time: {option} <SECONDS>",
+    )
 }
 
 /// The after-switch hooks: `--after-switch`, then `fastrevert.afterSwitch` (multi-valued).
@@ -244,7 +255,7 @@ pub fn after_flip(
             rel.dir.join(live).display()
         ));
         match repaired {
-            Ok(said) => err.hints.extend(said),
+            Ok(said) => err.hints.extend(said.into_iter().map(Into::into)),
             Err(e) => {
                 err = err.hint(format!(
                     "{} is live again, but: {}",
@@ -281,6 +292,9 @@ pub fn after_flip(
             failure.output
         ))
         .hint("the switch is done; fix what the hook does and run it by hand");
+        if failure.timed_out {
+            err = err.hint(more_time());
+        }
         err.details = Some(Box::new(
             serde_json::json!({"release": live, "hook_failures": failed_hooks}),
         ));

@@ -701,10 +701,12 @@ fn conflict_error(
             "resolve it by hand: git switch -c {work} {start} && git revert{m} {short}, fix the files, git add them, git revert --continue, then git push {} {work}",
             ctx.settings.remote
         )
+        .into()
     } else {
         format!(
             "resolve it by hand: git switch -c {work} {start} && git revert{m} {short}, fix the files, git add them, git revert --continue"
         )
+        .into()
     });
     err
 }

@@ -318,11 +318,14 @@ fn revert_failed(
     });
     // A conflict comes back the same way: its own hint (resolve by hand) is the way on.
     if err.kind != crate::error::Kind::Conflict {
-        err.hints.push(format!(
-            "make the revert: git fastrevert revert {}..{}{reason}",
-            short(good),
-            short(bad)
-        ));
+        err.hints.push(
+            format!(
+                "make the revert: git fastrevert revert {}..{}{reason}",
+                short(good),
+                short(bad)
+            )
+            .into(),
+        );
     }
     let mut details = err
         .details

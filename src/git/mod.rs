@@ -18,7 +18,7 @@ use std::path::Path;
 
 use git2::{ErrorCode, ObjectType, Repository, Signature, Time};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Opt, Result};
 
 /// libgit2 settings for reading large histories fast.
 pub fn tune() {
@@ -338,7 +338,10 @@ pub fn check_branch_name(repo: &Repo, name: &str) -> Result<()> {
         Some(what) => Err(Error::bad_input(format!(
             "'{name}' cannot be a branch name: it already means {what}"
         ))
-        .hint("choose another name with --branch, e.g. revert/<what it undoes>")),
+        .hint(Hint::naming(
+            Opt::Branch,
+            "choose another name with {option}, e.g. revert/<what it undoes>",
+        ))),
         None => Ok(()),
     }
 }
@@ -357,8 +360,10 @@ pub fn remote_names(repo: &Repo) -> Result<Vec<String>> {
 pub fn check_remote_name(name: &str) -> Result<()> {
     if name.starts_with('-') || !git2::Remote::is_valid_name(name) {
         return Err(
-            Error::bad_input(format!("'{name}' is not a valid remote name"))
-                .hint("name a remote from `git remote -v` with --remote or fastrevert.remote"),
+            Error::bad_input(format!("'{name}' is not a valid remote name")).hint(Hint::naming(
+                Opt::Remote,
+                "name a remote from `git remote -v` with {option} or fastrevert.remote",
+            )),
         );
     }
     Ok(())

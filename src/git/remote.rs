@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Opt, Result};
 
 /// Receives each git command line before it runs (for `-v`).
 pub type Trace = Box<dyn Fn(&str)>;
@@ -120,7 +120,7 @@ impl GitCli {
                 stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
             };
             Err(Error::failed(format!("git fetch {remote} failed: {failed}"))
-            .hint("check the remote and your credentials, or pass --no-fetch to work from what you have")
+            .hint(Hint::naming(Opt::NoFetch, "check the remote and your credentials, or pass {option} to work from what you have"))
             .because(failed))
         }
     }

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use git2::{Oid, Repository, Signature};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Opt, Result};
 
 /// What the command line asked for: `-S`/`--gpg-sign[=KEYID]`, `--no-gpg-sign`, or nothing
 /// (git's configuration decides).
@@ -99,7 +99,10 @@ impl Signer {
                 return Err(Error::bad_input(format!(
                     "gpg.format is '{other}', which git does not know"
                 ))
-                .hint("set it to openpgp, x509 or ssh, or pass --no-gpg-sign"))
+                .hint(Hint::naming(
+                    Opt::NoGpgSign,
+                    "set it to openpgp, x509 or ssh, or pass {option}",
+                )))
             }
         };
         let program = get(&format!("gpg.{}.program", format.name()))
@@ -160,9 +163,10 @@ impl Signer {
 
     fn failure(&self, why: String) -> Error {
         let hint = match self.format {
-            Format::Ssh => "load the key into ssh-agent (ssh-add), check user.signingKey, or pass --no-gpg-sign to commit unsigned",
-            Format::OpenPgp | Format::X509 => "start gpg-agent and unlock the key (a passphrase needs a terminal: export GPG_TTY=$(tty)), check user.signingKey, or pass --no-gpg-sign to commit unsigned",
+            Format::Ssh => "load the key into ssh-agent (ssh-add), check user.signingKey, or pass {option} to commit unsigned",
+            Format::OpenPgp | Format::X509 => "start gpg-agent and unlock the key (a passphrase needs a terminal: export GPG_TTY=$(tty)), check user.signingKey, or pass {option} to commit unsigned",
         };
+        let hint = Hint::naming(Opt::NoGpgSign, hint);
         Error::failed(format!(
             "could not sign with {}: {why}; nothing was written",
             self.signed_with()
@@ -265,7 +269,7 @@ fn default_ssh_key(command: &Option<String>) -> Result<String> {
         return Err(Error::bad_input(
             "signing with ssh needs a key: user.signingKey is not set",
         )
-        .hint("git config user.signingKey ~/.ssh/id_ed25519.pub (or gpg.ssh.defaultKeyCommand), or pass --no-gpg-sign"));
+        .hint(Hint::naming(Opt::NoGpgSign, "git config user.signingKey ~/.ssh/id_ed25519.pub (or gpg.ssh.defaultKeyCommand), or pass {option}")));
     };
     let out = Command::new("sh")
         .arg("-c")
@@ -278,8 +282,12 @@ fn default_ssh_key(command: &Option<String>) -> Result<String> {
         Some(line) if out.status.success() && literal_ssh_key(line).is_some() => {
             Ok(line.to_string())
         }
-        _ => Err(Error::failed("gpg.ssh.defaultKeyCommand gave no key")
-            .hint("set user.signingKey, or pass --no-gpg-sign")),
+        _ => Err(
+            Error::failed("gpg.ssh.defaultKeyCommand gave no key").hint(Hint::naming(
+                Opt::NoGpgSign,
+                "set user.signingKey, or pass {option}",
+            )),
+        ),
     }
 }
 

@@ -14,6 +14,8 @@ pub struct Failure {
     pub code: Option<i32>,
     /// What it printed, shortened.
     pub output: String,
+    /// Killed at the hook timeout.
+    pub timed_out: bool,
 }
 
 /// The result of a health check.
@@ -76,18 +78,20 @@ pub fn run_hooks(
                 code: ran.code,
                 output: if ran.timed_out {
                     format!(
-                        "took longer than {} s (--hook-timeout) and was killed with everything it started; {}",
+                        "took longer than {} s (the hook timeout) and was killed with everything it started; {}",
                         timeout.as_secs_f64(),
                         ran.output
                     )
                 } else {
                     ran.output
                 },
+                timed_out: ran.timed_out,
             }),
             Err(e) => failures.push(Failure {
                 command: hook.clone(),
                 code: None,
                 output: e,
+                timed_out: false,
             }),
         }
     }

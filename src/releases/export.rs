@@ -141,8 +141,8 @@ pub fn check_shared_path(path: &str, file: bool) -> Result<Shared> {
         || (parts.len() == 1 && RESERVED.iter().any(|r| r.as_bytes() == parts[0].as_slice()));
     if bad {
         return Err(Error::bad_input(format!(
-            "--shared{} {path} is not a path inside a release",
-            if file { "-file" } else { "" }
+            "the shared {} {path} is not a path inside a release",
+            if file { "file" } else { "path" }
         ))
         .hint("give a relative path such as log, tmp/pids or config/database.yml"));
     }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::git::{Oid, Repo};
 use rustix::fs::{openat, renameat, unlinkat, AtFlags, Mode, OFlags};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Opt, Result};
 
 pub const HISTORY: &str = ".fastrevert-history";
 const LOCK: &str = ".fastrevert.lock";
@@ -156,13 +156,20 @@ impl Releases {
                 "the releases directory {} cannot be used: {e}",
                 dir.display()
             ))
-            .hint("create it first (mkdir -p), or pass --releases with the right path")
+            .hint(Hint::naming(
+                Opt::Releases,
+                "create it first (mkdir -p), or pass {option} with the right path",
+            ))
         };
         let meta = fs::metadata(&dir).map_err(|e| unusable(&e))?;
         if !meta.is_dir() {
             return Err(
-                Error::bad_input(format!("{} is not a directory", dir.display()))
-                    .hint("pass --releases with the directory that holds the releases"),
+                Error::bad_input(format!("{} is not a directory", dir.display())).hint(
+                    Hint::naming(
+                        Opt::Releases,
+                        "pass {option} with the directory that holds the releases",
+                    ),
+                ),
             );
         }
         let dir = dir.canonicalize()?;
@@ -450,14 +457,17 @@ impl Releases {
                     "{name} ({}) is not deployed here",
                     &id[..7]
                 ))
-                .hint(format!(
-                    "deploy it first: git fastrevert deploy {name}{}",
-                    if self.named_by_flag {
-                        format!(" --releases {}", self.dir.display())
-                    } else {
-                        String::new()
-                    }
-                )));
+                .hint(if self.named_by_flag {
+                    Hint::naming(
+                        Opt::Releases,
+                        format!(
+                            "deploy it first: git fastrevert deploy {{option}} {} {name}",
+                            self.dir.display()
+                        ),
+                    )
+                } else {
+                    Hint::from(format!("deploy it first: git fastrevert deploy {name}"))
+                }));
             }
         }
         Err(

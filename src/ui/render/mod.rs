@@ -102,9 +102,9 @@ impl Ui {
 
     /// A refusal a person may still overrule: what it found and what to do, without the flag
     /// that the question replaces.
-    pub fn show_refusal(&self, err: &Error, flag: &str) {
+    pub fn show_refusal(&self, err: &Error, asked: crate::error::Opt) {
         print_err(&format!("\nRefused: {}", err.message));
-        for hint in err.hints.iter().filter(|h| !h.contains(flag)) {
+        for hint in err.hints.iter().filter(|h| h.option != Some(asked)) {
             print_err(&format!("  {hint}"));
         }
         print_err("");
@@ -155,7 +155,10 @@ impl Ui {
             );
         }
         for hint in &err.hints {
-            print_err_labelled(&self.paint(console::Style::new().cyan(), "hint:"), hint);
+            print_err_labelled(
+                &self.paint(console::Style::new().cyan(), "hint:"),
+                &hint.to_string(),
+            );
         }
     }
 }
