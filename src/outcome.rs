@@ -224,11 +224,27 @@ pub struct Prepare {
     pub wrote_commit_graph: bool,
 }
 
+/// What a point is: a pre-rollout snapshot or a version tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PointKind {
+    Rollout,
+    Release,
+}
+
+impl PointKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PointKind::Rollout => "rollout",
+            PointKind::Release => "release",
+        }
+    }
+}
+
 /// A rollout point or release tag, as `list` shows it.
 #[derive(Debug, Serialize)]
 pub struct Point {
-    /// `rollout` for a pre-rollout snapshot, `release` for a version tag.
-    pub kind: &'static str,
+    pub kind: PointKind,
     /// The tag name, e.g. `pre-rollout/20261126-101500` or `v1.4.0`.
     pub name: String,
     pub commit: String,

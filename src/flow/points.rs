@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::engine::message;
 use crate::error::Result;
 use crate::git;
-use crate::outcome::{self, Point};
+use crate::outcome::{self, Point, PointKind};
 
 /// `list`: every point with how far the base has moved since.
 pub fn list(ctx: &Ctx) -> Result<outcome::List> {
@@ -29,18 +29,13 @@ fn tags(ctx: &Ctx, pattern: &str) -> Result<Vec<(String, crate::git::Oid)>> {
         .collect())
 }
 
-fn point(
-    ctx: &Ctx,
-    kind: &'static str,
-    name: String,
-    oid: crate::git::Oid,
-) -> Result<Option<Point>> {
+fn point(ctx: &Ctx, kind: PointKind, name: String, oid: crate::git::Oid) -> Result<Option<Point>> {
     let repo = &ctx.repo;
     let Some(tag) = repo.tag_info(oid)? else {
         return Ok(None);
     };
     let (timestamp, tag_message) = (tag.time, tag.message);
-    let staging_branch = if kind == "rollout" {
+    let staging_branch = if kind == PointKind::Rollout {
         let snapshot = name.strip_prefix(&ctx.settings.tag_prefix).unwrap_or(&name);
         let branch = format!("{}{snapshot}", ctx.settings.staging_prefix);
         let exists = git::ref_target(repo, &format!("refs/heads/{branch}"))?.is_some()
@@ -126,7 +121,7 @@ fn line_positions(
 pub fn rollout_points(ctx: &Ctx) -> Result<Vec<Point>> {
     let mut points = Vec::new();
     for (name, oid) in tags(ctx, &format!("refs/tags/{}*", ctx.settings.tag_prefix))? {
-        points.extend(point(ctx, "rollout", name, oid)?);
+        points.extend(point(ctx, PointKind::Rollout, name, oid)?);
     }
     newest_first(&mut points);
     Ok(points)
@@ -139,7 +134,7 @@ pub fn release_tags(ctx: &Ctx) -> Result<Vec<Point>> {
         if name.starts_with(&ctx.settings.tag_prefix) || !looks_like_version(&name) {
             continue;
         }
-        points.extend(point(ctx, "release", name, oid)?);
+        points.extend(point(ctx, PointKind::Release, name, oid)?);
     }
     newest_first(&mut points);
     Ok(points)

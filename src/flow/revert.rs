@@ -637,7 +637,11 @@ fn guard_reverts(
     for t in targets {
         let parent_tree = repo.tree_of(t.parent)?;
         let changes = guard.check_trees(repo, Some(parent_tree), repo.tree_of(t.commit)?)?;
-        for m in changes.migrations.iter().filter(|m| m.status == "added") {
+        for m in changes
+            .migrations
+            .iter()
+            .filter(|m| m.status == crate::migrations::FileStatus::Added)
+        {
             warnings.push(format!(
                 "reverting {} removes the migration {}, but the database keeps what it did: the file goes, the schema stays",
                 git::short(t.commit),

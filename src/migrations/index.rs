@@ -348,6 +348,7 @@ mod tests {
     use git2::build::TreeUpdateBuilder;
 
     use super::*;
+    use crate::migrations::FileStatus;
     use crate::migrations::{Dialect, Guard, Report};
 
     const DIRS: &[&str] = &[
@@ -446,7 +447,7 @@ mod tests {
         trees
     }
 
-    fn summary(report: &Report) -> Vec<(String, &'static str, String)> {
+    fn summary(report: &Report) -> Vec<(String, FileStatus, String)> {
         let mut all: Vec<_> = report
             .migrations
             .iter()
@@ -534,7 +535,7 @@ mod tests {
                 summary(&report),
                 vec![(
                     "src/m01/p03/migrations/0002_drop.sql".to_string(),
-                    "added",
+                    FileStatus::Added,
                     "destructive".to_string()
                 )]
             );

@@ -192,11 +192,19 @@ impl<'a> Source<'a> {
     }
 }
 
+/// What a range did to a migration file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    Added,
+    /// An old migration edited.
+    Modified,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Migration {
     pub file: String,
-    /// `added` or `modified` (an old migration edited) in the range.
-    pub status: &'static str,
+    pub status: FileStatus,
     /// The worst class of its statements.
     pub class: Class,
     pub findings: Vec<Finding>,
@@ -782,9 +790,9 @@ impl Guard {
             report.migrations.push(Migration {
                 file,
                 status: if before.is_some() {
-                    "modified"
+                    FileStatus::Modified
                 } else {
-                    "added"
+                    FileStatus::Added
                 },
                 class,
                 findings,

@@ -1,7 +1,7 @@
 //! Migrations as people read them: one line per migration, one per statement to look at, and
 //! the verdict of `check-migrations`.
 
-use crate::migrations::{Class, Migration};
+use crate::migrations::{Class, FileStatus, Migration};
 use crate::outcome::CheckMigrations;
 
 /// One line per migration and one per statement that is neither additive nor safe, with any
@@ -9,10 +9,9 @@ use crate::outcome::CheckMigrations;
 pub fn migration_lines(migrations: &[Migration]) -> Vec<String> {
     let mut lines = Vec::new();
     for m in migrations {
-        let status = if m.status == "modified" {
-            "edited old migration"
-        } else {
-            m.status
+        let status = match m.status {
+            FileStatus::Added => "added",
+            FileStatus::Modified => "edited old migration",
         };
         let acknowledged = m
             .findings

@@ -16,7 +16,7 @@ pub fn list(o: &List) -> Vec<String> {
             };
             format!(
                 "{:<8} {:<32} {} {}  {since}",
-                p.kind,
+                p.kind.as_str(),
                 p.name,
                 &p.commit[..7.min(p.commit.len())],
                 &p.date[..16.min(p.date.len())].replace('T', " "),
