@@ -488,6 +488,23 @@ impl Outcome {
         value.unwrap_or(serde_json::Value::Null)
     }
 
+    /// Whether the run only planned (`--dry-run`).
+    pub fn dry_run(&self) -> bool {
+        match self {
+            Outcome::Revert(o) => o.dry_run,
+            Outcome::Rollback(o) => o.dry_run,
+            Outcome::Prepare(o) => o.dry_run,
+            #[cfg(unix)]
+            Outcome::Deploy(o) => o.dry_run,
+            #[cfg(unix)]
+            Outcome::Switch(o) => o.dry_run,
+            Outcome::Holds(o) => o.dry_run,
+            Outcome::List(_) | Outcome::CheckMigrations(_) => false,
+            #[cfg(unix)]
+            Outcome::Releases(_) | Outcome::Status(_) => false,
+        }
+    }
+
     pub fn warnings(&self) -> &[String] {
         match self {
             Outcome::Revert(o) => &o.warnings,

@@ -24,9 +24,9 @@ pub enum View {
     Plan,
 }
 
-/// The lines a person reads of an outcome.
+/// The lines a person reads of an outcome; a dry run's result ends saying so.
 pub fn lines(outcome: &Outcome, view: View) -> Vec<String> {
-    match outcome {
+    let mut lines = match outcome {
         Outcome::List(o) => points::list(o),
         Outcome::Prepare(o) => prepare::prepare(o),
         Outcome::Holds(o) => holds::holds(o),
@@ -41,10 +41,11 @@ pub fn lines(outcome: &Outcome, view: View) -> Vec<String> {
         Outcome::Switch(o) => releases::switch(o),
         Outcome::Revert(o) => revert::revert(o),
         Outcome::Rollback(o) => revert::rollback(o),
+    };
+    if view == View::Result && outcome.dry_run() {
+        lines.push("Dry run: nothing was written.".into());
     }
-    .into_iter()
-    .filter(|l| view == View::Result || !l.starts_with("Dry run"))
-    .collect()
+    lines
 }
 
 /// What is (or would be) signed and how.

@@ -14,7 +14,6 @@ pub fn prepare(o: &Prepare) -> Vec<String> {
         if o.push == Push::Pushed {
             lines.push(format!("Would push both to {remote} atomically."));
         }
-        lines.push("Dry run: nothing was written.".into());
     } else {
         lines.push(format!(
             "Snapshot of {base} at {short}: tag {tag}, branch {branch}."

@@ -104,7 +104,6 @@ pub fn deploy(o: &Deploy) -> Vec<String> {
             was.unwrap_or("nothing")
         )];
         lines.extend(flip_plan(plan));
-        lines.push("Dry run: nothing was written.".into());
         return lines;
     }
     if o.staged {
@@ -167,16 +166,13 @@ pub fn switch(o: &Switch) -> Vec<String> {
             lines.push(format!("  and mark {} bad", short(old)));
         }
         lines.extend(flip_plan(plan));
-        match (&o.revert, &o.previous) {
-            (Some(revert), Some(old)) => {
-                lines.push(format!(
-                    "and revert {id}..{} as `git fastrevert revert` would:",
-                    short(old)
-                ));
-                let nested = super::revert::revert(revert);
-                lines.extend(nested.iter().map(|l| format!("  {l}")));
-            }
-            _ => lines.push("Dry run: nothing was written.".into()),
+        if let (Some(revert), Some(old)) = (&o.revert, &o.previous) {
+            lines.push(format!(
+                "and revert {id}..{} as `git fastrevert revert` would:",
+                short(old)
+            ));
+            let nested = super::revert::revert(revert);
+            lines.extend(nested.iter().map(|l| format!("  {l}")));
         }
         return lines;
     }

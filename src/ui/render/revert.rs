@@ -73,7 +73,6 @@ pub fn revert(o: &Revert) -> Vec<String> {
         if let Some(planned_request) = &o.pull_request_plan {
             out.push(planned(planned_request));
         }
-        out.push("Dry run: nothing was written.".to_string());
     } else if p.direct {
         out.push(match p.push {
             Push::Pushed => format!("Pushed {tip} to {}/{base}.", p.remote),
@@ -173,7 +172,6 @@ fn commit_mode(o: &Rollback) -> Vec<String> {
         if let Some(planned_request) = o.pull_request_plan.set() {
             out.push(planned(planned_request));
         }
-        out.push("Dry run: nothing was written.".into());
     } else {
         out.push(if p.direct {
             format!(
@@ -232,7 +230,6 @@ fn reset_mode(o: &Rollback) -> Vec<String> {
     if o.needs_force == Some(true) {
         out.push("The real run needs --force (or a confirmation on a terminal): it drops commits from the branch.".into());
     }
-    out.push("Dry run: nothing was written.".into());
     out
 }
 
