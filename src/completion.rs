@@ -156,7 +156,7 @@ pub fn releases(current: &OsStr) -> Vec<CompletionCandidate> {
     let repo = repo();
     let dir = repo
         .as_ref()
-        .and_then(|r| crate::config::repo_path(r, crate::config::KEY_RELEASES));
+        .and_then(|r| crate::config::releases_dir(Some(r), None));
     if let Some(dir) = dir {
         if let Ok(entries) = std::fs::read_dir(&dir) {
             for e in entries.flatten() {

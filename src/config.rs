@@ -17,21 +17,21 @@ pub const DEFAULT_STAGING_PREFIX: &str = "staging/";
 pub const KEY_MIGRATION_PATHS: &str = "fastrevert.migrationPaths";
 pub const KEY_ALLOW_MIGRATION: &str = "fastrevert.allowMigration";
 pub const KEY_SQL_DIALECT: &str = "fastrevert.sqlDialect";
-pub const KEY_RELEASES: &str = "fastrevert.releases";
+const KEY_RELEASES: &str = "fastrevert.releases";
 pub const KEY_FORGE: &str = "fastrevert.forge";
 pub const KEY_REPO: &str = "fastrevert.repo";
 pub const KEY_API_URL: &str = "fastrevert.apiUrl";
 /// `prepare` also writes git's commit-graph, so that "is this old commit on the base" is
 /// answered from generation numbers in an incident, not by walking the history.
 pub const KEY_WRITE_COMMIT_GRAPH: &str = "fastrevert.writeCommitGraph";
-pub const KEY_CURRENT: &str = "fastrevert.current";
+const KEY_CURRENT: &str = "fastrevert.current";
 /// Multi-valued: paths kept outside the releases, linked into each.
-pub const KEY_SHARED: &str = "fastrevert.shared";
-pub const KEY_SHARED_FILE: &str = "fastrevert.sharedFile";
-pub const KEY_BEFORE_SWITCH: &str = "fastrevert.beforeSwitch";
-pub const KEY_WRITABLE: &str = "fastrevert.writable";
+const KEY_SHARED: &str = "fastrevert.shared";
+const KEY_SHARED_FILE: &str = "fastrevert.sharedFile";
+const KEY_BEFORE_SWITCH: &str = "fastrevert.beforeSwitch";
+const KEY_WRITABLE: &str = "fastrevert.writable";
 /// Multi-valued: commands run after every switch of the live link.
-pub const KEY_AFTER_SWITCH: &str = "fastrevert.afterSwitch";
+const KEY_AFTER_SWITCH: &str = "fastrevert.afterSwitch";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -121,6 +121,98 @@ impl Settings {
     }
 }
 
+/// The values of a multi-valued setting: the flags' first, then git config's (blank and
+/// repeated values dropped).
+fn listed(repo: Option<&Repo>, given: &[String], key: &str) -> Vec<String> {
+    let mut values = given.to_vec();
+    let configured = repo
+        .and_then(|r| r.config().ok())
+        .and_then(|c| c.all(key).ok())
+        .unwrap_or_default();
+    for v in configured {
+        if !v.trim().is_empty() && !values.contains(&v) {
+            values.push(v);
+        }
+    }
+    values
+}
+
+/// The releases directory: `--releases`, else `fastrevert.releases`.
+pub fn releases_dir(
+    repo: Option<&Repo>,
+    flag: Option<&std::path::Path>,
+) -> Option<std::path::PathBuf> {
+    flag.map(std::path::Path::to_path_buf)
+        .or_else(|| repo_path(repo?, KEY_RELEASES))
+}
+
+/// The live link: `--current`, else `fastrevert.current` (else, decided by the releases,
+/// `current` beside the releases directory).
+pub fn current_link(
+    repo: Option<&Repo>,
+    flag: Option<&std::path::Path>,
+) -> Option<std::path::PathBuf> {
+    flag.map(std::path::Path::to_path_buf)
+        .or_else(|| repo_path(repo?, KEY_CURRENT))
+}
+
+/// Commands run in a new release before the link moves to it: `--before-switch`, then
+/// `fastrevert.beforeSwitch`.
+pub fn before_switch(repo: Option<&Repo>, given: &[String]) -> Vec<String> {
+    listed(repo, given, KEY_BEFORE_SWITCH)
+}
+
+/// Commands run after every flip: `--after-switch`, then `fastrevert.afterSwitch`.
+pub fn after_switch(repo: Option<&Repo>, given: &[String]) -> Vec<String> {
+    listed(repo, given, KEY_AFTER_SWITCH)
+}
+
+/// Folders kept outside the releases: `--shared`, then `fastrevert.shared`.
+pub fn shared(repo: Option<&Repo>, given: &[String]) -> Vec<String> {
+    listed(repo, given, KEY_SHARED)
+}
+
+/// Files kept outside the releases: `--shared-file`, then `fastrevert.sharedFile`.
+pub fn shared_files(repo: Option<&Repo>, given: &[String]) -> Vec<String> {
+    listed(repo, given, KEY_SHARED_FILE)
+}
+
+/// Paths of a release the application writes to: `--writable`, then `fastrevert.writable`.
+pub fn writable(repo: Option<&Repo>, given: &[String]) -> Vec<String> {
+    listed(repo, given, KEY_WRITABLE)
+}
+
+/// Seconds one forge request may take (default 30).
+pub const ENV_HTTP_TIMEOUT: &str = "FASTREVERT_HTTP_TIMEOUT";
+/// Seconds a command may spend on forges in all (default 300): no request starts past it.
+pub const ENV_NETWORK_TIMEOUT: &str = "FASTREVERT_NETWORK_TIMEOUT";
+/// A file GitLab CI reads as dotenv: the outputs are appended to it.
+pub const ENV_DOTENV: &str = "FASTREVERT_DOTENV";
+
+/// Positive seconds from an environment variable, else the default.
+fn seconds_from_env(var: &str, default: std::time::Duration) -> std::time::Duration {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(default, std::time::Duration::from_secs_f64)
+}
+
+/// How long one forge request may take.
+pub fn http_timeout() -> std::time::Duration {
+    seconds_from_env(ENV_HTTP_TIMEOUT, std::time::Duration::from_secs(30))
+}
+
+/// How long a command may spend on forges in all.
+pub fn network_timeout() -> std::time::Duration {
+    seconds_from_env(ENV_NETWORK_TIMEOUT, std::time::Duration::from_secs(300))
+}
+
+/// Where GitLab CI outputs go, when the job asked for them.
+pub fn dotenv_path() -> Option<std::ffi::OsString> {
+    std::env::var_os(ENV_DOTENV).filter(|p| !p.is_empty())
+}
+
 /// A path setting (`fastrevert.releases`, `fastrevert.current`, ...) as git config gives it
 /// (`~` expanded); a relative one is relative to the repository's top folder (its git folder
 /// when bare), wherever in the clone the command runs.
@@ -164,4 +256,58 @@ pub fn host_name() -> String {
         .into_owned();
     #[cfg(not(unix))]
     return std::env::var("COMPUTERNAME").unwrap_or_else(|_| "unknown host".into());
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A timeout from the environment is a positive, finite number of seconds; anything else
+    /// (which `Duration::from_secs_f64` would panic on, or which means no bound) is the default.
+    #[test]
+    fn timeouts_from_the_environment_are_positive_finite_seconds_or_the_default() {
+        let default = Duration::from_secs(7);
+        for (i, (value, expect)) in [
+            ("2.5", Duration::from_millis(2500)),
+            (" 3 ", Duration::from_secs(3)),
+            ("inf", default),
+            ("NaN", default),
+            ("-1", default),
+            ("0", default),
+            ("soon", default),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            // A variable of its own per case: tests run in parallel.
+            let var = format!("FASTREVERT_TEST_SECONDS_{i}");
+            std::env::set_var(&var, value);
+            assert_eq!(seconds_from_env(&var, default), expect, "{value:?}");
+            std::env::remove_var(&var);
+        }
+        assert_eq!(
+            seconds_from_env("FASTREVERT_TEST_SECONDS_UNSET", default),
+            default
+        );
+    }
+
+    /// A multi-valued setting lists the flags' values first, then git config's, each once.
+    #[test]
+    fn multi_valued_settings_take_flags_then_git_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = git2::Repository::init(dir.path()).unwrap();
+        let mut config = raw.config().unwrap();
+        config.set_multivar(KEY_SHARED, "^$", "log").unwrap();
+        config.set_multivar(KEY_SHARED, "^$", "tmp").unwrap();
+        config.set_multivar(KEY_SHARED, "^$", " ").unwrap();
+        let repo = crate::git::open(Some(dir.path())).unwrap();
+        assert_eq!(
+            shared(Some(&repo), &["uploads".into(), "log".into()]),
+            ["uploads", "log", "tmp"]
+        );
+        assert_eq!(shared(None, &["uploads".into()]), ["uploads"]);
+        assert!(after_switch(Some(&repo), &[]).is_empty());
+    }
 }

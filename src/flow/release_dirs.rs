@@ -1,13 +1,9 @@
 //! The release directories of this host as flags and git config name them, the shared paths,
 //! and what runs after a flip: hooks and the health check that flips back.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::cli::{AfterSwitchArgs, ReleaseDirArgs, ReleasesArgs};
-use crate::config::{
-    KEY_AFTER_SWITCH, KEY_BEFORE_SWITCH, KEY_CURRENT, KEY_RELEASES, KEY_SHARED, KEY_SHARED_FILE,
-};
 use crate::error::{Error, Result};
 use crate::releases::after::{self, CheckResult};
 use crate::releases::{History, Releases};
@@ -41,12 +37,11 @@ pub fn list(args: &ReleasesArgs) -> Result<crate::outcome::Releases> {
 
 /// The releases directory and link from the flags, else from git config.
 pub fn release_dirs(repo: Option<&crate::git::Repo>, args: &ReleaseDirArgs) -> Result<Releases> {
-    let from_config = |key: &str| -> Option<PathBuf> { crate::config::repo_path(repo?, key) };
-    let dir = args.releases.clone().or_else(|| from_config(KEY_RELEASES)).ok_or_else(|| {
+    let dir = crate::config::releases_dir(repo, args.releases.as_deref()).ok_or_else(|| {
         Error::bad_input("no releases directory given")
             .hint("pass --releases <DIR>, or set it once: git config fastrevert.releases /srv/app/releases")
     })?;
-    let link = args.current.clone().or_else(|| from_config(KEY_CURRENT));
+    let link = crate::config::current_link(repo, args.current.as_deref());
     let mut rel = Releases::new(dir, link)?;
     rel.named_by_flag = args.releases.is_some();
     Ok(rel)
@@ -60,21 +55,6 @@ pub fn releases_flag(rel: &Releases) -> String {
     } else {
         String::new()
     }
-}
-
-/// The values of a multi-valued key, after the ones given on the command line.
-fn with_config(repo: Option<&crate::git::Repo>, given: &[String], key: &str) -> Vec<String> {
-    let mut values = given.to_vec();
-    let configured = repo
-        .and_then(|r| r.config().ok())
-        .and_then(|c| c.all(key).ok())
-        .unwrap_or_default();
-    for v in configured {
-        if !v.trim().is_empty() && !values.contains(&v) {
-            values.push(v);
-        }
-    }
-    values
 }
 
 /// What a plan says will run around the flip: the hooks before and after it, the health
@@ -107,7 +87,7 @@ pub fn told(rel: &Releases) -> crate::outcome::ReleasesDir {
 /// The writable paths: `--writable`, then `fastrevert.writable` (multi-valued), each checked
 /// as a path inside a release.
 pub fn writable_paths(repo: Option<&crate::git::Repo>, given: &[String]) -> Result<Vec<Vec<u8>>> {
-    with_config(repo, given, crate::config::KEY_WRITABLE)
+    crate::config::writable(repo, given)
         .iter()
         .map(|p| crate::releases::export::check_shared_path(p, false).map(|s| s.parts.join(&b'/')))
         .collect()
@@ -115,7 +95,7 @@ pub fn writable_paths(repo: Option<&crate::git::Repo>, given: &[String]) -> Resu
 
 /// The before-switch hooks: `--before-switch`, then `fastrevert.beforeSwitch` (multi-valued).
 pub fn before_hooks(repo: Option<&crate::git::Repo>, args: &AfterSwitchArgs) -> Vec<String> {
-    with_config(repo, &args.before_switch, KEY_BEFORE_SWITCH)
+    crate::config::before_switch(repo, &args.before_switch)
 }
 
 /// Run the before-switch hooks in release `id` (their working folder), before the link moves
@@ -170,7 +150,7 @@ fn more_time() -> crate::error::Hint {
 
 /// The after-switch hooks: `--after-switch`, then `fastrevert.afterSwitch` (multi-valued).
 pub fn hooks(repo: Option<&crate::git::Repo>, args: &AfterSwitchArgs) -> Vec<String> {
-    with_config(repo, &args.after_switch, KEY_AFTER_SWITCH)
+    crate::config::after_switch(repo, &args.after_switch)
 }
 
 /// The shared paths: `--shared`, then `fastrevert.shared` (multi-valued), and the shared
@@ -181,8 +161,8 @@ pub fn shared_paths(
     files: &[String],
 ) -> Result<Vec<crate::releases::export::Shared>> {
     use crate::releases::export::check_shared_path;
-    let folders = with_config(repo, folders, KEY_SHARED);
-    let files = with_config(repo, files, KEY_SHARED_FILE);
+    let folders = crate::config::shared(repo, folders);
+    let files = crate::config::shared_files(repo, files);
     folders
         .iter()
         .map(|p| check_shared_path(p, false))

@@ -120,12 +120,7 @@ pub struct Http {
 
 impl Http {
     pub fn new(trace: Option<Trace>) -> Http {
-        // FASTREVERT_HTTP_TIMEOUT (seconds) shortens or lengthens the request timeout.
-        let request_timeout = std::env::var("FASTREVERT_HTTP_TIMEOUT")
-            .ok()
-            .and_then(|v| v.parse::<f64>().ok())
-            .filter(|s| *s > 0.0)
-            .map_or(Duration::from_secs(30), Duration::from_secs_f64);
+        let request_timeout = crate::config::http_timeout();
         Http {
             trace,
             attempts: 4,
@@ -314,14 +309,10 @@ impl Http {
 /// client made them: a command's network time is bounded as a whole, not per request.
 pub(super) static NETWORK_TIME: std::sync::Mutex<Duration> = std::sync::Mutex::new(Duration::ZERO);
 
-/// FASTREVERT_NETWORK_TIMEOUT (seconds, default 300): no new request starts past it, so a
-/// command waits at most that plus one request timeout on forges.
+/// The network time of a command (`config::network_timeout`): no new request starts past it,
+/// so a command waits at most that plus one request timeout on forges.
 pub(super) fn network_budget() -> Duration {
-    let given = std::env::var("FASTREVERT_NETWORK_TIMEOUT")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map_or(Duration::from_secs(300), Duration::from_secs_f64);
+    let given = crate::config::network_timeout();
     let cap = *NETWORK_CAP.lock().unwrap_or_else(|e| e.into_inner());
     cap.map_or(given, |c| given.min(c))
 }

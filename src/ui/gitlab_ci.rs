@@ -71,7 +71,7 @@ pub(crate) fn outputs(o: &Published, result: &str) -> Vec<(&'static str, String)
 }
 
 fn write_dotenv(lines: &[(&str, String)]) {
-    let Some(path) = std::env::var_os("FASTREVERT_DOTENV").filter(|p| !p.is_empty()) else {
+    let Some(path) = crate::config::dotenv_path() else {
         return;
     };
     let text: String = lines
