@@ -3,7 +3,6 @@
 //! The layout, one line per module, is in `docs/architecture.md`.
 
 pub mod cli;
-pub mod commands;
 pub mod completion;
 pub mod config;
 pub mod engine;
@@ -23,6 +22,7 @@ use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command};
 use error::Error;
+use outcome::Outcome;
 use ui::{actions, azure_pipelines, gitlab_ci, Ui};
 
 /// Parse the command line, run the command, print its result and map it to the exit code.
@@ -102,7 +102,7 @@ pub fn main() -> ExitCode {
 }
 
 /// The command's outcome; `None` when it printed what was asked for itself (completions).
-fn run(cli: &Cli, ui: &Ui) -> error::Result<Option<commands::Outcome>> {
+fn run(cli: &Cli, ui: &Ui) -> error::Result<Option<Outcome>> {
     let mut global = cli.global.clone();
     if let Some(dir) = global.directory.take() {
         // Every relative path on the command line is then relative to DIR, as with git -C.
@@ -114,27 +114,29 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<Option<commands::Outcome>> {
     let global = &global;
     let Some(command) = &cli.command else {
         if ui.interactive {
-            return commands::menu::run(global, ui).map(Some);
+            return flow::menu::run(global, ui).map(Some);
         }
         let _ = Cli::command().print_help();
         return Err(Error::bad_input("no command given")
             .hint("run `git fastrevert -h` to see the commands (`--help` shows the manual once `git fastrevert man --install` has put it where man looks)"));
     };
     // Release commands work on a host's directories and need a repository only to read it.
-    let ctx = || commands::Ctx::open(global, ui);
+    let ctx = || flow::Ctx::open(global, ui);
     let outcome = match command {
-        Command::Prepare(args) => commands::prepare::run(&ctx()?, args)?,
-        Command::List(args) => commands::list::run(&ctx()?, args)?,
+        Command::Prepare(args) => flow::snapshot::run(&ctx()?, args).map(Outcome::Prepare)?,
+        Command::List(_) => flow::points::list(&ctx()?).map(Outcome::List)?,
         // A choice missing on a terminal: pick it, show the plan, ask.
         Command::Revert(args) if args.revs.is_empty() && args.prs.is_empty() && ui.interactive => {
-            commands::menu::revert(global, ui, args.clone())?
+            flow::menu::revert(global, ui, args.clone())?
         }
         Command::Rollback(args) if args.to.is_none() && ui.interactive => {
-            commands::menu::rollback(global, ui, args.clone())?
+            flow::menu::rollback(global, ui, args.clone())?
         }
-        Command::Revert(args) => commands::revert::run(&ctx()?, args)?,
-        Command::Rollback(args) => commands::rollback::run(&ctx()?, args)?,
-        Command::CheckMigrations(args) => commands::check_migrations::run(&ctx()?, args)?,
+        Command::Revert(args) => flow::revert::run(&ctx()?, args).map(Outcome::Revert)?,
+        Command::Rollback(args) => flow::rollback::run(&ctx()?, args).map(Outcome::Rollback)?,
+        Command::CheckMigrations(args) => {
+            flow::migration_check::run(&ctx()?, args).map(Outcome::CheckMigrations)?
+        }
         #[cfg(unix)]
         Command::Completions(args) => {
             ui::print_script(&cli::completion(args.shell));
@@ -147,17 +149,20 @@ fn run(cli: &Cli, ui: &Ui) -> error::Result<Option<commands::Outcome>> {
             return Ok(None);
         }
         #[cfg(unix)]
-        Command::Deploy(args) => commands::deploy::run(global, ui, args)?,
+        Command::Deploy(args) => flow::deploy::run(global, ui, args).map(Outcome::Deploy)?,
         #[cfg(unix)]
-        Command::Switch(args) => commands::switch::run(global, ui, args)?,
+        Command::Switch(args) => flow::switch::run(global, ui, args).map(Outcome::Switch)?,
         #[cfg(unix)]
-        Command::Releases(args) => commands::releases::run(args)?,
-        Command::Hold(args) => commands::hold::run(&ctx()?, args)?,
+        Command::Releases(args) => flow::release_dirs::list(args).map(Outcome::Releases)?,
+        Command::Hold(args) => {
+            flow::holds::run(&ctx()?, args.release.as_deref(), args.reason.as_deref())
+                .map(Outcome::Holds)?
+        }
         #[cfg(unix)]
-        Command::Status(args) => commands::status::run(global, ui, args)?,
+        Command::Status(args) => flow::status::run(global, ui, args).map(Outcome::Status)?,
         #[cfg(not(unix))]
         Command::Deploy(_) | Command::Switch(_) | Command::Releases(_) | Command::Status(_) => {
-            return Err(commands::releases_unsupported())
+            return Err(flow::releases_unsupported())
         }
     };
     Ok(Some(outcome))

@@ -887,7 +887,7 @@ fn the_picker_offers_recently_merged_pull_requests() {
         quiet: true,
         ..Default::default()
     };
-    let outcome = git_fastrevert::commands::menu::revert(&global, &ui, Default::default()).unwrap();
+    let outcome = git_fastrevert::flow::menu::revert(&global, &ui, Default::default()).unwrap();
     assert_eq!(outcome.json()["reverted"], json!([merge]));
     assert_eq!(outcome.json()["pull_request"]["number"], 70);
     fake.verify();

@@ -794,7 +794,7 @@ fn the_picker_offers_recently_merged_merge_requests() {
         quiet: true,
         ..Default::default()
     };
-    let outcome = git_fastrevert::commands::menu::revert(&global, &ui, Default::default());
+    let outcome = git_fastrevert::flow::menu::revert(&global, &ui, Default::default());
     std::env::remove_var("GITLAB_TOKEN");
     let outcome = outcome.unwrap();
     assert_eq!(outcome.json()["reverted"], json!([merge]));

@@ -1,6 +1,6 @@
 //! The layers hold in the source itself: libgit2 only in the git layer and the engine, HTTP
-//! only in `forge/`, the terminal only in `ui/`, and commands that are short and call no other
-//! command. Test code (`tests.rs`, `*_tests.rs`, and what follows `#[cfg(test)]`) may build its
+//! only in `forge/`, the terminal only in `ui/`, no clap below the command line, nothing
+//! reaching back up, and no flag spelled below the interface. Test code (`tests.rs`, `*_tests.rs`, and what follows `#[cfg(test)]`) may build its
 //! fixtures as it likes.
 
 use std::path::{Path, PathBuf};
@@ -90,28 +90,19 @@ fn only_ui_writes_to_the_terminal() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
+/// Flows take the parsed arguments as plain data and never parse: no clap call below the
+/// command line (`lib.rs` maps each subcommand to its flow, `cli.rs` defines them).
 #[test]
-fn commands_are_short_and_call_no_other_command() {
-    let mut found = Vec::new();
-    for (name, code) in production() {
-        let Some(command) = name.strip_prefix("commands/") else {
-            continue;
-        };
-        let lines = code.lines().count();
-        if lines > 120 {
-            found.push(format!("{name}: {lines} lines"));
-        }
-        if command != "menu.rs" && command != "mod.rs" {
-            let calls_another = code.lines().any(|l| {
-                l.contains("super::")
-                    && !l.contains("super::{Ctx, Outcome}")
-                    && !l.contains("super::Outcome")
-            });
-            if calls_another {
-                found.push(format!("{name}: calls another command"));
-            }
-        }
-    }
+fn flows_never_call_clap() {
+    let found: Vec<String> = production()
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "lib.rs" | "cli.rs" | "completion.rs"))
+        .filter(|(_, code)| {
+            code.lines()
+                .any(|l| !l.trim_start().starts_with("//") && l.contains("clap::"))
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
     assert!(found.is_empty(), "{found:#?}");
 }
 
@@ -125,7 +116,6 @@ const UPWARD: &[(&str, &[&str])] = &[
         &[
             "engine",
             "flow",
-            "commands",
             "ui",
             "outcome",
             "forge",
@@ -138,7 +128,6 @@ const UPWARD: &[(&str, &[&str])] = &[
         "engine/",
         &[
             "flow",
-            "commands",
             "ui",
             "outcome",
             "forge",
@@ -147,19 +136,13 @@ const UPWARD: &[(&str, &[&str])] = &[
             "completion",
         ],
     ),
-    ("outcome.rs", &["flow", "commands", "ui", "completion"]),
-    (
-        "migrations/",
-        &["flow", "commands", "ui", "completion", "outcome"],
-    ),
-    ("releases/", &["flow", "commands", "ui", "completion"]),
-    (
-        "forge/",
-        &["flow", "commands", "ui", "completion", "releases"],
-    ),
-    ("ui/", &["flow", "commands", "completion"]),
-    ("completion.rs", &["flow", "commands"]),
-    ("flow/", &["commands", "completion"]),
+    ("outcome.rs", &["flow", "ui", "completion"]),
+    ("migrations/", &["flow", "ui", "completion", "outcome"]),
+    ("releases/", &["flow", "ui", "completion"]),
+    ("forge/", &["flow", "ui", "completion", "releases"]),
+    ("ui/", &["flow", "completion"]),
+    ("completion.rs", &["flow"]),
+    ("flow/", &["completion"]),
 ];
 
 /// The upward references of one file's production code (comments aside).

@@ -8,6 +8,7 @@ pub mod deploy;
 pub mod guard;
 pub mod holds;
 pub mod interactive;
+pub mod menu;
 pub mod migration_check;
 pub mod pick;
 pub mod points;
@@ -296,6 +297,15 @@ pub fn check_given_names(ctx: &Ctx, publish: &crate::cli::PublishArgs) -> Result
         .hint("drop --direct (the revert arrives as a pull request) or --no-push"));
     }
     Ok(())
+}
+
+/// Release directories rely on symlinks, `rename(2)` over them and `flock`: Unix hosts.
+#[cfg(not(unix))]
+pub fn releases_unsupported() -> crate::error::Error {
+    crate::error::Error::bad_input(
+        "deploy, switch and releases work on Unix hosts (symlinks and rename(2) over them)",
+    )
+    .hint("run them on the servers that host the releases")
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::outcome::{self, Point, PointKind};
 
 /// `list`: every point with how far the base has moved since.
 pub fn list(ctx: &Ctx) -> Result<outcome::List> {
+    ctx.fetch_tags()?;
     let mut points = rollout_points(ctx)?;
     points.extend(release_tags(ctx)?);
     count_since(ctx, &mut points)?;

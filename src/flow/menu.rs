@@ -2,11 +2,12 @@
 //! choice they need. Every flow picks, shows the plan (a dry run of the very command that will
 //! run), asks, and only then runs it.
 
-use super::{Ctx, Outcome};
+use super::Ctx;
 use crate::cli::{GlobalArgs, RevertArgs, RollbackArgs, RollbackMode};
 use crate::error::{Error, Result};
 use crate::flow::interactive::{self, ask_reason, planned};
 use crate::flow::pick;
+use crate::outcome::Outcome;
 use crate::ui::Ui;
 
 const ACTIONS: [&str; 5] = [
@@ -33,7 +34,9 @@ pub fn run(global: &GlobalArgs, ui: &Ui) -> Result<Outcome> {
         2 => rollback(global, ui, RollbackArgs::default()),
         3 => {
             let args = interactive::ask_snapshot(global, ui)?;
-            planned(global, ui, &|ctx, _| super::prepare::run(ctx, &args))
+            planned(global, ui, &|ctx, _| {
+                super::snapshot::run(ctx, &args).map(Outcome::Prepare)
+            })
         }
         _ => switch(global, ui),
     }
@@ -53,7 +56,7 @@ pub fn revert(global: &GlobalArgs, ui: &Ui, mut args: RevertArgs) -> Result<Outc
     planned(&global, ui, &|ctx, allow| {
         let mut args = args.clone();
         args.guard.allow_destructive_migrations |= allow;
-        super::revert::run(ctx, &args)
+        super::revert::run(ctx, &args).map(Outcome::Revert)
     })
 }
 
@@ -87,7 +90,7 @@ pub fn rollback(global: &GlobalArgs, ui: &Ui, mut args: RollbackArgs) -> Result<
     planned(&global, ui, &|ctx, allow| {
         let mut args = args.clone();
         args.guard.allow_destructive_migrations |= allow;
-        super::rollback::run(ctx, &args)
+        super::rollback::run(ctx, &args).map(Outcome::Rollback)
     })
 }
 
