@@ -10,6 +10,29 @@ use crate::git;
 use crate::outcome;
 use crate::ui::Ui;
 
+/// One switch: to which release, on which host, with the repository when there is one.
+struct Switching<'a> {
+    global: &'a GlobalArgs,
+    ui: &'a Ui,
+    args: &'a SwitchArgs,
+    repo: Option<git::Repo>,
+    rel: crate::releases::Releases,
+    id: String,
+    /// With the repository: holds, and what `--revert` needs.
+    ctx: Option<super::Ctx<'a>>,
+}
+
+/// What became of the release left behind: its hold, and the revert of `--revert`.
+type LeftBehind = (Option<outcome::Recorded>, Option<Box<outcome::Revert>>);
+
+/// What the flip did, under the lock.
+struct Flipped {
+    old: Option<String>,
+    changed: bool,
+    elapsed: Duration,
+    after: release_dirs::AfterFlip,
+}
+
 pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::Switch> {
     let repo = crate::git::open_if_any(None)?;
     let rel = release_dirs(repo.as_ref(), &args.dirs)?;
@@ -24,163 +47,58 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
     }
     let id = rel.resolve(&name, repo.as_ref())?;
     rel.check_link()?;
-    // With the repository: holds, and what --revert needs.
     let ctx = match &repo {
         Some(_) => Some(super::Ctx::open(global, ui)?),
         None => None,
     };
-    let mut hold_warnings = Vec::new();
-    if let (Some(ctx), Ok(target)) = (&ctx, git::Oid::from_str(&id)) {
-        if rel.current().as_deref() != Some(id.as_str()) && ctx.repo.has_commit(target) {
-            let again = format!("switch {}{}", short(&id), release_dirs::releases_flag(&rel));
-            super::holds::check_going_live(ctx, target, args.force, &again, &mut hold_warnings)?;
-        }
-    }
-    if args.revert && ctx.is_none() {
-        return Err(crate::error::Error::bad_input(
-            "--revert needs the repository the releases come from; nothing was changed",
-        )
-        .hint("run it in the clone that deploys (or pass -C DIR), or switch without --revert and revert by hand"));
-    }
-    let mut guard_warnings = hold_warnings;
-    if let (Some(live), true) = (rel.current(), repo.is_some()) {
-        release_dirs::guard_migrations(global, ui, &args.guard, &live, &id, &mut guard_warnings)?;
-    }
-    if rel.current().as_deref() != Some(id.as_str()) {
-        if let Some(note) = rel.bad_note(&id) {
-            let again = format!("switch {} --force", short(&id));
-            release_dirs::refuse_bad(ui, args.force, &rel, &id, &note, global.dry_run, &again)?;
-        }
-    }
+    let s = Switching {
+        global,
+        ui,
+        args,
+        repo,
+        rel,
+        id,
+        ctx,
+    };
+    let mut warnings = s.refuse_unsafe()?;
     if global.dry_run {
-        let mut plan = planned(&rel, id.clone(), repo.as_ref(), args);
-        if let (Some(ctx), Some(old), true) = (&ctx, rel.current(), args.revert) {
-            let revert = revert_back(ctx, args, &old, &id)?;
-            plan.revert = Some(Box::new(revert));
-        }
-        return Ok(plan);
+        return s.planned_with_revert();
     }
     // Picked on a terminal: the plan first, then a question.
-    if args.release.is_none() && rel.current().as_deref() != Some(id.as_str()) {
-        let plan = outcome::Outcome::Switch(planned(&rel, id.clone(), repo.as_ref(), args));
+    if args.release.is_none() && s.rel.current().as_deref() != Some(s.id.as_str()) {
+        let plan = outcome::Outcome::Switch(s.planned());
         for line in crate::ui::render::lines(&plan, crate::ui::render::View::Plan) {
             ui.info(&line);
         }
         ui.confirm(
-            &format!("Point {} at {}?", rel.link.display(), short(&id)),
+            &format!("Point {} at {}?", s.rel.link.display(), short(&s.id)),
             "switching releases",
         )?;
     }
-    let _lock = rel.lock(Duration::from_secs(args.dirs.wait))?;
-    // Read under the lock: another switch may have just moved it.
-    let old = rel.current();
-    let started = Instant::now();
-    let changed = old.as_deref() != Some(id.as_str());
-    let mut history = if changed {
-        Some(rel.open_history()?)
-    } else {
-        None
-    };
-    if changed {
-        // The release goes live as git has it: files edited since its deploy are written anew.
-        guard_warnings.extend(rel.verify(&id, repo.as_ref())?);
-        let before = release_dirs::before_hooks(repo.as_ref(), &args.after);
-        release_dirs::before_flip(&rel, &args.after, &before, &id, old.as_deref())?;
-        if let (true, Some(old)) = (args.mark_bad, &old) {
-            rel.mark_bad(old)?;
-        }
-        rel.switch_to(&id)?;
-    }
-    let elapsed = started.elapsed();
-    let mut warnings = guard_warnings;
-    let mut after = release_dirs::AfterFlip::default();
-    if let Some(history) = history.as_mut() {
-        let flipped_at = Instant::now();
-        let action = if args.mark_bad {
-            "switch (left release marked bad)"
-        } else {
-            "switch"
-        };
-        // The link has moved: a history line that cannot be written is a warning, said now
-        // in case a hook or the check fails after it.
-        if let Err(e) = history.append(old.as_deref(), &id, action, args.publish.reason.as_deref())
-        {
-            let w = format!(
-                "{} is live, but the history was not updated ({})",
-                short(&id),
-                e.message
-            );
-            ui.warn(&w);
-            warnings.push(w);
-        }
-        let hooks = release_dirs::hooks(repo.as_ref(), &args.after);
-        after = release_dirs::after_flip(
-            &rel,
-            repo.as_ref(),
-            history,
-            &args.after,
-            &hooks,
-            &id,
-            old.as_deref(),
-            flipped_at,
-        )
-        .map_err(|e| {
-            super::holds::hold_failed_check(ctx.as_ref(), e, args.publish.reason.as_deref())
-        })?;
-    }
-    // The site is back: others may deploy or switch while the hold is pushed and the revert made.
-    drop(_lock);
-    if changed && rel.is_bad(&id) {
+    let flipped = s.flip(&mut warnings)?;
+    let id = &s.id;
+    if flipped.changed && s.rel.is_bad(id) {
         warnings.push(format!(
             "{} was marked bad when it was left; it is live again",
-            short(&id)
+            short(id)
         ));
     }
-    ui.trace(&format!("switched in {} µs", elapsed.as_micros()));
-    // The release left behind is held, then (with --revert) its commits reverted.
-    let mut hold = None;
-    let mut revert = None;
-    if let (Some(ctx), Some(left), true, true) = (&ctx, &old, args.mark_bad, changed) {
-        match held(ctx, left, &id, args.publish.reason.as_deref()) {
-            Ok(Some(recorded)) => hold = Some(recorded),
-            Ok(None) => {}
-            Err(e) => {
-                let w = format!(
-                    "{} is marked bad, but its commits are not held: {}",
-                    short(left),
-                    e.message
-                );
-                ui.warn(&w);
-                warnings.push(w);
-            }
-        }
-        if args.revert {
-            match revert_back(ctx, args, left, &id) {
-                Ok(done) => {
-                    warnings.extend(done.warnings.iter().cloned());
-                    revert = Some(Box::new(done));
-                }
-                Err(e) => {
-                    return Err(revert_failed(
-                        e,
-                        &rel.link,
-                        &id,
-                        left,
-                        hold.as_ref(),
-                        args.publish.reason.as_deref(),
-                    ))
-                }
-            }
-        }
-    }
+    ui.trace(&format!("switched in {} µs", flipped.elapsed.as_micros()));
+    let (hold, revert) = s.after_leaving(&flipped, &mut warnings)?;
+    let Flipped {
+        old,
+        changed,
+        elapsed,
+        after,
+    } = flipped;
     Ok(outcome::Switch {
         command: "switch",
         hold,
         revert,
         marked_bad: Some(args.mark_bad && changed && old.is_some()),
-        release: id,
+        release: s.id,
         previous: old,
-        link: rel.link,
+        link: s.rel.link,
         changed,
         elapsed_us: Some(elapsed.as_micros() as u64),
         dry_run: false,
@@ -190,6 +108,175 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &SwitchArgs) -> Result<outcome::S
         already_back: None,
         plan: None,
     })
+}
+
+impl Switching<'_> {
+    /// Refused (unless forced or confirmed): a release that carries held commits, one marked
+    /// bad, going back over destructive migrations; `--revert` without the repository.
+    fn refuse_unsafe(&self) -> Result<Vec<String>> {
+        let (rel, id, args) = (&self.rel, &self.id, self.args);
+        let going = rel.current().as_deref() != Some(id.as_str());
+        let mut warnings = Vec::new();
+        if let (Some(ctx), Ok(target)) = (&self.ctx, git::Oid::from_str(id)) {
+            if going && ctx.repo.has_commit(target) {
+                let again = format!("switch {}{}", short(id), release_dirs::releases_flag(rel));
+                super::holds::check_going_live(ctx, target, args.force, &again, &mut warnings)?;
+            }
+        }
+        if args.revert && self.ctx.is_none() {
+            return Err(crate::error::Error::bad_input(
+                "--revert needs the repository the releases come from; nothing was changed",
+            )
+            .hint("run it in the clone that deploys (or pass -C DIR), or switch without --revert and revert by hand"));
+        }
+        if let (Some(live), true) = (rel.current(), self.repo.is_some()) {
+            release_dirs::guard_migrations(
+                self.global,
+                self.ui,
+                &args.guard,
+                &live,
+                id,
+                &mut warnings,
+            )?;
+        }
+        if going {
+            if let Some(note) = rel.bad_note(id) {
+                let again = format!("switch {} --force", short(id));
+                release_dirs::refuse_bad(
+                    self.ui,
+                    args.force,
+                    rel,
+                    id,
+                    &note,
+                    self.global.dry_run,
+                    &again,
+                )?;
+            }
+        }
+        Ok(warnings)
+    }
+
+    /// The dry run, with the revert `--revert` would make.
+    fn planned_with_revert(&self) -> Result<outcome::Switch> {
+        let mut plan = self.planned();
+        if let (Some(ctx), Some(old), true) = (&self.ctx, self.rel.current(), self.args.revert) {
+            plan.revert = Some(Box::new(revert_back(ctx, self.args, &old, &self.id)?));
+        }
+        Ok(plan)
+    }
+
+    fn planned(&self) -> outcome::Switch {
+        planned(&self.rel, self.id.clone(), self.repo.as_ref(), self.args)
+    }
+
+    /// Under the lock: the release checked against git, the before-switch hooks, the mark,
+    /// the flip, the history line, then the hooks and health check after it.
+    fn flip(&self, warnings: &mut Vec<String>) -> Result<Flipped> {
+        let (rel, id, args, repo) = (&self.rel, &self.id, self.args, self.repo.as_ref());
+        let _lock = rel.lock(Duration::from_secs(args.dirs.wait))?;
+        // Read under the lock: another switch may have just moved it.
+        let old = rel.current();
+        let started = Instant::now();
+        let changed = old.as_deref() != Some(id.as_str());
+        if !changed {
+            return Ok(Flipped {
+                old,
+                changed,
+                elapsed: started.elapsed(),
+                after: release_dirs::AfterFlip::default(),
+            });
+        }
+        let mut history = rel.open_history()?;
+        // The release goes live as git has it: files edited since its deploy are written anew.
+        warnings.extend(rel.verify(id, repo)?);
+        let before = release_dirs::before_hooks(repo, &args.after);
+        release_dirs::before_flip(rel, &args.after, &before, id, old.as_deref())?;
+        if let (true, Some(old)) = (args.mark_bad, &old) {
+            rel.mark_bad(old)?;
+        }
+        rel.switch_to(id)?;
+        let elapsed = started.elapsed();
+        let flipped_at = Instant::now();
+        let action = if args.mark_bad {
+            "switch (left release marked bad)"
+        } else {
+            "switch"
+        };
+        let reason = args.publish.reason.as_deref();
+        // The link has moved: a history line that cannot be written is a warning, said now
+        // in case a hook or the check fails after it.
+        if let Err(e) = history.append(old.as_deref(), id, action, reason) {
+            let w = format!(
+                "{} is live, but the history was not updated ({})",
+                short(id),
+                e.message
+            );
+            self.ui.warn(&w);
+            warnings.push(w);
+        }
+        let hooks = release_dirs::hooks(repo, &args.after);
+        let after = release_dirs::after_flip(
+            rel,
+            repo,
+            &mut history,
+            &args.after,
+            &hooks,
+            id,
+            old.as_deref(),
+            flipped_at,
+        )
+        .map_err(|e| super::holds::hold_failed_check(self.ctx.as_ref(), e, reason))?;
+        // The site is back: others may deploy or switch while the hold is pushed and the
+        // revert made.
+        Ok(Flipped {
+            old,
+            changed,
+            elapsed,
+            after,
+        })
+    }
+
+    /// The release left behind, marked bad: its commits held, then (with `--revert`)
+    /// reverted.
+    fn after_leaving(&self, flipped: &Flipped, warnings: &mut Vec<String>) -> Result<LeftBehind> {
+        let (args, id) = (self.args, &self.id);
+        let (Some(ctx), Some(left), true, true) =
+            (&self.ctx, &flipped.old, args.mark_bad, flipped.changed)
+        else {
+            return Ok((None, None));
+        };
+        let reason = args.publish.reason.as_deref();
+        let hold = match held(ctx, left, id, reason) {
+            Ok(recorded) => recorded,
+            Err(e) => {
+                let w = format!(
+                    "{} is marked bad, but its commits are not held: {}",
+                    short(left),
+                    e.message
+                );
+                self.ui.warn(&w);
+                warnings.push(w);
+                None
+            }
+        };
+        if !args.revert {
+            return Ok((hold, None));
+        }
+        match revert_back(ctx, args, left, id) {
+            Ok(done) => {
+                warnings.extend(done.warnings.iter().cloned());
+                Ok((hold, Some(Box::new(done))))
+            }
+            Err(e) => Err(revert_failed(
+                e,
+                &self.rel.link,
+                id,
+                left,
+                hold.as_ref(),
+                reason,
+            )),
+        }
+    }
 }
 
 fn short(id: &str) -> String {
