@@ -202,18 +202,71 @@ pub fn after_flip(
     });
     let result = check.map(|c| c.run(rel, live, before));
     if let Some(result) = result.as_ref().filter(|r| !r.ok) {
+        let failed = FailedCheck {
+            rel,
+            repo,
+            hooks,
+            hook_timeout,
+            live,
+            flipped_at,
+            result,
+        };
+        return Err(failed.flip_back(history, before));
+    }
+    if let Some(failure) = failed_hooks.first() {
+        let mut err = Error::failed(format!(
+            "{} now points at {}, but the after-switch hook `{}` failed ({}): {}",
+            rel.link.display(),
+            short(live),
+            failure.command,
+            failure
+                .code
+                .map_or("did not run".into(), |c| format!("exit {c}")),
+            failure.output
+        ))
+        .hint("the switch is done; fix what the hook does and run it by hand");
+        if failure.timed_out {
+            err = err.hint(more_time());
+        }
+        err.details = Some(Box::new(
+            serde_json::json!({"release": live, "hook_failures": failed_hooks}),
+        ));
+        return Err(err);
+    }
+    Ok(AfterFlip { check: result })
+}
+
+/// A health check that failed after the flip to `live`.
+struct FailedCheck<'a> {
+    rel: &'a Releases,
+    repo: Option<&'a crate::git::Repo>,
+    hooks: &'a [String],
+    hook_timeout: Duration,
+    live: &'a str,
+    flipped_at: Instant,
+    result: &'a CheckResult,
+}
+
+impl FailedCheck<'_> {
+    /// Back to `before` as git has it, `live` marked bad, the hooks run again; the error says
+    /// all of it, with the time the site spent on `live`.
+    fn flip_back(&self, history: &mut History, before: Option<&str>) -> Error {
+        let short = |s: &str| s[..12.min(s.len())].to_string();
+        let (rel, live, result) = (self.rel, self.live, self.result);
         let Some(before) = before else {
-            return Err(Error::failed(format!(
+            return Error::failed(format!(
                 "the health check of {} failed ({}); there is no release to go back to, so it stays live",
                 short(live),
                 result.detail
             ))
-            .hint("fix the release, or deploy another one"));
+            .hint("fix the release, or deploy another one");
         };
         // Back as git has it: a file the new release shared and someone edited is not carried.
-        let repaired = rel.verify(before, repo);
-        rel.switch_to(before)?;
-        let seconds = flipped_at.elapsed().as_secs_f64();
+        let repaired = rel.verify(before, self.repo);
+        if let Err(e) = rel.switch_to(before) {
+            return e;
+        }
+        let seconds = self.flipped_at.elapsed().as_secs_f64();
         let _ = history.append(
             Some(live),
             before,
@@ -221,7 +274,7 @@ pub fn after_flip(
             None,
         );
         let marked = rel.mark_bad(live).is_ok();
-        let again = after::run_hooks(hooks, rel, before, Some(live), hook_timeout, None);
+        let again = after::run_hooks(self.hooks, rel, before, Some(live), self.hook_timeout, None);
         let mut err = Error::failed(format!(
             "the health check of {} failed ({}); {} flipped back to {} after {seconds:.1} s on the new release{}",
             short(live),
@@ -258,29 +311,8 @@ pub fn after_flip(
             "check": result,
             "hook_failures": again,
         })));
-        return Err(err);
+        err
     }
-    if let Some(failure) = failed_hooks.first() {
-        let mut err = Error::failed(format!(
-            "{} now points at {}, but the after-switch hook `{}` failed ({}): {}",
-            rel.link.display(),
-            short(live),
-            failure.command,
-            failure
-                .code
-                .map_or("did not run".into(), |c| format!("exit {c}")),
-            failure.output
-        ))
-        .hint("the switch is done; fix what the hook does and run it by hand");
-        if failure.timed_out {
-            err = err.hint(more_time());
-        }
-        err.details = Some(Box::new(
-            serde_json::json!({"release": live, "hook_failures": failed_hooks}),
-        ));
-        return Err(err);
-    }
-    Ok(AfterFlip { check: result })
 }
 
 /// A release marked bad goes live again only with `--force`, or when a person confirms it.

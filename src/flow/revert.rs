@@ -38,7 +38,12 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
     let nothing_left = plan.reverted.is_empty();
     let request = || pr_text(ctx, &plan, prs, &migrations, publish.reason.as_deref());
     let comment_on: Vec<u64> = prs.iter().map(|p| p.info.number).collect();
-    let published = if !nothing_left && !dry_run {
+    let published = if nothing_left || dry_run {
+        publish::Published {
+            pushed: false,
+            pull_request: None,
+        }
+    } else {
         publish::publish(
             ctx,
             &base,
@@ -54,11 +59,6 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
             },
             &mut warnings,
         )?
-    } else {
-        publish::Published {
-            pushed: false,
-            pull_request: None,
-        }
     };
     let planned_request = (dry_run && !nothing_left).then(|| {
         let (title, _) = request();
@@ -77,19 +77,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
             .map(|s| s.signed_with()),
         by_github: publish.sign_with_github && !nothing_left,
     };
-    let reverted_commits = plan
-        .reverted
-        .iter()
-        .map(|r| outcome::Undone {
-            commit: r.commit.to_string(),
-            subject: r.subject.clone(),
-            reverts: ctx
-                .repo
-                .commit(r.commit)
-                .ok()
-                .and_then(|c| crate::engine::message::reverts(&c.message).map(str::to_string)),
-        })
-        .collect();
+    let reverted_commits = with_subjects(ctx, &plan.reverted);
     let ids = |list: &[Reverted]| list.iter().map(|r| r.commit.to_string()).collect();
     Ok(outcome::Revert {
         command: "revert",
@@ -116,6 +104,23 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
         reverted_commits,
         publishing,
     })
+}
+
+/// The reverted commits as people see them: id, subject, and what each reverts when it is a
+/// revert itself (reverting it brings that change back).
+fn with_subjects(ctx: &Ctx, reverted: &[Reverted]) -> Vec<outcome::Undone> {
+    reverted
+        .iter()
+        .map(|r| outcome::Undone {
+            commit: r.commit.to_string(),
+            subject: r.subject.clone(),
+            reverts: ctx
+                .repo
+                .commit(r.commit)
+                .ok()
+                .and_then(|c| crate::engine::message::reverts(&c.message).map(str::to_string)),
+        })
+        .collect()
 }
 
 /// What a revert undoes: the commits (newest first, each checked) and the merged pull
@@ -166,48 +171,80 @@ fn targets(
     if oids.len() > 1 {
         oids = engine::newest_first(repo, oids)?;
     }
-    // In a range or a list, an empty commit has nothing to revert: skipped and said, as git's
-    // `--skip` would; alone it stays an error (the wrong id, most likely).
-    if oids.len() > 1 {
-        let before = oids.len();
-        oids.retain(|oid| {
-            let empty = engine::is_empty_commit(repo, *oid);
-            if empty {
-                warnings.push(format!(
-                    "{} changes nothing (an empty commit): skipped",
-                    git::short(*oid)
-                ));
-            }
-            !empty
-        });
-        if oids.is_empty() {
-            return Err(Error::bad_input(format!(
-                "all {before} commits change nothing (empty commits): there is nothing to revert"
-            )));
-        }
-    }
+    skip_empty_commits(repo, &mut oids, warnings)?;
     let commits = engine::check_targets(repo, &oids, args.mainline)?;
-    // An octopus merge reverted against one parent undoes every other branch it merged: name them.
-    for oid in &oids {
-        let commit = repo.commit(*oid)?;
-        if commit.parents.len() > 2 {
-            let kept = args.mainline.unwrap_or(1);
-            let undone: Vec<String> = commit
-                .parents
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i + 1 != kept)
-                .map(|(_, p)| git::short(*p))
-                .collect();
+    name_octopus_merges(repo, &oids, args.mainline, warnings)?;
+    all_on_base(ctx, base, &commits)?;
+    Ok(Targets {
+        commits,
+        prs,
+        named_commits: !revs.is_empty(),
+    })
+}
+
+/// In a range or a list, an empty commit has nothing to revert: skipped and said, as git's
+/// `--skip` would; alone it stays an error (the wrong id, most likely).
+fn skip_empty_commits(
+    repo: &git::Repo,
+    oids: &mut Vec<Oid>,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    if oids.len() <= 1 {
+        return Ok(());
+    }
+    let before = oids.len();
+    oids.retain(|oid| {
+        let empty = engine::is_empty_commit(repo, *oid);
+        if empty {
             warnings.push(format!(
-                "{} is an octopus merge ({} parents): reverting it against parent {kept} undoes what the other {} brought (the branches at {})",
-                git::short(*oid),
-                commit.parents.len(),
-                undone.len(),
-                undone.join(", ")
+                "{} changes nothing (an empty commit): skipped",
+                git::short(*oid)
             ));
         }
+        !empty
+    });
+    if oids.is_empty() {
+        return Err(Error::bad_input(format!(
+            "all {before} commits change nothing (empty commits): there is nothing to revert"
+        )));
     }
+    Ok(())
+}
+
+/// An octopus merge reverted against one parent undoes every other branch it merged: name them.
+fn name_octopus_merges(
+    repo: &git::Repo,
+    oids: &[Oid],
+    mainline: Option<usize>,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    for oid in oids {
+        let commit = repo.commit(*oid)?;
+        if commit.parents.len() <= 2 {
+            continue;
+        }
+        let kept = mainline.unwrap_or(1);
+        let undone: Vec<String> = commit
+            .parents
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i + 1 != kept)
+            .map(|(_, p)| git::short(*p))
+            .collect();
+        warnings.push(format!(
+            "{} is an octopus merge ({} parents): reverting it against parent {kept} undoes what the other {} brought (the branches at {})",
+            git::short(*oid),
+            commit.parents.len(),
+            undone.len(),
+            undone.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// Every commit must be live on the base: reverting one that is not would undo nothing.
+fn all_on_base(ctx: &Ctx, base: &BaseTip, commits: &[Reverted]) -> Result<()> {
+    let repo = &ctx.repo;
     // Most reverted commits (merged pull requests) are on the base's first-parent line,
     // remembered between runs, as is the set of all the base's commits.
     // Read only if the set cannot answer (the line may be hundreds of kilobytes).
@@ -218,7 +255,7 @@ fn targets(
     } else {
         git::first_parents::NEAR
     };
-    for t in &commits {
+    for t in commits {
         // The remembered set of the base's commits answers with a lookup (a header and 1/256 of
         // the set read); without it, the first-parent line is looked down a little way before
         // the history is asked.
@@ -251,11 +288,7 @@ fn targets(
             remembered.save();
         }
     }
-    Ok(Targets {
-        commits,
-        prs,
-        named_commits: !revs.is_empty(),
-    })
+    Ok(())
 }
 
 /// The branch the revert goes on: the base itself (`--direct`), `--branch`, or named as the

@@ -53,13 +53,7 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
         ..
     } = &names;
     let pushing = ctx.will_push();
-    let push = if pushing {
-        outcome::Push::Pushed
-    } else if ctx.has_remote() {
-        outcome::Push::Declined
-    } else {
-        outcome::Push::NoRemote
-    };
+    let push = super::publish::push_state(ctx, pushing);
     if !dry_run {
         git::persist(repo, &[tag_oid])?;
         git::create_refs(
@@ -71,27 +65,7 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
             names.push(ctx)?;
         }
     }
-    // Before the rollout, not in the incident: a commit-graph makes "is this old commit on
-    // the base" a lookup instead of a walk of the history.
-    let mut wrote_commit_graph = false;
-    if s.write_commit_graph && !dry_run {
-        match ctx.git().write_commit_graph() {
-            Ok(()) => wrote_commit_graph = true,
-            Err(e) => {
-                let w = format!("git's commit-graph was not written: {}", e.message);
-                ctx.ui.warn(&w);
-                warnings.push(w);
-            }
-        }
-    }
-    // Likewise the set of the base's commits: built (or extended) now, so that a revert in the
-    // incident only extends it by what landed since.
-    if !dry_run {
-        let mut reach = git::reach::Reach::load(repo);
-        if reach.at(base.oid, true).is_some() {
-            reach.save();
-        }
-    }
+    let wrote_commit_graph = !dry_run && ready_for_the_incident(ctx, base.oid, &mut warnings);
     Ok(outcome::Prepare {
         command: "prepare",
         base: s.base.clone(),
@@ -110,6 +84,29 @@ pub fn run(ctx: &Ctx, args: &PrepareArgs) -> Result<outcome::Prepare> {
         signed_with: signer.as_ref().map(|s| s.signed_with()),
         wrote_commit_graph,
     })
+}
+
+/// Before the rollout, not in the incident: git's commit-graph (when `fastrevert.writeCommitGraph`
+/// asks for it) makes "is this old commit on the base" a lookup instead of a walk, and the set of
+/// the base's commits, built now, is only extended by what lands since. Whether the
+/// commit-graph was written.
+fn ready_for_the_incident(ctx: &Ctx, base: git::Oid, warnings: &mut Vec<String>) -> bool {
+    let mut wrote = false;
+    if ctx.settings.write_commit_graph {
+        match ctx.git().write_commit_graph() {
+            Ok(()) => wrote = true,
+            Err(e) => {
+                let w = format!("git's commit-graph was not written: {}", e.message);
+                ctx.ui.warn(&w);
+                warnings.push(w);
+            }
+        }
+    }
+    let mut reach = git::reach::Reach::load(&ctx.repo);
+    if reach.at(base, true).is_some() {
+        reach.save();
+    }
+    wrote
 }
 
 /// A snapshot's names: the tag and the staging branch.
