@@ -19,7 +19,7 @@ use crate::git::{self, Oid};
 /// What a merge left on the base, newest first, and how it was merged.
 pub struct Landed {
     pub commits: Vec<Oid>,
-    pub method: &'static str,
+    pub method: MergeMethod,
 }
 
 /// Commits that one rebase wrote are committed within this many seconds of each other: a
@@ -74,14 +74,14 @@ pub fn landed(
         // An octopus merge is named as such where every revert's targets are checked.
         return Ok(Landed {
             commits: vec![merge],
-            method: "merge",
+            method: MergeMethod::Merge,
         });
     }
     match info.method {
         Some(MergeMethod::Squash) => {
             return Ok(Landed {
                 commits: vec![merge],
-                method: "squash",
+                method: MergeMethod::Squash,
             })
         }
         Some(MergeMethod::Merge) => warnings.push(format!(
@@ -101,7 +101,7 @@ pub fn landed(
     if list.commits.is_empty() && bitbucket && bitbucket_squash(&commit.message, info.number) {
         return Ok(Landed {
             commits: vec![merge],
-            method: "squash",
+            method: MergeMethod::Squash,
         });
     }
     let listed = whole_list(ctx, info, list, merge, &reference, kind.name())?;
@@ -286,6 +286,54 @@ fn commits_of_head(
     Ok(Some(commits))
 }
 
+/// A commit of the request that did not land must have been dropped because its change was
+/// already on the base below (or was empty): said, and not reverted. Anything else means the
+/// request is not all there, and reverting the rest would leave part of it live: refused.
+fn all_dropped_on_purpose(
+    ctx: &Ctx,
+    reference: &str,
+    merge: Oid,
+    skipped: &[Oid],
+    below: &[git::repo::CommitInfo],
+    patch: &HashMap<String, String>,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let change = |id: &Oid| patch.get(&id.to_string());
+    let mut missing = Vec::new();
+    for id in skipped {
+        let already = match change(id) {
+            None => Some("its change is empty".to_string()),
+            Some(p) => below
+                .iter()
+                .find(|c| change(&c.id) == Some(p))
+                .map(|c| format!("its change is already on the base as {}", git::short(c.id))),
+        };
+        match already {
+            Some(why) => warnings.push(format!(
+                "{} of {reference} did not land on {} ({why}; the rebase dropped it): it is not reverted",
+                git::short(*id),
+                ctx.settings.base
+            )),
+            None => missing.push(git::short(*id)),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::bad_input(format!(
+        "{} of the commits of {reference} ({}) are not on {} below its merge {}, and their changes are not either; reverting the rest would leave them live, so nothing was reverted",
+        missing.len(),
+        missing.join(", "),
+        ctx.settings.base,
+        git::short(merge)
+    ))
+    .hint(format!(
+        "look at the history (git log --first-parent --oneline {}) and revert the range by hand: git fastrevert revert <first>^..{}",
+        git::short(merge),
+        git::short(merge)
+    )))
+}
+
 /// Find the request's commits on the base: down the first-parent line from the merge, each
 /// commit matched to one of the request's (newest first, in the request's order) by its id or
 /// by its change; the commits it skips over are the ones the rebase dropped. None matched: the
@@ -301,9 +349,9 @@ fn match_on_base(
     let repo = &ctx.repo;
     if listed.len() == 1 {
         let method = if listed[0] == merge {
-            "rebase"
+            MergeMethod::Rebase
         } else {
-            "squash"
+            MergeMethod::Squash
         };
         return Ok(Landed {
             commits: vec![merge],
@@ -353,45 +401,20 @@ fn match_on_base(
     if landed.is_empty() {
         return Ok(Landed {
             commits: vec![merge],
-            method: "squash",
+            method: MergeMethod::Squash,
         });
     }
-    // A commit that did not land must have been dropped because its change was already on
-    // the base (or was empty): anything else means the request is not all there.
-    let mut missing = Vec::new();
-    for id in &skipped {
-        let already = match change(id) {
-            None => Some("its change is empty".to_string()),
-            Some(p) => chain[below..]
-                .iter()
-                .find(|c| change(&c.id) == Some(p))
-                .map(|c| format!("its change is already on the base as {}", git::short(c.id))),
-        };
-        match already {
-            Some(why) => warnings.push(format!(
-                "{} of {reference} did not land on {} ({why}; the rebase dropped it): it is not reverted",
-                git::short(*id),
-                ctx.settings.base
-            )),
-            None => missing.push(git::short(*id)),
-        }
-    }
-    if !missing.is_empty() {
-        return Err(Error::bad_input(format!(
-            "{} of the commits of {reference} ({}) are not on {} below its merge {}, and their changes are not either; reverting the rest would leave them live, so nothing was reverted",
-            missing.len(),
-            missing.join(", "),
-            ctx.settings.base,
-            git::short(merge)
-        ))
-        .hint(format!(
-            "look at the history (git log --first-parent --oneline {}) and revert the range by hand: git fastrevert revert <first>^..{}",
-            git::short(merge),
-            git::short(merge)
-        )));
-    }
+    all_dropped_on_purpose(
+        ctx,
+        reference,
+        merge,
+        &skipped,
+        &chain[below..],
+        &patch,
+        warnings,
+    )?;
     Ok(Landed {
         commits: landed,
-        method: "rebase",
+        method: MergeMethod::Rebase,
     })
 }

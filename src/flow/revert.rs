@@ -429,7 +429,7 @@ fn skipped(ctx: &Ctx, base: &BaseTip, plan: &RevertPlan, warnings: &mut Vec<Stri
 /// A merged pull request and how its merge left it on the base.
 pub struct MergedPr {
     pub info: PrInfo,
-    pub method: &'static str,
+    pub method: crate::forge::MergeMethod,
 }
 
 /// Look the pull requests up and add the commits their merges left on the base to `oids`:
@@ -576,9 +576,9 @@ fn from_history(
                     ..PrInfo::default()
                 },
                 method: if commit.parents.len() > 1 {
-                    "merge"
+                    crate::forge::MergeMethod::Merge
                 } else {
-                    "squash"
+                    crate::forge::MergeMethod::Squash
                 },
             });
         }
