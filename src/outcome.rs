@@ -48,13 +48,10 @@ impl<T: Serialize> Serialize for RunField<T> {
 
 /// Seconds since the epoch as RFC 3339, UTC: the one time format of every output.
 pub fn rfc3339_text(seconds: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| seconds.to_string())
+    chrono::DateTime::from_timestamp(seconds, 0).map_or_else(
+        || seconds.to_string(),
+        |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
 }
 
 /// Every time in JSON is RFC 3339, UTC: a field of Unix seconds serialises through this.

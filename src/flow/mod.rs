@@ -263,11 +263,7 @@ impl Ctx<'_> {
 
 /// The current UTC time as names use it (`20261202-101500`): snapshots, backups.
 pub fn stamp() -> Result<String> {
-    time::OffsetDateTime::now_utc()
-        .format(time::macros::format_description!(
-            "[year][month][day]-[hour][minute][second]"
-        ))
-        .map_err(|e| Error::failed(e.to_string()))
+    Ok(chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string())
 }
 
 /// Check the names given on the command line before any git process runs: a bad branch name

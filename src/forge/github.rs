@@ -832,10 +832,8 @@ impl GitHub {
     /// A comment with exactly this body, made lately on the pull request.
     fn find_comment(&self, number: u64, body: &str) -> Result<Option<()>> {
         // Only comments of the last hour: the one looked for was sent moments ago.
-        let since = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
-        let since = since
-            .format(&time::format_description::well_known::Rfc3339)
-            .map_err(|e| Error::failed(e.to_string()))?;
+        let since = (chrono::Utc::now() - chrono::Duration::hours(1))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut path = format!(
             "{}/issues/{number}/comments?since={}&per_page=100",
             self.repo_path(),

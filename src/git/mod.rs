@@ -248,11 +248,10 @@ fn parse_git_date(text: &str) -> Option<Time> {
     if let Ok(secs) = raw.parse::<i64>() {
         return Some(Time::new(secs, 0));
     }
-    let parsed =
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    let parsed = chrono::DateTime::parse_from_rfc3339(text).ok()?;
     Some(Time::new(
-        parsed.unix_timestamp(),
-        parsed.offset().whole_minutes().into(),
+        parsed.timestamp(),
+        parsed.offset().local_minus_utc() / 60,
     ))
 }
 

@@ -37,5 +37,5 @@ pub fn age(seconds: i64) -> String {
 
 /// Now, in Unix seconds, for ages.
 pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+    chrono::Utc::now().timestamp()
 }
