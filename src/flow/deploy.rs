@@ -25,32 +25,7 @@ struct Deploying<'a> {
 }
 
 pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::Deploy> {
-    let repo = git::open(None)?;
-    let rel = release_dirs(Some(&repo), &args.dirs)?;
-    let commit = git::resolve_commit(&repo, &args.rev)?;
-    // Checked before anything, a dry run included.
-    let options = crate::releases::export::Options {
-        shared: release_dirs::shared_paths(Some(&repo), &args.shared, &args.shared_files)?,
-        writable: release_dirs::writable_paths(Some(&repo), &args.writable)?,
-        copy: args.copy,
-    };
-    rel.check_link()?;
-    let ctx = if args.no_switch {
-        None
-    } else {
-        Some(super::Ctx::open(global, ui)?)
-    };
-    let d = Deploying {
-        global,
-        ui,
-        args,
-        repo,
-        rel,
-        commit,
-        id: commit.to_string(),
-        ctx,
-        options,
-    };
+    let d = Deploying::open(global, ui, args)?;
     // Holds first (they may fetch), outside the lock.
     let mut warnings = d.check_holds()?;
     if global.dry_run {
@@ -82,25 +57,8 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     } else {
         release_dirs::AfterFlip::default()
     };
-    // Old releases are set aside under the lock and deleted after it: a `switch` started now
-    // does not wait for the deletion.
-    let pruned: Vec<String> = d
-        .rel
-        .set_aside(args.keep)?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
-    drop(lock);
-    for problem in d.rel.delete_set_aside() {
-        ui.warn(&problem);
-        warnings.push(problem);
-    }
-    // The way back that works: to the release it replaced, leaving this one marked bad (and
-    // its commits held); said only when that release is there to go back to.
-    let can_go_back = changed
-        && old
-            .as_deref()
-            .is_some_and(|p| d.rel.exists(p) && !d.rel.is_bad(p));
+    let pruned = d.prune(lock, &mut warnings)?;
+    let can_go_back = changed && d.can_go_back_to(old.as_deref());
     let rel = d.rel;
     Ok(outcome::Deploy {
         command: "deploy",
@@ -123,7 +81,37 @@ pub fn run(global: &GlobalArgs, ui: &Ui, args: &DeployArgs) -> Result<outcome::D
     })
 }
 
-impl Deploying<'_> {
+impl<'a> Deploying<'a> {
+    /// The repository, the release directories, the commit and the export options, each
+    /// checked before anything is done, a dry run included.
+    fn open(global: &'a GlobalArgs, ui: &'a Ui, args: &'a DeployArgs) -> Result<Deploying<'a>> {
+        let repo = git::open(None)?;
+        let rel = release_dirs(Some(&repo), &args.dirs)?;
+        let commit = git::resolve_commit(&repo, &args.rev)?;
+        let options = crate::releases::export::Options {
+            shared: release_dirs::shared_paths(Some(&repo), &args.shared, &args.shared_files)?,
+            writable: release_dirs::writable_paths(Some(&repo), &args.writable)?,
+            copy: args.copy,
+        };
+        rel.check_link()?;
+        let ctx = if args.no_switch {
+            None
+        } else {
+            Some(super::Ctx::open(global, ui)?)
+        };
+        Ok(Deploying {
+            global,
+            ui,
+            args,
+            repo,
+            rel,
+            commit,
+            id: commit.to_string(),
+            ctx,
+            options,
+        })
+    }
+
     /// Refused when the commit carries held commits (unless `--force`); said when it is
     /// already live (a re-run changes nothing, so it is not refused).
     fn check_holds(&self) -> Result<Vec<String>> {
@@ -148,6 +136,33 @@ impl Deploying<'_> {
             )?;
         }
         Ok(warnings)
+    }
+
+    /// The way back that works: to the release it replaced, leaving this one marked bad (and
+    /// its commits held); said only when that release is there to go back to.
+    fn can_go_back_to(&self, old: Option<&str>) -> bool {
+        old.is_some_and(|p| self.rel.exists(p) && !self.rel.is_bad(p))
+    }
+
+    /// Old releases are set aside under the lock and deleted after it: a `switch` started
+    /// now does not wait for the deletion.
+    fn prune(
+        &self,
+        lock: crate::releases::Lock,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<String>> {
+        let pruned: Vec<String> = self
+            .rel
+            .set_aside(self.args.keep)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        drop(lock);
+        for problem in self.rel.delete_set_aside() {
+            self.ui.warn(&problem);
+            warnings.push(problem);
+        }
+        Ok(pruned)
     }
 
     /// The dry run: what would be exported and flipped, what runs around the flip, what is

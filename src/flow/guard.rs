@@ -125,33 +125,7 @@ impl Ctx<'_> {
                 }
             })
             .collect();
-        for f in report
-            .migrations
-            .iter()
-            .flat_map(|m| &m.findings)
-            .filter(|f| f.class == Class::Review)
-        {
-            warnings.push(format!(
-                "migration {}:{} needs a look: {}",
-                crate::git::shown_path(&f.file),
-                f.line,
-                f.reason
-            ));
-        }
-        for f in report.acknowledged() {
-            warnings.push(format!(
-                "{} migration {}:{} ({}) acknowledged: {}",
-                f.class.as_str(),
-                crate::git::shown_path(&f.file),
-                f.line,
-                if f.statement.is_empty() {
-                    &f.reason
-                } else {
-                    &f.statement
-                },
-                f.acknowledged.as_deref().unwrap_or_default()
-            ));
-        }
+        warnings.extend(to_look_at(report));
         if refusing.is_empty() {
             return Ok(());
         }
@@ -184,4 +158,38 @@ impl Ctx<'_> {
             .hint(Hint::naming(Opt::AllowMigration, "after reviewing one: {option} <PATH>, or a `fastrevert: rollback-safe <why>` comment in it"))
             .hint(Hint::naming(Opt::AllowDestructiveMigrations, "check the schema first; pass {option} to go ahead anyway")))
     }
+}
+
+/// What the guard lets through but people should see: statements to check by hand, and
+/// destructive or unreadable ones acknowledged after review.
+fn to_look_at(report: &Report) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for f in report
+        .migrations
+        .iter()
+        .flat_map(|m| &m.findings)
+        .filter(|f| f.class == Class::Review)
+    {
+        warnings.push(format!(
+            "migration {}:{} needs a look: {}",
+            crate::git::shown_path(&f.file),
+            f.line,
+            f.reason
+        ));
+    }
+    for f in report.acknowledged() {
+        warnings.push(format!(
+            "{} migration {}:{} ({}) acknowledged: {}",
+            f.class.as_str(),
+            crate::git::shown_path(&f.file),
+            f.line,
+            if f.statement.is_empty() {
+                &f.reason
+            } else {
+                &f.statement
+            },
+            f.acknowledged.as_deref().unwrap_or_default()
+        ));
+    }
+    warnings
 }

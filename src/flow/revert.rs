@@ -13,10 +13,7 @@ use crate::outcome;
 
 pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
     if args.revs.is_empty() && args.prs.is_empty() {
-        return Err(
-            Error::bad_input("nothing to revert: no commit and no pull request given")
-                .hint("pass REV (a commit or a range A..B), or --pr N for a merged pull request"),
-        );
+        return Err(nothing_named());
     }
     super::check_given_names(ctx, &args.publish)?;
     ctx.fetch(&[])?;
@@ -64,19 +61,8 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
         let (title, _) = request();
         pull_request::plan(ctx, &title, publish)
     });
-    let publishing = outcome::Publishing {
-        remote: ctx.settings.remote.clone(),
-        direct: publish.direct,
-        push: publish::push_state(ctx, published.pushed || (dry_run && ctx.will_push())),
-        tip: plan.tip.to_string(),
-        commit_count: plan.commits.len(),
-        signed_with: authorship
-            .signer
-            .as_ref()
-            .filter(|_| !nothing_left)
-            .map(|s| s.signed_with()),
-        by_github: publish.sign_with_github && !nothing_left,
-    };
+    let pushed = published.pushed || (dry_run && ctx.will_push());
+    let publishing = publishing(ctx, publish, &plan, &authorship, pushed);
     let reverted_commits = with_subjects(ctx, &plan.reverted);
     let ids = |list: &[Reverted]| list.iter().map(|r| r.commit.to_string()).collect();
     Ok(outcome::Revert {
@@ -104,6 +90,35 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
         reverted_commits,
         publishing,
     })
+}
+
+fn nothing_named() -> Error {
+    Error::bad_input("nothing to revert: no commit and no pull request given")
+        .hint("pass REV (a commit or a range A..B), or --pr N for a merged pull request")
+}
+
+/// How the revert's commits were made and where they went (or would go).
+fn publishing(
+    ctx: &Ctx,
+    publish: &crate::cli::PublishArgs,
+    plan: &RevertPlan,
+    authorship: &git::Authorship,
+    pushed: bool,
+) -> outcome::Publishing {
+    let something = !plan.reverted.is_empty();
+    outcome::Publishing {
+        remote: ctx.settings.remote.clone(),
+        direct: publish.direct,
+        push: publish::push_state(ctx, pushed),
+        tip: plan.tip.to_string(),
+        commit_count: plan.commits.len(),
+        signed_with: authorship
+            .signer
+            .as_ref()
+            .filter(|_| something)
+            .map(|s| s.signed_with()),
+        by_github: publish.sign_with_github && something,
+    }
 }
 
 /// The reverted commits as people see them: id, subject, and what each reverts when it is a

@@ -87,17 +87,13 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<outcome::Rollback> {
             s.base, s.base
         ));
     }
-    let guard = ctx.indexed_guard(base.oid, &args.guard.allow_migrations)?;
-    let migrations = if on_first_parent_line {
-        // The target is an ancestor: it is its own merge base, no need to walk for one.
-        guard.check_trees(repo, Some(tree), repo.tree_of(base.oid)?)?
-    } else {
-        guard.check_range(repo, commit, base.oid)?
-    };
-    ctx.enforce_guard(
-        &migrations,
-        &format!("rolling {} back to {name}", s.base),
-        args.guard.allow_destructive_migrations,
+    let migrations = guard(
+        ctx,
+        args,
+        &base,
+        &name,
+        commit,
+        on_first_parent_line,
         &mut warnings,
     )?;
     let target = Target {
@@ -149,6 +145,33 @@ pub fn run(ctx: &Ctx, args: &RollbackArgs) -> Result<outcome::Rollback> {
     })
 }
 
+/// The migrations between the base and the target, refused or warned of as the guard says.
+fn guard(
+    ctx: &Ctx,
+    args: &RollbackArgs,
+    base: &BaseTip,
+    name: &str,
+    target: Oid,
+    on_first_parent_line: bool,
+    warnings: &mut Vec<String>,
+) -> Result<crate::migrations::Report> {
+    let repo = &ctx.repo;
+    let guard = ctx.indexed_guard(base.oid, &args.guard.allow_migrations)?;
+    let migrations = if on_first_parent_line {
+        // The target is an ancestor: it is its own merge base, no need to walk for one.
+        guard.check_trees(repo, Some(repo.tree_of(target)?), repo.tree_of(base.oid)?)?
+    } else {
+        guard.check_range(repo, target, base.oid)?
+    };
+    ctx.enforce_guard(
+        &migrations,
+        &format!("rolling {} back to {name}", ctx.settings.base),
+        args.guard.allow_destructive_migrations,
+        warnings,
+    )?;
+    Ok(migrations)
+}
+
 /// A ref name as part of a branch name: `/` and anything git forbids become `-`
 /// (`pre-rollout/x` → `pre-rollout-x`, `HEAD~2` → `HEAD-2`).
 fn branch_safe(name: &str, commit: Oid) -> String {
@@ -185,6 +208,18 @@ fn newest_snapshot(ctx: &Ctx) -> Result<String> {
     })
 }
 
+/// The branch the restoring commit goes on: the base itself (`--direct`), `--branch`, or
+/// `rollback-to-<target>`.
+fn branch_name(ctx: &Ctx, publish: &crate::cli::PublishArgs, target: &Target) -> Result<String> {
+    let branch = match (&publish.branch, publish.direct) {
+        (_, true) => return Ok(ctx.settings.base.clone()),
+        (Some(b), false) => b.clone(),
+        (None, false) => format!("rollback-to-{}", branch_safe(&target.name, target.commit)),
+    };
+    git::check_branch_name(&ctx.repo, &branch)?;
+    Ok(branch)
+}
+
 /// One commit on top of the base restoring the target's tree, published as a revert is.
 fn commit_mode(
     ctx: &Ctx,
@@ -200,14 +235,7 @@ fn commit_mode(
     if repo.tree_of(base.oid)? == target.tree {
         return Ok(Done::new(RollbackMode::Commit, None));
     }
-    let branch = match (&publish.branch, publish.direct) {
-        (_, true) => s.base.clone(),
-        (Some(b), false) => b.clone(),
-        (None, false) => format!("rollback-to-{}", branch_safe(name, target.commit)),
-    };
-    if !publish.direct {
-        git::check_branch_name(&ctx.repo, &branch)?;
-    }
+    let branch = branch_name(ctx, publish, target)?;
     let earlier = if publish.direct {
         None
     } else {
@@ -215,24 +243,16 @@ fn commit_mode(
     };
     let dry_run = ctx.global.dry_run;
     let authorship = git::Authorship::new(repo, &publish.sign.choice(), dry_run)?;
-    let opts = RevertOptions {
-        mainline: None,
-        squash: false,
-        reason: publish.reason.as_deref(),
-        author: &authorship.author,
-        committer: &authorship.committer,
-        signer: authorship.signing(),
-    };
     let msg = message::rollback_message(
         name,
         &target.commit.to_string(),
         &target.undone,
         target.more,
-        opts.reason,
+        publish.reason.as_deref(),
     );
     let tip = match &earlier {
         Some(e) => e.tip,
-        None => commit_tree(repo, target.tree, base.oid, &msg, &opts)?,
+        None => restoring_commit(repo, base, target, &msg, &authorship, publish)?,
     };
     let title = format!("Roll back {} to {name}", s.base);
     let mut done = Done::new(RollbackMode::Commit, Some(branch.clone()));
@@ -278,6 +298,26 @@ fn commit_mode(
     Ok(done)
 }
 
+/// The commit on top of the base whose tree is the target's, made in memory.
+fn restoring_commit(
+    repo: &git::Repo,
+    base: &BaseTip,
+    target: &Target,
+    msg: &str,
+    authorship: &git::Authorship,
+    publish: &crate::cli::PublishArgs,
+) -> Result<Oid> {
+    let opts = RevertOptions {
+        mainline: None,
+        squash: false,
+        reason: publish.reason.as_deref(),
+        author: &authorship.author,
+        committer: &authorship.committer,
+        signer: authorship.signing(),
+    };
+    commit_tree(repo, target.tree, base.oid, msg, &opts)
+}
+
 /// Move the base branch itself back to the target, after keeping its tip as a backup ref.
 fn reset_mode(
     ctx: &Ctx,
@@ -307,22 +347,9 @@ fn reset_mode(
     done.forward = forward;
     done.publishing.push = publish::push_state(ctx, pushing);
 
-    if !pushing && git::ref_target(repo, &local)? != Some(base.oid) {
-        return Err(Error::refused(format!(
-            "the local branch {} is not at {} ({}); nothing was moved",
-            s.base,
-            git::short(base.oid),
-            base.from_ref
-        ))
-        .hint("push instead (drop --no-push), or bring the local branch up to date first"));
-    }
     let checked_out = git::is_checked_out(repo, &local)?;
-    if !pushing && checked_out {
-        return Err(Error::refused(format!(
-            "{} is checked out here, and git-fastrevert never moves your checkout; nothing was moved",
-            s.base
-        ))
-        .hint(format!("use --mode commit, or move it yourself: git branch backup-{stamp} && git reset --keep {target_name}")));
+    if !pushing {
+        refuse_local_move(ctx, base, &local, checked_out, &stamp, target_name)?;
     }
     if dry_run {
         // The plan says whether the real run needs --force.
@@ -361,6 +388,36 @@ fn reset_mode(
         )?;
     }
     Ok(done)
+}
+
+/// Without a push, the local branch itself moves: refused when it is not at the tip the plan
+/// read, or when it is checked out here (the tool never moves a checkout).
+fn refuse_local_move(
+    ctx: &Ctx,
+    base: &BaseTip,
+    local: &str,
+    checked_out: bool,
+    stamp: &str,
+    target_name: &str,
+) -> Result<()> {
+    let s = &ctx.settings;
+    if git::ref_target(&ctx.repo, local)? != Some(base.oid) {
+        return Err(Error::refused(format!(
+            "the local branch {} is not at {} ({}); nothing was moved",
+            s.base,
+            git::short(base.oid),
+            base.from_ref
+        ))
+        .hint("push instead (drop --no-push), or bring the local branch up to date first"));
+    }
+    if checked_out {
+        return Err(Error::refused(format!(
+            "{} is checked out here, and git-fastrevert never moves your checkout; nothing was moved",
+            s.base
+        ))
+        .hint(format!("use --mode commit, or move it yourself: git branch backup-{stamp} && git reset --keep {target_name}")));
+    }
+    Ok(())
 }
 
 /// A new backup ref for the base's tip: two resets within one second get their own (a

@@ -108,20 +108,9 @@ pub fn status(s: &Status) -> Vec<String> {
     let short = |id: &str| id[..12.min(id.len())].to_string();
     let mut out = Vec::new();
     let describe = |r: &crate::releases::Release| {
-        let what = match (r.tags.first(), &r.subject) {
-            (Some(tag), Some(subject)) => format!("{tag} {subject}"),
-            (Some(tag), None) => tag.clone(),
-            (None, Some(subject)) => subject.clone(),
-            (None, None) => String::new(),
-        };
-        let who = match (&r.deployer, &r.reason) {
-            (Some(user), Some(why)) => format!(" by {user}: {why}"),
-            (Some(user), None) => format!(" by {user}"),
-            _ => String::new(),
-        };
         (
-            format!("{} {what}", short(&r.id)),
-            format!("{}{who}", age(now - r.deployed_at)),
+            format!("{} {}", short(&r.id), super::releases::what(r)),
+            format!("{}{}", age(now - r.deployed_at), super::releases::who(r)),
         )
     };
     match (&s.live, &s.releases_dir) {
@@ -169,6 +158,16 @@ pub fn status(s: &Status) -> Vec<String> {
         ));
         out.extend(state_lines(&s.holds, base, now));
     }
+    out.extend(base_lines(s, base, now));
+    out
+}
+
+/// Where the base is against the live release, the latest rollout point, and this tool's
+/// branches on the remote with their requests.
+#[cfg(unix)]
+fn base_lines(s: &Status, base: &str, now: i64) -> Vec<String> {
+    let short = |id: &str| id[..12.min(id.len())].to_string();
+    let mut out = Vec::new();
     match (s.base_ahead, &s.live) {
         (Some(0), Some(_)) => out.push(fit(&format!("Base:     {base} is the live release"), 80)),
         (Some(n), Some(r)) => out.push(fit(

@@ -2,6 +2,7 @@
 
 use super::points::{age, now};
 use crate::outcome::{Deploy, FlipPlan, Releases, ReleasesDir, Switch};
+use crate::releases::Release;
 
 /// `releases`: newest first, the current and previous one marked, bad ones said.
 pub fn list(o: &Releases) -> Vec<String> {
@@ -23,17 +24,11 @@ pub fn list(o: &Releases) -> Vec<String> {
                 "          "
             };
             let bad = if r.bad { "  BAD" } else { "" };
-            let what = match (r.tags.first(), &r.subject) {
-                (Some(tag), Some(subject)) => format!("  {tag} {subject}"),
-                (Some(tag), None) => format!("  {tag}"),
-                (None, Some(subject)) => format!("  {subject}"),
-                (None, None) => String::new(),
+            let what = match what(r) {
+                w if w.is_empty() => w,
+                w => format!("  {w}"),
             };
-            let who = match (&r.deployer, &r.reason) {
-                (Some(user), Some(why)) => format!(" by {user}: {why}"),
-                (Some(user), None) => format!(" by {user}"),
-                _ => String::new(),
-            };
+            let who = who(r);
             format!(
                 "{mark} {}{what}  ({}, {}{who}){bad}",
                 &r.id[..12.min(r.id.len())],
@@ -42,6 +37,25 @@ pub fn list(o: &Releases) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// A release as people name it: its first tag and its subject, either, or nothing.
+pub(super) fn what(r: &Release) -> String {
+    match (r.tags.first(), &r.subject) {
+        (Some(tag), Some(subject)) => format!("{tag} {subject}"),
+        (Some(tag), None) => tag.clone(),
+        (None, Some(subject)) => subject.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// ` by <user>` and `: <why>` when the history says.
+pub(super) fn who(r: &Release) -> String {
+    match (&r.deployer, &r.reason) {
+        (Some(user), Some(why)) => format!(" by {user}: {why}"),
+        (Some(user), None) => format!(" by {user}"),
+        _ => String::new(),
+    }
 }
 
 fn short(id: &str) -> &str {
