@@ -543,6 +543,7 @@ impl Outcome {
     }
 
     /// What CI publishers report of it.
+    // Long because one arm per outcome, what each publishes to CI, side by side.
     pub fn published(&self) -> Published<'_> {
         match self {
             Outcome::Revert(o) => Published {

@@ -260,3 +260,118 @@ fn every_option_a_hint_names_is_a_flag() {
         assert!(flags.iter().any(|f| f == flag), "{opt:?}: {flag}");
     }
 }
+
+/// Production functions longer than this say why in a `// Long because …` comment above them.
+const LONG_FUNCTION: usize = 80;
+
+/// The text of a line with string and char literals emptied and comments dropped, so that
+/// braces in them do not count.
+fn code_only(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                while let Some(d) = chars.next() {
+                    match d {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            // A char literal ('{', '\'') but not a lifetime ('a).
+            '\'' => {
+                let rest: String = chars.clone().take(3).collect();
+                if rest.starts_with('\\') {
+                    for d in chars.by_ref() {
+                        if d == '\'' {
+                            break;
+                        }
+                    }
+                } else if rest.chars().nth(1) == Some('\'') {
+                    chars.next();
+                    chars.next();
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => break,
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Functions of `code` longer than [`LONG_FUNCTION`] lines with no reason above them: (name,
+/// first line, length).
+fn long_without_reason(code: &str) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = code_only(lines[i]);
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let at_fn = words.iter().position(|w| *w == "fn");
+        let is_fn = at_fn.is_some_and(|at| {
+            words[..at]
+                .iter()
+                .all(|w| w.starts_with("pub") || matches!(*w, "async" | "const" | "unsafe"))
+        });
+        if !is_fn || line.trim_end().ends_with(';') {
+            i += 1;
+            continue;
+        }
+        let name = words[at_fn.unwrap_or(0) + 1]
+            .split(['(', '<'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let (mut depth, mut opened, mut end) = (0i32, false, i);
+        for (j, l) in lines.iter().enumerate().skip(i) {
+            for c in code_only(l).chars() {
+                match c {
+                    '{' => {
+                        depth += 1;
+                        opened = true;
+                    }
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            end = j;
+            if opened && depth == 0 {
+                break;
+            }
+        }
+        let length = end - i + 1;
+        let reason = lines[i.saturating_sub(8)..i]
+            .iter()
+            .any(|l| l.contains("Long because"));
+        if length > LONG_FUNCTION && !reason {
+            found.push((name, i + 1, length));
+        }
+        i = if opened { end + 1 } else { i + 1 };
+    }
+    found
+}
+
+/// A newcomer reads a function whole: none over ~80 lines without the reason written above it.
+#[test]
+fn long_functions_say_why() {
+    let found: Vec<String> = production()
+        .iter()
+        .flat_map(|(name, code)| {
+            long_without_reason(code)
+                .into_iter()
+                .map(move |(f, at, n)| format!("{name}:{at} {f} ({n} lines)"))
+        })
+        .collect();
+    assert!(found.is_empty(), "{found:#?}");
+    // The check finds a probe, and counts no brace inside a string or char.
+    let body = "    let x = 1;\n".repeat(LONG_FUNCTION);
+    let probe = format!("pub fn probe() {{\n    let s = \"}}\";\n    let c = '}}';\n{body}}}\n");
+    assert_eq!(long_without_reason(&probe).len(), 1, "{probe}");
+    let explained = format!("// Long because it is a probe.\n{probe}");
+    assert!(long_without_reason(&explained).is_empty());
+}

@@ -345,6 +345,8 @@ pub fn wildmatch(pattern: &[u8], text: &[u8], pathname: bool) -> bool {
     dowild(pattern, 0, text, 0, pathname) == Wild::Match
 }
 
+// Long because a port of git's wildmatch.c `dowild`, kept in git's shape so that the two read side
+// by side.
 fn dowild(p: &[u8], mut pi: usize, t: &[u8], mut ti: usize, pathname: bool) -> Wild {
     let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
     while pi < p.len() {

@@ -345,6 +345,8 @@ impl Merger<'_> {
         Ok(Some(builder.write()?))
     }
 
+    // Long because one arm per shape of a path's three sides (added, deleted, changed, type
+    // changed), as git decides them, read as one table.
     fn merge_entry(
         &mut self,
         prefix: &[u8],
@@ -640,6 +642,8 @@ impl Merger<'_> {
     }
 
     /// Decide the situations that rename detection may change, then patch the merged tree.
+    // Long because the cases rename detection can change, decided in the order git's merge does,
+    // over state they share.
     fn settle_pending(
         &mut self,
         base: &Tree<'_>,
@@ -931,6 +935,7 @@ fn collect_adds(
 
 /// Pair rename sources with added files: exact matches first (same basename preferred), then
 /// git's similarity estimate, best score first, at least 50%.
+// Long because exact pairs, then similar pairs, in git's order over one table of candidates.
 fn find_renames(
     repo: &Repository,
     sources: &[(TreePath, Entry)],

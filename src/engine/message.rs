@@ -157,6 +157,8 @@ impl MergedRequest {
 /// the title on the body's first line); Gitea and Forgejo `Merge pull request 'Title' (#N) from
 /// branch into base`; Azure DevOps `Merged PR N: Title`. One home for these rules: reverts,
 /// pickers and completion all read merges through it.
+// Long because one arm per forge's wording of a merge subject: the one home of these rules, read as
+// a table.
 pub fn merged_request(message: &str, merge_commit: bool) -> Option<MergedRequest> {
     let digits = |s: &str| -> Option<u64> {
         let d: String = s.chars().take_while(char::is_ascii_digit).collect();

@@ -168,6 +168,8 @@ impl Http {
         self.attempts(forge, method, path, send, Some(settled))
     }
 
+    // Long because the retry loop: rate limits, retries, the network-time bound and the check that
+    // a write landed share its state.
     fn attempts<T>(
         &self,
         forge: Kind,

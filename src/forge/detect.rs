@@ -91,6 +91,8 @@ pub(super) fn azure_host(host: &str) -> bool {
 /// host, or the CI system the command runs in; the repository from `fastrevert.repo`,
 /// `GITHUB_REPOSITORY` / `CI_PROJECT_PATH` in CI, or the remote URL; the API from the
 /// environment, `fastrevert.apiUrl` or the forge's public address.
+// Long because one decision table from settings, remote host and CI variables to forge, repository
+// and API; its precedence reads top to bottom.
 pub fn detect(
     remote_url: Option<&str>,
     forge: Option<&str>,

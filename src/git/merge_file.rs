@@ -52,6 +52,8 @@ impl Versions {
 /// git's line merge (`xdl_merge`, with git's diff algorithm, as `git revert` and `git merge`
 /// run it) in this process: libgit2 carries git's xdiff, the same code as git 2.47's, but
 /// offers only Myers and patience through its API. Clean, or a conflict.
+// Long because the unsafe call into xdiff, with its buffers, invariants and clean-up, kept
+// together.
 pub fn merge_in_process(
     algorithm: &str,
     union: bool,

@@ -36,6 +36,8 @@ pub fn available() -> bool {
 }
 
 /// Merge three trees as git does, with attributes read from `ours` as the engine reads them.
+// Long because one git merge-tree process: its arguments, its output read and its conflicts mapped,
+// in one place.
 pub fn merge(repo: &Repository, base: Oid, ours: Oid, theirs: Oid) -> Result<GitMerge, String> {
     let scratch = tempfile::Builder::new()
         .prefix("git-fastrevert-objects-")

@@ -141,6 +141,7 @@ impl<'a, 'b> Walk<'a, 'b> {
         }
     }
 
+    // Long because one arm per Alembic `op.*` operation: the rule table.
     fn expr(&mut self, e: &Expr, receiver: &str, batch: Option<&str>) {
         let Expr::Call(call) = e else { return };
         let (on, name) = callee(call);
@@ -447,6 +448,8 @@ impl<'a, 'b> Walk<'a, 'b> {
         )
     }
 
+    // Long because each keyword of `alter_column` judged against the column before it, as one
+    // table.
     fn alter_column(
         &mut self,
         call: &ruff_python_ast::ExprCall,

@@ -216,6 +216,8 @@ const NOT_COLUMNS: &[&str] = &[
 
 /// The judgement of one call chain on a builder of an existing table (`Schema::table`,
 /// `knex.schema.alterTable`): `table` names it in messages.
+// Long because one arm per method of a table builder (Laravel's Blueprint, Knex's TableBuilder):
+// the rule table.
 pub fn builder_call(kind: Builder, chain: &Chain<'_>, table: &str) -> (Class, String) {
     use Class::*;
     let Some(first) = chain.links.first() else {

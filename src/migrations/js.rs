@@ -471,6 +471,7 @@ impl Walk<'_, '_> {
     }
 
     /// One call on the database; true when it starts a query of rows.
+    // Long because one arm per Knex, Sequelize and TypeORM schema call: the rule table.
     fn operation(&mut self, chain: &Chain<'_>, op: &Link<'_>) -> bool {
         use Class::*;
         let src = self.src;

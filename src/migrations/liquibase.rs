@@ -78,6 +78,7 @@ fn quote(name: &str) -> String {
 
 /// The SQL a change stands for; empty for changes that touch nothing (tags, comments,
 /// includes), `None` for one the guard does not read.
+// Long because one arm per Liquibase change type and the SQL it stands for: the rule table.
 fn statements(change: &Change) -> Option<Vec<String>> {
     let a = |k: &str| change.attrs.get(k).map(String::as_str).unwrap_or("");
     let table = quote(a("tableName"));
@@ -321,6 +322,7 @@ struct Element {
     at: usize,
 }
 
+// Long because one loop over quick-xml's events, one arm per event kind, building one tree.
 fn xml_tree(text: &str) -> Result<Element, String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(text);

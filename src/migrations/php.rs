@@ -203,6 +203,7 @@ fn closure<'t>(src: &Source<'_>, args: &[Node<'t>]) -> Option<(String, Node<'t>)
 /// The columns a Blueprint call defines, in the replayed columns' terms, each with whether
 /// its size is computed in code: `$table->string('name', 100)->nullable()` is (`name`,
 /// string(100), nullable); `timestamps()` is two. Nothing for calls that are no column.
+// Long because one arm per Laravel column type and its size rules: the rule table.
 fn laravel_columns(src: &Source<'_>, chain: &Chain<'_>) -> Vec<(String, Column, bool)> {
     let Some(first) = chain.links.first() else {
         return Vec::new();

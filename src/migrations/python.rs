@@ -391,6 +391,7 @@ impl Django<'_, '_> {
         self.judge(op, state, false);
     }
 
+    // Long because one arm per Django migration operation: the rule table.
     fn judge(&mut self, op: &Expr, mut state: Option<&mut State>, database_only: bool) {
         let Expr::Call(call) = op else {
             self.push(
@@ -588,6 +589,7 @@ impl Django<'_, '_> {
 }
 
 /// An `AlterField` against the field's definition before it.
+// Long because each attribute of a Django field judged against its definition before, as one table.
 fn alter_field(
     before: Option<&Field>,
     after: Option<&Field>,

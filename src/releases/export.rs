@@ -151,6 +151,8 @@ pub fn check_shared_path(path: &str, file: bool) -> Result<Shared> {
 
 impl Plan {
     /// Read the tree and check every name before anything is written.
+    // Long because every check a name and an entry must pass before anything is written, in one
+    // place, so that none is skipped.
     pub fn read(repo: &Repo, tree: Oid, previous: Option<Oid>, shared: &[Shared]) -> Result<Plan> {
         let shared_paths: Vec<Vec<u8>> = shared.iter().map(|p| p.parts.join(&b'/')).collect();
         let mut plan = Plan {
@@ -346,6 +348,8 @@ impl Plan {
     /// every file written (its manifest).
     /// `previous`: the live release's top directory and its manifest, to hard-link the files
     /// it shares and that are still as it wrote them.
+    // Long because the write through directory descriptors, each safety rule (no symlink followed,
+    // hard links only to files as the live release wrote them) beside the step it guards.
     pub fn write(
         &self,
         repo: &Repo,

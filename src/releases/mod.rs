@@ -741,6 +741,8 @@ impl Releases {
     /// with the tree's folder's contents (storage/logs and all), or empty. Everything is
     /// written through directory descriptors: a symlink planted inside the shared folder is
     /// never followed.
+    // Long because each shared path made and filled through directory descriptors, its safety rule
+    // beside each step.
     fn prepare_shared(
         &self,
         repo: &Repo,
@@ -832,6 +834,8 @@ impl Releases {
     }
 
     /// Export `commit`'s tree into `<dir>/<id>` unless it is there already.
+    // Long because the export's steps under one temporary name, and what each failure undoes, read
+    // together.
     pub fn export(
         &self,
         repo: &Repo,
