@@ -944,3 +944,67 @@ fn alembic_revisions_are_found_where_alembic_ini_says() {
     );
     assert_eq!(j["migrations"][0]["class"], "destructive", "{j}");
 }
+
+/// Code in a folder named like migrations (a module of the application, a helper beside the
+/// migrations) is unknown to the guard, so a revert over it is refused; the tree's own
+/// `.gitattributes` can say it is no migration (`-fastrevert-migration`), and then only the
+/// real migrations beside it are judged. The attribute is read from the tree the code moves
+/// to, as git reads attributes.
+#[test]
+fn gitattributes_take_code_in_a_migrations_folder_out_of_the_guard() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    env.commit(
+        &work,
+        &[("src/migrations/helpers.rs", "pub fn helper() {}\n")],
+        "Add a helper module",
+    );
+    env.commit(
+        &work,
+        &[("src/migrations/helpers.rs", "pub fn helper() -> u8 { 1 }\n")],
+        "Change the helper",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env.run(&work, &["revert", "HEAD", "--dry-run", "--json"]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("src/migrations/helpers.rs"),
+        "{}",
+        stderr(&out)
+    );
+
+    env.commit(
+        &work,
+        &[
+            (
+                ".gitattributes",
+                "src/migrations/*.rs -fastrevert-migration\n",
+            ),
+            (
+                "src/migrations/001_drop.sql",
+                "ALTER TABLE orders DROP COLUMN paid;\n",
+            ),
+        ],
+        "Say what is code, and drop a column",
+    );
+    env.commit(
+        &work,
+        &[("src/migrations/helpers.rs", "pub fn helper() -> u8 { 2 }\n")],
+        "Change the helper again",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env.run(&work, &["revert", "HEAD", "--dry-run", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        json(&out)["migrations"],
+        serde_json::json!([]),
+        "{}",
+        stderr(&out)
+    );
+    // The SQL beside it is still a migration, and still judged.
+    let out = env.run(&work, &["check-migrations", "HEAD~3..HEAD"]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("src/migrations/001_drop.sql"), "{text}");
+    assert!(!text.contains("helpers.rs"), "{text}");
+}

@@ -339,6 +339,24 @@ enum Wild {
     AbortToStarStar,
 }
 
+/// The attribute that says, in a tree's `.gitattributes`, whether a path is a migration:
+/// `-fastrevert-migration` takes a path that a migration pattern matches out of the guard (a
+/// module of code in a folder named `migrations`, a helper next to the migrations).
+pub const MIGRATION_ATTRIBUTE: &str = "fastrevert-migration";
+
+/// Of `paths`, those the tree's attributes mark `-fastrevert-migration` (read as git reads
+/// attributes; the tree is the one the code moves to).
+pub fn not_migrations<'p>(
+    repo: &crate::git::Repo,
+    tree: Oid,
+    paths: impl Iterator<Item = &'p [u8]>,
+) -> Vec<&'p [u8]> {
+    let mut attrs = Attributes::new(repo.raw(), tree);
+    paths
+        .filter(|p| attrs.state(p, MIGRATION_ATTRIBUTE) == State::Unset)
+        .collect()
+}
+
 /// git's `wildmatch`: `*`, `?`, `[...]` classes, `\` escapes; with `pathname`, `*` and `?` stop
 /// at `/` and `**` spans folders.
 pub fn wildmatch(pattern: &[u8], text: &[u8], pathname: bool) -> bool {

@@ -762,6 +762,15 @@ impl Guard {
             to,
             &mut changed,
         )?;
+        // What the tree's own attributes take out of the guard (`-fastrevert-migration`).
+        let excluded: Vec<Vec<u8>> =
+            crate::engine::attributes::not_migrations(repo, to, changed.keys().map(Vec::as_slice))
+                .into_iter()
+                .map(<[u8]>::to_vec)
+                .collect();
+        for raw in &excluded {
+            changed.remove(raw);
+        }
         let mut report = Report::default();
         for (raw, (path, oid, old)) in changed {
             let blob = repo.blob(oid)?;
