@@ -310,17 +310,9 @@ impl<'a> Deploying<'a> {
         if live == Some(id) {
             return Ok(());
         }
-        if let Some(note) = rel.bad_note(id) {
-            let again = format!("deploy {} --force", args.rev);
-            release_dirs::refuse_bad(
-                self.ui,
-                args.force,
-                rel,
-                id,
-                &note,
-                self.global.dry_run,
-                &again,
-            )?;
+        let again = format!("deploy {} --force", args.rev);
+        let (ui, dry_run) = (self.ui, self.global.dry_run);
+        if let Some(note) = release_dirs::refuse_bad(ui, args.force, rel, id, dry_run, &again)? {
             warnings.push(format!(
                 "{} was marked bad ({note}); it goes live again",
                 &id[..12.min(id.len())]

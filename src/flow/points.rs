@@ -169,17 +169,7 @@ fn looks_like_version(name: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// How long ago, as a person says it.
-pub fn age(seconds: i64) -> String {
-    match seconds.max(0) {
-        s if s < 120 => format!("{s} s ago"),
-        s if s < 2 * 3600 => format!("{} min ago", s / 60),
-        s if s < 2 * 86400 => format!("{} h ago", s / 3600),
-        s => format!("{} days ago", s / 86400),
-    }
-}
-
-pub use crate::outcome::rfc3339_text as rfc3339;
+use crate::outcome::rfc3339_text as rfc3339;
 
 /// At most this many undone commits are listed in the commit message.
 const LISTED_COMMITS: usize = 50;

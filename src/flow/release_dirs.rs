@@ -316,25 +316,29 @@ impl FailedCheck<'_> {
 }
 
 /// A release marked bad goes live again only with `--force`, or when a person confirms it.
-/// `again` is the command (after `git fastrevert`) that does it anyway.
+/// `again` is the command (after `git fastrevert`) that does it anyway. The mark's note when
+/// it goes ahead over one.
 pub fn refuse_bad(
     ui: &crate::ui::Ui,
     force: bool,
     rel: &Releases,
     id: &str,
-    note: &str,
     dry_run: bool,
     again: &str,
-) -> Result<()> {
+) -> Result<Option<String>> {
+    let Some(note) = rel.bad_note(id) else {
+        return Ok(None);
+    };
     let short = id.get(..12).unwrap_or(id);
     if force {
-        return Ok(());
+        return Ok(Some(note));
     }
     if ui.interactive && !dry_run {
-        return ui.confirm(
+        ui.confirm(
             &format!("{short} was marked bad ({note}). Put it live again?"),
             "putting a release marked bad live",
-        );
+        )?;
+        return Ok(Some(note));
     }
     Err(Error::refused(format!(
         "{short} was marked bad ({note}); nothing was changed"

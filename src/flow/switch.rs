@@ -140,18 +140,10 @@ impl Switching<'_> {
             )?;
         }
         if going {
-            if let Some(note) = rel.bad_note(id) {
-                let again = format!("switch {} --force", short(id));
-                release_dirs::refuse_bad(
-                    self.ui,
-                    args.force,
-                    rel,
-                    id,
-                    &note,
-                    self.global.dry_run,
-                    &again,
-                )?;
-            }
+            let again = format!("switch {} --force", short(id));
+            let (ui, dry_run) = (self.ui, self.global.dry_run);
+            // Said after the flip: "was marked bad when it was left; it is live again".
+            release_dirs::refuse_bad(ui, args.force, rel, id, dry_run, &again)?;
         }
         Ok(warnings)
     }

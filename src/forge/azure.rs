@@ -335,20 +335,10 @@ impl Forge for Azure {
                 .filter(|t| !t.trim().is_empty())
             {
                 Some(t) => token = Some(t.to_string()),
-                None => {
-                    return Ok(CommitList {
-                        commits,
-                        short: None,
-                    })
-                }
+                None => return Ok(CommitList::whole(commits)),
             }
         }
-        Ok(CommitList {
-            commits,
-            short: Some(format!(
-                "more than {MAX_PAGES} pages of commits were not read"
-            )),
-        })
+        Ok(CommitList::cut_after_pages(commits, MAX_PAGES))
     }
 
     fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {

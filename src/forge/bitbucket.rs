@@ -616,12 +616,7 @@ impl<F: Flavour> Forge for Bitbucket<F> {
                 }
             }
         }
-        Ok(CommitList {
-            commits,
-            short: Some(format!(
-                "more than {MAX_PAGES} pages of commits were not read"
-            )),
-        })
+        Ok(CommitList::cut_after_pages(commits, MAX_PAGES))
     }
 
     fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {

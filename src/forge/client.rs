@@ -65,6 +65,40 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The status and the headers the clients act on; the body is read after.
+    pub fn from_headers(status: u16, headers: &http::HeaderMap) -> Reply {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let paging = [
+            "x-total-count",
+            "x-total",
+            "x-hasmore",
+            "x-ms-continuationtoken",
+        ]
+        .into_iter()
+        .filter_map(|name| header(name).map(|v| (name, v)))
+        .collect();
+        Reply {
+            status,
+            retry_after: header("retry-after"),
+            // Bitbucket and GitHub send `x-ratelimit-*`, GitLab `ratelimit-*`.
+            ratelimit_remaining: header("x-ratelimit-remaining")
+                .or_else(|| header("ratelimit-remaining")),
+            ratelimit_reset: header("x-ratelimit-reset").or_else(|| header("ratelimit-reset")),
+            location: header("location"),
+            link: header("link"),
+            next_page: header("x-next-page"),
+            paging,
+            body: String::new(),
+        }
+    }
+}
+
+impl Reply {
     /// A paging header's value.
     pub fn paging(&self, name: &str) -> Option<&str> {
         self.paging

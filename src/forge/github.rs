@@ -111,23 +111,7 @@ impl GitHub {
                     .execute(request)
                     .await
                     .map_err(|e| super::connection_failure(&e))?;
-                let header = |name: &str| {
-                    response
-                        .headers()
-                        .get(name)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string)
-                };
-                let mut reply = Reply {
-                    status: response.status().as_u16(),
-                    retry_after: header("retry-after"),
-                    ratelimit_remaining: header("x-ratelimit-remaining"),
-                    ratelimit_reset: header("x-ratelimit-reset"),
-                    location: header("location"),
-                    link: header("link"),
-                    body: String::new(),
-                    ..Reply::default()
-                };
+                let mut reply = Reply::from_headers(response.status().as_u16(), response.headers());
                 // Read up to the limit, never more: a huge answer is refused, not held whole.
                 let limited = http_body_util::Limited::new(response.into_body(), super::MAX_BODY);
                 let bytes = http_body_util::BodyExt::collect(limited)
@@ -393,12 +377,7 @@ impl Forge for GitHub {
                 return Ok(CommitList { commits, short });
             }
         }
-        Ok(CommitList {
-            short: Some(format!(
-                "more than {MAX_PAGES} pages of commits were not read"
-            )),
-            commits,
-        })
+        Ok(CommitList::cut_after_pages(commits, MAX_PAGES))
     }
 
     fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {

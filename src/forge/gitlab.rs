@@ -297,10 +297,7 @@ impl Forge for GitLab {
             let full = batch.len() == PER_PAGE;
             // Some GitLab versions name a next page that is empty: an empty page is the end.
             if batch.is_empty() {
-                return Ok(CommitList {
-                    commits,
-                    short: None,
-                });
+                return Ok(CommitList::whole(commits));
             }
             commits.extend(batch.into_iter().map(|c| PrCommit {
                 sha: c.id,
@@ -316,20 +313,10 @@ impl Forge for GitLab {
             };
             match next {
                 Some(n) => page = n,
-                None => {
-                    return Ok(CommitList {
-                        commits,
-                        short: None,
-                    })
-                }
+                None => return Ok(CommitList::whole(commits)),
             }
         }
-        Ok(CommitList {
-            commits,
-            short: Some(format!(
-                "more than {MAX_PAGES} pages of commits were not read"
-            )),
-        })
+        Ok(CommitList::cut_after_pages(commits, MAX_PAGES))
     }
 
     fn find_open_pr(&self, head: &str, base: &str) -> Result<Option<PullRequest>> {

@@ -207,6 +207,24 @@ pub struct CommitList {
     pub short: Option<String>,
 }
 
+impl CommitList {
+    /// Every commit the forge has: its last page said there were no more.
+    pub fn whole(commits: Vec<PrCommit>) -> CommitList {
+        CommitList {
+            commits,
+            short: None,
+        }
+    }
+
+    /// Cut at the pages read: there may be more.
+    pub fn cut_after_pages(commits: Vec<PrCommit>, pages: usize) -> CommitList {
+        CommitList {
+            commits,
+            short: Some(format!("more than {pages} pages of commits were not read")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PullRequest {
     pub number: u64,

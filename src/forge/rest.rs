@@ -100,31 +100,7 @@ impl Rest {
         }
         self.rt.block_on(async move {
             let response = request.send().await.map_err(classify)?;
-            let header = |name: &str| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let status = response.status().as_u16();
-            // Bitbucket sends `x-ratelimit-*`, GitLab `ratelimit-*`.
-            let location = header("location");
-            let (link, next_page) = (header("link"), header("x-next-page"));
-            let paging = [
-                "x-total-count",
-                "x-total",
-                "x-hasmore",
-                "x-ms-continuationtoken",
-            ]
-            .into_iter()
-            .filter_map(|name| header(name).map(|v| (name, v)))
-            .collect();
-            let (retry_after, remaining, reset) = (
-                header("retry-after"),
-                header("x-ratelimit-remaining").or_else(|| header("ratelimit-remaining")),
-                header("x-ratelimit-reset").or_else(|| header("ratelimit-reset")),
-            );
+            let mut reply = Reply::from_headers(response.status().as_u16(), response.headers());
             // Read up to the limit, never more: a huge answer is refused, not held whole.
             let mut response = response;
             let mut bytes = Vec::new();
@@ -137,18 +113,8 @@ impl Rest {
                 }
                 bytes.extend_from_slice(&chunk);
             }
-            let body = String::from_utf8_lossy(&bytes).into_owned();
-            Ok(Reply {
-                status,
-                retry_after,
-                ratelimit_remaining: remaining,
-                ratelimit_reset: reset,
-                location,
-                link,
-                next_page,
-                paging,
-                body,
-            })
+            reply.body = String::from_utf8_lossy(&bytes).into_owned();
+            Ok(reply)
         })
     }
 }

@@ -4,10 +4,9 @@
 //! descends from (`down_revision`, not file order) left of the tables.
 
 use ruff_python_ast::{Expr, Stmt};
-use ruff_text_size::Ranged;
 
 use super::columns::{self, retyped, Column, ColumnOp, Columns};
-use super::python::{arg, callee, function, list, name_of, sql_in_code, string, text};
+use super::python::{arg, callee, finding_on, function, list, name_of, sql_in_code, string, text};
 use super::{Class, Finding, Source};
 
 /// A migration's place in the revision graph.
@@ -99,12 +98,7 @@ impl<'a, 'b> Walk<'a, 'b> {
     }
 
     fn push(&mut self, e: &Expr, class: Class, reason: String) {
-        let r = e.range();
-        self.findings.push(self.src.finding_at(
-            usize::from(r.start())..usize::from(r.end()),
-            class,
-            &reason,
-        ));
+        self.findings.push(finding_on(self.src, e, class, &reason));
     }
 
     /// `batch` is the table of an enclosing `with op.batch_alter_table("t") as batch_op:`.

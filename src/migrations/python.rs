@@ -355,14 +355,15 @@ struct Django<'a, 'b> {
     added_not_null: Vec<(usize, String, String)>,
 }
 
+/// A finding on the code of one expression.
+pub fn finding_on(src: &Source<'_>, e: &Expr, class: Class, reason: &str) -> Finding {
+    let r = e.range();
+    src.finding_at(usize::from(r.start())..usize::from(r.end()), class, reason)
+}
+
 impl Django<'_, '_> {
     fn push(&mut self, e: &Expr, class: Class, reason: String) {
-        let r = e.range();
-        self.findings.push(self.src.finding_at(
-            usize::from(r.start())..usize::from(r.end()),
-            class,
-            &reason,
-        ));
+        self.findings.push(finding_on(self.src, e, class, &reason));
     }
 
     /// A NOT NULL field added with a Python default is fine when the migration's SQL gives its
