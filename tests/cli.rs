@@ -454,16 +454,7 @@ fn prepare_pushes_tag_and_branch_and_refuses_a_taken_name() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 
     // Taken on the remote only (another clone made it): refused before anything is written.
-    let other = env.path("other");
-    env.git(
-        env.tmp.path(),
-        &[
-            "clone",
-            "-q",
-            remote.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ],
-    );
+    let other = env.clone_of(&remote, "other");
     env.git(&other, &["tag", "pre-rollout/r2"]);
     env.git(&other, &["push", "-q", "origin", "pre-rollout/r2"]);
     let before = repo_state(&env, &work);
@@ -621,16 +612,7 @@ fn no_command_without_a_terminal_is_a_usage_error() {
 fn direct_is_refused_when_the_remote_moved() {
     let env = Env::new();
     let (work, remote) = env.cloned();
-    let other = env.path("other");
-    env.git(
-        env.tmp.path(),
-        &[
-            "clone",
-            "-q",
-            remote.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ],
-    );
+    let other = env.clone_of(&remote, "other");
     env.commit(&other, &[("hotfix.txt", "fix\n")], "Hotfix from elsewhere");
     env.git(&other, &["push", "-q", "origin", "main"]);
     let remote_tip = env.rev(&remote, "main");

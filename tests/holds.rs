@@ -310,24 +310,10 @@ fn hold_lists_and_lifts_by_hand_for_every_clone() {
     assert_eq!(j["holds"][0]["on_base"], 2);
 
     // Another clone (another host, a CI job) sees the hold through the remote.
-    let other = env.path("other");
-    env.git(
-        env.tmp.path(),
-        &[
-            "clone",
-            "-q",
-            site.remote.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ],
-    );
+    let other = env.clone_of(&site.remote, "other");
     let other_releases = env.path("other-site/releases");
     std::fs::create_dir_all(&other_releases).unwrap();
-    let out = env
-        .fr(&other)
-        .args(["deploy", "main", "--releases"])
-        .arg(&other_releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&other, &other_releases, &["deploy", "main"]);
     assert_eq!(
         code(&out),
         4,
@@ -361,12 +347,7 @@ fn hold_lists_and_lifts_by_hand_for_every_clone() {
     );
     assert!(lifted.contains("fixed forward"), "{lifted}");
     // Lifted on the remote: the other clone drops its copy and deploys.
-    let out = env
-        .fr(&other)
-        .args(["deploy", "main", "--releases"])
-        .arg(&other_releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&other, &other_releases, &["deploy", "main"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let out = fr(&env, &site.work, &["hold", "--release", "abcdef12"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));

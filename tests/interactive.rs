@@ -234,12 +234,7 @@ fn a_deploy_on_a_terminal_shows_files_written_of_total() {
     );
     p.expect(" files, ").unwrap();
     assert_eq!(exit_code(&mut p), 0);
-    let out = env
-        .fr(&dir)
-        .args(["deploy", "main~1", "--json", "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&dir, &releases, &["deploy", "main~1", "--json"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&out.stderr).contains(" files, "));
 }
@@ -294,12 +289,7 @@ fn a_typo_is_asked_again_and_releases_carry_tags_and_subjects() {
     std::fs::create_dir_all(&releases).unwrap();
     env.git(&work, &["tag", "--no-sign", "v2.0.0", "main~1"]);
     for rev in ["main~1", "main"] {
-        let out = env
-            .fr(&work)
-            .args(["deploy", rev, "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(&work, &releases, &["deploy", rev]);
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -393,12 +383,7 @@ fn switch_without_a_release_shows_the_plan_and_asks() {
     let releases = env.path("site/releases");
     std::fs::create_dir_all(&releases).unwrap();
     for rev in ["main~1", "main"] {
-        let out = env
-            .fr(&work)
-            .args(["deploy", rev, "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(&work, &releases, &["deploy", rev]);
         assert_eq!(out.status.code(), Some(0));
     }
     let link = env.path("site/current");

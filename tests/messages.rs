@@ -159,16 +159,7 @@ fn a_reset_refused_by_the_lease_says_the_branch_moved_and_to_run_again() {
     let (work, remote) = env.cloned();
     let target = env.rev(&work, "main~1");
     // A teammate pushes after this clone's last fetch.
-    let other = env.path("other");
-    env.git(
-        env.tmp.path(),
-        &[
-            "clone",
-            "-q",
-            remote.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ],
-    );
+    let other = env.clone_of(&remote, "other");
     env.commit(&other, &[("hotfix.txt", "fix\n")], "Hot fix");
     env.git(&other, &["push", "-q", "origin", "main"]);
     let pushed = env.rev(&remote, "main");

@@ -735,12 +735,7 @@ fn a_repository_owned_by_another_user_is_an_error_that_names_safe_directory() {
     let releases = env.path("releases");
     std::fs::create_dir_all(&releases).unwrap();
     let deploy = |rev: &str| {
-        let out = env
-            .fr(&work)
-            .args(["deploy", rev, "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(&work, &releases, &["deploy", rev]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     };
     deploy("main");

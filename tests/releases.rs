@@ -90,12 +90,7 @@ fn an_export_is_identical_to_git_archive_and_tar() {
     let env = Env::new();
     let repo = repo_with_history(&env, 600);
     let releases = site(&env);
-    let out = env
-        .fr(&repo)
-        .args(["deploy", "main", "--json", "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&repo, &releases, &["deploy", "main", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let j = json(&out);
     assert!(j["warnings"][0]
@@ -151,12 +146,7 @@ fn readers_never_see_the_link_missing_or_half_switched() {
     let a = env.rev(&repo, "main~5");
     let b = env.rev(&repo, "main");
     for rev in [&a, &b] {
-        let out = env
-            .fr(&repo)
-            .args(["deploy", rev, "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(&repo, &releases, &["deploy", rev]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     }
     let link = env.path("site/current");
@@ -182,12 +172,7 @@ fn readers_never_see_the_link_missing_or_half_switched() {
     }
     for i in 0..200 {
         let target = if i % 2 == 0 { "previous" } else { &b[..10] };
-        let out = env
-            .fr(&repo)
-            .args(["switch", target, "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(&repo, &releases, &["switch", target]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     }
     stop.store(true, Ordering::Relaxed);
@@ -207,12 +192,7 @@ fn a_deploy_killed_midway_leaves_the_site_intact_and_the_next_one_cleans_up() {
     let releases = site(&env);
     let first = env.rev(&repo, "main~3");
     let second = env.rev(&repo, "main");
-    let out = env
-        .fr(&repo)
-        .args(["deploy", &first, "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&repo, &releases, &["deploy", &first]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let before = snapshot(&releases.join(&first), &[]);
     let link = env.path("site/current");
@@ -255,12 +235,7 @@ fn a_deploy_killed_midway_leaves_the_site_intact_and_the_next_one_cleans_up() {
             "a half release under its real name"
         );
     }
-    let out = env
-        .fr(&repo)
-        .args(["deploy", &second, "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&repo, &releases, &["deploy", &second]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let leftovers: Vec<_> = std::fs::read_dir(&releases)
         .unwrap()
@@ -290,21 +265,11 @@ fn switch_previous_mark_bad_history_prune_and_config() {
         .map(|i| env.rev(&repo, &format!("main~{i}")))
         .collect();
     for rev in &revs {
-        let out = env
-            .fr(&repo)
-            .args(["deploy", rev, "--keep", "2", "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(&repo, &releases, &["deploy", rev, "--keep", "2"]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     }
     // Keeps two, current and previous among them.
-    let out = env
-        .fr(&repo)
-        .args(["releases", "--json", "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&repo, &releases, &["releases", "--json"]);
     let j = json(&out);
     let ids: Vec<&str> = j["releases"]
         .as_array()
@@ -353,12 +318,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     let repo = repo_with_history(&env, 50);
     let releases = site(&env);
     let id = env.rev(&repo, "main");
-    let out = env
-        .fr(&repo)
-        .args(["deploy", "main", "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&repo, &releases, &["deploy", "main"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let link = env.path("site/current");
     let before = std::fs::read_link(&link).unwrap();
@@ -499,12 +459,7 @@ fn a_releases_directory_that_cannot_be_written_is_refused() {
         return;
     }
     let _undo = Immutable(releases.clone());
-    let out = env
-        .fr(&repo)
-        .args(["deploy", "main", "--json", "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&repo, &releases, &["deploy", "main", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     let j = json(&out);
     assert!(
@@ -779,12 +734,7 @@ fn shared_paths_are_links_outside_the_release() {
         &repo,
         &["config", "fastrevert.shared", "config/database.yml"],
     );
-    let out = env
-        .fr(&repo)
-        .args(["deploy", "main", "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&repo, &releases, &["deploy", "main"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let live = releases
         .parent()
@@ -796,12 +746,7 @@ fn shared_paths_are_links_outside_the_release() {
     );
     // A shared path must stay inside the release.
     for bad in ["../etc", "/etc/passwd", "REVISION", "a/.git/x"] {
-        let out = env
-            .fr(&repo)
-            .args(["deploy", "main~1", "--shared", bad, "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(&repo, &releases, &["deploy", "main~1", "--shared", bad]);
         assert_eq!(code(&out), 2, "{bad}: {}", stderr(&out));
     }
 }
@@ -1222,22 +1167,12 @@ fn hand_edits_in_a_live_release_never_reach_another_release() {
     env.commit(&repo, &[("app.py", "print('v3')\n")], "v3");
     let releases = site(&env);
     let deploy = |rev: &str| {
-        let out = env
-            .fr(&repo)
-            .args(["deploy", rev, "--json", "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(&repo, &releases, &["deploy", rev, "--json"]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
         json(&out)
     };
     let switch = |to: &str| {
-        let out = env
-            .fr(&repo)
-            .args(["switch", to, "--json", "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(&repo, &releases, &["switch", to, "--json"]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
         json(&out)
     };
@@ -1316,19 +1251,13 @@ fn hand_edits_in_a_live_release_never_reach_another_release() {
     });
     let elsewhere = env.path("elsewhere");
     std::fs::create_dir_all(&elsewhere).unwrap();
-    let out = env
-        .fr(&elsewhere)
-        .args(["switch", &env.rev(&repo, "main~1"), "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(
+        &elsewhere,
+        &releases,
+        &["switch", &env.rev(&repo, "main~1")],
+    );
     assert_eq!(code(&out), 0, "main~1 is untouched: {}", stderr(&out));
-    let out = env
-        .fr(&elsewhere)
-        .args(["switch", &env.rev(&repo, "main"), "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&elsewhere, &releases, &["switch", &env.rev(&repo, "main")]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("app.py"), "{}", stderr(&out));
     assert!(std::fs::read_link(env.path("site/current"))
@@ -1637,12 +1566,11 @@ fn writable_paths_are_writable_and_never_shared() {
     env.commit(&repo, &[("app.php", "2\n")], "v2");
     let releases = site(&env);
     let deploy = |rev: &str| {
-        let out = env
-            .fr(&repo)
-            .args(["deploy", rev, "--writable", "bootstrap/cache", "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(
+            &repo,
+            &releases,
+            &["deploy", rev, "--writable", "bootstrap/cache"],
+        );
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     };
     deploy("main~1");
@@ -1661,12 +1589,7 @@ fn writable_paths_are_writable_and_never_shared() {
     );
     // The application writes its cache; going back says nothing of it and leaves it.
     std::fs::write(v1.join(cache), "<?php return ['x'];\n").unwrap();
-    let out = env
-        .fr(&repo)
-        .args(["switch", "previous", "--json", "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&repo, &releases, &["switch", "previous", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["warnings"], serde_json::json!([]));
     assert_eq!(
@@ -1685,12 +1608,7 @@ fn a_deploy_plan_lists_hooks_checks_and_what_pruning_removes() {
     }
     let releases = site(&env);
     for rev in ["main~3", "main~2", "main~1"] {
-        let out = env
-            .fr(&repo)
-            .args(["deploy", rev, "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(&repo, &releases, &["deploy", rev]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     }
     let out = env
@@ -1753,12 +1671,7 @@ fn a_switch_killed_while_repairing_or_a_deploy_killed_before_the_flip_leaves_no_
     let link = env.path("site/current");
     let (old, new) = (env.rev(&repo, "main~1"), env.rev(&repo, "main"));
     for rev in [&old, &new] {
-        let out = env
-            .fr(&repo)
-            .args(["deploy", rev, "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(&repo, &releases, &["deploy", rev]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     }
     // Hand edits in the live release, in files it shares with the old one.
@@ -1809,12 +1722,7 @@ fn a_switch_killed_while_repairing_or_a_deploy_killed_before_the_flip_leaves_no_
             break;
         }
     }
-    let out = env
-        .fr(&repo)
-        .args(["switch", &old, "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&repo, &releases, &["switch", &old]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_release_is_git(&env, &repo, &releases, "main~1");
 
@@ -1847,12 +1755,7 @@ fn pruned_releases_are_deleted_after_the_lock_and_leftovers_with_the_next_deploy
         .map(|i| env.rev(&repo, &format!("main~{i}")))
         .collect();
     for rev in &revs[..3] {
-        let out = env
-            .fr(&repo)
-            .args(["deploy", rev, "--keep", "2", "--releases"])
-            .arg(&releases)
-            .output()
-            .unwrap();
+        let out = env.run_releases(&repo, &releases, &["deploy", rev, "--keep", "2"]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     }
     // Pruned releases are set aside under the lock and deleted after it: nothing is left
@@ -1867,12 +1770,7 @@ fn pruned_releases_are_deleted_after_the_lock_and_leftovers_with_the_next_deploy
     assert!(aside(&releases).is_empty(), "{:?}", aside(&releases));
     std::fs::create_dir_all(releases.join(".pruned-0123456789ab/app")).unwrap();
     std::fs::write(releases.join(".pruned-0123456789ab/app/x"), "x").unwrap();
-    let out = env
-        .fr(&repo)
-        .args(["releases", "--json", "--releases"])
-        .arg(&releases)
-        .output()
-        .unwrap();
+    let out = env.run_releases(&repo, &releases, &["releases", "--json"]);
     assert_eq!(json(&out)["releases"].as_array().unwrap().len(), 2);
     let out = env
         .fr(&repo)

@@ -72,16 +72,7 @@ fn the_base_name_in_a_rev_means_the_base_tip_not_the_stale_local_branch() {
     let env = Env::new();
     let (work, remote) = env.cloned();
     // Another clone pushes a bad rollout; this clone's local main is now stale.
-    let other = env.path("other");
-    env.git(
-        env.tmp.path(),
-        &[
-            "clone",
-            "-q",
-            remote.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ],
-    );
+    let other = env.clone_of(&remote, "other");
     let bad = env.commit(&other, &[("bad.txt", "bad\n")], "Bad rollout");
     env.commit(&other, &[("more.txt", "more\n")], "More");
     env.git(&other, &["push", "-q", "origin", "main"]);
@@ -644,16 +635,7 @@ fn hints_are_commands_that_work_when_pasted() {
     // --no-fetch and a remote that moved: fetching first, then the same command, works.
     let env = Env::new();
     let (work, remote) = env.cloned();
-    let other = env.path("other");
-    env.git(
-        env.tmp.path(),
-        &[
-            "clone",
-            "-q",
-            remote.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ],
-    );
+    let other = env.clone_of(&remote, "other");
     env.commit(&other, &[("o.txt", "o\n")], "Other");
     env.git(&other, &["push", "-q", "origin", "main"]);
     let run = || {
@@ -833,16 +815,7 @@ fn hints_work_when_pasted() {
             work.to_str().unwrap(),
         ],
     );
-    let other = env.path("other");
-    env.git(
-        env.tmp.path(),
-        &[
-            "clone",
-            "-q",
-            remote.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ],
-    );
+    let other = env.clone_of(&remote, "other");
     env.commit(&other, &[("moved.txt", "m\n")], "Move main");
     env.git(&other, &["push", "-q", "origin", "main"]);
     let target = env.rev(&work, "origin/main");

@@ -140,6 +140,16 @@ impl Env {
             .expect("run git-fastrevert")
     }
 
+    /// Run the binary in `dir` with `args` and `--releases <releases>`, whatever the exit code.
+    pub fn run_releases(&self, dir: &Path, releases: &Path, args: &[&str]) -> Output {
+        self.fr(dir)
+            .args(args)
+            .arg("--releases")
+            .arg(releases)
+            .output()
+            .expect("run git-fastrevert")
+    }
+
     /// Run the binary in `dir` with `args`; panics with its stderr unless it exits 0.
     pub fn run_ok(&self, dir: &Path, args: &[&str]) -> Output {
         let out = self.run(dir, args);
@@ -177,6 +187,21 @@ impl Env {
             &["init", "-q", "-b", "main", dir.to_str().expect("utf8")],
         );
         self.commit(&dir, &[("README", "hello\n")], "Initial commit");
+        dir
+    }
+
+    /// A second clone of `remote` (a teammate's, another host's) at `self.path(name)`.
+    pub fn clone_of(&self, remote: &Path, name: &str) -> PathBuf {
+        let dir = self.path(name);
+        self.git(
+            self.tmp.path(),
+            &[
+                "clone",
+                "-q",
+                remote.to_str().expect("utf8"),
+                dir.to_str().expect("utf8"),
+            ],
+        );
         dir
     }
 
