@@ -25,9 +25,7 @@ fn basic() -> wiremock::matchers::HeaderExactMatcher {
 /// A clone whose pull requests go to the fake organization.
 fn azure(env: &Env, fake: &Fake) -> PathBuf {
     let (work, _remote) = env.cloned();
-    env.git(&work, &["config", "fastrevert.forge", "azure-devops"]);
-    env.git(&work, &["config", "fastrevert.repo", "Web Shop/shop"]);
-    env.git(&work, &["config", "fastrevert.apiUrl", &fake.uri()]);
+    env.point_at_forge(&work, "azure-devops", "Web Shop/shop", &fake.uri());
     work
 }
 
@@ -40,12 +38,7 @@ fn run(env: &Env, dir: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn assert_no_token(out: &std::process::Output) {
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out));
-    assert!(!all.contains(PAT), "the token leaked:\n{all}");
-    assert!(
-        !all.contains(PIPELINE_TOKEN),
-        "the pipeline token leaked:\n{all}"
-    );
+    crate::common::assert_no_secret(out, &[PAT, PIPELINE_TOKEN]);
 }
 
 fn pr_url(fake: &Fake, n: &str) -> String {

@@ -40,9 +40,7 @@ pub(crate) fn reply(status: u16, body: String) -> ResponseTemplate {
 /// A clone whose pull requests go to the fake GitHub.
 fn github(env: &Env, fake: &Fake) -> std::path::PathBuf {
     let (work, _remote) = env.cloned();
-    env.git(&work, &["config", "fastrevert.forge", "github"]);
-    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
-    env.git(&work, &["config", "fastrevert.apiUrl", &fake.uri()]);
+    env.point_at_forge(&work, "github", "acme/shop", &fake.uri());
     work
 }
 
@@ -55,8 +53,7 @@ fn run(env: &Env, dir: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn assert_no_token(out: &std::process::Output) {
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out));
-    assert!(!all.contains(TOKEN), "the token leaked:\n{all}");
+    crate::common::assert_no_secret(out, &[TOKEN]);
 }
 
 fn create_pr_match(title: &str, head: &str, body: &str, draft: bool) -> wiremock::MockBuilder {
@@ -785,15 +782,11 @@ fn faults_are_retried_bounded_and_recoverable() {
 fn a_token_is_never_sent_over_plain_http_to_another_host() {
     let env = Env::new();
     let (work, _remote) = env.cloned();
-    env.git(&work, &["config", "fastrevert.forge", "github"]);
-    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
-    env.git(
+    env.point_at_forge(
         &work,
-        &[
-            "config",
-            "fastrevert.apiUrl",
-            "http://github.example.com/api/v3",
-        ],
+        "github",
+        "acme/shop",
+        "http://github.example.com/api/v3",
     );
     let out = run(&env, &work, &["revert", "HEAD", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));

@@ -23,16 +23,7 @@ fn auth() -> wiremock::matchers::HeaderExactMatcher {
 /// A clone whose pull requests go to the fake Gitea.
 fn gitea(env: &Env, fake: &Fake, forge: &str) -> PathBuf {
     let (work, _remote) = env.cloned();
-    env.git(&work, &["config", "fastrevert.forge", forge]);
-    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
-    env.git(
-        &work,
-        &[
-            "config",
-            "fastrevert.apiUrl",
-            &format!("{}/api/v1", fake.uri()),
-        ],
-    );
+    env.point_at_forge(&work, forge, "acme/shop", &format!("{}/api/v1", fake.uri()));
     work
 }
 
@@ -45,9 +36,7 @@ fn run(env: &Env, dir: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn assert_no_token(out: &std::process::Output) {
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out));
-    assert!(!all.contains(TOKEN), "the token leaked:\n{all}");
-    assert!(!all.contains(JOB_TOKEN), "the job token leaked:\n{all}");
+    crate::common::assert_no_secret(out, &[TOKEN, JOB_TOKEN]);
 }
 
 fn pr_url(n: &str) -> String {

@@ -19,9 +19,7 @@ fn ok(status: u16, body: serde_json::Value) -> ResponseTemplate {
 /// A clone whose requests go to the fake GitHub at `api`.
 fn clone_for(env: &Env, api: &str) -> std::path::PathBuf {
     let (work, _remote) = env.cloned();
-    env.git(&work, &["config", "fastrevert.forge", "github"]);
-    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
-    env.git(&work, &["config", "fastrevert.apiUrl", api]);
+    env.point_at_forge(&work, "github", "acme/shop", api);
     work
 }
 

@@ -19,15 +19,11 @@ const PROJECT: &str = "/api/v4/projects/acme%2Fplatform%2Fshop";
 /// A clone whose merge requests go to the fake GitLab, as a nested-group project.
 fn gitlab(env: &Env, fake: &Fake) -> PathBuf {
     let (work, _remote) = env.cloned();
-    env.git(&work, &["config", "fastrevert.forge", "gitlab"]);
-    env.git(&work, &["config", "fastrevert.repo", "acme/platform/shop"]);
-    env.git(
+    env.point_at_forge(
         &work,
-        &[
-            "config",
-            "fastrevert.apiUrl",
-            &format!("{}/api/v4", fake.uri()),
-        ],
+        "gitlab",
+        "acme/platform/shop",
+        &format!("{}/api/v4", fake.uri()),
     );
     work
 }
@@ -41,9 +37,7 @@ fn run(env: &Env, dir: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn assert_no_token(out: &std::process::Output) {
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out));
-    assert!(!all.contains(TOKEN), "the token leaked:\n{all}");
-    assert!(!all.contains(JOB_TOKEN), "the job token leaked:\n{all}");
+    crate::common::assert_no_secret(out, &[TOKEN, JOB_TOKEN]);
 }
 
 fn mr_url(iid: &str) -> String {
@@ -558,15 +552,11 @@ fn gitlab_faults_are_retried_bounded_and_said() {
 fn gitlab_tokens_never_travel_over_plain_http_to_another_host() {
     let env = Env::new();
     let (work, _remote) = env.cloned();
-    env.git(&work, &["config", "fastrevert.forge", "gitlab"]);
-    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
-    env.git(
+    env.point_at_forge(
         &work,
-        &[
-            "config",
-            "fastrevert.apiUrl",
-            "http://gitlab.example.com/api/v4",
-        ],
+        "gitlab",
+        "acme/shop",
+        "http://gitlab.example.com/api/v4",
     );
     let out = run(&env, &work, &["revert", "HEAD", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
@@ -832,9 +822,7 @@ fn a_redirect_to_another_origin_carries_no_token() {
             [("BITBUCKET_TOKEN", TOKEN)],
         ),
     ] {
-        env.git(&work, &["config", "fastrevert.forge", forge]);
-        env.git(&work, &["config", "fastrevert.repo", repo]);
-        env.git(&work, &["config", "fastrevert.apiUrl", &api_url]);
+        env.point_at_forge(&work, forge, repo, &api_url);
         let mut cmd = env.fr(&work);
         cmd.args(["revert", "--pr", "7", "--json"]);
         for (k, v) in vars {
@@ -909,9 +897,7 @@ fn huge_or_wrong_answers_are_bounded_in_what_is_read_and_said() {
     );
     for forge in ["gitlab", "github"] {
         if forge == "github" {
-            env.git(&work, &["config", "fastrevert.forge", "github"]);
-            env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
-            env.git(&work, &["config", "fastrevert.apiUrl", &streaming]);
+            env.point_at_forge(&work, "github", "acme/shop", &streaming);
         }
         let (out, peak) = crate::common::output_with_peak_memory(
             env.fr(&work)

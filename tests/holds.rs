@@ -101,9 +101,7 @@ fn one_command_flips_back_reverts_the_range_opens_a_pull_request_and_holds() {
     assert_eq!(s["base_ahead"], 0);
 
     let fake = Fake::start();
-    env.git(&site.work, &["config", "fastrevert.forge", "github"]);
-    env.git(&site.work, &["config", "fastrevert.repo", "acme/shop"]);
-    env.git(&site.work, &["config", "fastrevert.apiUrl", &fake.uri()]);
+    env.point_at_forge(&site.work, "github", "acme/shop", &fake.uri());
     fake.mount(
         Mock::given(method("POST"))
             .and(path("/repos/acme/shop/pulls"))

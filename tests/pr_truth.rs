@@ -154,9 +154,7 @@ fn mount_github_commits(fake: &Fake, env: &Env, repo: &Path, n: u64, ids: &[Stri
 }
 
 fn github_setup(env: &Env, work: &Path, fake: &Fake) {
-    env.git(work, &["config", "fastrevert.forge", "github"]);
-    env.git(work, &["config", "fastrevert.repo", "acme/shop"]);
-    env.git(work, &["config", "fastrevert.apiUrl", &fake.uri()]);
+    env.point_at_forge(work, "github", "acme/shop", &fake.uri());
 }
 
 /// A rebase-merged pull request of 260 commits: GitHub lists 250 of them and says it has 260.
@@ -528,15 +526,11 @@ fn a_gitlab_rebase_that_dropped_a_commit_never_reverts_the_hot_fix_below_it() {
                 ))
                 .respond_with(reply(Value::Array(listed)).insert_header("x-next-page", "")),
         );
-        env.git(&clone, &["config", "fastrevert.forge", "gitlab"]);
-        env.git(&clone, &["config", "fastrevert.repo", "acme/platform/shop"]);
-        env.git(
+        env.point_at_forge(
             &clone,
-            &[
-                "config",
-                "fastrevert.apiUrl",
-                &format!("{}/api/v4", fake.uri()),
-            ],
+            "gitlab",
+            "acme/platform/shop",
+            &format!("{}/api/v4", fake.uri()),
         );
         let out = run(
             &env,

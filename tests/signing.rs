@@ -398,9 +398,7 @@ fn sign_with_github_creates_the_commits_through_the_api() {
     let env = Env::new();
     let (work, remote) = env.cloned();
     let fake = crate::common::FakeForge::start();
-    env.git(&work, &["config", "fastrevert.forge", "github"]);
-    env.git(&work, &["config", "fastrevert.repo", "acme/shop"]);
-    env.git(&work, &["config", "fastrevert.apiUrl", &fake.uri()]);
+    env.point_at_forge(&work, "github", "acme/shop", &fake.uri());
     let base = env.rev(&work, "main");
     let branch = format!("revert-{}", &base[..7]);
     let tree = env.rev(&work, "HEAD~1^{tree}");

@@ -43,9 +43,7 @@ fn ask_for_pr(
     ca: &Path,
 ) -> std::process::Output {
     let (name, repo, api, token) = forge;
-    env.git(work, &["config", "fastrevert.forge", name]);
-    env.git(work, &["config", "fastrevert.repo", repo]);
-    env.git(work, &["config", "fastrevert.apiUrl", &api]);
+    env.point_at_forge(work, name, repo, &api);
     env.fr(work)
         .args(["revert", "--pr", "7", "--json"])
         .env(token, TOKEN)
@@ -145,9 +143,7 @@ fn a_slow_reply_ends_within_the_command_network_time() {
     let (work, _remote) = env.cloned();
     let server = slow_loris();
     for (name, repo, api, token) in forges(&server) {
-        env.git(&work, &["config", "fastrevert.forge", name]);
-        env.git(&work, &["config", "fastrevert.repo", repo]);
-        env.git(&work, &["config", "fastrevert.apiUrl", &api]);
+        env.point_at_forge(&work, name, repo, &api);
         let started = Instant::now();
         let out = env
             .fr(&work)

@@ -190,6 +190,13 @@ impl Env {
         dir
     }
 
+    /// Send the pull requests of the clone at `dir` to `forge` (a fake's address as `api`).
+    pub fn point_at_forge(&self, dir: &Path, forge: &str, repo: &str, api: &str) {
+        self.git(dir, &["config", "fastrevert.forge", forge]);
+        self.git(dir, &["config", "fastrevert.repo", repo]);
+        self.git(dir, &["config", "fastrevert.apiUrl", api]);
+    }
+
     /// A second clone of `remote` (a teammate's, another host's) at `self.path(name)`.
     pub fn clone_of(&self, remote: &Path, name: &str) -> PathBuf {
         let dir = self.path(name);
@@ -273,6 +280,14 @@ impl Env {
         self.git(&work, &["push", "-q", "origin", "main"]);
         self.git(&work, &["remote", "set-head", "origin", "main"]);
         (work, remote)
+    }
+}
+
+/// Nothing the binary printed holds any of `secrets`.
+pub fn assert_no_secret(out: &Output, secrets: &[&str]) {
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out));
+    for secret in secrets {
+        assert!(!all.contains(secret), "a secret leaked:\n{all}");
     }
 }
 
