@@ -198,6 +198,12 @@ impl Error {
         self
     }
 
+    /// Whether `option` overrules this error: one of its hints says to pass it. A menu asks
+    /// instead of naming the flag.
+    pub fn overruled_by(&self, option: Opt) -> bool {
+        self.hints.iter().any(|h| h.option == Some(option))
+    }
+
     /// Keep what caused this error.
     pub fn because(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.source = Some(Box::new(cause));

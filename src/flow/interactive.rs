@@ -4,7 +4,7 @@
 use super::pick;
 use super::Ctx;
 use crate::cli::{GlobalArgs, PrepareArgs, PublishArgs};
-use crate::error::{Kind, Result};
+use crate::error::{Kind, Opt, Result};
 use crate::outcome::Outcome;
 use crate::ui::Ui;
 
@@ -94,13 +94,8 @@ pub fn planned_host(
     // the flow with a flag to pass.
     let mut allow = false;
     let plan = match command(&dry, false) {
-        Err(e)
-            if e.kind == Kind::Refused
-                && e.details
-                    .as_ref()
-                    .is_some_and(|d| d.get("destructive_migrations").is_some()) =>
-        {
-            ui.show_refusal(&e, crate::error::Opt::AllowDestructiveMigrations);
+        Err(e) if e.kind == Kind::Refused && e.overruled_by(Opt::AllowDestructiveMigrations) => {
+            ui.show_refusal(&e, Opt::AllowDestructiveMigrations);
             if !p.confirm(
                 "Go ahead anyway, although the old code may break against the current schema?",
                 false,
