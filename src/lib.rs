@@ -59,7 +59,7 @@ pub fn main() -> ExitCode {
             if actions::active() {
                 actions::publish(&outcome);
             }
-            let Some(refusal) = outcome.refusal() else {
+            let Some(refusal) = flow::migration_check::verdict(&outcome) else {
                 if gitlab_ci::active() {
                     gitlab_ci::publish(&outcome);
                 }

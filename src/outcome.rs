@@ -1,11 +1,10 @@
-//! What each command produced: one type per command, the `--json` contract as types. The
-//! terminal renderer (`ui::render`), the Actions and GitLab CI publishers and the menu read
-//! these, never JSON keys. `lines` are what a person reads; warnings travel here and are shown
-//! once.
+//! What each command produced: one type per command, the `--json` contract as types, plus the
+//! facts people are told (`#[serde(skip)]` where the JSON does not carry them). Facts only: the
+//! text is made once, in `ui::render`; the Actions, GitLab CI and Azure Pipelines publishers and
+//! the menu read these types, never JSON keys. Warnings travel here and are shown once.
 
 use serde::Serialize;
 
-use crate::error::Error;
 use crate::forge::PullRequest;
 use crate::migrations::Migration;
 
@@ -517,28 +516,6 @@ impl Outcome {
             Outcome::Holds(o) => &o.warnings,
             #[cfg(unix)]
             Outcome::Status(o) => &o.warnings,
-        }
-    }
-
-    /// The exit this outcome calls for although it is complete: `check-migrations` finding
-    /// destructive statements is a report and a refusal at once.
-    pub fn refusal(&self) -> Option<Error> {
-        match self {
-            Outcome::CheckMigrations(o) if o.destructive > 0 => Some(
-                Error::refused(format!(
-                    "{} holds {} destructive migration statement(s)",
-                    o.range, o.destructive
-                ))
-                .hint("make the schema change in two steps (add, deploy, then remove), or roll forward instead"),
-            ),
-            Outcome::CheckMigrations(o) if o.unknown > 0 => Some(
-                Error::refused(format!(
-                    "{} holds {} migration finding(s) git-fastrevert cannot read: whether code can be rolled back over them is unknown",
-                    o.range, o.unknown
-                ))
-                .hint(crate::error::Hint::naming(crate::error::Opt::AllowMigration, "review each, then acknowledge it: {option} <PATH>, or a `fastrevert: rollback-safe <why>` comment in it")),
-            ),
-            _ => None,
         }
     }
 

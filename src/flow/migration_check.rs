@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::cli::CheckMigrationsArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Hint, Opt, Result};
 use crate::git;
 use crate::migrations::Class;
 use crate::outcome;
@@ -73,5 +73,29 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<outcome::CheckMigrat
         review,
         acknowledged,
         worst,
+    })
+}
+
+/// The exit a complete outcome still calls for: `check-migrations` finding destructive or
+/// unreadable statements is a report and a refusal at once.
+pub fn verdict(outcome: &outcome::Outcome) -> Option<Error> {
+    let outcome::Outcome::CheckMigrations(o) = outcome else {
+        return None;
+    };
+    if o.destructive > 0 {
+        return Some(
+            Error::refused(format!(
+                "{} holds {} destructive migration statement(s)",
+                o.range, o.destructive
+            ))
+            .hint("make the schema change in two steps (add, deploy, then remove), or roll forward instead"),
+        );
+    }
+    (o.unknown > 0).then(|| {
+        Error::refused(format!(
+            "{} holds {} migration finding(s) git-fastrevert cannot read: whether code can be rolled back over them is unknown",
+            o.range, o.unknown
+        ))
+        .hint(Hint::naming(Opt::AllowMigration, "review each, then acknowledge it: {option} <PATH>, or a `fastrevert: rollback-safe <why>` comment in it"))
     })
 }
