@@ -41,6 +41,9 @@ pub struct Ctx<'a> {
     /// The forge to talk to instead of the one settings and environment name (embedding,
     /// tests): it makes a client each time one is needed.
     pub forge: Option<Box<dyn Fn() -> Box<dyn crate::forge::Forge> + 'a>>,
+    /// A base tip the remembered set of its commits was found not to reach (a force push):
+    /// a later question that may build the set rebuilds it without that walk again.
+    set_behind: std::cell::Cell<Option<Oid>>,
 }
 
 /// Where the base branch's tip was read from.
@@ -63,6 +66,7 @@ impl<'a> Ctx<'a> {
             global,
             ui,
             forge: None,
+            set_behind: std::cell::Cell::new(None),
         })
     }
 
@@ -200,7 +204,15 @@ impl Ctx<'_> {
         if !build && !reach.is_remembered() {
             return None;
         }
-        let (yes, source) = reach.reaches(base, commit, build)?;
+        if self.set_behind.get() == Some(base) {
+            reach.known_unreachable(base);
+        }
+        let Some((yes, source)) = reach.reaches(base, commit, build) else {
+            if reach.found_unreachable(base) {
+                self.set_behind.set(Some(base));
+            }
+            return None;
+        };
         if !self.global.dry_run {
             reach.save();
         }

@@ -29,6 +29,9 @@ pub struct Reach<'r> {
     /// All the sorted ids, once read in full (to extend the set) or made.
     ids: Option<Vec<u8>>,
     changed: bool,
+    /// A tip the set was found not to reach (the base moved back or sideways): asked again,
+    /// it is rebuilt without walking down to the set a second time.
+    unreachable_from: Option<Oid>,
 }
 
 /// How the answer was found, for `-v`.
@@ -116,6 +119,7 @@ impl<'r> Reach<'r> {
             header,
             ids: None,
             changed: false,
+            unreachable_from: None,
         }
     }
 
@@ -181,7 +185,8 @@ impl<'r> Reach<'r> {
             return Some(Source::Remembered);
         }
         let odb = self.repo.raw().odb().ok()?;
-        if let Some(old) = self.tip().filter(|_| self.read_all()) {
+        let tried = self.unreachable_from == Some(tip);
+        if let Some(old) = self.tip().filter(|_| !tried && self.read_all()) {
             let ids = self.ids.as_deref().unwrap_or_default();
             let mut met_old = false;
             let new = walk(&odb, tip, |id| {
@@ -195,6 +200,7 @@ impl<'r> Reach<'r> {
                 self.replace(tip, new)?;
                 return Some(Source::Extended(added));
             }
+            self.unreachable_from = Some(tip);
         }
         if !build {
             return None;
@@ -207,6 +213,16 @@ impl<'r> Reach<'r> {
         self.ids = Some(Vec::new());
         self.replace(tip, all)?;
         Some(Source::Built(count))
+    }
+
+    /// The set is known not to reach `tip` (an earlier question walked down to it in vain).
+    pub fn known_unreachable(&mut self, tip: Oid) {
+        self.unreachable_from = Some(tip);
+    }
+
+    /// Whether a walk from `tip` found that the set does not reach it.
+    pub fn found_unreachable(&self, tip: Oid) -> bool {
+        self.unreachable_from == Some(tip)
     }
 
     /// Whether `commit` is `tip` or one of its ancestors; `None` when the set cannot be
@@ -370,6 +386,27 @@ mod tests {
         let (yes, source) = answer(&repo, line[0], unmerged, true).unwrap();
         assert!(!yes);
         assert!(matches!(source, Source::Built(_)));
+    }
+
+    /// A set that cannot reach the tip (a force push) is found so once: the question that may
+    /// build says it is known and rebuilds without walking down to the set again.
+    #[test]
+    fn a_set_found_not_to_reach_the_tip_is_rebuilt_without_a_second_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = Repository::init_bare(dir.path()).unwrap();
+        let (line, _sides, unmerged) = history(&raw, 60);
+        let repo = super::super::Repo::new(Repository::open(dir.path()).unwrap());
+        let mut reach = Reach::load(&repo);
+        assert!(reach.at(unmerged, true).is_some());
+        reach.save();
+        let mut reach = Reach::load(&repo);
+        assert_eq!(reach.at(line[0], false), None);
+        assert!(reach.found_unreachable(line[0]));
+        let mut again = Reach::load(&repo);
+        again.known_unreachable(line[0]);
+        assert!(matches!(again.at(line[0], true), Some(Source::Built(_))));
+        assert_eq!(again.holds(line[59]), Some(true));
+        assert_eq!(again.holds(unmerged), Some(false));
     }
 
     #[test]
