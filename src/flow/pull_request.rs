@@ -130,7 +130,10 @@ pub fn plan(ctx: &Ctx, title: &str, publish: &PublishArgs) -> Planned {
     } else {
         match &target {
             Err(e) => Some(e.message.clone()),
-            Ok(None) => Some("no forge is configured or recognised from the remote (git config fastrevert.forge github|gitlab|bitbucket|bitbucket-datacenter)".into()),
+            Ok(None) => Some(format!(
+                "no forge is configured or recognised from the remote (name it: git config fastrevert.forge NAME, one of {})",
+                crate::forge::Kind::setting_names()
+            )),
             Ok(Some(t)) => cannot_open(ctx, t),
         }
     };

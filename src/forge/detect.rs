@@ -110,20 +110,13 @@ pub fn detect(
         .filter(|_| in_gitlab_ci)
         .and_then(|u| parse_remote_url(&format!("{}/x/y", u.trim_end_matches('/'))))
         .map(|(h, _)| h);
-    let kind = match forge.map(str::to_ascii_lowercase).as_deref() {
-        Some("github") => Kind::GitHub,
-        Some("bitbucket") | Some("bitbucket-cloud") => Kind::BitbucketCloud,
-        Some("bitbucket-datacenter") | Some("bitbucket-server") => Kind::BitbucketDataCenter,
-        Some("gitlab") => Kind::GitLab,
-        Some("gitea") => Kind::Gitea,
-        Some("forgejo") | Some("codeberg") => Kind::Forgejo,
-        Some("azure-devops") | Some("azuredevops") | Some("azure") => Kind::AzureDevOps,
-        Some(other) => return Err(Error::bad_input(format!(
-            "fastrevert.forge is '{other}', which git-fastrevert does not know"
-        ))
-        .hint(
-            "use github, gitlab, bitbucket, bitbucket-datacenter, gitea, forgejo or azure-devops",
-        )),
+    let kind = match forge {
+        Some(value) => Kind::from_setting(value).ok_or_else(|| {
+            Error::bad_input(format!(
+                "fastrevert.forge is '{value}', which git-fastrevert does not know"
+            ))
+            .hint(format!("use {}", Kind::setting_names()))
+        })?,
         None => match host {
             Some("github.com") => Kind::GitHub,
             Some("bitbucket.org") => Kind::BitbucketCloud,

@@ -31,7 +31,48 @@ pub enum Kind {
     AzureDevOps,
 }
 
+/// The values of `fastrevert.forge`, each forge's own name first, then the other spellings
+/// taken for it.
+const SETTING_NAMES: [(&str, Kind); 12] = [
+    ("github", Kind::GitHub),
+    ("gitlab", Kind::GitLab),
+    ("bitbucket", Kind::BitbucketCloud),
+    ("bitbucket-datacenter", Kind::BitbucketDataCenter),
+    ("gitea", Kind::Gitea),
+    ("forgejo", Kind::Forgejo),
+    ("azure-devops", Kind::AzureDevOps),
+    ("bitbucket-cloud", Kind::BitbucketCloud),
+    ("bitbucket-server", Kind::BitbucketDataCenter),
+    ("codeberg", Kind::Forgejo),
+    ("azuredevops", Kind::AzureDevOps),
+    ("azure", Kind::AzureDevOps),
+];
+
 impl Kind {
+    /// The forge a `fastrevert.forge` value names (any case).
+    pub fn from_setting(value: &str) -> Option<Kind> {
+        let value = value.to_ascii_lowercase();
+        SETTING_NAMES
+            .iter()
+            .find(|(name, _)| *name == value)
+            .map(|(_, kind)| *kind)
+    }
+
+    /// The values `fastrevert.forge` takes, one per forge, for messages: `a, b … or z`.
+    pub fn setting_names() -> String {
+        let mut seen = Vec::new();
+        for (name, kind) in SETTING_NAMES {
+            if !seen.iter().any(|(_, k)| *k == kind) {
+                seen.push((name, kind));
+            }
+        }
+        let names: Vec<&str> = seen.iter().map(|(n, _)| *n).collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.join(""),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Kind::GitHub => "GitHub",
@@ -347,6 +388,36 @@ pub fn status_error(forge: Kind, what: &str, reply: &Reply, message: String) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every forge is named by its setting, and the messages that list the settings list every
+    /// forge (they once named four of seven).
+    #[test]
+    fn every_forge_has_a_setting_and_the_messages_list_them_all() {
+        let all = [
+            Kind::GitHub,
+            Kind::BitbucketCloud,
+            Kind::BitbucketDataCenter,
+            Kind::GitLab,
+            Kind::Gitea,
+            Kind::Forgejo,
+            Kind::AzureDevOps,
+        ];
+        let said = Kind::setting_names();
+        for kind in all {
+            let (name, _) = SETTING_NAMES
+                .iter()
+                .find(|(_, k)| *k == kind)
+                .expect("every forge has a setting");
+            assert!(said.contains(name), "{said}");
+            assert_eq!(Kind::from_setting(&name.to_ascii_uppercase()), Some(kind));
+        }
+        assert_eq!(
+            said,
+            "github, gitlab, bitbucket, bitbucket-datacenter, gitea, forgejo or azure-devops"
+        );
+        assert_eq!(Kind::from_setting("codeberg"), Some(Kind::Forgejo));
+        assert_eq!(Kind::from_setting("sourcehut"), None);
+    }
 
     #[test]
     fn tokens_only_travel_over_https_or_to_this_machine() {
