@@ -943,8 +943,8 @@ fn alembic_revisions_are_found_where_alembic_ini_says() {
 /// Code in a folder named like migrations (a module of the application, a helper beside the
 /// migrations) is unknown to the guard, so a revert over it is refused; the tree's own
 /// `.gitattributes` can say it is no migration (`-fastrevert-migration`), and then only the
-/// real migrations beside it are judged. The attribute is read from the tree the code moves
-/// to, as git reads attributes.
+/// real migrations beside it are judged. The attribute is read from the newer tree of the
+/// range, where the migrations are.
 #[test]
 fn gitattributes_take_code_in_a_migrations_folder_out_of_the_guard() {
     let env = Env::new();

@@ -345,7 +345,7 @@ enum Wild {
 pub const MIGRATION_ATTRIBUTE: &str = "fastrevert-migration";
 
 /// Of `paths`, those the tree's attributes mark `-fastrevert-migration` (read as git reads
-/// attributes; the tree is the one the code moves to).
+/// attributes; the tree is the newer one of the range judged, where the migrations are).
 pub fn not_migrations<'p>(
     repo: &crate::git::Repo,
     tree: Oid,
