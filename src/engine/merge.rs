@@ -257,7 +257,7 @@ fn read_entries(
 /// directory reads three of these, so one allocation each instead of one per entry.
 struct Listing {
     names: Vec<u8>,
-    entries: Vec<(u32, u32, Entry)>,
+    entries: Vec<(usize, usize, Entry)>,
 }
 
 impl Listing {
@@ -274,8 +274,7 @@ impl Listing {
         for e in tree.iter() {
             let start = listing.names.len();
             listing.names.extend_from_slice(e.name_bytes());
-            // A tree object's names are far under 4 GiB in all.
-            let (start, end) = (start as u32, listing.names.len() as u32);
+            let end = listing.names.len();
             listing.entries.push((
                 start,
                 end,
@@ -287,9 +286,9 @@ impl Listing {
         }
         // git orders a tree's entries as if folders' names ended in `/`: by bytes here.
         let names = &listing.names;
-        listing.entries.sort_unstable_by(|a, b| {
-            names[a.0 as usize..a.1 as usize].cmp(&names[b.0 as usize..b.1 as usize])
-        });
+        listing
+            .entries
+            .sort_unstable_by(|a, b| names[a.0..a.1].cmp(&names[b.0..b.1]));
         Ok(listing)
     }
 
@@ -299,7 +298,7 @@ impl Listing {
 
     fn name(&self, i: usize) -> &[u8] {
         let (start, end, _) = self.entries[i];
-        &self.names[start as usize..end as usize]
+        &self.names[start..end]
     }
 
     fn entry(&self, i: usize) -> Entry {
