@@ -61,10 +61,11 @@ pub fn rfc3339<S: serde::Serializer>(seconds: &i64, s: S) -> Result<S::Ok, S::Er
 /// What became of refs a run wrote, as far as the remote is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Push {
-    #[default]
     /// Pushed (a dry run: would be).
     Pushed,
-    /// Not pushed because the run was asked not to (`--no-push`).
+    /// Not pushed because the run was asked not to (`--no-push`). The default: a run that
+    /// never said what became of its refs must not read as pushed.
+    #[default]
     Declined,
     /// Not pushed: the remote does not exist.
     NoRemote,

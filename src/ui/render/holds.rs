@@ -51,7 +51,7 @@ pub fn state_lines(states: &[HoldState], base: &str, now: i64) -> Vec<String> {
             &format!(
                 "      {} commit(s) since {}; {}",
                 h.commits.len(),
-                h.good.as_deref().map_or("?", |g| &g[..12.min(g.len())]),
+                h.good.as_deref().map_or("?", |g| super::abbrev(g, 12)),
                 if s.on_base > 0 {
                     format!("{base} still carries {} of them", s.on_base)
                 } else {
@@ -69,15 +69,19 @@ pub fn holds(o: &Holds) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(hold) = &o.lifting {
         let n = hold.commits.len();
-        lines.push(match (&o.remote, o.dry_run) {
-            (_, true) | (None, false) => format!(
+        lines.push(if o.dry_run {
+            format!(
                 "Would lift the hold on {}: its {n} commit(s) could be deployed again.",
                 hold.short()
-            ),
-            (Some(said), false) => format!(
-                "Lifted the hold on {} ({said}): its {n} commit(s) can be deployed again.",
-                hold.short()
-            ),
+            )
+        } else {
+            format!(
+                "Lifted the hold on {}{}: its {n} commit(s) can be deployed again.",
+                hold.short(),
+                o.remote
+                    .as_deref()
+                    .map_or(String::new(), |said| format!(" ({said})"))
+            )
         });
     }
     for h in o
@@ -105,7 +109,7 @@ pub fn holds(o: &Holds) -> Vec<String> {
 #[cfg(unix)]
 pub fn status(s: &Status) -> Vec<String> {
     let now = now();
-    let short = |id: &str| id[..12.min(id.len())].to_string();
+    let short = |id: &str| super::abbrev(id, 12).to_string();
     let mut out = Vec::new();
     let describe = |r: &crate::releases::Release| {
         (
@@ -166,7 +170,7 @@ pub fn status(s: &Status) -> Vec<String> {
 /// branches on the remote with their requests.
 #[cfg(unix)]
 fn base_lines(s: &Status, base: &str, now: i64) -> Vec<String> {
-    let short = |id: &str| id[..12.min(id.len())].to_string();
+    let short = |id: &str| super::abbrev(id, 12).to_string();
     let mut out = Vec::new();
     match (s.base_ahead, &s.live) {
         (Some(0), Some(_)) => out.push(fit(&format!("Base:     {base} is the live release"), 80)),

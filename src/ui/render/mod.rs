@@ -48,6 +48,12 @@ pub fn lines(outcome: &Outcome, view: View) -> Vec<String> {
     lines
 }
 
+/// The start of an id as people read it: 7 characters for commits, 12 for releases (the whole
+/// id when it is shorter, never a panic on a name that is not one).
+fn abbrev(id: &str, len: usize) -> &str {
+    id.get(..len).unwrap_or(id)
+}
+
 /// What is (or would be) signed and how.
 pub fn signed_line(with: &crate::git::sign::SignedWith, what: &str, dry_run: bool) -> String {
     let how = with.to_string();

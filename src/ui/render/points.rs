@@ -18,7 +18,7 @@ pub fn list(o: &List) -> Vec<String> {
                 "{:<8} {:<32} {} {}  {since}",
                 p.kind.as_str(),
                 p.name,
-                &p.commit[..7.min(p.commit.len())],
+                super::abbrev(&p.commit, 7),
                 &p.date[..16.min(p.date.len())].replace('T', " "),
             )
         })

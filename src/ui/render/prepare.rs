@@ -5,7 +5,7 @@ use crate::outcome::{Prepare, Push};
 
 pub fn prepare(o: &Prepare) -> Vec<String> {
     let mut lines = Vec::new();
-    let short = &o.base_commit[..7.min(o.base_commit.len())];
+    let short = super::abbrev(&o.base_commit, 7);
     let (base, tag, branch, remote) = (&o.base, &o.tag, &o.staging_branch, &o.remote);
     if o.dry_run {
         lines.push(format!(

@@ -31,7 +31,7 @@ pub fn list(o: &Releases) -> Vec<String> {
             let who = who(r);
             format!(
                 "{mark} {}{what}  ({}, {}{who}){bad}",
-                &r.id[..12.min(r.id.len())],
+                short(&r.id),
                 age(now - r.deployed_at),
                 crate::outcome::rfc3339_text(r.deployed_at)
             )
@@ -58,8 +58,8 @@ pub(super) fn who(r: &Release) -> String {
     }
 }
 
-fn short(id: &str) -> &str {
-    &id[..12.min(id.len())]
+pub(super) fn short(id: &str) -> &str {
+    super::abbrev(id, 12)
 }
 
 /// What runs around the flip, indented under the plan's first line.
@@ -196,7 +196,11 @@ pub fn switch(o: &Switch) -> Vec<String> {
             o.previous.as_deref().map_or(String::new(), |old| format!(
                 " (was {}{})",
                 short(old),
-                if o.mark_bad { ", marked bad" } else { "" }
+                if o.marked_bad == Some(true) {
+                    ", marked bad"
+                } else {
+                    ""
+                }
             ))
         )
     } else {

@@ -9,7 +9,7 @@ use crate::outcome::{Planned, Publishing, Push, Revert, Rollback, RollbackMode, 
 const SHOWN_COMMITS: usize = 10;
 
 fn short(id: &str) -> &str {
-    &id[..7.min(id.len())]
+    super::abbrev(id, 7)
 }
 
 pub fn revert(o: &Revert) -> Vec<String> {
