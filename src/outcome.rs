@@ -285,6 +285,9 @@ pub struct CheckMigrations {
     pub additive: usize,
     pub safe: usize,
     pub acknowledged: usize,
+    /// What was not judged and why (files the tree's attributes take out of the guard).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The worst class that still needs attention; `None` without migrations.
     #[serde(skip)]
     pub worst: Option<crate::migrations::Class>,
@@ -511,7 +514,8 @@ impl Outcome {
             Outcome::Deploy(o) => &o.warnings,
             #[cfg(unix)]
             Outcome::Switch(o) => o.warnings.as_deref().unwrap_or_default(),
-            Outcome::List(_) | Outcome::CheckMigrations(_) => &[],
+            Outcome::CheckMigrations(o) => &o.warnings,
+            Outcome::List(_) => &[],
             #[cfg(unix)]
             Outcome::Releases(_) => &[],
             Outcome::Holds(o) => &o.warnings,
@@ -565,6 +569,7 @@ impl Outcome {
             Outcome::CheckMigrations(o) => Published {
                 command: o.command,
                 migrations: &o.migrations,
+                warnings: &o.warnings,
                 ..Default::default()
             },
             #[cfg(unix)]

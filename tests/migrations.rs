@@ -996,10 +996,15 @@ fn gitattributes_take_code_in_a_migrations_folder_out_of_the_guard() {
         "{}",
         stderr(&out)
     );
+    // Taken out of the guard, and said: a tree's attributes never pass a file in silence.
+    let said = "src/migrations/helpers.rs is marked -fastrevert-migration in .gitattributes: the migration guard did not judge it";
+    assert!(stderr(&out).contains(said), "{}", stderr(&out));
+    assert!(json(&out)["warnings"].to_string().contains("did not judge"));
     // The SQL beside it is still a migration, and still judged.
     let out = env.run(&work, &["check-migrations", "HEAD~3..HEAD"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("src/migrations/001_drop.sql"), "{text}");
     assert!(!text.contains("helpers.rs"), "{text}");
+    assert!(stderr(&out).contains(said), "{}", stderr(&out));
 }

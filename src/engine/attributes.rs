@@ -344,17 +344,19 @@ enum Wild {
 /// module of code in a folder named `migrations`, a helper next to the migrations).
 pub const MIGRATION_ATTRIBUTE: &str = "fastrevert-migration";
 
-/// Of `paths`, those the tree's attributes mark `-fastrevert-migration` (read as git reads
-/// attributes; the tree is the newer one of the range judged, where the migrations are).
-pub fn not_migrations<'p>(
-    repo: &crate::git::Repo,
-    tree: Oid,
-    paths: impl Iterator<Item = &'p [u8]>,
-) -> Vec<&'p [u8]> {
-    let mut attrs = Attributes::new(repo.raw(), tree);
-    paths
-        .filter(|p| attrs.state(p, MIGRATION_ATTRIBUTE) == State::Unset)
-        .collect()
+/// Which paths a tree's attributes mark `-fastrevert-migration`, read as git reads attributes
+/// (the tree is the newer one of the range judged, where the migrations are).
+pub struct MigrationMarks<'r>(Attributes<'r>);
+
+impl<'r> MigrationMarks<'r> {
+    pub fn new(repo: &'r crate::git::Repo, tree: Oid) -> MigrationMarks<'r> {
+        MigrationMarks(Attributes::new(repo.raw(), tree))
+    }
+
+    /// Whether the path is marked as no migration.
+    pub fn not_migration(&mut self, path: &[u8]) -> bool {
+        self.0.state(path, MIGRATION_ATTRIBUTE) == State::Unset
+    }
 }
 
 /// git's `wildmatch`: `*`, `?`, `[...]` classes, `\` escapes; with `pathname`, `*` and `?` stop

@@ -163,7 +163,7 @@ impl Ctx<'_> {
 /// What the guard lets through but people should see: statements to check by hand, and
 /// destructive or unreadable ones acknowledged after review.
 fn to_look_at(report: &Report) -> Vec<String> {
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = report.not_judged_warnings().collect();
     for f in report
         .migrations
         .iter()

@@ -61,6 +61,7 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<outcome::CheckMigrat
     let review = report.count(Class::Review);
     let acknowledged = report.acknowledged().count();
     let worst = report.worst();
+    let warnings = report.not_judged_warnings().collect();
     Ok(outcome::CheckMigrations {
         command: "check-migrations",
         range: label,
@@ -72,6 +73,7 @@ pub fn run(ctx: &Ctx, args: &CheckMigrationsArgs) -> Result<outcome::CheckMigrat
         unknown,
         review,
         acknowledged,
+        warnings,
         worst,
     })
 }

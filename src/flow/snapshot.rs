@@ -224,6 +224,7 @@ fn rollout_migrations(
         return Ok(Report::default());
     };
     let migrations = guard.check_range(&ctx.repo, base, rollout)?;
+    warnings.extend(migrations.not_judged_warnings());
     for f in migrations.refusing() {
         warnings.push(format!(
             "the rollout runs {} migration ({}:{}: {}): a code rollback alone cannot undo it",

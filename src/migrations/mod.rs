@@ -213,6 +213,10 @@ pub struct Migration {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     pub migrations: Vec<Migration>,
+    /// Files the patterns take for migrations that the tree's `.gitattributes` marks
+    /// `-fastrevert-migration`: not judged, and said, never passed over in silence.
+    #[serde(skip)]
+    pub not_judged: Vec<String>,
 }
 
 impl Report {
@@ -258,6 +262,21 @@ impl Report {
                 self.migrations.push(m);
             }
         }
+        for f in other.not_judged {
+            if !self.not_judged.contains(&f) {
+                self.not_judged.push(f);
+            }
+        }
+    }
+
+    /// The warning for each file the tree's attributes took out of the guard.
+    pub fn not_judged_warnings(&self) -> impl Iterator<Item = String> + '_ {
+        self.not_judged.iter().map(|f| {
+            format!(
+                "{} is marked -fastrevert-migration in .gitattributes: the migration guard did not judge it",
+                crate::git::shown_path(f)
+            )
+        })
     }
 }
 
@@ -762,16 +781,19 @@ impl Guard {
             to,
             &mut changed,
         )?;
-        // What the tree's own attributes take out of the guard (`-fastrevert-migration`).
-        let excluded: Vec<Vec<u8>> =
-            crate::engine::attributes::not_migrations(repo, to, changed.keys().map(Vec::as_slice))
-                .into_iter()
-                .map(<[u8]>::to_vec)
-                .collect();
-        for raw in &excluded {
-            changed.remove(raw);
-        }
+        // What the tree's own attributes take out of the guard (`-fastrevert-migration`); read
+        // only when there is a migration to judge.
         let mut report = Report::default();
+        if !changed.is_empty() {
+            let mut marks = crate::engine::attributes::MigrationMarks::new(repo, to);
+            changed.retain(|raw, _| {
+                let keep = !marks.not_migration(raw);
+                if !keep {
+                    report.not_judged.push(crate::git::path_text(raw));
+                }
+                keep
+            });
+        }
         for (raw, (path, oid, old)) in changed {
             let blob = repo.blob(oid)?;
             let content = String::from_utf8_lossy(&blob);
