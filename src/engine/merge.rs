@@ -8,7 +8,7 @@
 //! paths where a rename changes the outcome (a file renamed on one side and modified or deleted
 //! on the other).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use git2::{build::TreeUpdateBuilder, Oid, Repository, Tree};
 
@@ -721,6 +721,7 @@ impl Merger<'_> {
         // Rename sources that matter, per side: files deleted on that side and changed or
         // deleted on the other (git's "relevant sources").
         let mut sources: HashMap<Side, Vec<(TreePath, Entry)>> = HashMap::new();
+        let mut removed_tops: HashSet<(Side, TreePath)> = HashSet::new();
         for p in &pending {
             match p {
                 Pending::ModifyDelete {
@@ -745,13 +746,24 @@ impl Merger<'_> {
                 Pending::AddInRemovedDir {
                     dir, removed_on, ..
                 } => {
-                    let dir_entry = base.get_path(as_path(dir))?;
+                    // git looks for the folder's new place up through every removed parent
+                    // (a rename out of `a` can move an addition to a/b), so every file under
+                    // the highest of them is a possible source.
+                    let side_tree = match removed_on {
+                        Side::Ours => ours,
+                        Side::Theirs => theirs,
+                    };
+                    let top = highest_removed(base, side_tree, dir);
+                    if !removed_tops.insert((*removed_on, top.to_vec())) {
+                        continue;
+                    }
+                    let dir_entry = base.get_path(as_path(top))?;
                     let entry = Entry {
                         oid: dir_entry.id(),
                         mode: dir_entry.filemode(),
                     };
                     let mut files = Vec::new();
-                    collect_files(self.repo, dir, entry, &mut files)?;
+                    collect_files(self.repo, top, entry, &mut files)?;
                     sources.entry(*removed_on).or_default().extend(files);
                 }
                 Pending::AddAdd { .. } => {}
@@ -771,11 +783,14 @@ impl Merger<'_> {
                 Some(side_tree.id()),
                 &mut adds,
             )?;
-            // Any pair to compare: git's detection (exact first, then by basename, in C) is
-            // faster than similarity here, and a rename found here goes to git anyway.
-            if hand_over && !srcs.is_empty() && !adds.is_empty() {
-                self.pending = pending;
-                return Ok(None);
+            if hand_over {
+                // git settles any rename (and all that follows from it, directory renames
+                // included); a merge where none is possible is settled here.
+                if rename_possible(self.repo, srcs, &adds)? != Possible::No {
+                    self.pending = pending;
+                    return Ok(None);
+                }
+                continue;
             }
             for (src, dst, entry) in find_renames(self.repo, srcs, &adds)? {
                 renames.insert((*side, src), (dst, entry));
@@ -1086,6 +1101,101 @@ fn find_renames(
     Ok(found)
 }
 
+/// Whether git's rename detection could pair a source with an addition.
+#[derive(Debug, PartialEq, Eq)]
+enum Possible {
+    No,
+    Yes,
+    /// Too many pairs to compare here; git's detection (with its culling) is faster.
+    TooMany,
+}
+
+/// Pairs of candidate files compared here at most before leaving the question to git.
+const PAIR_BUDGET: usize = 20_000;
+/// Bytes of candidate additions read here at most before leaving the question to git.
+const BYTES_BUDGET: u64 = 8 << 20;
+
+/// Whether any source could be taken as renamed to any addition, asked so that a `No` is
+/// certain: every source and addition git could consider is looked at (git considers a subset,
+/// its "relevant" sources), any equal ids count whatever the modes, and a file holding CRLF
+/// is scored both as text and as binary (a `binary` attribute changes how git counts it).
+/// Empty sources are skipped, as git's merges skip them.
+fn rename_possible(
+    repo: &Repository,
+    sources: &[(TreePath, Entry)],
+    adds: &[(TreePath, Entry)],
+) -> Result<Possible, git2::Error> {
+    let empty = Oid::hash_object(git2::ObjectType::Blob, b"")?;
+    let sources: Vec<Entry> = sources
+        .iter()
+        .map(|(_, e)| *e)
+        .filter(|e| e.oid != empty)
+        .collect();
+    if sources.is_empty() || adds.is_empty() {
+        return Ok(Possible::No);
+    }
+    let source_ids: BTreeSet<Oid> = sources.iter().map(|e| e.oid).collect();
+    if adds.iter().any(|(_, e)| source_ids.contains(&e.oid)) {
+        return Ok(Possible::Yes);
+    }
+    let regular = |e: &Entry| !e.is_tree() && file_kind(e.mode) == FileKind::Regular;
+    let odb = repo.odb()?;
+    let size = |oid: Oid| -> Result<u64, git2::Error> { Ok(odb.read_header(oid)?.0 as u64) };
+    let mut srcs = Vec::new();
+    for e in sources.iter().filter(|e| regular(e)) {
+        srcs.push((e.oid, size(e.oid)?));
+    }
+    let mut dsts = Vec::new();
+    for (_, e) in adds.iter().filter(|(_, e)| regular(e)) {
+        dsts.push((e.oid, size(e.oid)?));
+    }
+    // git's size filter: a pair whose sizes differ by more than half the larger cannot
+    // reach 50%.
+    let could_pair = |a: u64, b: u64| {
+        let (max, min) = (a.max(b), a.min(b));
+        max > 0
+            && max * (similarity::MAX_SCORE - RENAME_MIN_SCORE)
+                >= (max - min) * similarity::MAX_SCORE
+    };
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (si, (_, ss)) in srcs.iter().enumerate() {
+        for (di, (_, ds)) in dsts.iter().enumerate() {
+            if could_pair(*ss, *ds) {
+                pairs.push((si, di));
+                if pairs.len() > PAIR_BUDGET {
+                    return Ok(Possible::TooMany);
+                }
+            }
+        }
+    }
+    let wanted_dsts: BTreeSet<usize> = pairs.iter().map(|p| p.1).collect();
+    if wanted_dsts.iter().map(|&d| dsts[d].1).sum::<u64>() > BYTES_BUDGET {
+        return Ok(Possible::TooMany);
+    }
+    let mut signatures: HashMap<Oid, Vec<similarity::Signature>> = HashMap::new();
+    for &(si, di) in &pairs {
+        for oid in [srcs[si].0, dsts[di].0] {
+            if !signatures.contains_key(&oid) {
+                let blob = repo.find_blob(oid)?;
+                signatures.insert(oid, similarity::Signature::both_ways(blob.content()));
+            }
+        }
+        let (a, b) = (&signatures[&srcs[si].0], &signatures[&dsts[di].0]);
+        let best = a
+            .iter()
+            .flat_map(|x| {
+                b.iter()
+                    .map(move |y| similarity::score(x, y, RENAME_MIN_SCORE))
+            })
+            .max()
+            .unwrap_or(0);
+        if best >= RENAME_MIN_SCORE {
+            return Ok(Possible::Yes);
+        }
+    }
+    Ok(Possible::No)
+}
+
 /// Whether `side` renamed `dir`: most of the renamed files from it went to one other directory
 /// (git's directory rename detection; a tie means no rename).
 fn directory_renamed(
@@ -1118,6 +1228,21 @@ fn directory_renamed(
         return false;
     };
     votes.values().filter(|&&v| v == best).count() == 1
+}
+
+/// The highest folder among `dir` and its parents that `base` has and `side` does not.
+fn highest_removed<'p>(base: &Tree<'_>, side: &Tree<'_>, dir: &'p [u8]) -> &'p [u8] {
+    let is_dir = |tree: &Tree<'_>, path: &[u8]| {
+        tree.get_path(as_path(path))
+            .is_ok_and(|e| e.filemode() == MODE_TREE)
+    };
+    let mut top = dir;
+    let mut parent = dirname(dir);
+    while !parent.is_empty() && is_dir(base, parent) && !is_dir(side, parent) {
+        top = parent;
+        parent = dirname(parent);
+    }
+    top
 }
 
 /// The folder part of a path ("" at the top).
@@ -1242,6 +1367,125 @@ mod tests {
         assert_eq!(
             content(&repo, m.tree, "new/f").unwrap().0,
             TEXT.replace("5\n", "five\n").replace("9\n", "nine\n")
+        );
+    }
+
+    /// git's own merge of the same trees, when a git new enough is on PATH.
+    fn gits(
+        repo: &Repository,
+        base: &Tree<'_>,
+        ours: &Tree<'_>,
+        theirs: &Tree<'_>,
+    ) -> Option<TreeMerge> {
+        by_git(repo, base, ours, theirs).ok()
+    }
+
+    #[test]
+    fn a_deletion_nothing_could_be_renamed_to_is_settled_without_git() {
+        let (_d, repo) = repo();
+        let other = "a completely different file\nof about the same size\n";
+        let base = tree(&repo, &[("f", TEXT, F), ("g", "g", F)]);
+        let ours = tree(
+            &repo,
+            &[("f", &TEXT.replace("5\n", "five\n"), F), ("g", "g", F)],
+        );
+        let theirs = tree(&repo, &[("g", "g", F), ("h", other, F)]);
+        let m = merge_trees(&repo, &base, &ours, &theirs).unwrap();
+        assert!(!m.by_git);
+        let reasons: Vec<_> = m.conflicts.iter().map(|c| c.reason).collect();
+        assert_eq!(reasons, ["modify/delete"]);
+        if let Some(git) = gits(&repo, &base, &ours, &theirs) {
+            assert_eq!(git.conflicts, m.conflicts);
+        }
+    }
+
+    #[test]
+    fn a_possible_rename_is_settled_by_git() {
+        let (_d, repo) = repo();
+        let base = tree(&repo, &[("old/f", TEXT, F)]);
+        let ours = tree(&repo, &[("old/f", &TEXT.replace("5\n", "five\n"), F)]);
+        let theirs = tree(&repo, &[("new/f", &TEXT.replace("9\n", "nine\n"), F)]);
+        let m = merge_trees(&repo, &base, &ours, &theirs).unwrap();
+        if let Some(git) = gits(&repo, &base, &ours, &theirs) {
+            assert!(m.by_git);
+            assert_eq!(git.tree, m.tree);
+        }
+    }
+
+    #[test]
+    fn an_addition_into_a_removed_directory_nothing_was_renamed_from_stays_in_process() {
+        let (_d, repo) = repo();
+        let base = tree(
+            &repo,
+            &[("d/a", TEXT, F), ("d/b", "bbbb\n", F), ("k", "k", F)],
+        );
+        let ours = tree(&repo, &[("k", "k", F), ("e/x", "unrelated\ncontent\n", F)]);
+        let theirs = tree(
+            &repo,
+            &[
+                ("d/a", TEXT, F),
+                ("d/b", "bbbb\n", F),
+                ("d/new", "new\n", F),
+                ("k", "k", F),
+            ],
+        );
+        let m = merge_trees(&repo, &base, &ours, &theirs).unwrap();
+        assert!(!m.by_git);
+        assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
+        assert_eq!(content(&repo, m.tree, "d/new").unwrap().0, "new\n");
+        if let Some(git) = gits(&repo, &base, &ours, &theirs) {
+            assert_eq!(git.tree, m.tree);
+        }
+    }
+
+    #[test]
+    fn a_rename_out_of_a_removed_parent_is_weighed_for_an_addition_below_it() {
+        // ours moved a/x to z/x and dropped a/b; theirs added a/b/new (and in the second case
+        // also changed a/x): whether git takes `a` as renamed to `z` and moves a/b/new along
+        // depends on renames out of `a`, not only out of a/b.
+        for theirs_x in [TEXT.to_string(), TEXT.replace("5\n", "five\n")] {
+            let (_d, repo) = repo();
+            let base = tree(&repo, &[("a/x", TEXT, F), ("a/b/y", "y\n", F)]);
+            let ours = tree(&repo, &[("z/x", TEXT, F)]);
+            let theirs = tree(
+                &repo,
+                &[
+                    ("a/x", &theirs_x, F),
+                    ("a/b/y", "y\n", F),
+                    ("a/b/new", "new\n", F),
+                ],
+            );
+            let m = merge_trees(&repo, &base, &ours, &theirs).unwrap();
+            if let Some(git) = gits(&repo, &base, &ours, &theirs) {
+                assert_eq!(git.tree, m.tree);
+                assert_eq!(git.conflicts, m.conflicts);
+                assert!(
+                    m.by_git,
+                    "a rename out of the removed parent is left to git"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_crlf_file_counts_as_renamed_if_either_way_of_counting_says_so() {
+        let (_d, repo) = repo();
+        let crlf = "one\r\ntwo\r\nthree\r\nfour\r\n";
+        let lf = crlf.replace("\r\n", "\n");
+        let entry = |content: &str| Entry {
+            oid: repo.blob(content.as_bytes()).unwrap(),
+            mode: FileMode::BLOB,
+        };
+        let sources = [(b"a".to_vec(), entry(crlf))];
+        let adds = [(b"b".to_vec(), entry(&lf))];
+        assert_eq!(
+            rename_possible(&repo, &sources, &adds).unwrap(),
+            Possible::Yes
+        );
+        let unlike = [(b"b".to_vec(), entry("1\n2\n3\n4\n5\n6\n7\n8\n9\n0\n"))];
+        assert_eq!(
+            rename_possible(&repo, &sources, &unlike).unwrap(),
+            Possible::No
         );
     }
 

@@ -1,23 +1,38 @@
 //! git's estimate of how similar two files are (diffcore-delta.c and
 //! diffcore-rename.c), used to detect renames the way `git merge-tree` does.
 
-use std::collections::HashMap;
-
 /// Scores run from 0 to this value (100%).
 pub const MAX_SCORE: u64 = 60000;
 const HASHBASE: u32 = 107927;
 
-/// Byte counts of the chunks of a file, keyed by chunk hash. A chunk ends at a newline or
-/// after 64 bytes.
+/// Byte counts of the chunks of a file, sorted by chunk hash (each hash once). A chunk ends
+/// at a newline or after 64 bytes.
 pub struct Signature {
     size: u64,
-    chunks: HashMap<u32, u64>,
+    chunks: Vec<(u32, u64)>,
 }
 
 impl Signature {
     pub fn new(content: &[u8]) -> Signature {
-        let text = !super::merge::is_binary(content);
-        let mut chunks: HashMap<u32, u64> = HashMap::new();
+        Signature::counted(content, !super::merge::is_binary(content))
+    }
+
+    /// Each way git may count `content`: a file holding CRLF counts differently as text and
+    /// as binary, and attributes (`binary`, a diff driver's `binary` setting) can make git take
+    /// it either way, so both signatures are returned for it.
+    pub fn both_ways(content: &[u8]) -> Vec<Signature> {
+        if content.windows(2).any(|w| w == b"\r\n") {
+            vec![
+                Signature::counted(content, true),
+                Signature::counted(content, false),
+            ]
+        } else {
+            vec![Signature::new(content)]
+        }
+    }
+
+    fn counted(content: &[u8], text: bool) -> Signature {
+        let mut chunks: Vec<(u32, u64)> = Vec::with_capacity(content.len() / 16 + 1);
         let (mut accum1, mut accum2, mut n) = (0u32, 0u32, 0u64);
         let mut i = 0;
         while i < content.len() {
@@ -35,19 +50,29 @@ impl Signature {
             if n < 64 && c != b'\n' {
                 continue;
             }
-            let hash = accum1.wrapping_add(accum2.wrapping_mul(0x61)) % HASHBASE;
-            *chunks.entry(hash).or_default() += n;
+            chunks.push((chunk_hash(accum1, accum2), n));
             (accum1, accum2, n) = (0, 0, 0);
         }
         if n > 0 {
-            let hash = accum1.wrapping_add(accum2.wrapping_mul(0x61)) % HASHBASE;
-            *chunks.entry(hash).or_default() += n;
+            chunks.push((chunk_hash(accum1, accum2), n));
         }
+        chunks.sort_unstable_by_key(|c| c.0);
+        chunks.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 += later.1;
+            }
+            same
+        });
         Signature {
             size: content.len() as u64,
             chunks,
         }
     }
+}
+
+fn chunk_hash(accum1: u32, accum2: u32) -> u32 {
+    accum1.wrapping_add(accum2.wrapping_mul(0x61)) % HASHBASE
 }
 
 /// Similarity of `src` and `dst` in 0..=MAX_SCORE; 0 when their sizes differ too much to reach
@@ -59,11 +84,20 @@ pub fn score(src: &Signature, dst: &Signature, min_score: u64) -> u64 {
     if max_size * (MAX_SCORE - min_score) < delta_size * MAX_SCORE || max_size == 0 {
         return 0;
     }
-    let copied: u64 = src
-        .chunks
-        .iter()
-        .map(|(hash, count)| dst.chunks.get(hash).map_or(0, |d| (*d).min(*count)))
-        .sum();
+    // Bytes of `src` found in `dst`: a merge of the two sorted lists.
+    let (a, b) = (&src.chunks, &dst.chunks);
+    let (mut i, mut j, mut copied) = (0, 0, 0u64);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                copied += a[i].1.min(b[j].1);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
     copied * MAX_SCORE / max_size
 }
 
