@@ -1175,9 +1175,9 @@ fn rename_possible(
     let mut signatures: HashMap<Oid, Vec<similarity::Signature>> = HashMap::new();
     for &(si, di) in &pairs {
         for oid in [srcs[si].0, dsts[di].0] {
-            if !signatures.contains_key(&oid) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = signatures.entry(oid) {
                 let blob = repo.find_blob(oid)?;
-                signatures.insert(oid, similarity::Signature::both_ways(blob.content()));
+                slot.insert(similarity::Signature::both_ways(blob.content()));
             }
         }
         let (a, b) = (&signatures[&srcs[si].0], &signatures[&dsts[di].0]);
