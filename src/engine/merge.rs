@@ -1126,74 +1126,132 @@ fn rename_possible(
     adds: &[(TreePath, Entry)],
 ) -> Result<Possible, git2::Error> {
     let empty = Oid::hash_object(git2::ObjectType::Blob, b"")?;
-    let sources: Vec<Entry> = sources
-        .iter()
-        .map(|(_, e)| *e)
-        .filter(|e| e.oid != empty)
-        .collect();
+    let sources: Vec<&(TreePath, Entry)> = sources.iter().filter(|(_, e)| e.oid != empty).collect();
     if sources.is_empty() || adds.is_empty() {
         return Ok(Possible::No);
     }
-    let source_ids: BTreeSet<Oid> = sources.iter().map(|e| e.oid).collect();
+    let source_ids: BTreeSet<Oid> = sources.iter().map(|(_, e)| e.oid).collect();
     if adds.iter().any(|(_, e)| source_ids.contains(&e.oid)) {
         return Ok(Possible::Yes);
     }
     let regular = |e: &Entry| !e.is_tree() && file_kind(e.mode) == FileKind::Regular;
-    let odb = repo.odb()?;
-    let size = |oid: Oid| -> Result<u64, git2::Error> { Ok(odb.read_header(oid)?.0 as u64) };
-    let mut srcs = Vec::new();
-    for e in sources.iter().filter(|e| regular(e)) {
-        srcs.push((e.oid, size(e.oid)?));
+    let mut search = SimilaritySearch::new(repo)?;
+    for (_, e) in sources.iter().filter(|(_, e)| regular(e)) {
+        search.add_source(e.oid)?;
     }
-    let mut dsts = Vec::new();
-    for (_, e) in adds.iter().filter(|(_, e)| regular(e)) {
-        dsts.push((e.oid, size(e.oid)?));
+    // A renamed file most often keeps its name but perhaps the extension, or its extension:
+    // additions named so are compared first, so that a rename is found (and the question left
+    // to git) after few reads.
+    let stems: BTreeSet<&[u8]> = sources.iter().map(|(p, _)| stem(basename(p))).collect();
+    let extensions: BTreeSet<&[u8]> = sources.iter().map(|(p, _)| extension(p)).collect();
+    let mut tiers: [Vec<&(TreePath, Entry)>; 3] = Default::default();
+    for add in adds.iter().filter(|(_, e)| regular(e)) {
+        let tier = if stems.contains(stem(basename(&add.0))) {
+            0
+        } else if extensions.contains(extension(&add.0)) {
+            1
+        } else {
+            2
+        };
+        tiers[tier].push(add);
     }
-    // git's size filter: a pair whose sizes differ by more than half the larger cannot
-    // reach 50%.
-    let could_pair = |a: u64, b: u64| {
-        let (max, min) = (a.max(b), a.min(b));
-        max > 0
-            && max * (similarity::MAX_SCORE - RENAME_MIN_SCORE)
-                >= (max - min) * similarity::MAX_SCORE
-    };
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
-    for (si, (_, ss)) in srcs.iter().enumerate() {
-        for (di, (_, ds)) in dsts.iter().enumerate() {
-            if could_pair(*ss, *ds) {
-                pairs.push((si, di));
-                if pairs.len() > PAIR_BUDGET {
-                    return Ok(Possible::TooMany);
-                }
-            }
-        }
-    }
-    let wanted_dsts: BTreeSet<usize> = pairs.iter().map(|p| p.1).collect();
-    if wanted_dsts.iter().map(|&d| dsts[d].1).sum::<u64>() > BYTES_BUDGET {
-        return Ok(Possible::TooMany);
-    }
-    let mut signatures: HashMap<Oid, Vec<similarity::Signature>> = HashMap::new();
-    for &(si, di) in &pairs {
-        for oid in [srcs[si].0, dsts[di].0] {
-            if let std::collections::hash_map::Entry::Vacant(slot) = signatures.entry(oid) {
-                let blob = repo.find_blob(oid)?;
-                slot.insert(similarity::Signature::both_ways(blob.content()));
-            }
-        }
-        let (a, b) = (&signatures[&srcs[si].0], &signatures[&dsts[di].0]);
-        let best = a
-            .iter()
-            .flat_map(|x| {
-                b.iter()
-                    .map(move |y| similarity::score(x, y, RENAME_MIN_SCORE))
-            })
-            .max()
-            .unwrap_or(0);
-        if best >= RENAME_MIN_SCORE {
-            return Ok(Possible::Yes);
+    for additions in tiers {
+        let found = search.compare(&additions)?;
+        if found != Possible::No {
+            return Ok(found);
         }
     }
     Ok(Possible::No)
+}
+
+/// Sources compared with additions by git's similarity, within a budget.
+struct SimilaritySearch<'r> {
+    repo: &'r Repository,
+    odb: git2::Odb<'r>,
+    /// Id and size of each source.
+    sources: Vec<(Oid, u64)>,
+    signatures: HashMap<Oid, Vec<similarity::Signature>>,
+    pairs: usize,
+    bytes: u64,
+}
+
+impl<'r> SimilaritySearch<'r> {
+    fn new(repo: &'r Repository) -> Result<Self, git2::Error> {
+        Ok(SimilaritySearch {
+            repo,
+            odb: repo.odb()?,
+            sources: Vec::new(),
+            signatures: HashMap::new(),
+            pairs: 0,
+            bytes: 0,
+        })
+    }
+
+    fn size(&self, oid: Oid) -> Result<u64, git2::Error> {
+        Ok(self.odb.read_header(oid)?.0 as u64)
+    }
+
+    fn add_source(&mut self, oid: Oid) -> Result<(), git2::Error> {
+        let size = self.size(oid)?;
+        self.sources.push((oid, size));
+        Ok(())
+    }
+
+    /// Compare every source with `additions`, pairs of close size first.
+    fn compare(&mut self, additions: &[&(TreePath, Entry)]) -> Result<Possible, git2::Error> {
+        let mut dsts = Vec::with_capacity(additions.len());
+        for (_, e) in additions {
+            dsts.push((e.oid, self.size(e.oid)?));
+        }
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        for (si, &(_, ss)) in self.sources.iter().enumerate() {
+            for (di, &(_, ds)) in dsts.iter().enumerate() {
+                if could_pair(ss, ds) {
+                    pairs.push((si, di));
+                }
+            }
+        }
+        self.pairs += pairs.len();
+        let wanted: BTreeSet<usize> = pairs.iter().map(|p| p.1).collect();
+        self.bytes += wanted.iter().map(|&d| dsts[d].1).sum::<u64>();
+        if self.pairs > PAIR_BUDGET || self.bytes > BYTES_BUDGET {
+            return Ok(Possible::TooMany);
+        }
+        pairs.sort_by_key(|&(si, di)| {
+            let (ss, ds) = (self.sources[si].1, dsts[di].1);
+            ss.abs_diff(ds) * 1024 / ss.max(ds).max(1)
+        });
+        for (si, di) in pairs {
+            let (src, dst) = (self.sources[si].0, dsts[di].0);
+            for oid in [src, dst] {
+                if let std::collections::hash_map::Entry::Vacant(slot) = self.signatures.entry(oid)
+                {
+                    let blob = self.repo.find_blob(oid)?;
+                    slot.insert(similarity::Signature::both_ways(blob.content()));
+                }
+            }
+            let (a, b) = (&self.signatures[&src], &self.signatures[&dst]);
+            let best = a
+                .iter()
+                .flat_map(|x| {
+                    b.iter()
+                        .map(move |y| similarity::score(x, y, RENAME_MIN_SCORE))
+                })
+                .max()
+                .unwrap_or(0);
+            if best >= RENAME_MIN_SCORE {
+                return Ok(Possible::Yes);
+            }
+        }
+        Ok(Possible::No)
+    }
+}
+
+/// git's size filter: a pair whose sizes differ by more than half the larger cannot reach 50%.
+fn could_pair(a: u64, b: u64) -> bool {
+    let (max, min) = (a.max(b), a.min(b));
+    max > 0
+        && max * (similarity::MAX_SCORE - RENAME_MIN_SCORE) >= (max - min) * similarity::MAX_SCORE
 }
 
 /// Whether `side` renamed `dir`: most of the renamed files from it went to one other directory
@@ -1250,6 +1308,20 @@ fn dirname(path: &[u8]) -> &[u8] {
     path.iter()
         .rposition(|&b| b == b'/')
         .map_or(&b""[..], |i| &path[..i])
+}
+
+/// The last extension of a path's file name ("" for none).
+fn extension(path: &[u8]) -> &[u8] {
+    let name = basename(path);
+    &name[stem(name).len()..]
+}
+
+/// A file name without its last extension.
+fn stem(name: &[u8]) -> &[u8] {
+    match name.iter().rposition(|&b| b == b'.') {
+        Some(i) if i > 0 => &name[..i],
+        _ => name,
+    }
 }
 
 fn basename(path: &[u8]) -> &[u8] {
@@ -1465,6 +1537,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_similarity_search_over_budget_is_left_to_git() {
+        let (_d, repo) = repo();
+        let lines = BYTES_BUDGET / 2 / 16 + 1;
+        let entry = |content: Vec<u8>| Entry {
+            oid: repo.blob(&content).unwrap(),
+            mode: FileMode::BLOB,
+        };
+        // Distinct lines against one line repeated: sizes alike, content not.
+        let distinct = (0..lines).flat_map(|i| format!("{i:015}\n").into_bytes());
+        let repeated = |c: char| format!("{}\n", c.to_string().repeat(15)).repeat(lines as usize);
+        let big = |seed: u8| match seed {
+            1 => entry(distinct.clone().collect()),
+            2 => entry(repeated('y').into_bytes()),
+            _ => entry(repeated('z').into_bytes()),
+        };
+        let sources = [(b"old".to_vec(), big(1))];
+        let adds = [(b"x".to_vec(), big(2)), (b"y".to_vec(), big(3))];
+        assert_eq!(
+            rename_possible(&repo, &sources, &adds).unwrap(),
+            Possible::TooMany
+        );
+        assert_eq!(
+            rename_possible(&repo, &sources, &adds[..1]).unwrap(),
+            Possible::No
+        );
     }
 
     #[test]
