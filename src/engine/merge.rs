@@ -8,7 +8,7 @@
 //! paths where a rename changes the outcome (a file renamed on one side and modified or deleted
 //! on the other).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use git2::{build::TreeUpdateBuilder, Oid, Repository, Tree};
 
@@ -243,16 +243,6 @@ pub(crate) fn as_path(path: &[u8]) -> &std::path::Path {
     }
 }
 
-fn read_entries(
-    repo: &Repository,
-    tree: Option<Oid>,
-) -> Result<BTreeMap<Vec<u8>, Entry>, git2::Error> {
-    let listing = Listing::read(repo, tree)?;
-    Ok((0..listing.len())
-        .map(|i| (listing.name(i).to_vec(), listing.entry(i)))
-        .collect())
-}
-
 /// A directory's entries, sorted by name bytes, their names in one buffer: the merge of a
 /// directory reads three of these, so one allocation each instead of one per entry.
 struct Listing {
@@ -261,11 +251,15 @@ struct Listing {
 }
 
 impl Listing {
-    fn read(repo: &Repository, tree: Option<Oid>) -> Result<Listing, git2::Error> {
-        let mut listing = Listing {
+    fn empty() -> Listing {
+        Listing {
             names: Vec::new(),
             entries: Vec::new(),
-        };
+        }
+    }
+
+    fn read(repo: &Repository, tree: Option<Oid>) -> Result<Listing, git2::Error> {
+        let mut listing = Listing::empty();
         let Some(oid) = tree else {
             return Ok(listing);
         };
@@ -990,14 +984,16 @@ fn collect_adds(
     if base == side || side.is_none() {
         return Ok(());
     }
-    let b = read_entries(repo, base)?;
-    let s = read_entries(repo, side)?;
-    for (name, entry) in &s {
-        let path = join(prefix, name);
-        let before = b.get(name).copied();
-        if before == Some(*entry) {
+    let b = Listing::read(repo, base)?;
+    let s = Listing::read(repo, side)?;
+    for (name, [before, entry, _]) in join3(&b, &s, &Listing::empty()) {
+        let Some(entry) = entry else {
+            continue;
+        };
+        if before == Some(entry) {
             continue;
         }
+        let path = join(prefix, name);
         if entry.is_tree() {
             collect_adds(
                 repo,
@@ -1007,7 +1003,7 @@ fn collect_adds(
                 out,
             )?;
         } else if file_part(before).is_none() {
-            out.push((path, *entry));
+            out.push((path, entry));
         }
     }
     Ok(())

@@ -4,20 +4,22 @@
 //! object directory that this process reads as an alternate; the repository's own object
 //! directory is never written, so a dry run or a conflict leaves nothing behind.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 
 use git2::{Oid, Repository, Signature, Time};
 
-/// The private object directories, removed when the command is done.
-static SCRATCH: Mutex<Vec<tempfile::TempDir>> = Mutex::new(Vec::new());
+thread_local! {
+    /// The private object directories of the merges run on this thread, removed when the
+    /// command is done, or when the thread ends (a library caller's or a test's thread; the
+    /// main thread's are removed by `clean_up`, as Rust does not drop them at exit).
+    static SCRATCH: RefCell<Vec<tempfile::TempDir>> = const { RefCell::new(Vec::new()) };
+}
 
-/// Remove the private object directories; called once the command has finished.
+/// Remove this thread's private object directories; called once the command has finished.
 pub fn clean_up() {
-    if let Ok(mut dirs) = SCRATCH.lock() {
-        dirs.clear();
-    }
+    SCRATCH.with(|dirs| dirs.borrow_mut().clear());
 }
 
 /// git's answer: the merged tree, or the conflicting paths with their kinds.
@@ -119,9 +121,7 @@ pub fn merge(repo: &Repository, base: Oid, ours: Oid, theirs: Oid) -> Result<Git
     repo.odb()
         .and_then(|odb| odb.add_disk_alternate(&path_text(&objects)))
         .map_err(|e| e.message().to_string())?;
-    if let Ok(mut dirs) = SCRATCH.lock() {
-        dirs.push(scratch);
-    }
+    SCRATCH.with(|dirs| dirs.borrow_mut().push(scratch));
     Ok(GitMerge {
         tree: parsed.0,
         conflicts: if clean { Vec::new() } else { parsed.1 },
@@ -194,4 +194,46 @@ fn parse(out: &[u8]) -> Option<Parsed> {
         })
         .collect();
     Some((tree, conflicts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch_paths() -> Vec<PathBuf> {
+        SCRATCH.with(|dirs| {
+            dirs.borrow()
+                .iter()
+                .map(|d| d.path().to_path_buf())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_merge_run_on_a_thread_leaves_no_private_directory_when_the_thread_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let tree = |content: &[u8]| {
+            let blob = repo.blob(content).unwrap();
+            let mut builder = repo.treebuilder(None).unwrap();
+            builder.insert("f", blob, 0o100644).unwrap();
+            builder.write().unwrap()
+        };
+        let (base, ours, theirs) = (tree(b"a\n"), tree(b"b\n"), tree(b"a\n"));
+        let path = dir.path().to_path_buf();
+        let left = std::thread::spawn(move || {
+            let repo = Repository::open_bare(&path).unwrap();
+            match merge(&repo, base, ours, theirs) {
+                Ok(merged) => assert_eq!(merged.tree, ours),
+                // No git new enough on PATH: nothing was kept either way.
+                Err(_) => assert!(!available() || scratch_paths().is_empty()),
+            }
+            scratch_paths()
+        })
+        .join()
+        .unwrap();
+        assert!(left.iter().all(|p| !p.exists()), "left behind: {left:?}");
+        clean_up();
+        assert!(scratch_paths().is_empty());
+    }
 }
