@@ -89,7 +89,10 @@ pub enum ColorChoice {
     Never,
 }
 
+// Deferred: a run builds the options of its own subcommand only. (A flattened struct's doc
+// comment would then become its command's about: the structs above carry plain comments.)
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Snapshot the production tip (tag + staging branch) just before a rollout.
     Prepare(PrepareArgs),
@@ -235,9 +238,11 @@ pub fn completion(shell: clap_complete::Shell) -> String {
 /// Man pages: `git-fastrevert.1` and one per command (`git-fastrevert-revert.1`, …).
 pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     use clap::CommandFactory;
-    let cmd = Cli::command()
+    let mut cmd = Cli::command()
         .name("git-fastrevert")
         .bin_name("git-fastrevert");
+    // The subcommands' options are deferred until the command is built.
+    cmd.build();
     let mut pages = Vec::new();
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
@@ -291,7 +296,7 @@ fn with_value_names(page: Vec<u8>, cmd: &clap::Command) -> Vec<u8> {
     format!("{}{synopsis}{}", &text[..start], &text[end..]).into_bytes()
 }
 
-/// Where releases live on this host.
+// Where releases live on this host.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ReleaseDirArgs {
     /// Directory with one folder per release [default: fastrevert.releases].
@@ -307,7 +312,7 @@ pub struct ReleaseDirArgs {
     pub wait: u64,
 }
 
-/// What runs after the live link moves: hooks, and a health check that flips back.
+// What runs after the live link moves: hooks, and a health check that flips back.
 #[derive(Debug, Clone, Args)]
 pub struct AfterSwitchArgs {
     /// Run CMD (through sh) in the release before the link moves to it (composer install,
@@ -514,7 +519,7 @@ pub struct CheckMigrationsArgs {
     pub allow_migrations: Vec<String>,
 }
 
-/// The migration guard's switch, for commands that move production over migrations.
+// The migration guard's switch, for commands that move production over migrations.
 #[derive(Debug, Clone, Default, Args)]
 pub struct GuardArgs {
     /// Go ahead even when the range holds destructive migrations (dropped, renamed or retyped
@@ -544,7 +549,7 @@ pub struct PrepareArgs {
 #[derive(Debug, Args)]
 pub struct ListArgs {}
 
-/// Signing, as `git commit -S` / `git tag -s`: by default git's own configuration decides.
+// Signing, as `git commit -S` / `git tag -s`: by default git's own configuration decides.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SignArgs {
     /// Sign the commits (and prepare's tag), with KEYID or user.signingKey.
@@ -574,7 +579,7 @@ impl SignArgs {
     }
 }
 
-/// Options shared by the commands that create a branch and open a pull request.
+// Options shared by the commands that create a branch and open a pull request.
 #[derive(Debug, Clone, Default, Args)]
 pub struct PublishArgs {
     #[command(flatten)]

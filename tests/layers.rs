@@ -195,10 +195,10 @@ fn long_flags() -> Vec<String> {
         }
     }
     let mut out = Vec::new();
-    walk(
-        &<git_fastrevert::cli::Cli as clap::CommandFactory>::command(),
-        &mut out,
-    );
+    let mut cli = <git_fastrevert::cli::Cli as clap::CommandFactory>::command();
+    // The subcommands' options are deferred until the command is built.
+    cli.build();
+    walk(&cli, &mut out);
     out.sort();
     out.dedup();
     out
