@@ -418,10 +418,16 @@ impl Repo {
         target.strip_prefix("refs/heads/").map(str::to_string)
     }
 
-    /// The repository's configuration (local, global, system, and `-c` overrides).
+    /// The repository's configuration (local, global, system, and `-c` overrides), as it is
+    /// now: a snapshot reads the files once, where a live handle looks at all three again on
+    /// every key.
     pub fn config(&self) -> Result<Config> {
         Ok(Config {
-            git: self.git.config().map_err(reading("reading git config"))?,
+            git: self
+                .git
+                .config()
+                .and_then(|mut live| live.snapshot())
+                .map_err(reading("reading git config"))?,
         })
     }
 
