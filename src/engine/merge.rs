@@ -780,7 +780,9 @@ impl Merger<'_> {
             if hand_over {
                 // git settles any rename (and all that follows from it, directory renames
                 // included); a merge where none is possible is settled here.
-                if rename_possible(self.repo, srcs, &adds)? != Possible::No {
+                // An object that cannot be read here (a partial clone's missing blob) is git's
+                // to fetch and weigh.
+                if !matches!(rename_possible(self.repo, srcs, &adds), Ok(Possible::No)) {
                     self.pending = pending;
                     return Ok(None);
                 }
