@@ -930,3 +930,91 @@ fn configuration_from_the_environment_leaves_no_secret_on_disk() {
         .args(["-f", "sleep 3"])
         .status();
 }
+
+/// In a clone made with `--filter=blob:none` most contents are on the remote only: a revert that
+/// git settles (a rename) or that merges lines of a file never fetched comes out as git's, and
+/// pushes.
+#[test]
+fn a_partial_clone_reverts_as_git_does_and_its_guard_reads_unfetched_migrations() {
+    let env = Env::new();
+    let origin = env.repo("origin");
+    env.git(&origin, &["config", "uploadpack.allowFilter", "true"]);
+    let lines = |tag: &str| {
+        (1..=200)
+            .map(|i| format!("{tag} line {i}\n"))
+            .collect::<String>()
+    };
+    let (f1, f3) = (lines("f1"), lines("f3"));
+    env.commit(&origin, &[("f1.txt", &f1), ("f3.txt", &f3)], "Files");
+    let renamed_later = env.commit(&origin, &[("f1.txt", &format!("{f1}more\n"))], "Change f1");
+    env.git(&origin, &["mv", "f1.txt", "g1.txt"]);
+    env.git(&origin, &["commit", "-q", "-m", "Rename f1"]);
+    let top = env.commit(
+        &origin,
+        &[("f3.txt", &f3.replacen("f3 line 1\n", "top\n", 1))],
+        "Top",
+    );
+    let bottom = f3
+        .replacen("f3 line 1\n", "top\n", 1)
+        .replace("f3 line 200\n", "bottom\n");
+    env.commit(&origin, &[("f3.txt", &bottom)], "Bottom");
+
+    for (i, commit) in [renamed_later, top].iter().enumerate() {
+        let clone = env.path(&format!("partial{i}"));
+        let url = format!("file://{}", origin.display());
+        env.git(
+            env.tmp.path(),
+            &[
+                "clone",
+                "-q",
+                "--filter=blob:none",
+                "--no-checkout",
+                &url,
+                clone.to_str().unwrap(),
+            ],
+        );
+        let branch = format!("revert-{i}");
+        env.run_ok(
+            &clone,
+            &["revert", commit, "--no-fetch", "--yes", "--branch", &branch],
+        );
+        let ours = env.rev(&clone, &format!("{branch}^{{tree}}"));
+        let merge_base = format!("--merge-base={commit}");
+        let parent = format!("{commit}^");
+        let git = env.git(
+            &clone,
+            &["merge-tree", "--write-tree", &merge_base, "main", &parent],
+        );
+        assert_eq!(ours, git, "revert of {commit}");
+        assert_eq!(env.rev(&origin, &branch), env.rev(&clone, &branch));
+    }
+
+    // The migration guard reads a migration the clone never fetched, and judges it.
+    let migration = "class DropX < ActiveRecord::Migration[7.0]\n  def change\n    remove_column :users, :x\n  end\nend\n";
+    let dropped = env.commit(
+        &origin,
+        &[("db/migrate/20260101000000_drop_x.rb", migration)],
+        "Drop x",
+    );
+    env.commit(&origin, &[("later.txt", "later\n")], "Later");
+    let clone = env.path("partial-guard");
+    let url = format!("file://{}", origin.display());
+    env.git(
+        env.tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--filter=blob:none",
+            "--no-checkout",
+            &url,
+            clone.to_str().unwrap(),
+        ],
+    );
+    let out = env.run(&clone, &["revert", &dropped, "--no-fetch", "--no-push"]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("remove_column :users, :x"),
+        "{}",
+        stderr(&out)
+    );
+}

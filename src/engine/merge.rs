@@ -181,7 +181,16 @@ pub fn merge_trees(
             )),
         }
     }
-    tree = merger.run_deferred(deferred, tree)?;
+    tree = match merger.run_deferred(deferred, tree) {
+        // A file's content not here (a partial clone's blob on its promisor): git fetches it.
+        Err(e) if e.code() == git2::ErrorCode::NotFound && crate::git::merge_tree::available() => {
+            return match by_git(repo, base, ours, theirs) {
+                Ok(exact) => Ok(exact.with_notes(merger.notes)),
+                Err(_) => Err(e),
+            };
+        }
+        merged => merged?,
+    };
     merger.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
     merger.conflicts.dedup_by(|a, b| a.path == b.path);
     Ok(TreeMerge {

@@ -111,7 +111,8 @@ pub fn persist(repo: &Repo, roots: &[Oid]) -> Result<()> {
 }
 
 /// Copy the objects reachable from `roots` that `disk` lacks into `dest`, walking no further
-/// than what `disk` or `dest` already has.
+/// than what `disk` or `dest` already has. In a partial clone a file's content may be on the
+/// promisor remote only: such a blob is left where it is, as git leaves it.
 pub fn copy_missing(
     repo: &Repository,
     roots: &[Oid],
@@ -119,40 +120,70 @@ pub fn copy_missing(
     dest: &git2::Odb<'_>,
 ) -> Result<()> {
     let odb = repo.odb()?;
-    let mut stack: Vec<(Oid, bool)> = roots.iter().map(|&oid| (oid, false)).collect();
+    let partial = is_partial_clone(repo);
+    // (id, its children already pushed, named by a tree as a file)
+    let mut stack: Vec<(Oid, bool, bool)> = roots.iter().map(|&oid| (oid, false, false)).collect();
     // Post-order: an object is written after everything it points to.
-    while let Some((oid, children_done)) = stack.pop() {
+    while let Some((oid, children_done, file)) = stack.pop() {
         if disk.exists(oid) || dest.exists(oid) {
             continue;
         }
-        let object = odb.read(oid)?;
+        let object = match odb.read(oid) {
+            Err(e) if file && partial && e.code() == git2::ErrorCode::NotFound => continue,
+            read => read?,
+        };
         if children_done {
             dest.write(object.kind(), object.data())?;
             continue;
         }
-        stack.push((oid, true));
+        stack.push((oid, true, file));
         match object.kind() {
             ObjectType::Commit => {
                 let commit = repo.find_commit(oid)?;
-                stack.push((commit.tree_id(), false));
-                stack.extend(commit.parent_ids().map(|p| (p, false)));
+                stack.push((commit.tree_id(), false, false));
+                stack.extend(commit.parent_ids().map(|p| (p, false, false)));
             }
             ObjectType::Tree => {
                 let tree = repo.find_tree(oid)?;
                 for entry in tree.iter() {
-                    if entry.kind() != Some(ObjectType::Commit) {
-                        stack.push((entry.id(), false));
+                    match entry.kind() {
+                        Some(ObjectType::Commit) => {}
+                        kind => stack.push((entry.id(), false, kind == Some(ObjectType::Blob))),
                     }
                 }
             }
             ObjectType::Tag => {
                 let tag = repo.find_tag(oid)?;
-                stack.push((tag.target_id(), false));
+                stack.push((tag.target_id(), false, false));
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// Whether objects may be missing here by design: a clone made with `--filter`, whose remote
+/// promises them (git's `extensions.partialClone`, or a remote marked `promisor`).
+pub fn is_partial_clone(repo: &Repository) -> bool {
+    let Ok(config) = repo.config().and_then(|mut c| c.snapshot()) else {
+        return false;
+    };
+    if config.get_string("extensions.partialclone").is_ok() {
+        return true;
+    }
+    let Ok(mut entries) = config.entries(Some(r"^remote\..*\.promisor$")) else {
+        return false;
+    };
+    let mut names = Vec::new();
+    while let Some(Ok(entry)) = entries.next() {
+        if let Ok(name) = entry.name() {
+            names.push(name.to_string());
+        }
+    }
+    // git's booleans: true, yes, on, 1.
+    names
+        .iter()
+        .any(|name| config.get_bool(name).unwrap_or(false))
 }
 
 /// Who writes new commits and how they are signed, settled before anything is written; from

@@ -431,12 +431,33 @@ impl Repo {
         })
     }
 
-    /// A blob's bytes.
+    /// A blob's bytes. In a partial clone a blob may be on the promisor remote only: git
+    /// fetches it (`cat-file` does, as any git command that needs it).
     pub fn blob(&self, id: Oid) -> Result<Vec<u8>> {
-        self.git
-            .find_blob(id)
-            .map(|b| b.content().to_vec())
-            .map_err(reading(format_args!("reading blob {id}")))
+        match self.git.find_blob(id) {
+            Err(e)
+                if e.code() == git2::ErrorCode::NotFound && super::is_partial_clone(&self.git) =>
+            {
+                let out = std::process::Command::new("git")
+                    .arg("--git-dir")
+                    .arg(self.git.path())
+                    .args(["cat-file", "blob", &id.to_string()])
+                    .stdin(std::process::Stdio::null())
+                    .output()
+                    .map_err(|io| Error::failed(format!("could not run git: {io}")))?;
+                if !out.status.success() {
+                    return Err(Error::failed(format!(
+                        "reading blob {id}: this is a partial clone and its promisor remote did not give it: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ))
+                    .hint("fetch it once the remote is reachable (git fetch), or clone without --filter"));
+                }
+                Ok(out.stdout)
+            }
+            read => read
+                .map(|b| b.content().to_vec())
+                .map_err(reading(format_args!("reading blob {id}"))),
+        }
     }
 
     pub fn tree(&self, id: Oid) -> Result<Tree<'_>> {
