@@ -959,8 +959,9 @@ fn a_partial_clone_reverts_as_git_does_and_its_guard_reads_unfetched_migrations(
         .replace("f3 line 200\n", "bottom\n");
     env.commit(&origin, &[("f3.txt", &bottom)], "Bottom");
 
-    for (i, commit) in [renamed_later, top].iter().enumerate() {
-        let clone = env.path(&format!("partial{i}"));
+    // A fresh clone each time: git fetches what a run needs, and keeps it.
+    let partial_clone = |name: &str| {
+        let clone = env.path(name);
         let url = format!("file://{}", origin.display());
         env.git(
             env.tmp.path(),
@@ -973,6 +974,10 @@ fn a_partial_clone_reverts_as_git_does_and_its_guard_reads_unfetched_migrations(
                 clone.to_str().unwrap(),
             ],
         );
+        clone
+    };
+    for (i, commit) in [renamed_later, top].iter().enumerate() {
+        let clone = partial_clone(&format!("partial{i}"));
         let branch = format!("revert-{i}");
         env.run_ok(
             &clone,
@@ -997,19 +1002,7 @@ fn a_partial_clone_reverts_as_git_does_and_its_guard_reads_unfetched_migrations(
         "Drop x",
     );
     env.commit(&origin, &[("later.txt", "later\n")], "Later");
-    let clone = env.path("partial-guard");
-    let url = format!("file://{}", origin.display());
-    env.git(
-        env.tmp.path(),
-        &[
-            "clone",
-            "-q",
-            "--filter=blob:none",
-            "--no-checkout",
-            &url,
-            clone.to_str().unwrap(),
-        ],
-    );
+    let clone = partial_clone("partial-guard");
     let out = env.run(&clone, &["revert", &dropped, "--no-fetch", "--no-push"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert!(
