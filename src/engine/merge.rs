@@ -1032,8 +1032,7 @@ fn find_renames(
     let mut used_dst: BTreeSet<usize> = BTreeSet::new();
     let mut left_src = Vec::new();
     let mut seen_src = BTreeSet::new();
-    // git's merges never take an empty file as a rename source (rename_empty is off).
-    let empty = Oid::hash_object(git2::ObjectType::Blob, b"")?;
+    let empty = empty_blob()?;
     for (src, se) in sources {
         if !seen_src.insert(src.clone()) || se.oid == empty {
             continue;
@@ -1108,6 +1107,11 @@ fn find_renames(
     Ok(found)
 }
 
+/// The empty file's id: git's merges never take it as a rename source (rename_empty is off).
+fn empty_blob() -> Result<Oid, git2::Error> {
+    Oid::hash_object(git2::ObjectType::Blob, b"")
+}
+
 /// Whether git's rename detection could pair a source with an addition.
 #[derive(Debug, PartialEq, Eq)]
 enum Possible {
@@ -1132,7 +1136,7 @@ fn rename_possible(
     sources: &[(TreePath, Entry)],
     adds: &[(TreePath, Entry)],
 ) -> Result<Possible, git2::Error> {
-    let empty = Oid::hash_object(git2::ObjectType::Blob, b"")?;
+    let empty = empty_blob()?;
     let sources: Vec<&(TreePath, Entry)> = sources.iter().filter(|(_, e)| e.oid != empty).collect();
     if sources.is_empty() || adds.is_empty() {
         return Ok(Possible::No);
@@ -1213,7 +1217,7 @@ impl<'r> SimilaritySearch<'r> {
         let mut pairs: Vec<(usize, usize)> = Vec::new();
         for (si, &(_, ss)) in self.sources.iter().enumerate() {
             for (di, &(_, ds)) in dsts.iter().enumerate() {
-                if could_pair(ss, ds) {
+                if similarity::sizes_can_reach(ss, ds, RENAME_MIN_SCORE) {
                     pairs.push((si, di));
                 }
             }
@@ -1252,13 +1256,6 @@ impl<'r> SimilaritySearch<'r> {
         }
         Ok(Possible::No)
     }
-}
-
-/// git's size filter: a pair whose sizes differ by more than half the larger cannot reach 50%.
-fn could_pair(a: u64, b: u64) -> bool {
-    let (max, min) = (a.max(b), a.min(b));
-    max > 0
-        && max * (similarity::MAX_SCORE - RENAME_MIN_SCORE) >= (max - min) * similarity::MAX_SCORE
 }
 
 /// Whether `side` renamed `dir`: most of the renamed files from it went to one other directory

@@ -75,15 +75,20 @@ fn chunk_hash(accum1: u32, accum2: u32) -> u32 {
     accum1.wrapping_add(accum2.wrapping_mul(0x61)) % HASHBASE
 }
 
+/// git's size filter: files whose sizes differ by more than `min_score` allows cannot reach it
+/// (at 50%, by more than half the larger); nor can two empty files.
+pub fn sizes_can_reach(a: u64, b: u64, min_score: u64) -> bool {
+    let (max, min) = (a.max(b), a.min(b));
+    max > 0 && max * (MAX_SCORE - min_score) >= (max - min) * MAX_SCORE
+}
+
 /// Similarity of `src` and `dst` in 0..=MAX_SCORE; 0 when their sizes differ too much to reach
 /// `min_score`.
 pub fn score(src: &Signature, dst: &Signature, min_score: u64) -> u64 {
-    let max_size = src.size.max(dst.size);
-    let base_size = src.size.min(dst.size);
-    let delta_size = max_size - base_size;
-    if max_size * (MAX_SCORE - min_score) < delta_size * MAX_SCORE || max_size == 0 {
+    if !sizes_can_reach(src.size, dst.size, min_score) {
         return 0;
     }
+    let max_size = src.size.max(dst.size);
     // Bytes of `src` found in `dst`: a merge of the two sorted lists.
     let (a, b) = (&src.chunks, &dst.chunks);
     let (mut i, mut j, mut copied) = (0, 0, 0u64);

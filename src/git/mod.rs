@@ -120,7 +120,8 @@ pub fn copy_missing(
     dest: &git2::Odb<'_>,
 ) -> Result<()> {
     let odb = repo.odb()?;
-    let partial = is_partial_clone(repo);
+    // Asked at the first object missing, not on every write.
+    let mut partial = None;
     // (id, its children already pushed, named by a tree as a file)
     let mut stack: Vec<(Oid, bool, bool)> = roots.iter().map(|&oid| (oid, false, false)).collect();
     // Post-order: an object is written after everything it points to.
@@ -129,7 +130,13 @@ pub fn copy_missing(
             continue;
         }
         let object = match odb.read(oid) {
-            Err(e) if file && partial && e.code() == git2::ErrorCode::NotFound => continue,
+            Err(e)
+                if file
+                    && e.code() == git2::ErrorCode::NotFound
+                    && *partial.get_or_insert_with(|| is_partial_clone(repo)) =>
+            {
+                continue
+            }
             read => read?,
         };
         if children_done {
