@@ -1219,13 +1219,18 @@ impl<'r> SimilaritySearch<'r> {
             for (di, &(_, ds)) in dsts.iter().enumerate() {
                 if similarity::sizes_can_reach(ss, ds, RENAME_MIN_SCORE) {
                     pairs.push((si, di));
+                    // Checked as they are listed: thousands of files on each side would
+                    // otherwise list millions of pairs first.
+                    if self.pairs + pairs.len() > PAIR_BUDGET {
+                        return Ok(Possible::TooMany);
+                    }
                 }
             }
         }
         self.pairs += pairs.len();
         let wanted: BTreeSet<usize> = pairs.iter().map(|p| p.1).collect();
         self.bytes += wanted.iter().map(|&d| dsts[d].1).sum::<u64>();
-        if self.pairs > PAIR_BUDGET || self.bytes > BYTES_BUDGET {
+        if self.bytes > BYTES_BUDGET {
             return Ok(Possible::TooMany);
         }
         pairs.sort_by_key(|&(si, di)| {
@@ -1567,6 +1572,34 @@ mod tests {
         );
         assert_eq!(
             rename_possible(&repo, &sources, &adds[..1]).unwrap(),
+            Possible::No
+        );
+    }
+
+    #[test]
+    fn a_similarity_search_over_its_pair_budget_is_left_to_git() {
+        let (_d, repo) = repo();
+        let files = |prefix: &str, n: usize| -> Vec<(TreePath, Entry)> {
+            (0..n)
+                .map(|i| {
+                    let content = format!("{prefix}{i:05}\n");
+                    let entry = Entry {
+                        oid: repo.blob(content.as_bytes()).unwrap(),
+                        mode: FileMode::BLOB,
+                    };
+                    (format!("{prefix}/{i}").into_bytes(), entry)
+                })
+                .collect()
+        };
+        // Alike in size, unlike in content: every pair is a candidate.
+        let side = (PAIR_BUDGET as f64).sqrt() as usize + 1;
+        let (sources, adds) = (files("s", side), files("a", side));
+        assert_eq!(
+            rename_possible(&repo, &sources, &adds).unwrap(),
+            Possible::TooMany
+        );
+        assert_eq!(
+            rename_possible(&repo, &sources[..10], &adds[..10]).unwrap(),
             Possible::No
         );
     }
