@@ -51,6 +51,8 @@ pub struct Conflict {
 
 #[derive(Debug)]
 pub struct TreeMerge {
+    /// The merged tree; with conflicts, not a result (no caller commits one, so the trees that
+    /// would carry the last line merges are not written).
     pub tree: Oid,
     pub conflicts: Vec<Conflict>,
     /// What the caller should know about how it was merged (e.g. an old git).
@@ -597,7 +599,7 @@ impl Merger<'_> {
                 changed = true;
             }
         }
-        if !changed {
+        if !changed || !self.conflicts.is_empty() {
             return Ok(merged);
         }
         let merged_tree = self.repo.find_tree(merged)?;
@@ -898,7 +900,7 @@ impl Merger<'_> {
                 }
             }
         }
-        if updates.is_empty() {
+        if updates.is_empty() || !self.conflicts.is_empty() {
             return Ok(Some(merged));
         }
         let merged_tree = self.repo.find_tree(merged)?;
@@ -1386,6 +1388,42 @@ mod tests {
         assert!(m.conflicts.is_empty());
         assert_eq!(content(&repo, m.tree, "b/y").unwrap().0, "y2");
         assert_eq!(content(&repo, m.tree, "c/z").unwrap().0, "z");
+    }
+
+    #[test]
+    fn a_conflicting_merge_writes_no_tree_for_its_clean_line_merges() {
+        let (_d, repo) = repo();
+        let clash = |text: &str| TEXT.replace("5\n", text);
+        let base = tree(&repo, &[("a", TEXT, F), ("d/b", TEXT, F)]);
+        let ours = tree(
+            &repo,
+            &[
+                ("a", &clash("ours\n"), F),
+                ("d/b", &TEXT.replace("1\n", "one\n"), F),
+            ],
+        );
+        let theirs = tree(
+            &repo,
+            &[
+                ("a", &clash("theirs\n"), F),
+                ("d/b", &TEXT.replace("9\n", "nine\n"), F),
+            ],
+        );
+        let objects = |repo: &Repository| {
+            let mut ids = HashSet::new();
+            repo.odb().unwrap().foreach(|id| ids.insert(*id)).unwrap();
+            ids
+        };
+        let before = objects(&repo);
+        let m = merge_trees(&repo, &base, &ours, &theirs).unwrap();
+        assert_eq!(m.conflicts.len(), 1, "{:?}", m.conflicts);
+        let written: Vec<Oid> = objects(&repo).difference(&before).copied().collect();
+        let trees = written
+            .iter()
+            .filter(|id| repo.find_tree(**id).is_ok())
+            .count();
+        // Only the merged `d/b` itself: no tree to hold it, since no one commits this result.
+        assert_eq!((written.len(), trees), (1, 0), "{written:?}");
     }
 
     #[test]
