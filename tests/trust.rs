@@ -1011,3 +1011,50 @@ fn a_partial_clone_reverts_as_git_does_and_its_guard_reads_unfetched_migrations(
         stderr(&out)
     );
 }
+
+/// A commit off the first-parent line, in a clone the tool has not run in: git's own ancestry
+/// check answers (it stops once past the commit) and nothing is walked to the root; the next
+/// run, in a clone that is evidently kept, builds the remembered set. A commit off the base is
+/// refused either way.
+#[test]
+fn a_first_run_asks_git_whether_a_commit_is_on_the_base_and_a_kept_clone_remembers() {
+    let env = Env::new();
+    let (work, _remote) = env.cloned();
+    let merged = env.rev(&work, "main~1^2");
+    let cache = work.join(".git/fastrevert");
+    assert!(!cache.exists());
+
+    let first = env.run_ok(
+        &work,
+        &["revert", &merged, "-v", "--no-push", "--branch", "r1"],
+    );
+    assert!(
+        stderr(&first).contains("answered by git merge-base --is-ancestor"),
+        "{}",
+        stderr(&first)
+    );
+    assert!(!cache.join("reach").exists());
+
+    let second = env.run_ok(
+        &work,
+        &["revert", &merged, "-v", "--no-push", "--branch", "r2"],
+    );
+    assert!(
+        stderr(&second).contains("answered by a walk of its whole history"),
+        "{}",
+        stderr(&second)
+    );
+    assert!(cache.join("reach").exists());
+
+    env.git(&work, &["switch", "-q", "-c", "side"]);
+    let side = env.commit(&work, &[("side.txt", "side\n")], "Side work");
+    env.git(&work, &["switch", "-q", "main"]);
+    std::fs::remove_dir_all(&cache).unwrap();
+    let out = env.run(&work, &["revert", &side, "-v", "--json"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("answered by git merge-base --is-ancestor"),
+        "{}",
+        stderr(&out)
+    );
+}

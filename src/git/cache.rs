@@ -40,6 +40,12 @@ pub fn path(repo: &Repository, name: &str) -> PathBuf {
     repo.commondir().join("fastrevert").join(name)
 }
 
+/// Whether the tool has remembered anything in this repository before (an earlier real run:
+/// the clone is kept between runs, not made for one).
+pub fn any(repo: &Repository) -> bool {
+    repo.commondir().join("fastrevert").is_dir()
+}
+
 /// The body of the cache at `path`, if it is there, starts with `magic` and matches its checksum.
 pub fn read(path: &Path, magic: &[u8; 8]) -> Option<Vec<u8>> {
     let mut bytes = std::fs::read(path).ok()?;

@@ -251,6 +251,12 @@ impl Repo {
             .map_err(reading("walking the history"))
     }
 
+    /// Whether the tool has remembered anything here before (`<git dir>/fastrevert`): a clone
+    /// kept between runs rather than made for one.
+    pub fn has_remembered_anything(&self) -> bool {
+        super::cache::any(&self.git)
+    }
+
     /// Whether git keeps a commit-graph (generation numbers) for this repository.
     pub fn has_commit_graph(&self) -> bool {
         let info = self.git.path().join("objects/info");
@@ -263,6 +269,11 @@ impl Repo {
         if !self.has_commit_graph() {
             return None;
         }
+        Some(self.ask_git(args, ids))
+    }
+
+    /// `git <args> <ids>` on this repository, answering on stdout and by its exit code.
+    fn ask_git(&self, args: &[&str], ids: &[Oid]) -> std::process::Command {
         let mut cmd = std::process::Command::new("git");
         cmd.arg("--git-dir")
             .arg(self.git.path())
@@ -271,14 +282,25 @@ impl Repo {
             .args(ids.iter().map(Oid::to_string))
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
-        Some(cmd)
+        cmd
     }
 
     /// `git merge-base --is-ancestor`, when the repository has a commit-graph; `None` when it
     /// has none or git gave no clear answer (the walk then answers).
     fn ancestor_by_commit_graph(&self, ancestor: Oid, commit: Oid) -> Option<bool> {
+        if !self.has_commit_graph() {
+            return None;
+        }
+        self.ancestor_by_git(ancestor, commit)
+    }
+
+    /// `git merge-base --is-ancestor`, with or without a commit-graph: git walks from `commit`
+    /// only until it is past `ancestor` (by generation numbers, else by commit dates), where a
+    /// walk here to remember every commit goes to the root. `None` when git is missing or gave
+    /// no clear answer.
+    pub fn ancestor_by_git(&self, ancestor: Oid, commit: Oid) -> Option<bool> {
         let status = self
-            .ask_commit_graph(&["merge-base", "--is-ancestor"], &[ancestor, commit])?
+            .ask_git(&["merge-base", "--is-ancestor"], &[ancestor, commit])
             .stdout(std::process::Stdio::null())
             .status()
             .ok()?;
