@@ -22,6 +22,10 @@ Each round times, per commit, as whole processes and in turn:
 - porcelain: `git switch -f -C bench-p TIP` + `git revert --no-edit C` in the checkout (for a
   conflict, then `git revert --abort`).
 
+Before the rounds, the first deep commit is reverted once in the clone without `.git/fastrevert`
+(what a first run builds and later runs read), against `git merge-base --is-ancestor` plus the
+plumbing.
+
 With --rollback-depth N (10,000 by default, when the first-parent line is that long), a tag N
 first parents back is rolled back to (`rollback --to --mode commit --no-push`), its first run
 (which walks and remembers the line) apart, against `git commit-tree` + `git update-ref`.
@@ -165,6 +169,20 @@ def main():
 
     times = {k: {c: {"ours": [], "plumbing": [], "porcelain": []} for c in cs} for k, cs in kinds.items()}
     disagree = []
+
+    # The first revert in a clone builds what later runs read from `.git/fastrevert` (the set of
+    # the base's commits, the migration index): timed once, apart, on a deep commit, against
+    # git's own ancestry check plus the plumbing.
+    first_run = None
+    if kinds.get("deep"):
+        c = kinds["deep"][0]
+        shutil.rmtree(os.path.join(repo, ".git", "fastrevert"), ignore_errors=True)
+        first_ms, _ = ours(c)
+        t0 = time.monotonic()
+        git(repo, "merge-base", "--is-ancestor", c, tip, check=False)
+        ancestry_ms = (time.monotonic() - t0) * 1000
+        plumbing_ms, _ = plumbing(c, True)
+        first_run = (c, first_ms, ancestry_ms, plumbing_ms)
     for _ in range(args.rounds):
         for kind, commits in kinds.items():
             for c in commits:
@@ -231,6 +249,11 @@ def main():
         print(f"| {kind} | {len(per)} | {med['ours']:.0f} | {med['plumbing']:.0f} | "
               f"{med['porcelain']:.0f} | {med['ours'] / med['plumbing']:.2f} | "
               f"{med['porcelain'] / med['ours']:.2f} |")
+    if first_run:
+        c, first_ms, ancestry_ms, plumbing_ms = first_run
+        print(f"\nFirst revert in this clone (no `.git/fastrevert`), deep commit `{c[:12]}`: "
+              f"ours {first_ms:.0f} ms; `git merge-base --is-ancestor` {ancestry_ms:.0f} ms + "
+              f"plumbing {plumbing_ms:.0f} ms.")
     for depth, first, ours_ms, plumb_ms in rollback_rows:
         print(f"\n`rollback --to` a tag {depth:,} first parents back (`--mode commit --no-push`): "
               f"first run {first:.0f} ms (walks and remembers the line), then {ours_ms:.1f} ms; "
