@@ -1023,27 +1023,26 @@ fn a_first_run_asks_git_whether_a_commit_is_on_the_base_and_a_kept_clone_remembe
     let merged = env.rev(&work, "main~1^2");
     let cache = work.join(".git/fastrevert");
     assert!(!cache.exists());
+    let answered_by = |out: &std::process::Output, how: &str| {
+        let err = stderr(out);
+        assert!(
+            err.contains(&format!("on the base? answered by {how}")),
+            "{err}"
+        );
+    };
 
     let first = env.run_ok(
         &work,
         &["revert", &merged, "-v", "--no-push", "--branch", "r1"],
     );
-    assert!(
-        stderr(&first).contains("answered by git merge-base --is-ancestor"),
-        "{}",
-        stderr(&first)
-    );
+    answered_by(&first, "git merge-base --is-ancestor");
     assert!(!cache.join("reach").exists());
 
     let second = env.run_ok(
         &work,
         &["revert", &merged, "-v", "--no-push", "--branch", "r2"],
     );
-    assert!(
-        stderr(&second).contains("answered by a walk of its whole history"),
-        "{}",
-        stderr(&second)
-    );
+    answered_by(&second, "a walk of its whole history");
     assert!(cache.join("reach").exists());
 
     env.git(&work, &["switch", "-q", "-c", "side"]);
@@ -1052,9 +1051,5 @@ fn a_first_run_asks_git_whether_a_commit_is_on_the_base_and_a_kept_clone_remembe
     std::fs::remove_dir_all(&cache).unwrap();
     let out = env.run(&work, &["revert", &side, "-v", "--json"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("answered by git merge-base --is-ancestor"),
-        "{}",
-        stderr(&out)
-    );
+    answered_by(&out, "git merge-base --is-ancestor");
 }
