@@ -37,13 +37,17 @@ pub fn checksum(bytes: &[u8]) -> u64 {
 
 /// Where the cache `name` lives (shared by all worktrees of the repository).
 pub fn path(repo: &Repository, name: &str) -> PathBuf {
-    repo.commondir().join("fastrevert").join(name)
+    folder(repo).join(name)
 }
 
 /// Whether the tool has remembered anything in this repository before (an earlier real run:
 /// the clone is kept between runs, not made for one).
 pub fn any(repo: &Repository) -> bool {
-    repo.commondir().join("fastrevert").is_dir()
+    folder(repo).is_dir()
+}
+
+fn folder(repo: &Repository) -> PathBuf {
+    repo.commondir().join("fastrevert")
 }
 
 /// The body of the cache at `path`, if it is there, starts with `magic` and matches its checksum.

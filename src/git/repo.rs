@@ -251,12 +251,6 @@ impl Repo {
             .map_err(reading("walking the history"))
     }
 
-    /// Whether the tool has remembered anything here before (`<git dir>/fastrevert`): a clone
-    /// kept between runs rather than made for one.
-    pub fn has_remembered_anything(&self) -> bool {
-        super::cache::any(&self.git)
-    }
-
     /// Whether git keeps a commit-graph (generation numbers) for this repository.
     pub fn has_commit_graph(&self) -> bool {
         let info = self.git.path().join("objects/info");
@@ -460,11 +454,9 @@ impl Repo {
             Err(e)
                 if e.code() == git2::ErrorCode::NotFound && super::is_partial_clone(&self.git) =>
             {
-                let out = std::process::Command::new("git")
-                    .arg("--git-dir")
-                    .arg(self.git.path())
-                    .args(["cat-file", "blob", &id.to_string()])
-                    .stdin(std::process::Stdio::null())
+                let out = self
+                    .ask_git(&["cat-file", "blob"], &[id])
+                    .stderr(std::process::Stdio::piped())
                     .output()
                     .map_err(|io| Error::failed(format!("could not run git: {io}")))?;
                 if !out.status.success() {
@@ -502,6 +494,12 @@ impl Repo {
     /// Where the cache `name` lives (shared by all worktrees of the repository).
     pub fn cache_path(&self, name: &str) -> std::path::PathBuf {
         super::cache::path(&self.git, name)
+    }
+
+    /// Whether the tool has remembered anything here before (`<git dir>/fastrevert`): a clone
+    /// kept between runs rather than made for one.
+    pub fn has_remembered_anything(&self) -> bool {
+        super::cache::any(&self.git)
     }
 
     /// Commits of `tip`'s first-parent line not in `hide`'s history, newest first, at most
