@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use git2::{build::TreeUpdateBuilder, Oid, Repository, Tree};
 
 use super::attributes::{Attributes, Driver};
+use super::rename_search::{Possible, SimilaritySearch};
 use super::similarity;
 use crate::git::{merge_file, FileMode};
 
@@ -1114,20 +1115,6 @@ fn empty_blob() -> Result<Oid, git2::Error> {
     Oid::hash_object(git2::ObjectType::Blob, b"")
 }
 
-/// Whether git's rename detection could pair a source with an addition.
-#[derive(Debug, PartialEq, Eq)]
-enum Possible {
-    No,
-    Yes,
-    /// Too many pairs to compare here; git's detection (with its culling) is faster.
-    TooMany,
-}
-
-/// Pairs of candidate files compared here at most before leaving the question to git.
-const PAIR_BUDGET: usize = 20_000;
-/// Bytes of candidate additions read here at most before leaving the question to git.
-const BYTES_BUDGET: u64 = 8 << 20;
-
 /// Whether any source could be taken as renamed to any addition, asked so that a `No` is
 /// certain: every source and addition git could consider is looked at (git considers a subset,
 /// its "relevant" sources), any equal ids count whatever the modes, and a file holding CRLF
@@ -1148,7 +1135,7 @@ fn rename_possible(
         return Ok(Possible::Yes);
     }
     let regular = |e: &Entry| !e.is_tree() && file_kind(e.mode) == FileKind::Regular;
-    let mut search = SimilaritySearch::new(repo)?;
+    let mut search = SimilaritySearch::new(repo, RENAME_MIN_SCORE)?;
     for (_, e) in sources.iter().filter(|(_, e)| regular(e)) {
         search.add_source(e.oid)?;
     }
@@ -1168,101 +1155,20 @@ fn rename_possible(
         };
         tiers[tier].push(add);
     }
+    // Files with equal contents are compared once.
+    let mut seen = HashSet::new();
     for additions in tiers {
-        let found = search.compare(&additions)?;
+        let ids: Vec<Oid> = additions
+            .iter()
+            .map(|(_, e)| e.oid)
+            .filter(|oid| seen.insert(*oid))
+            .collect();
+        let found = search.compare(&ids)?;
         if found != Possible::No {
             return Ok(found);
         }
     }
     Ok(Possible::No)
-}
-
-/// Sources compared with additions by git's similarity, within a budget.
-struct SimilaritySearch<'r> {
-    repo: &'r Repository,
-    odb: git2::Odb<'r>,
-    /// Id and size of each source.
-    sources: Vec<(Oid, u64)>,
-    signatures: HashMap<Oid, Vec<similarity::Signature>>,
-    pairs: usize,
-    bytes: u64,
-}
-
-impl<'r> SimilaritySearch<'r> {
-    fn new(repo: &'r Repository) -> Result<Self, git2::Error> {
-        Ok(SimilaritySearch {
-            repo,
-            odb: repo.odb()?,
-            sources: Vec::new(),
-            signatures: HashMap::new(),
-            pairs: 0,
-            bytes: 0,
-        })
-    }
-
-    fn size(&self, oid: Oid) -> Result<u64, git2::Error> {
-        Ok(self.odb.read_header(oid)?.0 as u64)
-    }
-
-    fn add_source(&mut self, oid: Oid) -> Result<(), git2::Error> {
-        let size = self.size(oid)?;
-        self.sources.push((oid, size));
-        Ok(())
-    }
-
-    /// Compare every source with `additions`, pairs of close size first.
-    fn compare(&mut self, additions: &[&(TreePath, Entry)]) -> Result<Possible, git2::Error> {
-        let mut dsts = Vec::with_capacity(additions.len());
-        for (_, e) in additions {
-            dsts.push((e.oid, self.size(e.oid)?));
-        }
-        let mut pairs: Vec<(usize, usize)> = Vec::new();
-        for (si, &(_, ss)) in self.sources.iter().enumerate() {
-            for (di, &(_, ds)) in dsts.iter().enumerate() {
-                if similarity::sizes_can_reach(ss, ds, RENAME_MIN_SCORE) {
-                    pairs.push((si, di));
-                    // Checked as they are listed: thousands of files on each side would
-                    // otherwise list millions of pairs first.
-                    if self.pairs + pairs.len() > PAIR_BUDGET {
-                        return Ok(Possible::TooMany);
-                    }
-                }
-            }
-        }
-        self.pairs += pairs.len();
-        let wanted: BTreeSet<usize> = pairs.iter().map(|p| p.1).collect();
-        self.bytes += wanted.iter().map(|&d| dsts[d].1).sum::<u64>();
-        if self.bytes > BYTES_BUDGET {
-            return Ok(Possible::TooMany);
-        }
-        pairs.sort_by_key(|&(si, di)| {
-            let (ss, ds) = (self.sources[si].1, dsts[di].1);
-            ss.abs_diff(ds) * 1024 / ss.max(ds).max(1)
-        });
-        for (si, di) in pairs {
-            let (src, dst) = (self.sources[si].0, dsts[di].0);
-            for oid in [src, dst] {
-                if let std::collections::hash_map::Entry::Vacant(slot) = self.signatures.entry(oid)
-                {
-                    let blob = self.repo.find_blob(oid)?;
-                    slot.insert(similarity::Signature::both_ways(blob.content()));
-                }
-            }
-            let (a, b) = (&self.signatures[&src], &self.signatures[&dst]);
-            let best = a
-                .iter()
-                .flat_map(|x| {
-                    b.iter()
-                        .map(move |y| similarity::score(x, y, RENAME_MIN_SCORE))
-                })
-                .max()
-                .unwrap_or(0);
-            if best >= RENAME_MIN_SCORE {
-                return Ok(Possible::Yes);
-            }
-        }
-        Ok(Possible::No)
-    }
 }
 
 /// Whether `side` renamed `dir`: most of the renamed files from it went to one other directory
@@ -1343,6 +1249,7 @@ fn basename(path: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
+    use super::super::rename_search::{BYTES_BUDGET, PAIR_BUDGET};
     use super::*;
 
     fn repo() -> (tempfile::TempDir, Repository) {

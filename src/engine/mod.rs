@@ -4,5 +4,6 @@
 pub mod attributes;
 pub mod merge;
 pub mod message;
+pub mod rename_search;
 pub mod revert;
 pub mod similarity;

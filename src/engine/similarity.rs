@@ -21,7 +21,8 @@ impl Signature {
     /// as binary, and attributes (`binary`, a diff driver's `binary` setting) can make git take
     /// it either way, so both signatures are returned for it.
     pub fn both_ways(content: &[u8]) -> Vec<Signature> {
-        if content.windows(2).any(|w| w == b"\r\n") {
+        // Byte by byte: comparing each two-byte window as a slice is a call per byte.
+        if content.windows(2).any(|w| w[0] == b'\r' && w[1] == b'\n') {
             vec![
                 Signature::counted(content, true),
                 Signature::counted(content, false),

@@ -1,0 +1,324 @@
+//! Whether any of a few files could have been renamed to any of many additions, by git's
+//! similarity estimate. Proving "no" means reading every addition of a fitting size: on a
+//! history with thousands of files added since, tens of milliseconds of inflating and counting,
+//! spread here over the machine's cores (git does it on one).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use git2::{Oid, Repository};
+
+use super::similarity::{self, Signature};
+
+/// Whether git's rename detection could pair a source with an addition.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Possible {
+    No,
+    Yes,
+    /// Too many pairs to compare here; git's detection (with its culling) is faster.
+    TooMany,
+}
+
+/// Pairs of candidate files compared here at most before leaving the question to git.
+pub(super) const PAIR_BUDGET: usize = 20_000;
+/// Bytes of candidate additions read here at most before leaving the question to git.
+pub(super) const BYTES_BUDGET: u64 = 8 << 20;
+
+/// Bytes of additions to read and compare from which more threads help: each helper opens its
+/// own repository handle (libgit2 handles are not shared across threads), which costs about
+/// what reading a few dozen small files does.
+const SPREAD_FROM_BYTES: u64 = 256 << 10;
+
+/// Sources compared with additions by git's similarity, within a budget.
+pub(super) struct SimilaritySearch<'r> {
+    repo: &'r Repository,
+    odb: git2::Odb<'r>,
+    min_score: u64,
+    /// Id and size of each source.
+    sources: Vec<(Oid, u64)>,
+    source_signatures: HashMap<Oid, Vec<Signature>>,
+    pairs: usize,
+    bytes: u64,
+    spread_from_bytes: u64,
+    /// Handles of the threads that help, opened on the first large search.
+    helpers: Option<Vec<Repository>>,
+}
+
+impl<'r> SimilaritySearch<'r> {
+    pub(super) fn new(repo: &'r Repository, min_score: u64) -> Result<Self, git2::Error> {
+        Ok(SimilaritySearch {
+            repo,
+            odb: repo.odb()?,
+            min_score,
+            sources: Vec::new(),
+            source_signatures: HashMap::new(),
+            pairs: 0,
+            bytes: 0,
+            spread_from_bytes: SPREAD_FROM_BYTES,
+            helpers: None,
+        })
+    }
+
+    #[cfg(test)]
+    fn spreading_from(mut self, bytes: u64) -> Self {
+        self.spread_from_bytes = bytes;
+        self
+    }
+
+    pub(super) fn add_source(&mut self, oid: Oid) -> Result<(), git2::Error> {
+        let size = self.odb.read_header(oid)?.0 as u64;
+        self.sources.push((oid, size));
+        Ok(())
+    }
+
+    /// Compare every source with `additions`, closest sizes first.
+    pub(super) fn compare(&mut self, additions: &[Oid]) -> Result<Possible, git2::Error> {
+        let sizes = self.sizes(additions)?;
+        let mut pairs: Vec<(usize, usize)> = Vec::new();
+        for (si, &(_, ss)) in self.sources.iter().enumerate() {
+            for (di, &ds) in sizes.iter().enumerate() {
+                if similarity::sizes_can_reach(ss, ds, self.min_score) {
+                    pairs.push((si, di));
+                    // Checked as they are listed: thousands of files on each side would
+                    // otherwise list millions of pairs first.
+                    if self.pairs + pairs.len() > PAIR_BUDGET {
+                        return Ok(Possible::TooMany);
+                    }
+                }
+            }
+        }
+        self.pairs += pairs.len();
+        // Each addition once, with the sources it may match, in the order of its closest pair.
+        let closeness = |si: usize, di: usize| {
+            let (ss, ds) = (self.sources[si].1, sizes[di]);
+            ss.abs_diff(ds) * 1024 / ss.max(ds).max(1)
+        };
+        pairs.sort_by_key(|&(si, di)| closeness(si, di));
+        let mut matches: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut order: Vec<usize> = Vec::new();
+        for &(si, di) in &pairs {
+            let srcs = matches.entry(di).or_default();
+            if srcs.is_empty() {
+                order.push(di);
+            }
+            srcs.push(si);
+        }
+        let wanted: u64 = order.iter().map(|&d| sizes[d]).sum();
+        self.bytes += wanted;
+        if self.bytes > BYTES_BUDGET {
+            return Ok(Possible::TooMany);
+        }
+        for &(si, _) in &pairs {
+            let oid = self.sources[si].0;
+            if !self.source_signatures.contains_key(&oid) {
+                let blob = self.repo.find_blob(oid)?;
+                self.source_signatures
+                    .insert(oid, Signature::both_ways(blob.content()));
+            }
+        }
+        let work: Vec<Candidate> = order
+            .iter()
+            .map(|di| Candidate {
+                oid: additions[*di],
+                sources: matches[di]
+                    .iter()
+                    .map(|&si| &self.source_signatures[&self.sources[si].0])
+                    .collect(),
+            })
+            .collect();
+        let min_score = self.min_score;
+        let found = AtomicBool::new(false);
+        let next = AtomicUsize::new(0);
+        let unread = Mutex::new(Vec::new());
+        let check =
+            |repo: &Repository| check_candidates(repo, &work, min_score, &next, &found, &unread);
+        if wanted >= self.spread_from_bytes && work.len() > 1 {
+            let helpers = helpers(&mut self.helpers, self.repo);
+            std::thread::scope(|scope| {
+                for repo in helpers.iter_mut() {
+                    let check = &check;
+                    scope.spawn(move || check(repo));
+                }
+                check(self.repo);
+            });
+        } else {
+            check(self.repo);
+        }
+        if found.load(Ordering::Relaxed) {
+            return Ok(Possible::Yes);
+        }
+        // What a helper could not read (an object only in this handle's memory, or a damaged
+        // one) is read here, where an error is an answer.
+        let unread = unread.into_inner().unwrap_or_else(|e| e.into_inner());
+        for i in unread {
+            let blob = self.repo.find_blob(work[i].oid)?;
+            if work[i].matches(blob.content(), self.min_score) {
+                return Ok(Possible::Yes);
+            }
+        }
+        Ok(Possible::No)
+    }
+
+    /// The size of each addition. Read on one thread: a header read is short, and threads
+    /// reading headers at once mostly wait on the pack's lock (measured slower than one).
+    fn sizes(&self, additions: &[Oid]) -> Result<Vec<u64>, git2::Error> {
+        additions
+            .iter()
+            .map(|&oid| Ok(self.odb.read_header(oid)?.0 as u64))
+            .collect()
+    }
+}
+
+/// One handle per other core (at most three), opened once; none on a single core.
+fn helpers<'h>(
+    slot: &'h mut Option<Vec<Repository>>,
+    repo: &Repository,
+) -> &'h mut Vec<Repository> {
+    slot.get_or_insert_with(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // A handle that cannot be opened is one helper fewer; this thread does the rest.
+        (1..cores.min(4))
+            .filter_map(|_| Repository::open(repo.path()).ok())
+            .collect()
+    })
+}
+
+/// An addition and the signatures of the sources it may have been renamed from.
+struct Candidate<'s> {
+    oid: Oid,
+    sources: Vec<&'s Vec<Signature>>,
+}
+
+impl Candidate<'_> {
+    /// Whether `content` (the addition's) is similar enough to any of its sources, counted
+    /// each way git may count either file.
+    fn matches(&self, content: &[u8], min_score: u64) -> bool {
+        let theirs = Signature::both_ways(content);
+        self.sources.iter().any(|ours| {
+            ours.iter().any(|x| {
+                theirs
+                    .iter()
+                    .any(|y| similarity::score(x, y, min_score) >= min_score)
+            })
+        })
+    }
+}
+
+/// Take candidates in order until one matches (then every thread stops) or none are left. A
+/// candidate this handle cannot read is put in `unread`.
+fn check_candidates(
+    repo: &Repository,
+    work: &[Candidate<'_>],
+    min_score: u64,
+    next: &AtomicUsize,
+    found: &AtomicBool,
+    unread: &Mutex<Vec<usize>>,
+) {
+    while !found.load(Ordering::Relaxed) {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(candidate) = work.get(i) else {
+            return;
+        };
+        match repo.find_blob(candidate.oid) {
+            Ok(blob) => {
+                if candidate.matches(blob.content(), min_score) {
+                    found.store(true, Ordering::Relaxed);
+                }
+            }
+            Err(_) => unread.lock().unwrap_or_else(|e| e.into_inner()).push(i),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HALF: u64 = similarity::MAX_SCORE / 2;
+    const EVERY_TIME: u64 = 1;
+    const NEVER: u64 = u64::MAX;
+
+    /// Ten distinct lines of `tag`: files alike in size, unlike in content.
+    fn text(tag: &str) -> Vec<u8> {
+        (0..10)
+            .map(|i| format!("{tag} line {i:04}\n"))
+            .collect::<String>()
+            .into_bytes()
+    }
+
+    fn search<'r>(repo: &'r Repository, source: Oid, spread: u64) -> SimilaritySearch<'r> {
+        let mut search = SimilaritySearch::new(repo, HALF)
+            .unwrap()
+            .spreading_from(spread);
+        search.add_source(source).unwrap();
+        search
+    }
+
+    #[test]
+    fn a_search_spread_over_threads_answers_as_one_thread_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let source = repo.blob(&text("source")).unwrap();
+        let mut unlike: Vec<Oid> = (0..600)
+            .map(|i| repo.blob(&text(&format!("other{i:03}"))).unwrap())
+            .collect();
+        let mut renamed = text("source");
+        renamed.extend_from_slice(b"one more line\n");
+        let mut with_rename = unlike.clone();
+        with_rename.insert(450, repo.blob(&renamed).unwrap());
+        for spread in [NEVER, EVERY_TIME] {
+            assert_eq!(
+                search(&repo, source, spread).compare(&unlike).unwrap(),
+                Possible::No
+            );
+            assert_eq!(
+                search(&repo, source, spread).compare(&with_rename).unwrap(),
+                Possible::Yes
+            );
+        }
+        unlike.truncate(1);
+        assert_eq!(
+            search(&repo, source, EVERY_TIME).compare(&unlike).unwrap(),
+            Possible::No
+        );
+    }
+
+    #[test]
+    fn an_addition_a_helper_cannot_read_is_read_by_the_searching_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let source = repo.blob(&text("source")).unwrap();
+        // Written after this, objects stay in this handle's memory: another handle cannot read
+        // them (as with a revert's earlier steps).
+        repo.odb().unwrap().add_new_mempack_backend(1000).unwrap();
+        let mut renamed = text("source");
+        renamed.extend_from_slice(b"one more line\n");
+        let in_memory = repo.blob(&renamed).unwrap();
+        let other = Repository::open(repo.path()).unwrap();
+        let signatures = Signature::both_ways(&text("source"));
+        let work = [Candidate {
+            oid: in_memory,
+            sources: vec![&signatures],
+        }];
+        let (next, found, unread) = (
+            AtomicUsize::new(0),
+            AtomicBool::new(false),
+            Mutex::default(),
+        );
+        check_candidates(&other, &work, HALF, &next, &found, &unread);
+        assert!(!found.load(Ordering::Relaxed));
+        assert_eq!(*unread.lock().unwrap(), vec![0]);
+
+        let mut additions: Vec<Oid> = (0..40)
+            .map(|i| repo.blob(&text(&format!("other{i:03}"))).unwrap())
+            .collect();
+        additions.push(in_memory);
+        for spread in [NEVER, EVERY_TIME] {
+            assert_eq!(
+                search(&repo, source, spread).compare(&additions).unwrap(),
+                Possible::Yes
+            );
+        }
+    }
+}
