@@ -365,6 +365,44 @@ fn the_migration_index_from_prepare_does_not_hide_a_migration_the_rollout_adds()
     assert_eq!(json(&out)["migrations"][0]["file"], file.as_str());
 }
 
+#[test]
+fn a_revert_guards_its_commits_without_building_the_migration_index() {
+    let env = Env::new();
+    let (work, _remote) = generated(&env);
+    // A migration deep in the tree, where only a walk of what the commit changed finds it.
+    let nested = std::fs::read_dir(work.join("src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .min()
+        .unwrap();
+    let file = format!("src/{nested}/payments/migrations/0002_restore_card.sql");
+    let restore = env.commit(
+        &work,
+        &[(&file, "ALTER TABLE cards DROP COLUMN legacy_number;\n")],
+        "Payments: drop the legacy card number",
+    );
+    env.git(&work, &["push", "-q", "origin", "main"]);
+    let out = env.run(&work, &["revert", &restore, "--no-push", "--json"]);
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("{file}:1")),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&work, &["revert", "HEAD~1", "--no-push", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let indexes = std::fs::read_dir(work.join(".git/fastrevert"))
+        .map(|dir| {
+            dir.filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                name.to_string_lossy().starts_with("migrations-")
+            })
+            .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(indexes, 0, "a revert wrote the migration index");
+}
+
 fn assert_undoes(out: &std::process::Output, count: usize) {
     assert_eq!(code(out), 0, "{}", stderr(out));
     let said = String::from_utf8_lossy(&out.stdout);

@@ -194,6 +194,10 @@ impl Ctx<'_> {
                 self.ui.trace(
                     "on the base? answered by git merge-base --is-ancestor (a first run here: no remembered set of the base's commits)",
                 );
+                // A second run is the sign of a kept clone: it builds the set.
+                if !self.global.dry_run {
+                    self.repo.mark_run();
+                }
                 return Ok(yes);
             }
         }

@@ -46,6 +46,12 @@ pub fn any(repo: &Repository) -> bool {
     folder(repo).is_dir()
 }
 
+/// Leave the cache folder as the mark of a real run, so that the next run knows the clone is
+/// kept. Not made (a read-only repository): the next run counts as a first one again.
+pub fn mark_run(repo: &Repository) {
+    let _ = std::fs::create_dir_all(folder(repo));
+}
+
 fn folder(repo: &Repository) -> PathBuf {
     repo.commondir().join("fastrevert")
 }

@@ -502,6 +502,11 @@ impl Repo {
         super::cache::any(&self.git)
     }
 
+    /// Mark the repository as one the tool has run in (see `has_remembered_anything`).
+    pub fn mark_run(&self) {
+        super::cache::mark_run(&self.git)
+    }
+
     /// Commits of `tip`'s first-parent line not in `hide`'s history, newest first, at most
     /// `limit` of them, how many there are in all, and the oldest one.
     pub fn first_parents_since(
