@@ -316,24 +316,10 @@ fn the_migration_index_from_prepare_does_not_hide_a_migration_the_rollout_adds()
     let (work, _remote) = generated(&env);
     // prepare indexes where migrations live before the rollout.
     env.run_ok(&work, &["prepare", "before-rollout", "--json"]);
-    let index = work.join(".git/fastrevert");
-    let indexes = || {
-        std::fs::read_dir(&index)
-            .unwrap()
-            .filter(|e| {
-                let name = e.as_ref().unwrap().file_name();
-                name.to_string_lossy().starts_with("migrations-")
-            })
-            .count()
-    };
-    assert_eq!(indexes(), 1);
+    assert_eq!(migration_indexes(&work), 1);
 
     // The rollout puts a migrations folder deep inside a folder the index knows as clean.
-    let nested = std::fs::read_dir(work.join("src"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .min()
-        .unwrap();
+    let nested = first_folder_under_src(&work);
     let file = format!("src/{nested}/payments/migrations/0002_drop_card.sql");
     env.commit(
         &work,
@@ -370,11 +356,7 @@ fn a_revert_guards_its_commits_without_building_the_migration_index() {
     let env = Env::new();
     let (work, _remote) = generated(&env);
     // A migration deep in the tree, where only a walk of what the commit changed finds it.
-    let nested = std::fs::read_dir(work.join("src"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .min()
-        .unwrap();
+    let nested = first_folder_under_src(&work);
     let file = format!("src/{nested}/payments/migrations/0002_restore_card.sql");
     let restore = env.commit(
         &work,
@@ -391,16 +373,31 @@ fn a_revert_guards_its_commits_without_building_the_migration_index() {
     );
     let out = env.run(&work, &["revert", "HEAD~1", "--no-push", "--json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let indexes = std::fs::read_dir(work.join(".git/fastrevert"))
-        .map(|dir| {
-            dir.filter(|e| {
-                let name = e.as_ref().unwrap().file_name();
-                name.to_string_lossy().starts_with("migrations-")
-            })
-            .count()
-        })
-        .unwrap_or(0);
-    assert_eq!(indexes, 0, "a revert wrote the migration index");
+    assert_eq!(
+        migration_indexes(&work),
+        0,
+        "a revert wrote the migration index"
+    );
+}
+
+/// How many migration index files the clone at `work` keeps.
+fn migration_indexes(work: &Path) -> usize {
+    let Ok(dir) = std::fs::read_dir(work.join(".git/fastrevert")) else {
+        return 0;
+    };
+    dir.filter(|e| {
+        let name = e.as_ref().unwrap().file_name();
+        name.to_string_lossy().starts_with("migrations-")
+    })
+    .count()
+}
+
+fn first_folder_under_src(work: &Path) -> String {
+    std::fs::read_dir(work.join("src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .min()
+        .unwrap()
 }
 
 fn assert_undoes(out: &std::process::Output, count: usize) {
