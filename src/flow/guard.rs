@@ -88,6 +88,20 @@ impl Ctx<'_> {
         Ok(guard)
     }
 
+    /// The guard with the migration index brought up to date for `commit`'s tree if one is kept
+    /// (from `prepare`, `rollback` or `check-migrations`), but none built: for checks of a few
+    /// commits' own changes, which read only the folders those changed.
+    pub fn guard_with_kept_index(
+        &self,
+        commit: crate::git::Oid,
+        allowed: &[String],
+    ) -> Result<Guard> {
+        let guard = self.guard(&[], None, allowed)?;
+        let tree = self.repo.tree_of(commit)?;
+        guard.index_tree_if_kept(&self.repo, tree, !self.global.dry_run);
+        Ok(guard)
+    }
+
     /// Bring the guard's migration index up to date for `commit`'s tree (saved unless dry run).
     pub fn index_for(&self, guard: &Guard, commit: crate::git::Oid) -> Result<()> {
         let tree = self.repo.tree_of(commit)?;

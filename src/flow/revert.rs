@@ -20,7 +20,7 @@ pub fn run(ctx: &Ctx, args: &RevertArgs) -> Result<outcome::Revert> {
     let base = ctx.base_tip()?;
     let mut warnings = Vec::new();
     let targets = targets(ctx, args, &base, &mut warnings)?;
-    let migrations = guard_reverts(ctx, args, &targets.commits, &mut warnings)?;
+    let migrations = guard_reverts(ctx, args, base.oid, &targets.commits, &mut warnings)?;
     let publish = &args.publish;
     let branch = branch_name(ctx, args, &targets);
     if !publish.direct {
@@ -675,14 +675,15 @@ fn pr_text(
 fn guard_reverts(
     ctx: &Ctx,
     args: &RevertArgs,
+    base: Oid,
     targets: &[Reverted],
     warnings: &mut Vec<String>,
 ) -> Result<Report> {
     let repo = &ctx.repo;
     // What a revert undoes is its commits' own changes: the walk of each diff visits only what
-    // they changed, so the index of every folder of the base (a walk of the whole tree to
-    // build, a load of all its records to use) would cost more than it saves.
-    let guard = ctx.guard(&[], None, &args.guard.allow_migrations)?;
+    // they changed, so a first run does not build the index of every folder of the base (a
+    // walk of the whole tree); one kept from `prepare` is used, for merges that changed much.
+    let guard = ctx.guard_with_kept_index(base, &args.guard.allow_migrations)?;
     let mut report = Report::default();
     for t in targets {
         let parent_tree = repo.tree_of(t.parent)?;

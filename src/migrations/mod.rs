@@ -748,14 +748,24 @@ impl Guard {
     /// hold no migration. Saved for later runs when `persist`. The index only saves time: if it
     /// cannot be built (say, a tree is missing), checks read what differs instead.
     pub fn index_tree(&self, repo: &Repo, tree: Oid, persist: bool) {
+        self.refresh_index(repo, tree, persist, persist);
+    }
+
+    /// `index_tree` for an index kept from an earlier run only: none is built.
+    pub fn index_tree_if_kept(&self, repo: &Repo, tree: Oid, persist: bool) {
+        self.refresh_index(repo, tree, persist, false);
+    }
+
+    fn refresh_index(&self, repo: &Repo, tree: Oid, persist: bool, build: bool) {
         let mut index = self
             .index
             .borrow_mut()
             .take()
             .unwrap_or_else(|| index::Index::open(repo, self.fingerprint, persist));
-        if !persist && index.is_empty() {
-            // Building it takes a walk of the whole tree, which a dry run could not keep:
-            // reading what differs costs no more.
+        if !build && index.is_empty() {
+            // Building it takes a walk of the whole tree, which a dry run could not keep (nor
+            // a check of a few commits' own changes win back): reading what differs costs no
+            // more.
             return;
         }
         if index.refresh(repo, &self.paths, tree).is_ok() {
