@@ -135,13 +135,23 @@ impl<'r> SimilaritySearch<'r> {
             |repo: &Repository| check_candidates(repo, &work, min_score, &next, &found, &unread);
         if wanted >= self.spread_from_bytes && work.len() > 1 {
             let helpers = helpers(&mut self.helpers, self.repo);
-            std::thread::scope(|scope| {
-                for repo in helpers.iter_mut() {
-                    let check = &check;
-                    scope.spawn(move || check(repo));
-                }
+            let all_finished = std::thread::scope(|scope| {
+                let running: Vec<_> = helpers
+                    .iter_mut()
+                    .map(|repo| {
+                        let check = &check;
+                        scope.spawn(move || check(repo))
+                    })
+                    .collect();
                 check(self.repo);
+                running.into_iter().all(|h| h.join().is_ok())
             });
+            // A helper that stopped took a candidate it never compared: no answer is certain.
+            if !all_finished {
+                return Err(git2::Error::from_str(
+                    "the search for renamed files stopped",
+                ));
+            }
         } else {
             check(self.repo);
         }
