@@ -14,6 +14,7 @@ pub mod migrations;
 pub mod outcome;
 #[cfg(unix)]
 pub mod releases;
+pub mod threads;
 pub mod ui;
 
 use std::process::ExitCode;

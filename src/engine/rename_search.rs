@@ -136,11 +136,14 @@ impl<'r> SimilaritySearch<'r> {
         if wanted >= self.spread_from_bytes && work.len() > 1 {
             let helpers = helpers(&mut self.helpers, self.repo);
             let all_finished = std::thread::scope(|scope| {
+                // A thread that cannot be made (a host's limit) is one helper fewer.
                 let running: Vec<_> = helpers
                     .iter_mut()
-                    .map(|repo| {
+                    .filter_map(|repo| {
                         let check = &check;
-                        scope.spawn(move || check(repo))
+                        std::thread::Builder::new()
+                            .spawn_scoped(scope, move || check(repo))
+                            .ok()
                     })
                     .collect();
                 check(self.repo);

@@ -178,8 +178,14 @@ impl Repo {
     /// Another handle on the same repository, for a thread of its own (libgit2 handles are
     /// not shared across threads).
     pub fn reopen(&self) -> Result<Repo> {
+        Repo::reopen_at(self.git.path())
+    }
+
+    /// `reopen` from the `.git` directory alone (a path can be shared across threads; a handle
+    /// cannot).
+    pub fn reopen_at(git_dir: &Path) -> Result<Repo> {
         Ok(Repo::new(
-            Repository::open(self.git.path()).map_err(reading("reopening the repository"))?,
+            Repository::open(git_dir).map_err(reading("reopening the repository"))?,
         ))
     }
 

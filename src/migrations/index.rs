@@ -172,14 +172,12 @@ impl Index {
                 part.visit(repo, paths, &mut path, *id)?;
             }
         };
+        // A handle is not shared across threads; each helper opens its own.
+        let git_dir = repo.git_dir();
+        let helper = |()| work(&Repo::reopen_at(git_dir)?);
         let parts = std::thread::scope(|scope| {
             let helpers: Vec<_> = (1..threads)
-                .map(|_| {
-                    // A handle is not shared across threads; each opens its own.
-                    let own = repo.reopen();
-                    let work = &work;
-                    scope.spawn(move || work(&own?))
-                })
+                .map(|_| crate::threads::share(scope, &helper, ()))
                 .collect();
             let mut parts = vec![work(repo)];
             for helper in helpers {

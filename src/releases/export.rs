@@ -382,87 +382,85 @@ impl Plan {
         let chunk = self.files.len().div_ceil(threads).max(1);
         let dir_paths = self.dir_paths();
         let dir_paths = &dir_paths;
+        let git_dir = repo.git_dir();
+        let job = |files: &[Entry]| -> Result<Vec<Record>> {
+            // A handle is not shared across threads; each share opens its own.
+            let repo = Repo::reopen_at(git_dir)?;
+            let odb = repo.blobs()?;
+            let mut cursor = Cursor::new(root)?;
+            let mut before = previous
+                .map(|(fd, manifest)| Cursor::new(fd).map(|c| (c, manifest)))
+                .transpose()?;
+            let mut records = Vec::with_capacity(files.len());
+            for file in files {
+                let Kind::File { executable } = file.kind else {
+                    continue;
+                };
+                let mut path = dir_paths[file.dir].clone();
+                if !path.is_empty() {
+                    path.push(b'/');
+                }
+                path.extend_from_slice(&file.name);
+                let counted = || {
+                    progress
+                        .written
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                };
+                if writable.iter().any(|w| is_under(&path, w)) {
+                    let parent = cursor.enter(self, file.dir)?;
+                    let mode = if executable { 0o755 } else { 0o644 };
+                    let fd = create_file(parent, &file.name, mode)
+                        .map_err(|e| self.io_error(file.dir, &file.name, e))?;
+                    let mut out = File::from(fd);
+                    odb.with(file.oid, |data| out.write_all(data))??;
+                    counted();
+                    continue;
+                }
+                if file.same && !progress.no_links.load(Ordering::Relaxed) {
+                    if let Some((before, manifest)) = before.as_mut() {
+                        let recorded = manifest
+                            .get(&path)
+                            .filter(|r| r.oid == file.oid && r.executable == executable);
+                        if let Some(recorded) = recorded {
+                            let parent = cursor.enter(self, file.dir)?;
+                            let linked =
+                                link_unchanged(before, self, file, recorded, parent, progress);
+                            if let Some(stamp) = linked {
+                                records.push(Record {
+                                    path,
+                                    oid: file.oid,
+                                    executable,
+                                    stamp,
+                                });
+                                counted();
+                                continue;
+                            }
+                        }
+                    }
+                }
+                let parent = cursor.enter(self, file.dir)?;
+                // git keeps only the executable bit; the files are read-only so that
+                // the next release can share them (hard links) as they are.
+                let fd = create_file(parent, &file.name, manifest::mode(executable))
+                    .map_err(|e| self.io_error(file.dir, &file.name, e))?;
+                let mut out = File::from(fd);
+                odb.with(file.oid, |data| out.write_all(data))??;
+                let stat = rustix::fs::fstat(&out).map_err(std::io::Error::from)?;
+                records.push(Record {
+                    path,
+                    oid: file.oid,
+                    executable,
+                    stamp: Stamp::of(&stat),
+                });
+                counted();
+            }
+            Ok(records)
+        };
         std::thread::scope(|scope| -> Result<Vec<Record>> {
             let handles: Vec<_> = self
                 .files
                 .chunks(chunk)
-                .map(|files| {
-                    // A handle is not shared across threads; each opens its own.
-                    let own = repo.reopen();
-                    scope.spawn(move || -> Result<Vec<Record>> {
-                        let repo = own?;
-                        let odb = repo.blobs()?;
-                        let mut cursor = Cursor::new(root)?;
-                        let mut before = previous
-                            .map(|(fd, manifest)| Cursor::new(fd).map(|c| (c, manifest)))
-                            .transpose()?;
-                        let mut records = Vec::with_capacity(files.len());
-                        for file in files {
-                            let Kind::File { executable } = file.kind else {
-                                continue;
-                            };
-                            let mut path = dir_paths[file.dir].clone();
-                            if !path.is_empty() {
-                                path.push(b'/');
-                            }
-                            path.extend_from_slice(&file.name);
-                            let counted = || {
-                                progress
-                                    .written
-                                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-                            };
-                            if writable.iter().any(|w| is_under(&path, w)) {
-                                let parent = cursor.enter(self, file.dir)?;
-                                let mode = if executable { 0o755 } else { 0o644 };
-                                let fd = create_file(parent, &file.name, mode)
-                                    .map_err(|e| self.io_error(file.dir, &file.name, e))?;
-                                let mut out = File::from(fd);
-                                odb.with(file.oid, |data| out.write_all(data))??;
-                                counted();
-                                continue;
-                            }
-                            if file.same && !progress.no_links.load(Ordering::Relaxed) {
-                                if let Some((before, manifest)) = before.as_mut() {
-                                    let recorded = manifest.get(&path).filter(|r| {
-                                        r.oid == file.oid && r.executable == executable
-                                    });
-                                    if let Some(recorded) = recorded {
-                                        let parent = cursor.enter(self, file.dir)?;
-                                        let linked = link_unchanged(
-                                            before, self, file, recorded, parent, progress,
-                                        );
-                                        if let Some(stamp) = linked {
-                                            records.push(Record {
-                                                path,
-                                                oid: file.oid,
-                                                executable,
-                                                stamp,
-                                            });
-                                            counted();
-                                            continue;
-                                        }
-                                    }
-                                }
-                            }
-                            let parent = cursor.enter(self, file.dir)?;
-                            // git keeps only the executable bit; the files are read-only so that
-                            // the next release can share them (hard links) as they are.
-                            let fd = create_file(parent, &file.name, manifest::mode(executable))
-                                .map_err(|e| self.io_error(file.dir, &file.name, e))?;
-                            let mut out = File::from(fd);
-                            odb.with(file.oid, |data| out.write_all(data))??;
-                            let stat = rustix::fs::fstat(&out).map_err(std::io::Error::from)?;
-                            records.push(Record {
-                                path,
-                                oid: file.oid,
-                                executable,
-                                stamp: Stamp::of(&stat),
-                            });
-                            counted();
-                        }
-                        Ok(records)
-                    })
-                })
+                .map(|files| crate::threads::share(scope, &job, files))
                 .collect();
             let mut records = Vec::with_capacity(self.files.len());
             for h in handles {

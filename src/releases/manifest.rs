@@ -242,12 +242,13 @@ pub fn changed(release: &OwnedFd, manifest: &Manifest) -> Vec<usize> {
         .map_or(1, |n| n.get())
         .clamp(1, 8);
     let chunk = manifest.records.len().div_ceil(threads).max(1);
+    let job = |(n, records): (usize, &[Record])| changed_in(release, records, n * chunk);
     std::thread::scope(|scope| {
         let handles: Vec<_> = manifest
             .records
             .chunks(chunk)
             .enumerate()
-            .map(|(n, records)| scope.spawn(move || changed_in(release, records, n * chunk)))
+            .map(|share| crate::threads::share(scope, &job, share))
             .collect();
         let mut out = Vec::new();
         for h in handles {

@@ -281,7 +281,8 @@ impl Ui {
         );
         let finished = AtomicBool::new(false);
         std::thread::scope(|scope| {
-            scope.spawn(|| {
+            // No thread to spare (a host's limit): the work runs without the bar moving.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, || {
                 while !finished.load(Ordering::Relaxed) {
                     bar.set_length(total.load(Ordering::Relaxed) as u64);
                     bar.set_position(done.load(Ordering::Relaxed) as u64);
