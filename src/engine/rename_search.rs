@@ -41,8 +41,6 @@ pub(super) struct SimilaritySearch<'r> {
     pairs: usize,
     bytes: u64,
     spread_from_bytes: u64,
-    /// Handles of the threads that help, opened on the first large search.
-    helpers: Option<Vec<Repository>>,
 }
 
 impl<'r> SimilaritySearch<'r> {
@@ -56,7 +54,6 @@ impl<'r> SimilaritySearch<'r> {
             pairs: 0,
             bytes: 0,
             spread_from_bytes: SPREAD_FROM_BYTES,
-            helpers: None,
         })
     }
 
@@ -134,17 +131,18 @@ impl<'r> SimilaritySearch<'r> {
         let check =
             |repo: &Repository| check_candidates(repo, &work, min_score, &next, &found, &unread);
         if wanted >= self.spread_from_bytes && work.len() > 1 {
-            let helpers = helpers(&mut self.helpers, self.repo);
+            // A handle is not shared across threads: each helper opens its own, and one that
+            // cannot is a helper fewer (this thread takes what is left).
+            let git_dir = self.repo.path();
+            let helper = |()| {
+                if let Ok(own) = Repository::open(git_dir) {
+                    check(&own);
+                }
+            };
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
             let all_finished = std::thread::scope(|scope| {
-                // A thread that cannot be made (a host's limit) is one helper fewer.
-                let running: Vec<_> = helpers
-                    .iter_mut()
-                    .filter_map(|repo| {
-                        let check = &check;
-                        std::thread::Builder::new()
-                            .spawn_scoped(scope, move || check(repo))
-                            .ok()
-                    })
+                let running: Vec<_> = (1..cores.min(4))
+                    .map(|_| crate::threads::share(scope, &helper, ()))
                     .collect();
                 check(self.repo);
                 running.into_iter().all(|h| h.join().is_ok())
@@ -181,20 +179,6 @@ impl<'r> SimilaritySearch<'r> {
             .map(|&oid| Ok(self.odb.read_header(oid)?.0 as u64))
             .collect()
     }
-}
-
-/// One handle per other core (at most three), opened once; none on a single core.
-fn helpers<'h>(
-    slot: &'h mut Option<Vec<Repository>>,
-    repo: &Repository,
-) -> &'h mut Vec<Repository> {
-    slot.get_or_insert_with(|| {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        // A handle that cannot be opened is one helper fewer; this thread does the rest.
-        (1..cores.min(4))
-            .filter_map(|_| Repository::open(repo.path()).ok())
-            .collect()
-    })
 }
 
 /// An addition and the signatures of the sources it may have been renamed from.
