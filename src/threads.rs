@@ -74,4 +74,20 @@ mod tests {
         });
         assert_eq!((result, ran_on), (42, here));
     }
+
+    #[test]
+    fn work_that_panics_on_its_thread_is_an_error_to_join() {
+        // Also unwinds through the unwinder the build links (build.rs).
+        let job = |n: usize| {
+            if n == 1 {
+                panic!("share {n} stops");
+            }
+            n
+        };
+        std::thread::scope(|scope| {
+            let shares: Vec<_> = (0..2).map(|n| share(scope, &job, n)).collect();
+            let joined: Vec<bool> = shares.into_iter().map(|s| s.join().is_ok()).collect();
+            assert_eq!(joined, vec![true, false]);
+        });
+    }
 }
