@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use git2::{Oid, Repository};
 
-use super::similarity::{self, Signature};
+use super::similarity::{self, Lookup, Signature};
 
 /// Whether git's rename detection could pair a source with an addition.
 #[derive(Debug, PartialEq, Eq)]
@@ -37,7 +37,8 @@ pub(super) struct SimilaritySearch<'r> {
     min_score: u64,
     /// Id and size of each source.
     sources: Vec<(Oid, u64)>,
-    source_signatures: HashMap<Oid, Vec<Signature>>,
+    /// Each source's chunks, counted each way git may count it, to look additions up in.
+    source_lookups: HashMap<Oid, Vec<Lookup>>,
     pairs: usize,
     bytes: u64,
     spread_from_bytes: u64,
@@ -50,7 +51,7 @@ impl<'r> SimilaritySearch<'r> {
             odb: repo.odb()?,
             min_score,
             sources: Vec::new(),
-            source_signatures: HashMap::new(),
+            source_lookups: HashMap::new(),
             pairs: 0,
             bytes: 0,
             spread_from_bytes: SPREAD_FROM_BYTES,
@@ -108,10 +109,13 @@ impl<'r> SimilaritySearch<'r> {
         }
         for &(si, _) in &pairs {
             let oid = self.sources[si].0;
-            if !self.source_signatures.contains_key(&oid) {
+            if !self.source_lookups.contains_key(&oid) {
                 let blob = self.repo.find_blob(oid)?;
-                self.source_signatures
-                    .insert(oid, Signature::both_ways(blob.content()));
+                let lookups = Signature::both_ways(blob.content())
+                    .iter()
+                    .map(Lookup::new)
+                    .collect();
+                self.source_lookups.insert(oid, lookups);
             }
         }
         let work: Vec<Candidate> = order
@@ -120,7 +124,7 @@ impl<'r> SimilaritySearch<'r> {
                 oid: additions[*di],
                 sources: matches[di]
                     .iter()
-                    .map(|&si| &self.source_signatures[&self.sources[si].0])
+                    .map(|&si| &self.source_lookups[&self.sources[si].0])
                     .collect(),
             })
             .collect();
@@ -181,22 +185,21 @@ impl<'r> SimilaritySearch<'r> {
     }
 }
 
-/// An addition and the signatures of the sources it may have been renamed from.
+/// An addition and the chunks of the sources it may have been renamed from.
 struct Candidate<'s> {
     oid: Oid,
-    sources: Vec<&'s Vec<Signature>>,
+    sources: Vec<&'s Vec<Lookup>>,
 }
 
 impl Candidate<'_> {
     /// Whether `content` (the addition's) is similar enough to any of its sources, counted
     /// each way git may count either file.
     fn matches(&self, content: &[u8], min_score: u64) -> bool {
-        let theirs = Signature::both_ways(content);
-        self.sources.iter().any(|ours| {
-            ours.iter().any(|x| {
-                theirs
-                    .iter()
-                    .any(|y| similarity::score(x, y, min_score) >= min_score)
+        let ways = similarity::ways(content);
+        self.sources.iter().any(|source_ways| {
+            source_ways.iter().any(|source| {
+                ways.iter()
+                    .any(|&text| source.reached_by(content, text, min_score))
             })
         })
     }
@@ -293,10 +296,13 @@ mod tests {
         renamed.extend_from_slice(b"one more line\n");
         let in_memory = repo.blob(&renamed).unwrap();
         let other = Repository::open(repo.path()).unwrap();
-        let signatures = Signature::both_ways(&text("source"));
+        let lookups: Vec<Lookup> = Signature::both_ways(&text("source"))
+            .iter()
+            .map(Lookup::new)
+            .collect();
         let work = [Candidate {
             oid: in_memory,
-            sources: vec![&signatures],
+            sources: vec![&lookups],
         }];
         let (next, found, unread) = (
             AtomicUsize::new(0),
