@@ -25,6 +25,8 @@ const MODE_GITLINK: i32 = FileMode::SUBMODULE;
 
 /// git's rename threshold: 50% similar.
 const RENAME_MIN_SCORE: u64 = similarity::MAX_SCORE / 2;
+/// Pairs of files of the same name compared alone, before the search over every addition.
+const SAME_NAME_PAIRS: usize = 32;
 /// Above this many source x destination pairs git skips inexact rename detection
 /// (merge.renameLimit defaults to 7000).
 const RENAME_LIMIT: usize = 7000;
@@ -1142,6 +1144,32 @@ fn rename_possible(
     // A renamed file most often keeps its name but perhaps the extension, or its extension:
     // additions named so are compared first, so that a rename is found (and the question left
     // to git) after few reads.
+    // git pairs files that kept their name first (ort's basename matching): a folder renamed
+    // with its files edited is found after reading a pair or two, not every addition. Pairs
+    // that share more of their path's end (`app/models.py` moved with its folder) go first.
+    let mut by_name: HashMap<&[u8], Vec<&(TreePath, Entry)>> = HashMap::new();
+    for source in sources.iter().filter(|(_, e)| regular(e)) {
+        by_name.entry(basename(&source.0)).or_default().push(source);
+    }
+    let mut same_name: Vec<(usize, Oid, Oid)> = adds
+        .iter()
+        .filter(|(_, e)| regular(e))
+        .flat_map(|(p, e)| {
+            let named = by_name.get(basename(p)).map_or(&[][..], Vec::as_slice);
+            named
+                .iter()
+                .map(move |(sp, se)| (shared_tail(sp, p), se.oid, e.oid))
+        })
+        .collect();
+    same_name.sort_by_key(|&(shared, _, _)| std::cmp::Reverse(shared));
+    let same_name: Vec<(Oid, Oid)> = same_name
+        .iter()
+        .take(SAME_NAME_PAIRS)
+        .map(|&(_, source, addition)| (source, addition))
+        .collect();
+    if search.any_similar(&same_name)? {
+        return Ok(Possible::Yes);
+    }
     let stems: BTreeSet<&[u8]> = sources.iter().map(|(p, _)| stem(basename(p))).collect();
     let extensions: BTreeSet<&[u8]> = sources.iter().map(|(p, _)| extension(p)).collect();
     let mut tiers: [Vec<&(TreePath, Entry)>; 3] = Default::default();
@@ -1241,6 +1269,14 @@ fn stem(name: &[u8]) -> &[u8] {
     }
 }
 
+/// How many trailing path components `a` and `b` share.
+fn shared_tail(a: &[u8], b: &[u8]) -> usize {
+    a.rsplit(|&c| c == b'/')
+        .zip(b.rsplit(|&c| c == b'/'))
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
 fn basename(path: &[u8]) -> &[u8] {
     path.iter()
         .rposition(|&b| b == b'/')
@@ -1251,6 +1287,14 @@ fn basename(path: &[u8]) -> &[u8] {
 mod tests {
     use super::super::rename_search::{BYTES_BUDGET, PAIR_BUDGET};
     use super::*;
+
+    #[test]
+    fn paths_share_their_trailing_components() {
+        assert_eq!(shared_tail(b"old/app/models.py", b"new/app/models.py"), 2);
+        assert_eq!(shared_tail(b"old/app/models.py", b"new/blog/models.py"), 1);
+        assert_eq!(shared_tail(b"models.py", b"app/models.py"), 1);
+        assert_eq!(shared_tail(b"a/x.py", b"a/y.py"), 0);
+    }
 
     fn repo() -> (tempfile::TempDir, Repository) {
         let dir = tempfile::tempdir().unwrap();

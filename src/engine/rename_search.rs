@@ -108,15 +108,7 @@ impl<'r> SimilaritySearch<'r> {
             return Ok(Possible::TooMany);
         }
         for &(si, _) in &pairs {
-            let oid = self.sources[si].0;
-            if !self.source_lookups.contains_key(&oid) {
-                let blob = self.repo.find_blob(oid)?;
-                let lookups = Signature::both_ways(blob.content())
-                    .iter()
-                    .map(Lookup::new)
-                    .collect();
-                self.source_lookups.insert(oid, lookups);
-            }
+            self.make_lookups(self.sources[si].0)?;
         }
         let work: Vec<Candidate> = order
             .iter()
@@ -173,6 +165,47 @@ impl<'r> SimilaritySearch<'r> {
             }
         }
         Ok(Possible::No)
+    }
+
+    /// Whether, of `pairs` (a source and an addition), one is similar enough, each pair
+    /// compared alone: files that kept their name are the likeliest renames (git's ort looks
+    /// at them first too), and one found this way spares reading every addition.
+    pub(super) fn any_similar(&mut self, pairs: &[(Oid, Oid)]) -> Result<bool, git2::Error> {
+        for &(source, addition) in pairs {
+            let Some(&(_, source_size)) = self.sources.iter().find(|(oid, _)| *oid == source)
+            else {
+                continue;
+            };
+            let size = self.odb.read_header(addition)?.0 as u64;
+            if !similarity::sizes_can_reach(source_size, size, self.min_score) {
+                continue;
+            }
+            self.pairs += 1;
+            self.bytes += size;
+            self.make_lookups(source)?;
+            let blob = self.repo.find_blob(addition)?;
+            let candidate = Candidate {
+                oid: addition,
+                sources: vec![&self.source_lookups[&source]],
+            };
+            if candidate.matches(blob.content(), self.min_score) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Source `oid`'s chunks, each way git may count it, made once.
+    fn make_lookups(&mut self, oid: Oid) -> Result<(), git2::Error> {
+        if !self.source_lookups.contains_key(&oid) {
+            let blob = self.repo.find_blob(oid)?;
+            let lookups = Signature::both_ways(blob.content())
+                .iter()
+                .map(Lookup::new)
+                .collect();
+            self.source_lookups.insert(oid, lookups);
+        }
+        Ok(())
     }
 
     /// The size of each addition. Read on one thread: a header read is short, and threads
@@ -282,6 +315,32 @@ mod tests {
             search(&repo, source, EVERY_TIME).compare(&unlike).unwrap(),
             Possible::No
         );
+    }
+
+    #[test]
+    fn a_pair_compared_alone_answers_as_the_search_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let source = repo.blob(&text("source")).unwrap();
+        let mut edited = text("source");
+        edited.extend_from_slice(b"one more line\n");
+        let renamed = repo.blob(&edited).unwrap();
+        let unlike = repo.blob(&text("other")).unwrap();
+        let far_smaller = repo.blob(b"x\n").unwrap();
+        let mut search = search(&repo, source, NEVER);
+        assert!(!search
+            .any_similar(&[(source, unlike), (source, far_smaller)])
+            .unwrap());
+        // Only what fits the source's size is read and counted.
+        assert_eq!(search.bytes, text("other").len() as u64);
+        assert!(search
+            .any_similar(&[(source, unlike), (source, renamed)])
+            .unwrap());
+        for additions in [vec![unlike, far_smaller], vec![unlike, renamed]] {
+            let alone = search.any_similar(&[(source, additions[0]), (source, additions[1])]);
+            let whole = search.compare(&additions).unwrap() == Possible::Yes;
+            assert_eq!(alone.unwrap(), whole);
+        }
     }
 
     #[test]
