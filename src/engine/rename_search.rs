@@ -182,6 +182,10 @@ impl<'r> SimilaritySearch<'r> {
             }
             self.pairs += 1;
             self.bytes += size;
+            if self.bytes > BYTES_BUDGET {
+                // The search that follows answers "too many" before reading anything.
+                return Ok(false);
+            }
             self.make_lookups(source)?;
             let blob = self.repo.find_blob(addition)?;
             let candidate = Candidate {
