@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use git2::{build::TreeUpdateBuilder, Oid, Repository, Tree};
 
 use super::attributes::{Attributes, Driver};
-use super::rename_search::{Possible, SimilaritySearch};
+use super::rename_search::{Possible, SimilaritySearch, PAIR_BUDGET};
 use super::similarity;
 use crate::git::{merge_file, FileMode};
 
@@ -1138,42 +1138,25 @@ fn rename_possible(
     }
     let regular = |e: &Entry| !e.is_tree() && file_kind(e.mode) == FileKind::Regular;
     let mut search = SimilaritySearch::new(repo, RENAME_MIN_SCORE)?;
-    for (_, e) in sources.iter().filter(|(_, e)| regular(e)) {
+    let regular_sources: Vec<&(TreePath, Entry)> = sources
+        .iter()
+        .copied()
+        .filter(|(_, e)| regular(e))
+        .collect();
+    for (_, e) in &regular_sources {
         search.add_source(e.oid)?;
+    }
+    let regular_adds: Vec<&(TreePath, Entry)> = adds.iter().filter(|(_, e)| regular(e)).collect();
+    if search.any_similar(&same_name_pairs(&regular_sources, &regular_adds))? {
+        return Ok(Possible::Yes);
     }
     // A renamed file most often keeps its name but perhaps the extension, or its extension:
     // additions named so are compared first, so that a rename is found (and the question left
     // to git) after few reads.
-    // git pairs files that kept their name first (ort's basename matching): a folder renamed
-    // with its files edited is found after reading a pair or two, not every addition. Pairs
-    // that share more of their path's end (`app/models.py` moved with its folder) go first.
-    let mut by_name: HashMap<&[u8], Vec<&(TreePath, Entry)>> = HashMap::new();
-    for source in sources.iter().filter(|(_, e)| regular(e)) {
-        by_name.entry(basename(&source.0)).or_default().push(source);
-    }
-    let mut same_name: Vec<(usize, Oid, Oid)> = adds
-        .iter()
-        .filter(|(_, e)| regular(e))
-        .flat_map(|(p, e)| {
-            let named = by_name.get(basename(p)).map_or(&[][..], Vec::as_slice);
-            named
-                .iter()
-                .map(move |(sp, se)| (shared_tail(sp, p), se.oid, e.oid))
-        })
-        .collect();
-    same_name.sort_by_key(|&(shared, _, _)| std::cmp::Reverse(shared));
-    let same_name: Vec<(Oid, Oid)> = same_name
-        .iter()
-        .take(SAME_NAME_PAIRS)
-        .map(|&(_, source, addition)| (source, addition))
-        .collect();
-    if search.any_similar(&same_name)? {
-        return Ok(Possible::Yes);
-    }
     let stems: BTreeSet<&[u8]> = sources.iter().map(|(p, _)| stem(basename(p))).collect();
     let extensions: BTreeSet<&[u8]> = sources.iter().map(|(p, _)| extension(p)).collect();
     let mut tiers: [Vec<&(TreePath, Entry)>; 3] = Default::default();
-    for add in adds.iter().filter(|(_, e)| regular(e)) {
+    for add in regular_adds {
         let tier = if stems.contains(stem(basename(&add.0))) {
             0
         } else if extensions.contains(extension(&add.0)) {
@@ -1269,6 +1252,35 @@ fn stem(name: &[u8]) -> &[u8] {
     }
 }
 
+/// Pairs of a source and an addition with the same file name, at most `SAME_NAME_PAIRS`, those
+/// sharing more of their path's end first (`app/models.py` moved with its folder). git pairs
+/// files that kept their name first too (ort's basename matching): a folder renamed with its
+/// files edited is then found after reading a pair or two, not every addition. Of many files
+/// of one name on both sides, only the first `PAIR_BUDGET` pairs are weighed, so that time and
+/// memory stay bounded (the search that follows weighs them all, within the same budget).
+fn same_name_pairs(sources: &[&(TreePath, Entry)], adds: &[&(TreePath, Entry)]) -> Vec<(Oid, Oid)> {
+    let mut by_name: HashMap<&[u8], Vec<&(TreePath, Entry)>> = HashMap::new();
+    for &source in sources {
+        by_name.entry(basename(&source.0)).or_default().push(source);
+    }
+    let mut pairs: Vec<(usize, Oid, Oid)> = adds
+        .iter()
+        .flat_map(|(p, e)| {
+            let named = by_name.get(basename(p)).map_or(&[][..], Vec::as_slice);
+            named
+                .iter()
+                .map(move |(sp, se)| (shared_tail(sp, p), se.oid, e.oid))
+        })
+        .take(PAIR_BUDGET)
+        .collect();
+    pairs.sort_by_key(|&(shared, _, _)| std::cmp::Reverse(shared));
+    pairs
+        .iter()
+        .take(SAME_NAME_PAIRS)
+        .map(|&(_, source, addition)| (source, addition))
+        .collect()
+}
+
 /// How many trailing path components `a` and `b` share.
 fn shared_tail(a: &[u8], b: &[u8]) -> usize {
     a.rsplit(|&c| c == b'/')
@@ -1285,8 +1297,45 @@ fn basename(path: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 mod tests {
-    use super::super::rename_search::{BYTES_BUDGET, PAIR_BUDGET};
+    use super::super::rename_search::BYTES_BUDGET;
     use super::*;
+
+    #[test]
+    fn same_name_pairs_are_few_and_the_closest_paths_come_first() {
+        let file = |path: &str, n: u8| {
+            let oid = Oid::from_bytes(&[n; 20]).unwrap();
+            (
+                path.as_bytes().to_vec(),
+                Entry {
+                    oid,
+                    mode: 0o100644,
+                },
+            )
+        };
+        // 200 x 200 files of one name: 40,000 pairs, more than are weighed.
+        let sources: Vec<_> = (0..200u8)
+            .map(|i| file(&format!("old/s{i}/x.py"), i))
+            .collect();
+        let mut adds: Vec<_> = (0..200u8)
+            .map(|i| file(&format!("new/a{i}/x.py"), i))
+            .collect();
+        adds[0] = file("new/s7/x.py", 250);
+        adds.push(file("new/y.py", 251));
+        let (sources, adds): (Vec<_>, Vec<_>) = (sources.iter().collect(), adds.iter().collect());
+        let pairs = same_name_pairs(&sources, &adds);
+        assert_eq!(pairs.len(), SAME_NAME_PAIRS);
+        // `s7/x.py` under the renamed folder shares two components: first.
+        assert_eq!(
+            pairs[0],
+            (
+                Oid::from_bytes(&[7; 20]).unwrap(),
+                Oid::from_bytes(&[250; 20]).unwrap()
+            )
+        );
+        assert!(pairs
+            .iter()
+            .all(|&(_, a)| a != Oid::from_bytes(&[251; 20]).unwrap()));
+    }
 
     #[test]
     fn paths_share_their_trailing_components() {
