@@ -60,7 +60,7 @@ impl Settings {
             // Only a missing default means "work locally": a named remote that is not there
             // is a typo, and going on would work from a stale local branch.
             if !repo.has_remote(name) {
-                let known = crate::git::remote_names(repo)?;
+                let known = repo.remote_names()?;
                 return Err(Error::bad_input(format!(
                     "there is no remote '{name}' (from {})",
                     if global.remote.is_some() {

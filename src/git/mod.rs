@@ -16,7 +16,7 @@ pub use repo::{CommitInfo, FileMode, Oid, Repo};
 
 use std::path::Path;
 
-use git2::{ErrorCode, ObjectType, Repository, Signature, Time};
+use git2::{ErrorCode, ObjectType, OdbLookupFlags, Repository, Signature, Time};
 
 use crate::error::{Error, Hint, Opt, Result};
 
@@ -125,8 +125,15 @@ pub fn copy_missing(
     // (id, its children already pushed, named by a tree as a file)
     let mut stack: Vec<(Oid, bool, bool)> = roots.iter().map(|&oid| (oid, false, false)).collect();
     // Post-order: an object is written after everything it points to.
+    // Without a refresh: on a miss libgit2 would rescan the pack directory, and every object
+    // written here is a miss. A pack that appears meanwhile costs at most a duplicate object.
+    let here = |oid| {
+        disk.exists_ext(oid, OdbLookupFlags::NO_REFRESH)
+            || dest.exists_ext(oid, OdbLookupFlags::NO_REFRESH)
+    };
     while let Some((oid, children_done, file)) = stack.pop() {
-        if disk.exists(oid) || dest.exists(oid) {
+        // Asked once per visit: its children, pushed above it, were written since.
+        if !children_done && here(oid) {
             continue;
         }
         let object = match odb.read(oid) {
@@ -366,8 +373,8 @@ pub fn check_branch_name(repo: &Repo, name: &str) -> Result<()> {
     let shadowed = if name == "HEAD" || name == "@" || name.starts_with("refs/") {
         Some(name.to_string())
     } else {
-        remote_names(repo)?
-            .into_iter()
+        repo.remote_names()?
+            .iter()
             .find(|remote| name.starts_with(&format!("{remote}/")))
             .map(|remote| format!("refs/remotes/{name} (remote {remote})"))
     };
@@ -381,16 +388,6 @@ pub fn check_branch_name(repo: &Repo, name: &str) -> Result<()> {
         ))),
         None => Ok(()),
     }
-}
-
-/// The names of the configured remotes.
-pub fn remote_names(repo: &Repo) -> Result<Vec<String>> {
-    Ok(repo
-        .raw()
-        .remotes()?
-        .iter()
-        .filter_map(|name| name.ok().flatten().map(str::to_string))
-        .collect())
 }
 
 /// Refuse a remote name git would not accept, or one that would read as an option.
@@ -621,6 +618,66 @@ mod tests {
         let t = parse_git_date("2023-11-14T22:13:20+00:00").unwrap();
         assert_eq!(t.seconds(), 1_700_000_000);
         assert!(parse_git_date("yesterday").is_none());
+    }
+
+    /// A remote is one git knows: with a `url` or only a `pushurl`; the list is read once.
+    #[test]
+    fn remotes_with_a_url_or_a_push_url_are_known() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = Repository::init_bare(dir.path()).unwrap();
+        let mut config = raw.config().unwrap();
+        config.set_str("remote.origin.url", "/srv/origin.git").unwrap();
+        config.set_str("remote.mirror/eu.pushurl", "/srv/eu.git").unwrap();
+        config.set_str("remote.half.fetch", "+refs/heads/*:refs/remotes/half/*").unwrap();
+        let repo = Repo::new(Repository::open(dir.path()).unwrap());
+        let mut names = repo.remote_names().unwrap().to_vec();
+        names.sort();
+        assert_eq!(names, ["mirror/eu", "origin"]);
+        assert!(repo.has_remote("origin") && repo.has_remote("mirror/eu"));
+        assert!(!repo.has_remote("half") && !repo.has_remote("upstream"));
+        assert!(check_branch_name(&repo, "mirror/eu/fix").is_err());
+        assert!(check_branch_name(&repo, "mirror/fix").is_ok());
+    }
+
+    /// Persisting writes what is only in memory, each object once, and nothing already there.
+    #[test]
+    fn persisting_writes_only_what_is_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = Repository::init_bare(dir.path()).unwrap();
+        let on_disk = raw.blob(b"kept\n").unwrap();
+        let repo = Repo::new(Repository::open(dir.path()).unwrap());
+        stage_in_memory(&repo).unwrap();
+        let git = repo.raw();
+        let fresh = git.blob(b"fresh\n").unwrap();
+        let mut inner = git.treebuilder(None).unwrap();
+        inner.insert("a", fresh, 0o100644).unwrap();
+        inner.insert("b", on_disk, 0o100644).unwrap();
+        let inner = inner.write().unwrap();
+        let mut root = git.treebuilder(None).unwrap();
+        // The same subtree twice, and the same new blob at the top too.
+        root.insert("one", inner, 0o040000).unwrap();
+        root.insert("two", inner, 0o040000).unwrap();
+        root.insert("c", fresh, 0o100644).unwrap();
+        let root = root.write().unwrap();
+        let loose = |oid: Oid| {
+            let hex = oid.to_string();
+            dir.path().join("objects").join(&hex[..2]).join(&hex[2..])
+        };
+        assert!(!loose(root).exists(), "staged objects stay in memory");
+        persist(&repo, &[root]).unwrap();
+        for oid in [root, inner, fresh, on_disk] {
+            assert!(loose(oid).exists(), "{oid} on disk");
+        }
+        let disk = Repository::open(dir.path()).unwrap();
+        assert_eq!(disk.find_tree(root).unwrap().len(), 3);
+        assert_eq!(disk.find_blob(fresh).unwrap().content(), b"fresh\n");
+        let count = std::fs::read_dir(dir.path().join("objects"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().len() == 2)
+            .map(|e| std::fs::read_dir(e.path()).unwrap().count())
+            .sum::<usize>();
+        assert_eq!(count, 4, "one file per object");
     }
 
     /// Ancestry is answered the same by git with a commit-graph and by libgit2's walk.

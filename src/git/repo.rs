@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 
 pub struct Repo {
     git: Repository,
+    /// The configured remotes, listed once: a run asks several times, and each listing reads
+    /// every configuration file again.
+    remotes: std::cell::OnceCell<Vec<String>>,
 }
 
 /// How a tree entry is stored: git's file modes as one type.
@@ -161,7 +164,10 @@ fn reading(what: impl std::fmt::Display) -> impl FnOnce(git2::Error) -> Error {
 
 impl Repo {
     pub fn new(git: Repository) -> Repo {
-        Repo { git }
+        Repo {
+            git,
+            remotes: std::cell::OnceCell::new(),
+        }
     }
 
     /// The libgit2 handle, for the engine and the git layer only (a test keeps it so).
@@ -398,7 +404,24 @@ impl Repo {
     }
 
     pub fn has_remote(&self, name: &str) -> bool {
-        self.git.find_remote(name).is_ok()
+        self.remote_names()
+            .is_ok_and(|names| names.iter().any(|n| n == name))
+    }
+
+    /// The names of the configured remotes: those with a `url` or a `pushurl`, which are the
+    /// ones git (and libgit2's lookup) knows.
+    pub fn remote_names(&self) -> Result<&[String]> {
+        if let Some(names) = self.remotes.get() {
+            return Ok(names);
+        }
+        let names = self
+            .git
+            .remotes()
+            .map_err(reading("listing the remotes"))?
+            .iter()
+            .filter_map(|name| name.ok().flatten().map(str::to_string))
+            .collect();
+        Ok(self.remotes.get_or_init(|| names))
     }
 
     /// The branch `refs/remotes/<remote>/HEAD` points at, as `origin/HEAD` names the remote's
