@@ -626,9 +626,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let raw = Repository::init_bare(dir.path()).unwrap();
         let mut config = raw.config().unwrap();
-        config.set_str("remote.origin.url", "/srv/origin.git").unwrap();
-        config.set_str("remote.mirror/eu.pushurl", "/srv/eu.git").unwrap();
-        config.set_str("remote.half.fetch", "+refs/heads/*:refs/remotes/half/*").unwrap();
+        config
+            .set_str("remote.origin.url", "/srv/origin.git")
+            .unwrap();
+        config
+            .set_str("remote.mirror/eu.pushurl", "/srv/eu.git")
+            .unwrap();
+        config
+            .set_str("remote.half.fetch", "+refs/heads/*:refs/remotes/half/*")
+            .unwrap();
         let repo = Repo::new(Repository::open(dir.path()).unwrap());
         let mut names = repo.remote_names().unwrap().to_vec();
         names.sort();
