@@ -1168,18 +1168,18 @@ fn rename_possible(
     }
     // Files with equal contents are compared once.
     let mut seen = HashSet::new();
-    for additions in tiers {
-        let ids: Vec<Oid> = additions
+    let [same_stem, same_extension, others] = tiers.map(|additions| {
+        additions
             .iter()
             .map(|(_, e)| e.oid)
             .filter(|oid| seen.insert(*oid))
-            .collect();
-        let found = search.compare(&ids)?;
-        if found != Possible::No {
-            return Ok(found);
-        }
+            .collect::<Vec<Oid>>()
+    });
+    // The few files of the same stem alone first; the rest in one pass, the extension's first.
+    match search.compare_in_tiers(&[same_stem])? {
+        Possible::No => search.compare_in_tiers(&[same_extension, others]),
+        found => Ok(found),
     }
-    Ok(Possible::No)
 }
 
 /// Whether `side` renamed `dir`: most of the renamed files from it went to one other directory

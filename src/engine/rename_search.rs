@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex, OnceLock};
 
 use git2::{Oid, Repository};
 
@@ -30,6 +30,11 @@ pub(super) const BYTES_BUDGET: u64 = 8 << 20;
 /// what reading a few dozen small files does.
 const SPREAD_FROM_BYTES: u64 = 256 << 10;
 
+/// Additions from which helpers are started before the sizes are known, so that their handles
+/// open while the sizes are read; a helper not needed then goes home unused. Fewer additions
+/// than this are compared on the searching thread.
+const SPREAD_FROM_COUNT: usize = 16;
+
 /// Sources compared with additions by git's similarity, within a budget.
 pub(super) struct SimilaritySearch<'r> {
     repo: &'r Repository,
@@ -42,6 +47,7 @@ pub(super) struct SimilaritySearch<'r> {
     pairs: usize,
     bytes: u64,
     spread_from_bytes: u64,
+    spread_from_count: usize,
 }
 
 impl<'r> SimilaritySearch<'r> {
@@ -55,6 +61,7 @@ impl<'r> SimilaritySearch<'r> {
             pairs: 0,
             bytes: 0,
             spread_from_bytes: SPREAD_FROM_BYTES,
+            spread_from_count: SPREAD_FROM_COUNT,
         })
     }
 
@@ -71,92 +78,100 @@ impl<'r> SimilaritySearch<'r> {
     }
 
     /// Compare every source with `additions`, closest sizes first.
+    #[cfg(test)]
     pub(super) fn compare(&mut self, additions: &[Oid]) -> Result<Possible, git2::Error> {
-        let sizes = self.sizes(additions)?;
-        let mut pairs: Vec<(usize, usize)> = Vec::new();
-        for (si, &(_, ss)) in self.sources.iter().enumerate() {
-            for (di, &ds) in sizes.iter().enumerate() {
-                if similarity::sizes_can_reach(ss, ds, self.min_score) {
-                    pairs.push((si, di));
-                    // Checked as they are listed: thousands of files on each side would
-                    // otherwise list millions of pairs first.
-                    if self.pairs + pairs.len() > PAIR_BUDGET {
-                        return Ok(Possible::TooMany);
-                    }
-                }
-            }
-        }
-        self.pairs += pairs.len();
-        // Each addition once, with the sources it may match, in the order of its closest pair.
-        let closeness = |si: usize, di: usize| {
-            let (ss, ds) = (self.sources[si].1, sizes[di]);
-            ss.abs_diff(ds) * 1024 / ss.max(ds).max(1)
-        };
-        pairs.sort_by_key(|&(si, di)| closeness(si, di));
-        let mut matches: HashMap<usize, Vec<usize>> = HashMap::new();
-        let mut order: Vec<usize> = Vec::new();
-        for &(si, di) in &pairs {
-            let srcs = matches.entry(di).or_default();
-            if srcs.is_empty() {
-                order.push(di);
-            }
-            srcs.push(si);
-        }
-        let wanted: u64 = order.iter().map(|&d| sizes[d]).sum();
-        self.bytes += wanted;
-        if self.bytes > BYTES_BUDGET {
-            return Ok(Possible::TooMany);
-        }
-        for &(si, _) in &pairs {
-            self.make_lookups(self.sources[si].0)?;
-        }
-        let work: Vec<Candidate> = order
+        self.compare_in_tiers(&[additions.to_vec()])
+    }
+
+    /// Compare every source with the additions of every tier: a tier's candidates before the
+    /// next one's, each tier's closest sizes first. One pass for all tiers: the sizes are read
+    /// once, and the helpers start once.
+    pub(super) fn compare_in_tiers(&mut self, tiers: &[Vec<Oid>]) -> Result<Possible, git2::Error> {
+        let additions: Vec<(Oid, usize)> = tiers
             .iter()
-            .map(|di| Candidate {
-                oid: additions[*di],
-                sources: matches[di]
-                    .iter()
-                    .map(|&si| &self.source_lookups[&self.sources[si].0])
-                    .collect(),
-            })
+            .enumerate()
+            .flat_map(|(tier, ids)| ids.iter().map(move |&oid| (oid, tier)))
             .collect();
+        if additions.is_empty() || self.sources.is_empty() {
+            return Ok(Possible::No);
+        }
+        // Made first: helpers started below read them while the sizes are read here.
+        for i in 0..self.sources.len() {
+            let oid = self.sources[i].0;
+            self.make_lookups(oid)?;
+        }
+        let helpers = if additions.len() >= self.spread_from_count {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) - 1
+        } else {
+            0
+        };
         let min_score = self.min_score;
+        let git_dir = self.repo.path();
+        let budget_used = (self.pairs, self.bytes);
+        let (odb, sources, lookups) = (&self.odb, &self.sources, &self.source_lookups);
+        let plan: OnceLock<Vec<Candidate<'_>>> = OnceLock::new();
         let found = AtomicBool::new(false);
         let next = AtomicUsize::new(0);
         let unread = Mutex::new(Vec::new());
-        let check =
-            |repo: &Repository| check_candidates(repo, &work, min_score, &next, &found, &unread);
-        if wanted >= self.spread_from_bytes && work.len() > 1 {
-            // A handle is not shared across threads: each helper opens its own, and one that
-            // cannot is a helper fewer (this thread takes what is left).
-            let git_dir = self.repo.path();
-            let helper = |()| {
-                if let Ok(own) = Repository::open(git_dir) {
-                    check(&own);
+        let (planned, all_finished) = std::thread::scope(|scope| {
+            // Each helper opens its own handle (libgit2 handles are not shared across threads)
+            // while this thread reads the sizes, then waits for the word to start; a word
+            // dropped unsent (too many pairs, too little to read, an error) sends it home.
+            let mut words = Vec::new();
+            let mut running = Vec::new();
+            for _ in 0..helpers {
+                let (word, wait) = mpsc::channel::<()>();
+                let (plan, next, found, unread) = (&plan, &next, &found, &unread);
+                let helper = std::thread::Builder::new().spawn_scoped(scope, move || {
+                    let own = Repository::open(git_dir);
+                    if let (Ok(()), Ok(own), Some(work)) = (wait.recv(), own, plan.get()) {
+                        check_candidates(&own, work, min_score, next, found, unread);
+                    }
+                });
+                // A thread the host will not give is a helper fewer.
+                if let Ok(handle) = helper {
+                    words.push(word);
+                    running.push(handle);
                 }
-            };
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let all_finished = std::thread::scope(|scope| {
-                let running: Vec<_> = (1..cores.min(4))
-                    .map(|_| crate::threads::share(scope, &helper, ()))
-                    .collect();
-                check(self.repo);
-                running.into_iter().all(|h| h.join().is_ok())
-            });
-            // A helper that stopped took a candidate it never compared: no answer is certain.
-            if !all_finished {
-                return Err(git2::Error::from_str(
-                    "the search for renamed files stopped",
-                ));
             }
-        } else {
-            check(self.repo);
+            let planned = plan_work(odb, sources, lookups, &additions, min_score, budget_used).map(
+                |planned| {
+                    planned.map(|(pairs, wanted, work)| {
+                        let spread = wanted >= self.spread_from_bytes && work.len() > 1;
+                        let _ = plan.set(work);
+                        if spread {
+                            for word in &words {
+                                let _ = word.send(());
+                            }
+                        }
+                        (pairs, wanted)
+                    })
+                },
+            );
+            drop(words);
+            if let Some(work) = plan.get() {
+                check_candidates(self.repo, work, min_score, &next, &found, &unread);
+            }
+            let all_finished = running.into_iter().all(|h| h.join().is_ok());
+            (planned, all_finished)
+        });
+        let Some((pairs, wanted)) = planned? else {
+            return Ok(Possible::TooMany);
+        };
+        self.pairs += pairs;
+        self.bytes += wanted;
+        // A helper that stopped took a candidate it never compared: no answer is certain.
+        if !all_finished {
+            return Err(git2::Error::from_str(
+                "the search for renamed files stopped",
+            ));
         }
         if found.load(Ordering::Relaxed) {
             return Ok(Possible::Yes);
         }
         // What a helper could not read (an object only in this handle's memory, or a damaged
         // one) is read here, where an error is an answer.
+        let work = plan.get().map_or(&[][..], Vec::as_slice);
         let unread = unread.into_inner().unwrap_or_else(|e| e.into_inner());
         for i in unread {
             let blob = self.repo.find_blob(work[i].oid)?;
@@ -211,15 +226,69 @@ impl<'r> SimilaritySearch<'r> {
         }
         Ok(())
     }
+}
 
-    /// The size of each addition. Read on one thread: a header read is short, and threads
-    /// reading headers at once mostly wait on the pack's lock (measured slower than one).
-    fn sizes(&self, additions: &[Oid]) -> Result<Vec<u64>, git2::Error> {
-        additions
-            .iter()
-            .map(|&oid| Ok(self.odb.read_header(oid)?.0 as u64))
-            .collect()
+/// The pairs of a source and an addition whose sizes can reach the score, counted against the
+/// budget left, and the additions to read, each once with the sources it may match: `None` when
+/// over the budget. The sizes are read on one thread: a header read is short, and threads
+/// reading headers at once mostly wait on the pack's lock (measured slower than one).
+fn plan_work<'s>(
+    odb: &git2::Odb<'_>,
+    sources: &[(Oid, u64)],
+    lookups: &'s HashMap<Oid, Vec<Lookup>>,
+    additions: &[(Oid, usize)],
+    min_score: u64,
+    (pairs_used, bytes_used): (usize, u64),
+) -> Result<Option<(usize, u64, Vec<Candidate<'s>>)>, git2::Error> {
+    let sizes = additions
+        .iter()
+        .map(|&(oid, _)| Ok(odb.read_header(oid)?.0 as u64))
+        .collect::<Result<Vec<u64>, git2::Error>>()?;
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for (si, &(_, ss)) in sources.iter().enumerate() {
+        for (di, &ds) in sizes.iter().enumerate() {
+            if similarity::sizes_can_reach(ss, ds, min_score) {
+                pairs.push((si, di));
+                // Checked as they are listed: thousands of files on each side would
+                // otherwise list millions of pairs first.
+                if pairs_used + pairs.len() > PAIR_BUDGET {
+                    return Ok(None);
+                }
+            }
+        }
     }
+    // A tier before the next; within one, the closest sizes first.
+    let closeness = |si: usize, di: usize| {
+        let (ss, ds) = (sources[si].1, sizes[di]);
+        ss.abs_diff(ds) * 1024 / ss.max(ds).max(1)
+    };
+    pairs.sort_by_key(|&(si, di)| (additions[di].1, closeness(si, di)));
+    // Each addition once, with the sources it may match, in the order of its first pair.
+    let mut matches: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut order: Vec<usize> = Vec::new();
+    for &(si, di) in &pairs {
+        let srcs = matches.entry(di).or_default();
+        if srcs.is_empty() {
+            order.push(di);
+        }
+        srcs.push(si);
+    }
+    let wanted: u64 = order.iter().map(|&d| sizes[d]).sum();
+    if bytes_used + wanted > BYTES_BUDGET {
+        return Ok(None);
+    }
+    let work = order
+        .iter()
+        .map(|di| Candidate {
+            oid: additions[*di].0,
+            sources: matches[di]
+                .iter()
+                // Every source's lookups are made before the work is planned.
+                .map(|&si| &lookups[&sources[si].0])
+                .collect(),
+        })
+        .collect();
+    Ok(Some((pairs.len(), wanted, work)))
 }
 
 /// An addition and the chunks of the sources it may have been renamed from.
@@ -317,6 +386,48 @@ mod tests {
         unlike.truncate(1);
         assert_eq!(
             search(&repo, source, EVERY_TIME).compare(&unlike).unwrap(),
+            Possible::No
+        );
+    }
+
+    /// Tiers compared in one pass answer as their additions in one list do, started helpers
+    /// sent home unused or not, and count the same pairs and bytes.
+    #[test]
+    fn tiers_in_one_pass_answer_as_one_list_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let source = repo.blob(&text("source")).unwrap();
+        let unlike: Vec<Oid> = (0..90)
+            .map(|i| repo.blob(&text(&format!("other{i:03}"))).unwrap())
+            .collect();
+        let mut renamed = text("source");
+        renamed.extend_from_slice(b"one more line\n");
+        let renamed = repo.blob(&renamed).unwrap();
+        for at in [None, Some(0), Some(45), Some(89)] {
+            let mut all = unlike.clone();
+            if let Some(at) = at {
+                all[at] = renamed;
+            }
+            let tiers = [all[..10].to_vec(), all[10..60].to_vec(), all[60..].to_vec()];
+            for spread in [NEVER, EVERY_TIME] {
+                let mut one = search(&repo, source, spread);
+                let mut tiered = search(&repo, source, spread);
+                let want = one.compare(&all).unwrap();
+                assert_eq!(
+                    want,
+                    if at.is_some() {
+                        Possible::Yes
+                    } else {
+                        Possible::No
+                    }
+                );
+                assert_eq!(tiered.compare_in_tiers(&tiers).unwrap(), want);
+                assert_eq!((tiered.pairs, tiered.bytes), (one.pairs, one.bytes));
+            }
+        }
+        let mut empty = search(&repo, source, EVERY_TIME);
+        assert_eq!(
+            empty.compare_in_tiers(&[vec![], vec![]]).unwrap(),
             Possible::No
         );
     }
