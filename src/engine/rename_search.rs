@@ -31,8 +31,8 @@ pub(super) const BYTES_BUDGET: u64 = 8 << 20;
 const SPREAD_FROM_BYTES: u64 = 256 << 10;
 
 /// Additions from which helpers are started before the sizes are known, so that their handles
-/// open while the sizes are read; a helper not needed then goes home unused. Fewer additions
-/// than this are compared on the searching thread.
+/// open while the sizes are read; a helper not needed then goes home unused. For fewer, helpers
+/// start once the work is known to be worth sharing.
 const SPREAD_FROM_COUNT: usize = 16;
 
 /// Sources compared with additions by git's similarity, within a budget.
@@ -100,11 +100,8 @@ impl<'r> SimilaritySearch<'r> {
             let oid = self.sources[i].0;
             self.make_lookups(oid)?;
         }
-        let helpers = if additions.len() >= self.spread_from_count {
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) - 1
-        } else {
-            0
-        };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let early = additions.len() >= self.spread_from_count;
         let min_score = self.min_score;
         let git_dir = self.repo.path();
         let budget_used = (self.pairs, self.bytes);
@@ -114,40 +111,50 @@ impl<'r> SimilaritySearch<'r> {
         let next = AtomicUsize::new(0);
         let unread = Mutex::new(Vec::new());
         let (planned, all_finished) = std::thread::scope(|scope| {
-            // Each helper opens its own handle (libgit2 handles are not shared across threads)
-            // while this thread reads the sizes, then waits for the word to start; a word
-            // dropped unsent (too many pairs, too little to read, an error) sends it home.
+            // A helper opens its own handle (libgit2 handles are not shared across threads),
+            // then waits for the word to start; a word dropped unsent (too many pairs, too
+            // little to read, an error) sends it home.
             let mut words = Vec::new();
             let mut running = Vec::new();
-            for _ in 0..helpers {
-                let (word, wait) = mpsc::channel::<()>();
-                let (plan, next, found, unread) = (&plan, &next, &found, &unread);
-                let helper = std::thread::Builder::new().spawn_scoped(scope, move || {
-                    let own = Repository::open(git_dir);
-                    if let (Ok(()), Ok(own), Some(work)) = (wait.recv(), own, plan.get()) {
-                        check_candidates(&own, work, min_score, next, found, unread);
+            let mut start_helpers = |count: usize| {
+                for _ in 0..count {
+                    let (word, wait) = mpsc::channel::<()>();
+                    let (plan, next, found, unread) = (&plan, &next, &found, &unread);
+                    let helper = std::thread::Builder::new().spawn_scoped(scope, move || {
+                        let own = Repository::open(git_dir);
+                        if let (Ok(()), Ok(own), Some(work)) = (wait.recv(), own, plan.get()) {
+                            check_candidates(&own, work, min_score, next, found, unread);
+                        }
+                    });
+                    // A thread the host will not give is a helper fewer.
+                    if let Ok(handle) = helper {
+                        words.push(word);
+                        running.push(handle);
                     }
-                });
-                // A thread the host will not give is a helper fewer.
-                if let Ok(handle) = helper {
-                    words.push(word);
-                    running.push(handle);
                 }
+            };
+            // Many additions: the helpers open their handles while the sizes are read here.
+            if early {
+                start_helpers(cores - 1);
             }
             let planned = plan_work(odb, sources, lookups, &additions, min_score, budget_used).map(
                 |planned| {
                     planned.map(|(pairs, wanted, work)| {
                         let spread = wanted >= self.spread_from_bytes && work.len() > 1;
                         let _ = plan.set(work);
-                        if spread {
-                            for word in &words {
-                                let _ = word.send(());
-                            }
-                        }
-                        (pairs, wanted)
+                        (pairs, wanted, spread)
                     })
                 },
             );
+            // The work is in place before any helper hears the word.
+            if let Ok(Some((_, _, true))) = planned {
+                if !early {
+                    start_helpers(cores - 1);
+                }
+                for word in &words {
+                    let _ = word.send(());
+                }
+            }
             drop(words);
             if let Some(work) = plan.get() {
                 check_candidates(self.repo, work, min_score, &next, &found, &unread);
@@ -155,7 +162,7 @@ impl<'r> SimilaritySearch<'r> {
             let all_finished = running.into_iter().all(|h| h.join().is_ok());
             (planned, all_finished)
         });
-        let Some((pairs, wanted)) = planned? else {
+        let Some((pairs, wanted, _)) = planned? else {
             return Ok(Possible::TooMany);
         };
         self.pairs += pairs;
@@ -424,6 +431,14 @@ mod tests {
                 assert_eq!(tiered.compare_in_tiers(&tiers).unwrap(), want);
                 assert_eq!((tiered.pairs, tiered.bytes), (one.pairs, one.bytes));
             }
+        }
+        // Fewer additions than start helpers early: shared once known to be worth it.
+        let few = [unlike[..3].to_vec(), vec![renamed], unlike[3..6].to_vec()];
+        for spread in [NEVER, EVERY_TIME] {
+            let found = search(&repo, source, spread).compare_in_tiers(&few);
+            assert_eq!(found.unwrap(), Possible::Yes);
+            let none = search(&repo, source, spread).compare_in_tiers(&few[..1]);
+            assert_eq!(none.unwrap(), Possible::No);
         }
         let mut empty = search(&repo, source, EVERY_TIME);
         assert_eq!(
