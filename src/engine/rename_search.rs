@@ -100,7 +100,8 @@ impl<'r> SimilaritySearch<'r> {
             let oid = self.sources[i].0;
             self.make_lookups(oid)?;
         }
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        // Asked only when helpers start: the answer reads the cgroup's files each time.
+        let helpers = || std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) - 1;
         let early = additions.len() >= self.spread_from_count;
         let min_score = self.min_score;
         let git_dir = self.repo.path();
@@ -135,7 +136,7 @@ impl<'r> SimilaritySearch<'r> {
             };
             // Many additions: the helpers open their handles while the sizes are read here.
             if early {
-                start_helpers(cores - 1);
+                start_helpers(helpers());
             }
             let planned = plan_work(odb, sources, lookups, &additions, min_score, budget_used).map(
                 |planned| {
@@ -149,7 +150,7 @@ impl<'r> SimilaritySearch<'r> {
             // The work is in place before any helper hears the word.
             if let Ok(Some((_, _, true))) = planned {
                 if !early {
-                    start_helpers(cores - 1);
+                    start_helpers(helpers());
                 }
                 for word in &words {
                     let _ = word.send(());
