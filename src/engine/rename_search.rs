@@ -361,6 +361,13 @@ mod tests {
             .into_bytes()
     }
 
+    /// The source edited by one line: similar enough to be its rename.
+    fn edited_source() -> Vec<u8> {
+        let mut edited = text("source");
+        edited.extend_from_slice(b"one more line\n");
+        edited
+    }
+
     fn search<'r>(repo: &'r Repository, source: Oid, spread: u64) -> SimilaritySearch<'r> {
         let mut search = SimilaritySearch::new(repo, HALF)
             .unwrap()
@@ -377,10 +384,8 @@ mod tests {
         let mut unlike: Vec<Oid> = (0..600)
             .map(|i| repo.blob(&text(&format!("other{i:03}"))).unwrap())
             .collect();
-        let mut renamed = text("source");
-        renamed.extend_from_slice(b"one more line\n");
         let mut with_rename = unlike.clone();
-        with_rename.insert(450, repo.blob(&renamed).unwrap());
+        with_rename.insert(450, repo.blob(&edited_source()).unwrap());
         for spread in [NEVER, EVERY_TIME] {
             assert_eq!(
                 search(&repo, source, spread).compare(&unlike).unwrap(),
@@ -408,9 +413,7 @@ mod tests {
         let unlike: Vec<Oid> = (0..90)
             .map(|i| repo.blob(&text(&format!("other{i:03}"))).unwrap())
             .collect();
-        let mut renamed = text("source");
-        renamed.extend_from_slice(b"one more line\n");
-        let renamed = repo.blob(&renamed).unwrap();
+        let renamed = repo.blob(&edited_source()).unwrap();
         for at in [None, Some(0), Some(45), Some(89)] {
             let mut all = unlike.clone();
             if let Some(at) = at {
@@ -453,9 +456,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let repo = Repository::init_bare(dir.path()).unwrap();
         let source = repo.blob(&text("source")).unwrap();
-        let mut edited = text("source");
-        edited.extend_from_slice(b"one more line\n");
-        let renamed = repo.blob(&edited).unwrap();
+        let renamed = repo.blob(&edited_source()).unwrap();
         let unlike = repo.blob(&text("other")).unwrap();
         let far_smaller = repo.blob(b"x\n").unwrap();
         let mut search = search(&repo, source, NEVER);
@@ -482,9 +483,7 @@ mod tests {
         // Written after this, objects stay in this handle's memory: another handle cannot read
         // them (as with a revert's earlier steps).
         repo.odb().unwrap().add_new_mempack_backend(1000).unwrap();
-        let mut renamed = text("source");
-        renamed.extend_from_slice(b"one more line\n");
-        let in_memory = repo.blob(&renamed).unwrap();
+        let in_memory = repo.blob(&edited_source()).unwrap();
         let other = Repository::open(repo.path()).unwrap();
         let lookups: Vec<Lookup> = Signature::both_ways(&text("source"))
             .iter()
