@@ -2,6 +2,9 @@
 //!
 //! The layout, one line per module, is in `docs/architecture.md`.
 
+// Linked for its exported zlib functions, which libgit2 calls (Cargo.toml says why).
+use libz_rs_sys as _;
+
 pub mod cli;
 pub mod completion;
 pub mod config;

@@ -609,6 +609,16 @@ pub(crate) mod testing {
 mod tests {
     use super::*;
 
+    /// Release builds inflate with zlib-rs (Cargo.toml says how): one symbol table holds
+    /// libgit2's zlib calls and this one. Unoptimised builds may bind to the C zlib.
+    #[cfg(not(debug_assertions))]
+    #[test]
+    fn release_builds_bind_zlib_calls_to_zlib_rs() {
+        // SAFETY: zlibVersion returns a static NUL-terminated string.
+        let version = unsafe { std::ffi::CStr::from_ptr(libz_sys::zlibVersion()) };
+        assert!(version.to_string_lossy().contains("zlib-rs"), "{version:?}");
+    }
+
     #[test]
     fn git_dates() {
         let t = parse_git_date("1700000000 +0130").unwrap();
