@@ -610,7 +610,7 @@ mod tests {
     use super::*;
 
     /// Release builds inflate with zlib-rs (Cargo.toml says how): one symbol table holds
-    /// libgit2's zlib calls and this one. Unoptimised builds may bind to the C zlib.
+    /// libgit2's zlib calls and this one. Unoptimised builds bind to the C zlib.
     #[cfg(not(debug_assertions))]
     #[test]
     fn release_builds_bind_zlib_calls_to_zlib_rs() {
